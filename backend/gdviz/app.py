@@ -1,0 +1,69 @@
+"""Builds the FastAPI app: routers, error shapes, the page, and the job manager's lifetime."""
+
+import asyncio
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+from . import __version__
+from .config import ConfigError
+from .jobs import JobManager, TooManyJobs
+from .routes import datasets, jobs, pages
+from .settings import Settings, settings as default_settings
+from .uploads import UploadError, uploads
+
+
+def frontend_dir() -> Path:
+    """The page's files: inside the installed package (wheel), or ``frontend/`` in a checkout."""
+    packaged = Path(__file__).parent / "frontend"
+    return packaged if packaged.is_dir() else Path(__file__).parents[2] / "frontend"
+
+
+def field_error(status: int, loc: tuple[str, ...], msg: str) -> JSONResponse:
+    """The same shape as FastAPI's own validation errors, so clients read one format."""
+    return JSONResponse({"detail": [{"loc": ["body", *loc], "msg": msg, "type": "value_error"}]}, status_code=status)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or default_settings
+    manager = JobManager(settings)
+    uploads.max_count = settings.max_uploads
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI):
+        manager.start(asyncio.get_running_loop())
+        yield
+        await asyncio.to_thread(manager.shutdown, 2.0)
+
+    app = FastAPI(
+        title="gdviz",
+        version=__version__,
+        summary="Gradient descent made visible: real PyTorch training jobs streamed as server-sent events.",
+        lifespan=lifespan,
+    )
+    app.state.jobs = manager
+    app.state.settings = settings
+    app.state.frontend = frontend_dir()
+
+    @app.exception_handler(ConfigError)
+    async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
+        return field_error(422, exc.loc, exc.msg)
+
+    @app.exception_handler(UploadError)
+    async def upload_error(request: Request, exc: UploadError) -> JSONResponse:
+        return field_error(exc.status, ("file",), exc.msg)
+
+    @app.exception_handler(TooManyJobs)
+    async def too_many_jobs(request: Request, exc: TooManyJobs) -> JSONResponse:
+        return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
+
+    app.include_router(jobs.router)
+    app.include_router(datasets.router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
+    return app
+
+
+app = create_app()

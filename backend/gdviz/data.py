@@ -1,0 +1,114 @@
+"""The data a job trains on: the seed's synthetic generator, the built-in sets, uploads."""
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib.resources import files
+
+import torch
+
+from .config import MAX_POINTS, Builtin, ConfigError, JobConfig, Synthetic, Upload
+from .uploads import uploads
+
+BUILTIN_DIR = files("gdviz") / "datasets"
+
+
+@dataclass
+class Data:
+    x: torch.Tensor  # [n, 1] float32
+    y: torch.Tensor  # [n, 1] float32
+    name: str
+    x_label: str = "x"
+    y_label: str = "y"
+    dropped_rows: int = 0
+
+    @property
+    def n(self) -> int:
+        return self.x.shape[0]
+
+
+def synthetic(spec: Synthetic, rng: torch.Generator) -> Data:
+    """The seed's data: X = arange(-3, 3, 0.3), Y = 2·X − 1 + ε — the run's first random draw."""
+    if spec.n is None:
+        X = torch.arange(spec.x_start, spec.x_stop, spec.x_step).view(-1, 1)
+    else:
+        X = torch.linspace(spec.x_start, spec.x_stop, spec.n).view(-1, 1)
+    eps = torch.randn(X.shape, generator=rng)
+    if spec.noise != 1.0:
+        eps = spec.noise * eps
+    Y = spec.true_w * X + spec.true_b + eps
+    return Data(X, Y, "synthetic", "x", "y")
+
+
+@cache
+def catalog() -> dict[str, dict]:
+    """The built-in data sets, by name (``datasets/catalog.json``)."""
+    path = BUILTIN_DIR / "catalog.json"
+    if not path.is_file():
+        return {}
+    return {entry["name"]: entry for entry in json.loads(path.read_text())}
+
+
+@cache
+def _builtin_columns(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    entry = catalog()[name]
+    lines = (BUILTIN_DIR / entry["file"]).read_text().strip().splitlines()
+    header = [h.strip().strip('"') for h in lines[0].split(",")]
+    rows = [[float(v) for v in line.split(",")] for line in lines[1:]]
+    table = torch.tensor(rows, dtype=torch.float32)
+    return table[:, [header.index(entry["x"])]], table[:, [header.index(entry["y"])]]
+
+
+def builtin(spec: Builtin) -> Data:
+    if spec.name not in catalog():
+        known = ", ".join(sorted(catalog())) or "none"
+        raise ConfigError(("dataset", "name"), f"unknown data set '{spec.name}' (known: {known})")
+    entry = catalog()[spec.name]
+    x, y = _builtin_columns(spec.name)
+    return Data(x, y, entry["title"], entry["x_label"], entry["y_label"])
+
+
+def uploaded(spec: Upload) -> Data:
+    table = uploads.get(spec.id)
+    if table is None:
+        raise ConfigError(("dataset", "id"), f"no uploaded data set '{spec.id}' (expired or never uploaded)")
+    x_name = spec.x if spec.x is not None else table.default_x
+    y_name = spec.y if spec.y is not None else table.default_y
+    for field, name in (("x", x_name), ("y", y_name)):
+        if name not in table.columns:
+            raise ConfigError(("dataset", field), f"no column named {name!r} in {table.filename}")
+    x, y = table.columns[x_name], table.columns[y_name]
+    keep = x.isfinite() & y.isfinite()
+    if int(keep.sum()) < 2:
+        raise ConfigError(("dataset", "y"), f"columns {x_name!r} and {y_name!r} share fewer than 2 numeric rows")
+    x, y = x[keep].view(-1, 1).float(), y[keep].view(-1, 1).float()
+    return Data(x, y, table.filename, x_name, y_name, dropped_rows=int((~keep).sum()))
+
+
+def standardized(data: Data) -> Data:
+    """z-scores: (v − mean) / std, with the population std (unbiased=False)."""
+    def z(v: torch.Tensor) -> torch.Tensor:
+        std = v.std(unbiased=False)
+        return (v - v.mean()) / (std if std > 0 else 1.0)
+
+    return Data(z(data.x), z(data.y), data.name, f"z({data.x_label})", f"z({data.y_label})", data.dropped_rows)
+
+
+def load(config: JobConfig, rng: torch.Generator) -> Data:
+    """Build the job's data and check what depends on it."""
+    spec = config.dataset
+    if isinstance(spec, Synthetic):
+        data = synthetic(spec, rng)
+    elif isinstance(spec, Builtin):
+        data = builtin(spec)
+    else:
+        data = uploaded(spec)
+    if data.n < 2 or data.n > MAX_POINTS:
+        raise ConfigError(("dataset",), f"needs 2 … {MAX_POINTS} points, has {data.n}")
+    if float(data.x.max() - data.x.min()) == 0.0:
+        raise ConfigError(("dataset",), "all x values are equal: the line's slope is undefined")
+    if config.standardize:
+        data = standardized(data)
+    if config.minibatch and config.batch_size > data.n:
+        raise ConfigError(("batch_size",), f"must be at most n = {data.n}, the number of data points")
+    return data

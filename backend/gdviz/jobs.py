@@ -1,0 +1,251 @@
+"""Training jobs: created from a config, trained by worker threads, watched by any number of streams.
+
+A job's events live in one append-only list; the worker thread appends and wakes the event loop at
+most once per pending wake-up, and every stream reads the list from its own position. That keeps a
+slow or late watcher from ever slowing the training, and makes resuming from an event id trivial.
+"""
+
+import asyncio
+import logging
+import math
+import queue
+import threading
+import time
+import uuid
+from collections import OrderedDict
+
+import torch
+
+from . import data as datasets
+from .config import ConfigError, JobConfig, check_config
+from .events import Event, dumps, finite
+from .settings import Settings
+from .surface import Stats, loss_at
+from .train import Training, make_rng
+
+log = logging.getLogger("gdviz.jobs")
+
+MAX_META_POINTS = 2000
+FINISHED = ("completed", "cancelled", "diverged", "failed")
+
+
+class Job:
+    def __init__(self, config: JobConfig, max_step_events: int) -> None:
+        check_config(config)
+        self.id = uuid.uuid4().hex[:12]
+        self.config = config
+        self.created = time.monotonic()
+        self.finished_at: float | None = None
+        self.status = "queued"
+        self.history: list[dict] = []  # epoch records
+        self.events: list[Event] = []
+        self.done: dict | None = None
+        self._lock = threading.Lock()
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._changed: asyncio.Event | None = None
+        self._wake_pending = False
+
+        rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
+        self.data = datasets.load(config, rng)
+        steps = config.epochs * (math.ceil(self.data.n / config.batch_size) if config.minibatch else 1)
+        self.training = Training(config, self.data, rng, step_stride=max(1, math.ceil(steps / max_step_events)))
+        self.stats = Stats.of(self.data)
+        self.least_squares = self.stats.least_squares()
+        self.meta = self._meta()
+        self._publish("meta", self.meta)
+
+    def _meta(self) -> dict:
+        d, config = self.data, self.config
+        x, y = d.x.view(-1), d.y.view(-1)
+        if d.n > MAX_META_POINTS:
+            idx = torch.linspace(0, d.n - 1, MAX_META_POINTS).long()
+            x, y = x[idx], y[idx]
+        w_ls, b_ls = self.least_squares
+        return {
+            "id": self.id,
+            "config": config.model_dump(),
+            "n": d.n,
+            "points": {"x": x.tolist(), "y": y.tolist()},
+            "least_squares": {
+                "w": w_ls, "b": b_ls,
+                "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
+            },
+            "start": self.training.start,
+            "total_epochs": config.epochs,
+            "steps_per_epoch": self.training.steps_per_epoch,
+            "step_stride": self.training.step_stride,
+            "dataset": {"name": d.name, "x_label": d.x_label, "y_label": d.y_label, "dropped_rows": d.dropped_rows},
+        }
+
+    # --- watching (event loop side) ---
+
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = loop
+        self._changed = asyncio.Event()
+
+    def _wake(self) -> None:
+        self._wake_pending = False
+        changed, self._changed = self._changed, asyncio.Event()
+        changed.set()
+
+    async def wait_beyond(self, seen: int) -> None:
+        """Return once there are more than ``seen`` events (or at once, if there already are)."""
+        changed = self._changed
+        if len(self.events) > seen or self.finished:
+            return
+        await changed.wait()
+
+    # --- training (worker side) ---
+
+    def _publish(self, event: str, payload: dict) -> None:
+        self.events.append(Event(len(self.events) + 1, event, dumps(payload)))
+        if self._loop is not None and not self._wake_pending:
+            self._wake_pending = True
+            try:
+                self._loop.call_soon_threadsafe(self._wake)
+            except RuntimeError:  # the loop has closed: nobody is watching any more
+                pass
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED
+
+    def _begin(self) -> bool:
+        with self._lock:
+            if self.status != "queued":
+                return False
+            self.status = "running"
+            return True
+
+    def _finish(self, status: str, reason: str | None = None, diverged_at: int | None = None) -> None:
+        with self._lock:
+            if self.finished:
+                return
+            last = self.history[-1] if self.history else {"loss": None, **self.training.start}
+            self.done = {
+                "status": status,
+                "epochs": len(self.history),
+                "loss": last["loss"],
+                "w": last["w"],
+                "b": last["b"],
+                "reason": reason,
+            }
+            if diverged_at is not None:
+                self.done["diverged_at"] = diverged_at
+            self._publish("done", self.done)
+            self.status = status
+            self.finished_at = time.monotonic()
+
+    def run(self) -> None:
+        """Train to the end (in a worker thread), publishing every record."""
+        if not self._begin():
+            return
+        delay = self.config.delay_ms / 1000
+        stop = self.training.stop
+        try:
+            for kind, record in self.training:
+                if not finite(record):
+                    what = "NaN" if math.isnan(record["loss"]) else "infinite"
+                    epoch = record["epoch"]
+                    self._finish("diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch)
+                    return
+                self._publish(kind, record)
+                if kind == "epoch":
+                    self.history.append(record)
+                    if delay and stop.wait(delay):
+                        break
+        except Exception as exc:  # a bug, not bad input: report it on the stream, keep the server up
+            log.exception("job %s failed", self.id)
+            self._finish("failed", f"{type(exc).__name__}: {exc}")
+            return
+        self._finish("cancelled" if stop.is_set() else "completed")
+
+    def cancel(self) -> None:
+        self.training.stop.set()
+        with self._lock:
+            queued = self.status == "queued"
+        if queued:
+            self._finish("cancelled", "cancelled before it started")
+
+    def summary(self, history: bool = True) -> dict:
+        out = {"id": self.id, "status": self.status, "config": self.config.model_dump(), "meta": self.meta,
+               "done": self.done, "epochs_done": len(self.history)}
+        if history:
+            out["history"] = list(self.history)
+        return out
+
+
+class TooManyJobs(RuntimeError):
+    pass
+
+
+class JobManager:
+    """Keeps jobs, runs at most ``max_running`` at once, forgets finished ones after a while."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.jobs: OrderedDict[str, Job] = OrderedDict()
+        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._workers: list[threading.Thread] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop
+        for i in range(self.settings.max_running):
+            worker = threading.Thread(target=self._work, name=f"gdviz-train-{i}", daemon=True)
+            worker.start()
+            self._workers.append(worker)
+
+    def _work(self) -> None:
+        while (job := self._queue.get()) is not None:
+            job.run()
+
+    def create(self, config: JobConfig) -> Job:
+        """Build the job (raises ConfigError on input that fits no run) and queue it."""
+        self._evict()
+        if len(self.jobs) >= self.settings.max_jobs:
+            raise TooManyJobs(f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly")
+        job = Job(config, self.settings.max_step_events)
+        if self._loop is not None:
+            job.attach(self._loop)
+        self.jobs[job.id] = job
+        self._queue.put(job)
+        return job
+
+    def get(self, job_id: str) -> Job | None:
+        self._evict()
+        return self.jobs.get(job_id)
+
+    def _evict(self) -> None:
+        now, ttl = time.monotonic(), self.settings.job_ttl_s
+        for job_id, job in list(self.jobs.items()):
+            if job.finished and now - job.finished_at > ttl:
+                del self.jobs[job_id]
+        excess = len(self.jobs) - self.settings.max_jobs + 1
+        for job_id, job in list(self.jobs.items()):
+            if excess <= 0:
+                break
+            if job.finished:
+                del self.jobs[job_id]
+                excess -= 1
+
+    def counts(self) -> dict[str, int]:
+        statuses = [job.status for job in list(self.jobs.values())]
+        return {"running": statuses.count("running"), "queued": statuses.count("queued"), "kept": len(statuses)}
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """Cancel every job and join the workers within ``timeout`` seconds."""
+        for job in list(self.jobs.values()):
+            job.cancel()
+        for _ in self._workers:
+            self._queue.put(None)
+        deadline = time.monotonic() + timeout
+        for worker in self._workers:
+            worker.join(max(0.0, deadline - time.monotonic()))
+        alive = [w.name for w in self._workers if w.is_alive()]
+        if alive:
+            log.warning("training threads still running after %.1fs: %s", timeout, alive)
+        self._workers.clear()
+
+
+__all__ = ["ConfigError", "Job", "JobManager", "TooManyJobs"]

@@ -1,0 +1,128 @@
+"""Jobs: create, read, cancel, stream their events, and their loss surface."""
+
+from typing import Annotated
+
+import torch
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi.concurrency import run_in_threadpool
+from sse_starlette import EventSourceResponse
+
+from ..config import JobConfig
+from ..jobs import Job, JobManager
+from ..surface import default_window, loss_grid
+
+router = APIRouter(prefix="/api", tags=["jobs"])
+
+
+def get_manager(request: Request) -> JobManager:
+    return request.app.state.jobs
+
+
+Manager = Annotated[JobManager, Depends(get_manager)]
+
+
+def get_job(job_id: str, manager: Manager) -> Job:
+    """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
+    job = manager.get(job_id)
+    if job is None:
+        raise HTTPException(404, detail=f"no job '{job_id}': it never existed or was forgotten (finished jobs expire)")
+    return job
+
+
+JobDep = Annotated[Job, Depends(get_job)]
+
+
+def links(job: Job) -> dict[str, str]:
+    base = f"/api/jobs/{job.id}"
+    return {"self": base, "events": f"{base}/events", "surface": f"{base}/surface", "code": f"{base}/code"}
+
+
+@router.get("/health", tags=["health"])
+def health(manager: Manager) -> dict:
+    """Liveness, with how many jobs are running and queued."""
+    from .. import __version__
+
+    return {"status": "ok", "version": __version__, "jobs": manager.counts()}
+
+
+@router.post("/jobs", status_code=201)
+async def create_job(config: JobConfig, manager: Manager) -> dict:
+    """Start a training job; `{}` is the seed's run."""
+    job = await run_in_threadpool(manager.create, config)
+    return {"id": job.id, "status": job.status, "links": links(job)}
+
+
+@router.get("/jobs/{job_id}")
+def read_job(job: JobDep) -> dict:
+    """Status, config, meta and the history so far."""
+    return {**job.summary(), "links": links(job)}
+
+
+@router.delete("/jobs/{job_id}")
+def cancel_job(job: JobDep) -> dict:
+    """Cancel a queued or running job (a finished one stays as it is)."""
+    job.cancel()
+    return {**job.summary(history=False), "links": links(job)}
+
+
+@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+async def stream_events(
+    job: JobDep,
+    last_event_id: Annotated[int | None, Header(ge=0, le=10**9, description="resume after this event id")] = None,
+) -> EventSourceResponse:
+    """Server-sent events: meta, epoch (and step), then done; resumable with Last-Event-ID."""
+
+    async def events():
+        seen = last_event_id or 0
+        while True:
+            batch = job.events[seen:]
+            for event in batch:
+                yield event.encoded
+            seen += len(batch)
+            if job.finished and seen >= len(job.events):
+                return
+            await job.wait_beyond(seen)
+
+    return EventSourceResponse(
+        events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+    )
+
+
+Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
+
+
+@router.get("/jobs/{job_id}/surface")
+async def read_surface(
+    job: JobDep,
+    w_min: Bound = None,
+    w_max: Bound = None,
+    b_min: Bound = None,
+    b_max: Bound = None,
+    resolution: Annotated[int, Query(ge=2, le=200)] = 80,
+) -> dict:
+    """The loss over a (w, b) grid (rows follow b, columns follow w) and the least-squares point."""
+    given = {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
+    if all(v is None for v in given.values()):
+        start = job.training.start
+        window = default_window(job.least_squares, (start["w"], start["b"]))
+    elif any(v is None for v in given.values()):
+        missing = [k for k, v in given.items() if v is None]
+        raise HTTPException(422, detail=[{"loc": ["query", missing[0]], "msg": "give all four of w_min, w_max, b_min, b_max, or none", "type": "value_error"}])
+    else:
+        window = given
+    for axis in ("w", "b"):
+        if not window[f"{axis}_min"] < window[f"{axis}_max"]:
+            raise HTTPException(422, detail=[{"loc": ["query", f"{axis}_max"], "msg": f"must be greater than {axis}_min", "type": "value_error"}])
+    w = torch.linspace(window["w_min"], window["w_max"], resolution, dtype=torch.float64)
+    b = torch.linspace(window["b_min"], window["b_max"], resolution, dtype=torch.float64)
+    config = job.config
+    grid = await run_in_threadpool(loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b)
+    grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
+    return {
+        "w": w.tolist(),
+        "b": b.tolist(),
+        "loss": grid.tolist(),
+        "least_squares": job.meta["least_squares"],
+        "window": window,
+        "loss_name": config.loss,
+    }

@@ -1,0 +1,76 @@
+"""The loss over a (w, b) grid, and the least-squares line in closed form.
+
+MSE comes from the sufficient statistics (Σx, Σy, Σx², Σxy, Σy², n), so a grid costs the same for
+20 points or a million. MAE and Huber have no such shortcut: they are summed over the points in
+chunks, so their cost grows with n (memory stays bounded).
+"""
+
+from dataclasses import dataclass
+
+import torch
+
+from .data import Data
+
+CHUNK_CELLS = 4_000_000  # grid cells × points evaluated at once for mae / huber
+
+
+@dataclass(frozen=True)
+class Stats:
+    n: int
+    sx: float
+    sy: float
+    sxx: float
+    sxy: float
+    syy: float
+
+    @classmethod
+    def of(cls, data: Data) -> "Stats":
+        x, y = data.x.double().view(-1), data.y.double().view(-1)
+        return cls(len(x), *(float(v) for v in (x.sum(), y.sum(), (x * x).sum(), (x * y).sum(), (y * y).sum())))
+
+    def least_squares(self) -> tuple[float, float]:
+        n = self.n
+        w = (n * self.sxy - self.sx * self.sy) / (n * self.sxx - self.sx**2)
+        return w, (self.sy - w * self.sx) / n
+
+    def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+        """Mean of (w·x + b − y)² expanded in the sums; w, b broadcast."""
+        return (
+            self.syy - 2 * w * self.sxy - 2 * b * self.sy
+            + w * w * self.sxx + 2 * w * b * self.sx + self.n * b * b
+        ) / self.n
+
+
+def pointwise_loss(loss: str, delta: float) -> callable:
+    if loss == "mae":
+        return torch.abs
+    return lambda r: torch.nn.functional.huber_loss(r, torch.zeros_like(r), reduction="none", delta=delta)
+
+
+def loss_grid(data: Data, stats: Stats, loss: str, delta: float, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """Loss at every (b[i], w[j]): shape [len(b), len(w)], float64."""
+    W, B = torch.meshgrid(w.double(), b.double(), indexing="xy")  # [len(b), len(w)]
+    if loss == "mse":
+        return stats.mse(W, B).clamp_min(0.0)
+    f = pointwise_loss(loss, delta)
+    W, B = W.reshape(-1, 1), B.reshape(-1, 1)
+    x, y = data.x.double().view(1, -1), data.y.double().view(1, -1)
+    total = torch.zeros(W.shape[0], dtype=torch.float64)
+    chunk = max(1, CHUNK_CELLS // W.shape[0])
+    for i in range(0, x.shape[1], chunk):
+        total += f(W * x[:, i : i + chunk] + B - y[:, i : i + chunk]).sum(dim=1)
+    return (total / stats.n).view(len(b), len(w))
+
+
+def loss_at(data: Data, stats: Stats, loss: str, delta: float, w: float, b: float) -> float:
+    return float(loss_grid(data, stats, loss, delta, torch.tensor([w]), torch.tensor([b]))[0, 0])
+
+
+def default_window(ls: tuple[float, float], start: tuple[float, float]) -> dict[str, float]:
+    """A box around the least-squares point and the start point, with a margin."""
+    window = {}
+    for axis, a, c in (("w", ls[0], start[0]), ("b", ls[1], start[1])):
+        lo, hi = min(a, c), max(a, c)
+        margin = 0.35 * (hi - lo) + 0.5 * max(1.0, 0.5 * max(abs(a), abs(c)))
+        window[f"{axis}_min"], window[f"{axis}_max"] = lo - margin, hi + margin
+    return window

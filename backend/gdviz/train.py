@@ -1,0 +1,187 @@
+"""The seed's five ways to fit y = w·x + b, as one training loop that reports every update.
+
+Every random draw goes through the job's own ``torch.Generator`` in the seed's order — data,
+parameters, then the loader's shuffle epoch by epoch — so a job gives the seed's numbers exactly
+and never depends on what other threads draw from torch's global generator.
+"""
+
+import math
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor
+
+from .config import ConfigError, JobConfig
+from .data import Data
+
+Record = dict[str, float | int]
+
+
+def make_rng(seed: int) -> torch.Generator:
+    """What ``torch.manual_seed(seed)`` does to the global generator, for this job alone."""
+    rng = torch.Generator()
+    rng.manual_seed(seed)
+    return rng
+
+
+@dataclass
+class Model:
+    forward: Callable[[Tensor], Tensor]
+    params: list[Tensor]
+    inputs: Tensor  # X, or the design matrix [1, X]
+
+    def wb(self) -> tuple[Tensor, Tensor]:
+        """(w, b) as 0-d tensors; read afresh, since the manual update replaces ``.data``."""
+        if len(self.params) == 1:  # design: beta = [b, w]
+            beta = self.params[0]
+            return beta[1, 0], beta[0, 0]
+        return self.params[0].reshape(()), self.params[1].reshape(())
+
+
+def build_model(config: JobConfig, X: Tensor, rng: torch.Generator) -> Model:
+    if config.mode == "design":
+        XX = torch.concat([torch.ones([X.shape[0], 1]), X], axis=1)
+        beta = torch.randn([2, 1], generator=rng).requires_grad_()
+        return Model(lambda x: x @ beta, [beta], XX)
+    if config.mode == "linear":
+        linear = torch.nn.utils.skip_init(torch.nn.Linear, 1, 1, bias=True)
+        torch.nn.init.kaiming_uniform_(linear.weight, a=math.sqrt(5), generator=rng)  # nn.Linear's own init
+        torch.nn.init.uniform_(linear.bias, -1.0, 1.0, generator=rng)  # bound = 1/sqrt(fan_in) = 1
+        return Model(linear, list(linear.parameters()), X)
+    w = torch.randn([1, 1], generator=rng).requires_grad_()
+    b = torch.randn([1, 1], generator=rng).requires_grad_()
+    if config.mode == "minibatch":
+        return Model(lambda x: x @ w + b, [w, b], X)
+    return Model(lambda x: x * w + b, [w, b], X)
+
+
+def build_criterion(config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
+    if config.loss == "mae":
+        return lambda yhat, y: torch.mean(torch.abs(yhat - y))
+    if config.loss == "huber":
+        delta = config.huber_delta
+        return lambda yhat, y: torch.nn.functional.huber_loss(yhat, y, delta=delta)
+    return lambda yhat, y: torch.mean((yhat - y) ** 2)  # the seed's criterion
+
+
+def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Optimizer:
+    lr, name = config.lr, config.optimizer
+    if name == "momentum":
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum)
+    if name == "nesterov":
+        if config.momentum == 0:
+            raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
+        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=True)
+    if name == "adam":
+        return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))
+    if name == "rmsprop":
+        return torch.optim.RMSprop(params, lr=lr, alpha=config.alpha)
+    if name == "adagrad":
+        return torch.optim.Adagrad(params, lr=lr)
+    return torch.optim.SGD(params, lr=lr)
+
+
+def loader_order(n: int, shuffle: bool, rng: torch.Generator) -> Tensor | None:
+    """The indices one epoch of ``DataLoader(..., shuffle=shuffle)`` visits, drawn as it draws them."""
+    torch.empty((), dtype=torch.int64).random_(generator=rng)  # the loader iterator's base seed
+    if not shuffle:
+        return None
+    seed = int(torch.empty((), dtype=torch.int64).random_(generator=rng).item())  # RandomSampler's
+    return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+
+
+class Training:
+    """One run: ``start`` holds (w, b) before training; iterate for ``("step" | "epoch", record)``."""
+
+    def __init__(self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1) -> None:
+        self.config, self.data, self.rng = config, data, rng
+        self.model = build_model(config, data.x, rng)
+        if config.init is not None:
+            w, b = self.model.wb()
+            with torch.no_grad():
+                w.fill_(config.init.w)
+                b.fill_(config.init.b)
+        self.criterion = build_criterion(config)
+        self.optimizer = None if config.mode == "manual" else build_optimizer(config, self.model.params)
+        self.step_stride = step_stride  # report every k-th step (granularity "step")
+        self.stop = threading.Event()
+        w, b = self.model.wb()
+        self.start = {"w": w.item(), "b": b.item()}
+
+    @property
+    def steps_per_epoch(self) -> int:
+        return math.ceil(self.data.n / self.config.batch_size) if self.config.minibatch else 1
+
+    def _record(self, loss: float, grads: tuple[Tensor, Tensor]) -> Record:
+        w, b = self.model.wb()
+        return {
+            "loss": loss,
+            "w": w.item(),
+            "b": b.item(),
+            "grad_w": grads[0].item(),
+            "grad_b": grads[1].item(),
+        }
+
+    def _grads(self) -> tuple[Tensor, Tensor]:
+        params = self.model.params
+        if len(params) == 1:  # design: beta = [b, w]
+            g = params[0].grad
+            return g[1, 0].clone(), g[0, 0].clone()
+        return params[0].grad.reshape(()).clone(), params[1].grad.reshape(()).clone()
+
+    def _update(self) -> None:
+        if self.optimizer is None:  # the seed's "학습(m1)": w.data = w.data - lr * w.grad.data
+            lr = self.config.lr
+            for p in self.model.params:
+                p.data = p.data - lr * p.grad.data
+                p.grad = None
+        else:  # "학습(m2)": my_optimizer.step(); my_optimizer.zero_grad()
+            self.optimizer.step()
+            self.optimizer.zero_grad()
+
+    def __iter__(self) -> Iterator[tuple[str, Record]]:
+        if self.config.minibatch:
+            return self._minibatch()
+        return self._full_batch()
+
+    def _full_batch(self) -> Iterator[tuple[str, Record]]:
+        X, Y = self.model.inputs, self.data.y
+        want_steps = self.config.granularity == "step"
+        for epoch in range(1, self.config.epochs + 1):
+            if self.stop.is_set():
+                return
+            Yhat = self.model.forward(X)  # forward
+            loss = self.criterion(Yhat, Y)  # loss
+            loss.backward()  # backward
+            grads = self._grads()
+            self._update()  # step, zero_grad
+            record = self._record(loss.item(), grads)
+            if want_steps and epoch % self.step_stride == 0:
+                yield "step", {"epoch": epoch, "step": epoch, **record}
+            yield "epoch", {"epoch": epoch, **record}
+
+    def _minibatch(self) -> Iterator[tuple[str, Record]]:
+        X, Y, n = self.model.inputs, self.data.y, self.data.n
+        bs, stride = self.config.batch_size, self.step_stride
+        want_steps = self.config.granularity == "step"
+        step = 0
+        for epoch in range(1, self.config.epochs + 1):
+            order = loader_order(n, self.config.shuffle, self.rng)
+            loss_sum = torch.zeros(())
+            for start in range(0, n, bs):
+                if self.stop.is_set():
+                    return
+                idx = slice(start, start + bs) if order is None else order[start : start + bs]
+                xx, yy = X[idx], Y[idx]  # one DataLoader batch, sliced instead of collated
+                yhat = self.model.forward(xx)
+                loss = self.criterion(yhat, yy)
+                loss_sum = loss_sum + loss.detach() * len(yy)  # the seed's LOSS_sum
+                loss.backward()
+                grads = self._grads()
+                self._update()
+                step += 1
+                if want_steps and step % stride == 0:
+                    yield "step", {"epoch": epoch, "step": step, **self._record(loss.item(), grads)}
+            yield "epoch", {"epoch": epoch, **self._record(loss_sum.item() / n, grads)}

@@ -1,0 +1,112 @@
+"""Uploaded CSV tables, parsed once and kept in memory (a count cap evicts the oldest)."""
+
+import csv
+import io
+import math
+import uuid
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import torch
+
+
+class UploadError(ValueError):
+    def __init__(self, status: int, msg: str) -> None:
+        super().__init__(msg)
+        self.status = status
+        self.msg = msg
+
+
+@dataclass
+class Table:
+    id: str
+    filename: str
+    rows: int
+    columns: dict[str, torch.Tensor]  # float64, NaN where a cell is missing or not a number
+
+    @property
+    def numeric(self) -> list[str]:
+        return [name for name, col in self.columns.items() if int(col.isfinite().sum()) >= 2]
+
+    @property
+    def default_x(self) -> str | None:
+        return self.numeric[0] if self.numeric else None
+
+    @property
+    def default_y(self) -> str | None:
+        return self.numeric[1] if len(self.numeric) > 1 else None
+
+    def summary(self) -> dict:
+        numeric = set(self.numeric)
+        return {
+            "id": self.id,
+            "filename": self.filename,
+            "rows": self.rows,
+            "columns": [{"name": name, "numeric": name in numeric} for name in self.columns],
+            "x": self.default_x,
+            "y": self.default_y,
+        }
+
+
+def _number(cell: str) -> float:
+    try:
+        value = float(cell)
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
+    if b"\x00" in raw[:4096]:
+        raise UploadError(422, "file: binary data, not a CSV text file")
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise UploadError(422, "file: not UTF-8 text; save the CSV as UTF-8") from None
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+    except csv.Error:
+        dialect = csv.excel
+    reader = csv.reader(io.StringIO(text), dialect)
+    header = next(reader, None)
+    if not header or len(header) < 2:
+        raise UploadError(422, "file: needs a header row naming at least 2 columns")
+    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(header)]
+    if len(set(header)) != len(header):
+        raise UploadError(422, "file: column names in the header must be unique")
+    values: list[list[float]] = [[] for _ in header]
+    rows = 0
+    for row in reader:
+        if not row:
+            continue
+        rows += 1
+        if rows > max_rows:
+            raise UploadError(413, f"file: more than {max_rows} rows (the limit)")
+        for i, col in enumerate(values):
+            col.append(_number(row[i]) if i < len(row) else math.nan)
+    table = Table(
+        id=uuid.uuid4().hex[:12],
+        filename=filename[:200],
+        rows=rows,
+        columns={name: torch.tensor(col, dtype=torch.float64) for name, col in zip(header, values)},
+    )
+    if len(table.numeric) < 2:
+        raise UploadError(422, "file: needs at least 2 columns with 2 or more numeric values")
+    return table
+
+
+class Uploads:
+    def __init__(self, max_count: int = 50) -> None:
+        self.max_count = max_count
+        self._tables: OrderedDict[str, Table] = OrderedDict()
+
+    def add(self, table: Table) -> None:
+        self._tables[table.id] = table
+        while len(self._tables) > self.max_count:
+            self._tables.popitem(last=False)
+
+    def get(self, id: str) -> Table | None:
+        return self._tables.get(id)
+
+
+uploads = Uploads()

@@ -1,0 +1,102 @@
+// Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
+import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, pointAt } from './theme.js';
+
+const MAX_SQUARES = 300; // residual squares drawn for at most this many points
+// traces: 0 data, 1 least squares, 2 residual squares, 3 current line
+export class FitChart {
+  constructor(el) {
+    this.el = el;
+    this.meta = null;
+    this.showResiduals = false;
+    this.showLsq = true;
+    Plotly.newPlot(el, this.traces(), this.layout(), PLOT_CONFIG);
+    el.on('plotly_relayout', () => { this.lastKey = null; });
+  }
+
+  traces() {
+    const p = this.meta?.points ?? { x: [], y: [] };
+    const ls = this.meta?.least_squares;
+    const [x0, x1] = this.xRange ?? [0, 1];
+    return [
+      { x: p.x, y: p.y, mode: 'markers', type: 'scatter', name: 'data', marker: { color: DATA_COLOR, size: 8, opacity: 0.8 },
+        hovertemplate: 'x=%{x:.3g}<br>y=%{y:.3g}<extra>data</extra>' },
+      { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: 'least squares',
+        line: { color: LSQ_COLOR, width: 2, dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
+      { x: [], y: [], mode: 'lines', fill: 'toself', name: 'squared errors', line: { color: RUN_COLORS[0], width: 1 },
+        fillcolor: 'rgba(213,94,0,0.15)', hoverinfo: 'skip', visible: this.showResiduals },
+      { x: [], y: [], mode: 'lines', name: 'fit', line: { color: RUN_COLORS[0], width: 4 },
+        hovertemplate: 'ŷ=%{y:.3g}<extra></extra>' },
+    ];
+  }
+
+  layout() {
+    const ds = this.meta?.dataset;
+    return baseLayout({
+      xaxis: axis(ds?.x_label || 'x', { range: this.xRange }),
+      yaxis: axis(ds?.y_label || 'y', { range: this.yRange }),
+    });
+  }
+
+  /** New data (a new run's meta); `color` is the shown run's colour. */
+  setMeta(meta) {
+    this.meta = meta;
+    const pad = (lo, hi) => { const d = (hi - lo || 1) * 0.08; return [lo - d, hi + d]; };
+    const xs = meta.points.x;
+    const ys = meta.points.y;
+    this.xRange = pad(Math.min(...xs), Math.max(...xs));
+    this.yRange = pad(Math.min(...ys), Math.max(...ys));
+    this.lastKey = null;
+    Plotly.react(this.el, this.traces(), { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
+  }
+
+  setOptions({ residuals, lsq }) {
+    this.showResiduals = residuals;
+    this.showLsq = lsq;
+    Plotly.restyle(this.el, { visible: [lsq, residuals] }, [1, 2]);
+    this.lastKey = null;
+  }
+
+  /** Draw `run` after `k` epochs. */
+  draw(run, k, color) {
+    if (!this.meta || !run?.meta) return;
+    const pt = pointAt(run, k);
+    const key = `${pt.w},${pt.b},${color},${this.showResiduals}`;
+    if (key === this.lastKey) return;
+    this.lastKey = key;
+    const [x0, x1] = this.xRange;
+    const sq = this.showResiduals ? this.squares(pt) : { x: [], y: [] };
+    Plotly.restyle(this.el, {
+      x: [sq.x, [x0, x1]], y: [sq.y, [pt.w * x0 + pt.b, pt.w * x1 + pt.b]],
+      'line.color': [color, color], fillcolor: [hexAlpha(color, 0.15), null],
+    }, [2, 3]);
+  }
+
+  /** One closed square per point, side = |residual|, drawn square on screen (not in data units). */
+  squares({ w, b }) {
+    const xa = this.el._fullLayout?.xaxis;
+    const ya = this.el._fullLayout?.yaxis;
+    const xr = xa ? xa.range : this.xRange;
+    const yr = ya ? ya.range : this.yRange;
+    const xPerPx = (xr[1] - xr[0]) / (xa?._length || 400);
+    const yPerPx = (yr[1] - yr[0]) / (ya?._length || 300);
+    const { x: px, y: py } = this.meta.points;
+    const stride = Math.max(1, Math.ceil(px.length / MAX_SQUARES));
+    const xs = [];
+    const ys = [];
+    const mid = (xr[0] + xr[1]) / 2;
+    for (let i = 0; i < px.length; i += stride) {
+      const x = px[i];
+      const y = py[i];
+      const yhat = w * x + b;
+      const side = Math.abs(y - yhat) / yPerPx * xPerPx * (x > mid ? -1 : 1); // grow towards the middle
+      xs.push(x, x + side, x + side, x, x, null);
+      ys.push(y, y, yhat, yhat, y, null);
+    }
+    return { x: xs, y: ys };
+  }
+}
+
+function hexAlpha(hex, a) {
+  const n = parseInt(hex.slice(1), 16);
+  return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
+}

@@ -1,0 +1,72 @@
+// Buffers what the streams deliver and decides what is drawn: one shared epoch cursor for all views.
+// Streaming and playback are decoupled: events only fill buffers; the animation frame loop moves
+// the cursor (by speed, or to the newest epoch when "live") and calls render at most once a frame.
+
+export const EPOCHS_PER_SECOND = 10; // at 1×
+
+export class Player {
+  constructor(render) {
+    this.render = render;      // render(player), called inside requestAnimationFrame
+    this.gen = 0;              // generation: bumped for each new run; stale streams check it
+    this.runs = [];
+    this.cursor = 0;           // epoch shown; 0 is the start point, before any update
+    this.speed = '1';
+    this.playing = false;
+    this.dirty = true;
+    this.last = null;
+    requestAnimationFrame((t) => this.frame(t));
+  }
+
+  /** Start a new generation of `specs` runs ({label, color}); returns its id. */
+  newGeneration(specs) {
+    this.gen += 1;
+    this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], done: null, error: null }));
+    this.cursor = 0;
+    this.playing = true;
+    this.dirty = true;
+    return this.gen;
+  }
+
+  isCurrent(gen) { return gen === this.gen; }
+
+  /** Epochs available to show: the longest buffer. */
+  get received() { return Math.max(0, ...this.runs.map((r) => r.epochs.length)); }
+  get total() { return Math.max(0, ...this.runs.map((r) => r.meta?.total_epochs ?? 0)); }
+  get finished() { return this.runs.length > 0 && this.runs.every((r) => r.done || r.error); }
+  get epoch() { return Math.floor(this.cursor); }
+
+  touch() { this.dirty = true; }
+
+  play() {
+    if (this.epoch >= this.received && this.finished) this.cursor = 0; // replay a finished run
+    this.playing = true;
+    this.dirty = true;
+  }
+  pause() { this.playing = false; this.dirty = true; }
+  toggle() { if (this.playing) this.pause(); else this.play(); }
+  seek(epoch) {
+    this.cursor = Math.max(0, Math.min(this.received, Math.round(epoch)));
+    this.dirty = true;
+  }
+  step(delta) { this.pause(); this.seek(this.epoch + delta); }
+  reset() { this.pause(); this.seek(0); }
+  setSpeed(speed) { this.speed = speed; this.dirty = true; }
+
+  frame(now) {
+    const dt = this.last === null ? 0 : Math.min(0.25, (now - this.last) / 1000);
+    this.last = now;
+    if (this.playing) {
+      const before = this.epoch;
+      const max = this.received;
+      if (this.speed === 'live') this.cursor = max;
+      else this.cursor = Math.min(max, this.cursor + dt * EPOCHS_PER_SECOND * Number(this.speed));
+      if (this.epoch !== before) this.dirty = true;
+      if (this.cursor >= max && this.finished) { this.playing = false; this.dirty = true; }
+    }
+    if (this.dirty) {
+      this.dirty = false;
+      try { this.render(this); } catch (err) { console.error(err); }
+    }
+    requestAnimationFrame((t) => this.frame(t));
+  }
+}

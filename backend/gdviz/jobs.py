@@ -91,7 +91,7 @@ class Job:
     async def wait_beyond(self, seen: int) -> None:
         """Return once there are more than ``seen`` events (or at once, if there already are)."""
         changed = self._changed
-        if len(self.events) > seen or self.finished:
+        if len(self.events) > seen:
             return
         await changed.wait()
 

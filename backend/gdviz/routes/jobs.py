@@ -2,6 +2,7 @@
 
 from typing import Annotated
 
+import anyio
 import torch
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -72,19 +73,35 @@ async def stream_events(
 ) -> EventSourceResponse:
     """Server-sent events: meta, epoch (and step), then done; resumable with Last-Event-ID."""
 
+    shutdown = anyio.Event()  # set by sse-starlette when the server stops
+
+    async def next_events(seen: int) -> None:
+        async with anyio.create_task_group() as group:
+            async def first_wins(wait) -> None:
+                await wait
+                group.cancel_scope.cancel()
+
+            group.start_soon(first_wins, job.wait_beyond(seen))
+            group.start_soon(first_wins, shutdown.wait())
+
     async def events():
         seen = last_event_id or 0
-        while True:
+        while not shutdown.is_set():
             batch = job.events[seen:]
             for event in batch:
                 yield event.encoded
+                if event.event == "done":
+                    return
             seen += len(batch)
-            if job.finished and seen >= len(job.events):
-                return
-            await job.wait_beyond(seen)
+            await next_events(seen)
 
+    # Ending the generator on shutdown completes the response cleanly instead of cutting it.
     return EventSourceResponse(
-        events(), ping=15, headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"}
+        events(),
+        ping=15,
+        shutdown_event=shutdown,
+        shutdown_grace_period=0.5,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
 
 

@@ -1,0 +1,184 @@
+"""The job API and its event stream, over a real uvicorn on 127.0.0.1."""
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from support import running_server
+
+
+def no_nan(text: str):
+    def refuse(name):
+        raise ValueError(f"{name} in JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def read_events(client: httpx.Client, job_id: str, last_event_id: int | None = None, stop_after: int | None = None):
+    """(id, event, data) of the stream, until it ends or ``stop_after`` events were read."""
+    headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
+    out = []
+    with connect_sse(client, "GET", f"/api/jobs/{job_id}/events", headers=headers) as source:
+        for sse in source.iter_sse():
+            out.append((int(sse.id), sse.event, no_nan(sse.data)))
+            if stop_after is not None and len(out) >= stop_after:
+                break
+    return out
+
+
+def create(client: httpx.Client, **config) -> str:
+    r = client.post("/api/jobs", json=config)
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def test_events_come_in_order_with_increasing_ids(client):
+    job_id = create(client, mode="minibatch", epochs=30)
+    events = read_events(client, job_id)
+    assert [i for i, _, _ in events] == list(range(1, 33))
+    assert [e for _, e, _ in events] == ["meta"] + ["epoch"] * 30 + ["done"]
+    meta = events[0][2]
+    assert meta["n"] == 20 and len(meta["points"]["x"]) == 20 and meta["total_epochs"] == 30
+    assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {"w", "b", "loss"}
+    epochs = [d for _, e, d in events if e == "epoch"]
+    assert [d["epoch"] for d in epochs] == list(range(1, 31))
+    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b"}
+    done = events[-1][2]
+    assert done["status"] == "completed" and done["epochs"] == 30
+    assert (done["loss"], done["w"], done["b"]) == (epochs[-1]["loss"], epochs[-1]["w"], epochs[-1]["b"])
+    summary = client.get(f"/api/jobs/{job_id}").json()
+    assert summary["status"] == "completed" and summary["history"] == epochs
+
+
+def test_step_events_interleave_with_epochs(client):
+    events = read_events(client, create(client, mode="linear", epochs=2, granularity="step"))
+    assert [e for _, e, _ in events] == ["meta"] + (["step"] * 4 + ["epoch"]) * 2 + ["done"]
+
+
+def test_resume_with_last_event_id_loses_and_repeats_nothing(client):
+    job_id = create(client, mode="sgd", epochs=40, delay_ms=5)
+    first = read_events(client, job_id, stop_after=7)  # disconnect mid-stream
+    rest = read_events(client, job_id, last_event_id=first[-1][0])
+    whole = read_events(client, job_id)
+    assert first + rest == whole
+    assert [i for i, _, _ in whole] == list(range(1, 43))
+
+
+def test_two_watchers_see_identical_events(client):
+    job_id = create(client, mode="design", epochs=60, delay_ms=2)
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(lambda _: read_events(client, job_id), range(2))
+    assert a == b and a[-1][1] == "done"
+
+
+def test_a_late_watcher_gets_the_history(client):
+    job_id = create(client, epochs=10)
+    read_events(client, job_id)  # the job is done now
+    late = read_events(client, job_id)
+    assert [e for _, e, _ in late] == ["meta"] + ["epoch"] * 10 + ["done"]
+
+
+def test_cancel_ends_the_stream_as_cancelled(client):
+    job_id = create(client, epochs=5000, delay_ms=20)
+    read_events(client, job_id, stop_after=3)
+    r = client.delete(f"/api/jobs/{job_id}")
+    assert r.status_code == 200
+    events = read_events(client, job_id)
+    done = events[-1][2]
+    assert events[-1][1] == "done" and done["status"] == "cancelled"
+    assert done["epochs"] < 5000
+    assert client.get(f"/api/jobs/{job_id}").json()["status"] == "cancelled"
+
+
+@pytest.mark.parametrize(("mode", "lr"), [("manual", 5.0), ("linear", 50.0), ("design", 100.0)])
+def test_divergence_is_reported_never_sent_as_nan(client, mode, lr):
+    events = read_events(client, create(client, mode=mode, lr=lr, epochs=2000))
+    kind, done = events[-1][1], events[-1][2]
+    assert kind == "done" and done["status"] == "diverged"
+    assert done["loss"] is None or isinstance(done["loss"], float)
+    assert f"at epoch {done['diverged_at']}" in done["reason"]
+    assert done["epochs"] == done["diverged_at"] - 1 < 2000
+    assert len([e for _, e, _ in events if e == "epoch"]) == done["epochs"]
+
+
+def test_a_jobs_numbers_never_depend_on_what_else_runs(client):
+    config = {"mode": "minibatch", "epochs": 40, "optimizer": "momentum"}
+    alone = client.get(f"/api/jobs/{create(client, **config)}")
+    read_events(client, alone.json()["id"])
+    alone = client.get(f"/api/jobs/{alone.json()['id']}").json()["history"]
+    modes = ["manual", "sgd", "minibatch", "design", "linear"]
+    configs = [dict(config)] + [{"mode": modes[i % 5], "epochs": 40, "seed": i} for i in range(19)]
+    with ThreadPoolExecutor(20) as pool:
+        ids = list(pool.map(lambda c: create(client, **c), configs))
+        list(pool.map(lambda i: read_events(client, i), ids))
+    together = client.get(f"/api/jobs/{ids[0]}").json()["history"]
+    assert together == alone
+
+
+def test_unknown_job_is_a_clear_404(client):
+    for path in ("/api/jobs/nope", "/api/jobs/nope/events", "/api/jobs/nope/surface"):
+        r = client.get(path)
+        assert r.status_code == 404 and "nope" in r.json()["detail"]
+    assert client.delete("/api/jobs/nope").status_code == 404
+
+
+def test_client_disconnect_leaves_no_traceback(server, client):
+    job_id = create(client, epochs=200, delay_ms=10)
+    read_events(client, job_id, stop_after=3)
+    with httpx.Client(base_url=server.url, timeout=5) as other:
+        with other.stream("GET", f"/api/jobs/{job_id}/events") as r:
+            next(r.iter_bytes())
+    client.delete(f"/api/jobs/{job_id}")
+    read_events(client, job_id)
+    assert "Traceback" not in server.log()
+    assert "Error" not in server.log().replace("ERROR:    Exception in ASGI", "")
+
+
+@pytest.fixture(scope="module")
+def one_slot_server(tmp_path_factory):
+    with running_server(tmp_path_factory.mktemp("one-slot") / "server.log", env={"GDVIZ_MAX_RUNNING": "1"}) as server:
+        yield server
+
+
+def test_extra_jobs_wait_queued(one_slot_server):
+    with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
+        first = create(client, epochs=1000, delay_ms=10)
+        read_events(client, first, stop_after=2)
+        second = create(client, epochs=5)
+        assert client.get(f"/api/jobs/{second}").json()["status"] == "queued"
+        assert client.get("/api/health").json()["jobs"]["queued"] == 1
+        client.delete(f"/api/jobs/{first}")
+        events = read_events(client, second)
+        assert events[-1][2]["status"] == "completed" and events[-1][2]["epochs"] == 5
+
+
+def test_a_queued_job_can_be_cancelled(one_slot_server):
+    with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
+        first = create(client, epochs=1000, delay_ms=10)
+        second = create(client, epochs=5)
+        client.delete(f"/api/jobs/{second}")
+        events = read_events(client, second)
+        assert [e for _, e, _ in events] == ["meta", "done"] and events[-1][2]["status"] == "cancelled"
+        client.delete(f"/api/jobs/{first}")
+
+
+def test_shutdown_with_open_streams_is_quick(tmp_path):
+    import time
+
+    with running_server(tmp_path / "server.log") as server:
+        client = httpx.Client(base_url=server.url, timeout=30)
+        job_id = create(client, epochs=20000, delay_ms=50)
+        stream = threading.Thread(target=lambda: read_events(client, job_id), daemon=True)
+        stream.start()
+        time.sleep(0.5)
+        began = time.monotonic()
+        server.process.send_signal(2)
+        server.process.wait(10)
+        assert time.monotonic() - began < 3.0
+        stream.join(5)
+        client.close()
+    assert "Traceback" not in server.log()

@@ -1,0 +1,47 @@
+import pytest
+import torch
+
+from gdviz.config import JobConfig, Synthetic
+from gdviz.data import load
+from gdviz.surface import Stats, default_window, loss_grid
+from gdviz.train import make_rng
+
+
+def brute_force(data, loss, w, b, delta=1.0):
+    """Every grid cell against every point, the naive way."""
+    W, B = torch.meshgrid(w, b, indexing="xy")
+    r = W[..., None] * data.x.double().view(-1) + B[..., None] - data.y.double().view(-1)
+    if loss == "mse":
+        return (r**2).mean(-1)
+    if loss == "mae":
+        return r.abs().mean(-1)
+    return torch.where(r.abs() <= delta, 0.5 * r**2, delta * (r.abs() - 0.5 * delta)).mean(-1)
+
+
+@pytest.fixture(scope="module")
+def data():
+    config = JobConfig(dataset=Synthetic(n=3000, noise=2.0))
+    return load(config, make_rng(5))
+
+
+@pytest.mark.parametrize("loss", ["mse", "mae", "huber"])
+def test_grid_equals_brute_force(data, loss):
+    w = torch.linspace(-3, 5, 17, dtype=torch.float64)
+    b = torch.linspace(-4, 2, 11, dtype=torch.float64)
+    grid = loss_grid(data, Stats.of(data), loss, 1.0, w, b)
+    assert grid.shape == (11, 17)  # rows follow b, columns follow w
+    assert torch.allclose(grid, brute_force(data, loss, w, b), rtol=1e-9, atol=1e-9)
+
+
+def test_grid_minimum_is_least_squares(data):
+    stats = Stats.of(data)
+    w_ls, b_ls = stats.least_squares()
+    around = loss_grid(data, stats, "mse", 1.0, torch.tensor([w_ls - 1e-3, w_ls, w_ls + 1e-3]),
+                       torch.tensor([b_ls - 1e-3, b_ls, b_ls + 1e-3]))
+    assert around.argmin().item() == 4  # the centre cell
+
+
+def test_default_window_holds_both_points():
+    window = default_window((2.0, -1.0), (-0.5, 0.7))
+    assert window["w_min"] < -0.5 < 2.0 < window["w_max"]
+    assert window["b_min"] < -1.0 < 0.7 < window["b_max"]

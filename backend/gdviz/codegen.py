@@ -1,0 +1,328 @@
+"""Every job as a standalone PyTorch script: the seed's code, with the job's numbers written in.
+
+The script draws from torch's global generator in the engine's order — ``torch.manual_seed`` once,
+then the data's noise, the start point, and a real ``DataLoader``'s shuffles — so its CSV rows equal
+the job's ``epoch`` events. Phase comments (``# forward: …``) head the loop's lines; ``phases``
+reads the line numbers back from them, for the page's "explain one update" view.
+"""
+
+import json
+import struct
+from dataclasses import dataclass
+
+from torch import Tensor
+
+from . import data as datasets
+from .config import Builtin, ConfigError, JobConfig, Synthetic
+from .data import Data
+
+PHASES = ("forward", "loss", "backward", "step", "zero_grad")
+MAX_INLINE_POINTS = 5000  # more points than this: the script reads the uploaded CSV instead
+
+# per mode: how the script names w and b, and what it hands the optimizer
+NAMES = {
+    "manual": ("w", "b", "[w, b]"),
+    "sgd": ("w", "b", "[w, b]"),
+    "minibatch": ("beta", "beta0", "[beta, beta0]"),
+    "design": ("beta[1]", "beta[0]", "[beta]"),
+    "linear": ("model.weight", "model.bias", "model.parameters()"),
+}
+
+MODELS = {
+    "manual": '''# model: yhat = x·w + b, from a random start
+w = torch.randn([1, 1]).requires_grad_()
+b = torch.randn([1, 1]).requires_grad_()
+
+
+def forward(x):
+    return x * w + b
+''',
+    "minibatch": '''# model: yhat = x @ beta + beta0 (beta is w, beta0 is b), from a random start
+beta = torch.randn([1, 1]).requires_grad_()
+beta0 = torch.randn([1, 1]).requires_grad_()
+
+
+def model(x):
+    return x @ beta + beta0
+''',
+    "design": '''# model: yhat = XX @ beta on the design matrix XX = [1, x], so beta = [b, w]
+ones = torch.ones([X.shape[0], 1])
+XX = torch.concat([ones, X], axis=1)
+beta = torch.randn([2, 1]).requires_grad_()
+
+
+def model(x):
+    return x @ beta
+''',
+    "linear": '''# model: torch.nn.Linear computes x·weight + bias; its own init draws the start
+model = torch.nn.Linear(1, 1, bias=True)
+''',
+}
+MODELS["sgd"] = MODELS["manual"]
+
+CRITERIA = {
+    "mse": "torch.mean((yhat - y) ** 2)  # mean squared error",
+    "mae": "torch.mean(torch.abs(yhat - y))  # mean absolute error",
+    "huber": "torch.nn.functional.huber_loss(yhat, y, delta={delta!r})  # squared near 0, linear beyond delta",
+}
+
+OPTIMIZERS = {
+    "sgd": "torch.optim.SGD({params}, lr={c.lr!r})",
+    "momentum": "torch.optim.SGD({params}, lr={c.lr!r}, momentum={c.momentum!r})",
+    "nesterov": "torch.optim.SGD({params}, lr={c.lr!r}, momentum={c.momentum!r}, nesterov=True)",
+    "adam": "torch.optim.Adam({params}, lr={c.lr!r}, betas=({c.beta1!r}, {c.beta2!r}))",
+    "rmsprop": "torch.optim.RMSprop({params}, lr={c.lr!r}, alpha={c.alpha!r})",
+    "adagrad": "torch.optim.Adagrad({params}, lr={c.lr!r})",
+}
+
+FULL_BATCH_LOOP = '''print("epoch,loss,w,b")
+for epoch in range(1, epochs + 1):
+    # forward: predict y for every x with the current (w, b)
+    Yhat = forward(X)
+    # loss: how far the predictions are from Y
+    loss = criterion(Yhat, Y)
+    # backward: autograd puts d loss/d w in w.grad and d loss/d b in b.grad
+    loss.backward()
+{update}
+    # report: the epoch's loss, and (w, b) after its update (print writes floats in full)
+    print(epoch, loss.item(), {w}.item(), {b}.item(), sep=",")
+'''
+
+MANUAL_UPDATE = '''    # step: gradient descent by hand, w <- w - lr * d loss/d w
+    w.data = w.data - lr * w.grad.data
+    b.data = b.data - lr * b.grad.data
+    # zero_grad: forget the gradients, or the next backward would add to them
+    w.grad = None
+    b.grad = None'''
+
+OPTIMIZER_UPDATE = '''    # step: the optimizer moves every parameter using its gradient
+    my_optimizer.step()
+    # zero_grad: forget the gradients, or the next backward would add to them
+    my_optimizer.zero_grad()'''
+
+MINIBATCH_LOOP = '''n = len(X)
+print("epoch,loss,w,b")
+for epoch in range(1, epochs + 1):
+    LOSS_sum = 0
+    for xx, yy in trainloader:
+        # forward: predict y for this mini-batch
+        yhat = model(xx)
+        # loss: the batch's loss; LOSS_sum adds it up, weighted by the batch's size
+        loss = criterion(yhat, yy)
+        LOSS_sum = LOSS_sum + loss.detach() * len(yy)  # detach: keep the number, not its graph
+        # backward: autograd puts d loss/d parameter in each parameter's .grad
+        loss.backward()
+        # step: the optimizer moves every parameter using its gradient
+        my_optimizer.step()
+        # zero_grad: forget the gradients, or the next backward would add to them
+        my_optimizer.zero_grad()
+    # report: the epoch's mean loss over all n points, and (w, b) after its last update
+    print(epoch, LOSS_sum.item() / n, {w}.item(), {b}.item(), sep=",")
+'''
+
+READ_CSV = '''def number(cell):
+    try:
+        value = float(cell)
+    except ValueError:
+        return math.nan
+    return value if math.isfinite(value) else math.nan
+
+
+def read_csv(path, x_name, y_name):
+    """Columns x_name and y_name, keeping the rows where both cells are numbers (as gdviz does)."""
+    with open(path, encoding="utf-8-sig", newline="") as f:
+        text = f.read()
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\\t")
+    except csv.Error:
+        dialect = csv.excel
+    rows = csv.reader(io.StringIO(text), dialect)
+    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(next(rows))]
+    i, j = header.index(x_name), header.index(y_name)
+    xs, ys = [], []
+    for row in rows:
+        x = number(row[i]) if i < len(row) else math.nan
+        y = number(row[j]) if j < len(row) else math.nan
+        if math.isfinite(x) and math.isfinite(y):
+            xs.append(x)
+            ys.append(y)
+    return torch.tensor(xs).view(-1, 1), torch.tensor(ys).view(-1, 1)
+'''
+
+STANDARDIZE = '''
+
+# standardize: z-scores (v - mean) / std, with the population std
+def z(v):
+    std = v.std(unbiased=False)
+    return (v - v.mean()) / (std if std > 0 else 1.0)
+
+
+X, Y = z(X), z(Y)
+'''
+
+
+@dataclass(frozen=True)
+class Code:
+    script: str
+    filename: str
+    phases: dict[str, list[int]]
+
+
+def printable(text: str) -> str:
+    """User text (an upload's file name) made safe for a one-line comment."""
+    return "".join(c if c.isprintable() else "?" for c in text)
+
+
+def float32_literal(value: float) -> str:
+    """The shortest decimal that ``torch.tensor`` turns back into this very float32."""
+    for digits in range(1, 10):
+        text = f"{value:.{digits}g}"
+        if struct.unpack("f", struct.pack("f", float(text)))[0] == value:
+            return repr(float(text))
+    return repr(value)
+
+
+def tensor_literal(values: Tensor) -> str:
+    items = [float32_literal(v) for v in values.view(-1).tolist()]
+    rows = [", ".join(items[i : i + 10]) for i in range(0, len(items), 10)]
+    return "torch.tensor([\n    " + ",\n    ".join(rows) + ",\n]).view(-1, 1)"
+
+
+def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
+    """The values to write out, and whether the script z-scores them itself."""
+    spec = config.dataset
+    if not config.standardize:
+        return trained, False
+    try:
+        return (datasets.builtin(spec) if isinstance(spec, Builtin) else datasets.uploaded(spec)), True
+    except ConfigError:  # the upload has expired: write the z-scores the job trained on
+        return trained, False
+
+
+def data_block(config: JobConfig, trained: Data, filename: str) -> tuple[str, set[str]]:
+    """The lines that build X and Y, and the standard-library modules they need."""
+    spec = config.dataset
+    if isinstance(spec, Synthetic):
+        if spec.n is None:
+            x = f"torch.arange({spec.x_start!r}, {spec.x_stop!r}, {spec.x_step!r})"
+        else:
+            x = f"torch.linspace({spec.x_start!r}, {spec.x_stop!r}, {spec.n})"
+        noise = "" if spec.noise == 1.0 else f"{spec.noise!r} * "
+        text = (
+            f"# data: the seed's generator, y = w0·x + b0 + ε with ε ~ N(0, {spec.noise!r}²)\n"
+            f"X = {x}.view(-1, 1)\nw0, b0 = {spec.true_w!r}, {spec.true_b!r}\n"
+            f"Y = w0 * X + b0 + {noise}torch.randn(X.shape)  # the run's first random draw: the noise ε\n"
+        )
+        return text + (STANDARDIZE if config.standardize else ""), set()
+    given, standardize = given_data(config, trained)
+    name = printable(given.name)
+    source = f"# data: {name} — x: column {given.x_label!r}, y: column {given.y_label!r}\n"
+    if config.standardize and not standardize:
+        source += "# (already z-scored: the original upload has expired)\n"
+    if given.dropped_rows:
+        source += f"# ({given.dropped_rows} rows with a missing or non-numeric cell left out)\n"
+    if given.n <= MAX_INLINE_POINTS:
+        text = (
+            f"{source}# {given.n} points, written out as float32 values\n"
+            f"X = {tensor_literal(given.x)}\nY = {tensor_literal(given.y)}\n"
+        )
+        modules = set()
+    else:
+        x_name, y_name = given.x_label, given.y_label
+        if config.standardize and not standardize:  # expired upload: the labels read z(name)
+            x_name, y_name = x_name[2:-1], y_name[2:-1]
+        usage = f" path/to/{name}  (the CSV uploaded to gdviz)"
+        text = (
+            f"{READ_CSV}\n\n{source}"
+            f"# {given.n} points: too many to write out here, so read_csv reads them from the CSV\n"
+            f"# named on the command line\n"
+            f"if len(sys.argv) != 2:\n"
+            f'    sys.exit("usage: python " + sys.argv[0] + {usage!r})\n'
+            f"X, Y = read_csv(sys.argv[1], {x_name!r}, {y_name!r})\n"
+        )
+        modules = {"csv", "io", "math", "sys"}
+    return text + (STANDARDIZE if standardize else ""), modules
+
+
+def training_block(config: JobConfig) -> str:
+    w, b, params = NAMES[config.mode]
+    blocks = [MODELS[config.mode]]
+    if config.init is not None:
+        blocks.append(
+            "# start point: the job's (w, b) replaces the random one (still drawn, so the shuffles match)\n"
+            f"with torch.no_grad():\n    {w}.fill_({config.init.w!r})\n    {b}.fill_({config.init.b!r})\n"
+        )
+    criterion = CRITERIA[config.loss].format(delta=config.huber_delta)
+    blocks.append(f"def criterion(yhat, y):\n    return {criterion}\n")
+    if config.mode == "manual":
+        blocks.append(f"lr = {config.lr!r}\nepochs = {config.epochs}\n")
+    else:
+        optimizer = OPTIMIZERS[config.optimizer].format(params=params, c=config)
+        blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
+    if config.minibatch:
+        inputs = "XX" if config.mode == "design" else "X"
+        blocks.append(
+            f"# mini-batches: each epoch the loader {'shuffles the rows and deals them' if config.shuffle else 'deals the rows'}"
+            f" out {config.batch_size} at a time\n"
+            f"trainloader = DataLoader(dataset=TensorDataset({inputs}, Y), batch_size={config.batch_size}, "
+            f"shuffle={config.shuffle})\n"
+        )
+        blocks.append(MINIBATCH_LOOP.format(w=w, b=b))
+    else:
+        update = MANUAL_UPDATE if config.mode == "manual" else OPTIMIZER_UPDATE
+        blocks.append(FULL_BATCH_LOOP.format(update=update, w=w, b=b))
+    return "\n".join(blocks)
+
+
+def describe(config: JobConfig) -> str:
+    if config.mode == "manual":
+        how = "gradient descent by hand"
+    else:
+        how = f"torch.optim '{config.optimizer}'"
+    batches = f"mini-batches of {config.batch_size}" if config.minibatch else "the full batch"
+    return f"mode '{config.mode}': {how} on {batches}, {config.loss} loss"
+
+
+def phases(script: str) -> dict[str, list[int]]:
+    """1-based line numbers of each phase: its ``# phase:`` comment and the statements under it."""
+    found: dict[str, list[int]] = {phase: [] for phase in PHASES}
+    current, indent = None, 0
+    for number, line in enumerate(script.split("\n"), 1):
+        stripped = line.lstrip()
+        depth = len(line) - len(stripped)
+        if stripped.startswith("#"):
+            head = stripped[1:].split(":")[0].strip()
+            current, indent = (head, depth) if head in found else (None, 0)
+        elif not stripped or depth < indent:
+            current = None
+        if current is not None:
+            found[current].append(number)
+    return found
+
+
+def generate(job_id: str, config: JobConfig, trained: Data) -> Code:
+    """The script for a job, given the data it trained on."""
+    filename = f"gdviz_{config.mode}_{job_id}.py"
+    data_text, modules = data_block(config, trained, filename)
+    run = f"python {filename}" + (" data.csv" if "sys" in modules else "")
+    settings = json.dumps(config.model_dump(mode="json", exclude_defaults=True))  # ASCII: safe in a docstring
+    header = (
+        f'"""gdviz job {job_id} — {describe(config)}.\n\n'
+        "Fits y = w·x + b with PyTorch alone, the way the seed lesson writes it: the same data, start\n"
+        "point, shuffles and updates as the job, so every row equals the job's streamed epoch event.\n\n"
+        f"Run:    {run} > history.csv\n"
+        "Prints: CSV with the header epoch,loss,w,b, then one row per epoch (w, b after its updates).\n"
+        f"Config: {settings}\n"
+        '"""\n\n'
+    )
+    imports = "".join(f"import {m}\n" for m in sorted(modules)) + ("\n" if modules else "")
+    imports += "import torch\n"
+    if config.minibatch:
+        imports += "from torch.utils.data import DataLoader, TensorDataset\n"
+    script = (
+        header + imports
+        + "\n# one seed for every random draw, in order: the data's noise, the start point, the shuffles\n"
+        + f"torch.manual_seed({config.seed})\n\n"
+        + data_text + "\n" + training_block(config)
+    )
+    return Code(script, filename, phases(script))

@@ -202,7 +202,7 @@ class JobManager:
 
     def create(self, config: JobConfig) -> Job:
         """Build the job (raises ConfigError on input that fits no run) and queue it."""
-        self._evict()
+        self._evict(room=1)
         if len(self.jobs) >= self.settings.max_jobs:
             raise TooManyJobs(f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly")
         job = Job(config, self.settings.max_step_events)
@@ -216,12 +216,13 @@ class JobManager:
         self._evict()
         return self.jobs.get(job_id)
 
-    def _evict(self) -> None:
+    def _evict(self, room: int = 0) -> None:
+        """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap."""
         now, ttl = time.monotonic(), self.settings.job_ttl_s
         for job_id, job in list(self.jobs.items()):
             if job.finished and now - job.finished_at > ttl:
                 del self.jobs[job_id]
-        excess = len(self.jobs) - self.settings.max_jobs + 1
+        excess = len(self.jobs) - self.settings.max_jobs + room
         for job_id, job in list(self.jobs.items()):
             if excess <= 0:
                 break

@@ -21,15 +21,14 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3
 
 
 def lan_address() -> str | None:
-    """This machine's first non-loopback IPv4 address, from its own name (no traffic sent)."""
-    try:
-        infos = socket.getaddrinfo(socket.gethostname(), None, socket.AF_INET)
-    except OSError:
-        return None
-    for *_, (address, _port) in infos:
-        if not address.startswith("127."):
-            return address
-    return None
+    """The IPv4 address this machine would reach its network from (a UDP connect sends nothing)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        try:
+            s.connect(("10.255.255.255", 1))
+            address = s.getsockname()[0]
+        except OSError:
+            return None
+    return None if address.startswith("127.") or address == "0.0.0.0" else address
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -37,11 +36,8 @@ def serve(args: argparse.Namespace) -> int:
 
     url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
     print(f"gdviz: serving on {url}", flush=True)
-    if args.host in ("0.0.0.0", "::"):
-        if Path("/.dockerenv").exists():  # the container's own address would mislead students
-            print(f"gdviz: students open http://<this computer's address>:{args.port}/", flush=True)
-        elif lan := lan_address():
-            print(f"gdviz: students on the same network open http://{lan}:{args.port}/", flush=True)
+    if args.host in ("0.0.0.0", "::") and (lan := lan_address()):
+        print(f"gdviz: students on the same network open http://{lan}:{args.port}/", flush=True)
     config = uvicorn.Config(
         "gdviz.app:app",
         host=args.host,
@@ -53,7 +49,10 @@ def serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     if args.open:
         webbrowser.open(url)
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled
+        pass
     return 0
 
 

@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from . import __version__
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs
-from .routes import code, datasets, jobs, pages
+from .routes import code, datasets, jobs, pages, share
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.include_router(jobs.router)
     app.include_router(code.router)
+    app.include_router(share.router)
     app.include_router(datasets.router)
     app.include_router(pages.router)
     pages.mount_static(app)

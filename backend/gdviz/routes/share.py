@@ -1,0 +1,34 @@
+"""Sharing a run: the link students open to follow it live, and its QR code (made here, as SVG)."""
+
+import io
+
+import segno
+from fastapi import APIRouter, Request
+
+from ..cli import lan_address
+from .jobs import JobDep
+
+router = APIRouter(prefix="/api", tags=["share"])
+
+LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+
+def qr_svg(text: str) -> str:
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False, dark="#000", light="#fff")
+    return buffer.getvalue().decode()
+
+
+@router.get("/jobs/{job_id}/share")
+def share_job(job: JobDep, request: Request) -> dict:
+    """A follow-along link to this job (`/?job=<id>`) and its QR code as inline SVG.
+
+    When the server listens on all interfaces and the teacher's page is on localhost, the link uses
+    the machine's LAN address, the one students can reach.
+    """
+    base = f"{request.url.scheme}://{request.url.netloc}"
+    listens_everywhere = request.app.state.settings.host in ("0.0.0.0", "::")
+    if listens_everywhere and request.url.hostname in LOOPBACK and (lan := lan_address()):
+        base = f"{request.url.scheme}://{lan}:{request.url.port or 80}"
+    url = f"{base}/?job={job.id}"
+    return {"url": url, "qr_svg": qr_svg(url)}

@@ -179,9 +179,11 @@ class Training:
                 loss = self.criterion(yhat, yy)
                 loss_sum = loss_sum + loss.detach() * len(yy)  # the seed's LOSS_sum
                 loss.backward()
-                grads = self._grads()
-                self._update()
                 step += 1
-                if want_steps and step % stride == 0:
+                report_step = want_steps and step % stride == 0
+                if report_step or start + bs >= n:  # read gradients only where they are reported
+                    grads = self._grads()
+                self._update()
+                if report_step:
                     yield "step", {"epoch": epoch, "step": step, **self._record(loss.item(), grads)}
             yield "epoch", {"epoch": epoch, **self._record(loss_sum.item() / n, grads)}

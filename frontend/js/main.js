@@ -62,7 +62,10 @@ window.addEventListener('hashchange', () => {
 
 $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
 $('race-methods').addEventListener('click', () => submit({ cmp: PRESETS.methods, sel: 0 }));
-$('race-optimizers').addEventListener('click', () => submit({ cmp: PRESETS.optimizers, sel: 0 }));
+$('race-optimizers').addEventListener('click', () => {
+  const manual = controls.read(state).mode === 'manual'; // manual mode has only plain sgd
+  submit({ cmp: PRESETS.optimizers, sel: 0, ...(manual ? { mode: 'sgd' } : {}) });
+});
 $('single').addEventListener('click', () => submit({ cmp: '', sel: 0 }));
 $('speed').addEventListener('change', (ev) => { player.setSpeed(ev.target.value); saveViewSetting({ speed: ev.target.value }); });
 $('log-scale').addEventListener('change', (ev) => { loss.setLog(ev.target.checked); saveViewSetting({ log: ev.target.checked }); });

@@ -37,7 +37,7 @@ export const FIELDS = {
   resid: ['bool', false],
   lsq: ['bool', true],
   arrows: ['bool', false],
-  cmp: ['str', ''],              // comparison: runs separated by ",", each "key:value[+key:value]"
+  cmp: ['str', ''],              // comparison: runs separated by ",", each "key:value[;key:value]"
   sel: ['num', 0],               // the compared run shown in the fit view
 };
 
@@ -77,7 +77,7 @@ export function toHash(state) {
     if (typeof v === 'boolean') params.set(k, v ? '1' : '0');
     else params.set(k, v === null ? '' : String(v));
   }
-  return '#' + params.toString().replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%2B', '+');
+  return '#' + params.toString().replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%3B', ';');
 }
 
 /** The comparison's runs as lists of overrides: "mode:sgd,mode:linear" -> [{mode:'sgd'}, {mode:'linear'}]. */
@@ -85,7 +85,7 @@ export function comparedRuns(state) {
   if (!state.cmp) return [];
   return state.cmp.split(',').filter(Boolean).slice(0, 4).map((run) => {
     const over = {};
-    for (const pair of run.split('+')) {
+    for (const pair of run.split(';')) {
       const [k, raw] = pair.split(':');
       if (k in FIELDS) over[k] = coerce(k, raw) ?? raw;
     }
@@ -94,7 +94,7 @@ export function comparedRuns(state) {
 }
 
 export const PRESETS = {
-  methods: 'mode:manual+optimizer:sgd,mode:sgd,mode:minibatch,mode:linear',
+  methods: 'mode:manual;optimizer:sgd,mode:sgd,mode:minibatch,mode:linear',
   optimizers: 'optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop',
 };
 

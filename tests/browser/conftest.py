@@ -1,0 +1,123 @@
+"""Headless Debian Chromium driven by Playwright against the real server (``server_url``).
+
+Every page records console errors, uncaught exceptions, dialogs and requests; after each test
+none may remain (bar HTTP error statuses a test says it expects) and no request may leave the
+server's origin.
+"""
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]
+HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        yield browser
+        browser.close()
+
+
+@dataclass
+class Watch:
+    origin: str
+    errors: list[str] = field(default_factory=list)
+    foreign: list[str] = field(default_factory=list)
+    requests: list[str] = field(default_factory=list)
+    responses: list[str] = field(default_factory=list)  # 4xx/5xx, for diagnosis
+    allow_http_errors: bool = False
+
+    def problems(self) -> list[str]:
+        errors = [e for e in self.errors if not (self.allow_http_errors and HTTP_ERROR.search(e))]
+        return errors + [f"request to another origin: {u}" for u in self.foreign]
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}"
+
+
+@pytest.fixture
+def watch(server_url: str) -> Watch:
+    return Watch(origin=_origin(server_url))
+
+
+@pytest.fixture
+def page(browser: Browser, watch: Watch) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    page.on("console", lambda m: watch.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on("pageerror", lambda e: watch.errors.append(f"uncaught: {e}"))
+    page.on("dialog", lambda d: (watch.errors.append(f"dialog: {d.message}"), d.dismiss()))
+
+    def on_request(request) -> None:
+        watch.requests.append(request.url)
+        if request.url.startswith(("data:", "blob:", "about:")):
+            return
+        if _origin(request.url) != watch.origin:
+            watch.foreign.append(request.url)
+
+    page.on("request", on_request)
+    page.on("response", lambda r: watch.responses.append(f"{r.status} {r.request.method} {r.url} {r.request.post_data} -> {r.text()}")
+            if r.status >= 400 else None)
+    yield page
+    page.wait_for_timeout(50)  # let late console messages arrive
+    context.close()
+    assert not watch.problems(), (watch.problems(), watch.responses)
+
+
+class App:
+    """The page under test, through its stable hooks (#app data-*, control ids, #err-<field>)."""
+
+    def __init__(self, page: Page, base: str) -> None:
+        self.page = page
+        self.base = base
+
+    def open(self, hash_: str = "") -> "App":
+        self.page.goto(f"{self.base}/{'#' + hash_ if hash_ else ''}")
+        return self
+
+    def data(self, key: str) -> str:
+        return self.page.eval_on_selector("#app", f"e => e.dataset.{key}")
+
+    def wait(self, status: str | None = None, epoch: int | None = None, playing: bool | None = None, **kw) -> None:
+        checks = []
+        if status is not None:
+            checks.append(f"d.status === '{status}'")
+        if epoch is not None:
+            checks.append(f"d.epoch === '{epoch}'")
+        if playing is not None:
+            checks.append(f"d.playing === '{str(playing).lower()}'")
+        for k, v in kw.items():
+            checks.append(f"d.{k} === '{v}'")
+        self.page.wait_for_function(f"(() => {{ const d = document.getElementById('app').dataset; return {' && '.join(checks)}; }})()")
+
+    def finished(self, status: str = "completed") -> None:
+        self.wait(status=status, playing=False)
+
+    def trace_lengths(self, chart: str) -> list[int]:
+        return self.page.eval_on_selector(
+            f"#chart-{chart}", "el => el.data.map(t => (t.z && t.type !== 'scatter3d' ? t.z.length : (t.x || []).length))")
+
+    def trace_names(self, chart: str) -> list[str]:
+        return self.page.eval_on_selector(f"#chart-{chart}", "el => el.data.map(t => t.name || '')")
+
+    def fill(self, field_id: str, value: str) -> None:
+        self.page.fill(f"#{field_id}", value)
+
+
+@pytest.fixture
+def app(page: Page, server_url: str) -> App:
+    return App(page, server_url)

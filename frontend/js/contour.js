@@ -92,7 +92,9 @@ export class ContourChart {
       idx.push(FIXED + 2 * i, FIXED + 2 * i + 1);
       if (this.arrows && head.grad_w !== undefined) arrows.push(this.arrow(head, run.color));
     });
-    if (idx.length) Plotly.restyle(this.el, { x: xs, y: ys }, idx);
+    // markers on every epoch help while they are few; thousands of SVG markers only cost time
+    const modes = xs.map((x, j) => (j % 2 ? 'markers' : x.length > 300 ? 'lines' : 'lines+markers'));
+    if (idx.length) Plotly.restyle(this.el, { x: xs, y: ys, mode: modes }, idx);
     if (this.arrows || this.hadArrows) Plotly.relayout(this.el, { annotations: arrows });
     this.hadArrows = arrows.length > 0;
   }

@@ -38,6 +38,9 @@ def serve(args: argparse.Namespace) -> int:
     print(f"gdviz: serving on {url}", flush=True)
     if args.host in ("0.0.0.0", "::") and (lan := lan_address()):
         print(f"gdviz: students on the same network open http://{lan}:{args.port}/", flush=True)
+        if Path("/.dockerenv").exists():
+            print("gdviz: (in a container that address is the container's: students use the host's address "
+                  "and the published port)", flush=True)
     settings.host, settings.port = args.host, args.port  # the app reads them (share links)
     config = uvicorn.Config(
         "gdviz.app:app",

@@ -1,0 +1,42 @@
+# gdviz for a workshop: one process, CPU-only PyTorch, non-root, on 0.0.0.0:8000.
+#   docker build -t gdviz .
+#   docker run --rm -p 8000:8000 gdviz        # students open http://<this computer's address>:8000/
+# Jobs live in the memory of that one process (training runs in its threads), so it is never
+# started with several workers: each would hold its own jobs and a stream could reach the wrong one.
+
+FROM python:3.11-slim AS build
+WORKDIR /src
+RUN python -m venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PIP_DISABLE_PIP_VERSION_CHECK=1
+# torch first, in its own layer: the CPU build (~200 MB), not the multi-GB CUDA one
+COPY constraints.txt ./
+# (its C++ headers and test binaries are for building extensions, not for running: -190 MB;
+# bin/torch_shm_manager stays, `import torch` checks for it)
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
+        -c constraints.txt torch==2.13.0 \
+ && rm -rf /opt/venv/lib/python3.11/site-packages/torch/include /opt/venv/lib/python3.11/site-packages/torch/test \
+ && find /opt/venv/lib/python3.11/site-packages/torch/bin -type f ! -name torch_shm_manager -delete
+COPY pyproject.toml README.md ./
+COPY backend ./backend
+COPY frontend ./frontend
+# the app and its runtime dependencies only (no test extra), pinned by constraints.txt
+RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
+        -c constraints.txt . \
+ && pip uninstall --yes pip
+
+FROM python:3.11-slim
+RUN groupadd --system --gid 10001 gdviz \
+ && useradd --system --uid 10001 --gid gdviz --no-create-home --shell /usr/sbin/nologin gdviz
+COPY --from=build /opt/venv /opt/venv
+ENV PATH=/opt/venv/bin:$PATH \
+    PYTHONUNBUFFERED=1 \
+    GDVIZ_HOST=0.0.0.0 \
+    GDVIZ_PORT=8000
+USER 10001:10001
+EXPOSE 8000
+# the slim image has no curl: ask /api/health with Python
+HEALTHCHECK --interval=5s --timeout=3s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/api/health' % os.environ.get('GDVIZ_PORT', '8000'), timeout=2)"]
+# uvicorn stops on SIGTERM within ~1 s, closing open event streams
+CMD ["gdviz", "serve"]

@@ -1,0 +1,197 @@
+"""GET /api/jobs/{id}/code: each job's script, run with plain python, prints the job's stream."""
+
+import ast
+import json
+import os
+import random
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import pytest
+from httpx_sse import connect_sse
+
+from gdviz.codegen import MAX_INLINE_POINTS, PHASES
+
+DEFAULTS = {mode: {"mode": mode} for mode in ("manual", "sgd", "minibatch", "design", "linear")}
+VARIANTS = {
+    "momentum": {"mode": "sgd", "optimizer": "momentum", "lr": 0.05},
+    "adam-batch4": {"mode": "minibatch", "optimizer": "adam", "batch_size": 4, "beta1": 0.8},
+    "rmsprop": {"mode": "linear", "optimizer": "rmsprop", "alpha": 0.9, "lr": 0.01},
+    "adagrad": {"mode": "design", "optimizer": "adagrad", "lr": 0.5},
+    "nesterov-huber": {"mode": "minibatch", "optimizer": "nesterov", "momentum": 0.5, "loss": "huber", "huber_delta": 0.5},
+    "mae": {"mode": "sgd", "loss": "mae", "epochs": 60},
+    "manual-init": {"mode": "manual", "init": {"w": 5.0, "b": 5.0}, "lr": 0.05},
+    "linear-init-no-shuffle": {"mode": "linear", "init": {"w": -1.0, "b": 0.5}, "shuffle": False, "batch_size": 3},
+    "design-init": {"mode": "design", "init": {"w": 0.25, "b": -3.0}, "optimizer": "adam"},
+    "builtin-standardized": {"mode": "design", "standardize": True, "dataset": {"kind": "builtin", "name": "faithful"}},
+    "builtin-raw": {"mode": "manual", "lr": 0.0001, "epochs": 40, "dataset": {"kind": "builtin", "name": "cars"}},
+    "step-granularity": {"mode": "minibatch", "granularity": "step", "epochs": 30},
+    "synthetic-knobs": {"mode": "linear", "lr": 0.01, "dataset": {"kind": "synthetic", "x_start": 0, "x_stop": 10, "n": 50, "true_w": -1.5, "true_b": 3, "noise": 0.5}},
+    "noiseless": {"mode": "sgd", "seed": 7, "lr": 0.02, "dataset": {"kind": "synthetic", "x_step": 0.5, "noise": 0}},
+    "batch1-seed": {"mode": "minibatch", "batch_size": 1, "seed": 12345, "epochs": 10},
+    "full-batch-huber": {"mode": "design", "batch_size": 20, "loss": "huber", "lr": 0.3},
+    "synthetic-standardized": {"mode": "manual", "standardize": True, "dataset": {"kind": "synthetic", "true_w": 40, "true_b": 100, "noise": 3}},
+    "upload": {"mode": "minibatch", "batch_size": 7, "lr": 1e-5, "dataset": {"kind": "upload", "x": "height cm", "y": "weight"}},
+    "upload-standardized": {"mode": "linear", "standardize": True, "optimizer": "momentum", "dataset": {"kind": "upload", "x": "height cm", "y": "weight"}},
+    "upload-beyond-inline-cap": {"mode": "sgd", "standardize": True, "epochs": 20, "dataset": {"kind": "upload", "x": "height cm", "y": "weight"}},
+}
+CONFIGS = {**DEFAULTS, **VARIANTS}
+
+
+def people_csv(rows: int, seed: int) -> str:
+    """A semicolon CSV with an id column and some blank or non-numeric weights (dropped by the job)."""
+    rnd = random.Random(seed)
+    lines = ["id;height cm;weight"]
+    for i in range(rows):
+        weight = "" if i % 9 == 0 else "n/a" if i % 13 == 0 else f"{rnd.gauss(70, 8):.2f}"
+        lines.append(f"{i};{rnd.gauss(170, 9):.1f};{weight}")
+    return "\n".join(lines) + "\n"
+
+
+def upload(client: httpx.Client, text: str) -> str:
+    r = client.post("/api/datasets", files={"file": ("people.csv", text.encode(), "text/csv")})
+    assert r.status_code == 201, r.text
+    return r.json()["id"]
+
+
+def epoch_events(client: httpx.Client, job_id: str) -> list[dict]:
+    with connect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source:
+        events = [(sse.event, json.loads(sse.data)) for sse in source.iter_sse()]
+    assert events[-1][0] == "done" and events[-1][1]["status"] == "completed", (job_id, events[-1])
+    return [data for event, data in events if event == "epoch"]
+
+
+def run_script(script: str, path: Path, args: list[str]) -> subprocess.CompletedProcess:
+    path.write_text(script)
+    return subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True, timeout=120, cwd=path.parent)
+
+
+@dataclass
+class Run:
+    stream: list[dict]  # the job's epoch events
+    script: str
+    result: subprocess.CompletedProcess
+
+
+@pytest.fixture(scope="module")
+def runs(server_url: str) -> Iterator[dict[str, Run]]:
+    with tempfile.TemporaryDirectory(prefix="gdviz-codegen-") as folder:  # not tmp_path: other sessions prune those
+        yield run_all(server_url, Path(folder))
+
+
+def run_all(server_url: str, folder: Path) -> dict[str, Run]:
+    """Every config's job and script, the scripts run in parallel."""
+    big_csv = folder / "people-big.csv"
+    big_csv.write_text(people_csv(MAX_INLINE_POINTS * 4 // 3, seed=2))  # about 5,700 rows kept
+    with httpx.Client(base_url=server_url, timeout=60) as client:
+        small_id = upload(client, people_csv(120, seed=1))
+        big_id = upload(client, big_csv.read_text())
+        jobs = {}
+        for name, config in CONFIGS.items():
+            if config.get("dataset", {}).get("kind") == "upload":
+                big = name == "upload-beyond-inline-cap"
+                config = {**config, "dataset": {**config["dataset"], "id": big_id if big else small_id}}
+            r = client.post("/api/jobs", json=config)
+            assert r.status_code == 201, (name, r.text)
+            jobs[name] = r.json()["id"]
+        scripts = {}
+        for name, job_id in jobs.items():
+            r = client.get(f"/api/jobs/{job_id}/code")
+            assert r.status_code == 200, (name, r.text)
+            scripts[name] = r.text
+        streams = {name: epoch_events(client, job_id) for name, job_id in jobs.items()}  # waits for the jobs
+    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
+        futures = {
+            name: pool.submit(
+                run_script, script, folder / f"{name}.py", [str(big_csv)] if name == "upload-beyond-inline-cap" else []
+            )
+            for name, script in scripts.items()
+        }
+        return {name: Run(streams[name], scripts[name], future.result()) for name, future in futures.items()}
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= 1e-6 * max(1.0, abs(b))
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_script_prints_the_jobs_epoch_events(runs, name):
+    stream, run = runs[name].stream, runs[name].result
+    assert run.returncode == 0, run.stderr
+    header, *rows = run.stdout.splitlines()
+    assert header == "epoch,loss,w,b"
+    assert len(rows) == len(stream) == CONFIGS[name].get("epochs", 100)
+    for row, event in zip(rows, stream):
+        epoch, loss, w, b = row.split(",")
+        assert int(epoch) == event["epoch"]
+        for got, key in ((loss, "loss"), (w, "w"), (b, "b")):
+            assert close(float(got), event[key]), f"epoch {epoch} {key}: script {got}, job {event[key]}"
+
+
+def test_scripts_import_only_torch_and_the_standard_library(runs):
+    for name in CONFIGS:
+        tree = ast.parse(runs[name].script)
+        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
+        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        assert imported - set(sys.stdlib_module_names) == {"torch"}, (name, imported)
+
+
+def test_beyond_the_inline_cap_the_script_asks_for_the_csv(runs):
+    script = runs["upload-beyond-inline-cap"].script
+    assert "torch.tensor([" not in script
+    with tempfile.TemporaryDirectory() as folder:
+        run = run_script(script, Path(folder) / "big.py", [])
+    assert run.returncode != 0 and "usage:" in run.stderr and "people.csv" in run.stderr
+    small = runs["upload"].script
+    assert "torch.tensor([" in small and "rows with a missing or non-numeric cell left out" in small
+
+
+def test_plain_get_is_a_python_file_named_for_the_job(client):
+    job_id = client.post("/api/jobs", json={"mode": "design", "epochs": 3}).json()["id"]
+    r = client.get(f"/api/jobs/{job_id}/code")
+    assert r.status_code == 200
+    assert r.headers["content-type"].startswith("text/x-python")
+    assert r.headers["content-disposition"] == f'inline; filename="gdviz_design_{job_id}.py"'
+    compile(r.text, "script.py", "exec")
+
+
+# the statement each phase must hold, per mode
+PHASE_CODE = {
+    "manual": {"forward": "Yhat = forward(X)", "loss": "loss = criterion(Yhat, Y)", "backward": "loss.backward()",
+               "step": "w.data = w.data - lr * w.grad.data", "zero_grad": "w.grad = None"},
+    "linear": {"forward": "yhat = model(xx)", "loss": "LOSS_sum = LOSS_sum +", "backward": "loss.backward()",
+               "step": "my_optimizer.step()", "zero_grad": "my_optimizer.zero_grad()"},
+}
+
+
+@pytest.mark.parametrize("mode", list(PHASE_CODE))
+def test_json_format_names_the_lines_of_each_phase(client, mode):
+    job_id = client.post("/api/jobs", json={"mode": mode, "epochs": 2}).json()["id"]
+    r = client.get(f"/api/jobs/{job_id}/code", params={"format": "json"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["filename"] == f"gdviz_{mode}_{job_id}.py"
+    assert body["script"] == client.get(f"/api/jobs/{job_id}/code").text
+    lines = body["script"].split("\n")
+    assert list(body["phases"]) == list(PHASES)
+    seen = set()
+    for phase, numbers in body["phases"].items():
+        text = [lines[i - 1].strip() for i in numbers]
+        assert text[0].startswith(f"# {phase}:"), text
+        assert any(t.startswith(PHASE_CODE[mode][phase]) for t in text[1:]), (phase, text)
+        assert all(t and (t.startswith("#") or "print" not in t) for t in text)
+        assert not seen & set(numbers)
+        seen |= set(numbers)
+
+
+def test_code_errors(client):
+    assert client.get("/api/jobs/nope/code").status_code == 404
+    job_id = client.post("/api/jobs", json={"epochs": 1}).json()["id"]
+    r = client.get(f"/api/jobs/{job_id}/code", params={"format": "ipynb"})
+    assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "format"]

@@ -102,14 +102,15 @@ function hexAlpha(hex, a) {
 }
 
 const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
+const overlays = new WeakMap(); // chart element -> what its overlay shows
 
 /** Extra traces drawn over the fit view (explain mode's ŷ and errors); [] removes them. */
 export function overlayFit(chart, traces) {
   const el = chart.el;
   const have = Math.max(0, (el.data?.length ?? OVERLAY_FROM) - OVERLAY_FROM);
   const key = JSON.stringify(traces);
-  if (have === traces.length && key === el.dataset.overlay) return;
+  if (have === traces.length && key === overlays.get(el)) return;
   if (have) Plotly.deleteTraces(el, Array.from({ length: have }, (_, i) => OVERLAY_FROM + i));
   if (traces.length) Plotly.addTraces(el, traces);
-  el.dataset.overlay = key;
+  overlays.set(el, key);
 }

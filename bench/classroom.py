@@ -1,0 +1,123 @@
+"""Benchmark 4: a classroom on one 2-core machine. 50 clients at once on 127.0.0.1, each creating
+a 500-epoch job and reading its whole stream, while /api/health is polled; then 50 followers on
+one job. Goals: every job completes with every event, p95 time to first epoch ≤ 250 ms, health
+p99 ≤ 50 ms; every follower gets every event."""
+
+import asyncio
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import httpx
+from httpx_sse import aconnect_sse
+
+from common import Figure, percentile
+from support import running_server
+
+CLIENTS, EPOCHS = 50, 500
+GOAL_FIRST_P95_S, GOAL_HEALTH_P99_S = 0.250, 0.050
+DEADLINE_S = 120  # the whole load is abandoned (and fails) after this
+
+
+async def read_stream(client: httpx.AsyncClient, url: str, t0: float) -> tuple[list[int], float | None]:
+    """The ids of every event, and the seconds from ``t0`` to the first epoch event."""
+    ids, first = [], None
+    async with aconnect_sse(client, "GET", url) as source:
+        async for sse in source.aiter_sse():
+            ids.append(int(sse.id))
+            if first is None and sse.event == "epoch":
+                first = time.perf_counter() - t0
+            if sse.event == "done":
+                status = json.loads(sse.data)["status"]
+                if status != "completed":
+                    raise RuntimeError(f"job ended {status}")
+    return ids, first
+
+
+async def student(client: httpx.AsyncClient, config: dict) -> tuple[list[int], float | None]:
+    t0 = time.perf_counter()
+    r = await client.post("/api/jobs", json=config)
+    r.raise_for_status()
+    return await read_stream(client, r.json()["links"]["events"], t0)
+
+
+async def poll_health(client: httpx.AsyncClient, stop: asyncio.Event, out: list[float]) -> None:
+    while not stop.is_set():
+        t0 = time.perf_counter()
+        (await client.get("/api/health")).raise_for_status()
+        out.append(time.perf_counter() - t0)
+        await asyncio.sleep(0.02)
+
+
+def complete(ids: list[int]) -> bool:
+    return ids == list(range(1, EPOCHS + 3))  # meta, every epoch, done
+
+
+async def classroom(url: str) -> list[Figure]:
+    limits = httpx.Limits(max_connections=CLIENTS + 5, max_keepalive_connections=CLIENTS + 5)
+    async with httpx.AsyncClient(base_url=url, timeout=DEADLINE_S, limits=limits) as client, \
+            httpx.AsyncClient(base_url=url, timeout=DEADLINE_S) as health_client:
+        await student(client, {"epochs": 5})  # warm
+        stop, health = asyncio.Event(), []
+        poller = asyncio.create_task(poll_health(health_client, stop, health))
+        t0 = time.perf_counter()
+        results = await asyncio.wait_for(
+            asyncio.gather(*(student(client, {"epochs": EPOCHS}) for _ in range(CLIENTS))), DEADLINE_S
+        )
+        wall = time.perf_counter() - t0
+        stop.set()
+        await poller
+
+        # 50 followers on one paced job, then the same job with none: does watching slow it?
+        follow_config = {"epochs": EPOCHS}
+        r = await client.post("/api/jobs", json=follow_config)
+        t1 = time.perf_counter()
+        followers = await asyncio.gather(*(read_stream(client, r.json()["links"]["events"], t1)
+                                           for _ in range(CLIENTS)))
+        followed_s = time.perf_counter() - t1
+        alone_s = await time_unwatched(client, follow_config)
+
+    all_complete = sum(complete(ids) for ids, _ in results)
+    firsts = [first for _, first in results if first is not None]
+    p95_first, p99_health = percentile(firsts, 95), percentile(health, 99)
+    followers_ok = sum(complete(ids) for ids, _ in followers)
+    return [
+        Figure(f"4 classroom: {CLIENTS} jobs complete, no event lost", f"{CLIENTS}/{CLIENTS}",
+               f"{all_complete}/{CLIENTS} in {wall:.1f} s", all_complete == CLIENTS),
+        Figure("4 classroom: p95 time to first epoch", f"≤ {GOAL_FIRST_P95_S * 1e3:.0f} ms",
+               f"{p95_first * 1e3:.0f} ms (median {percentile(firsts, 50) * 1e3:.0f}, max {max(firsts) * 1e3:.0f})",
+               p95_first <= GOAL_FIRST_P95_S),
+        Figure("4 classroom: /api/health p99 under load", f"≤ {GOAL_HEALTH_P99_S * 1e3:.0f} ms",
+               f"{p99_health * 1e3:.1f} ms ({len(health)} polls, max {max(health) * 1e3:.1f})",
+               p99_health <= GOAL_HEALTH_P99_S),
+        Figure(f"4 {CLIENTS} followers on one job", f"{CLIENTS}/{CLIENTS} get every event",
+               f"{followers_ok}/{CLIENTS}; job took {followed_s * 1e3:.0f} ms followed vs {alone_s * 1e3:.0f} ms alone "
+               f"({followed_s / alone_s:.2f}×)",
+               followers_ok == CLIENTS),
+    ]
+
+
+async def time_unwatched(client: httpx.AsyncClient, config: dict) -> float:
+    """Wall time of a job nobody streams: created, then polled until done."""
+    t0 = time.perf_counter()
+    r = await client.post("/api/jobs", json=config)
+    url = r.json()["links"]["self"]
+    while (await client.get(url)).json()["done"] is None:
+        await asyncio.sleep(0.005)
+    return time.perf_counter() - t0
+
+
+def measure_on(url: str) -> list[Figure]:
+    return asyncio.run(classroom(url))
+
+
+def measure() -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "server.log") as server:
+        return measure_on(server.url)
+
+
+if __name__ == "__main__":
+    from common import print_table
+
+    print_table(measure())

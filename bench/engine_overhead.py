@@ -1,0 +1,67 @@
+"""Benchmark 1: a whole job (events published, an event loop attached, no client) against the
+seed's plain loop, same config. Goal: at most 1.05× the seed's time."""
+
+import asyncio
+import threading
+
+import torch
+
+from common import Figure, cpu_ratio
+from gdviz.config import JobConfig
+from gdviz.jobs import Job
+from seed_loops import SEED_LOOPS
+
+GOAL = 1.05
+CASES = [("manual", 100), ("manual", 5000), ("linear", 100), ("linear", 5000)]
+
+
+class BackgroundLoop:
+    """An event loop in its own thread, like the server's: every publish schedules a wake-up on it."""
+
+    def __enter__(self) -> asyncio.AbstractEventLoop:
+        self.loop = asyncio.new_event_loop()
+        self.thread = threading.Thread(target=self.loop.run_forever, daemon=True)
+        self.thread.start()
+        return self.loop
+
+    def __exit__(self, *exc) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self.thread.join()
+        self.loop.close()
+
+
+def job_run(mode: str, epochs: int, loop: asyncio.AbstractEventLoop):
+    def run() -> Job:
+        job = Job(JobConfig(mode=mode, epochs=epochs), max_step_events=20_000)
+        job.attach(loop)
+        job.run()
+        assert job.status == "completed", job.done
+        return job
+
+    return run
+
+
+def seed_run(mode: str, epochs: int):
+    return lambda: SEED_LOOPS[mode](epochs=epochs)
+
+
+def measure(rounds_for: dict[int, int] | None = None) -> list[Figure]:
+    rounds_for = rounds_for or {100: 31, 5000: 3}
+    torch.set_num_threads(1)  # both sides alike; tiny tensors gain nothing from threads
+    figures = []
+    with BackgroundLoop() as loop:
+        for mode, epochs in CASES:
+            r, t_job, t_seed = cpu_ratio(job_run(mode, epochs, loop), seed_run(mode, epochs), rounds_for[epochs], warm_up=epochs < 1000)
+            figures.append(Figure(
+                f"1 engine overhead {mode} {epochs} ep",
+                f"≤ {GOAL:.2f}×",
+                f"{r:.3f}× ({t_job * 1e3:.1f} vs {t_seed * 1e3:.1f} ms)",
+                r <= GOAL,
+            ))
+    return figures
+
+
+if __name__ == "__main__":
+    from common import print_table
+
+    print_table(measure())

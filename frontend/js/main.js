@@ -9,6 +9,8 @@ import { ContourChart } from './contour.js';
 import { SurfaceChart } from './surface3d.js';
 import { RUN_COLORS, pointAt, fmt } from './theme.js';
 import { downloadCsv, downloadJson, downloadPng } from './export.js';
+import { setCodeJob } from './codepanel.js';
+import { Explain } from './explain.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -24,6 +26,7 @@ const loss = new LossChart($('chart-loss'));
 const contour = new ContourChart($('chart-contour'), pickStart);
 const surface = new SurfaceChart($('chart-surface'));
 const player = new Player(render);
+const explain = new Explain({ player, fit, contour });
 const charts = { fit: fit.el, loss: loss.el, contour: contour.el, surface: surface.el };
 
 // ---- settings: form and view toggles <-> state <-> URL hash
@@ -229,11 +232,14 @@ function render(p) {
 
   const selIndex = Math.min(Number($('selected-run').value) || 0, p.runs.length - 1);
   const sel = p.runs[selIndex];
-  if (sel) fit.draw(sel, k, sel.color);
-  loss.draw(p.runs, k);
-  contour.draw(p.runs, k);
-  surface.draw(p.runs, k);
-  readout(sel, k);
+  const kv = explain.viewEpoch(k); // explain mode shows (w, b) before the update until its step
+  if (sel) fit.draw(sel, kv, sel.color);
+  loss.draw(p.runs, k); // epoch k's loss is the update's own, computed before its step
+  contour.draw(p.runs, kv);
+  surface.draw(p.runs, kv);
+  readout(sel, kv);
+  setCodeJob(sel?.id ?? null);
+  explain.draw(sel, k);
 
   const win = surfaceBusy ? null : contour.biggerWindow(p.runs, k);
   const key = win && JSON.stringify(win);

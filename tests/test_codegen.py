@@ -16,7 +16,11 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from gdviz.codegen import MAX_INLINE_POINTS, PHASES
+from gdviz import data
+from gdviz.codegen import MAX_INLINE_POINTS, PHASES, generate
+from gdviz.config import JobConfig
+from gdviz.train import Training, make_rng
+from gdviz.uploads import Uploads, parse_csv
 
 DEFAULTS = {mode: {"mode": mode} for mode in ("manual", "sgd", "minibatch", "design", "linear")}
 VARIANTS = {
@@ -150,6 +154,37 @@ def test_beyond_the_inline_cap_the_script_asks_for_the_csv(runs):
     assert run.returncode != 0 and "usage:" in run.stderr and "people.csv" in run.stderr
     small = runs["upload"].script
     assert "torch.tensor([" in small and "rows with a missing or non-numeric cell left out" in small
+
+
+def test_a_script_outlives_its_upload(monkeypatch):
+    """Standardized, after the upload expired: inline z-scores, or (beyond the cap) the CSV z-scored."""
+    jobs = {}
+    for mode, rows in (("design", 60), ("sgd", MAX_INLINE_POINTS * 4 // 3)):
+        text = people_csv(rows, seed=3)
+        table = parse_csv(text.encode(), "people.csv", 10**6)
+        monkeypatch.setattr(data, "uploads", Uploads())
+        data.uploads.add(table)
+        dataset = {"kind": "upload", "id": table.id, "x": "height cm", "y": "weight"}
+        config = JobConfig(mode=mode, standardize=True, epochs=10, dataset=dataset)
+        rng = make_rng(config.seed)
+        trained = data.load(config, rng)
+        history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
+        jobs[mode] = (text, config, trained, history)
+    monkeypatch.setattr(data, "uploads", Uploads())  # every upload gone
+    scripts = {mode: generate("expired", config, trained).script for mode, (_, config, trained, _) in jobs.items()}
+    assert "already z-scored" in scripts["design"] and "X, Y = z(X), z(Y)" not in scripts["design"]
+    assert "read_csv(sys.argv[1]" in scripts["sgd"] and "X, Y = z(X), z(Y)" in scripts["sgd"]
+    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(2) as pool:
+        (Path(folder) / "people.csv").write_text(jobs["sgd"][0])
+        args = {"design": [], "sgd": ["people.csv"]}
+        futures = {mode: pool.submit(run_script, scripts[mode], Path(folder) / f"{mode}.py", args[mode]) for mode in jobs}
+        for mode, future in futures.items():
+            run, history = future.result(), jobs[mode][3]
+            assert run.returncode == 0, run.stderr
+            rows = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
+            assert len(rows) == len(history) == 10
+            for row, event in zip(rows, history):
+                assert all(close(row[i], event[key]) for i, key in ((1, "loss"), (2, "w"), (3, "b"))), (mode, row, event)
 
 
 def test_plain_get_is_a_python_file_named_for_the_job(client):

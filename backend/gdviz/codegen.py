@@ -199,7 +199,7 @@ def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
         return trained, False
 
 
-def data_block(config: JobConfig, trained: Data, filename: str) -> tuple[str, set[str]]:
+def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
     """The lines that build X and Y, and the standard-library modules they need."""
     spec = config.dataset
     if isinstance(spec, Synthetic):
@@ -214,34 +214,32 @@ def data_block(config: JobConfig, trained: Data, filename: str) -> tuple[str, se
             f"Y = w0 * X + b0 + {noise}torch.randn(X.shape)  # the run's first random draw: the noise ε\n"
         )
         return text + (STANDARDIZE if config.standardize else ""), set()
-    given, standardize = given_data(config, trained)
-    name = printable(given.name)
-    source = f"# data: {name} — x: column {given.x_label!r}, y: column {given.y_label!r}\n"
-    if config.standardize and not standardize:
-        source += "# (already z-scored: the original upload has expired)\n"
-    if given.dropped_rows:
-        source += f"# ({given.dropped_rows} rows with a missing or non-numeric cell left out)\n"
-    if given.n <= MAX_INLINE_POINTS:
-        text = (
-            f"{source}# {given.n} points, written out as float32 values\n"
-            f"X = {tensor_literal(given.x)}\nY = {tensor_literal(given.y)}\n"
-        )
-        modules = set()
-    else:
-        x_name, y_name = given.x_label, given.y_label
-        if config.standardize and not standardize:  # expired upload: the labels read z(name)
-            x_name, y_name = x_name[2:-1], y_name[2:-1]
+    name = printable(trained.name)
+    x_name, y_name = trained.x_label, trained.y_label
+    if config.standardize:  # the labels read z(name)
+        x_name, y_name = x_name[2:-1], y_name[2:-1]
+    source = f"# data: {name} — x: {x_name!r}, y: {y_name!r}\n"
+    if trained.dropped_rows:
+        source += f"# ({trained.dropped_rows} rows with a missing or non-numeric cell left out)\n"
+    if trained.n > MAX_INLINE_POINTS:
         usage = f" path/to/{name}  (the CSV uploaded to gdviz)"
         text = (
             f"{READ_CSV}\n\n{source}"
-            f"# {given.n} points: too many to write out here, so read_csv reads them from the CSV\n"
+            f"# {trained.n} points: too many to write out here, so read_csv reads them from the CSV\n"
             f"# named on the command line\n"
             f"if len(sys.argv) != 2:\n"
             f'    sys.exit("usage: python " + sys.argv[0] + {usage!r})\n'
             f"X, Y = read_csv(sys.argv[1], {x_name!r}, {y_name!r})\n"
         )
-        modules = {"csv", "io", "math", "sys"}
-    return text + (STANDARDIZE if standardize else ""), modules
+        return text + (STANDARDIZE if config.standardize else ""), {"csv", "io", "math", "sys"}
+    given, standardize = given_data(config, trained)
+    if config.standardize and not standardize:
+        source += "# (already z-scored here: the original upload has expired from the server)\n"
+    text = (
+        f"{source}# {given.n} points, written out as float32 values\n"
+        f"X = {tensor_literal(given.x)}\nY = {tensor_literal(given.y)}\n"
+    )
+    return text + (STANDARDIZE if standardize else ""), set()
 
 
 def training_block(config: JobConfig) -> str:
@@ -261,9 +259,9 @@ def training_block(config: JobConfig) -> str:
         blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
     if config.minibatch:
         inputs = "XX" if config.mode == "design" else "X"
+        deals = "shuffles the rows and deals them" if config.shuffle else "deals the rows"
         blocks.append(
-            f"# mini-batches: each epoch the loader {'shuffles the rows and deals them' if config.shuffle else 'deals the rows'}"
-            f" out {config.batch_size} at a time\n"
+            f"# mini-batches: each epoch the loader {deals} out {config.batch_size} at a time\n"
             f"trainloader = DataLoader(dataset=TensorDataset({inputs}, Y), batch_size={config.batch_size}, "
             f"shuffle={config.shuffle})\n"
         )
@@ -303,7 +301,7 @@ def phases(script: str) -> dict[str, list[int]]:
 def generate(job_id: str, config: JobConfig, trained: Data) -> Code:
     """The script for a job, given the data it trained on."""
     filename = f"gdviz_{config.mode}_{job_id}.py"
-    data_text, modules = data_block(config, trained, filename)
+    data_text, modules = data_block(config, trained)
     run = f"python {filename}" + (" data.csv" if "sys" in modules else "")
     settings = json.dumps(config.model_dump(mode="json", exclude_defaults=True))  # ASCII: safe in a docstring
     header = (

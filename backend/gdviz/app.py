@@ -1,10 +1,13 @@
 """Builds the FastAPI app: routers, error shapes, the page, and the job manager's lifetime."""
 
 import asyncio
+import math
 from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 from . import __version__
@@ -24,6 +27,17 @@ def frontend_dir() -> Path:
 def field_error(status: int, loc: tuple[str, ...], msg: str) -> JSONResponse:
     """The same shape as FastAPI's own validation errors, so clients read one format."""
     return JSONResponse({"detail": [{"loc": ["body", *loc], "msg": msg, "type": "value_error"}]}, status_code=status)
+
+
+def json_safe(value: object) -> object:
+    """NaN and ±inf as text: Python's JSON parser accepts them in a body, but they cannot be echoed back."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return str(value)
+    if isinstance(value, dict):
+        return {k: json_safe(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [json_safe(v) for v in value]
+    return value
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -46,6 +60,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.jobs = manager
     app.state.settings = settings
     app.state.frontend = frontend_dir()
+
+    @app.exception_handler(RequestValidationError)
+    async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:

@@ -1,0 +1,185 @@
+"""Bad input, table-driven, over the real server: every case is a 4xx naming the field, never a 500."""
+
+import json
+
+import httpx
+import pytest
+
+OK_CSV = b"height,weight,name\n1,2,a\n2,4,b\n3,5,c\n4,9,d\n"
+
+
+def names_field(response: httpx.Response, field: str) -> bool:
+    """``field`` appears in some ``detail[*].loc`` or in the error message."""
+    detail = response.json()["detail"]
+    if isinstance(detail, str):
+        return field in detail
+    return any(field in [str(part) for part in d.get("loc", [])] or field in d.get("msg", "") for d in detail)
+
+
+def check(response: httpx.Response, field: str, status: int | None = None) -> None:
+    assert 400 <= response.status_code < 500, (response.status_code, response.text)
+    if status is not None:
+        assert response.status_code == status, response.text
+    assert names_field(response, field), response.text
+
+
+JOB_CASES = [
+    # (body, field) — every config field past its bounds or of the wrong type
+    ({"mode": "newton"}, "mode"),
+    ({"optimizer": "lbfgs"}, "optimizer"),
+    ({"momentum": 1.0, "optimizer": "momentum"}, "momentum"),
+    ({"momentum": -0.1}, "momentum"),
+    ({"beta1": 1.0}, "beta1"),
+    ({"beta2": -0.5}, "beta2"),
+    ({"alpha": 0}, "alpha"),
+    ({"alpha": 1}, "alpha"),
+    ({"loss": "hinge"}, "loss"),
+    ({"huber_delta": 0}, "huber_delta"),
+    ({"huber_delta": 1e7}, "huber_delta"),
+    ({"lr": 0}, "lr"),
+    ({"lr": -1}, "lr"),
+    ({"lr": 100.5}, "lr"),
+    ({"lr": "fast"}, "lr"),
+    ({"epochs": 0}, "epochs"),
+    ({"epochs": 20_001}, "epochs"),
+    ({"epochs": 1.5}, "epochs"),
+    ({"epochs": "ten"}, "epochs"),
+    ({"batch_size": 0, "mode": "minibatch"}, "batch_size"),
+    ({"batch_size": 2_000_000}, "batch_size"),
+    ({"shuffle": [1]}, "shuffle"),
+    ({"seed": -1}, "seed"),
+    ({"seed": 2**53}, "seed"),
+    ({"init": {"w": 1.0}}, "b"),
+    ({"init": {"w": 2e6, "b": 0}}, "w"),
+    ({"init": {"w": 0, "b": 0, "c": 1}}, "c"),
+    ({"init": 3}, "init"),
+    ({"granularity": "batch"}, "granularity"),
+    ({"delay_ms": -1}, "delay_ms"),
+    ({"delay_ms": 5001}, "delay_ms"),
+    ({"standardize": {"yes": True}}, "standardize"),
+    ({"learning_rate": 0.1}, "learning_rate"),  # unknown field
+    ({"dataset": {"kind": "imagenet"}}, "dataset"),
+    ({"dataset": {"kind": "synthetic", "x_step": 0}}, "x_step"),
+    ({"dataset": {"kind": "synthetic", "x_step": 1e-9}}, "x_step"),
+    ({"dataset": {"kind": "synthetic", "x_start": 3, "x_stop": -3}}, "x_stop"),
+    ({"dataset": {"kind": "synthetic", "n": 1}}, "n"),
+    ({"dataset": {"kind": "synthetic", "n": 1_000_001}}, "n"),
+    ({"dataset": {"kind": "synthetic", "noise": -1}}, "noise"),
+    ({"dataset": {"kind": "synthetic", "true_w": 1e9}}, "true_w"),
+    ({"dataset": {"kind": "builtin", "name": "no-such-set"}}, "name"),
+    ({"dataset": {"kind": "builtin", "name": "x" * 65}}, "name"),
+    ({"dataset": {"kind": "upload", "id": "000000000000"}}, "id"),
+    ({"mode": "manual", "optimizer": "adam"}, "optimizer"),
+    ({"mode": "minibatch", "batch_size": 21}, "batch_size"),  # the seed's data has n = 20
+    ({"mode": "linear", "batch_size": 21}, "batch_size"),
+    ({"optimizer": "nesterov", "momentum": 0}, "momentum"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), JOB_CASES, ids=[f"{f}-{i}" for i, (_, f) in enumerate(JOB_CASES)])
+def test_bad_job_config_is_a_422_naming_the_field(client, body, field):
+    check(client.post("/api/jobs", json=body), field, 422)
+
+
+RAW_BODIES = [
+    (b'{"lr": ', "body"),  # malformed
+    (b'{"lr": NaN}', "lr"),
+    (b'{"lr": Infinity}', "lr"),
+    (b'{"init": {"w": -Infinity, "b": 0}}', "w"),
+    (b"[1, 2, 3]", "body"),
+    (b'"sgd"', "body"),
+    (b"\xff\xfe\x00garbage", "body"),
+]
+
+
+@pytest.mark.parametrize(("raw", "field"), RAW_BODIES)
+def test_malformed_json_is_a_4xx(client, raw, field):
+    r = client.post("/api/jobs", content=raw, headers={"Content-Type": "application/json"})
+    check(r, field)
+
+
+def test_bad_upload_columns_name_the_column(client):
+    r = client.post("/api/datasets", files={"file": ("h.csv", OK_CSV, "text/csv")})
+    assert r.status_code == 201, r.text
+    upload = r.json()["id"]
+    check(client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": upload, "x": "shoe size"}}), "x", 422)
+    check(client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": upload, "y": "name"}}), "y", 422)
+    big = {"mode": "minibatch", "batch_size": 5, "dataset": {"kind": "upload", "id": upload}}
+    check(client.post("/api/jobs", json=big), "batch_size", 422)
+
+
+CSV_CASES = [
+    ("oversize", b"x,y\n" + b"1,2\n" * (5 * 1024 * 1024 // 4 + 10), 413),
+    ("binary", bytes(range(256)) * 8, 422),
+    ("garbled", b"x,y\n1,2\n\xff\xfe\xfa,3\n4,5\n", 422),
+    ("one column", b"x\n1\n2\n3\n", 422),
+    ("not numeric", b"a,b\nfoo,bar\nbaz,qux\n", 422),
+    ("empty", b"", 422),
+    ("duplicate header", b"x,x\n1,2\n3,4\n", 422),
+]
+
+
+@pytest.mark.parametrize(("name", "raw", "status"), CSV_CASES, ids=[c[0] for c in CSV_CASES])
+def test_bad_csv_is_a_4xx_naming_the_file(client, name, raw, status):
+    check(client.post("/api/datasets", files={"file": (f"{name}.csv", raw, "text/csv")}), "file", status)
+
+
+def test_upload_without_a_file_names_the_field(client):
+    check(client.post("/api/datasets", data={"other": "1"}), "file", 422)
+
+
+@pytest.mark.parametrize("method,path", [
+    ("GET", "/api/jobs/{id}"),
+    ("DELETE", "/api/jobs/{id}"),
+    ("GET", "/api/jobs/{id}/events"),
+    ("GET", "/api/jobs/{id}/surface"),
+    ("GET", "/api/jobs/{id}/code"),
+])
+@pytest.mark.parametrize("job_id", ["0123456789ab", "no-such-job", "%00", "x" * 300])
+def test_unknown_job_ids_are_404(client, method, path, job_id):
+    r = client.request(method, path.format(id=job_id))
+    assert r.status_code == 404, r.text
+    assert "job" in json.dumps(r.json())
+
+
+@pytest.fixture(scope="module")
+def job_id(server_url):
+    with httpx.Client(base_url=server_url, timeout=30) as client:
+        r = client.post("/api/jobs", json={"epochs": 3})
+        assert r.status_code == 201
+        return r.json()["id"]
+
+
+SURFACE_CASES = [
+    ({"resolution": 1}, "resolution"),
+    ({"resolution": 201}, "resolution"),
+    ({"resolution": "fine"}, "resolution"),
+    ({"w_min": 0}, "w_max"),
+    ({"w_min": 0, "w_max": 1, "b_min": 0}, "b_max"),
+    ({"w_min": 1, "w_max": 0, "b_min": 0, "b_max": 1}, "w_max"),
+    ({"w_min": 0, "w_max": 1, "b_min": 2, "b_max": 2}, "b_max"),
+    ({"w_min": "nan", "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
+    ({"w_min": 0, "w_max": "inf", "b_min": 0, "b_max": 1}, "w_max"),
+    ({"w_min": -1e7, "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
+    ({"w_min": "abc", "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
+]
+
+
+@pytest.mark.parametrize(("query", "field"), SURFACE_CASES)
+def test_bad_surface_query_names_the_parameter(client, job_id, query, field):
+    check(client.get(f"/api/jobs/{job_id}/surface", params=query), field, 422)
+
+
+@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "99999999999999999999", "", "NaN"])
+def test_bad_last_event_id_names_the_header(client, job_id, value):
+    check(client.get(f"/api/jobs/{job_id}/events", headers={"Last-Event-ID": value}), "last-event-id", 422)
+
+
+def test_a_path_outside_the_api_is_a_plain_404(client):
+    assert client.get("/api/jobs/..%2F..%2Fetc%2Fpasswd").status_code == 404
+
+
+def test_wrong_methods_and_content_types_are_4xx(client):
+    assert client.put("/api/jobs").status_code == 405
+    check(client.post("/api/jobs", content=b"lr=0.1", headers={"Content-Type": "application/x-www-form-urlencoded"}), "body")
+    assert client.get("/api/health").status_code == 200  # and the server is still up

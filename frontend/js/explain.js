@@ -183,7 +183,7 @@ export class Explain {
 
   backward(u) {
     return ['backward — loss.backward() fills w.grad and b.grad; the arrow points downhill, along −∇L',
-      `∂L/∂w = ${num(u.grad.w)}    ∂L/∂b = ${num(u.grad.b)}`];
+      `∂L/∂w = ${num(u.grad.w)}\n∂L/∂b = ${num(u.grad.b)}`];
   }
 
   step(u) {

@@ -178,7 +178,8 @@ def test_shutdown_with_open_streams_is_quick(tmp_path):
         began = time.monotonic()
         server.process.send_signal(2)
         server.process.wait(10)
-        assert time.monotonic() - began < 3.0
+        assert time.monotonic() - began < 5.0  # the process, torch teardown included, on a busy machine
         stream.join(5)
         client.close()
     assert "Traceback" not in server.log()
+    assert "still running" not in server.log()  # the jobs were cancelled and joined within 2 s

@@ -1,8 +1,12 @@
-// Contour of the loss over (w, b): each run's trajectory as a trail (newest point marked), the
-// least-squares minimum, optional gradient arrows. Clicking the plot picks a start point.
+// Contour of the loss over (w, b) with each run's trajectory, the least-squares minimum and optional
+// gradient arrows. Clicking the plot picks a start point.
+// Plotly draws the contour only when the surface or the view changes; the parts that move every
+// frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
+// contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
 import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt } from './theme.js';
 
-const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then per run: trail, head
+const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
+const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
 
 export class ContourChart {
   constructor(el, onPick) {
@@ -10,11 +14,27 @@ export class ContourChart {
     this.surface = null;
     this.runs = [];
     this.arrows = false;
+    this.shown = null; // [runs, k] last drawn, redrawn when Plotly moves the axes
     Plotly.newPlot(el, this.fixedTraces(), this.layout(), PLOT_CONFIG);
+    this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
+    this.canvas.trails = [];
+    Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
+    this.placeCanvas();
     el.on('plotly_click', (ev) => {
       const at = this.dataAt(ev.event);
       if (at) onPick(at);
     });
+    // after a zoom, pan, resize or legend click (and live while panning)
+    el.on('plotly_afterplot', () => { this.placeCanvas(); this.paint(); });
+    el.on('plotly_relayouting', () => this.paint());
+  }
+
+  /** Between the plot and Plotly's top layer (hover labels, legend), which stay above the trails. */
+  placeCanvas() {
+    const box = this.el.querySelector('.svg-container');
+    if (!box) return;
+    const top = box.querySelectorAll(':scope > svg.main-svg')[1];
+    if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
   }
 
   layout(extra = {}) {
@@ -42,65 +62,111 @@ export class ContourChart {
     ];
   }
 
-  runTraces() {
-    return this.runs.flatMap((s) => [
-      { x: [], y: [], mode: 'lines+markers', name: s.label, line: { color: s.color, width: 2.5 },
-        marker: { color: s.color, size: 5 }, hovertemplate: `w=%{x:.4f}<br>b=%{y:.4f}<extra>${s.label}</extra>` },
-      { x: [], y: [], mode: 'markers', showlegend: false, hoverinfo: 'skip',
-        marker: { color: s.color, size: 14, line: { color: '#fff', width: 2 } } },
-    ]);
+  /** Legend entries only: the trails themselves are painted on the canvas. */
+  legendTraces() {
+    return this.runs.map((s) => ({ x: [null], y: [null], mode: 'lines+markers', name: s.label, hoverinfo: 'skip',
+      line: { color: s.color, width: 2.5 }, marker: { color: s.color, size: 8 } }));
+  }
+
+  figure(extra = {}) {
+    return [[...this.fixedTraces(), ...this.legendTraces()], this.layout(extra), PLOT_CONFIG];
   }
 
   reset(specs) {
     this.runs = specs;
     this.surface = null;
     this.drawnKey = null;
-    Plotly.react(this.el, [...this.fixedTraces(), ...this.runTraces()], this.layout({ uirevision: Math.random() }), PLOT_CONFIG);
+    this.shown = null;
+    Plotly.react(this.el, ...this.figure({ uirevision: Math.random() }));
   }
 
   setSurface(surface) {
     this.surface = surface;
     this.drawnKey = null;
     const w = surface.window;
-    const data = [...this.fixedTraces(), ...this.runTraces()];
-    // keep the trails already drawn
-    this.el.data?.slice(FIXED).forEach((t, i) => { if (data[FIXED + i]) Object.assign(data[FIXED + i], { x: t.x, y: t.y }); });
-    Plotly.react(this.el, data, this.layout({
+    Plotly.react(this.el, ...this.figure({
       uirevision: `${w.w_min},${w.w_max},${w.b_min},${w.b_max}`,
       xaxis: { ...this.layout().xaxis, range: [w.w_min, w.w_max] },
       yaxis: { ...this.layout().yaxis, range: [w.b_min, w.b_max] },
-    }), PLOT_CONFIG);
+    }));
   }
 
   setArrows(on) { this.arrows = on; this.drawnKey = null; }
 
-  /** Draw every run up to epoch k; `lr` per run scales nothing, arrows show −∇ direction only. */
+  /** Every run up to epoch k; arrows show the −∇ direction only. */
   draw(runs, k) {
     const key = `${k}:${runs.map((r) => r.epochs.length).join(',')}:${this.arrows}`;
     if (key === this.drawnKey || !this.surface) return;
     this.drawnKey = key;
-    const xs = [];
-    const ys = [];
-    const idx = [];
-    const arrows = [];
+    this.shown = [runs, k];
+    this.paint();
+  }
+
+  paint() {
+    const fl = this.el._fullLayout;
+    if (!this.shown || !this.surface || !fl?.xaxis?._length) return;
+    const [runs, k] = this.shown;
+    const ctx = this.fitCanvas(fl);
+    const xa = fl.xaxis;
+    const ya = fl.yaxis;
+    const [x0, x1] = xa.range;
+    const [y0, y1] = ya.range;
+    const px = (w) => xa._offset + ((w - x0) / (x1 - x0)) * xa._length;
+    const py = (b) => ya._offset + (1 - (b - y0) / (y1 - y0)) * ya._length;
+    const css = getComputedStyle(this.el);
+    const scale = Number(css.getPropertyValue('--line-scale')) || 1;
+    const outline = css.getPropertyValue('--marker-outline').trim() || '#fff';
+    ctx.save();
+    ctx.beginPath();
+    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+    ctx.clip();
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    const trails = [];
     runs.forEach((run, i) => {
       if (!run.meta) return;
-      const h = historyTo(run, k);
+      const pts = [run.meta.start, ...historyTo(run, k)];
       const head = pointAt(run, k);
-      xs.push([run.meta.start.w, ...h.map((r) => r.w)], [head.w]);
-      ys.push([run.meta.start.b, ...h.map((r) => r.b)], [head.b]);
-      idx.push(FIXED + 2 * i, FIXED + 2 * i + 1);
-      if (this.arrows && head.grad_w !== undefined) arrows.push(this.arrow(head, run.color));
+      trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b] });
+      if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
+      ctx.strokeStyle = run.color;
+      ctx.fillStyle = run.color;
+      ctx.lineWidth = 2.5 * scale;
+      ctx.beginPath();
+      pts.forEach((p, j) => (j ? ctx.lineTo(px(p.w), py(p.b)) : ctx.moveTo(px(p.w), py(p.b))));
+      ctx.stroke();
+      if (pts.length <= MARKERS_UP_TO) {
+        for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
+      }
+      if (this.arrows && head.grad_w !== undefined) this.arrow(ctx, head, px, py, scale);
+      ctx.fillStyle = run.color;
+      ctx.strokeStyle = outline;
+      ctx.lineWidth = 2 * scale;
+      dot(ctx, px(head.w), py(head.b), 7 * scale);
+      ctx.stroke();
     });
-    // markers on every epoch help while they are few; thousands of SVG markers only cost time
-    const modes = xs.map((x, j) => (j % 2 ? 'markers' : x.length > 300 ? 'lines' : 'lines+markers'));
-    if (idx.length) Plotly.restyle(this.el, { x: xs, y: ys, mode: modes }, idx);
-    if (this.arrows || this.hadArrows) Plotly.relayout(this.el, { annotations: arrows });
-    this.hadArrows = arrows.length > 0;
+    ctx.restore();
+    this.canvas.trails = trails; // what is drawn, for tests and tools
+  }
+
+  /** The canvas covers the whole chart at device resolution; returns a cleared 2D context in CSS px. */
+  fitCanvas(fl) {
+    const ratio = window.devicePixelRatio || 1;
+    const c = this.canvas;
+    const w = Math.round(fl.width * ratio);
+    const h = Math.round(fl.height * ratio);
+    if (c.width !== w || c.height !== h) {
+      Object.assign(c, { width: w, height: h });
+      Object.assign(c.style, { width: `${fl.width}px`, height: `${fl.height}px` });
+    }
+    const ctx = c.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, fl.width, fl.height);
+    return ctx;
   }
 
   /** An arrow from the current point along −∇loss, a fixed fraction of the window long. */
-  arrow(p, color) {
+  arrow(ctx, p, px, py, scale) {
     const win = this.surface.window;
     const sw = win.w_max - win.w_min;
     const sb = win.b_max - win.b_min;
@@ -108,9 +174,21 @@ export class ContourChart {
     const gb = -p.grad_b / sb;
     const norm = Math.hypot(gw, gb) || 1;
     const len = 0.18;
-    return { x: p.w + (gw / norm) * len * sw, y: p.b + (gb / norm) * len * sb, ax: p.w, ay: p.b,
-      xref: 'x', yref: 'y', axref: 'x', ayref: 'y', showarrow: true, arrowhead: 2, arrowsize: 1.2,
-      arrowwidth: 2.5, arrowcolor: color, text: '' };
+    const [ax, ay] = [px(p.w), py(p.b)];
+    const [bx, by] = [px(p.w + (gw / norm) * len * sw), py(p.b + (gb / norm) * len * sb)];
+    const angle = Math.atan2(by - ay, bx - ax);
+    const head = 11 * scale;
+    ctx.lineWidth = 2.5 * scale;
+    ctx.beginPath();
+    ctx.moveTo(ax, ay);
+    ctx.lineTo(bx - Math.cos(angle) * head * 0.6, by - Math.sin(angle) * head * 0.6);
+    ctx.stroke();
+    ctx.beginPath();
+    ctx.moveTo(bx, by);
+    ctx.lineTo(bx - head * Math.cos(angle - 0.45), by - head * Math.sin(angle - 0.45));
+    ctx.lineTo(bx - head * Math.cos(angle + 0.45), by - head * Math.sin(angle + 0.45));
+    ctx.closePath();
+    ctx.fill();
   }
 
   /** Points outside the window -> a bigger window covering them (with margin), else null. */
@@ -142,4 +220,10 @@ export class ContourChart {
     const [b0, b1] = fl.yaxis.range;
     return { w: w0 + fx * (w1 - w0), b: b1 - fy * (b1 - b0) };
   }
+}
+
+function dot(ctx, x, y, r) {
+  ctx.beginPath();
+  ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fill();
 }

@@ -1,19 +1,42 @@
-// 3D loss surface with each run's trajectory lifted onto it. WebGL redraws are costly, so updates
-// are throttled (the last frame is always drawn).
+// 3D loss surface with each run's trajectory lifted onto it.
+// A WebGL redraw costs 0.2–0.8 s without a GPU, so Plotly draws only the surface (once per surface,
+// and when the camera moves); the trajectories go on a canvas stacked over the scene, projected
+// with the scene's own camera — the way Plotly places its 3D annotations — and repainted after
+// every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
 import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt } from './theme.js';
 
-const MIN_INTERVAL_MS = 120;
-const FIXED = 1; // trace 0: surface; then per run: path, head
+const FIXED = 1; // trace 0: surface; then one legend entry per run
 
 export class SurfaceChart {
   constructor(el) {
     this.el = el;
     this.surface = null;
     this.runs = [];
-    this.lastDraw = 0;
-    this.pending = null;
+    this.shown = null;
     Plotly.newPlot(el, [this.surfaceTrace()], this.layout(), PLOT_CONFIG);
+    this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
+    this.canvas.trails = [];
+    Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
+    el.on('plotly_afterplot', () => { this.hook(); this.paint(); });
+    this.hook();
   }
+
+  /** Above the WebGL scene, below Plotly's top layer (hover labels, legend); repaint after each render. */
+  hook() {
+    const box = this.el.querySelector('.svg-container');
+    if (box) {
+      const top = box.querySelectorAll(':scope > svg.main-svg')[1];
+      if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
+    }
+    const glplot = this.scene()?.glplot;
+    if (glplot && glplot !== this.hooked) {
+      this.hooked = glplot;
+      const render = glplot.onrender;
+      glplot.onrender = (...args) => { render?.apply(glplot, args); this.paint(); };
+    }
+  }
+
+  scene() { return this.el._fullLayout?.scene?._scene; }
 
   layout() {
     const axis = (text) => ({ title: { text }, backgroundcolor: '#fff', gridcolor: '#ddd', zerolinecolor: '#bbb', nticks: 5 });
@@ -33,20 +56,18 @@ export class SurfaceChart {
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
 
-  runTraces() {
-    return this.runs.flatMap((s) => [
-      { type: 'scatter3d', x: [], y: [], z: [], mode: 'lines', name: s.label, line: { color: s.color, width: 7 },
-        hovertemplate: `w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra>${s.label}</extra>` },
-      { type: 'scatter3d', x: [], y: [], z: [], mode: 'markers', showlegend: false, hoverinfo: 'skip',
-        marker: { color: s.color, size: 6, line: { color: '#fff', width: 1 } } },
-    ]);
+  /** Legend entries only: the paths are painted on the canvas. */
+  legendTraces() {
+    return this.runs.map((s) => ({ type: 'scatter3d', x: [], y: [], z: [], mode: 'lines', name: s.label,
+      line: { color: s.color, width: 7 }, hoverinfo: 'skip' }));
   }
 
   reset(specs) {
     this.runs = specs;
     this.surface = null;
     this.drawnKey = null;
-    Plotly.react(this.el, [this.surfaceTrace(), ...this.runTraces()], this.layout(), PLOT_CONFIG);
+    this.shown = null;
+    Plotly.react(this.el, [this.surfaceTrace(), ...this.legendTraces()], this.layout(), PLOT_CONFIG);
   }
 
   setSurface(surface) {
@@ -72,31 +93,93 @@ export class SurfaceChart {
     return (z00 * (1 - fx) + z01 * fx) * (1 - fy) + (z10 * (1 - fx) + z11 * fx) * fy;
   }
 
-  draw(runs, k, force = false) {
+  draw(runs, k) {
     if (!this.surface) return;
     const key = `${k}:${runs.map((r) => r.epochs.length).join(',')}:${this.surface.window.w_min}`;
     if (key === this.drawnKey) return;
-    const now = performance.now();
-    clearTimeout(this.pending);
-    if (!force && now - this.lastDraw < MIN_INTERVAL_MS) {
-      this.pending = setTimeout(() => this.draw(runs, k, true), MIN_INTERVAL_MS);
-      return;
-    }
-    this.lastDraw = now;
     this.drawnKey = key;
-    const x = [];
-    const y = [];
-    const z = [];
-    const idx = [];
+    this.shown = [runs, k];
+    this.paint();
+  }
+
+  paint() {
+    const scene = this.scene();
+    const camera = scene?.glplot?.cameraParams;
+    const fl = this.el._fullLayout;
+    if (!this.shown || !this.surface || !camera?.projection || !fl) return;
+    const [runs, k] = this.shown;
+    const ctx = this.fitCanvas(fl);
+    const dom = fl.scene.domain;
+    const size = fl._size;
+    const left = size.l + dom.x[0] * size.w;
+    const top = size.t + (1 - dom.y[1]) * size.h;
+    const width = (dom.x[1] - dom.x[0]) * size.w;
+    const height = (dom.y[1] - dom.y[0]) * size.h;
+    const [sx, sy, sz] = scene.dataScale;
+    const { xaxis, yaxis } = fl.scene;
+    const project = (w, b, z) => {
+      const v = mul(camera.projection, mul(camera.view, mul(camera.model, [w * sx, b * sy, z * sz, 1])));
+      return [left + (v[0] / v[3] + 1) / 2 * width, top + (1 - v[1] / v[3]) / 2 * height];
+    };
+    const inside = (ax, v) => v >= Math.min(...ax.range) && v <= Math.max(...ax.range);
+    const css = getComputedStyle(this.el);
+    const scale = Number(css.getPropertyValue('--line-scale')) || 1;
+    const outline = css.getPropertyValue('--marker-outline').trim() || '#fff';
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    const trails = [];
     runs.forEach((run, i) => {
       if (!run.meta) return;
-      const pts = [run.meta.start, ...historyTo(run, k)];
-      const head = pointAt(run, k);
-      x.push(pts.map((p) => p.w), [head.w]);
-      y.push(pts.map((p) => p.b), [head.b]);
-      z.push(pts.map((p) => this.lift(p.w, p.b) + this.zLift), [this.lift(head.w, head.b) + this.zLift]);
-      idx.push(FIXED + 2 * i, FIXED + 2 * i + 1);
+      const pts = [run.meta.start, ...historyTo(run, k)].map((p) => [p.w, p.b, this.lift(p.w, p.b) + this.zLift]);
+      const h = pointAt(run, k);
+      const head = [h.w, h.b, this.lift(h.w, h.b) + this.zLift];
+      trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head });
+      if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
+      ctx.strokeStyle = run.color;
+      ctx.lineWidth = 3.5 * scale;
+      ctx.beginPath();
+      let drawing = false; // the scene clips to its axes' ranges; so does the path
+      for (const [w, b, z] of pts) {
+        if (!(inside(xaxis, w) && inside(yaxis, b))) { drawing = false; continue; }
+        const [x, y] = project(w, b, z);
+        if (drawing) ctx.lineTo(x, y); else ctx.moveTo(x, y);
+        drawing = true;
+      }
+      ctx.stroke();
+      if (inside(xaxis, head[0]) && inside(yaxis, head[1])) {
+        const [x, y] = project(...head);
+        ctx.fillStyle = run.color;
+        ctx.strokeStyle = outline;
+        ctx.lineWidth = 1.5 * scale;
+        ctx.beginPath();
+        ctx.arc(x, y, 6 * scale, 0, 2 * Math.PI);
+        ctx.fill();
+        ctx.stroke();
+      }
     });
-    if (idx.length) Plotly.restyle(this.el, { x, y, z }, idx);
+    this.canvas.trails = trails; // what is drawn, for tests and tools
   }
+
+  /** The canvas covers the whole chart at device resolution; returns a cleared 2D context in CSS px. */
+  fitCanvas(fl) {
+    const ratio = window.devicePixelRatio || 1;
+    const c = this.canvas;
+    const w = Math.round(fl.width * ratio);
+    const h = Math.round(fl.height * ratio);
+    if (c.width !== w || c.height !== h) {
+      Object.assign(c, { width: w, height: h });
+      Object.assign(c.style, { width: `${fl.width}px`, height: `${fl.height}px` });
+    }
+    const ctx = c.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, fl.width, fl.height);
+    return ctx;
+  }
+}
+
+/** A column-major 4×4 matrix (gl-matrix's layout) times a 4-vector. */
+function mul(m, v) {
+  const out = [0, 0, 0, 0];
+  for (let r = 0; r < 4; r += 1) out[r] = m[r] * v[0] + m[4 + r] * v[1] + m[8 + r] * v[2] + m[12 + r] * v[3];
+  return out;
 }

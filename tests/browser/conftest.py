@@ -114,6 +114,10 @@ class App:
     def trace_names(self, chart: str) -> list[str]:
         return self.page.eval_on_selector(f"#chart-{chart}", "el => el.data.map(t => t.name || '')")
 
+    def trails(self, chart: str) -> list[dict]:
+        """What the contour or 3D view painted per run on its overlay canvas: {label, x, y[, z], head}."""
+        return self.page.eval_on_selector(f"#chart-{chart} canvas.trails", "c => c.trails")
+
     def fill(self, field_id: str, value: str) -> None:
         self.page.fill(f"#{field_id}", value)
 

@@ -18,6 +18,7 @@ export function toggleCodePanel(open = panel.hidden) {
   $('code-toggle')?.setAttribute('aria-pressed', String(open));
   window.dispatchEvent(new Event('resize')); // the charts are responsive to window resizes only
   if (open) load();
+  panel.dispatchEvent(new Event('code-toggled'));
   return open;
 }
 
@@ -50,6 +51,7 @@ async function load() {
     code = { ...got, id };
     codeEl.replaceChildren(highlight(code.script));
     $('code-filename').textContent = code.filename;
+    $('code-filename').title = code.filename;
     panel.dataset.state = 'ready';
     markLines(marked);
     panel.dispatchEvent(new Event('code-loaded'));

@@ -74,6 +74,7 @@ export class Explain {
     $('explain-prev').addEventListener('click', () => this.move(-1));
     $('explain-next').addEventListener('click', () => this.move(1));
     $('code-panel').addEventListener('code-loaded', () => this.player.touch()); // its phases' lines
+    $('code-panel').addEventListener('code-toggled', () => { if (this.active && $('code-panel').hidden) this.stop(); });
   }
 
   start() {

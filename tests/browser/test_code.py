@@ -155,3 +155,6 @@ def test_explain_minibatch_uses_step_events_and_names_the_optimizer_state(app: A
     page.keyboard.press("ArrowRight")
     wait_phase(page, "zero_grad", 3)
     assert "running means m and v is kept" in page.text_content("#explain-math")
+    page.click("#code-close")  # closing the panel ends explain mode
+    page.wait_for_selector("#explain-box", state="hidden")
+    assert page.get_attribute("#explain", "aria-pressed") == "false" and page.is_hidden("#code-panel")

@@ -227,3 +227,19 @@ function dot(ctx, x, y, r) {
   ctx.arc(x, y, r, 0, 2 * Math.PI);
   ctx.fill();
 }
+
+const overlays = new WeakMap(); // chart element -> the explain arrows it shows
+
+/** Arrows {from: {w, b}, to: {w, b}, color} drawn over the contour (explain mode); [] removes them. */
+export function overlayContour(chart, arrows) {
+  const el = chart.el;
+  const notes = arrows.map(({ from, to, color }) => ({
+    name: 'explain', x: to.w, y: to.b, ax: from.w, ay: from.b, xref: 'x', yref: 'y', axref: 'x', ayref: 'y',
+    showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 3.5, arrowcolor: color, standoff: 8, text: '' }));
+  const key = JSON.stringify(notes);
+  const now = el.layout?.annotations ?? [];
+  // Plotly.react (a new surface) drops them: count what is really there
+  if (key === overlays.get(el) && now.filter((a) => a.name === 'explain').length === notes.length) return;
+  overlays.set(el, key);
+  Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
+}

@@ -4,6 +4,7 @@
 import { onKey } from './keys.js';
 import { toggleCodePanel, markLines, currentCode } from './codepanel.js';
 import { overlayFit } from './fitchart.js';
+import { overlayContour } from './contour.js';
 import { fmt } from './theme.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
@@ -246,18 +247,4 @@ export class Explain {
     if (phase === 'step' || phase === 'zero_grad') return [{ from: u.before, to: u.after, color: MOVE }];
     return [];
   }
-}
-
-// TODO move into contour.js once its rewrite lands
-const contourNotes = new WeakMap();
-export function overlayContour(chart, arrows) {
-  const el = chart.el;
-  const notes = arrows.map(({ from, to, color }) => ({
-    name: 'explain', x: to.w, y: to.b, ax: from.w, ay: from.b, xref: 'x', yref: 'y', axref: 'x', ayref: 'y',
-    showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 3.5, arrowcolor: color, standoff: 8, text: '' }));
-  const key = JSON.stringify(notes);
-  const now = (el.layout?.annotations ?? []);
-  if (key === contourNotes.get(el) && now.filter((a) => a.name === 'explain').length === notes.length) return;
-  contourNotes.set(el, key);
-  Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
 }

@@ -39,6 +39,11 @@ export const FIELDS = {
   arrows: ['bool', false],
   cmp: ['str', ''],              // comparison: runs separated by ",", each "key:value[;key:value]"
   sel: ['num', 0],               // the compared run shown in the fit view
+  // classroom
+  projector: ['bool', false],    // projector mode: big type, thick lines
+  dark: ['bool', false],         // dark theme
+  lesson: ['num', 0],            // lesson step shown (1-based); 0: no lesson
+  lang: ['str', 'en'],           // lesson captions: en | ko
 };
 
 const ALWAYS_IN_URL = new Set(['seed']);

@@ -93,6 +93,8 @@ async def stream_events(
                 if event.event == "done":
                     return
             seen += len(batch)
+            if job.finished and seen >= len(job.events):  # resumed at or past ``done``: nothing more comes
+                return
             await next_events(seen)
 
     # Ending the generator on shutdown completes the response cleanly instead of cutting it.

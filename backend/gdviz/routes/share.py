@@ -24,11 +24,14 @@ def share_job(job: JobDep, request: Request) -> dict:
     """A follow-along link to this job (`/?job=<id>`) and its QR code as inline SVG.
 
     When the server listens on all interfaces and the teacher's page is on localhost, the link uses
-    the machine's LAN address, the one students can reach.
+    the machine's LAN address, the one students can reach; ``GDVIZ_PUBLIC_URL`` overrides it.
     """
+    settings = request.app.state.settings
     base = f"{request.url.scheme}://{request.url.netloc}"
-    listens_everywhere = request.app.state.settings.host in ("0.0.0.0", "::")
-    if listens_everywhere and request.url.hostname in LOOPBACK and (lan := lan_address()):
+    listens_everywhere = settings.host in ("0.0.0.0", "::")
+    if settings.public_url:  # inside a container only the operator knows the reachable address
+        base = settings.public_url.rstrip("/")
+    elif listens_everywhere and request.url.hostname in LOOPBACK and (lan := lan_address()):
         base = f"{request.url.scheme}://{lan}:{request.url.port or 80}"
     url = f"{base}/?job={job.id}"
     return {"url": url, "qr_svg": qr_svg(url)}

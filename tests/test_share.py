@@ -11,12 +11,12 @@ def test_share_gives_a_follow_link_and_a_qr_code(client, server_url):
     assert client.get("/api/jobs/unknown/share").status_code == 404
 
 
-def test_public_url_setting_is_the_base_of_share_links(tmp_path):
-    import httpx
+def test_public_url_setting_is_the_base_of_share_links():
+    from fastapi.testclient import TestClient
 
-    from support import running_server
+    from gdviz.app import create_app
+    from gdviz.settings import Settings
 
-    env = {"GDVIZ_PUBLIC_URL": "http://class.example:8000/"}
-    with running_server(tmp_path / "server.log", env=env) as server, httpx.Client(base_url=server.url) as client:
+    with TestClient(create_app(Settings(public_url="http://class.example:8000/"))) as client:
         job_id = client.post("/api/jobs", json={"epochs": 2}).json()["id"]
         assert client.get(f"/api/jobs/{job_id}/share").json()["url"] == f"http://class.example:8000/?job={job_id}"

@@ -1,0 +1,103 @@
+"""schemathesis against the OpenAPI schema of a real server: random valid and invalid requests, and
+stateful runs from a created job to its stream, surface, code and cancel — no 5xx, no response
+that breaks its schema."""
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, given, settings
+from schemathesis import checks
+from schemathesis.specs.openapi import checks as openapi_checks
+
+from support import Server, running_server
+
+# Generated jobs are capped so none can hold a worker for long (their bounds are
+# test_bad_input's job); everything else in the body is left to the fuzzer.
+MAX_FUZZ_EPOCHS, MAX_FUZZ_DELAY_MS = 50, 2
+
+FROM_A_CREATED_JOB = {
+    name: {"operationId": operation_id, "parameters": {"job_id": "$response.body#/id"}}
+    for name, operation_id in {
+        "ReadJob": "read_job_api_jobs__job_id__get",
+        "StreamEvents": "stream_events_api_jobs__job_id__events_get",
+        "ReadSurface": "read_surface_api_jobs__job_id__surface_get",
+        "ReadCode": "read_code_api_jobs__job_id__code_get",
+        "CancelJob": "cancel_job_api_jobs__job_id__delete",
+    }.items()
+}
+CHECKS = [
+    checks.not_a_server_error,
+    openapi_checks.response_schema_conformance,
+    openapi_checks.content_type_conformance,
+    openapi_checks.response_headers_conformance,
+]
+
+
+@pytest.fixture(scope="module")
+def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with running_server(tmp_path_factory.mktemp("fuzz") / "server.log", env={"GDVIZ_MAX_JOBS": "1000"}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def schema(fuzz_server: Server):
+    raw = httpx.get(f"{fuzz_server.url}/openapi.json").json()
+    raw["paths"]["/api/jobs"]["post"]["responses"]["201"]["links"] = FROM_A_CREATED_JOB
+    schema = schemathesis.openapi.from_dict(raw)
+    schema.config.update(base_url=fuzz_server.url, request_timeout=20)
+
+    @schema.hook
+    def map_body(context, body):
+        if context.operation.path == "/api/jobs" and isinstance(body, dict):
+            if isinstance(body.get("epochs"), int):
+                body["epochs"] = min(body["epochs"], MAX_FUZZ_EPOCHS)
+            if isinstance(body.get("delay_ms"), int):
+                body["delay_ms"] = min(body["delay_ms"], MAX_FUZZ_DELAY_MS)
+        return body
+
+    return schema
+
+
+FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
+                suppress_health_check=list(HealthCheck))
+
+
+def test_every_operation_answers_within_its_schema(schema, fuzz_server):
+    failures = []
+    for result in schema.get_all_operations():
+        operation = result.ok()
+
+        @FUZZ
+        @given(case=operation.as_strategy())
+        def fuzz(case):
+            case.call_and_validate(checks=CHECKS)
+
+        try:
+            fuzz()
+        except Exception as exc:  # collect all, so one run shows every broken operation
+            failures.append(f"{operation.label}: {exc}")
+    assert not failures, "\n\n".join(failures)
+    assert "Traceback" not in fuzz_server.log()
+
+
+def test_created_jobs_lead_to_their_stream(schema, fuzz_server):
+    calls: list[tuple[str, int]] = []
+
+    class Machine(schema.as_state_machine()):
+        def call(self, case, **kwargs):
+            response = super().call(case, **kwargs)
+            calls.append((case.operation.label, response.status_code))
+            return response
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            # Only these checks: a schema-valid config may still be a documented 422
+            # (e.g. batch_size above n), which the default "positive data" check would flag.
+            case.validate_response(response, checks=CHECKS)
+
+    Machine.run(settings=settings(max_examples=10, stateful_step_count=6, deadline=None, derandomize=True,
+                                  database=None, suppress_health_check=list(HealthCheck)))
+    assert ("GET /api/jobs/{job_id}/events", 200) in calls, calls
+    assert ("GET /api/jobs/{job_id}/surface", 200) in calls, calls
+    assert "Traceback" not in fuzz_server.log()

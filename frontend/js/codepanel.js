@@ -71,8 +71,9 @@ export function markLines(lines) {
   panel.dataset.marked = lines.join(',');
   if (els.length) {
     const box = $('code-scroll');
-    const top = els[0].offsetTop - box.offsetTop;
-    const bottom = els.at(-1).offsetTop + els.at(-1).offsetHeight - box.offsetTop;
+    const at = box.getBoundingClientRect().top - box.scrollTop;
+    const top = els[0].getBoundingClientRect().top - at;
+    const bottom = els.at(-1).getBoundingClientRect().bottom - at;
     if (top < box.scrollTop || bottom > box.scrollTop + box.clientHeight) {
       box.scrollTo({ top: Math.max(0, (top + bottom - box.clientHeight) / 2) });
     }

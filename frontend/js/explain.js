@@ -11,7 +11,6 @@ export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
 const STEP = PHASES.indexOf('step');
 const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
 const HIGHLIGHT = '#0072B2';
-const MOVE = '#111111';
 const LOSS_TEXT = {
   mse: 'the mean of the squared errors — the squares’ mean area',
   mae: 'the mean of the absolute errors |ŷ − y|',
@@ -135,7 +134,6 @@ export class Explain {
     const phase = PHASES[this.phase];
     this.pills.forEach((li, i) => li.classList.toggle('on', i === this.phase));
     this.box.dataset.phase = phase;
-    markLines(currentCode()?.phases?.[phase] ?? []);
     const u = updateAt(run, k);
     Object.assign(this.box.dataset, u ? {
       epoch: String(k), source: u.source, wBefore: u.before.w, bBefore: u.before.b, wAfter: u.after.w,
@@ -144,6 +142,7 @@ export class Explain {
     if (!u) {
       $('explain-title').textContent = 'Explain one update';
       this.show(k === 0 ? 'epoch 0 is the start point: step to epoch 1 or later (→) to see an update' : 'waiting for this epoch', '', '');
+      markLines(currentCode()?.phases?.[phase] ?? []);
       overlayFit(this.fit, []);
       overlayContour(this.contour, []);
       return;
@@ -153,6 +152,7 @@ export class Explain {
       : `Update ${u.minibatch ? `in epoch ${k}` : `${k}`} · (w, b) of epoch ${k - 1} → ${k}`;
     const [caption, math] = this[phase](u);
     this.show(caption, math, this.note(u));
+    markLines(currentCode()?.phases?.[phase] ?? []); // after the captions: they set the code's height
     overlayFit(this.fit, this.fitTraces(u, phase, run.color));
     overlayContour(this.contour, this.arrows(u, phase));
   }
@@ -244,7 +244,8 @@ export class Explain {
       const norm = Math.hypot(gw, gb) || 1;
       return [{ from: p, to: { w: p.w + (gw / norm) * 0.2 * sw, b: p.b + (gb / norm) * 0.2 * sb }, color: HIGHLIGHT }];
     }
-    if (phase === 'step' || phase === 'zero_grad') return [{ from: u.before, to: u.after, color: MOVE }];
+    const ink = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222'; // dark theme: light
+    if (phase === 'step' || phase === 'zero_grad') return [{ from: u.before, to: u.after, color: ink }];
     return [];
   }
 }

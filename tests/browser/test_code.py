@@ -19,6 +19,14 @@ HOSTILE = (
     "def f(s='<i>'):\n    return None\n"
 )
 
+VISIBLE = """(() => {
+  const box = document.getElementById('code-scroll').getBoundingClientRect();
+  return [...document.querySelectorAll('#code-text .line.hl')].every((e) => {
+    const r = e.getBoundingClientRect();
+    return r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+  });
+})()"""
+
 
 def marked(page: Page) -> list[int]:
     return page.eval_on_selector_all("#code-text .line.hl", "els => els.map(e => Number(e.dataset.line))")
@@ -94,6 +102,7 @@ def test_explain_walks_one_update_phase_by_phase(app: App, page: Page, client: h
         wait_phase(page, phase, 5)
         page.wait_for_function(f"document.getElementById('code-panel').dataset.marked === '{','.join(map(str, phases[phase]))}'")
         assert marked(page) == phases[phase] and phases[phase]
+        assert page.evaluate(VISIBLE), phase
         # the views show (w, b) before the update until its step, after it from then on
         shown = after if phase in ("step", "zero_grad") else before
         line = page.eval_on_selector("#chart-fit", "el => [el.data[3].x, el.data[3].y]")

@@ -12,11 +12,18 @@ def test_share_gives_a_follow_link_and_a_qr_code(client, server_url):
 
 
 def test_public_url_setting_is_the_base_of_share_links():
-    from fastapi.testclient import TestClient
+    import asyncio
+
+    import httpx
 
     from gdviz.app import create_app
     from gdviz.settings import Settings
 
-    with TestClient(create_app(Settings(public_url="http://class.example:8000/"))) as client:
-        job_id = client.post("/api/jobs", json={"epochs": 2}).json()["id"]
-        assert client.get(f"/api/jobs/{job_id}/share").json()["url"] == f"http://class.example:8000/?job={job_id}"
+    async def share_url() -> tuple[str, str]:
+        app = create_app(Settings(public_url="http://class.example:8000/"))
+        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+            job_id = (await client.post("/api/jobs", json={"epochs": 2})).json()["id"]
+            return job_id, (await client.get(f"/api/jobs/{job_id}/share")).json()["url"]
+
+    job_id, url = asyncio.run(share_url())
+    assert url == f"http://class.example:8000/?job={job_id}"

@@ -23,27 +23,32 @@ from gdviz.train import Training, make_rng
 from gdviz.uploads import Uploads, parse_csv
 
 DEFAULTS = {mode: {"mode": mode} for mode in ("manual", "sgd", "minibatch", "design", "linear")}
+PEOPLE = {"kind": "upload", "x": "height cm", "y": "weight"}  # the upload's id is added once uploaded
 VARIANTS = {
     "momentum": {"mode": "sgd", "optimizer": "momentum", "lr": 0.05},
     "adam-batch4": {"mode": "minibatch", "optimizer": "adam", "batch_size": 4, "beta1": 0.8},
-    "rmsprop": {"mode": "linear", "optimizer": "rmsprop", "alpha": 0.9, "lr": 0.01},
-    "adagrad": {"mode": "design", "optimizer": "adagrad", "lr": 0.5},
-    "nesterov-huber": {"mode": "minibatch", "optimizer": "nesterov", "momentum": 0.5, "loss": "huber", "huber_delta": 0.5},
-    "mae": {"mode": "sgd", "loss": "mae", "epochs": 60},
-    "manual-init": {"mode": "manual", "init": {"w": 5.0, "b": 5.0}, "lr": 0.05},
+    "rmsprop-synthetic-knobs": {
+        "mode": "linear", "optimizer": "rmsprop", "alpha": 0.9, "lr": 0.01,
+        "dataset": {"kind": "synthetic", "x_start": 0, "x_stop": 10, "n": 50, "true_w": -1.5, "true_b": 3,
+                    "noise": 0.5},
+    },
+    "adagrad-init": {"mode": "design", "optimizer": "adagrad", "lr": 0.5, "init": {"w": 0.25, "b": -3.0}},
+    "nesterov-huber": {"mode": "minibatch", "optimizer": "nesterov", "momentum": 0.5, "loss": "huber",
+                       "huber_delta": 0.5},
+    "mae-noiseless": {"mode": "sgd", "loss": "mae", "seed": 7, "lr": 0.02, "epochs": 60,
+                      "dataset": {"kind": "synthetic", "x_step": 0.5, "noise": 0}},
+    "manual-init-standardized": {"mode": "manual", "init": {"w": 5.0, "b": 5.0}, "lr": 0.05, "standardize": True,
+                                 "dataset": {"kind": "synthetic", "true_w": 40, "true_b": 100, "noise": 3}},
     "linear-init-no-shuffle": {"mode": "linear", "init": {"w": -1.0, "b": 0.5}, "shuffle": False, "batch_size": 3},
-    "design-init": {"mode": "design", "init": {"w": 0.25, "b": -3.0}, "optimizer": "adam"},
-    "builtin-standardized": {"mode": "design", "standardize": True, "dataset": {"kind": "builtin", "name": "faithful"}},
+    "builtin-standardized": {"mode": "design", "standardize": True, "epochs": 20,
+                             "dataset": {"kind": "builtin", "name": "faithful"}},
     "builtin-raw": {"mode": "manual", "lr": 0.0001, "epochs": 40, "dataset": {"kind": "builtin", "name": "cars"}},
     "step-granularity": {"mode": "minibatch", "granularity": "step", "epochs": 30},
-    "synthetic-knobs": {"mode": "linear", "lr": 0.01, "dataset": {"kind": "synthetic", "x_start": 0, "x_stop": 10, "n": 50, "true_w": -1.5, "true_b": 3, "noise": 0.5}},
-    "noiseless": {"mode": "sgd", "seed": 7, "lr": 0.02, "dataset": {"kind": "synthetic", "x_step": 0.5, "noise": 0}},
     "batch1-seed": {"mode": "minibatch", "batch_size": 1, "seed": 12345, "epochs": 10},
     "full-batch-huber": {"mode": "design", "batch_size": 20, "loss": "huber", "lr": 0.3},
-    "synthetic-standardized": {"mode": "manual", "standardize": True, "dataset": {"kind": "synthetic", "true_w": 40, "true_b": 100, "noise": 3}},
-    "upload": {"mode": "minibatch", "batch_size": 7, "lr": 1e-5, "dataset": {"kind": "upload", "x": "height cm", "y": "weight"}},
-    "upload-standardized": {"mode": "linear", "standardize": True, "optimizer": "momentum", "dataset": {"kind": "upload", "x": "height cm", "y": "weight"}},
-    "upload-beyond-inline-cap": {"mode": "sgd", "standardize": True, "epochs": 20, "dataset": {"kind": "upload", "x": "height cm", "y": "weight"}},
+    "upload": {"mode": "minibatch", "batch_size": 7, "lr": 1e-5, "dataset": PEOPLE},
+    "upload-standardized": {"mode": "linear", "standardize": True, "optimizer": "momentum", "dataset": PEOPLE},
+    "upload-beyond-inline-cap": {"mode": "sgd", "standardize": True, "epochs": 20, "dataset": PEOPLE},
 }
 CONFIGS = {**DEFAULTS, **VARIANTS}
 
@@ -73,7 +78,8 @@ def epoch_events(client: httpx.Client, job_id: str) -> list[dict]:
 
 def run_script(script: str, path: Path, args: list[str]) -> subprocess.CompletedProcess:
     path.write_text(script)
-    return subprocess.run([sys.executable, str(path), *args], capture_output=True, text=True, timeout=120, cwd=path.parent)
+    command = [sys.executable, str(path), *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=path.parent)
 
 
 @dataclass
@@ -85,7 +91,8 @@ class Run:
 
 @pytest.fixture(scope="module")
 def runs(server_url: str) -> Iterator[dict[str, Run]]:
-    with tempfile.TemporaryDirectory(prefix="gdviz-codegen-") as folder:  # not tmp_path: other sessions prune those
+    # not tmp_path: concurrent pytest sessions prune each other's basetemp
+    with tempfile.TemporaryDirectory(prefix="gdviz-codegen-") as folder:
         yield run_all(server_url, Path(folder))
 
 
@@ -112,9 +119,7 @@ def run_all(server_url: str, folder: Path) -> dict[str, Run]:
         streams = {name: epoch_events(client, job_id) for name, job_id in jobs.items()}  # waits for the jobs
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         futures = {
-            name: pool.submit(
-                run_script, script, folder / f"{name}.py", [str(big_csv)] if name == "upload-beyond-inline-cap" else []
-            )
+            name: pool.submit(run_script, script, folder / f"{name}.py", [str(big_csv)] if "beyond" in name else [])
             for name, script in scripts.items()
         }
         return {name: Run(streams[name], scripts[name], future.result()) for name, future in futures.items()}
@@ -141,8 +146,12 @@ def test_script_prints_the_jobs_epoch_events(runs, name):
 def test_scripts_import_only_torch_and_the_standard_library(runs):
     for name in CONFIGS:
         tree = ast.parse(runs[name].script)
-        imported = {alias.name.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.Import) for alias in node.names}
-        imported |= {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)}
+        imported = set()
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                imported |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                imported.add(node.module.split(".")[0])
         assert imported - set(sys.stdlib_module_names) == {"torch"}, (name, imported)
 
 
@@ -177,14 +186,17 @@ def test_a_script_outlives_its_upload(monkeypatch):
     with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(2) as pool:
         (Path(folder) / "people.csv").write_text(jobs["sgd"][0])
         args = {"design": [], "sgd": ["people.csv"]}
-        futures = {mode: pool.submit(run_script, scripts[mode], Path(folder) / f"{mode}.py", args[mode]) for mode in jobs}
+        futures = {
+            mode: pool.submit(run_script, scripts[mode], Path(folder) / f"{mode}.py", args[mode]) for mode in jobs
+        }
         for mode, future in futures.items():
             run, history = future.result(), jobs[mode][3]
             assert run.returncode == 0, run.stderr
             rows = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
             assert len(rows) == len(history) == 10
             for row, event in zip(rows, history):
-                assert all(close(row[i], event[key]) for i, key in ((1, "loss"), (2, "w"), (3, "b"))), (mode, row, event)
+                keys = ((1, "loss"), (2, "w"), (3, "b"))
+                assert all(close(row[i], event[key]) for i, key in keys), (mode, row, event)
 
 
 def test_plain_get_is_a_python_file_named_for_the_job(client):

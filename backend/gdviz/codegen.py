@@ -209,7 +209,7 @@ def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
             x = f"torch.linspace({spec.x_start!r}, {spec.x_stop!r}, {spec.n})"
         noise = "" if spec.noise == 1.0 else f"{spec.noise!r} * "
         text = (
-            f"# data: the seed's generator, y = w0·x + b0 + ε with ε ~ N(0, {spec.noise!r}²)\n"
+            f"# data: the seed's generator, y = w0·x + b0 + ε with ε ~ N(0, {spec.noise:g}²)\n"
             f"X = {x}.view(-1, 1)\nw0, b0 = {spec.true_w!r}, {spec.true_b!r}\n"
             f"Y = w0 * X + b0 + {noise}torch.randn(X.shape)  # the run's first random draw: the noise ε\n"
         )
@@ -251,7 +251,7 @@ def training_block(config: JobConfig) -> str:
             f"with torch.no_grad():\n    {w}.fill_({config.init.w!r})\n    {b}.fill_({config.init.b!r})\n"
         )
     criterion = CRITERIA[config.loss].format(delta=config.huber_delta)
-    blocks.append(f"def criterion(yhat, y):\n    return {criterion}\n")
+    blocks.append(f"\ndef criterion(yhat, y):\n    return {criterion}\n\n")
     if config.mode == "manual":
         blocks.append(f"lr = {config.lr!r}\nepochs = {config.epochs}\n")
     else:

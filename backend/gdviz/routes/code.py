@@ -15,11 +15,13 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 @router.get(
     "/jobs/{job_id}/code",
     response_model=None,
-    responses={200: {"content": {"text/x-python": {}}, "description": "the script, or JSON with format=json"}},
+    responses={200: {"content": {"text/x-python": {}}, "description": "the script (JSON with format=json)"}},
 )
 async def read_code(
     job: JobDep,
-    format: Annotated[Literal["py", "json"], Query(description="py: the script; json: script, filename, phases")] = "py",
+    format: Annotated[
+        Literal["py", "json"], Query(description="py: the script; json: {script, filename, phases}")
+    ] = "py",
 ) -> Response | dict:
     """The job as a Python script (torch only) that prints the job's epoch rows as CSV."""
     code = await run_in_threadpool(generate, job.id, job.config, job.data)

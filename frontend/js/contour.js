@@ -4,6 +4,7 @@
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
 import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt } from './theme.js';
+import { roomColor } from './projector.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
@@ -129,8 +130,8 @@ export class ContourChart {
       const head = pointAt(run, k);
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b] });
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
-      ctx.strokeStyle = run.color;
-      ctx.fillStyle = run.color;
+      ctx.strokeStyle = roomColor(run.color);
+      ctx.fillStyle = roomColor(run.color);
       ctx.lineWidth = 2.5 * scale;
       ctx.beginPath();
       pts.forEach((p, j) => (j ? ctx.lineTo(px(p.w), py(p.b)) : ctx.moveTo(px(p.w), py(p.b))));
@@ -139,7 +140,7 @@ export class ContourChart {
         for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
       }
       if (this.arrows && head.grad_w !== undefined) this.arrow(ctx, head, px, py, scale);
-      ctx.fillStyle = run.color;
+      ctx.fillStyle = roomColor(run.color);
       ctx.strokeStyle = outline;
       ctx.lineWidth = 2 * scale;
       dot(ctx, px(head.w), py(head.b), 7 * scale);

@@ -4,6 +4,7 @@
 // with the scene's own camera — the way Plotly places its 3D annotations — and repainted after
 // every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
 import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt } from './theme.js';
+import { roomColor } from './projector.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
 
@@ -135,7 +136,7 @@ export class SurfaceChart {
       const head = [h.w, h.b, this.lift(h.w, h.b) + this.zLift];
       trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head });
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
-      ctx.strokeStyle = run.color;
+      ctx.strokeStyle = roomColor(run.color);
       ctx.lineWidth = 3.5 * scale;
       ctx.beginPath();
       let drawing = false; // the scene clips to its axes' ranges; so does the path
@@ -148,7 +149,7 @@ export class SurfaceChart {
       ctx.stroke();
       if (inside(xaxis, head[0]) && inside(yaxis, head[1])) {
         const [x, y] = project(...head);
-        ctx.fillStyle = run.color;
+        ctx.fillStyle = roomColor(run.color);
         ctx.strokeStyle = outline;
         ctx.lineWidth = 1.5 * scale;
         ctx.beginPath();

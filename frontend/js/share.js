@@ -1,0 +1,29 @@
+// Share a run: the follow-along link and its QR code, both made by the server (GET /api/jobs/{id}/share).
+const $ = (id) => document.getElementById(id);
+
+export async function getShare(id) {
+  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/share`);
+  if (!res.ok) throw new Error(`share: HTTP ${res.status}`);
+  return res.json();
+}
+
+/** Show the dialog for job `id`. The SVG goes in an <img>: markup from a response never becomes DOM. */
+export async function openShare(id) {
+  const dialog = $('share');
+  const link = $('share-link');
+  const qr = $('share-qr');
+  if (!id) return;
+  const { url, qr_svg: svg } = await getShare(id);
+  link.textContent = url;
+  link.href = url;
+  if (qr.src.startsWith('blob:')) URL.revokeObjectURL(qr.src);
+  qr.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  if (!dialog.open) dialog.showModal();
+}
+
+export function installShare(currentJob) {
+  $('share-open').addEventListener('click', () => openShare(currentJob()).catch((err) => {
+    $('share-link').textContent = err.message;
+  }));
+  $('share-close').addEventListener('click', () => $('share').close());
+}

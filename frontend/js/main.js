@@ -9,8 +9,13 @@ import { ContourChart } from './contour.js';
 import { SurfaceChart } from './surface3d.js';
 import { RUN_COLORS, pointAt, fmt } from './theme.js';
 import { downloadCsv, downloadJson, downloadPng } from './export.js';
-import { setCodeJob } from './codepanel.js';
+import { setCodeJob, toggleCodePanel } from './codepanel.js';
 import { Explain } from './explain.js';
+import { setLook, toggleFullscreen } from './projector.js';
+import { installPresenterKeys } from './presenter.js';
+import { installShare } from './share.js';
+import { installLesson, toggleLesson } from './lesson.js';
+import { followedJob, getJob, stateFromConfig, markFollowing } from './follow.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -40,6 +45,7 @@ function applyViewSettings() {
   loss.setLog(state.log);
   fit.setOptions({ residuals: state.resid, lsq: state.lsq });
   contour.setArrows(state.arrows);
+  applyLook();
 }
 
 function saveViewSetting(changes) {
@@ -143,12 +149,12 @@ async function start() {
 }
 
 /** Create run i's job and follow its stream; resolves to its meta (null on failure). */
-async function startJob(i, config, gen) {
+async function startJob(i, config, gen, followId = null) {
   const run = player.runs[i];
   const current = () => player.isCurrent(gen);
   let job;
   try {
-    job = await api.createJob(config);
+    job = followId ? { id: followId } : await api.createJob(config);
   } catch (err) {
     if (!current()) return null;
     run.error = err.message;
@@ -159,7 +165,7 @@ async function startJob(i, config, gen) {
   }
   if (!current()) { api.cancelJob(job.id); return null; }
   run.id = job.id;
-  jobIds.push(job.id);
+  if (!followId) jobIds.push(job.id); // a follower never cancels the run it follows
   return new Promise((resolve) => {
     api.openStream(job.id, current, {
       meta(m) {
@@ -258,9 +264,49 @@ function readout(run, k) {
   $('readout').textContent = parts.join('   ');
 }
 
+// ---- classroom: projector look, presenter keys, share, lesson, following a run read-only
+const followed = followedJob();
+
+function applyLook() {
+  setLook({ room: state.projector, dark: state.dark });
+  $('projector-toggle').setAttribute('aria-pressed', String(state.projector));
+  $('theme-toggle').setAttribute('aria-pressed', String(state.dark));
+}
+const toggleProjector = () => { saveViewSetting({ projector: !state.projector }); applyLook(); };
+$('projector-toggle').addEventListener('click', toggleProjector);
+$('theme-toggle').addEventListener('click', () => { saveViewSetting({ dark: !state.dark }); applyLook(); });
+$('fullscreen').addEventListener('click', toggleFullscreen);
+installPresenterKeys({ projector: toggleProjector, code: () => toggleCodePanel(), lesson: () => { if (!followed) toggleLesson(); } });
+installShare(() => player.runs[0]?.id);
+if (!followed) installLesson();
+
+/** The teacher's job `id`: its settings shown read-only, its history and live events streamed. */
+async function follow(id) {
+  let job;
+  try {
+    job = await getJob(id);
+  } catch (err) {
+    showBanner(`cannot follow run ${id}: ${err.message}`, 'error');
+    return;
+  }
+  if (!/(^|[#&])speed=/.test(location.hash)) state.speed = 'live'; // keep up with the teacher unless told
+  state = { ...state, ...stateFromConfig(job.config), cmp: '' };
+  controls.set(state);
+  applyViewSettings();
+  markFollowing(`the teacher's run (${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)})`);
+  const specs = [{ over: {}, color: RUN_COLORS[0], label: `${job.config.mode} · ${job.config.optimizer}` }];
+  const gen = player.newGeneration(specs);
+  status = 'starting';
+  loss.reset(specs, job.config.epochs);
+  contour.reset(specs);
+  surface.reset(specs);
+  app.dataset.runs = '1';
+  startJob(0, job.config, gen, id);
+}
+
 // ---- boot
 controls.set(state);
 applyViewSettings();
 api.getDatasets().then((d) => { controls.setBuiltins(d.builtin); controls.set({ builtin: state.builtin }); })
   .catch((err) => showBanner(`data sets: ${err.message}`, 'error'));
-start();
+if (followed) follow(followed); else start();

@@ -1,0 +1,73 @@
+"""Benchmark 6: the page in headless Chromium streaming 2,000 epochs at full speed ("live"):
+long tasks (> 50 ms, PerformanceObserver) during playback — goal 0 — and frames per second —
+goal ≥ 55."""
+
+import tempfile
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+from common import Figure
+from support import running_server
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run"]
+EPOCHS = 2000
+GOAL_LONG_TASKS, GOAL_FPS = 0, 55.0
+
+# Installed before any page script: long tasks and animation frames, timestamped.
+PROBE = """
+window.__perf = {long: [], frames: []};
+new PerformanceObserver((list) => {
+  for (const e of list.getEntries()) window.__perf.long.push([e.startTime, e.duration]);
+}).observe({type: 'longtask', buffered: true});
+(function tick(t) { window.__perf.frames.push(t); requestAnimationFrame(tick); })(performance.now());
+"""
+
+
+def watch_playback(url: str) -> dict:
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        page = browser.new_page(viewport={"width": 1366, "height": 768})
+        page.add_init_script(PROBE)
+        page.goto(f"{url}/")
+        page.wait_for_function("window.Plotly !== undefined && document.getElementById('app').dataset.status !== undefined")
+        page.wait_for_timeout(1000)  # let the first paint and the default views settle
+        t0 = page.evaluate("performance.now()")
+        page.evaluate(f"location.hash = 'epochs={EPOCHS}&speed=live'")
+        page.wait_for_function(
+            f"(() => {{ const d = document.getElementById('app').dataset; "
+            f"return d.status === 'completed' && d.epoch === '{EPOCHS}'; }})()", timeout=120_000)
+        t1 = page.evaluate("performance.now()")
+        perf = page.evaluate("window.__perf")
+        browser.close()
+    long_tasks = [(s - t0, d) for s, d in perf["long"] if t0 <= s <= t1]
+    frames = [t for t in perf["frames"] if t0 <= t <= t1]
+    seconds = (t1 - t0) / 1000
+    return {"long": long_tasks, "fps": (len(frames) - 1) / seconds if len(frames) > 1 else 0.0, "seconds": seconds}
+
+
+def measure_on(url: str) -> list[Figure]:
+    result = watch_playback(url)
+    longest = max((d for _, d in result["long"]), default=0.0)
+    return [
+        Figure(f"6 browser: long tasks, {EPOCHS} epochs live", f"{GOAL_LONG_TASKS}",
+               f"{len(result['long'])} (longest {longest:.0f} ms) over {result['seconds']:.1f} s",
+               len(result["long"]) <= GOAL_LONG_TASKS,
+               note="long tasks (start after the run began, duration), ms: "
+                    + ", ".join(f"({s:.0f}, {d:.0f})" for s, d in result["long"])),
+        Figure("6 browser: frames per second during playback", f"≥ {GOAL_FPS:.0f}",
+               f"{result['fps']:.1f}", result["fps"] >= GOAL_FPS),
+    ]
+
+
+def measure() -> list[Figure]:
+    with tempfile.TemporaryDirectory() as tmp, running_server(Path(tmp) / "server.log") as server:
+        return measure_on(server.url)
+
+
+if __name__ == "__main__":
+    from common import print_table
+
+    print_table(measure())

@@ -1,0 +1,37 @@
+"""All six benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
+
+import platform
+import sys
+import time
+
+import torch
+
+import big_minibatch
+import browser
+import classroom
+import engine_overhead
+import first_event
+import surface
+from common import print_table
+
+
+def machine() -> str:
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")), "?")
+    return (f"{platform.system()} {platform.machine()}, {cpu}, {torch.get_num_threads()} torch threads, "
+            f"Python {platform.python_version()}, torch {torch.__version__}")
+
+
+def main() -> int:
+    print(machine(), flush=True)
+    figures = []
+    for module in (engine_overhead, big_minibatch, surface, classroom, first_event, browser):
+        t0 = time.perf_counter()
+        print(f"running {module.__name__} …", flush=True)
+        figures += module.measure()
+        print(f"  {time.perf_counter() - t0:.0f} s", flush=True)
+    print_table(figures)
+    return 0 if all(f.passed for f in figures) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -16,8 +16,9 @@ export async function openShare(id) {
   const { url, qr_svg: svg } = await getShare(id);
   link.textContent = url;
   link.href = url;
-  if (qr.src.startsWith('blob:')) URL.revokeObjectURL(qr.src);
-  qr.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
+  const img = qr.querySelector('img') ?? qr.appendChild(Object.assign(document.createElement('img'), { alt: 'QR code of the link' }));
+  if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
+  img.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   if (!dialog.open) dialog.showModal();
 }
 

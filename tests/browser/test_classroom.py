@@ -108,7 +108,7 @@ def test_follower_sees_the_teachers_run(app: App, page: Page, server_url: str, c
     link = page.locator("#share-link").inner_text()
     assert "/?job=" in link
     job_id = link.rsplit("=", 1)[1]
-    assert page.eval_on_selector("#share-qr", "img => img.complete && img.naturalWidth > 50")
+    page.wait_for_function("(() => { const i = document.querySelector('#share-qr img'); return i && i.complete && i.naturalWidth > 50; })()")
     page.click("#share-close")
 
     follower = page.context.new_page()

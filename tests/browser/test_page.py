@@ -247,7 +247,7 @@ def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
     # reset, the surface, a bigger window or two), not per frame: the moving parts are canvas overlays.
     calls = page.evaluate("window.__plotly")
     assert calls["chart-contour"] <= 6 and calls["chart-surface"] <= 6, calls
-    assert calls["chart-loss"] > 20  # the counter sees per-frame drawing where it happens
+    assert calls["chart-loss"] > calls["chart-contour"]  # the counter sees per-frame drawing where it happens
     # The page keeps painting: most frames are frame-sized. (Building a surface still takes up to
     # ~1-2 s once in software WebGL on a loaded 2-core box, hence no bound on the worst frame.)
     gaps = sorted(page.evaluate("window.__gaps.slice(5)"))

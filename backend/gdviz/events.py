@@ -13,15 +13,26 @@ def dumps(data: object) -> str:
     return json.dumps(data, allow_nan=False, separators=(",", ":"))
 
 
-def finite(record: dict) -> bool:
-    return all(math.isfinite(v) for v in record.values() if isinstance(v, float))
+def dumps_record(record: dict[str, float | int]) -> str:
+    """``dumps`` for a flat record of finite numbers (check ``finite`` first), several times faster:
+    json writes ints and floats with their ``repr``, exactly as here."""
+    return "{" + ",".join([f'"{k}":{v!r}' for k, v in record.items()]) + "}"
+
+
+def finite(record: dict[str, float | int]) -> bool:
+    return all(map(math.isfinite, record.values()))
 
 
 @dataclass(frozen=True)
 class Event:
     id: int
     event: str  # meta | epoch | step | done
-    data: str  # JSON
+    payload: str | dict  # JSON, or a record (checked ``finite``) that is written as JSON when first read
+
+    @cached_property
+    def data(self) -> str:
+        """The JSON; a record is encoded on first read, so a job nobody watches writes none."""
+        return self.payload if isinstance(self.payload, str) else dumps_record(self.payload)
 
     @cached_property
     def encoded(self) -> bytes:

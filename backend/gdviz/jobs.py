@@ -44,6 +44,7 @@ class Job:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Event | None = None
         self._wake_pending = False
+        self._waiting = 0  # streams waiting in wait_beyond: only they need a wake-up
 
         rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
         self.data = datasets.load(config, rng)
@@ -91,15 +92,19 @@ class Job:
     async def wait_beyond(self, seen: int) -> None:
         """Return once there are more than ``seen`` events (or at once, if there already are)."""
         changed = self._changed
-        if len(self.events) > seen:
-            return
-        await changed.wait()
+        self._waiting += 1  # before the check: a publish after it sees a waiter and wakes us
+        try:
+            if len(self.events) > seen:
+                return
+            await changed.wait()
+        finally:
+            self._waiting -= 1
 
     # --- training (worker side) ---
 
-    def _publish(self, event: str, payload: dict) -> None:
-        self.events.append(Event(len(self.events) + 1, event, dumps(payload)))
-        if self._loop is not None and not self._wake_pending:
+    def _publish(self, event: str, payload: dict, record: bool = False) -> None:
+        self.events.append(Event(len(self.events) + 1, event, payload if record else dumps(payload)))
+        if self._waiting and not self._wake_pending and self._loop is not None:  # nobody waiting: nobody to wake
             self._wake_pending = True
             try:
                 self._loop.call_soon_threadsafe(self._wake)
@@ -149,7 +154,7 @@ class Job:
                     epoch = record["epoch"]
                     self._finish("diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch)
                     return
-                self._publish(kind, record)
+                self._publish(kind, record, record=True)
                 if kind == "epoch":
                     self.history.append(record)
                     if delay and stop.wait(delay):

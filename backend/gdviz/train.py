@@ -10,8 +10,10 @@ import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch import Tensor
+from torch.optim.sgd import sgd as sgd_update
 
 from .config import ConfigError, JobConfig
 from .data import Data
@@ -38,6 +40,13 @@ class Model:
             beta = self.params[0]
             return beta[1, 0], beta[0, 0]
         return self.params[0].reshape(()), self.params[1].reshape(())
+
+    def values(self) -> tuple[float, float]:
+        """(w, b) as floats, read afresh."""
+        if len(self.params) == 1:  # design: beta = [b, w]
+            b, w = self.params[0].view(-1).tolist()
+            return w, b
+        return self.params[0].item(), self.params[1].item()
 
 
 def build_model(config: JobConfig, X: Tensor, rng: torch.Generator) -> Model:
@@ -92,6 +101,15 @@ def loader_order(n: int, shuffle: bool, rng: torch.Generator) -> Tensor | None:
     return torch.randperm(n, generator=torch.Generator().manual_seed(seed))
 
 
+def seed_loss_sum(losses: list[float], bs: int, n: int) -> float:
+    """The seed's ``LOSS_sum = LOSS_sum + loss * len(yy)``: float32, batch by batch, in this order."""
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows; it is reported, not warned
+        total = np.float32(0)
+        for i, loss in enumerate(losses):
+            total = total + np.float32(loss) * np.float32(min(bs, n - i * bs))
+    return float(total)
+
+
 class Training:
     """One run: ``start`` holds (w, b) before training; iterate for ``("step" | "epoch", record)``."""
 
@@ -114,28 +132,29 @@ class Training:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.data.n / self.config.batch_size) if self.config.minibatch else 1
 
-    def _record(self, loss: float, grads: tuple[Tensor, Tensor]) -> Record:
-        w, b = self.model.wb()
-        return {
-            "loss": loss,
-            "w": w.item(),
-            "b": b.item(),
-            "grad_w": grads[0].item(),
-            "grad_b": grads[1].item(),
-        }
+    def _record(self, loss: float, grads: tuple[float, float]) -> Record:
+        w, b = self.model.values()
+        return {"loss": loss, "w": w, "b": b, "grad_w": grads[0], "grad_b": grads[1]}
 
-    def _grads(self) -> tuple[Tensor, Tensor]:
+    def _grads(self) -> tuple[float, float]:
         params = self.model.params
         if len(params) == 1:  # design: beta = [b, w]
-            g = params[0].grad
-            return g[1, 0].clone(), g[0, 0].clone()
-        return params[0].grad.reshape(()).clone(), params[1].grad.reshape(()).clone()
+            g_b, g_w = params[0].grad.view(-1).tolist()
+            return g_w, g_b
+        return params[0].grad.item(), params[1].grad.item()
 
     def _update(self) -> None:
         if self.optimizer is None:  # the seed's "학습(m1)": w.data = w.data - lr * w.grad.data
             lr = self.config.lr
             for p in self.model.params:
                 p.data = p.data - lr * p.grad.data
+                p.grad = None
+        elif self.config.optimizer == "sgd":  # torch.optim.SGD's own update, without step()'s hooks and profiling
+            params = self.model.params
+            with torch.no_grad():
+                sgd_update(params, [p.grad for p in params], [None] * len(params), foreach=False, lr=self.config.lr,
+                           weight_decay=0.0, momentum=0.0, dampening=0.0, nesterov=False, maximize=False)
+            for p in params:
                 p.grad = None
         else:  # "학습(m2)": my_optimizer.step(); my_optimizer.zero_grad()
             self.optimizer.step()
@@ -166,24 +185,29 @@ class Training:
         X, Y, n = self.model.inputs, self.data.y, self.data.n
         bs, stride = self.config.batch_size, self.step_stride
         want_steps = self.config.granularity == "step"
+        forward, criterion, stop = self.model.forward, self.criterion, self.stop
+        last = (n - 1) // bs  # the epoch's last batch
         step = 0
         for epoch in range(1, self.config.epochs + 1):
             order = loader_order(n, self.config.shuffle, self.rng)
-            loss_sum = torch.zeros(())
-            for start in range(0, n, bs):
-                if self.stop.is_set():
+            if order is not None:  # shuffle once per epoch: each DataLoader batch is then a slice
+                X_epoch, Y_epoch = X[order], Y[order]
+            else:
+                X_epoch, Y_epoch = X, Y
+            losses = []
+            for i, (xx, yy) in enumerate(zip(torch.split(X_epoch, bs), torch.split(Y_epoch, bs))):
+                if stop.is_set():
                     return
-                idx = slice(start, start + bs) if order is None else order[start : start + bs]
-                xx, yy = X[idx], Y[idx]  # one DataLoader batch, sliced instead of collated
-                yhat = self.model.forward(xx)
-                loss = self.criterion(yhat, yy)
-                loss_sum = loss_sum + loss.detach() * len(yy)  # the seed's LOSS_sum
+                yhat = forward(xx)
+                loss = criterion(yhat, yy)
                 loss.backward()
+                loss_value = loss.item()
+                losses.append(loss_value)
                 step += 1
                 report_step = want_steps and step % stride == 0
-                if report_step or start + bs >= n:  # read gradients only where they are reported
+                if report_step or i == last:  # read gradients only where they are reported
                     grads = self._grads()
                 self._update()
                 if report_step:
-                    yield "step", {"epoch": epoch, "step": step, **self._record(loss.item(), grads)}
-            yield "epoch", {"epoch": epoch, **self._record(loss_sum.item() / n, grads)}
+                    yield "step", {"epoch": epoch, "step": step, **self._record(loss_value, grads)}
+            yield "epoch", {"epoch": epoch, **self._record(seed_loss_sum(losses, bs, n) / n, grads)}

@@ -71,7 +71,7 @@ def measure(naive_b_rows: int = 1) -> list[Figure]:
         ),
         Figure(
             "3 surface flat in n (1e6 vs 1e3)",
-            f"≤ {GOAL_FLAT:.0f}×",
+            f"≤ {GOAL_FLAT:.1f}×",
             f"{flat:.2f}× ({fast[1_000_000] * 1e3:.2f} vs {fast[1_000] * 1e3:.2f} ms)",
             flat <= GOAL_FLAT,
         ),

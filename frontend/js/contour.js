@@ -3,7 +3,7 @@
 // Plotly draws the contour only when the surface or the view changes; the parts that move every
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
-import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
@@ -73,17 +73,32 @@ export class ContourChart {
     return [[...this.fixedTraces(), ...this.legendTraces()], this.layout(extra), PLOT_CONFIG];
   }
 
+  /** A new generation. The plot is kept (dimmed) until the next surface: often the same one. */
   reset(specs) {
+    const legend = JSON.stringify(specs.map((s) => [s.label, s.color]));
     this.runs = specs;
     this.surface = null;
     this.drawnKey = null;
     this.shown = null;
+    this.clearTrails();
+    this.el.classList.add('stale');
+    if (legend === this.legend) return;
+    this.legend = legend;
+    this.plotted = null;
     Plotly.react(this.el, ...this.figure({ uirevision: Math.random() }));
+  }
+
+  clearTrails() {
+    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.canvas.trails = [];
   }
 
   setSurface(surface) {
     this.surface = surface;
     this.drawnKey = null;
+    this.el.classList.remove('stale');
+    if (sameSurface(surface, this.plotted)) return;
+    this.plotted = surface;
     const w = surface.window;
     Plotly.react(this.el, ...this.figure({
       uirevision: `${w.w_min},${w.w_max},${w.b_min},${w.b_max}`,

@@ -1,5 +1,9 @@
 // Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
+// While a run plays, the line and squares move every frame: they are painted on an overlay canvas
+// (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
 import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, pointAt } from './theme.js';
+import { Overlay, axesOf } from './overlay.js';
+import { roomColor } from './projector.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
@@ -9,8 +13,12 @@ export class FitChart {
     this.meta = null;
     this.showResiduals = false;
     this.showLsq = true;
+    this.shown = null;   // {pt, color, moving} last drawn
+    this.inPlotly = false; // Plotly's traces 2 and 3 hold the shown line
     Plotly.newPlot(el, this.traces(), this.layout(), PLOT_CONFIG);
+    this.overlay = new Overlay(el);
     el.on('plotly_relayout', () => { this.lastKey = null; });
+    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); });
   }
 
   traces() {
@@ -39,36 +47,89 @@ export class FitChart {
 
   /** New data (a new run's meta); `color` is the shown run's colour. */
   setMeta(meta) {
+    const key = JSON.stringify([meta.points, meta.least_squares, meta.dataset]);
+    const same = key === this.metaKey;
+    this.metaKey = key;
     this.meta = meta;
+    this.lastKey = null;
+    if (same) return; // a new run on the same data: the chart already shows it
     const pad = (lo, hi) => { const d = (hi - lo || 1) * 0.08; return [lo - d, hi + d]; };
     const xs = meta.points.x;
     const ys = meta.points.y;
     this.xRange = pad(Math.min(...xs), Math.max(...xs));
     this.yRange = pad(Math.min(...ys), Math.max(...ys));
-    this.lastKey = null;
+    this.inPlotly = false;
     Plotly.react(this.el, this.traces(), { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
   }
 
   setOptions({ residuals, lsq }) {
+    if (residuals === this.showResiduals && lsq === this.showLsq) return;
     this.showResiduals = residuals;
     this.showLsq = lsq;
     Plotly.restyle(this.el, { visible: [lsq, residuals] }, [1, 2]);
     this.lastKey = null;
   }
 
-  /** Draw `run` after `k` epochs. */
-  draw(run, k, color) {
+  /** Draw `run` after `k` epochs; `moving`: the player plays, the overlay draws. */
+  draw(run, k, color, moving = false) {
     if (!this.meta || !run?.meta) return;
     const pt = pointAt(run, k);
+    this.shown = { pt, color, moving };
+    if (moving) {
+      if (this.inPlotly) {
+        Plotly.restyle(this.el, { x: [[], []], y: [[], []] }, [2, 3]);
+        this.inPlotly = false;
+        this.lastKey = null;
+      }
+      this.paint();
+      return;
+    }
     const key = `${pt.w},${pt.b},${color},${this.showResiduals}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
+    this.inPlotly = true;
+    this.overlay.clear();
     const [x0, x1] = this.xRange;
     const sq = this.showResiduals ? this.squares(pt) : { x: [], y: [] };
     Plotly.restyle(this.el, {
       x: [sq.x, [x0, x1]], y: [sq.y, [pt.w * x0 + pt.b, pt.w * x1 + pt.b]],
       'line.color': [color, color], fillcolor: [hexAlpha(color, 0.15), null],
     }, [2, 3]);
+  }
+
+  /** The moving line and squares, on the overlay. */
+  paint() {
+    const fl = this.el._fullLayout;
+    if (!this.shown?.moving || !this.meta || !fl?.xaxis?._length) return;
+    const { pt, color } = this.shown;
+    const ctx = this.overlay.context(fl);
+    const { px, py, clip } = axesOf(fl);
+    const { scale } = this.overlay.style();
+    const c = roomColor(color);
+    ctx.save();
+    clip(ctx);
+    if (this.showResiduals) {
+      const sq = this.squares(pt);
+      ctx.beginPath();
+      for (let i = 0; i < sq.x.length; i += 6) {
+        ctx.moveTo(px(sq.x[i]), py(sq.y[i]));
+        for (let j = 1; j < 5; j += 1) ctx.lineTo(px(sq.x[i + j]), py(sq.y[i + j]));
+      }
+      ctx.fillStyle = hexAlpha(c, 0.15);
+      ctx.fill();
+      ctx.strokeStyle = c;
+      ctx.lineWidth = scale;
+      ctx.stroke();
+    }
+    const [x0, x1] = this.xRange;
+    ctx.strokeStyle = c;
+    ctx.lineWidth = 4 * scale;
+    ctx.beginPath();
+    ctx.moveTo(px(x0), py(pt.w * x0 + pt.b));
+    ctx.lineTo(px(x1), py(pt.w * x1 + pt.b));
+    ctx.stroke();
+    ctx.restore();
+    this.overlay.canvas.trails = [{ w: pt.w, b: pt.b }]; // what is drawn, for tests and tools
   }
 
   /** One closed square per point, side = |residual|, drawn square on screen (not in data units). */

@@ -1,14 +1,29 @@
 // Loss curve: loss per epoch for each run up to the cursor; per-step losses as a light trace.
+// Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
+// most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
+// overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
 import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, historyTo } from './theme.js';
+import { Overlay, axesOf } from './overlay.js';
+import { roomColor } from './projector.js';
 
-// per run i, traces 3i: steps (light), 3i+1: epochs, 3i+2: the current point
+const SYNC_MS = 500;   // Plotly catches up with a playing run this often
+const RANGE_MS = 100;  // ... or this often while the curve leaves the y range Plotly chose
+
+// per run i, traces 3i: steps (light), 3i+1: epochs, 3i+2: the current point (when at rest)
 export class LossChart {
   constructor(el) {
     this.el = el;
     this.log = false;
     this.runs = [];
     this.total = 1;
+    this.plotted = [];     // per run, what Plotly has: {n epochs, s steps, head}
+    this.shown = null;     // [runs, k] on screen
+    this.lastSync = 0;
+    this.timer = null;
     Plotly.newPlot(el, [], this.layout(), PLOT_CONFIG);
+    this.overlay = new Overlay(el);
+    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); });
+    el.on('plotly_relayouting', () => this.paint());
   }
 
   layout() {
@@ -21,11 +36,29 @@ export class LossChart {
     });
   }
 
-  /** A new generation: one trio of traces per run spec ({label, color}). */
+  /**
+   * A new generation: one trio of traces per run spec ({label, color}). When the legend stays the
+   * same, the old curves stay (dimmed) until this run's first epochs replace them in one redraw.
+   */
   reset(specs, total) {
+    const legend = JSON.stringify(specs.map((s) => [s.label, s.color]));
     this.runs = specs;
     this.total = Math.max(1, total);
-    this.drawn = specs.map(() => -1);
+    this.plotted = specs.map(() => ({ n: -1, s: -1, head: false })); // -1: the last run's
+    this.reference = { x: [], y: [] };
+    this.shown = null;
+    clearTimeout(this.timer);
+    this.timer = null;
+    this.overlay.clear();
+    if (legend === this.legend) {
+      this.pending = { 'xaxis.range': [0, this.total], 'yaxis.autorange': true };
+      this.el.classList.add('stale');
+      return;
+    }
+    this.legend = legend;
+    this.pending = null;
+    this.el.classList.remove('stale');
+    this.plotted = specs.map(() => ({ n: 0, s: 0, head: false }));
     const traces = specs.flatMap((s) => [
       { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: s.color, width: 1 },
         opacity: 0.3, showlegend: false, hovertemplate: `step loss %{y:.6g}<extra>${s.label}</extra>` },
@@ -41,39 +74,165 @@ export class LossChart {
 
   /** The lowest loss a line can reach on this data, as a dashed reference. */
   setReference(lossMin, total) {
-    const i = this.runs.length * 3;
-    Plotly.restyle(this.el, { x: [[0, Math.max(total, this.total)]], y: [[lossMin, lossMin]] }, [i]);
+    this.reference = { x: [0, Math.max(total, this.total)], y: [lossMin, lossMin] };
+    if (!this.pending) Plotly.restyle(this.el, { x: [this.reference.x], y: [this.reference.y] }, [this.runs.length * 3]);
   }
 
   setTotal(total) {
     if (total > this.total) {
       this.total = total;
-      Plotly.relayout(this.el, { 'xaxis.range': [0, total] });
+      if (this.pending) this.pending['xaxis.range'] = [0, total];
+      else Plotly.relayout(this.el, { 'xaxis.range': [0, total] });
     }
   }
 
   setLog(log) {
+    if (log === this.log) return;
     this.log = log;
     Plotly.relayout(this.el, { 'yaxis.type': log ? 'log' : 'linear', 'yaxis.autorange': true });
   }
 
-  /** Draw every run up to epoch k: one restyle for all traces. */
-  draw(runs, k) {
+  /** Every run up to epoch k. While `moving` (playing), Plotly is brought up to date only now and then. */
+  draw(runs, k, moving = false) {
+    if (runs.length !== this.plotted.length) return;
+    this.shown = [runs, k];
+    const want = runs.map((run) => this.extent(run, k));
+    const behind = want.some((w, i) => !same(w, this.plotted[i], !moving));
+    if (behind) {
+      const back = want.some((w, i) => w.n < this.plotted[i].n || w.s < this.plotted[i].s);
+      const first = want.some((w, i) => w.n > 0 && this.plotted[i].n <= 0); // Plotly picks the y range
+      const stale = moving && this.plotted.some((p) => p.head); // its resting point would lag behind
+      const wait = this.lastSync + (this.leavesRange(runs, want) ? RANGE_MS : SYNC_MS) - performance.now();
+      if (!moving || back || first || stale || wait <= 0) this.sync(!moving);
+      else if (!this.timer) this.timer = setTimeout(() => { this.timer = null; if (this.shown) this.sync(false); }, wait);
+    }
+    this.paint();
+  }
+
+  /** What of `run` is shown at epoch k: epochs 1..n and the steps up to index s. */
+  extent(run, k) {
+    const n = Math.min(k, run.epochs.length);
+    return { n, s: stepsUpTo(run.steps, n), head: n > 0 };
+  }
+
+  /** Plotly gets every run up to the cursor; the current points too when `rest` (nothing moves). */
+  sync(rest) {
+    clearTimeout(this.timer);
+    this.timer = null;
+    const [runs, k] = this.shown;
     const xs = [];
     const ys = [];
     const idx = [];
     runs.forEach((run, i) => {
-      const n = Math.min(k, run.epochs.length);
-      const key = `${n}:${run.steps.length}`;
-      if (this.drawn[i] === key) return;
-      this.drawn[i] = key;
-      const h = historyTo(run, k);
+      const w = this.extent(run, k);
+      w.head = rest && w.n > 0;
+      if (same(w, this.plotted[i], true)) return;
+      this.plotted[i] = w;
+      const h = historyTo(run, w.n);
       const spe = run.meta?.steps_per_epoch || 1;
-      const steps = run.steps.filter((s) => s.epoch <= n);
-      xs.push(steps.map((s) => (s.step / spe)), h.map((r) => r.epoch), n ? [n] : []);
-      ys.push(steps.map((s) => s.loss), h.map((r) => r.loss), n ? [h[n - 1].loss] : []);
+      const steps = run.steps.slice(0, w.s);
+      xs.push(steps.map((s) => s.step / spe), h.map((r) => r.epoch), w.head ? [w.n] : []);
+      ys.push(steps.map((s) => s.loss), h.map((r) => r.loss), w.head ? [h[w.n - 1].loss] : []);
       idx.push(3 * i, 3 * i + 1, 3 * i + 2);
     });
-    if (idx.length) Plotly.restyle(this.el, { x: xs, y: ys }, idx);
+    this.lastSync = performance.now();
+    if (this.pending) { // the last run's curves go, this run's first part comes: one redraw
+      xs.push(this.reference.x);
+      ys.push(this.reference.y);
+      idx.push(runs.length * 3);
+      Plotly.update(this.el, { x: xs, y: ys }, this.pending, idx);
+      this.pending = null;
+      this.el.classList.remove('stale');
+    } else if (idx.length) Plotly.restyle(this.el, { x: xs, y: ys }, idx); // -> afterplot -> paint
   }
+
+  /** Does a curve's part beyond what Plotly has leave the y range Plotly chose? */
+  leavesRange(runs, want) {
+    const fl = this.el._fullLayout;
+    if (!fl?.yaxis?.range) return true;
+    const { inY } = axesOf(fl);
+    return runs.some((run, i) => {
+      for (let j = Math.max(0, this.plotted[i].n); j < want[i].n; j += 1) {
+        const v = run.epochs[j].loss;
+        if (v !== null && !inY(v)) return true;
+      }
+      return false;
+    });
+  }
+
+  /** The overlay: each curve from Plotly's last point to the cursor, and the current points. */
+  paint() {
+    const fl = this.el._fullLayout;
+    if (!this.shown || !fl?.xaxis?._length) return;
+    const [runs, k] = this.shown;
+    const ctx = this.overlay.context(fl);
+    const { px, py, clip } = axesOf(fl);
+    const { scale, outline } = this.overlay.style();
+    ctx.save();
+    clip(ctx);
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    const heads = [];
+    runs.forEach((run, i) => {
+      const done = this.plotted[i];
+      const w = this.extent(run, k);
+      if (!done || w.n === 0 || this.el.data?.[3 * i + 1]?.visible === 'legendonly') return;
+      const color = roomColor(run.color);
+      const spe = run.meta?.steps_per_epoch || 1;
+      if (w.s > done.s && this.el.data?.[3 * i]?.visible !== false) {
+        ctx.globalAlpha = 0.3;
+        ctx.strokeStyle = color;
+        ctx.lineWidth = 1 * scale;
+        polyline(ctx, run.steps, Math.max(0, done.s - 1), w.s, (s) => px(s.step / spe), (s) => py(s.loss));
+        ctx.globalAlpha = 1;
+      }
+      if (w.n > done.n) {
+        ctx.strokeStyle = color;
+        ctx.lineWidth = 3 * scale;
+        polyline(ctx, run.epochs, Math.max(0, done.n - 1), w.n, (e) => px(e.epoch), (e) => py(e.loss));
+      }
+      const last = run.epochs[w.n - 1];
+      heads.push({ label: run.label, epoch: last.epoch, loss: last.loss });
+      if (done.head && done.n === w.n) return; // Plotly draws it
+      ctx.fillStyle = color;
+      ctx.strokeStyle = outline;
+      ctx.lineWidth = 2 * scale;
+      ctx.beginPath();
+      ctx.arc(px(last.epoch), py(last.loss), 5.5 * scale, 0, 2 * Math.PI);
+      ctx.fill();
+      ctx.stroke();
+    });
+    ctx.restore();
+    this.overlay.canvas.trails = heads; // the current points, for tests and tools
+  }
+}
+
+/** Same extent; the head counts only when `withHead`. */
+function same(a, b, withHead) {
+  return a.n === b.n && a.s === b.s && (!withHead || a.head === b.head);
+}
+
+/** How many of the (epoch-ordered) steps belong to epochs 1..n. */
+function stepsUpTo(steps, n) {
+  let lo = 0;
+  let hi = steps.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid].epoch <= n) lo = mid + 1; else hi = mid;
+  }
+  return lo;
+}
+
+/** A line through items[from..to) (skipping null values), mapped by fx, fy. */
+function polyline(ctx, items, from, to, fx, fy) {
+  ctx.beginPath();
+  let pen = false;
+  for (let j = from; j < to; j += 1) {
+    const y = items[j].loss;
+    if (y === null || y === undefined) { pen = false; continue; }
+    const [x, yy] = [fx(items[j]), fy(items[j])];
+    if (pen) ctx.lineTo(x, yy); else ctx.moveTo(x, yy);
+    pen = true;
+  }
+  ctx.stroke();
 }

@@ -239,8 +239,8 @@ function render(p) {
   const selIndex = Math.min(Number($('selected-run').value) || 0, p.runs.length - 1);
   const sel = p.runs[selIndex];
   const kv = explain.viewEpoch(k); // explain mode shows (w, b) before the update until its step
-  if (sel) fit.draw(sel, kv, sel.color);
-  loss.draw(p.runs, k); // epoch k's loss is the update's own, computed before its step
+  if (sel) fit.draw(sel, kv, sel.color, p.playing);
+  loss.draw(p.runs, k, p.playing); // epoch k's loss is the update's own, computed before its step
   contour.draw(p.runs, kv);
   surface.draw(p.runs, kv);
   readout(sel, kv);

@@ -3,7 +3,9 @@
 // and when the camera moves); the trajectories go on a canvas stacked over the scene, projected
 // with the scene's own camera — the way Plotly places its 3D annotations — and repainted after
 // every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
-import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt } from './theme.js';
+// Building a surface is the page's costliest task (0.1–0.4 s in software WebGL): it happens in a task
+// of its own, a frame after the contour's, and not at all when a new run brings the same surface.
+import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
@@ -52,7 +54,7 @@ export class SurfaceChart {
   surfaceTrace() {
     const s = this.surface;
     return { type: 'surface', x: s?.w ?? [], y: s?.b ?? [], z: s?.loss ?? [], colorscale: SURFACE_SCALE,
-      showscale: false, showlegend: false, opacity: 0.95, name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
+      showscale: false, showlegend: false, opacity: 1, // below 1, WebGL draws it in extra passes name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
       contours: { z: { show: true, usecolormap: false, color: 'rgba(80,80,80,0.35)', project: { z: false } } },
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
@@ -63,20 +65,41 @@ export class SurfaceChart {
       line: { color: s.color, width: 7 }, hoverinfo: 'skip' }));
   }
 
+  /** A new generation. The scene is kept (dimmed) until the next surface: often the same one. */
   reset(specs) {
+    const legend = JSON.stringify(specs.map((s) => [s.label, s.color]));
     this.runs = specs;
     this.surface = null;
+    this.pending = null;
     this.drawnKey = null;
     this.shown = null;
+    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.canvas.trails = [];
+    this.el.classList.add('stale');
+    if (legend === this.legend) return;
+    this.legend = legend;
+    this.plotted = null;
     Plotly.react(this.el, [this.surfaceTrace(), ...this.legendTraces()], this.layout(), PLOT_CONFIG);
   }
 
   setSurface(surface) {
+    this.pending = surface;
+    if (sameSurface(surface, this.plotted)) { this.show(surface); return; }
+    requestAnimationFrame(() => setTimeout(() => {
+      if (this.pending !== surface) return; // a newer surface or run came first
+      this.plotted = surface;
+      this.show(surface);
+      Plotly.restyle(this.el, { x: [surface.w], y: [surface.b], z: [surface.loss] }, [0]);
+    }));
+  }
+
+  show(surface) {
     this.surface = surface;
     const all = surface.loss.flat();
     this.zLift = (all.reduce((a, v) => Math.max(a, v), -Infinity) - all.reduce((a, v) => Math.min(a, v), Infinity)) * 0.015; // keep the path visibly above the surface
     this.drawnKey = null;
-    Plotly.restyle(this.el, { x: [surface.w], y: [surface.b], z: [surface.loss] }, [0]);
+    this.el.classList.remove('stale');
+    if (this.shown) this.draw(...this.shown);
   }
 
   /** Loss on the drawn grid at (w, b), bilinear; clamped to the window's edge. */
@@ -95,11 +118,11 @@ export class SurfaceChart {
   }
 
   draw(runs, k) {
+    this.shown = [runs, k];
     if (!this.surface) return;
     const key = `${k}:${runs.map((r) => r.epochs.length).join(',')}:${this.surface.window.w_min}`;
     if (key === this.drawnKey) return;
     this.drawnKey = key;
-    this.shown = [runs, k];
     this.paint();
   }
 

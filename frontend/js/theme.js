@@ -31,6 +31,7 @@ export const PLOT_CONFIG = {
   displaylogo: false,
   modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'],
   toImageButtonOptions: { format: 'png', scale: 2 },
+  plotGlPixelRatio: Math.min(2, Math.max(1, window.devicePixelRatio || 1)), // Plotly's default 2 costs 4× the pixels on a plain screen
 };
 
 /** The point a run is at after `k` epochs: the start for k = 0. */
@@ -45,3 +46,9 @@ export function historyTo(run, k) {
 }
 
 export const fmt = (v, digits = 4) => (v === null || v === undefined ? '—' : Number(v).toPrecision(digits));
+
+/** Same grid and values: a new run on the same data and start point gets the surface it already has. */
+export function sameSurface(a, b) {
+  if (!a || !b || JSON.stringify([a.window, a.w, a.b]) !== JSON.stringify([b.window, b.w, b.b])) return false;
+  return a.loss.every((row, j) => row.every((v, i) => v === b.loss[j][i]));
+}

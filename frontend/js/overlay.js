@@ -1,0 +1,68 @@
+// A canvas stacked over a Plotly chart, for the parts that move every frame: Plotly redraws a whole
+// chart per call (tens of ms here), a canvas redraw of a few thousand points costs about one.
+
+export class Overlay {
+  constructor(el) {
+    this.el = el;
+    this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
+    this.canvas.trails = [];
+    Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
+    this.place();
+  }
+
+  /** Between the plot and Plotly's top layer (hover labels, legend), which stay above the canvas. */
+  place() {
+    const box = this.el.querySelector('.svg-container');
+    if (!box) return;
+    const top = box.querySelectorAll(':scope > svg.main-svg')[1];
+    if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
+  }
+
+  /** The canvas sized to the chart at device resolution; returns its cleared 2D context, in CSS px. */
+  context(fl) {
+    const ratio = window.devicePixelRatio || 1;
+    const c = this.canvas;
+    const w = Math.round(fl.width * ratio);
+    const h = Math.round(fl.height * ratio);
+    if (c.width !== w || c.height !== h) {
+      Object.assign(c, { width: w, height: h });
+      Object.assign(c.style, { width: `${fl.width}px`, height: `${fl.height}px` });
+    }
+    const ctx = c.getContext('2d');
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.clearRect(0, 0, fl.width, fl.height);
+    return ctx;
+  }
+
+  clear() {
+    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
+    this.canvas.trails = [];
+  }
+
+  /** The look the page's CSS asks of overlays: line scale and marker outline. */
+  style() {
+    const css = getComputedStyle(this.el);
+    return { scale: Number(css.getPropertyValue('--line-scale')) || 1,
+      outline: css.getPropertyValue('--marker-outline').trim() || '#fff' };
+  }
+}
+
+/** Pixel mappings of a 2D chart's axes (linear or log), and a clip to its plot area. */
+export function axesOf(fl) {
+  const xa = fl.xaxis;
+  const ya = fl.yaxis;
+  const lin = (ax) => (ax.type === 'log' ? (v) => (v > 0 ? Math.log10(v) : -Infinity) : (v) => v);
+  const [fx, fy] = [lin(xa), lin(ya)];
+  const [x0, x1] = xa.range;
+  const [y0, y1] = ya.range;
+  return {
+    px: (v) => xa._offset + ((fx(v) - x0) / (x1 - x0)) * xa._length,
+    py: (v) => ya._offset + (1 - (fy(v) - y0) / (y1 - y0)) * ya._length,
+    inY: (v) => { const t = fy(v); return t >= Math.min(y0, y1) && t <= Math.max(y0, y1); },
+    clip(ctx) {
+      ctx.beginPath();
+      ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
+      ctx.clip();
+    },
+  };
+}

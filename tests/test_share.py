@@ -13,6 +13,7 @@ def test_share_gives_a_follow_link_and_a_qr_code(client, server_url):
 
 def test_public_url_setting_is_the_base_of_share_links():
     import asyncio
+    from concurrent.futures import ThreadPoolExecutor
 
     import httpx
 
@@ -25,5 +26,6 @@ def test_public_url_setting_is_the_base_of_share_links():
             job_id = (await client.post("/api/jobs", json={"epochs": 2})).json()["id"]
             return job_id, (await client.get(f"/api/jobs/{job_id}/share")).json()["url"]
 
-    job_id, url = asyncio.run(share_url())
+    with ThreadPoolExecutor(1) as thread:  # its own event loop, whatever else this process runs
+        job_id, url = thread.submit(asyncio.run, share_url()).result()
     assert url == f"http://class.example:8000/?job={job_id}"

@@ -146,7 +146,7 @@ def one_slot_server(tmp_path_factory):
 
 def test_extra_jobs_wait_queued(one_slot_server):
     with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
-        first = create(client, epochs=1000, delay_ms=10)
+        first = create(client, epochs=1000, delay_ms=3000)  # holds the one worker 3 s after epoch 1
         read_events(client, first, stop_after=2)
         second = create(client, epochs=5)
         assert client.get(f"/api/jobs/{second}").json()["status"] == "queued"
@@ -156,9 +156,22 @@ def test_extra_jobs_wait_queued(one_slot_server):
         assert events[-1][2]["status"] == "completed" and events[-1][2]["epochs"] == 5
 
 
+def test_started_jobs_take_turns(one_slot_server):
+    with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
+        long = create(client, mode="linear", epochs=20000)
+        read_events(client, long, stop_after=3)
+        short = create(client, epochs=50)
+        events = read_events(client, short)  # finishes while the long one is still training
+        assert events[-1][2]["status"] == "completed"
+        assert client.get(f"/api/jobs/{long}").json()["status"] == "running"
+        client.delete(f"/api/jobs/{long}")
+        assert read_events(client, long)[-1][2]["status"] == "cancelled"
+
+
 def test_a_queued_job_can_be_cancelled(one_slot_server):
     with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
-        first = create(client, epochs=1000, delay_ms=10)
+        first = create(client, epochs=1000, delay_ms=3000)
+        read_events(client, first, stop_after=2)
         second = create(client, epochs=5)
         client.delete(f"/api/jobs/{second}")
         events = read_events(client, second)

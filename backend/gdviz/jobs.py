@@ -6,6 +6,7 @@ slow or late watcher from ever slowing the training, and makes resuming from an 
 """
 
 import asyncio
+import itertools
 import logging
 import math
 import queue
@@ -13,6 +14,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
+from collections.abc import Iterator
 
 import torch
 
@@ -45,6 +47,7 @@ class Job:
         self._changed: asyncio.Event | None = None
         self._wake_pending = False
         self._waiting = 0  # streams waiting in wait_beyond: only they need a wake-up
+        self._records: Iterator[tuple[str, dict]] | None = None  # the training, once started
 
         rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
         self.data = datasets.load(config, rng)
@@ -141,29 +144,36 @@ class Job:
             self.status = status
             self.finished_at = time.monotonic()
 
-    def run(self) -> None:
-        """Train to the end (in a worker thread), publishing every record."""
-        if not self._begin():
-            return
+    def run(self, budget_s: float | None = None) -> bool:
+        """Train in the calling (worker) thread, publishing every record: to the end, or, given a
+        budget, for about that long and at least one epoch. True once the job has finished."""
+        if self._records is None:
+            if not self._begin():
+                return True
+            self._records = iter(self.training)
+        deadline = None if budget_s is None else time.monotonic() + budget_s
         delay = self.config.delay_ms / 1000
         stop = self.training.stop
         try:
-            for kind, record in self.training:
+            for kind, record in self._records:
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
                     epoch = record["epoch"]
                     self._finish("diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch)
-                    return
+                    return True
                 self._publish(kind, record, record=True)
                 if kind == "epoch":
                     self.history.append(record)
                     if delay and stop.wait(delay):
                         break
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return False
         except Exception as exc:  # a bug, not bad input: report it on the stream, keep the server up
             log.exception("job %s failed", self.id)
             self._finish("failed", f"{type(exc).__name__}: {exc}")
-            return
+            return True
         self._finish("cancelled" if stop.is_set() else "completed")
+        return True
 
     def cancel(self) -> None:
         self.training.stop.set()
@@ -185,12 +195,22 @@ class TooManyJobs(RuntimeError):
 
 
 class JobManager:
-    """Keeps jobs, runs at most ``max_running`` at once, forgets finished ones after a while."""
+    """Keeps jobs, trains at most ``max_running`` at once, forgets finished ones after a while.
+
+    Workers take turns: a new job trains one epoch on its first turn, then ``SLICE_S`` per turn,
+    and goes to the back of the line; new jobs go first. So when a whole class presses Run at once,
+    every run shows its first epoch at once and all of them move, instead of each one waiting for
+    every run created before it.
+    """
+
+    SLICE_S = 0.02
+    NEW, STARTED, STOP = 0, 1, 2  # turn priorities
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
         self.jobs: OrderedDict[str, Job] = OrderedDict()
-        self._queue: queue.Queue[Job | None] = queue.Queue()
+        self._queue: queue.PriorityQueue[tuple[int, int, Job | None]] = queue.PriorityQueue()
+        self._order = itertools.count()  # first come, first served within a priority
         self._workers: list[threading.Thread] = []
         self._loop: asyncio.AbstractEventLoop | None = None
 
@@ -202,8 +222,10 @@ class JobManager:
             self._workers.append(worker)
 
     def _work(self) -> None:
-        while (job := self._queue.get()) is not None:
-            job.run()
+        while (job := self._queue.get()[2]) is not None:
+            first_turn = job._records is None
+            if not job.run(budget_s=0.0 if first_turn else self.SLICE_S):
+                self._queue.put((self.STARTED, next(self._order), job))
 
     def create(self, config: JobConfig) -> Job:
         """Build the job (raises ConfigError on input that fits no run) and queue it."""
@@ -214,7 +236,7 @@ class JobManager:
         if self._loop is not None:
             job.attach(self._loop)
         self.jobs[job.id] = job
-        self._queue.put(job)
+        self._queue.put((self.NEW, next(self._order), job))
         return job
 
     def get(self, job_id: str) -> Job | None:
@@ -244,7 +266,7 @@ class JobManager:
         for job in list(self.jobs.values()):
             job.cancel()
         for _ in self._workers:
-            self._queue.put(None)
+            self._queue.put((self.STOP, next(self._order), None))
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))

@@ -8,6 +8,7 @@ import { roomColor } from './projector.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
+const Y_TITLE = 'b (intercept)';
 
 export class ContourChart {
   constructor(el, onPick) {
@@ -26,7 +27,7 @@ export class ContourChart {
       if (at) onPick(at);
     });
     // after a zoom, pan, resize or legend click (and live while panning)
-    el.on('plotly_afterplot', () => { this.placeCanvas(); this.paint(); });
+    el.on('plotly_afterplot', () => { this.placeCanvas(); this.paint(); this.fitTitle(); });
     el.on('plotly_relayouting', () => this.paint());
   }
 
@@ -38,12 +39,27 @@ export class ContourChart {
     if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
   }
 
+  /** The long y title where it fits beside the plot (not in a short projector view), else just "b". */
+  fitTitle() {
+    const fl = this.el._fullLayout;
+    const ya = fl?.yaxis;
+    if (!ya?._length || !ya.title?.font) return;
+    const ctx = this.canvas.getContext('2d');
+    ctx.font = `${ya.title.font.size}px ${ya.title.font.family}`;
+    const middle = ya._offset + ya._length / 2;
+    const room = 2 * Math.min(middle, fl.height - middle) - 4;
+    const text = ctx.measureText(Y_TITLE).width <= room ? Y_TITLE : 'b';
+    if (text === (this.yTitle ?? Y_TITLE)) return;
+    this.yTitle = text;
+    Plotly.relayout(this.el, { 'yaxis.title.text': text });
+  }
+
   layout(extra = {}) {
     return baseLayout({
       showlegend: this.runs.length > 1,
       margin: { l: 64, r: 16, t: this.runs.length > 1 ? 36 : 8, b: 56 },
       xaxis: axis('w (slope)'),
-      yaxis: axis('b (intercept)'),
+      yaxis: axis(this.yTitle ?? Y_TITLE),
       hovermode: 'closest',
       ...extra,
     });

@@ -33,6 +33,9 @@ const surface = new SurfaceChart($('chart-surface'));
 const player = new Player(render);
 const explain = new Explain({ player, fit, contour });
 const charts = { fit: fit.el, loss: loss.el, contour: contour.el, surface: surface.el };
+// charts follow their boxes, not only the window: the lesson band, the code panel, a focused view
+const sized = new ResizeObserver((entries) => entries.forEach((e) => Plotly.Plots.resize(e.target)));
+Object.values(charts).forEach((el) => sized.observe(el));
 
 // ---- settings: form and view toggles <-> state <-> URL hash
 function applyViewSettings() {

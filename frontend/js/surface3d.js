@@ -20,7 +20,7 @@ export class SurfaceChart {
     this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
     this.canvas.trails = [];
     Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
-    el.on('plotly_afterplot', () => { this.hook(); this.paint(); });
+    el.on('plotly_afterplot', () => { this.hook(); this.paint(); this.fitScene(); });
     this.hook();
   }
 
@@ -41,13 +41,38 @@ export class SurfaceChart {
 
   scene() { return this.el._fullLayout?.scene?._scene; }
 
+  /**
+   * WebGL fits the scene to the view's height: in a narrow view (code panel open, a phone) the camera
+   * steps back so the sides, and the "loss" title, stay in; a low view (a projector at 1280×720)
+   * keeps its axis titles but not the tick labels, which would crowd (the contour has the numbers).
+   */
+  fitScene() {
+    const fl = this.el._fullLayout;
+    const eye = fl?.scene?.camera?.eye;
+    if (!eye || !fl.height) return;
+    const zoom = Math.min(1.8, Math.max(1, 1.55 / (fl.width / fl.height)));
+    const ticks = fl.height >= 300;
+    const was = this.zoom ?? 1;
+    const update = {};
+    if (Math.abs(zoom - was) > 0.05) {
+      this.zoom = zoom;
+      const f = zoom / was;
+      update['scene.camera.eye'] = { x: eye.x * f, y: eye.y * f, z: eye.z * f };
+    }
+    this.ticks = ticks;
+    if (fl.scene.xaxis.showticklabels !== ticks) for (const a of ['x', 'y', 'z']) update[`scene.${a}axis.showticklabels`] = ticks;
+    if (Object.keys(update).length) Plotly.relayout(this.el, update);
+  }
+
   layout() {
-    const axis = (text) => ({ title: { text }, backgroundcolor: '#fff', gridcolor: '#ddd', zerolinecolor: '#bbb', nticks: 5 });
+    const axis = (text) => ({ title: { text }, backgroundcolor: '#fff', gridcolor: '#ddd', zerolinecolor: '#bbb', nticks: 5,
+      showticklabels: this.ticks ?? true });
+    const z = this.zoom ?? 1;
     return baseLayout({
       showlegend: this.runs.length > 1,
       margin: { l: 0, r: 0, t: this.runs.length > 1 ? 30 : 0, b: 0 },
       scene: { xaxis: axis('w'), yaxis: axis('b'), zaxis: axis('loss'),
-        camera: { eye: { x: -1.05, y: -1.3, z: 1.05 }, center: { x: 0, y: 0, z: -0.12 } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
+        camera: { eye: { x: -1.05 * z, y: -1.3 * z, z: 1.05 * z }, center: { x: 0, y: 0, z: -0.12 } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
     });
   }
 

@@ -1,6 +1,7 @@
 """Builds the FastAPI app: routers, error shapes, the page, and the job manager's lifetime."""
 
 import asyncio
+import sys
 import math
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -47,6 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
+        sys.setswitchinterval(0.001)  # training threads hand the interpreter back to requests sooner
         manager.start(asyncio.get_running_loop())
         yield
         await asyncio.to_thread(manager.shutdown, 2.0)

@@ -5,6 +5,7 @@
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
 import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
+import { Overlay, axesOf } from './overlay.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
@@ -18,25 +19,15 @@ export class ContourChart {
     this.arrows = false;
     this.shown = null; // [runs, k] last drawn, redrawn when Plotly moves the axes
     Plotly.newPlot(el, this.fixedTraces(), this.layout(), PLOT_CONFIG);
-    this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
-    this.canvas.trails = [];
-    Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
-    this.placeCanvas();
+    this.overlay = new Overlay(el);
+    this.canvas = this.overlay.canvas;
     el.on('plotly_click', (ev) => {
       const at = this.dataAt(ev.event);
       if (at) onPick(at);
     });
     // after a zoom, pan, resize or legend click (and live while panning)
-    el.on('plotly_afterplot', () => { this.placeCanvas(); this.paint(); this.fitTitle(); });
+    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); this.fitTitle(); });
     el.on('plotly_relayouting', () => this.paint());
-  }
-
-  /** Between the plot and Plotly's top layer (hover labels, legend), which stay above the trails. */
-  placeCanvas() {
-    const box = this.el.querySelector('.svg-container');
-    if (!box) return;
-    const top = box.querySelectorAll(':scope > svg.main-svg')[1];
-    if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
   }
 
   /** The long y title where it fits beside the plot (not in a short projector view), else just "b". */
@@ -96,17 +87,12 @@ export class ContourChart {
     this.surface = null;
     this.drawnKey = null;
     this.shown = null;
-    this.clearTrails();
+    this.overlay.clear();
     this.el.classList.add('stale');
     if (legend === this.legend) return;
     this.legend = legend;
     this.plotted = null;
     Plotly.react(this.el, ...this.figure({ uirevision: Math.random() }));
-  }
-
-  clearTrails() {
-    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.canvas.trails = [];
   }
 
   setSurface(surface) {
@@ -138,20 +124,11 @@ export class ContourChart {
     const fl = this.el._fullLayout;
     if (!this.shown || !this.surface || !fl?.xaxis?._length) return;
     const [runs, k] = this.shown;
-    const ctx = this.fitCanvas(fl);
-    const xa = fl.xaxis;
-    const ya = fl.yaxis;
-    const [x0, x1] = xa.range;
-    const [y0, y1] = ya.range;
-    const px = (w) => xa._offset + ((w - x0) / (x1 - x0)) * xa._length;
-    const py = (b) => ya._offset + (1 - (b - y0) / (y1 - y0)) * ya._length;
-    const css = getComputedStyle(this.el);
-    const scale = Number(css.getPropertyValue('--line-scale')) || 1;
-    const outline = css.getPropertyValue('--marker-outline').trim() || '#fff';
+    const ctx = this.overlay.context(fl);
+    const { px, py, clip } = axesOf(fl);
+    const { scale, outline } = this.overlay.style();
     ctx.save();
-    ctx.beginPath();
-    ctx.rect(xa._offset, ya._offset, xa._length, ya._length);
-    ctx.clip();
+    clip(ctx);
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
     const trails = [];
@@ -179,22 +156,6 @@ export class ContourChart {
     });
     ctx.restore();
     this.canvas.trails = trails; // what is drawn, for tests and tools
-  }
-
-  /** The canvas covers the whole chart at device resolution; returns a cleared 2D context in CSS px. */
-  fitCanvas(fl) {
-    const ratio = window.devicePixelRatio || 1;
-    const c = this.canvas;
-    const w = Math.round(fl.width * ratio);
-    const h = Math.round(fl.height * ratio);
-    if (c.width !== w || c.height !== h) {
-      Object.assign(c, { width: w, height: h });
-      Object.assign(c.style, { width: `${fl.width}px`, height: `${fl.height}px` });
-    }
-    const ctx = c.getContext('2d');
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, fl.width, fl.height);
-    return ctx;
   }
 
   /** An arrow from the current point along −∇loss, a fixed fraction of the window long. */

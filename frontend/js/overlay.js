@@ -39,11 +39,16 @@ export class Overlay {
     this.canvas.trails = [];
   }
 
-  /** The look the page's CSS asks of overlays: line scale and marker outline. */
+  /** The look the page's CSS asks of overlays: line scale and marker outline (read once per look). */
   style() {
-    const css = getComputedStyle(this.el);
-    return { scale: Number(css.getPropertyValue('--line-scale')) || 1,
-      outline: css.getPropertyValue('--marker-outline').trim() || '#fff' };
+    const look = document.body.className;
+    if (this.look !== look) {
+      const css = getComputedStyle(this.el);
+      this.look = look;
+      this.css = { scale: Number(css.getPropertyValue('--line-scale')) || 1,
+        outline: css.getPropertyValue('--marker-outline').trim() || '#fff' };
+    }
+    return this.css;
   }
 }
 

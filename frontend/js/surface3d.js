@@ -7,6 +7,7 @@
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
 import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
+import { Overlay } from './overlay.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
 
@@ -17,20 +18,15 @@ export class SurfaceChart {
     this.runs = [];
     this.shown = null;
     Plotly.newPlot(el, [this.surfaceTrace()], this.layout(), PLOT_CONFIG);
-    this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
-    this.canvas.trails = [];
-    Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
+    this.overlay = new Overlay(el);
+    this.canvas = this.overlay.canvas;
     el.on('plotly_afterplot', () => { this.hook(); this.paint(); this.fitScene(); });
     this.hook();
   }
 
   /** Above the WebGL scene, below Plotly's top layer (hover labels, legend); repaint after each render. */
   hook() {
-    const box = this.el.querySelector('.svg-container');
-    if (box) {
-      const top = box.querySelectorAll(':scope > svg.main-svg')[1];
-      if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
-    }
+    this.overlay.place();
     const glplot = this.scene()?.glplot;
     if (glplot && glplot !== this.hooked) {
       this.hooked = glplot;
@@ -79,7 +75,8 @@ export class SurfaceChart {
   surfaceTrace() {
     const s = this.surface;
     return { type: 'surface', x: s?.w ?? [], y: s?.b ?? [], z: s?.loss ?? [], colorscale: SURFACE_SCALE,
-      showscale: false, showlegend: false, opacity: 1, // below 1, WebGL draws it in extra passes name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
+      showscale: false, showlegend: false, opacity: 1, // below 1, WebGL draws it in extra passes
+      name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
       contours: { z: { show: true, usecolormap: false, color: 'rgba(80,80,80,0.35)', project: { z: false } } },
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
@@ -98,8 +95,7 @@ export class SurfaceChart {
     this.pending = null;
     this.drawnKey = null;
     this.shown = null;
-    this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
-    this.canvas.trails = [];
+    this.overlay.clear();
     this.el.classList.add('stale');
     if (legend === this.legend) return;
     this.legend = legend;
@@ -157,7 +153,7 @@ export class SurfaceChart {
     const fl = this.el._fullLayout;
     if (!this.shown || !this.surface || !camera?.projection || !fl) return;
     const [runs, k] = this.shown;
-    const ctx = this.fitCanvas(fl);
+    const ctx = this.overlay.context(fl);
     const dom = fl.scene.domain;
     const size = fl._size;
     const left = size.l + dom.x[0] * size.w;
@@ -166,14 +162,15 @@ export class SurfaceChart {
     const height = (dom.y[1] - dom.y[0]) * size.h;
     const [sx, sy, sz] = scene.dataScale;
     const { xaxis, yaxis } = fl.scene;
+    const m = times(camera.projection, times(camera.view, camera.model));
     const project = (w, b, z) => {
-      const v = mul(camera.projection, mul(camera.view, mul(camera.model, [w * sx, b * sy, z * sz, 1])));
-      return [left + (v[0] / v[3] + 1) / 2 * width, top + (1 - v[1] / v[3]) / 2 * height];
+      const [x, y, zz] = [w * sx, b * sy, z * sz];
+      const v3 = m[3] * x + m[7] * y + m[11] * zz + m[15];
+      return [left + ((m[0] * x + m[4] * y + m[8] * zz + m[12]) / v3 + 1) / 2 * width,
+        top + (1 - (m[1] * x + m[5] * y + m[9] * zz + m[13]) / v3) / 2 * height];
     };
     const inside = (ax, v) => v >= Math.min(...ax.range) && v <= Math.max(...ax.range);
-    const css = getComputedStyle(this.el);
-    const scale = Number(css.getPropertyValue('--line-scale')) || 1;
-    const outline = css.getPropertyValue('--marker-outline').trim() || '#fff';
+    const { scale, outline } = this.overlay.style();
     ctx.lineJoin = 'round';
     ctx.lineCap = 'round';
     const trails = [];
@@ -208,27 +205,15 @@ export class SurfaceChart {
     });
     this.canvas.trails = trails; // what is drawn, for tests and tools
   }
-
-  /** The canvas covers the whole chart at device resolution; returns a cleared 2D context in CSS px. */
-  fitCanvas(fl) {
-    const ratio = window.devicePixelRatio || 1;
-    const c = this.canvas;
-    const w = Math.round(fl.width * ratio);
-    const h = Math.round(fl.height * ratio);
-    if (c.width !== w || c.height !== h) {
-      Object.assign(c, { width: w, height: h });
-      Object.assign(c.style, { width: `${fl.width}px`, height: `${fl.height}px` });
-    }
-    const ctx = c.getContext('2d');
-    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
-    ctx.clearRect(0, 0, fl.width, fl.height);
-    return ctx;
-  }
 }
 
-/** A column-major 4×4 matrix (gl-matrix's layout) times a 4-vector. */
-function mul(m, v) {
-  const out = [0, 0, 0, 0];
-  for (let r = 0; r < 4; r += 1) out[r] = m[r] * v[0] + m[4 + r] * v[1] + m[8 + r] * v[2] + m[12 + r] * v[3];
+/** The product of two column-major 4×4 matrices (gl-matrix's layout). */
+function times(a, b) {
+  const out = new Array(16);
+  for (let c = 0; c < 4; c += 1) {
+    for (let r = 0; r < 4; r += 1) {
+      out[4 * c + r] = a[r] * b[4 * c] + a[4 + r] * b[4 * c + 1] + a[8 + r] * b[4 * c + 2] + a[12 + r] * b[4 * c + 3];
+    }
+  }
   return out;
 }

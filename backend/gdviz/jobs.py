@@ -37,6 +37,7 @@ class Job:
         self.id = uuid.uuid4().hex[:12]
         self.config = config
         self.created = time.monotonic()
+        self.started_at: float | None = None
         self.finished_at: float | None = None
         self.status = "queued"
         self.history: list[dict] = []  # epoch records
@@ -123,6 +124,7 @@ class Job:
             if self.status != "queued":
                 return False
             self.status = "running"
+            self.started_at = time.monotonic()
             return True
 
     def _finish(self, status: str, reason: str | None = None, diverged_at: int | None = None) -> None:
@@ -183,8 +185,11 @@ class Job:
             self._finish("cancelled", "cancelled before it started")
 
     def summary(self, history: bool = True) -> dict:
+        elapsed = None
+        if self.started_at is not None:
+            elapsed = (self.finished_at or time.monotonic()) - self.started_at
         out = {"id": self.id, "status": self.status, "config": self.config.model_dump(), "meta": self.meta,
-               "done": self.done, "epochs_done": len(self.history)}
+               "done": self.done, "epochs_done": len(self.history), "elapsed_s": elapsed}
         if history:
             out["history"] = list(self.history)
         return out

@@ -88,9 +88,9 @@ async def stream_events(
         seen = last_event_id or 0
         while not shutdown.is_set():
             batch = job.events[seen:]
-            for event in batch:
-                yield event.encoded
-                if event.event == "done":
+            if batch:  # all that is new in one write: fifty watchers cost fifty writes, not 50 × events
+                yield b"".join(event.encoded for event in batch)
+                if batch[-1].event == "done":
                     return
             seen += len(batch)
             if job.finished and seen >= len(job.events):  # resumed at or past ``done``: nothing more comes

@@ -39,7 +39,7 @@ export class SurfaceChart {
 
   /**
    * WebGL fits the scene to the view's height: in a narrow view (code panel open, a phone) the camera
-   * steps back so the sides, and the "loss" title, stay in; a low view (a projector at 1280×720)
+   * steps back so the sides, and the "loss" title, stay in; a low view (a projector at 1280×720, under 240 px)
    * keeps its axis titles but not the tick labels, which would crowd (the contour has the numbers).
    */
   fitScene() {
@@ -47,7 +47,7 @@ export class SurfaceChart {
     const eye = fl?.scene?.camera?.eye;
     if (!eye || !fl.height) return;
     const zoom = Math.min(1.8, Math.max(1, 1.55 / (fl.width / fl.height)));
-    const ticks = fl.height >= 300;
+    const ticks = fl.height >= 240;
     const was = this.zoom ?? 1;
     const update = {};
     if (Math.abs(zoom - was) > 0.05) {

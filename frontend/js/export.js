@@ -1,4 +1,4 @@
-// Export: the runs' history as CSV or JSON, a chart as PNG (Plotly's own image export).
+// Export: the runs' history as CSV or JSON, a chart as PNG (Plotly's image with the chart's overlay canvas on top).
 
 function save(blob, filename) {
   const a = document.createElement('a');
@@ -29,7 +29,17 @@ export function historyJson(runs) {
 export const downloadCsv = (runs) => save(new Blob([historyCsv(runs)], { type: 'text/csv' }), 'gdviz-history.csv');
 export const downloadJson = (runs) => save(new Blob([historyJson(runs)], { type: 'application/json' }), 'gdviz-history.json');
 
-export function downloadPng(el, filename) {
+/** The chart as Plotly draws it plus what its overlay canvas shows (trails, a moving line), at 2×. */
+export async function downloadPng(el, filename) {
   const { width, height } = el.getBoundingClientRect();
-  return Plotly.downloadImage(el, { format: 'png', filename, width: Math.round(width), height: Math.round(height), scale: 2 });
+  const [w, h, scale] = [Math.round(width), Math.round(height), 2];
+  const image = new Image();
+  image.src = await Plotly.toImage(el, { format: 'png', width: w, height: h, scale });
+  await image.decode();
+  const canvas = Object.assign(document.createElement('canvas'), { width: w * scale, height: h * scale });
+  const ctx = canvas.getContext('2d');
+  ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
+  const overlay = el.querySelector('canvas.trails');
+  if (overlay?.width) ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+  canvas.toBlob((blob) => save(blob, `${filename}.png`), 'image/png');
 }

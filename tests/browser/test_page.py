@@ -1,5 +1,6 @@
 """The page in a real browser against a real server: runs, player, URL, compare, errors, upload."""
 
+import base64
 import json
 import re
 
@@ -214,6 +215,20 @@ def test_exports_csv_json_and_png(app: App, page: Page) -> None:
     with page.expect_download() as dl:
         page.click("#view-loss button.png")
     assert open(dl.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    # the contour's trail lives on its overlay canvas: the PNG has it too (the run's vermillion)
+    with page.expect_download() as dl:
+        page.click("#view-contour button.png")
+    assert dl.value.suggested_filename == "gdviz-contour.png"
+    png = base64.b64encode(open(dl.value.path(), "rb").read()).decode()
+    vermillion = page.evaluate("""async (src) => {
+      const img = new Image(); img.src = 'data:image/png;base64,' + src; await img.decode();
+      const c = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
+      const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
+      const d = ctx.getImageData(0, 0, c.width, c.height).data;
+      let n = 0;
+      for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 213) < 12 && Math.abs(d[i + 1] - 94) < 12 && d[i + 2] < 20) n += 1;
+      return n; }""", png)
+    assert vermillion > 200
 
 
 def test_no_request_leaves_the_origin(app: App, page: Page, watch: Watch) -> None:

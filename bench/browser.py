@@ -31,9 +31,10 @@ def watch_playback(url: str) -> dict:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.add_init_script(PROBE)
-        page.goto(f"{url}/")
-        page.wait_for_function("window.Plotly !== undefined && document.getElementById('app').dataset.status !== undefined")
-        page.wait_for_timeout(1000)  # let the first paint and the default views settle
+        page.goto(f"{url}/#speed=live")  # the lesson's run first, so the page and its surfaces are built
+        page.wait_for_function("(() => { const d = document.getElementById('app').dataset; "
+                               "return d.status === 'completed' && d.epoch === '100'; })()", timeout=60_000)
+        page.wait_for_timeout(1000)  # let the last redraws settle
         t0 = page.evaluate("performance.now()")
         page.evaluate(f"location.hash = 'epochs={EPOCHS}&speed=live'")
         page.wait_for_function(

@@ -59,6 +59,7 @@ function saveViewSetting(changes) {
 
 /** Run what the form says (plus `changes`); the hash is written first so the link reproduces it. */
 function submit(changes = {}) {
+  markStarting();
   state = { ...controls.read(state), ...changes };
   const hash = toHash(state);
   if (hash === location.hash) start();
@@ -129,6 +130,7 @@ async function start() {
   const current = () => player.isCurrent(gen);
   requestedWindow = '';
   status = 'starting';
+  markStarting();
   controls.clearErrors();
   showBanner('');
   fit.setOptions({ residuals: state.resid, lsq: state.lsq });
@@ -211,6 +213,11 @@ async function loadSurface(run, window, gen) {
   } finally {
     surfaceBusy = false;
   }
+}
+
+/** At once, not at the next frame: nobody may read the replaced run's state as the new one's. */
+function markStarting() {
+  Object.assign(app.dataset, { status: 'starting', epoch: '0', received: '0', playing: 'false' });
 }
 
 // ---- drawing: called by the player at most once per animation frame

@@ -174,6 +174,9 @@ def test_csv_upload_with_hostile_column_name(app: App, page: Page) -> None:
     page.click("#run")
     app.wait(status="completed", epoch=30, playing=False)
     assert "data=upload" in page.url and "col_x=hours" in page.url
+    # the run before also ended completed at epoch 30: wait for the upload's 30 points themselves
+    page.wait_for_function("document.querySelector('#chart-fit').data[0].x.length === 30")
+    app.wait(status="completed", epoch=30, playing=False)
     assert app.trace_lengths("fit")[0] == 30
     page.select_option("#col_x", "<img src=x onerror=alert(1)>")
     page.click("#run")

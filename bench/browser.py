@@ -22,7 +22,11 @@ window.__perf = {long: [], frames: []};
 new PerformanceObserver((list) => {
   for (const e of list.getEntries()) window.__perf.long.push([e.startTime, e.duration]);
 }).observe({type: 'longtask', buffered: true});
-(function tick(t) { window.__perf.frames.push(t); requestAnimationFrame(tick); })(performance.now());
+(function tick(t) {
+  const app = document.getElementById('app');
+  window.__perf.frames.push([t, app ? app.dataset.epoch : null]);
+  requestAnimationFrame(tick);
+})(performance.now());
 """
 
 
@@ -44,9 +48,14 @@ def watch_playback(url: str) -> dict:
         perf = page.evaluate("window.__perf")
         browser.close()
     long_tasks = [(s - t0, d) for s, d in perf["long"] if t0 <= s <= t1]
-    frames = [t for t in perf["frames"] if t0 <= t <= t1]
-    seconds = (t1 - t0) / 1000
-    return {"long": long_tasks, "fps": (len(frames) - 1) / seconds if len(frames) > 1 else 0.0, "seconds": seconds}
+    frames = [(t, epoch) for t, epoch in perf["frames"] if t0 <= t <= t1]
+    # Playback: from the first frame that shows an epoch of the new run (the run before ended at 100;
+    # the new one shows 0 until its first epochs arrive) to the last.
+    shown = next((i for i, (_, e) in enumerate(frames) if e not in ("0", "100")), len(frames) - 1)
+    playback = [t for t, _ in frames[shown:]]
+    seconds = (playback[-1] - playback[0]) / 1000 if len(playback) > 1 else 0.0
+    return {"long": long_tasks, "fps": (len(playback) - 1) / seconds if seconds else 0.0, "seconds": (t1 - t0) / 1000,
+            "to_first_s": (frames[shown][0] - t0) / 1000 if frames else 0.0, "playback_s": seconds}
 
 
 def measure_on(url: str) -> list[Figure]:
@@ -59,7 +68,9 @@ def measure_on(url: str) -> list[Figure]:
                note="long tasks (start after the run began, duration), ms: "
                     + ", ".join(f"({s:.0f}, {d:.0f})" for s, d in result["long"])),
         Figure("6 browser: frames per second during playback", f"≥ {GOAL_FPS:.0f}",
-               f"{result['fps']:.1f}", result["fps"] >= GOAL_FPS),
+               f"{result['fps']:.1f} over {result['playback_s']:.2f} s", result["fps"] >= GOAL_FPS,
+               note=f"playback starts when the first epoch is on screen, {result['to_first_s'] * 1e3:.0f} ms after "
+                    "the run was asked for (the job's creation and the views' reset come before it)"),
     ]
 
 

@@ -1,5 +1,6 @@
-"""A real ``gdviz serve`` in a subprocess on 127.0.0.1, for tests and benchmarks."""
+"""A real ``gdviz serve`` in a subprocess on 127.0.0.1, for tests and benchmarks, and reading its streams."""
 
+import json
 import os
 import signal
 import socket
@@ -12,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from httpx_sse import connect_sse
 
 
 def free_port() -> int:
@@ -61,3 +63,26 @@ def running_server(log_path: Path, env: dict[str, str] | None = None, startup_s:
             process.kill()
             process.wait()
         log.close()
+
+
+def strict_json(text: str):
+    """``json.loads`` that refuses NaN and ±Infinity, which no event may carry."""
+
+    def refuse(name: str):
+        raise ValueError(f"{name} in JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def read_events(client: httpx.Client, job_id: str, last_event_id: int | None = None,
+                stop_after: int | None = None) -> list[tuple[int, str, object]]:
+    """(id, event, data) of a job's stream, until it ends or ``stop_after`` events were read
+    (leaving early closes the connection mid-stream)."""
+    headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
+    out = []
+    with connect_sse(client, "GET", f"/api/jobs/{job_id}/events", headers=headers) as source:
+        for sse in source.iter_sse():
+            out.append((int(sse.id), sse.event, strict_json(sse.data)))
+            if stop_after is not None and len(out) >= stop_after:
+                break
+    return out

@@ -1,7 +1,6 @@
 """Manual gradient descent on MSE, in-process: below lr = 2/λ_max it converges to least squares at
 the rate the maths promises; above it the run ends ``diverged`` and no event carries NaN or ∞."""
 
-import json
 import math
 
 import torch
@@ -9,14 +8,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gdviz.config import JobConfig
 from gdviz.jobs import Job
-
-
-def refuse(name: str):
-    raise ValueError(f"{name} in JSON")
-
-
-def strict_json(text: str):
-    return json.loads(text, parse_constant=refuse)
+from support import strict_json
 
 
 def hessian_eigenvalues(x: torch.Tensor) -> tuple[float, float]:

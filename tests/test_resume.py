@@ -1,16 +1,14 @@
 """Dropping a stream mid-way and resuming with Last-Event-ID loses and repeats nothing, and the
 server takes the dropped connections without a traceback."""
 
-import json
 import socket
 from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 import httpx
 import pytest
-from httpx_sse import connect_sse
 
-from support import Server, running_server
+from support import Server, read_events, running_server
 
 EPOCHS = 60
 
@@ -19,24 +17,6 @@ EPOCHS = 60
 def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     with running_server(tmp_path_factory.mktemp("resume") / "server.log") as server:
         yield server
-
-
-def strict(text: str):
-    def refuse(name):
-        raise ValueError(f"{name} in JSON")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def read(client: httpx.Client, job_id: str, after: int | None = None, stop_after: int | None = None) -> list[tuple]:
-    headers = {} if after is None else {"Last-Event-ID": str(after)}
-    out = []
-    with connect_sse(client, "GET", f"/api/jobs/{job_id}/events", headers=headers) as source:
-        for sse in source.iter_sse():
-            out.append((int(sse.id), sse.event, strict(sse.data)))
-            if stop_after is not None and len(out) >= stop_after:
-                break  # leaving the block closes the connection mid-stream
-    return out
 
 
 def drop_raw(url: str, job_id: str, after: int, nbytes: int) -> bytes:
@@ -56,13 +36,13 @@ def test_disconnects_and_resumes_lose_and_repeat_nothing(own_server):
         job_id = r.json()["id"]
         pieces, last = [], None
         for size in (5, 1, 13, 7):  # four drops, each resumed from the last id received
-            piece = read(client, job_id, after=last, stop_after=size)
+            piece = read_events(client, job_id, last_event_id=last, stop_after=size)
             assert len(piece) == size
             pieces += piece
             last = piece[-1][0]
             assert b"200 OK" in drop_raw(own_server.url, job_id, after=last, nbytes=64)
-        pieces += read(client, job_id, after=last)
-        whole = read(client, job_id)
+        pieces += read_events(client, job_id, last_event_id=last)
+        whole = read_events(client, job_id)
     ids = [i for i, _, _ in pieces]
     assert ids == list(range(1, EPOCHS + 3)), "lost or repeated events"
     assert pieces == whole
@@ -72,11 +52,11 @@ def test_disconnects_and_resumes_lose_and_repeat_nothing(own_server):
 def test_resume_after_the_end_gets_nothing_more(own_server):
     with httpx.Client(base_url=own_server.url, timeout=10) as client:  # a stream left open would time out
         job_id = client.post("/api/jobs", json={"epochs": 5}).json()["id"]
-        whole = read(client, job_id)
-        assert read(client, job_id, after=whole[-1][0]) == []
-        assert read(client, job_id, after=whole[-1][0] + 100) == []
-        assert read(client, job_id, after=0) == whole
-        assert read(client, job_id, after=3) == whole[3:]
+        whole = read_events(client, job_id)
+        assert read_events(client, job_id, last_event_id=whole[-1][0]) == []
+        assert read_events(client, job_id, last_event_id=whole[-1][0] + 100) == []
+        assert read_events(client, job_id, last_event_id=0) == whole
+        assert read_events(client, job_id, last_event_id=3) == whole[3:]
 
 
 def test_the_server_log_has_no_traceback(own_server):

@@ -1,33 +1,12 @@
 """The job API and its event stream, over a real uvicorn on 127.0.0.1."""
 
-import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
-from httpx_sse import connect_sse
 
-from support import running_server
-
-
-def no_nan(text: str):
-    def refuse(name):
-        raise ValueError(f"{name} in JSON")
-
-    return json.loads(text, parse_constant=refuse)
-
-
-def read_events(client: httpx.Client, job_id: str, last_event_id: int | None = None, stop_after: int | None = None):
-    """(id, event, data) of the stream, until it ends or ``stop_after`` events were read."""
-    headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
-    out = []
-    with connect_sse(client, "GET", f"/api/jobs/{job_id}/events", headers=headers) as source:
-        for sse in source.iter_sse():
-            out.append((int(sse.id), sse.event, no_nan(sse.data)))
-            if stop_after is not None and len(out) >= stop_after:
-                break
-    return out
+from support import read_events, running_server
 
 
 def create(client: httpx.Client, **config) -> str:

@@ -5,7 +5,7 @@
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
 import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
-import { Overlay, axesOf } from './overlay.js';
+import { Overlay } from './overlay.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
@@ -124,13 +124,7 @@ export class ContourChart {
     const fl = this.el._fullLayout;
     if (!this.shown || !this.surface || !fl?.xaxis?._length) return;
     const [runs, k] = this.shown;
-    const ctx = this.overlay.context(fl);
-    const { px, py, clip } = axesOf(fl);
-    const { scale, outline } = this.overlay.style();
-    ctx.save();
-    clip(ctx);
-    ctx.lineJoin = 'round';
-    ctx.lineCap = 'round';
+    const { ctx, px, py, scale, outline } = this.overlay.begin2d(fl);
     const trails = [];
     runs.forEach((run, i) => {
       if (!run.meta) return;

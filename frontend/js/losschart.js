@@ -165,13 +165,7 @@ export class LossChart {
     const fl = this.el._fullLayout;
     if (!this.shown || !fl?.xaxis?._length) return;
     const [runs, k] = this.shown;
-    const ctx = this.overlay.context(fl);
-    const { px, py, clip } = axesOf(fl);
-    const { scale, outline } = this.overlay.style();
-    ctx.save();
-    clip(ctx);
-    ctx.lineJoin = 'round';
-    ctx.lineCap = 'round';
+    const { ctx, px, py, scale, outline } = this.overlay.begin2d(fl);
     const heads = [];
     runs.forEach((run, i) => {
       const done = this.plotted[i];

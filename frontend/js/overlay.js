@@ -34,6 +34,18 @@ export class Overlay {
     return ctx;
   }
 
+  /** Ready to draw lines over a 2D chart: the cleared context (saved, clipped to the plot area,
+   *  round joins; call ctx.restore() after), the axes' pixel mappings and the overlay style. */
+  begin2d(fl) {
+    const ctx = this.context(fl);
+    const { px, py, clip } = axesOf(fl);
+    ctx.save();
+    clip(ctx);
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    return { ctx, px, py, ...this.style() };
+  }
+
   clear() {
     this.canvas.getContext('2d').clearRect(0, 0, this.canvas.width, this.canvas.height);
     this.canvas.trails = [];

@@ -2,8 +2,6 @@
 
 import json
 import math
-from dataclasses import dataclass
-from functools import cached_property
 
 from sse_starlette import ServerSentEvent
 
@@ -23,18 +21,24 @@ def finite(record: dict[str, float | int]) -> bool:
     return all(map(math.isfinite, record.values()))
 
 
-@dataclass(frozen=True)
 class Event:
-    id: int
-    event: str  # meta | epoch | step | done
-    payload: str | dict  # JSON, or a record (checked ``finite``) that is written as JSON when first read
+    """One server-sent event. A record (checked ``finite``) is written as JSON when first read, so a
+    job nobody watches writes none, and the wire form is built once however many clients watch.
 
-    @cached_property
+    A plain class with slots: the worker makes one per epoch, and a dataclass costs more to make."""
+
+    __slots__ = ("id", "event", "payload", "_encoded")
+
+    def __init__(self, id: int, event: str, payload: str | dict) -> None:
+        self.id, self.event, self.payload = id, event, payload  # event: meta | epoch | step | done
+        self._encoded: bytes | None = None
+
+    @property
     def data(self) -> str:
-        """The JSON; a record is encoded on first read, so a job nobody watches writes none."""
         return self.payload if isinstance(self.payload, str) else dumps_record(self.payload)
 
-    @cached_property
+    @property
     def encoded(self) -> bytes:
-        """The wire form, built once however many clients watch."""
-        return ServerSentEvent(data=self.data, event=self.event, id=str(self.id)).encode()
+        if self._encoded is None:
+            self._encoded = ServerSentEvent(data=self.data, event=self.event, id=str(self.id)).encode()
+        return self._encoded

@@ -106,8 +106,11 @@ class Job:
 
     # --- training (worker side) ---
 
-    def _publish(self, event: str, payload: dict, record: bool = False) -> None:
-        self.events.append(Event(len(self.events) + 1, event, payload if record else dumps(payload)))
+    def _publish(self, event: str, payload: dict) -> None:
+        self.events.append(Event(len(self.events) + 1, event, dumps(payload)))
+        self._notify()
+
+    def _notify(self) -> None:
         if self._waiting and not self._wake_pending and self._loop is not None:  # nobody waiting: nobody to wake
             self._wake_pending = True
             try:
@@ -155,15 +158,17 @@ class Job:
             self._records = iter(self.training)
         deadline = None if budget_s is None else time.monotonic() + budget_s
         delay = self.config.delay_ms / 1000
-        stop = self.training.stop
+        stop, events = self.training.stop, self.events
         try:
-            for kind, record in self._records:
+            for kind, record in self._records:  # the hot loop: every line here costs a few % of a small epoch
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
                     epoch = record["epoch"]
                     self._finish("diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch)
                     return True
-                self._publish(kind, record, record=True)
+                events.append(Event(len(events) + 1, kind, record))  # a record: encoded when first read
+                if self._waiting:
+                    self._notify()
                 if kind == "epoch":
                     self.history.append(record)
                     if delay and stop.wait(delay):

@@ -29,6 +29,8 @@ log = logging.getLogger("gdviz.jobs")
 
 MAX_META_POINTS = 2000
 FINISHED = ("completed", "cancelled", "diverged", "failed")
+WAKE_INTERVAL_S = 1 / 60  # streams are woken at most this often: no screen shows more, and 50 watchers
+                          # woken for every one of thousands of epochs would starve the training
 
 
 class Job:
@@ -47,6 +49,7 @@ class Job:
         self._loop: asyncio.AbstractEventLoop | None = None
         self._changed: asyncio.Event | None = None
         self._wake_pending = False
+        self._last_wake = 0.0
         self._waiting = 0  # streams waiting in wait_beyond: only they need a wake-up
         self._records: Iterator[tuple[str, dict]] | None = None  # the training, once started
 
@@ -88,8 +91,10 @@ class Job:
         self._loop = loop
         self._changed = asyncio.Event()
 
-    def _wake(self) -> None:
+    def wake_watchers(self) -> None:
+        """Wake every stream waiting in ``wait_beyond`` (they look for new events, or for shutdown)."""
         self._wake_pending = False
+        self._last_wake = time.monotonic()
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
@@ -111,10 +116,16 @@ class Job:
         self._notify()
 
     def _notify(self) -> None:
+        """Wake the waiting streams: at once, or, within ``WAKE_INTERVAL_S`` of the last wake-up, at
+        the end of that interval with everything published meanwhile in one write per stream."""
         if self._waiting and not self._wake_pending and self._loop is not None:  # nobody waiting: nobody to wake
             self._wake_pending = True
+            delay = self._last_wake + WAKE_INTERVAL_S - time.monotonic()
             try:
-                self._loop.call_soon_threadsafe(self._wake)
+                if delay <= 0:
+                    self._loop.call_soon_threadsafe(self.wake_watchers)
+                else:
+                    self._loop.call_soon_threadsafe(self._loop.call_later, delay, self.wake_watchers)
             except RuntimeError:  # the loop has closed: nobody is watching any more
                 pass
 
@@ -258,13 +269,13 @@ class JobManager:
         now, ttl = time.monotonic(), self.settings.job_ttl_s
         for job_id, job in list(self.jobs.items()):
             if job.finished and now - job.finished_at > ttl:
-                del self.jobs[job_id]
+                self.jobs.pop(job_id, None)  # another thread may have just forgotten it
         excess = len(self.jobs) - self.settings.max_jobs + room
         for job_id, job in list(self.jobs.items()):
             if excess <= 0:
                 break
             if job.finished:
-                del self.jobs[job_id]
+                self.jobs.pop(job_id, None)  # another thread may have just forgotten it
                 excess -= 1
 
     def counts(self) -> dict[str, int]:

@@ -1,5 +1,6 @@
 """Jobs: create, read, cancel, stream their events, and their loss surface."""
 
+import asyncio
 from typing import Annotated
 
 import anyio
@@ -8,21 +9,25 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse
 
-from ..config import JobConfig
+from ..config import Builtin, JobConfig, Synthetic
 from ..jobs import Job, JobManager
 from ..surface import default_window, loss_grid
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
 
-def get_manager(request: Request) -> JobManager:
+# Dependencies and quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and
+# that hop costs more than the work when a whole class connects at once.
+
+
+async def get_manager(request: Request) -> JobManager:
     return request.app.state.jobs
 
 
 Manager = Annotated[JobManager, Depends(get_manager)]
 
 
-def get_job(job_id: str, manager: Manager) -> Job:
+async def get_job(job_id: str, manager: Manager) -> Job:
     """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
     job = manager.get(job_id)
     if job is None:
@@ -38,8 +43,16 @@ def links(job: Job) -> dict[str, str]:
     return {"self": base, "events": f"{base}/events", "surface": f"{base}/surface", "code": f"{base}/code"}
 
 
+def small(config: JobConfig) -> bool:
+    """A job whose data is quick to build: a built-in dataset or at most 10,000 synthetic points."""
+    ds = config.dataset
+    if isinstance(ds, Builtin):
+        return True
+    return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
+
+
 @router.get("/health", tags=["health"])
-def health(manager: Manager) -> dict:
+async def health(manager: Manager) -> dict:
     """Liveness, with how many jobs are running and queued."""
     from .. import __version__
 
@@ -49,7 +62,10 @@ def health(manager: Manager) -> dict:
 @router.post("/jobs", status_code=201)
 async def create_job(config: JobConfig, manager: Manager) -> dict:
     """Start a training job; `{}` is the seed's run."""
-    job = await run_in_threadpool(manager.create, config)
+    if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
+        job = manager.create(config)
+    else:
+        job = await run_in_threadpool(manager.create, config)
     return {"id": job.id, "status": job.status, "links": links(job)}
 
 
@@ -75,27 +91,26 @@ async def stream_events(
 
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
 
-    async def next_events(seen: int) -> None:
-        async with anyio.create_task_group() as group:
-            async def first_wins(wait) -> None:
-                await wait
-                group.cancel_scope.cancel()
-
-            group.start_soon(first_wins, job.wait_beyond(seen))
-            group.start_soon(first_wins, shutdown.wait())
+    async def wake_on_shutdown() -> None:
+        await shutdown.wait()
+        job.wake_watchers()
 
     async def events():
+        waker = asyncio.create_task(wake_on_shutdown())  # one per stream, not one per wait
         seen = last_event_id or 0
-        while not shutdown.is_set():
-            batch = job.events[seen:]
-            if batch:  # all that is new in one write: fifty watchers cost fifty writes, not 50 × events
-                yield b"".join(event.encoded for event in batch)
-                if batch[-1].event == "done":
+        try:
+            while not shutdown.is_set():
+                batch = job.events[seen:]
+                if batch:  # all that is new in one write: fifty watchers cost fifty writes, not 50 × events
+                    yield b"".join(event.encoded for event in batch)
+                    if batch[-1].event == "done":
+                        return
+                seen += len(batch)
+                if job.finished and seen >= len(job.events):  # resumed at or past ``done``: nothing more comes
                     return
-            seen += len(batch)
-            if job.finished and seen >= len(job.events):  # resumed at or past ``done``: nothing more comes
-                return
-            await next_events(seen)
+                await job.wait_beyond(seen)
+        finally:
+            waker.cancel()
 
     # Ending the generator on shutdown completes the response cleanly instead of cutting it.
     return EventSourceResponse(

@@ -5,7 +5,7 @@
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
 import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
-import { Overlay } from './overlay.js';
+import { Overlay, strokeThrough } from './overlay.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
@@ -135,9 +135,7 @@ export class ContourChart {
       ctx.strokeStyle = roomColor(run.color);
       ctx.fillStyle = roomColor(run.color);
       ctx.lineWidth = 2.5 * scale;
-      ctx.beginPath();
-      pts.forEach((p, j) => (j ? ctx.lineTo(px(p.w), py(p.b)) : ctx.moveTo(px(p.w), py(p.b))));
-      ctx.stroke();
+      strokeThrough(ctx, pts.map((p) => [px(p.w), py(p.b)]));
       if (pts.length <= MARKERS_UP_TO) {
         for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
       }

@@ -3,7 +3,7 @@
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
 import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, historyTo } from './theme.js';
-import { Overlay, axesOf } from './overlay.js';
+import { Overlay, axesOf, strokeThrough } from './overlay.js';
 import { roomColor } from './projector.js';
 
 const SYNC_MS = 500;   // Plotly catches up with a playing run this often
@@ -217,16 +217,12 @@ function stepsUpTo(steps, n) {
   return lo;
 }
 
-/** A line through items[from..to) (skipping null values), mapped by fx, fy. */
+/** A line through items[from..to) (with a gap at null values), mapped by fx, fy. */
 function polyline(ctx, items, from, to, fx, fy) {
-  ctx.beginPath();
-  let pen = false;
+  const points = [];
   for (let j = from; j < to; j += 1) {
     const y = items[j].loss;
-    if (y === null || y === undefined) { pen = false; continue; }
-    const [x, yy] = [fx(items[j]), fy(items[j])];
-    if (pen) ctx.lineTo(x, yy); else ctx.moveTo(x, yy);
-    pen = true;
+    points.push(y === null || y === undefined ? null : [fx(items[j]), fy(items[j])]);
   }
-  ctx.stroke();
+  strokeThrough(ctx, points);
 }

@@ -7,7 +7,7 @@
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
 import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, sameSurface } from './theme.js';
 import { roomColor } from './projector.js';
-import { Overlay } from './overlay.js';
+import { Overlay, strokeThrough } from './overlay.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
 
@@ -183,15 +183,8 @@ export class SurfaceChart {
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
       ctx.strokeStyle = roomColor(run.color);
       ctx.lineWidth = 3.5 * scale;
-      ctx.beginPath();
-      let drawing = false; // the scene clips to its axes' ranges; so does the path
-      for (const [w, b, z] of pts) {
-        if (!(inside(xaxis, w) && inside(yaxis, b))) { drawing = false; continue; }
-        const [x, y] = project(w, b, z);
-        if (drawing) ctx.lineTo(x, y); else ctx.moveTo(x, y);
-        drawing = true;
-      }
-      ctx.stroke();
+      // the scene clips to its axes' ranges; so does the path
+      strokeThrough(ctx, pts.map(([w, b, z]) => (inside(xaxis, w) && inside(yaxis, b) ? project(w, b, z) : null)));
       if (inside(xaxis, head[0]) && inside(yaxis, head[1])) {
         const [x, y] = project(...head);
         ctx.fillStyle = roomColor(run.color);

@@ -29,6 +29,7 @@ FROM_A_CREATED_JOB = {
 }
 CHECKS = [
     checks.not_a_server_error,
+    openapi_checks.status_code_conformance,  # every 4xx the API gives is declared (routes/errors.py)
     openapi_checks.response_schema_conformance,
     openapi_checks.content_type_conformance,
     openapi_checks.response_headers_conformance,

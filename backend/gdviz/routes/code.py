@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from ..codegen import generate
+from .errors import NO_JOB
 from .jobs import JobDep
 
 router = APIRouter(prefix="/api", tags=["jobs"])
@@ -15,7 +16,7 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 @router.get(
     "/jobs/{job_id}/code",
     response_model=None,
-    responses={200: {"content": {"text/x-python": {}}, "description": "the script (JSON with format=json)"}},
+    responses={200: {"content": {"text/x-python": {}}, "description": "the script (JSON with format=json)"}, **NO_JOB},
 )
 async def read_code(
     job: JobDep,

@@ -7,6 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from .. import data
 from ..uploads import UploadError, parse_csv, uploads
+from .errors import TOO_LARGE
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -21,7 +22,7 @@ def list_datasets() -> dict:
     return {"builtin": out}
 
 
-@router.post("", status_code=201)
+@router.post("", status_code=201, responses=TOO_LARGE)
 async def upload_dataset(
     request: Request,
     file: Annotated[UploadFile, File(description="CSV with a header row; ≤ 5 MB and ≤ 10⁶ rows by default")],

@@ -12,6 +12,7 @@ from sse_starlette import EventSourceResponse
 from ..config import Builtin, JobConfig, Synthetic
 from ..jobs import Job, JobManager
 from ..surface import default_window, loss_grid
+from .errors import NO_JOB, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -59,7 +60,7 @@ async def health(manager: Manager) -> dict:
     return {"status": "ok", "version": __version__, "jobs": manager.counts()}
 
 
-@router.post("/jobs", status_code=201)
+@router.post("/jobs", status_code=201, responses=TOO_MANY_JOBS)
 async def create_job(config: JobConfig, manager: Manager) -> dict:
     """Start a training job; `{}` is the seed's run."""
     if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
@@ -69,20 +70,20 @@ async def create_job(config: JobConfig, manager: Manager) -> dict:
     return {"id": job.id, "status": job.status, "links": links(job)}
 
 
-@router.get("/jobs/{job_id}")
+@router.get("/jobs/{job_id}", responses=NO_JOB)
 def read_job(job: JobDep) -> dict:
     """Status, config, meta and the history so far."""
     return {**job.summary(), "links": links(job)}
 
 
-@router.delete("/jobs/{job_id}")
+@router.delete("/jobs/{job_id}", responses=NO_JOB)
 def cancel_job(job: JobDep) -> dict:
     """Cancel a queued or running job (a finished one stays as it is)."""
     job.cancel()
     return {**job.summary(history=False), "links": links(job)}
 
 
-@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse)
+@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, responses=NO_JOB)
 async def stream_events(
     job: JobDep,
     last_event_id: Annotated[int | None, Header(ge=0, le=10**9, description="resume after this event id")] = None,
@@ -125,7 +126,7 @@ async def stream_events(
 Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
 
 
-@router.get("/jobs/{job_id}/surface")
+@router.get("/jobs/{job_id}/surface", responses=NO_JOB)
 async def read_surface(
     job: JobDep,
     w_min: Bound = None,

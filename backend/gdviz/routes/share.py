@@ -6,6 +6,7 @@ import segno
 from fastapi import APIRouter, Request
 
 from ..cli import lan_address
+from .errors import NO_JOB
 from .jobs import JobDep
 
 router = APIRouter(prefix="/api", tags=["share"])
@@ -19,7 +20,7 @@ def qr_svg(text: str) -> str:
     return buffer.getvalue().decode()
 
 
-@router.get("/jobs/{job_id}/share")
+@router.get("/jobs/{job_id}/share", responses=NO_JOB)
 def share_job(job: JobDep, request: Request) -> dict:
     """A follow-along link to this job (`/?job=<id>`) and its QR code as inline SVG.
 

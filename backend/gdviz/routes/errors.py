@@ -1,0 +1,25 @@
+"""The error answers the API gives, declared for its OpenAPI schema (each route's ``responses=``)."""
+
+from pydantic import BaseModel
+
+
+class Message(BaseModel):
+    detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class FieldErrors(BaseModel):
+    """FastAPI's own validation error shape, which gdviz uses for every field it refuses."""
+
+    detail: list[FieldError]
+
+
+NO_JOB = {404: {"model": Message, "description": "No such job: it never existed or was forgotten (finished jobs expire)"}}
+TOO_MANY_JOBS = {429: {"model": Message, "description": "Too many jobs queued or running; retry after `Retry-After` seconds",
+                       "headers": {"Retry-After": {"schema": {"type": "string"}}}}}
+TOO_LARGE = {413: {"model": FieldErrors, "description": "The file is over the size or row limit"}}

@@ -70,17 +70,22 @@ export class FitChart {
     this.lastKey = null;
   }
 
+  /** The line is about to move: Plotly's resting line goes (a redraw, so best done as a run starts,
+   *  not in the frame that shows its first epochs along with the loss chart's redraw). */
+  unpin() {
+    if (!this.inPlotly) return;
+    Plotly.restyle(this.el, { x: [[], []], y: [[], []] }, [2, 3]);
+    this.inPlotly = false;
+    this.lastKey = null;
+  }
+
   /** Draw `run` after `k` epochs; `moving`: the player plays, the overlay draws. */
   draw(run, k, color, moving = false) {
     if (!this.meta || !run?.meta) return;
     const pt = pointAt(run, k);
     this.shown = { pt, color, moving };
     if (moving) {
-      if (this.inPlotly) {
-        Plotly.restyle(this.el, { x: [[], []], y: [[], []] }, [2, 3]);
-        this.inPlotly = false;
-        this.lastKey = null;
-      }
+      this.unpin();
       this.paint();
       return;
     }

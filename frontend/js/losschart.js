@@ -97,6 +97,7 @@ export class LossChart {
     if (runs.length !== this.plotted.length) return;
     this.shown = [runs, k];
     const want = runs.map((run) => this.extent(run, k));
+    if (this.pending && want.every((w) => w.n === 0)) return; // the last run's curves stay until there is a new one
     const behind = want.some((w, i) => !same(w, this.plotted[i], !moving));
     if (behind) {
       const back = want.some((w, i) => w.n < this.plotted[i].n || w.s < this.plotted[i].s);

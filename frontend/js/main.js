@@ -134,6 +134,7 @@ async function start() {
   controls.clearErrors();
   showBanner('');
   fit.setOptions({ residuals: state.resid, lsq: state.lsq });
+  fit.unpin();
   loss.reset(specs, state.epochs);
   contour.reset(specs);
   surface.reset(specs);

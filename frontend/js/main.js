@@ -266,13 +266,16 @@ function render(p) {
   }
 }
 
+/** Epoch k's loss and gradients are taken before its update (as the lesson's loop prints them);
+ *  w and b are where that update lands: "loss … gradients → w, b". */
 function readout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) { $('readout').textContent = ''; return; }
-  const parts = [`w = ${fmt(pt.w)}`, `b = ${fmt(pt.b)}`];
-  if (k > 0 && pt.loss !== null) parts.unshift(`loss = ${fmt(pt.loss)}`);
+  const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
+  if (k === 0 || pt.loss === null) { $('readout').textContent = `start: ${landed}`; return; }
+  const parts = [`loss = ${fmt(pt.loss)}`];
   if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
-  $('readout').textContent = parts.join('   ');
+  $('readout').textContent = `${parts.join('   ')}   → step →   ${landed}`;
 }
 
 // ---- classroom: projector look, presenter keys, share, lesson, following a run read-only

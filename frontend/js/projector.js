@@ -13,7 +13,7 @@ const PAIRS = [
   ['#ffffff', '#111111'], ['#fff', '#000'], ['#222', '#f2f2f2'], ['#000', '#fafafa'],
   ['#555555', '#d9d9d9'], ['#888888', '#bdbdbd'], ['#fdfdfd', '#1a1a1a'], ['#d9d9d9', '#383838'],
   ['#969696', '#666666'], ['#ddd', '#3d3d3d'], ['#bbb', '#707070'], ['#eeeeee', '#333333'],
-  ['#444444', '#bbbbbb'], ['rgba(80,80,80,0.35)', 'rgba(230,230,230,0.35)'],
+  ['#444444', '#bbbbbb'], ['rgba(80,80,80,0.35)', 'rgba(230,230,230,0.35)'], ['#7a7a7a', '#5c5c5c'],
   ['#0072B2', '#56B4E9'], // Okabe–Ito blue -> sky blue, which keeps its contrast on black
 ];
 const TO_DARK = new Map(PAIRS.map(([l, d]) => [l.toLowerCase(), d]));

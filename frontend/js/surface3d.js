@@ -77,7 +77,7 @@ export class SurfaceChart {
     return { type: 'surface', x: s?.w ?? [], y: s?.b ?? [], z: s?.loss ?? [], colorscale: SURFACE_SCALE,
       showscale: false, showlegend: false, opacity: 1, // below 1, WebGL draws it in extra passes
       name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
-      contours: { z: { show: true, usecolormap: false, color: 'rgba(80,80,80,0.35)', project: { z: false } } },
+      contours: { z: { show: true, usecolormap: false, color: '#7a7a7a', project: { z: false } } }, // opaque: WebGL ignores alpha here
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
 

@@ -211,6 +211,13 @@ class Job:
         return out
 
 
+def warm_up() -> None:
+    """Train one epoch of every mode, so that no student's first click pays for what torch does
+    only once: the first optimizer alone imports torch._dynamo, about a second here."""
+    for mode in ("manual", "sgd", "minibatch", "design", "linear"):
+        Job(JobConfig(mode=mode, epochs=1), max_step_events=1).run()
+
+
 class TooManyJobs(RuntimeError):
     pass
 
@@ -234,6 +241,7 @@ class JobManager:
         self._order = itertools.count()  # first come, first served within a priority
         self._workers: list[threading.Thread] = []
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._next_expiry_check = 0.0
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop
@@ -265,18 +273,25 @@ class JobManager:
         return self.jobs.get(job_id)
 
     def _evict(self, room: int = 0) -> None:
-        """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap."""
+        """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap.
+
+        Called on every request for a job, so it walks all jobs only when it must: for expiry at
+        most every tenth of the TTL (and once a second), for the cap only when over it."""
         now, ttl = time.monotonic(), self.settings.job_ttl_s
-        for job_id, job in list(self.jobs.items()):
-            if job.finished and now - job.finished_at > ttl:
-                self.jobs.pop(job_id, None)  # another thread may have just forgotten it
+        if now >= self._next_expiry_check:
+            self._next_expiry_check = now + min(1.0, ttl / 10)
+            for job_id, job in list(self.jobs.items()):
+                if job.finished and now - job.finished_at > ttl:
+                    self.jobs.pop(job_id, None)  # another thread may have just forgotten it
         excess = len(self.jobs) - self.settings.max_jobs + room
+        if excess <= 0:
+            return
         for job_id, job in list(self.jobs.items()):
-            if excess <= 0:
-                break
             if job.finished:
                 self.jobs.pop(job_id, None)  # another thread may have just forgotten it
                 excess -= 1
+                if excess <= 0:
+                    break
 
     def counts(self) -> dict[str, int]:
         statuses = [job.status for job in list(self.jobs.values())]
@@ -297,4 +312,4 @@ class JobManager:
         self._workers.clear()
 
 
-__all__ = ["ConfigError", "Job", "JobManager", "TooManyJobs"]
+__all__ = ["ConfigError", "Job", "JobManager", "TooManyJobs", "warm_up"]

@@ -38,8 +38,9 @@ def job_for(dataset: dict, seed: int, **fields) -> Job:
 def run(dataset: dict, seed: int, lr: float, epochs: int) -> Job:
     job = Job(JobConfig(mode="manual", dataset=dataset, seed=seed, lr=lr, epochs=epochs), max_step_events=20_000)
     job.run()
-    for event in job.events:
-        strict_json(event.data)  # raises on NaN / Infinity
+    for chunk in job.wire(0):  # every event as a stream writes it
+        fields = dict(line.split(": ", 1) for line in chunk.decode().splitlines() if ": " in line)
+        strict_json(fields["data"])  # raises on NaN / Infinity
     return job
 
 
@@ -80,5 +81,5 @@ def test_above_two_over_lambda_max_it_diverges_without_nan(dataset, seed, factor
     assert f"at epoch {done['diverged_at']}" in done["reason"]
     assert done["epochs"] == len(job.history) == done["diverged_at"] - 1 < 20_000
     assert done["loss"] is None or math.isfinite(done["loss"])  # the last finite loss, or none
-    assert job.events[-1].event == "done"
+    assert job.events[-1][0] == "done"
     assert all(math.isfinite(v) for r in job.history for v in r.values())

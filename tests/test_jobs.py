@@ -58,4 +58,4 @@ def test_shutdown_cancels_and_joins_within_two_seconds():
     manager.shutdown(2.0)
     assert time.monotonic() - began < 2.0
     assert {job.status for job in jobs} == {"cancelled"}
-    assert all(job.events[-1].event == "done" for job in jobs)
+    assert all(job.events[-1][0] == "done" for job in jobs)

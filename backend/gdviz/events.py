@@ -21,24 +21,8 @@ def finite(record: dict[str, float | int]) -> bool:
     return all(map(math.isfinite, record.values()))
 
 
-class Event:
-    """One server-sent event. A record (checked ``finite``) is written as JSON when first read, so a
-    job nobody watches writes none, and the wire form is built once however many clients watch.
-
-    A plain class with slots: the worker makes one per epoch, and a dataclass costs more to make."""
-
-    __slots__ = ("id", "event", "payload", "_encoded")
-
-    def __init__(self, id: int, event: str, payload: str | dict) -> None:
-        self.id, self.event, self.payload = id, event, payload  # event: meta | epoch | step | done
-        self._encoded: bytes | None = None
-
-    @property
-    def data(self) -> str:
-        return self.payload if isinstance(self.payload, str) else dumps_record(self.payload)
-
-    @property
-    def encoded(self) -> bytes:
-        if self._encoded is None:
-            self._encoded = ServerSentEvent(data=self.data, event=self.event, id=str(self.id)).encode()
-        return self._encoded
+def encode(id: int, event: str, payload: str | dict) -> bytes:
+    """The wire form of one event: ``payload`` is JSON text, or a record (checked ``finite``) that
+    is written as JSON here — so a record nobody streams is never written at all."""
+    data = payload if isinstance(payload, str) else dumps_record(payload)
+    return ServerSentEvent(data=data, event=event, id=str(id)).encode()

@@ -3,6 +3,8 @@
 A job's events live in one append-only list; the worker thread appends and wakes the event loop at
 most once per pending wake-up, and every stream reads the list from its own position. That keeps a
 slow or late watcher from ever slowing the training, and makes resuming from an event id trivial.
+The worker appends plain ``(event, payload)`` pairs; their wire form is built on the event loop,
+once, when a stream first asks for it.
 """
 
 import asyncio
@@ -20,7 +22,7 @@ import torch
 
 from . import data as datasets
 from .config import ConfigError, JobConfig, check_config
-from .events import Event, dumps, finite
+from .events import dumps, encode, finite
 from .settings import Settings
 from .surface import Stats, loss_at
 from .train import Training, make_rng
@@ -43,7 +45,8 @@ class Job:
         self.finished_at: float | None = None
         self.status = "queued"
         self.history: list[dict] = []  # epoch records
-        self.events: list[Event] = []
+        self.events: list[tuple[str, str | dict]] = []  # (meta | epoch | step | done, JSON text or a record)
+        self._wire: list[bytes] = []  # the events' wire form so far (event loop side)
         self.done: dict | None = None
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -98,6 +101,14 @@ class Job:
         changed, self._changed = self._changed, asyncio.Event()
         changed.set()
 
+    def wire(self, start: int) -> list[bytes]:
+        """The events from index ``start`` as written on a stream; each is encoded once, however
+        many streams watch."""
+        events, wire = self.events, self._wire
+        for i in range(len(wire), len(events)):  # the worker only appends: events[i] stays as it is
+            wire.append(encode(i + 1, *events[i]))
+        return wire[start:]
+
     async def wait_beyond(self, seen: int) -> None:
         """Return once there are more than ``seen`` events (or at once, if there already are)."""
         changed = self._changed
@@ -112,7 +123,7 @@ class Job:
     # --- training (worker side) ---
 
     def _publish(self, event: str, payload: dict) -> None:
-        self.events.append(Event(len(self.events) + 1, event, dumps(payload)))
+        self.events.append((event, dumps(payload)))
         self._notify()
 
     def _notify(self) -> None:
@@ -177,7 +188,7 @@ class Job:
                     epoch = record["epoch"]
                     self._finish("diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch)
                     return True
-                events.append(Event(len(events) + 1, kind, record))  # a record: encoded when first read
+                events.append((kind, record))  # a record: written as JSON only when streamed
                 if self._waiting:
                     self._notify()
                 if kind == "epoch":

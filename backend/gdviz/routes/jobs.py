@@ -101,12 +101,12 @@ async def stream_events(
         seen = last_event_id or 0
         try:
             while not shutdown.is_set():
-                batch = job.events[seen:]
+                batch = job.wire(seen)
                 if batch:  # all that is new in one write: fifty watchers cost fifty writes, not 50 × events
-                    yield b"".join(event.encoded for event in batch)
-                    if batch[-1].event == "done":
+                    yield b"".join(batch)
+                    seen += len(batch)
+                    if job.events[seen - 1][0] == "done":
                         return
-                seen += len(batch)
                 if job.finished and seen >= len(job.events):  # resumed at or past ``done``: nothing more comes
                     return
                 await job.wait_beyond(seen)

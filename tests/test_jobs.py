@@ -1,11 +1,12 @@
 """The job manager in-process: worker threads, the queue, forgetting finished jobs."""
 
+import asyncio
 import time
 
 import pytest
 
 from gdviz.config import JobConfig
-from gdviz.jobs import JobManager, TooManyJobs
+from gdviz.jobs import Job, JobManager, TooManyJobs
 from gdviz.settings import Settings
 
 
@@ -59,3 +60,24 @@ def test_shutdown_cancels_and_joins_within_two_seconds():
     assert time.monotonic() - began < 2.0
     assert {job.status for job in jobs} == {"cancelled"}
     assert all(job.events[-1][0] == "done" for job in jobs)
+
+
+def test_watchers_of_a_fast_run_are_woken_at_most_sixty_times_a_second():
+    job = Job(JobConfig(mode="manual", epochs=3000), max_step_events=20_000)
+    wakes, seen = 0, 0
+
+    async def watch() -> float:
+        nonlocal wakes, seen
+        job.attach(asyncio.get_running_loop())
+        trainer = asyncio.create_task(asyncio.to_thread(job.run))
+        began = time.monotonic()
+        while not (seen and job.events[seen - 1][0] == "done"):
+            await job.wait_beyond(seen)
+            wakes += 1
+            seen = len(job.events)
+        await trainer
+        return time.monotonic() - began
+
+    elapsed = asyncio.run(watch())
+    assert seen == 3002 and job.status == "completed"
+    assert wakes <= elapsed * 60 + 3, (wakes, elapsed)  # without the limit: about one per epoch

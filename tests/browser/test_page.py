@@ -28,7 +28,8 @@ def test_default_run_reaches_epoch_100_with_all_four_views(app: App, page: Page)
     # 3D: a surface, the lifted trail
     assert app.trace_lengths("surface")[0] > 10
     assert len(app.trails("surface")[0]["z"]) == 101
-    expect(page.locator("#readout")).to_contain_text("loss =")
+    # the epoch's loss and gradients come before its step, (w, b) after it
+    expect(page.locator("#readout")).to_have_text(re.compile(r"^loss = \S+ +∂loss/∂w = \S+ +∂loss/∂b = \S+ +→ step → +w = \S+ +b = \S+$"))
 
 
 def test_player_play_pause_step_scrub_reset(app: App, page: Page) -> None:
@@ -36,6 +37,7 @@ def test_player_play_pause_step_scrub_reset(app: App, page: Page) -> None:
     app.finished()
     page.click("#reset")
     app.wait(epoch=0, playing=False)
+    expect(page.locator("#readout")).to_contain_text("start: w = ")  # before any update: no loss yet
     page.click("#step-fwd")
     page.click("#step-fwd")
     app.wait(epoch=2)

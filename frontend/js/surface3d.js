@@ -83,7 +83,7 @@ export class SurfaceChart {
 
   /** Legend entries only: the paths are painted on the canvas. */
   legendTraces() {
-    return this.runs.map((s) => ({ type: 'scatter3d', x: [], y: [], z: [], mode: 'lines', name: s.label,
+    return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines', name: s.label,
       line: { color: s.color, width: 7 }, hoverinfo: 'skip' }));
   }
 

@@ -112,7 +112,8 @@ def test_compare_four_runs_overlaid(app: App, page: Page) -> None:
     assert [len(t["z"]) for t in app.trails("surface")] == [31] * 4
     colours = page.eval_on_selector("#chart-loss", "el => el.data.filter((t, i) => i % 3 === 1).map(t => t.line.color)")
     assert len(set(colours)) == 4
-    assert page.eval_on_selector("#chart-surface", "el => el.layout.showlegend") is True
+    # the 3D view's legend is drawn, one entry a run (not only asked for in its layout)
+    page.wait_for_function("document.querySelectorAll('#chart-surface .legend .traces').length === 4")
     # the fit view shows the selected run
     page.select_option("#selected-run", "2")
     page.wait_for_function("document.getElementById('chart-fit').data[3].line.color === '%s'" % colours[2])

@@ -101,15 +101,22 @@ export class LossChart {
     const behind = want.some((w, i) => !same(w, this.plotted[i], !moving));
     if (behind) {
       const back = want.some((w, i) => w.n < this.plotted[i].n || w.s < this.plotted[i].s);
-      // A playing run's first epochs: Plotly picks the y range, in a task of its own right after
-      // this frame (which has the other views' first drawing to do) rather than inside it.
-      const first = want.some((w, i) => w.n > 0 && this.plotted[i].n <= 0);
+      const first = want.some((w, i) => w.n > 0 && this.plotted[i].n <= 0); // Plotly picks the y range
       const stale = moving && this.plotted.some((p) => p.head); // its resting point would lag behind
-      const wait = first ? 0 : this.lastSync + (this.leavesRange(runs, want) ? RANGE_MS : SYNC_MS) - performance.now();
-      if (!moving || back || stale || (wait <= 0 && !first)) this.sync(!moving);
-      else if (!this.timer) this.timer = setTimeout(() => { this.timer = null; if (this.shown) this.sync(false); }, wait);
+      if (!moving || back || stale) this.sync(!moving);
+      // a playing run's first epochs: right after this frame, which has the other views' first drawing
+      else if (first) this.syncSoon(0);
+      else {
+        const wait = this.lastSync + (this.leavesRange(runs, want) ? RANGE_MS : SYNC_MS) - performance.now();
+        if (wait <= 0) this.sync(false); else this.syncSoon(wait);
+      }
     }
     this.paint();
+  }
+
+  /** Plotly catches up in `ms`, in a task of its own (unless it already is to). */
+  syncSoon(ms) {
+    if (!this.timer) this.timer = setTimeout(() => { this.timer = null; if (this.shown) this.sync(false); }, ms);
   }
 
   /** What of `run` is shown at epoch k: epochs 1..n and the steps up to index s. */

@@ -11,7 +11,12 @@ from seed_loops import minibatch
 
 GOAL = 3.0
 N, BATCH = 100_000, 64
-CONFIG = {"mode": "minibatch", "epochs": 1, "batch_size": BATCH, "dataset": {"kind": "synthetic", "n": N}}
+CONFIG = {
+    "mode": "minibatch",
+    "epochs": 1,
+    "batch_size": BATCH,
+    "dataset": {"kind": "synthetic", "n": N},
+}
 
 
 def seed_run() -> tuple[float, float, float]:
@@ -34,12 +39,14 @@ def measure(rounds: int = 5) -> list[Figure]:
     same = engine_run() == seed_run()
     r, t_engine, t_seed = cpu_ratio(engine_run, seed_run, rounds)
     speedup = 1 / r
-    return [Figure(
-        "2 big mini-batch (n=1e5, bs 64, 1 epoch)",
-        f"≥ {GOAL:.0f}× faster, same numbers",
-        f"{speedup:.2f}× ({t_engine * 1e3:.0f} vs {t_seed * 1e3:.0f} ms), {'identical' if same else 'DIFFERENT'}",
-        speedup >= GOAL and same,
-    )]
+    return [
+        Figure(
+            "2 big mini-batch (n=1e5, bs 64, 1 epoch)",
+            f"≥ {GOAL:.0f}× faster, same numbers",
+            f"{speedup:.2f}× ({t_engine * 1e3:.0f} vs {t_seed * 1e3:.0f} ms), {'identical' if same else 'DIFFERENT'}",
+            speedup >= GOAL and same,
+        )
+    ]
 
 
 if __name__ == "__main__":

@@ -16,8 +16,15 @@ from common import Figure
 from support import running_server
 
 CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync", "--no-first-run"]
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 EPOCHS, RUNS = 2000, 9
 GOAL_LONG_TASKS, GOAL_FPS = 0, 55.0
 
@@ -36,8 +43,10 @@ new PerformanceObserver((list) => {
 
 
 def completed(epochs: int) -> str:
-    return (f"(() => {{ const d = document.getElementById('app').dataset; "
-            f"return d.status === 'completed' && d.epoch === '{epochs}'; }})()")
+    return (
+        f"(() => {{ const d = document.getElementById('app').dataset; "
+        f"return d.status === 'completed' && d.epoch === '{epochs}'; }})()"
+    )
 
 
 def watch_playback(url: str, runs: int = RUNS) -> list[dict]:
@@ -45,7 +54,9 @@ def watch_playback(url: str, runs: int = RUNS) -> list[dict]:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         page = browser.new_page(viewport={"width": 1366, "height": 768})
         page.add_init_script(PROBE)
-        page.goto(f"{url}/#speed=live")  # the lesson's run first, so the page and its surfaces are built
+        page.goto(
+            f"{url}/#speed=live"
+        )  # the lesson's run first, so the page and its surfaces are built
         page.wait_for_function(completed(100), timeout=60_000)
         results = []
         for i in range(runs):
@@ -57,7 +68,14 @@ def watch_playback(url: str, runs: int = RUNS) -> list[dict]:
                 page.click("#run")  # the same run again
             page.wait_for_function(completed(EPOCHS), timeout=120_000)
             t1 = page.evaluate("performance.now()")
-            results.append(playback(page.evaluate("window.__perf"), t0, t1, before=("100" if i == 0 else str(EPOCHS))))
+            results.append(
+                playback(
+                    page.evaluate("window.__perf"),
+                    t0,
+                    t1,
+                    before=("100" if i == 0 else str(EPOCHS)),
+                )
+            )
         browser.close()
     return results
 
@@ -70,8 +88,13 @@ def playback(perf: dict, t0: float, t1: float, before: str) -> dict:
     shown = next((i for i, (_, e) in enumerate(frames) if e not in ("0", before)), len(frames) - 1)
     times = [t for t, _ in frames[shown:]]
     seconds = (times[-1] - times[0]) / 1000 if len(times) > 1 else 0.0
-    return {"long": long_tasks, "fps": (len(times) - 1) / seconds if seconds else 0.0, "seconds": (t1 - t0) / 1000,
-            "to_first_s": (frames[shown][0] - t0) / 1000 if frames else 0.0, "playback_s": seconds}
+    return {
+        "long": long_tasks,
+        "fps": (len(times) - 1) / seconds if seconds else 0.0,
+        "seconds": (t1 - t0) / 1000,
+        "to_first_s": (frames[shown][0] - t0) / 1000 if frames else 0.0,
+        "playback_s": seconds,
+    }
 
 
 def measure_on(url: str) -> list[Figure]:
@@ -81,17 +104,24 @@ def measure_on(url: str) -> list[Figure]:
     fps = [r["fps"] for r in results]
     median = statistics.median(fps)
     return [
-        Figure(f"6 browser: long tasks, {EPOCHS} epochs live ×{len(results)}", f"{GOAL_LONG_TASKS}",
-               f"{len(long_tasks)} (longest {longest:.0f} ms) over {sum(r['seconds'] for r in results):.1f} s",
-               len(long_tasks) <= GOAL_LONG_TASKS,
-               note="long tasks (start after the run began, duration), ms: "
-                    + ", ".join(f"({s:.0f}, {d:.0f})" for s, d in long_tasks)),
-        Figure("6 browser: frames per second during playback", f"≥ {GOAL_FPS:.0f} (median)",
-               f"{median:.1f} (runs: {', '.join(f'{f:.1f}' for f in fps)})", median >= GOAL_FPS,
-               note="each playback starts when the first epoch is on screen, "
-                    + ", ".join(f"{r['to_first_s'] * 1e3:.0f}" for r in results)
-                    + " ms after the run was asked for (the job's creation and the views' reset come before it), "
-                    "and lasts " + ", ".join(f"{r['playback_s']:.2f}" for r in results) + " s"),
+        Figure(
+            f"6 browser: long tasks, {EPOCHS} epochs live ×{len(results)}",
+            f"{GOAL_LONG_TASKS}",
+            f"{len(long_tasks)} (longest {longest:.0f} ms) over {sum(r['seconds'] for r in results):.1f} s",
+            len(long_tasks) <= GOAL_LONG_TASKS,
+            note="long tasks (start after the run began, duration), ms: "
+            + ", ".join(f"({s:.0f}, {d:.0f})" for s, d in long_tasks),
+        ),
+        Figure(
+            "6 browser: frames per second during playback",
+            f"≥ {GOAL_FPS:.0f} (median)",
+            f"{median:.1f} (runs: {', '.join(f'{f:.1f}' for f in fps)})",
+            median >= GOAL_FPS,
+            note="each playback starts when the first epoch is on screen, "
+            + ", ".join(f"{r['to_first_s'] * 1e3:.0f}" for r in results)
+            + " ms after the run was asked for (the job's creation and the views' reset come before it), "
+            "and lasts " + ", ".join(f"{r['playback_s']:.2f}" for r in results) + " s",
+        ),
     ]
 
 

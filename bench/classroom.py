@@ -24,7 +24,9 @@ GOAL_FIRST_P95_S, GOAL_HEALTH_P99_S = 0.250, 0.050
 DEADLINE_S = 120  # the whole load is abandoned (and fails) after this
 
 
-async def read_stream(client: aiohttp.ClientSession, url: str, t0: float) -> tuple[list[int], float | None]:
+async def read_stream(
+    client: aiohttp.ClientSession, url: str, t0: float
+) -> tuple[list[int], float | None]:
     """The ids of every event, and the seconds from ``t0`` to the first epoch event."""
     ids, first, rest = [], None, b""
     async with client.get(url) as response:
@@ -32,13 +34,18 @@ async def read_stream(client: aiohttp.ClientSession, url: str, t0: float) -> tup
         async for chunk in response.content.iter_any():
             *events, rest = (rest + chunk).split(b"\r\n\r\n")  # sse-starlette ends lines with CRLF
             for event in events:
-                fields = dict(line.split(b": ", 1) for line in event.split(b"\r\n") if b": " in line)
+                fields = dict(
+                    line.split(b": ", 1) for line in event.split(b"\r\n") if b": " in line
+                )
                 if b"id" not in fields:  # a ping comment
                     continue
                 ids.append(int(fields[b"id"]))
                 if first is None and fields[b"event"] == b"epoch":
                     first = time.perf_counter() - t0
-                if fields[b"event"] == b"done" and json.loads(fields[b"data"])["status"] != "completed":
+                if (
+                    fields[b"event"] == b"done"
+                    and json.loads(fields[b"data"])["status"] != "completed"
+                ):
                     raise RuntimeError(f"job ended {fields[b'data']}")
     return ids, first
 
@@ -75,14 +82,19 @@ def complete(ids: list[int], epochs: int = EPOCHS) -> bool:
 
 async def classroom(url: str) -> list[Figure]:
     timeout = aiohttp.ClientTimeout(total=DEADLINE_S)
-    async with aiohttp.ClientSession(url, timeout=timeout, connector=aiohttp.TCPConnector(limit=0)) as client, \
-            aiohttp.ClientSession(url, timeout=timeout) as health_client:
+    async with (
+        aiohttp.ClientSession(
+            url, timeout=timeout, connector=aiohttp.TCPConnector(limit=0)
+        ) as client,
+        aiohttp.ClientSession(url, timeout=timeout) as health_client,
+    ):
         await student(client, {"epochs": 5})  # warm
         stop, health = asyncio.Event(), []
         poller = asyncio.create_task(poll_health(health_client, stop, health))
         t0 = time.perf_counter()
         results = await asyncio.wait_for(
-            asyncio.gather(*(student(client, {"epochs": EPOCHS}) for _ in range(CLIENTS))), DEADLINE_S
+            asyncio.gather(*(student(client, {"epochs": EPOCHS}) for _ in range(CLIENTS))),
+            DEADLINE_S,
         )
         wall = time.perf_counter() - t0
         stop.set()
@@ -92,8 +104,9 @@ async def classroom(url: str) -> list[Figure]:
         follow_config = {"epochs": EPOCHS}
         links = (await post_json(client, "/api/jobs", follow_config))["links"]
         t1 = time.perf_counter()
-        followers = await asyncio.gather(*(read_stream(client, links["events"], t1)
-                                           for _ in range(CLIENTS)))
+        followers = await asyncio.gather(
+            *(read_stream(client, links["events"], t1) for _ in range(CLIENTS))
+        )
         followed_s = time.perf_counter() - t1
         alone_s = await time_unwatched(client, follow_config)
 
@@ -108,7 +121,9 @@ async def classroom(url: str) -> list[Figure]:
 
         tasks = [asyncio.create_task(follow()) for _ in range(CLIENTS)]
         paced_ok = sum(complete(ids, PACED_EPOCHS) for ids in await asyncio.gather(*tasks))
-        paced_followed_s = (await get_json(client, links["self"]))["elapsed_s"]  # the server's clock
+        paced_followed_s = (await get_json(client, links["self"]))[
+            "elapsed_s"
+        ]  # the server's clock
         unwatched = (await post_json(client, "/api/jobs", paced))["links"]["self"]
         while (summary := await get_json(client, unwatched))["done"] is None:
             await asyncio.sleep(0.01)
@@ -119,23 +134,38 @@ async def classroom(url: str) -> list[Figure]:
     p95_first, p99_health = percentile(firsts, 95), percentile(health, 99)
     followers_ok = sum(complete(ids) for ids, _ in followers)
     return [
-        Figure(f"4 classroom: {CLIENTS} jobs complete, no event lost", f"{CLIENTS}/{CLIENTS}",
-               f"{all_complete}/{CLIENTS} in {wall:.1f} s", all_complete == CLIENTS),
-        Figure("4 classroom: p95 time to first epoch", f"≤ {GOAL_FIRST_P95_S * 1e3:.0f} ms",
-               f"{p95_first * 1e3:.0f} ms (median {percentile(firsts, 50) * 1e3:.0f}, max {max(firsts) * 1e3:.0f})",
-               p95_first <= GOAL_FIRST_P95_S),
-        Figure("4 classroom: /api/health p99 under load", f"≤ {GOAL_HEALTH_P99_S * 1e3:.0f} ms",
-               f"{p99_health * 1e3:.1f} ms ({len(health)} polls, max {max(health) * 1e3:.1f})",
-               p99_health <= GOAL_HEALTH_P99_S),
-        Figure(f"4 {CLIENTS} followers on one job", f"{CLIENTS}/{CLIENTS} get every event",
-               f"{followers_ok}/{CLIENTS}; job took {followed_s * 1e3:.0f} ms followed vs {alone_s * 1e3:.0f} ms alone "
-               f"({followed_s / alone_s:.2f}×)",
-               followers_ok == CLIENTS),
-        Figure(f"4 {CLIENTS} followers on a paced demo ({PACED_DELAY_MS} ms/epoch): its pace",
-               f"≤ {GOAL_PACE:.2f}× unwatched, all get every event",
-               f"{paced_followed_s:.2f} s followed vs {paced_alone_s:.2f} s alone "
-               f"({paced_followed_s / paced_alone_s:.2f}×); {paced_ok}/{CLIENTS} complete",
-               paced_followed_s / paced_alone_s <= GOAL_PACE and paced_ok == CLIENTS),
+        Figure(
+            f"4 classroom: {CLIENTS} jobs complete, no event lost",
+            f"{CLIENTS}/{CLIENTS}",
+            f"{all_complete}/{CLIENTS} in {wall:.1f} s",
+            all_complete == CLIENTS,
+        ),
+        Figure(
+            "4 classroom: p95 time to first epoch",
+            f"≤ {GOAL_FIRST_P95_S * 1e3:.0f} ms",
+            f"{p95_first * 1e3:.0f} ms (median {percentile(firsts, 50) * 1e3:.0f}, max {max(firsts) * 1e3:.0f})",
+            p95_first <= GOAL_FIRST_P95_S,
+        ),
+        Figure(
+            "4 classroom: /api/health p99 under load",
+            f"≤ {GOAL_HEALTH_P99_S * 1e3:.0f} ms",
+            f"{p99_health * 1e3:.1f} ms ({len(health)} polls, max {max(health) * 1e3:.1f})",
+            p99_health <= GOAL_HEALTH_P99_S,
+        ),
+        Figure(
+            f"4 {CLIENTS} followers on one job",
+            f"{CLIENTS}/{CLIENTS} get every event",
+            f"{followers_ok}/{CLIENTS}; job took {followed_s * 1e3:.0f} ms followed vs {alone_s * 1e3:.0f} ms alone "
+            f"({followed_s / alone_s:.2f}×)",
+            followers_ok == CLIENTS,
+        ),
+        Figure(
+            f"4 {CLIENTS} followers on a paced demo ({PACED_DELAY_MS} ms/epoch): its pace",
+            f"≤ {GOAL_PACE:.2f}× unwatched, all get every event",
+            f"{paced_followed_s:.2f} s followed vs {paced_alone_s:.2f} s alone "
+            f"({paced_followed_s / paced_alone_s:.2f}×); {paced_ok}/{CLIENTS} complete",
+            paced_followed_s / paced_alone_s <= GOAL_PACE and paced_ok == CLIENTS,
+        ),
     ]
 
 

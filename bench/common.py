@@ -33,8 +33,9 @@ def cpu_seconds(fn: Callable[[], object]) -> float:
     return time.process_time() - t0
 
 
-def cpu_ratio(subject: Callable[[], object], baseline: Callable[[], object], rounds: int,
-              warm_up: bool = True) -> tuple[float, float, float]:
+def cpu_ratio(
+    subject: Callable[[], object], baseline: Callable[[], object], rounds: int, warm_up: bool = True
+) -> tuple[float, float, float]:
     """min(subject) / min(baseline) over ``rounds`` alternating runs: the least disturbed run of each.
 
     Returns (ratio, subject seconds, baseline seconds).

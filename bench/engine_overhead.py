@@ -56,13 +56,20 @@ def measure(rounds: dict[tuple[str, int], int] | None = None) -> list[Figure]:
     figures = []
     with BackgroundLoop() as loop:
         for mode, epochs in CASES:
-            r, t_job, t_seed = cpu_ratio(job_run(mode, epochs, loop), seed_run(mode, epochs), rounds[mode, epochs], warm_up=epochs < 1000)
-            figures.append(Figure(
-                f"1 engine overhead {mode} {epochs} ep",
-                f"≤ {GOAL:.2f}×",
-                f"{r:.3f}× ({t_job * 1e3:.1f} vs {t_seed * 1e3:.1f} ms)",
-                r <= GOAL,
-            ))
+            r, t_job, t_seed = cpu_ratio(
+                job_run(mode, epochs, loop),
+                seed_run(mode, epochs),
+                rounds[mode, epochs],
+                warm_up=epochs < 1000,
+            )
+            figures.append(
+                Figure(
+                    f"1 engine overhead {mode} {epochs} ep",
+                    f"≤ {GOAL:.2f}×",
+                    f"{r:.3f}× ({t_job * 1e3:.1f} vs {t_seed * 1e3:.1f} ms)",
+                    r <= GOAL,
+                )
+            )
     return figures
 
 

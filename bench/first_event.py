@@ -44,12 +44,14 @@ def measure_on(url: str, rounds: int = 40) -> list[Figure]:
             healths.append(two_health_s(client))
     first, health = statistics.median(firsts), statistics.median(healths)
     r = first / health
-    return [Figure(
-        "5 time to first epoch event",
-        f"≤ {GOAL:.0f}× two /api/health",
-        f"{r:.2f}× ({first * 1e3:.1f} ms vs {health * 1e3:.1f} ms, medians of {rounds})",
-        r <= GOAL,
-    )]
+    return [
+        Figure(
+            "5 time to first epoch event",
+            f"≤ {GOAL:.0f}× two /api/health",
+            f"{r:.2f}× ({first * 1e3:.1f} ms vs {health * 1e3:.1f} ms, medians of {rounds})",
+            r <= GOAL,
+        )
+    ]
 
 
 def measure() -> list[Figure]:

@@ -37,7 +37,9 @@ def naive_rows(data, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
     W, B = W.reshape(-1, 1), B.reshape(-1, 1)
     out = torch.empty(W.shape[0], dtype=torch.float64)
     for i in range(0, W.shape[0], NAIVE_CELLS):
-        out[i : i + NAIVE_CELLS] = ((W[i : i + NAIVE_CELLS] * x + B[i : i + NAIVE_CELLS] - y) ** 2).mean(dim=1)
+        out[i : i + NAIVE_CELLS] = (
+            (W[i : i + NAIVE_CELLS] * x + B[i : i + NAIVE_CELLS] - y) ** 2
+        ).mean(dim=1)
     return out.view(len(b), len(w))
 
 
@@ -67,7 +69,7 @@ def measure(naive_b_rows: int = 1) -> list[Figure]:
             + ("values agree" if agree else "VALUES DIFFER"),
             speedup >= GOAL_SPEEDUP and agree,
             note=f"naive timed on {naive_b_rows * RES} of {RES * RES} cells and scaled (its cost is the same "
-                 f"for every cell); Stats.of, once per job, takes {best_wall(lambda: Stats.of(big), 3) * 1e3:.0f} ms at n=1e6",
+            f"for every cell); Stats.of, once per job, takes {best_wall(lambda: Stats.of(big), 3) * 1e3:.0f} ms at n=1e6",
         ),
         Figure(
             "3 surface flat in n (1e6 vs 1e3)",

@@ -131,4 +131,10 @@ def linear(epochs=100, lr=0.1):
     return history
 
 
-SEED_LOOPS = {"manual": manual, "sgd": sgd, "minibatch": minibatch, "design": design, "linear": linear}
+SEED_LOOPS = {
+    "manual": manual,
+    "sgd": sgd,
+    "minibatch": minibatch,
+    "design": design,
+    "linear": linear,
+}

@@ -33,7 +33,9 @@ class Server:
 
 
 @contextmanager
-def running_server(log_path: Path, env: dict[str, str] | None = None, startup_s: float = 30) -> Iterator[Server]:
+def running_server(
+    log_path: Path, env: dict[str, str] | None = None, startup_s: float = 30
+) -> Iterator[Server]:
     port = free_port()
     log = open(log_path, "w")
     process = subprocess.Popen(
@@ -74,8 +76,12 @@ def strict_json(text: str):
     return json.loads(text, parse_constant=refuse)
 
 
-def read_events(client: httpx.Client, job_id: str, last_event_id: int | None = None,
-                stop_after: int | None = None) -> list[tuple[int, str, object]]:
+def read_events(
+    client: httpx.Client,
+    job_id: str,
+    last_event_id: int | None = None,
+    stop_after: int | None = None,
+) -> list[tuple[int, str, object]]:
     """(id, event, data) of a job's stream, until it ends or ``stop_after`` events were read
     (leaving early closes the connection mid-stream)."""
     headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}

@@ -13,7 +13,10 @@ def names_field(response: httpx.Response, field: str) -> bool:
     detail = response.json()["detail"]
     if isinstance(detail, str):
         return field in detail
-    return any(field in [str(part) for part in d.get("loc", [])] or field in d.get("msg", "") for d in detail)
+    return any(
+        field in [str(part) for part in d.get("loc", [])] or field in d.get("msg", "")
+        for d in detail
+    )
 
 
 def check(response: httpx.Response, field: str, status: int | None = None) -> None:
@@ -76,7 +79,9 @@ JOB_CASES = [
 ]
 
 
-@pytest.mark.parametrize(("body", "field"), JOB_CASES, ids=[f"{f}-{i}" for i, (_, f) in enumerate(JOB_CASES)])
+@pytest.mark.parametrize(
+    ("body", "field"), JOB_CASES, ids=[f"{f}-{i}" for i, (_, f) in enumerate(JOB_CASES)]
+)
 def test_bad_job_config_is_a_422_naming_the_field(client, body, field):
     check(client.post("/api/jobs", json=body), field, 422)
 
@@ -102,8 +107,18 @@ def test_bad_upload_columns_name_the_column(client):
     r = client.post("/api/datasets", files={"file": ("h.csv", OK_CSV, "text/csv")})
     assert r.status_code == 201, r.text
     upload = r.json()["id"]
-    check(client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": upload, "x": "shoe size"}}), "x", 422)
-    check(client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": upload, "y": "name"}}), "y", 422)
+    check(
+        client.post(
+            "/api/jobs", json={"dataset": {"kind": "upload", "id": upload, "x": "shoe size"}}
+        ),
+        "x",
+        422,
+    )
+    check(
+        client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": upload, "y": "name"}}),
+        "y",
+        422,
+    )
     big = {"mode": "minibatch", "batch_size": 5, "dataset": {"kind": "upload", "id": upload}}
     check(client.post("/api/jobs", json=big), "batch_size", 422)
 
@@ -121,20 +136,27 @@ CSV_CASES = [
 
 @pytest.mark.parametrize(("name", "raw", "status"), CSV_CASES, ids=[c[0] for c in CSV_CASES])
 def test_bad_csv_is_a_4xx_naming_the_file(client, name, raw, status):
-    check(client.post("/api/datasets", files={"file": (f"{name}.csv", raw, "text/csv")}), "file", status)
+    check(
+        client.post("/api/datasets", files={"file": (f"{name}.csv", raw, "text/csv")}),
+        "file",
+        status,
+    )
 
 
 def test_upload_without_a_file_names_the_field(client):
     check(client.post("/api/datasets", data={"other": "1"}), "file", 422)
 
 
-@pytest.mark.parametrize("method,path", [
-    ("GET", "/api/jobs/{id}"),
-    ("DELETE", "/api/jobs/{id}"),
-    ("GET", "/api/jobs/{id}/events"),
-    ("GET", "/api/jobs/{id}/surface"),
-    ("GET", "/api/jobs/{id}/code"),
-])
+@pytest.mark.parametrize(
+    "method,path",
+    [
+        ("GET", "/api/jobs/{id}"),
+        ("DELETE", "/api/jobs/{id}"),
+        ("GET", "/api/jobs/{id}/events"),
+        ("GET", "/api/jobs/{id}/surface"),
+        ("GET", "/api/jobs/{id}/code"),
+    ],
+)
 @pytest.mark.parametrize("job_id", ["0123456789ab", "no-such-job", "%00", "x" * 300])
 def test_unknown_job_ids_are_404(client, method, path, job_id):
     r = client.request(method, path.format(id=job_id))
@@ -172,7 +194,11 @@ def test_bad_surface_query_names_the_parameter(client, job_id, query, field):
 
 @pytest.mark.parametrize("value", ["abc", "-1", "1.5", "99999999999999999999", "", "NaN"])
 def test_bad_last_event_id_names_the_header(client, job_id, value):
-    check(client.get(f"/api/jobs/{job_id}/events", headers={"Last-Event-ID": value}), "last-event-id", 422)
+    check(
+        client.get(f"/api/jobs/{job_id}/events", headers={"Last-Event-ID": value}),
+        "last-event-id",
+        422,
+    )
 
 
 def test_a_path_outside_the_api_is_a_plain_404(client):
@@ -181,5 +207,12 @@ def test_a_path_outside_the_api_is_a_plain_404(client):
 
 def test_wrong_methods_and_content_types_are_4xx(client):
     assert client.put("/api/jobs").status_code == 405
-    check(client.post("/api/jobs", content=b"lr=0.1", headers={"Content-Type": "application/x-www-form-urlencoded"}), "body")
+    check(
+        client.post(
+            "/api/jobs",
+            content=b"lr=0.1",
+            headers={"Content-Type": "application/x-www-form-urlencoded"},
+        ),
+        "body",
+    )
     assert client.get("/api/health").status_code == 200  # and the server is still up

@@ -26,8 +26,21 @@ ROOT = Path(__file__).parents[1]
 def test_train_equals_the_seeds_minibatch_loop(tmp_path):
     out = tmp_path / "history.csv"
     run = subprocess.run(
-        [sys.executable, "-m", "gdviz", "train", "--mode", "minibatch", "--epochs", "30", "--out", str(out)],
-        capture_output=True, text=True, timeout=120,
+        [
+            sys.executable,
+            "-m",
+            "gdviz",
+            "train",
+            "--mode",
+            "minibatch",
+            "--epochs",
+            "30",
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert run.returncode == 0, run.stderr
     rows = list(csv.DictReader(out.open()))
@@ -39,9 +52,13 @@ def test_train_equals_the_seeds_minibatch_loop(tmp_path):
 
     final = re.search(r"final \(30 epochs\): loss (\S+)\s+w (\S+)\s+b (\S+)", run.stdout)
     assert final, run.stdout
-    assert [float(v) for v in final.groups()] == pytest.approx([seed[-1][0], seed[-1][1], seed[-1][2]], rel=1e-5)
+    assert [float(v) for v in final.groups()] == pytest.approx(
+        [seed[-1][0], seed[-1][1], seed[-1][2]], rel=1e-5
+    )
     X, Y = seed_loops.seed_data()
-    b_ls, w_ls = torch.linalg.lstsq(torch.cat([torch.ones_like(X), X], 1).double(), Y.double()).solution.view(-1)
+    b_ls, w_ls = torch.linalg.lstsq(
+        torch.cat([torch.ones_like(X), X], 1).double(), Y.double()
+    ).solution.view(-1)
     ls = re.search(r"least squares:\s+loss \S+\s+w (\S+)\s+b (\S+)", run.stdout)
     assert [float(v) for v in ls.groups()] == pytest.approx([float(w_ls), float(b_ls)], rel=1e-5)
 
@@ -63,14 +80,20 @@ def test_train_rejects_bad_input_with_the_apis_message(argv, body, client, capsy
     r = client.post("/api/jobs", json=body)
     assert r.status_code == 422
     detail = r.json()["detail"][0]
-    assert f"gdviz train: {'.'.join(map(str, detail['loc'][1:]))}: {detail['msg']}" in err.splitlines()
+    assert (
+        f"gdviz train: {'.'.join(map(str, detail['loc'][1:]))}: {detail['msg']}" in err.splitlines()
+    )
 
 
 def test_train_reports_divergence_with_exit_code_3(tmp_path, capsys):
     out = tmp_path / "history.json"
     assert main(["train", "--lr", "50", "--epochs", "200", "--no-progress", "--out", str(out)]) == 3
     err = capsys.readouterr().err
-    epoch = int(re.search(r"gdviz train: diverged: loss became (?:infinite|NaN) at epoch (\d+)", err).group(1))
+    epoch = int(
+        re.search(r"gdviz train: diverged: loss became (?:infinite|NaN) at epoch (\d+)", err).group(
+            1
+        )
+    )
     saved = json.loads(out.read_text())
     assert saved["done"]["status"] == "diverged" and saved["done"]["diverged_at"] == epoch
     assert [r["epoch"] for r in saved["history"]] == list(range(1, epoch))
@@ -80,8 +103,25 @@ def test_train_reports_divergence_with_exit_code_3(tmp_path, capsys):
 def test_train_reads_a_csv_and_reaches_least_squares(tmp_path, capsys):
     data = tmp_path / "heights.csv"
     data.write_text("name,x,y\na,1,3.1\nb,2,4.9\nc,3,7.2\nd,,9\ne,4,8.8\n")
-    assert main(["train", "--dataset", str(data), "--x", "x", "--y", "y", "--lr", "0.05",
-                 "--epochs", "3000", "--no-progress"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                str(data),
+                "--x",
+                "x",
+                "--y",
+                "y",
+                "--lr",
+                "0.05",
+                "--epochs",
+                "3000",
+                "--no-progress",
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     final = [float(v) for v in re.search(r"final .*w (\S+)\s+b (\S+)", out).groups()]
     x, y = torch.tensor([1, 2, 3, 4.0]), torch.tensor([3.1, 4.9, 7.2, 8.8])
@@ -97,7 +137,9 @@ def test_every_option_is_in_the_readme():
         for action in parser._actions:
             for option in action.option_strings:
                 if option.startswith("--") and option != "--help":
-                    assert re.search(rf"{re.escape(option)}\b", readme), f"gdviz {name} {option} is not in README.md"
+                    assert re.search(rf"{re.escape(option)}\b", readme), (
+                        f"gdviz {name} {option} is not in README.md"
+                    )
 
 
 def test_serve_prints_urls_and_opens_the_browser(tmp_path):
@@ -107,13 +149,28 @@ def test_serve_prints_urls_and_opens_the_browser(tmp_path):
     browser.chmod(browser.stat().st_mode | stat.S_IEXEC)
     port = free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "gdviz", "serve", "--host", "0.0.0.0", "--port", str(port), "--open"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env={**os.environ, "BROWSER": str(browser)},
+        [
+            sys.executable,
+            "-m",
+            "gdviz",
+            "serve",
+            "--host",
+            "0.0.0.0",
+            "--port",
+            str(port),
+            "--open",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "BROWSER": str(browser)},
     )
     try:
         lines = [process.stdout.readline() for _ in range(2)]
         assert lines[0].strip() == f"gdviz: serving on http://127.0.0.1:{port}/"
-        assert re.fullmatch(rf"gdviz: students on the same network open http://[\d.]+:{port}/", lines[1].strip())
+        assert re.fullmatch(
+            rf"gdviz: students on the same network open http://[\d.]+:{port}/", lines[1].strip()
+        )
         deadline = time.monotonic() + 30
         while not opened.exists() and time.monotonic() < deadline:
             time.sleep(0.1)

@@ -23,32 +23,91 @@ from gdviz.train import Training, make_rng
 from gdviz.uploads import Uploads, parse_csv
 
 DEFAULTS = {mode: {"mode": mode} for mode in ("manual", "sgd", "minibatch", "design", "linear")}
-PEOPLE = {"kind": "upload", "x": "height cm", "y": "weight"}  # the upload's id is added once uploaded
+PEOPLE = {
+    "kind": "upload",
+    "x": "height cm",
+    "y": "weight",
+}  # the upload's id is added once uploaded
 VARIANTS = {
     "momentum": {"mode": "sgd", "optimizer": "momentum", "lr": 0.05},
     "adam-batch4": {"mode": "minibatch", "optimizer": "adam", "batch_size": 4, "beta1": 0.8},
     "rmsprop-synthetic-knobs": {
-        "mode": "linear", "optimizer": "rmsprop", "alpha": 0.9, "lr": 0.01,
-        "dataset": {"kind": "synthetic", "x_start": 0, "x_stop": 10, "n": 50, "true_w": -1.5, "true_b": 3,
-                    "noise": 0.5},
+        "mode": "linear",
+        "optimizer": "rmsprop",
+        "alpha": 0.9,
+        "lr": 0.01,
+        "dataset": {
+            "kind": "synthetic",
+            "x_start": 0,
+            "x_stop": 10,
+            "n": 50,
+            "true_w": -1.5,
+            "true_b": 3,
+            "noise": 0.5,
+        },
     },
-    "adagrad-init": {"mode": "design", "optimizer": "adagrad", "lr": 0.5, "init": {"w": 0.25, "b": -3.0}},
-    "nesterov-huber": {"mode": "minibatch", "optimizer": "nesterov", "momentum": 0.5, "loss": "huber",
-                       "huber_delta": 0.5},
-    "mae-noiseless": {"mode": "sgd", "loss": "mae", "seed": 7, "lr": 0.02, "epochs": 60,
-                      "dataset": {"kind": "synthetic", "x_step": 0.5, "noise": 0}},
-    "manual-init-standardized": {"mode": "manual", "init": {"w": 5.0, "b": 5.0}, "lr": 0.05, "standardize": True,
-                                 "dataset": {"kind": "synthetic", "true_w": 40, "true_b": 100, "noise": 3}},
-    "linear-init-no-shuffle": {"mode": "linear", "init": {"w": -1.0, "b": 0.5}, "shuffle": False, "batch_size": 3},
-    "builtin-standardized": {"mode": "design", "standardize": True, "epochs": 20,
-                             "dataset": {"kind": "builtin", "name": "faithful"}},
-    "builtin-raw": {"mode": "manual", "lr": 0.0001, "epochs": 40, "dataset": {"kind": "builtin", "name": "cars"}},
+    "adagrad-init": {
+        "mode": "design",
+        "optimizer": "adagrad",
+        "lr": 0.5,
+        "init": {"w": 0.25, "b": -3.0},
+    },
+    "nesterov-huber": {
+        "mode": "minibatch",
+        "optimizer": "nesterov",
+        "momentum": 0.5,
+        "loss": "huber",
+        "huber_delta": 0.5,
+    },
+    "mae-noiseless": {
+        "mode": "sgd",
+        "loss": "mae",
+        "seed": 7,
+        "lr": 0.02,
+        "epochs": 60,
+        "dataset": {"kind": "synthetic", "x_step": 0.5, "noise": 0},
+    },
+    "manual-init-standardized": {
+        "mode": "manual",
+        "init": {"w": 5.0, "b": 5.0},
+        "lr": 0.05,
+        "standardize": True,
+        "dataset": {"kind": "synthetic", "true_w": 40, "true_b": 100, "noise": 3},
+    },
+    "linear-init-no-shuffle": {
+        "mode": "linear",
+        "init": {"w": -1.0, "b": 0.5},
+        "shuffle": False,
+        "batch_size": 3,
+    },
+    "builtin-standardized": {
+        "mode": "design",
+        "standardize": True,
+        "epochs": 20,
+        "dataset": {"kind": "builtin", "name": "faithful"},
+    },
+    "builtin-raw": {
+        "mode": "manual",
+        "lr": 0.0001,
+        "epochs": 40,
+        "dataset": {"kind": "builtin", "name": "cars"},
+    },
     "step-granularity": {"mode": "minibatch", "granularity": "step", "epochs": 30},
     "batch1-seed": {"mode": "minibatch", "batch_size": 1, "seed": 12345, "epochs": 10},
     "full-batch-huber": {"mode": "design", "batch_size": 20, "loss": "huber", "lr": 0.3},
     "upload": {"mode": "minibatch", "batch_size": 7, "lr": 1e-5, "dataset": PEOPLE},
-    "upload-standardized": {"mode": "linear", "standardize": True, "optimizer": "momentum", "dataset": PEOPLE},
-    "upload-beyond-inline-cap": {"mode": "sgd", "standardize": True, "epochs": 20, "dataset": PEOPLE},
+    "upload-standardized": {
+        "mode": "linear",
+        "standardize": True,
+        "optimizer": "momentum",
+        "dataset": PEOPLE,
+    },
+    "upload-beyond-inline-cap": {
+        "mode": "sgd",
+        "standardize": True,
+        "epochs": 20,
+        "dataset": PEOPLE,
+    },
 }
 CONFIGS = {**DEFAULTS, **VARIANTS}
 
@@ -107,7 +166,10 @@ def run_all(server_url: str, folder: Path) -> dict[str, Run]:
         for name, config in CONFIGS.items():
             if config.get("dataset", {}).get("kind") == "upload":
                 big = name == "upload-beyond-inline-cap"
-                config = {**config, "dataset": {**config["dataset"], "id": big_id if big else small_id}}
+                config = {
+                    **config,
+                    "dataset": {**config["dataset"], "id": big_id if big else small_id},
+                }
             r = client.post("/api/jobs", json=config)
             assert r.status_code == 201, (name, r.text)
             jobs[name] = r.json()["id"]
@@ -116,13 +178,23 @@ def run_all(server_url: str, folder: Path) -> dict[str, Run]:
             r = client.get(f"/api/jobs/{job_id}/code")
             assert r.status_code == 200, (name, r.text)
             scripts[name] = r.text
-        streams = {name: epoch_events(client, job_id) for name, job_id in jobs.items()}  # waits for the jobs
+        streams = {
+            name: epoch_events(client, job_id) for name, job_id in jobs.items()
+        }  # waits for the jobs
     with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
         futures = {
-            name: pool.submit(run_script, script, folder / f"{name}.py", [str(big_csv)] if "beyond" in name else [])
+            name: pool.submit(
+                run_script,
+                script,
+                folder / f"{name}.py",
+                [str(big_csv)] if "beyond" in name else [],
+            )
             for name, script in scripts.items()
         }
-        return {name: Run(streams[name], scripts[name], future.result()) for name, future in futures.items()}
+        return {
+            name: Run(streams[name], scripts[name], future.result())
+            for name, future in futures.items()
+        }
 
 
 def close(a: float, b: float) -> bool:
@@ -140,7 +212,9 @@ def test_script_prints_the_jobs_epoch_events(runs, name):
         epoch, loss, w, b = row.split(",")
         assert int(epoch) == event["epoch"]
         for got, key in ((loss, "loss"), (w, "w"), (b, "b")):
-            assert close(float(got), event[key]), f"epoch {epoch} {key}: script {got}, job {event[key]}"
+            assert close(float(got), event[key]), (
+                f"epoch {epoch} {key}: script {got}, job {event[key]}"
+            )
 
 
 def test_scripts_import_only_torch_and_the_standard_library(runs):
@@ -180,14 +254,18 @@ def test_a_script_outlives_its_upload(monkeypatch):
         history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
         jobs[mode] = (text, config, trained, history)
     monkeypatch.setattr(data, "uploads", Uploads())  # every upload gone
-    scripts = {mode: generate("expired", config, trained).script for mode, (_, config, trained, _) in jobs.items()}
+    scripts = {
+        mode: generate("expired", config, trained).script
+        for mode, (_, config, trained, _) in jobs.items()
+    }
     assert "already z-scored" in scripts["design"] and "X, Y = z(X), z(Y)" not in scripts["design"]
     assert "read_csv(sys.argv[1]" in scripts["sgd"] and "X, Y = z(X), z(Y)" in scripts["sgd"]
     with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(2) as pool:
         (Path(folder) / "people.csv").write_text(jobs["sgd"][0])
         args = {"design": [], "sgd": ["people.csv"]}
         futures = {
-            mode: pool.submit(run_script, scripts[mode], Path(folder) / f"{mode}.py", args[mode]) for mode in jobs
+            mode: pool.submit(run_script, scripts[mode], Path(folder) / f"{mode}.py", args[mode])
+            for mode in jobs
         }
         for mode, future in futures.items():
             run, history = future.result(), jobs[mode][3]
@@ -210,10 +288,20 @@ def test_plain_get_is_a_python_file_named_for_the_job(client):
 
 # the statement each phase must hold, per mode
 PHASE_CODE = {
-    "manual": {"forward": "Yhat = forward(X)", "loss": "loss = criterion(Yhat, Y)", "backward": "loss.backward()",
-               "step": "w.data = w.data - lr * w.grad.data", "zero_grad": "w.grad = None"},
-    "linear": {"forward": "yhat = model(xx)", "loss": "LOSS_sum = LOSS_sum +", "backward": "loss.backward()",
-               "step": "my_optimizer.step()", "zero_grad": "my_optimizer.zero_grad()"},
+    "manual": {
+        "forward": "Yhat = forward(X)",
+        "loss": "loss = criterion(Yhat, Y)",
+        "backward": "loss.backward()",
+        "step": "w.data = w.data - lr * w.grad.data",
+        "zero_grad": "w.grad = None",
+    },
+    "linear": {
+        "forward": "yhat = model(xx)",
+        "loss": "LOSS_sum = LOSS_sum +",
+        "backward": "loss.backward()",
+        "step": "my_optimizer.step()",
+        "zero_grad": "my_optimizer.zero_grad()",
+    },
 }
 
 

@@ -15,28 +15,42 @@ def hessian_eigenvalues(x: torch.Tensor) -> tuple[float, float]:
     """Eigenvalues of the MSE Hessian in (w, b): 2/n·[Σx², Σx; Σx, n], ascending."""
     x = x.double().view(-1)
     n = len(x)
-    H = 2 / n * torch.tensor([[float((x * x).sum()), float(x.sum())], [float(x.sum()), float(n)]], dtype=torch.float64)
+    H = (
+        2
+        / n
+        * torch.tensor(
+            [[float((x * x).sum()), float(x.sum())], [float(x.sum()), float(n)]],
+            dtype=torch.float64,
+        )
+    )
     lo, hi = torch.linalg.eigvalsh(H).tolist()
     return lo, hi
 
 
-datasets = st.fixed_dictionaries({
-    "kind": st.just("synthetic"),
-    "x_start": st.floats(-5, 0),
-    "n": st.integers(2, 300),
-    "true_w": st.floats(-5, 5),
-    "true_b": st.floats(-5, 5),
-    "noise": st.floats(0, 3),
-}).flatmap(lambda d: st.floats(d["x_start"] + 0.5, 5).map(lambda stop: {**d, "x_stop": stop}))
+datasets = st.fixed_dictionaries(
+    {
+        "kind": st.just("synthetic"),
+        "x_start": st.floats(-5, 0),
+        "n": st.integers(2, 300),
+        "true_w": st.floats(-5, 5),
+        "true_b": st.floats(-5, 5),
+        "noise": st.floats(0, 3),
+    }
+).flatmap(lambda d: st.floats(d["x_start"] + 0.5, 5).map(lambda stop: {**d, "x_stop": stop}))
 
 
 def job_for(dataset: dict, seed: int, **fields) -> Job:
     """A job built only to read its data (nothing runs)."""
-    return Job(JobConfig(mode="manual", dataset=dataset, seed=seed, **fields), max_step_events=20_000)
+    return Job(
+        JobConfig(mode="manual", dataset=dataset, seed=seed, **fields), max_step_events=20_000
+    )
 
 
 def run(dataset: dict, seed: int, lr: float, epochs: int) -> Job:
-    job = Job(JobConfig(mode="manual", dataset=dataset, seed=seed, lr=lr, epochs=epochs), max_step_events=20_000)
+    job = Job(
+        JobConfig(mode="manual", dataset=dataset, seed=seed, lr=lr, epochs=epochs),
+        max_step_events=20_000,
+    )
     job.run()
     for chunk in job.wire(0):  # every event as a stream writes it
         fields = dict(line.split(": ", 1) for line in chunk.decode().splitlines() if ": " in line)
@@ -60,7 +74,9 @@ def test_below_two_over_lambda_max_it_converges_to_least_squares(dataset, seed, 
     e0 = math.hypot(start["w"] - w_ls, start["b"] - b_ls)
     last = job.history[-1]
     eT = math.hypot(last["w"] - w_ls, last["b"] - b_ls)
-    tolerance = 1e-4 * (1 + abs(w_ls) + abs(b_ls)) / max(lr * lo, 1e-3)  # float32 rounding, amplified by 1/(lr·λ_min)
+    tolerance = (
+        1e-4 * (1 + abs(w_ls) + abs(b_ls)) / max(lr * lo, 1e-3)
+    )  # float32 rounding, amplified by 1/(lr·λ_min)
     assert eT <= rho**epochs * e0 + tolerance
     assert eT <= e0 + tolerance  # never moves away from the solution
     losses = [r["loss"] for r in job.history]

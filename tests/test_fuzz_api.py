@@ -38,7 +38,9 @@ CHECKS = [
 
 @pytest.fixture(scope="module")
 def fuzz_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    with running_server(tmp_path_factory.mktemp("fuzz") / "server.log", env={"GDVIZ_MAX_JOBS": "1000"}) as server:
+    with running_server(
+        tmp_path_factory.mktemp("fuzz") / "server.log", env={"GDVIZ_MAX_JOBS": "1000"}
+    ) as server:
         yield server
 
 
@@ -61,8 +63,13 @@ def schema(fuzz_server: Server):
     return schema
 
 
-FUZZ = settings(max_examples=25, deadline=None, derandomize=True, database=None,
-                suppress_health_check=list(HealthCheck))
+FUZZ = settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 
 
 def test_every_operation_answers_within_its_schema(schema, fuzz_server):
@@ -97,8 +104,16 @@ def test_created_jobs_lead_to_their_stream(schema, fuzz_server):
             # (e.g. batch_size above n), which the default "positive data" check would flag.
             case.validate_response(response, checks=CHECKS)
 
-    Machine.run(settings=settings(max_examples=10, stateful_step_count=6, deadline=None, derandomize=True,
-                                  database=None, suppress_health_check=list(HealthCheck)))
+    Machine.run(
+        settings=settings(
+            max_examples=10,
+            stateful_step_count=6,
+            deadline=None,
+            derandomize=True,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+    )
     assert ("GET /api/jobs/{job_id}/events", 200) in calls, calls
     assert ("GET /api/jobs/{job_id}/surface", 200) in calls, calls
     assert "Traceback" not in fuzz_server.log()

@@ -23,10 +23,14 @@ def drop_raw(url: str, job_id: str, after: int, nbytes: int) -> bytes:
     """Read a few bytes of the stream over a bare socket, then reset the connection (RST, no FIN)."""
     parts = urlsplit(url)
     with socket.create_connection((parts.hostname, parts.port), timeout=10) as s:
-        s.sendall(f"GET /api/jobs/{job_id}/events HTTP/1.1\r\nHost: {parts.netloc}\r\n"
-                  f"Accept: text/event-stream\r\nLast-Event-ID: {after}\r\n\r\n".encode())
+        s.sendall(
+            f"GET /api/jobs/{job_id}/events HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Accept: text/event-stream\r\nLast-Event-ID: {after}\r\n\r\n".encode()
+        )
         data = s.recv(nbytes)
-        s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")  # abort on close
+        s.setsockopt(
+            socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00"
+        )  # abort on close
     return data
 
 
@@ -50,7 +54,9 @@ def test_disconnects_and_resumes_lose_and_repeat_nothing(own_server):
 
 
 def test_resume_after_the_end_gets_nothing_more(own_server):
-    with httpx.Client(base_url=own_server.url, timeout=10) as client:  # a stream left open would time out
+    with httpx.Client(
+        base_url=own_server.url, timeout=10
+    ) as client:  # a stream left open would time out
         job_id = client.post("/api/jobs", json={"epochs": 5}).json()["id"]
         whole = read_events(client, job_id)
         assert read_events(client, job_id, last_event_id=whole[-1][0]) == []

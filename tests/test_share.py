@@ -22,7 +22,9 @@ def test_public_url_setting_is_the_base_of_share_links():
 
     async def share_url() -> tuple[str, str]:
         app = create_app(Settings(public_url="http://class.example:8000/"))
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://test") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://test"
+        ) as client:
             job_id = (await client.post("/api/jobs", json={"epochs": 2})).json()["id"]
             return job_id, (await client.get(f"/api/jobs/{job_id}/share")).json()["url"]
 

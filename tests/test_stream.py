@@ -28,7 +28,11 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b"}
     done = events[-1][2]
     assert done["status"] == "completed" and done["epochs"] == 30
-    assert (done["loss"], done["w"], done["b"]) == (epochs[-1]["loss"], epochs[-1]["w"], epochs[-1]["b"])
+    assert (done["loss"], done["w"], done["b"]) == (
+        epochs[-1]["loss"],
+        epochs[-1]["w"],
+        epochs[-1]["b"],
+    )
     summary = client.get(f"/api/jobs/{job_id}").json()
     assert summary["status"] == "completed" and summary["history"] == epochs
 
@@ -119,7 +123,9 @@ def test_client_disconnect_leaves_no_traceback(server, client):
 
 @pytest.fixture(scope="module")
 def one_slot_server(tmp_path_factory):
-    with running_server(tmp_path_factory.mktemp("one-slot") / "server.log", env={"GDVIZ_MAX_RUNNING": "1"}) as server:
+    with running_server(
+        tmp_path_factory.mktemp("one-slot") / "server.log", env={"GDVIZ_MAX_RUNNING": "1"}
+    ) as server:
         yield server
 
 
@@ -154,7 +160,9 @@ def test_a_queued_job_can_be_cancelled(one_slot_server):
         second = create(client, epochs=5)
         client.delete(f"/api/jobs/{second}")
         events = read_events(client, second)
-        assert [e for _, e, _ in events] == ["meta", "done"] and events[-1][2]["status"] == "cancelled"
+        assert [e for _, e, _ in events] == ["meta", "done"] and events[-1][2][
+            "status"
+        ] == "cancelled"
         client.delete(f"/api/jobs/{first}")
 
 
@@ -170,7 +178,9 @@ def test_shutdown_with_open_streams_is_quick(tmp_path):
         began = time.monotonic()
         server.process.send_signal(2)
         server.process.wait(10)
-        assert time.monotonic() - began < 5.0  # the process, torch teardown included, on a busy machine
+        assert (
+            time.monotonic() - began < 5.0
+        )  # the process, torch teardown included, on a busy machine
         stream.join(5)
         client.close()
     assert "Traceback" not in server.log()

@@ -36,8 +36,14 @@ def test_grid_equals_brute_force(data, loss):
 def test_grid_minimum_is_least_squares(data):
     stats = Stats.of(data)
     w_ls, b_ls = stats.least_squares()
-    around = loss_grid(data, stats, "mse", 1.0, torch.tensor([w_ls - 1e-3, w_ls, w_ls + 1e-3]),
-                       torch.tensor([b_ls - 1e-3, b_ls, b_ls + 1e-3]))
+    around = loss_grid(
+        data,
+        stats,
+        "mse",
+        1.0,
+        torch.tensor([w_ls - 1e-3, w_ls, w_ls + 1e-3]),
+        torch.tensor([b_ls - 1e-3, b_ls, b_ls + 1e-3]),
+    )
     assert around.argmin().item() == 4  # the centre cell
 
 

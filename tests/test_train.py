@@ -84,7 +84,9 @@ LOSSES = ["mse", "mae", "huber"]
 
 @pytest.mark.parametrize(("optimizer", "loss"), list(itertools.product(OPTIMIZERS, LOSSES)))
 def test_every_optimizer_and_loss_learns(optimizer, loss):
-    _, history = engine_history(mode="minibatch", optimizer=optimizer, loss=loss, lr=0.05, epochs=150)
+    _, history = engine_history(
+        mode="minibatch", optimizer=optimizer, loss=loss, lr=0.05, epochs=150
+    )
     assert history[-1]["loss"] < 0.5 * history[0]["loss"]
     assert history[-1]["w"] == pytest.approx(2.0, abs=0.6)
 
@@ -109,7 +111,11 @@ def test_step_granularity_reports_every_update_and_same_epochs():
 def test_step_thinning_keeps_every_kth_step():
     config = JobConfig(mode="minibatch", epochs=5, batch_size=1, granularity="step")
     rng = make_rng(config.seed)
-    steps = [r["step"] for kind, r in Training(config, load(config, rng), rng, step_stride=7) if kind == "step"]
+    steps = [
+        r["step"]
+        for kind, r in Training(config, load(config, rng), rng, step_stride=7)
+        if kind == "step"
+    ]
     assert steps == list(range(7, 101, 7))
 
 

@@ -32,7 +32,9 @@ def test_semicolons_and_bom_are_understood():
 def test_bad_files_are_refused_with_the_reason(raw, status, words):
     with pytest.raises(UploadError) as err:
         parse_csv(raw, "bad.csv", 10)
-    assert err.value.status == status and words in err.value.msg and err.value.msg.startswith("file:")
+    assert (
+        err.value.status == status and words in err.value.msg and err.value.msg.startswith("file:")
+    )
 
 
 def test_upload_then_train_on_chosen_columns(client):
@@ -43,7 +45,10 @@ def test_upload_then_train_on_chosen_columns(client):
     assert [c["name"] for c in up["columns"]] == ["height", "weight", "note"]
     assert (up["x"], up["y"], up["rows"]) == ("height", "weight", 5)
     dataset = {"kind": "upload", "id": up["id"], "x": "height", "y": "weight"}
-    r = client.post("/api/jobs", json={"dataset": dataset, "standardize": True, "batch_size": 2, "mode": "linear"})
+    r = client.post(
+        "/api/jobs",
+        json={"dataset": dataset, "standardize": True, "batch_size": 2, "mode": "linear"},
+    )
     assert r.status_code == 201, r.text
     meta = client.get(f"/api/jobs/{r.json()['id']}").json()["meta"]
     assert meta["n"] == 4 and meta["dataset"]["dropped_rows"] == 1
@@ -51,10 +56,14 @@ def test_upload_then_train_on_chosen_columns(client):
 
 
 def test_upload_errors_name_the_field(client):
-    r = client.post("/api/datasets", files={"file": ("x.bin", b"\x00\x01\x02", "application/octet-stream")})
+    r = client.post(
+        "/api/datasets", files={"file": ("x.bin", b"\x00\x01\x02", "application/octet-stream")}
+    )
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "file"]
     r = client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": "missing"}})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["body", "dataset", "id"]
-    up = client.post("/api/datasets", files={"file": ("a.csv", b"p,q\n1,2\n3,5\n", "text/csv")}).json()
+    up = client.post(
+        "/api/datasets", files={"file": ("a.csv", b"p,q\n1,2\n3,5\n", "text/csv")}
+    ).json()
     r = client.post("/api/jobs", json={"dataset": {"kind": "upload", "id": up["id"], "x": "nope"}})
     assert r.status_code == 422 and "nope" in r.json()["detail"][0]["msg"]

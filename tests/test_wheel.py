@@ -29,7 +29,17 @@ def run(*cmd: str, **kwargs) -> subprocess.CompletedProcess:
 
 @pytest.mark.timeout(900)
 def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
-    run(sys.executable, "-m", "hatchling", "build", "-t", "wheel", "-d", str(tmp_path / "dist"), cwd=ROOT)
+    run(
+        sys.executable,
+        "-m",
+        "hatchling",
+        "build",
+        "-t",
+        "wheel",
+        "-d",
+        str(tmp_path / "dist"),
+        cwd=ROOT,
+    )
     (wheel,) = (tmp_path / "dist").glob("gdviz-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
     catalog = json.loads((ROOT / "backend/gdviz/datasets/catalog.json").read_text())
@@ -43,16 +53,41 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", str(venv))
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    run(str(venv / "bin/pip"), "install", "-q", "-c", str(ROOT / "constraints.txt"), str(wheel), env=env, timeout=600)
-    where = run(str(venv / "bin/python"), "-c", "import gdviz.app as a; print(a.frontend_dir())", cwd=tmp_path, env=env)
-    assert Path(where.stdout.strip()).is_relative_to(venv), "the page must come from the installed package"
+    run(
+        str(venv / "bin/pip"),
+        "install",
+        "-q",
+        "-c",
+        str(ROOT / "constraints.txt"),
+        str(wheel),
+        env=env,
+        timeout=600,
+    )
+    where = run(
+        str(venv / "bin/python"),
+        "-c",
+        "import gdviz.app as a; print(a.frontend_dir())",
+        cwd=tmp_path,
+        env=env,
+    )
+    assert Path(where.stdout.strip()).is_relative_to(venv), (
+        "the page must come from the installed package"
+    )
 
-    trained = run(str(venv / "bin/gdviz"), "train", "--epochs", "5", "--no-progress", cwd=tmp_path, env=env)
+    trained = run(
+        str(venv / "bin/gdviz"), "train", "--epochs", "5", "--no-progress", cwd=tmp_path, env=env
+    )
     assert re.search(r"final \(5 epochs\)", trained.stdout)
 
     port = free_port()
-    server = subprocess.Popen([str(venv / "bin/gdviz"), "serve", "--port", str(port)], cwd=tmp_path, env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    server = subprocess.Popen(
+        [str(venv / "bin/gdviz"), "serve", "--port", str(port)],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     try:
         url = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
@@ -68,7 +103,9 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
         page = httpx.get(f"{url}/")
         assert page.status_code == 200 and "<title>gdviz" in page.text
         assets = re.findall(r'(?:src|href)="(/(?:static|vendor)/[^"]+)"', page.text)
-        assert "/vendor/plotly.min.js" in assets and any(a.endswith(".js") and a.startswith("/static/") for a in assets)
+        assert "/vendor/plotly.min.js" in assets and any(
+            a.endswith(".js") and a.startswith("/static/") for a in assets
+        )
         for asset in assets:
             r = httpx.get(f"{url}{asset}")
             assert r.status_code == 200 and r.content, asset

@@ -28,7 +28,9 @@ def frontend_dir() -> Path:
 
 def field_error(status: int, loc: tuple[str, ...], msg: str) -> JSONResponse:
     """The same shape as FastAPI's own validation errors, so clients read one format."""
-    return JSONResponse({"detail": [{"loc": ["body", *loc], "msg": msg, "type": "value_error"}]}, status_code=status)
+    return JSONResponse(
+        {"detail": [{"loc": ["body", *loc], "msg": msg, "type": "value_error"}]}, status_code=status
+    )
 
 
 def json_safe(value: object) -> object:
@@ -49,7 +51,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):
-        sys.setswitchinterval(0.001)  # training threads hand the interpreter back to requests sooner
+        sys.setswitchinterval(
+            0.001
+        )  # training threads hand the interpreter back to requests sooner
         warm_up()  # before serving: nothing waits for it yet
         # What is loaded by now (torch, FastAPI: some 200,000 objects) lives as long as the server:
         # out of the collector's sight, a full collection no longer stops every request for ~80 ms.

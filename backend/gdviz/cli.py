@@ -39,8 +39,11 @@ def serve(args: argparse.Namespace) -> int:
     if args.host in ("0.0.0.0", "::") and (lan := lan_address()):
         print(f"gdviz: students on the same network open http://{lan}:{args.port}/", flush=True)
         if Path("/.dockerenv").exists():
-            print("gdviz: (in a container that address is the container's: students use the host's address "
-                  "and the published port)", flush=True)
+            print(
+                "gdviz: (in a container that address is the container's: students use the host's address "
+                "and the published port)",
+                flush=True,
+            )
     settings.host, settings.port = args.host, args.port  # the app reads them (share links)
     config = uvicorn.Config(
         "gdviz.app:app",
@@ -68,8 +71,20 @@ SYNTHETIC_OPTIONS = ("n", "noise", "true_w", "true_b", "x_start", "x_stop", "x_s
 def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict:
     """The JSON body ``POST /api/jobs`` would get: only what was given, as given (pydantic parses it)."""
     body: dict = json.loads(Path(args.config).read_text()) if args.config else {}
-    for field in ("mode", "optimizer", "loss", "lr", "epochs", "batch_size", "seed",
-                  "momentum", "beta1", "beta2", "alpha", "huber_delta"):
+    for field in (
+        "mode",
+        "optimizer",
+        "loss",
+        "lr",
+        "epochs",
+        "batch_size",
+        "seed",
+        "momentum",
+        "beta1",
+        "beta2",
+        "alpha",
+        "huber_delta",
+    ):
         if (value := getattr(args, field)) is not None:
             body[field] = value
     if args.no_shuffle:
@@ -81,7 +96,11 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict:
     if upload_id is not None:
         body["dataset"] = {"kind": "upload", "id": upload_id}
     elif args.dataset is not None:
-        body["dataset"] = {"kind": "synthetic"} if args.dataset == "synthetic" else {"kind": "builtin", "name": args.dataset}
+        body["dataset"] = (
+            {"kind": "synthetic"}
+            if args.dataset == "synthetic"
+            else {"kind": "builtin", "name": args.dataset}
+        )
     dataset = body.setdefault("dataset", {"kind": "synthetic"})
     for field in (*SYNTHETIC_OPTIONS, "x", "y"):
         if (value := getattr(args, field)) is not None:
@@ -103,8 +122,12 @@ def load_csv(path: Path) -> str:
 
 def write_history(job, path: Path) -> None:
     if path.suffix == ".json":
-        out = {"config": job.config.model_dump(), "least_squares": job.meta["least_squares"],
-               "done": job.done, "history": job.history}
+        out = {
+            "config": job.config.model_dump(),
+            "least_squares": job.meta["least_squares"],
+            "done": job.done,
+            "history": job.history,
+        }
         path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         return
     with path.open("w", newline="") as f:
@@ -119,8 +142,13 @@ def run_with_progress(job) -> None:
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
     worker = threading.Thread(target=job.run, name="gdviz-train", daemon=True)
-    columns = (TextColumn("epoch"), MofNCompleteColumn(), BarColumn(), TextColumn("{task.fields[loss]}"),
-               TimeElapsedColumn())
+    columns = (
+        TextColumn("epoch"),
+        MofNCompleteColumn(),
+        BarColumn(),
+        TextColumn("{task.fields[loss]}"),
+        TimeElapsedColumn(),
+    )
     with Progress(*columns, console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task("train", total=job.config.epochs, loss="")
         worker.start()
@@ -153,7 +181,9 @@ def train(args: argparse.Namespace) -> int:
         return invalid(f"out: must end in .csv or .json, got {args.out!r}")
     try:
         upload_id = None
-        if args.dataset is not None and (Path(args.dataset).is_file() or args.dataset.endswith(".csv")):
+        if args.dataset is not None and (
+            Path(args.dataset).is_file() or args.dataset.endswith(".csv")
+        ):
             if not Path(args.dataset).is_file():
                 return invalid(f"dataset: no such file {args.dataset!r}")
             upload_id = load_csv(Path(args.dataset))
@@ -167,8 +197,10 @@ def train(args: argparse.Namespace) -> int:
         return invalid(str(exc))
 
     d = job.data
-    print(f"{config.mode} · {config.optimizer} · lr {config.lr} · {config.epochs} epochs · "
-          f"{d.name}, n = {d.n} · start w = {job.training.start['w']:.6g}, b = {job.training.start['b']:.6g}")
+    print(
+        f"{config.mode} · {config.optimizer} · lr {config.lr} · {config.epochs} epochs · "
+        f"{d.name}, n = {d.n} · start w = {job.training.start['w']:.6g}, b = {job.training.start['b']:.6g}"
+    )
     try:
         run_with_progress(job) if not args.no_progress else job.run()
     except KeyboardInterrupt:
@@ -178,13 +210,17 @@ def train(args: argparse.Namespace) -> int:
     if out is not None:
         write_history(job, out)
     if done["status"] == "diverged":
-        print(f"gdviz train: diverged: {done['reason']} (lr {config.lr} is too large here; try a smaller --lr)",
-              file=sys.stderr)
+        print(
+            f"gdviz train: diverged: {done['reason']} (lr {config.lr} is too large here; try a smaller --lr)",
+            file=sys.stderr,
+        )
         return EXIT_DIVERGED
     if done["status"] != "completed":
         print(f"gdviz train: {done['status']}: {done['reason']}", file=sys.stderr)
         return EXIT_FAILED
-    print(f"final ({done['epochs']} epochs): loss {done['loss']:.6g}  w {done['w']:.6g}  b {done['b']:.6g}")
+    print(
+        f"final ({done['epochs']} epochs): loss {done['loss']:.6g}  w {done['w']:.6g}  b {done['b']:.6g}"
+    )
     print(f"least squares:       loss {ls['loss']:.6g}  w {ls['w']:.6g}  b {ls['b']:.6g}")
     if out is not None:
         print(f"history written to {out}")
@@ -192,6 +228,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 # --- the parser ---
+
 
 def default(model: type, field: str) -> str:
     """A field's default as the help shows it: taken from the model, so the two cannot drift."""
@@ -201,58 +238,116 @@ def default(model: type, field: str) -> str:
 def add_train_options(p: argparse.ArgumentParser) -> None:
     j, s = JobConfig, Synthetic
     run = p.add_argument_group("the run (the fields of POST /api/jobs; bounds as in docs/api.md)")
-    run.add_argument("--config", metavar="FILE", help="a JSON job config, as POSTed to /api/jobs; options override it")
-    run.add_argument("--mode", metavar="NAME", help=f"manual | sgd | minibatch | design | linear (default {default(j, 'mode')})")
-    run.add_argument("--optimizer", metavar="NAME",
-                     help=f"sgd | momentum | nesterov | adam | rmsprop | adagrad (default {default(j, 'optimizer')})")
-    run.add_argument("--lr", metavar="LR", help=f"learning rate, 0 < lr <= 100 (default {default(j, 'lr')})")
+    run.add_argument(
+        "--config",
+        metavar="FILE",
+        help="a JSON job config, as POSTed to /api/jobs; options override it",
+    )
+    run.add_argument(
+        "--mode",
+        metavar="NAME",
+        help=f"manual | sgd | minibatch | design | linear (default {default(j, 'mode')})",
+    )
+    run.add_argument(
+        "--optimizer",
+        metavar="NAME",
+        help=f"sgd | momentum | nesterov | adam | rmsprop | adagrad (default {default(j, 'optimizer')})",
+    )
+    run.add_argument(
+        "--lr", metavar="LR", help=f"learning rate, 0 < lr <= 100 (default {default(j, 'lr')})"
+    )
     run.add_argument("--epochs", metavar="N", help=f"1 … 20000 (default {default(j, 'epochs')})")
-    run.add_argument("--batch-size", metavar="N", help=f"mini-batch modes, 1 … n (default {default(j, 'batch_size')})")
+    run.add_argument(
+        "--batch-size",
+        metavar="N",
+        help=f"mini-batch modes, 1 … n (default {default(j, 'batch_size')})",
+    )
     run.add_argument("--no-shuffle", action="store_true", help="visit mini-batches in order")
-    run.add_argument("--seed", metavar="N", help=f"one torch.manual_seed for data, init and shuffles (default {default(j, 'seed')})")
-    run.add_argument("--loss", metavar="NAME", help=f"mse | mae | huber (default {default(j, 'loss')})")
-    run.add_argument("--huber-delta", metavar="X", help=f"huber's δ (default {default(j, 'huber_delta')})")
-    run.add_argument("--momentum", metavar="X", help=f"momentum, nesterov, rmsprop (default {default(j, 'momentum')})")
+    run.add_argument(
+        "--seed",
+        metavar="N",
+        help=f"one torch.manual_seed for data, init and shuffles (default {default(j, 'seed')})",
+    )
+    run.add_argument(
+        "--loss", metavar="NAME", help=f"mse | mae | huber (default {default(j, 'loss')})"
+    )
+    run.add_argument(
+        "--huber-delta", metavar="X", help=f"huber's δ (default {default(j, 'huber_delta')})"
+    )
+    run.add_argument(
+        "--momentum",
+        metavar="X",
+        help=f"momentum, nesterov, rmsprop (default {default(j, 'momentum')})",
+    )
     run.add_argument("--beta1", metavar="X", help=f"adam (default {default(j, 'beta1')})")
     run.add_argument("--beta2", metavar="X", help=f"adam (default {default(j, 'beta2')})")
-    run.add_argument("--alpha", metavar="X", help=f"rmsprop smoothing (default {default(j, 'alpha')})")
-    run.add_argument("--init-w", metavar="W", help="start w (give --init-b too) instead of the random init")
+    run.add_argument(
+        "--alpha", metavar="X", help=f"rmsprop smoothing (default {default(j, 'alpha')})"
+    )
+    run.add_argument(
+        "--init-w", metavar="W", help="start w (give --init-b too) instead of the random init"
+    )
     run.add_argument("--init-b", metavar="B", help="start b (give --init-w too)")
     run.add_argument("--standardize", action="store_true", help="z-score x and y before training")
     data = p.add_argument_group("the data")
-    data.add_argument("--dataset", metavar="SOURCE",
-                      help="synthetic (default), a built-in name (anscombe1, faithful, cars, …), or a CSV file")
-    data.add_argument("--x", metavar="COLUMN", help="CSV: the x column (default: the first numeric one)")
-    data.add_argument("--y", metavar="COLUMN", help="CSV: the y column (default: the second numeric one)")
+    data.add_argument(
+        "--dataset",
+        metavar="SOURCE",
+        help="synthetic (default), a built-in name (anscombe1, faithful, cars, …), or a CSV file",
+    )
+    data.add_argument(
+        "--x", metavar="COLUMN", help="CSV: the x column (default: the first numeric one)"
+    )
+    data.add_argument(
+        "--y", metavar="COLUMN", help="CSV: the y column (default: the second numeric one)"
+    )
     for field in SYNTHETIC_OPTIONS:
         info = s.model_fields[field]
-        data.add_argument(f"--{field.replace('_', '-')}", dest=field, metavar="N" if field == "n" else "X",
-                          help=f"synthetic: {info.description or field.replace('_', ' ')}"
-                               + ("" if info.default is None else f" (default {info.default})"))
+        data.add_argument(
+            f"--{field.replace('_', '-')}",
+            dest=field,
+            metavar="N" if field == "n" else "X",
+            help=f"synthetic: {info.description or field.replace('_', ' ')}"
+            + ("" if info.default is None else f" (default {info.default})"),
+        )
     output = p.add_argument_group("output")
     output.add_argument("--out", metavar="FILE", help="write the history to FILE.csv or FILE.json")
     output.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gdviz", description="Gradient descent made visible, in real PyTorch.")
+    parser = argparse.ArgumentParser(
+        prog="gdviz", description="Gradient descent made visible, in real PyTorch."
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     p = commands.add_parser(
-        "serve", help="start the web app",
+        "serve",
+        help="start the web app",
         description="Start the web app in one process: jobs train in its worker threads and live in its "
-                    "memory, so it is never run with several workers (each would hold its own jobs, and a "
-                    "stream could land on a worker that has never heard of its job). Ctrl-C stops it.")
-    p.add_argument("--host", default=settings.host, help="address to bind (default %(default)s; 0.0.0.0 for a classroom)")
+        "memory, so it is never run with several workers (each would hold its own jobs, and a "
+        "stream could land on a worker that has never heard of its job). Ctrl-C stops it.",
+    )
+    p.add_argument(
+        "--host",
+        default=settings.host,
+        help="address to bind (default %(default)s; 0.0.0.0 for a classroom)",
+    )
     p.add_argument("--port", type=int, default=settings.port, help="port (default %(default)s)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
-    p.add_argument("--log-level", default="info", choices=["critical", "error", "warning", "info", "debug"],
-                   help="uvicorn's log level (default %(default)s)")
+    p.add_argument(
+        "--log-level",
+        default="info",
+        choices=["critical", "error", "warning", "info", "debug"],
+        help="uvicorn's log level (default %(default)s)",
+    )
     p.set_defaults(func=serve)
     t = commands.add_parser(
-        "train", help="run one training job headless",
+        "train",
+        help="run one training job headless",
         description="Run one training job in this terminal, with the engine the server uses, and print the "
-                    "final loss, w and b beside the least-squares solution. Exit codes: 0 completed, "
-                    "1 failed, 2 invalid input (the API's message), 3 diverged, 130 interrupted.")
+        "final loss, w and b beside the least-squares solution. Exit codes: 0 completed, "
+        "1 failed, 2 invalid input (the API's message), 3 diverged, 130 interrupted.",
+    )
     add_train_options(t)
     t.set_defaults(func=train)
     return parser

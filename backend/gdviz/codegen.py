@@ -29,23 +29,23 @@ NAMES = {
 }
 
 MODELS = {
-    "manual": '''# model: yhat = x·w + b, from a random start
+    "manual": """# model: yhat = x·w + b, from a random start
 w = torch.randn([1, 1]).requires_grad_()
 b = torch.randn([1, 1]).requires_grad_()
 
 
 def forward(x):
     return x * w + b
-''',
-    "minibatch": '''# model: yhat = x @ beta + beta0 (beta is w, beta0 is b), from a random start
+""",
+    "minibatch": """# model: yhat = x @ beta + beta0 (beta is w, beta0 is b), from a random start
 beta = torch.randn([1, 1]).requires_grad_()
 beta0 = torch.randn([1, 1]).requires_grad_()
 
 
 def model(x):
     return x @ beta + beta0
-''',
-    "design": '''# model: yhat = XX @ beta on the design matrix XX = [1, x], so beta = [b, w]
+""",
+    "design": """# model: yhat = XX @ beta on the design matrix XX = [1, x], so beta = [b, w]
 ones = torch.ones([X.shape[0], 1])
 XX = torch.concat([ones, X], axis=1)
 beta = torch.randn([2, 1]).requires_grad_()
@@ -53,10 +53,10 @@ beta = torch.randn([2, 1]).requires_grad_()
 
 def model(x):
     return x @ beta
-''',
-    "linear": '''# model: torch.nn.Linear computes x·weight + bias; its own init draws the start
+""",
+    "linear": """# model: torch.nn.Linear computes x·weight + bias; its own init draws the start
 model = torch.nn.Linear(1, 1, bias=True)
-''',
+""",
 }
 MODELS["sgd"] = MODELS["manual"]
 
@@ -75,7 +75,7 @@ OPTIMIZERS = {
     "adagrad": "torch.optim.Adagrad({params}, lr={c.lr!r})",
 }
 
-FULL_BATCH_LOOP = '''print("epoch,loss,w,b")
+FULL_BATCH_LOOP = """print("epoch,loss,w,b")
 for epoch in range(1, epochs + 1):
     # forward: predict y for every x with the current (w, b)
     Yhat = forward(X)
@@ -86,21 +86,21 @@ for epoch in range(1, epochs + 1):
 {update}
     # report: the epoch's loss, and (w, b) after its update (print writes floats in full)
     print(epoch, loss.item(), {w}.item(), {b}.item(), sep=",")
-'''
+"""
 
-MANUAL_UPDATE = '''    # step: gradient descent by hand, w <- w - lr * d loss/d w
+MANUAL_UPDATE = """    # step: gradient descent by hand, w <- w - lr * d loss/d w
     w.data = w.data - lr * w.grad.data
     b.data = b.data - lr * b.grad.data
     # zero_grad: forget the gradients, or the next backward would add to them
     w.grad = None
-    b.grad = None'''
+    b.grad = None"""
 
-OPTIMIZER_UPDATE = '''    # step: the optimizer moves every parameter using its gradient
+OPTIMIZER_UPDATE = """    # step: the optimizer moves every parameter using its gradient
     my_optimizer.step()
     # zero_grad: forget the gradients, or the next backward would add to them
-    my_optimizer.zero_grad()'''
+    my_optimizer.zero_grad()"""
 
-MINIBATCH_LOOP = '''n = len(X)
+MINIBATCH_LOOP = """n = len(X)
 print("epoch,loss,w,b")
 for epoch in range(1, epochs + 1):
     LOSS_sum = 0
@@ -118,7 +118,7 @@ for epoch in range(1, epochs + 1):
         my_optimizer.zero_grad()
     # report: the epoch's mean loss over all n points, and (w, b) after its last update
     print(epoch, LOSS_sum.item() / n, {w}.item(), {b}.item(), sep=",")
-'''
+"""
 
 READ_CSV = '''def number(cell):
     try:
@@ -149,7 +149,7 @@ def read_csv(path, x_name, y_name):
     return torch.tensor(xs).view(-1, 1), torch.tensor(ys).view(-1, 1)
 '''
 
-STANDARDIZE = '''
+STANDARDIZE = """
 
 # standardize: z-scores (v - mean) / std, with the population std
 def z(v):
@@ -158,7 +158,7 @@ def z(v):
 
 
 X, Y = z(X), z(Y)
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -194,7 +194,9 @@ def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
     if not config.standardize:
         return trained, False
     try:
-        return (datasets.builtin(spec) if isinstance(spec, Builtin) else datasets.uploaded(spec)), True
+        return (
+            datasets.builtin(spec) if isinstance(spec, Builtin) else datasets.uploaded(spec)
+        ), True
     except ConfigError:  # the upload has expired: write the z-scores the job trained on
         return trained, False
 
@@ -303,7 +305,9 @@ def generate(job_id: str, config: JobConfig, trained: Data) -> Code:
     filename = f"gdviz_{config.mode}_{job_id}.py"
     data_text, modules = data_block(config, trained)
     run = f"python {filename}" + (" data.csv" if "sys" in modules else "")
-    settings = json.dumps(config.model_dump(mode="json", exclude_defaults=True))  # ASCII: safe in a docstring
+    settings = json.dumps(
+        config.model_dump(mode="json", exclude_defaults=True)
+    )  # ASCII: safe in a docstring
     header = (
         f'"""gdviz job {job_id} — {describe(config)}.\n\n'
         "Fits y = w·x + b with PyTorch alone, the way the seed lesson writes it: the same data, start\n"
@@ -318,9 +322,12 @@ def generate(job_id: str, config: JobConfig, trained: Data) -> Code:
     if config.minibatch:
         imports += "from torch.utils.data import DataLoader, TensorDataset\n"
     script = (
-        header + imports
+        header
+        + imports
         + "\n# one seed for every random draw, in order: the data's noise, the start point, the shuffles\n"
         + f"torch.manual_seed({config.seed})\n\n"
-        + data_text + "\n" + training_block(config)
+        + data_text
+        + "\n"
+        + training_block(config)
     )
     return Code(script, filename, phases(script))

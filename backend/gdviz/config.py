@@ -25,11 +25,19 @@ class Synthetic(Strict):
 
     kind: Literal["synthetic"] = "synthetic"
     x_start: Finite = Field(-3.0, ge=-1e6, le=1e6, description="first x")
-    x_stop: Finite = Field(3.0, ge=-1e6, le=1e6, description="x stops before this (arange) or at it (linspace)")
-    x_step: Finite = Field(0.3, gt=0, le=1e6, description="spacing of x = arange(x_start, x_stop, x_step)")
-    n: int | None = Field(None, ge=2, le=MAX_POINTS, description="if set, x = linspace(x_start, x_stop, n)")
+    x_stop: Finite = Field(
+        3.0, ge=-1e6, le=1e6, description="x stops before this (arange) or at it (linspace)"
+    )
+    x_step: Finite = Field(
+        0.3, gt=0, le=1e6, description="spacing of x = arange(x_start, x_stop, x_step)"
+    )
+    n: int | None = Field(
+        None, ge=2, le=MAX_POINTS, description="if set, x = linspace(x_start, x_stop, n)"
+    )
     true_w: Finite = Field(2.0, ge=-1e6, le=1e6, description="the slope the data is drawn from")
-    true_b: Finite = Field(-1.0, ge=-1e6, le=1e6, description="the intercept the data is drawn from")
+    true_b: Finite = Field(
+        -1.0, ge=-1e6, le=1e6, description="the intercept the data is drawn from"
+    )
     noise: Finite = Field(1.0, ge=0, le=1e6, description="standard deviation of ε")
 
 
@@ -56,24 +64,39 @@ class StartPoint(Strict):
 class JobConfig(Strict):
     """A training run. Every field is optional; the defaults are the seed's run."""
 
-    mode: Mode = Field("sgd", description="the seed's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear")
-    optimizer: Optimizer = Field("sgd", description="torch.optim algorithm; 'manual' allows only sgd")
+    mode: Mode = Field(
+        "sgd",
+        description="the seed's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear",
+    )
+    optimizer: Optimizer = Field(
+        "sgd", description="torch.optim algorithm; 'manual' allows only sgd"
+    )
     momentum: Finite = Field(0.9, ge=0, lt=1, description="for optimizer momentum and nesterov")
     beta1: Finite = Field(0.9, ge=0, lt=1, description="adam's first-moment decay")
     beta2: Finite = Field(0.999, ge=0, lt=1, description="adam's second-moment decay")
     alpha: Finite = Field(0.99, gt=0, lt=1, description="rmsprop smoothing constant")
-    loss: Loss = Field("mse", description="criterion: mean squared error (the seed's), mean absolute error, Huber")
-    huber_delta: Finite = Field(1.0, gt=0, le=1e6, description="Huber's threshold between squared and absolute")
+    loss: Loss = Field(
+        "mse", description="criterion: mean squared error (the seed's), mean absolute error, Huber"
+    )
+    huber_delta: Finite = Field(
+        1.0, gt=0, le=1e6, description="Huber's threshold between squared and absolute"
+    )
     lr: Finite = Field(0.1, gt=0, le=100, description="learning rate")
     epochs: int = Field(100, ge=1, le=MAX_EPOCHS, description="passes over the data")
     batch_size: int = Field(5, ge=1, le=MAX_POINTS, description="mini-batch modes; at most n")
     shuffle: bool = Field(True, description="DataLoader(shuffle=...) for the mini-batch modes")
-    seed: int = Field(2021, ge=0, le=MAX_SEED, description="one torch.manual_seed for data, init and shuffles")
+    seed: int = Field(
+        2021, ge=0, le=MAX_SEED, description="one torch.manual_seed for data, init and shuffles"
+    )
     init: StartPoint | None = Field(None, description="start (w, b) instead of the random init")
-    granularity: Literal["epoch", "step"] = Field("epoch", description="also stream every update ('step' events)")
+    granularity: Literal["epoch", "step"] = Field(
+        "epoch", description="also stream every update ('step' events)"
+    )
     delay_ms: int = Field(0, ge=0, le=5000, description="pause after each epoch, to pace a demo")
     standardize: bool = Field(False, description="z-score x and y before training")
-    dataset: Dataset = Field(default_factory=Synthetic, description="synthetic (the seed's), builtin or upload")
+    dataset: Dataset = Field(
+        default_factory=Synthetic, description="synthetic (the seed's), builtin or upload"
+    )
 
     @property
     def minibatch(self) -> bool:

@@ -71,7 +71,9 @@ def builtin(spec: Builtin) -> Data:
 def uploaded(spec: Upload) -> Data:
     table = uploads.get(spec.id)
     if table is None:
-        raise ConfigError(("dataset", "id"), f"no uploaded data set '{spec.id}' (expired or never uploaded)")
+        raise ConfigError(
+            ("dataset", "id"), f"no uploaded data set '{spec.id}' (expired or never uploaded)"
+        )
     x_name = spec.x if spec.x is not None else table.default_x
     y_name = spec.y if spec.y is not None else table.default_y
     for field, name in (("x", x_name), ("y", y_name)):
@@ -80,18 +82,28 @@ def uploaded(spec: Upload) -> Data:
     x, y = table.columns[x_name], table.columns[y_name]
     keep = x.isfinite() & y.isfinite()
     if int(keep.sum()) < 2:
-        raise ConfigError(("dataset", "y"), f"columns {x_name!r} and {y_name!r} share fewer than 2 numeric rows")
+        raise ConfigError(
+            ("dataset", "y"), f"columns {x_name!r} and {y_name!r} share fewer than 2 numeric rows"
+        )
     x, y = x[keep].view(-1, 1).float(), y[keep].view(-1, 1).float()
     return Data(x, y, table.filename, x_name, y_name, dropped_rows=int((~keep).sum()))
 
 
 def standardized(data: Data) -> Data:
     """z-scores: (v − mean) / std, with the population std (unbiased=False)."""
+
     def z(v: torch.Tensor) -> torch.Tensor:
         std = v.std(unbiased=False)
         return (v - v.mean()) / (std if std > 0 else 1.0)
 
-    return Data(z(data.x), z(data.y), data.name, f"z({data.x_label})", f"z({data.y_label})", data.dropped_rows)
+    return Data(
+        z(data.x),
+        z(data.y),
+        data.name,
+        f"z({data.x_label})",
+        f"z({data.y_label})",
+        data.dropped_rows,
+    )
 
 
 def load(config: JobConfig, rng: torch.Generator) -> Data:
@@ -110,5 +122,7 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
     if config.standardize:
         data = standardized(data)
     if config.minibatch and config.batch_size > data.n:
-        raise ConfigError(("batch_size",), f"must be at most n = {data.n}, the number of data points")
+        raise ConfigError(
+            ("batch_size",), f"must be at most n = {data.n}, the number of data points"
+        )
     return data

@@ -31,8 +31,10 @@ log = logging.getLogger("gdviz.jobs")
 
 MAX_META_POINTS = 2000
 FINISHED = ("completed", "cancelled", "diverged", "failed")
-WAKE_INTERVAL_S = 1 / 60  # streams are woken at most this often: no screen shows more, and 50 watchers
-                          # woken for every one of thousands of epochs would starve the training
+WAKE_INTERVAL_S = (
+    1 / 60
+)  # streams are woken at most this often: no screen shows more, and 50 watchers
+# woken for every one of thousands of epochs would starve the training
 
 
 class Job:
@@ -45,7 +47,9 @@ class Job:
         self.finished_at: float | None = None
         self.status = "queued"
         self.history: list[dict] = []  # epoch records
-        self.events: list[tuple[str, str | dict]] = []  # (meta | epoch | step | done, JSON text or a record)
+        self.events: list[
+            tuple[str, str | dict]
+        ] = []  # (meta | epoch | step | done, JSON text or a record)
         self._wire: list[bytes] = []  # the events' wire form so far (event loop side)
         self.done: dict | None = None
         self._lock = threading.Lock()
@@ -58,8 +62,12 @@ class Job:
 
         rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
         self.data = datasets.load(config, rng)
-        steps = config.epochs * (math.ceil(self.data.n / config.batch_size) if config.minibatch else 1)
-        self.training = Training(config, self.data, rng, step_stride=max(1, math.ceil(steps / max_step_events)))
+        steps = config.epochs * (
+            math.ceil(self.data.n / config.batch_size) if config.minibatch else 1
+        )
+        self.training = Training(
+            config, self.data, rng, step_stride=max(1, math.ceil(steps / max_step_events))
+        )
         self.stats = Stats.of(self.data)
         self.least_squares = self.stats.least_squares()
         self.meta = self._meta()
@@ -78,14 +86,20 @@ class Job:
             "n": d.n,
             "points": {"x": x.tolist(), "y": y.tolist()},
             "least_squares": {
-                "w": w_ls, "b": b_ls,
+                "w": w_ls,
+                "b": b_ls,
                 "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
             },
             "start": self.training.start,
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
             "step_stride": self.training.step_stride,
-            "dataset": {"name": d.name, "x_label": d.x_label, "y_label": d.y_label, "dropped_rows": d.dropped_rows},
+            "dataset": {
+                "name": d.name,
+                "x_label": d.x_label,
+                "y_label": d.y_label,
+                "dropped_rows": d.dropped_rows,
+            },
         }
 
     # --- watching (event loop side) ---
@@ -129,14 +143,18 @@ class Job:
     def _notify(self) -> None:
         """Wake the waiting streams: at once, or, within ``WAKE_INTERVAL_S`` of the last wake-up, at
         the end of that interval with everything published meanwhile in one write per stream."""
-        if self._waiting and not self._wake_pending and self._loop is not None:  # nobody waiting: nobody to wake
+        if (
+            self._waiting and not self._wake_pending and self._loop is not None
+        ):  # nobody waiting: nobody to wake
             self._wake_pending = True
             delay = self._last_wake + WAKE_INTERVAL_S - time.monotonic()
             try:
                 if delay <= 0:
                     self._loop.call_soon_threadsafe(self.wake_watchers)
                 else:
-                    self._loop.call_soon_threadsafe(self._loop.call_later, delay, self.wake_watchers)
+                    self._loop.call_soon_threadsafe(
+                        self._loop.call_later, delay, self.wake_watchers
+                    )
             except RuntimeError:  # the loop has closed: nobody is watching any more
                 pass
 
@@ -152,7 +170,9 @@ class Job:
             self.started_at = time.monotonic()
             return True
 
-    def _finish(self, status: str, reason: str | None = None, diverged_at: int | None = None) -> None:
+    def _finish(
+        self, status: str, reason: str | None = None, diverged_at: int | None = None
+    ) -> None:
         with self._lock:
             if self.finished:
                 return
@@ -182,11 +202,16 @@ class Job:
         delay = self.config.delay_ms / 1000
         stop, events = self.training.stop, self.events
         try:
-            for kind, record in self._records:  # the hot loop: every line here costs a few % of a small epoch
+            for (
+                kind,
+                record,
+            ) in self._records:  # the hot loop: every line here costs a few % of a small epoch
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
                     epoch = record["epoch"]
-                    self._finish("diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch)
+                    self._finish(
+                        "diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch
+                    )
                     return True
                 events.append((kind, record))  # a record: written as JSON only when streamed
                 if self._waiting:
@@ -197,7 +222,9 @@ class Job:
                         break
                     if deadline is not None and time.monotonic() >= deadline:
                         return False
-        except Exception as exc:  # a bug, not bad input: report it on the stream, keep the server up
+        except (
+            Exception
+        ) as exc:  # a bug, not bad input: report it on the stream, keep the server up
             log.exception("job %s failed", self.id)
             self._finish("failed", f"{type(exc).__name__}: {exc}")
             return True
@@ -215,8 +242,15 @@ class Job:
         elapsed = None
         if self.started_at is not None:
             elapsed = (self.finished_at or time.monotonic()) - self.started_at
-        out = {"id": self.id, "status": self.status, "config": self.config.model_dump(), "meta": self.meta,
-               "done": self.done, "epochs_done": len(self.history), "elapsed_s": elapsed}
+        out = {
+            "id": self.id,
+            "status": self.status,
+            "config": self.config.model_dump(),
+            "meta": self.meta,
+            "done": self.done,
+            "epochs_done": len(self.history),
+            "elapsed_s": elapsed,
+        }
         if history:
             out["history"] = list(self.history)
         return out
@@ -271,7 +305,9 @@ class JobManager:
         """Build the job (raises ConfigError on input that fits no run) and queue it."""
         self._evict(room=1)
         if len(self.jobs) >= self.settings.max_jobs:
-            raise TooManyJobs(f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly")
+            raise TooManyJobs(
+                f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly"
+            )
         job = Job(config, self.settings.max_step_events)
         if self._loop is not None:
             job.attach(self._loop)
@@ -306,7 +342,11 @@ class JobManager:
 
     def counts(self) -> dict[str, int]:
         statuses = [job.status for job in list(self.jobs.values())]
-        return {"running": statuses.count("running"), "queued": statuses.count("queued"), "kept": len(statuses)}
+        return {
+            "running": statuses.count("running"),
+            "queued": statuses.count("queued"),
+            "kept": len(statuses),
+        }
 
     def shutdown(self, timeout: float = 2.0) -> None:
         """Cancel every job and join the workers within ``timeout`` seconds."""

@@ -11,7 +11,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    max_running: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1)  # jobs training at once
+    max_running: int = Field(
+        default_factory=lambda: os.cpu_count() or 1, ge=1
+    )  # jobs training at once
     job_ttl_s: float = Field(3600.0, gt=0)  # finished jobs are forgotten after this long
     max_jobs: int = Field(200, ge=1)  # ... or when more than this many are kept
     upload_max_bytes: int = Field(5 * 1024 * 1024, ge=1)

@@ -26,7 +26,10 @@ class Stats:
     @classmethod
     def of(cls, data: Data) -> "Stats":
         x, y = data.x.double().view(-1), data.y.double().view(-1)
-        return cls(len(x), *(float(v) for v in (x.sum(), y.sum(), (x * x).sum(), (x * y).sum(), (y * y).sum())))
+        return cls(
+            len(x),
+            *(float(v) for v in (x.sum(), y.sum(), (x * x).sum(), (x * y).sum(), (y * y).sum())),
+        )
 
     def least_squares(self) -> tuple[float, float]:
         n = self.n
@@ -36,18 +39,26 @@ class Stats:
     def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Mean of (w·x + b − y)² expanded in the sums; w, b broadcast."""
         return (
-            self.syy - 2 * w * self.sxy - 2 * b * self.sy
-            + w * w * self.sxx + 2 * w * b * self.sx + self.n * b * b
+            self.syy
+            - 2 * w * self.sxy
+            - 2 * b * self.sy
+            + w * w * self.sxx
+            + 2 * w * b * self.sx
+            + self.n * b * b
         ) / self.n
 
 
 def pointwise_loss(loss: str, delta: float) -> callable:
     if loss == "mae":
         return torch.abs
-    return lambda r: torch.nn.functional.huber_loss(r, torch.zeros_like(r), reduction="none", delta=delta)
+    return lambda r: torch.nn.functional.huber_loss(
+        r, torch.zeros_like(r), reduction="none", delta=delta
+    )
 
 
-def loss_grid(data: Data, stats: Stats, loss: str, delta: float, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+def loss_grid(
+    data: Data, stats: Stats, loss: str, delta: float, w: torch.Tensor, b: torch.Tensor
+) -> torch.Tensor:
     """Loss at every (b[i], w[j]): shape [len(b), len(w)], float64."""
     W, B = torch.meshgrid(w.double(), b.double(), indexing="xy")  # [len(b), len(w)]
     if loss == "mse":

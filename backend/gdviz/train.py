@@ -56,7 +56,9 @@ def build_model(config: JobConfig, X: Tensor, rng: torch.Generator) -> Model:
         return Model(lambda x: x @ beta, [beta], XX)
     if config.mode == "linear":
         linear = torch.nn.utils.skip_init(torch.nn.Linear, 1, 1, bias=True)
-        torch.nn.init.kaiming_uniform_(linear.weight, a=math.sqrt(5), generator=rng)  # nn.Linear's own init
+        torch.nn.init.kaiming_uniform_(
+            linear.weight, a=math.sqrt(5), generator=rng
+        )  # nn.Linear's own init
         torch.nn.init.uniform_(linear.bias, -1.0, 1.0, generator=rng)  # bound = 1/sqrt(fan_in) = 1
         return Model(linear, list(linear.parameters()), X)
     w = torch.randn([1, 1], generator=rng).requires_grad_()
@@ -112,7 +114,9 @@ def backward(loss: Tensor) -> None:
 
 def seed_loss_sum(losses: list[float], bs: int, n: int) -> float:
     """The seed's ``LOSS_sum = LOSS_sum + loss * len(yy)``: float32, batch by batch, in this order."""
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows; it is reported, not warned
+    with np.errstate(
+        over="ignore", invalid="ignore"
+    ):  # a diverging run overflows; it is reported, not warned
         total = np.float32(0)
         for i, loss in enumerate(losses):
             total = total + np.float32(loss) * np.float32(min(bs, n - i * bs))
@@ -122,7 +126,9 @@ def seed_loss_sum(losses: list[float], bs: int, n: int) -> float:
 class Training:
     """One run: ``start`` holds (w, b) before training; iterate for ``("step" | "epoch", record)``."""
 
-    def __init__(self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1) -> None:
+    def __init__(
+        self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1
+    ) -> None:
         self.config, self.data, self.rng = config, data, rng
         self.model = build_model(config, data.x, rng)
         if config.init is not None:
@@ -131,7 +137,9 @@ class Training:
                 w.fill_(config.init.w)
                 b.fill_(config.init.b)
         self.criterion = build_criterion(config)
-        self.optimizer = None if config.mode == "manual" else build_optimizer(config, self.model.params)
+        self.optimizer = (
+            None if config.mode == "manual" else build_optimizer(config, self.model.params)
+        )
         self.step_stride = step_stride  # report every k-th step (granularity "step")
         self.stop = threading.Event()
         w, b = self.model.wb()
@@ -143,7 +151,14 @@ class Training:
 
     def _record(self, epoch: int, loss: float, grads: tuple[float, float]) -> Record:
         w, b = self.model.values()
-        return {"epoch": epoch, "loss": loss, "w": w, "b": b, "grad_w": grads[0], "grad_b": grads[1]}
+        return {
+            "epoch": epoch,
+            "loss": loss,
+            "w": w,
+            "b": b,
+            "grad_w": grads[0],
+            "grad_b": grads[1],
+        }
 
     def _grads(self) -> tuple[float, float]:
         params = self.model.params
@@ -156,13 +171,27 @@ class Training:
         if self.optimizer is None:  # the seed's "학습(m1)": w.data = w.data - lr * w.grad.data
             lr = self.config.lr
             for p in self.model.params:
-                p.data.sub_(lr * p.grad)  # the same subtraction in place: the same bits, one tensor fewer
+                p.data.sub_(
+                    lr * p.grad
+                )  # the same subtraction in place: the same bits, one tensor fewer
                 p.grad = None
-        elif self.config.optimizer == "sgd":  # torch.optim.SGD's own update, without step()'s hooks and profiling
+        elif (
+            self.config.optimizer == "sgd"
+        ):  # torch.optim.SGD's own update, without step()'s hooks and profiling
             params = self.model.params
             with torch.no_grad():
-                sgd_update(params, [p.grad for p in params], [None] * len(params), foreach=False, lr=self.config.lr,
-                           weight_decay=0.0, momentum=0.0, dampening=0.0, nesterov=False, maximize=False)
+                sgd_update(
+                    params,
+                    [p.grad for p in params],
+                    [None] * len(params),
+                    foreach=False,
+                    lr=self.config.lr,
+                    weight_decay=0.0,
+                    momentum=0.0,
+                    dampening=0.0,
+                    nesterov=False,
+                    maximize=False,
+                )
             for p in params:
                 p.grad = None
         else:  # "학습(m2)": my_optimizer.step(); my_optimizer.zero_grad()

@@ -15,8 +15,13 @@ from playwright.sync_api import Browser, Page, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
 ]
 HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
 
@@ -58,7 +63,10 @@ def page(browser: Browser, watch: Watch) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1366, "height": 768}, accept_downloads=True)
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.on("console", lambda m: watch.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None)
+    page.on(
+        "console",
+        lambda m: watch.errors.append(f"console.{m.type}: {m.text}") if m.type == "error" else None,
+    )
     page.on("pageerror", lambda e: watch.errors.append(f"uncaught: {e}"))
     page.on("dialog", lambda d: (watch.errors.append(f"dialog: {d.message}"), d.dismiss()))
 
@@ -70,8 +78,16 @@ def page(browser: Browser, watch: Watch) -> Iterator[Page]:
             watch.foreign.append(request.url)
 
     page.on("request", on_request)
-    page.on("response", lambda r: watch.responses.append(f"{r.status} {r.request.method} {r.url} {r.request.post_data} -> {r.text()}")
-            if r.status >= 400 else None)
+    page.on(
+        "response",
+        lambda r: (
+            watch.responses.append(
+                f"{r.status} {r.request.method} {r.url} {r.request.post_data} -> {r.text()}"
+            )
+            if r.status >= 400
+            else None
+        ),
+    )
     yield page
     page.wait_for_timeout(50)  # let late console messages arrive
     context.close()
@@ -92,7 +108,9 @@ class App:
     def data(self, key: str) -> str:
         return self.page.eval_on_selector("#app", f"e => e.dataset.{key}")
 
-    def wait(self, status: str | None = None, epoch: int | None = None, playing: bool | None = None, **kw) -> None:
+    def wait(
+        self, status: str | None = None, epoch: int | None = None, playing: bool | None = None, **kw
+    ) -> None:
         checks = []
         if status is not None:
             checks.append(f"d.status === '{status}'")
@@ -102,14 +120,18 @@ class App:
             checks.append(f"d.playing === '{str(playing).lower()}'")
         for k, v in kw.items():
             checks.append(f"d.{k} === '{v}'")
-        self.page.wait_for_function(f"(() => {{ const d = document.getElementById('app').dataset; return {' && '.join(checks)}; }})()")
+        self.page.wait_for_function(
+            f"(() => {{ const d = document.getElementById('app').dataset; return {' && '.join(checks)}; }})()"
+        )
 
     def finished(self, status: str = "completed") -> None:
         self.wait(status=status, playing=False)
 
     def trace_lengths(self, chart: str) -> list[int]:
         return self.page.eval_on_selector(
-            f"#chart-{chart}", "el => el.data.map(t => (t.z && t.type !== 'scatter3d' ? t.z.length : (t.x || []).length))")
+            f"#chart-{chart}",
+            "el => el.data.map(t => (t.z && t.type !== 'scatter3d' ? t.z.length : (t.x || []).length))",
+        )
 
     def trace_names(self, chart: str) -> list[str]:
         return self.page.eval_on_selector(f"#chart-{chart}", "el => el.data.map(t => t.name || '')")

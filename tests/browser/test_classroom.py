@@ -17,8 +17,12 @@ def chart_font(page: Page, chart: str) -> float:
     return page.eval_on_selector(f"#chart-{chart}", "el => el._fullLayout.font.size")
 
 
-@pytest.mark.parametrize(("width", "height", "dark"), [(1920, 1080, False), (1920, 1080, True), (1280, 720, False)])
-def test_projector_mode_from_the_url(app: App, page: Page, tmp_path, width: int, height: int, dark: bool) -> None:
+@pytest.mark.parametrize(
+    ("width", "height", "dark"), [(1920, 1080, False), (1920, 1080, True), (1280, 720, False)]
+)
+def test_projector_mode_from_the_url(
+    app: App, page: Page, tmp_path, width: int, height: int, dark: bool
+) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open(f"projector=1{'&dark=1' if dark else ''}&speed=live")
     app.finished()
@@ -28,12 +32,21 @@ def test_projector_mode_from_the_url(app: App, page: Page, tmp_path, width: int,
     assert page.evaluate(MIN_TEXT) >= 24  # every visible text on the page
     assert chart_font(page, "loss") >= 22 and chart_font(page, "fit") >= 22
     assert page.eval_on_selector("#chart-fit", "el => el.data[3].line.width") >= 6
-    assert page.is_hidden("[data-field=seed]") and page.is_visible("[data-field=lr]") and page.is_hidden("#export-csv")
+    assert (
+        page.is_hidden("[data-field=seed]")
+        and page.is_visible("[data-field=lr]")
+        and page.is_hidden("#export-csv")
+    )
     bg = page.eval_on_selector("#chart-loss", "el => el._fullLayout.paper_bgcolor")
     assert (bg == "#111111") is dark
     assert fits_viewport(page)
     theme = "dark" if dark else "light"
-    page.screenshot(path=str(shots_dir(tmp_path) / f"projector-{theme}-{width}{'' if width == 1920 else f'x{height}'}.png"))
+    page.screenshot(
+        path=str(
+            shots_dir(tmp_path)
+            / f"projector-{theme}-{width}{'' if width == 1920 else f'x{height}'}.png"
+        )
+    )
 
 
 def test_presenter_keys(app: App, page: Page) -> None:
@@ -99,7 +112,9 @@ def test_keys_never_fire_while_typing(app: App, page: Page) -> None:
     assert page.input_value("#epochs").endswith(" r1p+")
 
 
-def test_follower_sees_the_teachers_run(app: App, page: Page, server_url: str, client: httpx.Client) -> None:
+def test_follower_sees_the_teachers_run(
+    app: App, page: Page, server_url: str, client: httpx.Client
+) -> None:
     app.open("epochs=300&speed=live&lr=0.05")
     page.wait_for_function("Number(document.getElementById('app').dataset.received) >= 1")
     # the teacher's share dialog: the link and the server-made QR code
@@ -108,7 +123,9 @@ def test_follower_sees_the_teachers_run(app: App, page: Page, server_url: str, c
     link = page.locator("#share-link").inner_text()
     assert "/?job=" in link
     job_id = link.rsplit("=", 1)[1]
-    page.wait_for_function("(() => { const i = document.querySelector('#share-qr img'); return i && i.complete && i.naturalWidth > 50; })()")
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('#share-qr img'); return i && i.complete && i.naturalWidth > 50; })()"
+    )
     page.click("#share-close")
 
     follower = page.context.new_page()
@@ -121,7 +138,9 @@ def test_follower_sees_the_teachers_run(app: App, page: Page, server_url: str, c
     assert them.data("epoch") == app.data("epoch") == "300"
     assert follower.input_value("#lr") == "0.05"
     assert follower.locator("#readout").inner_text() == page.locator("#readout").inner_text()
-    assert client.get(f"/api/jobs/{job_id}").json()["status"] == "completed"  # the follower cancelled nothing
+    assert (
+        client.get(f"/api/jobs/{job_id}").json()["status"] == "completed"
+    )  # the follower cancelled nothing
     follower.close()
 
 
@@ -156,7 +175,9 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page, tmp_pat
     page.goto(f"{app.base}/#lesson=4&lang=en")
     app.wait(status="completed", runs="2", playing=False)
     trails = app.trails("contour")
-    assert trails[0]["x"] == pytest.approx(trails[1]["x"]) and trails[0]["y"] == pytest.approx(trails[1]["y"])
+    assert trails[0]["x"] == pytest.approx(trails[1]["x"]) and trails[0]["y"] == pytest.approx(
+        trails[1]["y"]
+    )
     expect(lesson).to_contain_text("torch.optim.SGD")
     page.click("#lesson-close")
     expect(lesson).to_be_hidden()

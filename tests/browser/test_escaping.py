@@ -11,8 +11,10 @@ from playwright.sync_api import Browser, Page
 X_NAME = '<img src=x onerror="window.__xss=1">'
 Y_NAME = '<a href="javascript:window.__xss=2">y</a><svg onload="window.__xss=3">'
 FILE_NAME = '<script>window.__xss=4</script><img src=x onerror="window.__xss=5">.csv'
-CSV = f'"{X_NAME.replace(chr(34), chr(34) * 2)}","{Y_NAME.replace(chr(34), chr(34) * 2)}"\n' + "".join(
-    f"{x},{2 * x - 1 + (x % 3) * 0.1}\n" for x in range(12))
+CSV = (
+    f'"{X_NAME.replace(chr(34), chr(34) * 2)}","{Y_NAME.replace(chr(34), chr(34) * 2)}"\n'
+    + "".join(f"{x},{2 * x - 1 + (x % 3) * 0.1}\n" for x in range(12))
+)
 
 INJECTED = """() => ({
   xss: window.__xss ?? null,
@@ -29,20 +31,26 @@ def page(browser: Browser) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1366, "height": 768})
     page = context.new_page()
     page.set_default_timeout(20_000)
-    page.on("dialog", lambda d: d.dismiss())  # an alert() would be an injection too; INJECTED catches __xss
+    page.on(
+        "dialog", lambda d: d.dismiss()
+    )  # an alert() would be an injection too; INJECTED catches __xss
     yield page
     context.close()
 
 
 def finished(page: Page) -> None:
-    page.wait_for_function("(() => { const d = document.getElementById('app').dataset;"
-                           " return d.status === 'completed' && d.playing !== 'true'; })()")
+    page.wait_for_function(
+        "(() => { const d = document.getElementById('app').dataset;"
+        " return d.status === 'completed' && d.playing !== 'true'; })()"
+    )
 
 
 def test_hostile_column_and_file_names_are_text(page: Page, server_url: str):
     page.goto(f"{server_url}/")
     page.select_option("#data", "upload")
-    page.set_input_files("#upload-file", files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": CSV.encode()}])
+    page.set_input_files(
+        "#upload-file", files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": CSV.encode()}]
+    )
     page.wait_for_function(f"document.getElementById('col_x').options.length >= 2")
     options = page.eval_on_selector("#col_x", "s => [...s.options].map(o => o.textContent)")
     assert X_NAME in options and Y_NAME in options  # shown literally
@@ -51,16 +59,24 @@ def test_hostile_column_and_file_names_are_text(page: Page, server_url: str):
     finished(page)
     page.wait_for_timeout(300)  # late renders (axis titles, legends)
     assert page.evaluate(INJECTED) == CLEAN
-    text = page.inner_text("body") + "".join(page.eval_on_selector_all("svg text", "ts => ts.map(t => t.textContent)"))
+    text = page.inner_text("body") + "".join(
+        page.eval_on_selector_all("svg text", "ts => ts.map(t => t.textContent)")
+    )
     assert "<img src=x" in text or "<a href=" in text  # the names are on the page, as text
 
 
 def test_hostile_values_in_a_shared_link_are_text(page: Page, server_url: str):
-    upload = httpx.post(f"{server_url}/api/datasets", files={"file": (FILE_NAME, CSV.encode(), "text/csv")}).json()
+    upload = httpx.post(
+        f"{server_url}/api/datasets", files={"file": (FILE_NAME, CSV.encode(), "text/csv")}
+    ).json()
     evil = quote('<img src=x onerror="window.__xss=6">', safe="")
-    page.goto(f"{server_url}/#data=upload&upload={upload['id']}&col_x={evil}&col_y={evil}&epochs=5&speed=live")
-    page.wait_for_function("(() => { const d = document.getElementById('app').dataset;"
-                           " return d.status !== 'idle' && d.status !== 'running'; })()")
+    page.goto(
+        f"{server_url}/#data=upload&upload={upload['id']}&col_x={evil}&col_y={evil}&epochs=5&speed=live"
+    )
+    page.wait_for_function(
+        "(() => { const d = document.getElementById('app').dataset;"
+        " return d.status !== 'idle' && d.status !== 'running'; })()"
+    )
     page.wait_for_timeout(300)
     assert page.evaluate(INJECTED) == CLEAN
     page.goto(f"{server_url}/#data=builtin&builtin={evil}&epochs=5")

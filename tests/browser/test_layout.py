@@ -23,11 +23,14 @@ def shots_dir(tmp_path: Path) -> Path:
 
 def fits_viewport(page: Page) -> bool:
     return page.evaluate(
-        "document.scrollingElement.scrollHeight <= innerHeight && document.scrollingElement.scrollWidth <= innerWidth")
+        "document.scrollingElement.scrollHeight <= innerHeight && document.scrollingElement.scrollWidth <= innerWidth"
+    )
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_finished_run_fits_the_screen(app: App, page: Page, tmp_path: Path, width: int, height: int) -> None:
+def test_finished_run_fits_the_screen(
+    app: App, page: Page, tmp_path: Path, width: int, height: int
+) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open("speed=live&resid=1")
     app.finished()
@@ -35,15 +38,20 @@ def test_finished_run_fits_the_screen(app: App, page: Page, tmp_path: Path, widt
     assert fits_viewport(page)
     min_font = page.evaluate(
         "Math.min(...[...document.querySelectorAll('body *')].filter(e => e.offsetParent && e.childNodes.length && "
-        "[...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(e => parseFloat(getComputedStyle(e).fontSize)))")
+        "[...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(e => parseFloat(getComputedStyle(e).fontSize)))"
+    )
     assert min_font >= 14
     page.screenshot(path=str(shots_dir(tmp_path) / f"run-{width}x{height}.png"))
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_comparison_fits_the_screen(app: App, page: Page, tmp_path: Path, width: int, height: int) -> None:
+def test_comparison_fits_the_screen(
+    app: App, page: Page, tmp_path: Path, width: int, height: int
+) -> None:
     page.set_viewport_size({"width": width, "height": height})
-    app.open("epochs=60&speed=live&cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop")
+    app.open(
+        "epochs=60&speed=live&cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
+    )
     app.wait(status="completed", runs="4", playing=False)
     page.wait_for_timeout(400)
     assert fits_viewport(page)
@@ -54,8 +62,12 @@ def test_phone_stacks_the_views(app: App, page: Page, tmp_path: Path) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     app.open("epochs=30&speed=live")
     app.finished()
-    boxes = [page.locator(f"#view-{v}").bounding_box() for v in ("fit", "loss", "contour", "surface")]
+    boxes = [
+        page.locator(f"#view-{v}").bounding_box() for v in ("fit", "loss", "contour", "surface")
+    ]
     assert all(b["width"] > 340 for b in boxes)
-    assert [b["y"] for b in boxes] == sorted(b["y"] for b in boxes) and boxes[1]["y"] >= boxes[0]["y"] + boxes[0]["height"]
+    assert [b["y"] for b in boxes] == sorted(b["y"] for b in boxes) and boxes[1]["y"] >= boxes[0][
+        "y"
+    ] + boxes[0]["height"]
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     page.screenshot(path=str(shots_dir(tmp_path) / "phone-390x844.png"), full_page=True)

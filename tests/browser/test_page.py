@@ -29,7 +29,9 @@ def test_default_run_reaches_epoch_100_with_all_four_views(app: App, page: Page)
     assert app.trace_lengths("surface")[0] > 10
     assert len(app.trails("surface")[0]["z"]) == 101
     # the epoch's loss and gradients come before its step, (w, b) after it
-    expect(page.locator("#readout")).to_have_text(re.compile(r"^loss = \S+ +∂loss/∂w = \S+ +∂loss/∂b = \S+ +→ step → +w = \S+ +b = \S+$"))
+    expect(page.locator("#readout")).to_have_text(
+        re.compile(r"^loss = \S+ +∂loss/∂w = \S+ +∂loss/∂b = \S+ +→ step → +w = \S+ +b = \S+$")
+    )
 
 
 def test_player_play_pause_step_scrub_reset(app: App, page: Page) -> None:
@@ -37,14 +39,18 @@ def test_player_play_pause_step_scrub_reset(app: App, page: Page) -> None:
     app.finished()
     page.click("#reset")
     app.wait(epoch=0, playing=False)
-    expect(page.locator("#readout")).to_contain_text("start: w = ")  # before any update: no loss yet
+    expect(page.locator("#readout")).to_contain_text(
+        "start: w = "
+    )  # before any update: no loss yet
     page.click("#step-fwd")
     page.click("#step-fwd")
     app.wait(epoch=2)
     page.click("#step-back")
     app.wait(epoch=1)
     assert app.trace_lengths("loss")[1] == 1
-    page.eval_on_selector("#scrubber", "el => { el.value = '25'; el.dispatchEvent(new Event('input')); }")
+    page.eval_on_selector(
+        "#scrubber", "el => { el.value = '25'; el.dispatchEvent(new Event('input')); }"
+    )
     app.wait(epoch=25, playing=False)
     assert app.trace_lengths("loss")[1] == 25
     assert len(app.trails("contour")[0]["x"]) == 26
@@ -110,13 +116,19 @@ def test_compare_four_runs_overlaid(app: App, page: Page) -> None:
     starts = [[t["x"][0], t["y"][0]] for t in trails]
     assert all(s == starts[0] for s in starts)
     assert [len(t["z"]) for t in app.trails("surface")] == [31] * 4
-    colours = page.eval_on_selector("#chart-loss", "el => el.data.filter((t, i) => i % 3 === 1).map(t => t.line.color)")
+    colours = page.eval_on_selector(
+        "#chart-loss", "el => el.data.filter((t, i) => i % 3 === 1).map(t => t.line.color)"
+    )
     assert len(set(colours)) == 4
     # the 3D view's legend is drawn, one entry a run (not only asked for in its layout)
-    page.wait_for_function("document.querySelectorAll('#chart-surface .legend .traces').length === 4")
+    page.wait_for_function(
+        "document.querySelectorAll('#chart-surface .legend .traces').length === 4"
+    )
     # the fit view shows the selected run
     page.select_option("#selected-run", "2")
-    page.wait_for_function("document.getElementById('chart-fit').data[3].line.color === '%s'" % colours[2])
+    page.wait_for_function(
+        "document.getElementById('chart-fit').data[3].line.color === '%s'" % colours[2]
+    )
 
     page.click("#race-methods")
     app.wait(status="completed", runs="4", playing=False)
@@ -167,7 +179,10 @@ def test_csv_upload_with_hostile_column_name(app: App, page: Page) -> None:
     app.open("epochs=30&speed=live")
     app.finished()
     page.select_option("#data", "upload")
-    page.set_input_files("#upload-file", files=[{"name": "<b>study</b>.csv", "mimeType": "text/csv", "buffer": CSV.encode()}])
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "<b>study</b>.csv", "mimeType": "text/csv", "buffer": CSV.encode()}],
+    )
     expect(page.locator("#upload-name")).to_contain_text("<b>study</b>.csv")
     options = page.eval_on_selector("#col_x", "el => [...el.options].map(o => o.value)")
     assert options[0] == "<img src=x onerror=alert(1)>"
@@ -191,7 +206,9 @@ def test_clicking_the_contour_starts_a_run_there(app: App, page: Page) -> None:
     app.open("epochs=30&speed=live")
     app.finished()
     box = page.locator("#chart-contour .nsewdrag").bounding_box()
-    window = page.eval_on_selector("#chart-contour", "el => [el._fullLayout.xaxis.range, el._fullLayout.yaxis.range]")
+    window = page.eval_on_selector(
+        "#chart-contour", "el => [el._fullLayout.xaxis.range, el._fullLayout.yaxis.range]"
+    )
     fx, fy = 0.2, 0.3
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     (w0, w1), (b0, b1) = window
@@ -226,14 +243,17 @@ def test_exports_csv_json_and_png(app: App, page: Page) -> None:
         page.click("#view-contour button.png")
     assert dl.value.suggested_filename == "gdviz-contour.png"
     png = base64.b64encode(open(dl.value.path(), "rb").read()).decode()
-    vermillion = page.evaluate("""async (src) => {
+    vermillion = page.evaluate(
+        """async (src) => {
       const img = new Image(); img.src = 'data:image/png;base64,' + src; await img.decode();
       const c = Object.assign(document.createElement('canvas'), { width: img.width, height: img.height });
       const ctx = c.getContext('2d'); ctx.drawImage(img, 0, 0);
       const d = ctx.getImageData(0, 0, c.width, c.height).data;
       let n = 0;
       for (let i = 0; i < d.length; i += 4) if (Math.abs(d[i] - 213) < 12 && Math.abs(d[i + 1] - 94) < 12 && d[i + 2] < 20) n += 1;
-      return n; }""", png)
+      return n; }""",
+        png,
+    )
     assert vermillion > 200
 
 
@@ -278,11 +298,18 @@ def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
     # The contour and 3D scene are not redrawn by Plotly at all (the moving parts are canvas overlays);
     # the loss curve catches up about twice a second, the fit line once when the run comes to rest.
     assert calls.count("chart-contour") == 0 and calls.count("chart-surface") == 0, calls
-    assert calls.count("chart-loss") <= 3 + 3 * seconds and calls.count("chart-fit") <= 3, (calls, seconds)
+    assert calls.count("chart-loss") <= 3 + 3 * seconds and calls.count("chart-fit") <= 3, (
+        calls,
+        seconds,
+    )
     # No long task worth the name (before: one per frame, 50-120 ms each), and frame-sized frames.
     long = [round(d) for s, d in page.evaluate("window.__long") if t0 <= s <= t1]
     frames = [t for t in page.evaluate("window.__frames") if t0 <= t <= t1]
     gaps = sorted(b - a for a, b in zip(frames, frames[1:]))
     p50 = gaps[len(gaps) // 2]
-    assert len(long) <= 2 and max(long, default=0) < 150, f"long tasks {long} ms over {seconds:.2f} s"
-    assert p50 <= 20, f"frames: p50 {p50:.0f} ms, p90 {gaps[int(0.9 * len(gaps))]:.0f} ms, worst {gaps[-1]:.0f} ms"
+    assert len(long) <= 2 and max(long, default=0) < 150, (
+        f"long tasks {long} ms over {seconds:.2f} s"
+    )
+    assert p50 <= 20, (
+        f"frames: p50 {p50:.0f} ms, p90 {gaps[int(0.9 * len(gaps))]:.0f} ms, worst {gaps[-1]:.0f} ms"
+    )

@@ -16,7 +16,13 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 @router.get(
     "/jobs/{job_id}/code",
     response_model=None,
-    responses={200: {"content": {"text/x-python": {}}, "description": "the script (JSON with format=json)"}, **NO_JOB},
+    responses={
+        200: {
+            "content": {"text/x-python": {}},
+            "description": "the script (JSON with format=json)",
+        },
+        **NO_JOB,
+    },
 )
 async def read_code(
     job: JobDep,

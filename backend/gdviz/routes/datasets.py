@@ -25,13 +25,17 @@ def list_datasets() -> dict:
 @router.post("", status_code=201, responses=TOO_LARGE)
 async def upload_dataset(
     request: Request,
-    file: Annotated[UploadFile, File(description="CSV with a header row; ≤ 5 MB and ≤ 10⁶ rows by default")],
+    file: Annotated[
+        UploadFile, File(description="CSV with a header row; ≤ 5 MB and ≤ 10⁶ rows by default")
+    ],
 ) -> dict:
     """Upload a CSV; jobs then pick its x and y columns by name."""
     settings = request.app.state.settings
     raw = await file.read(settings.upload_max_bytes + 1)
     if len(raw) > settings.upload_max_bytes:
         raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
-    table = await run_in_threadpool(parse_csv, raw, file.filename or "upload.csv", settings.upload_max_rows)
+    table = await run_in_threadpool(
+        parse_csv, raw, file.filename or "upload.csv", settings.upload_max_rows
+    )
     uploads.add(table)
     return table.summary()

@@ -19,7 +19,17 @@ class FieldErrors(BaseModel):
     detail: list[FieldError]
 
 
-NO_JOB = {404: {"model": Message, "description": "No such job: it never existed or was forgotten (finished jobs expire)"}}
-TOO_MANY_JOBS = {429: {"model": Message, "description": "Too many jobs queued or running; retry after `Retry-After` seconds",
-                       "headers": {"Retry-After": {"schema": {"type": "string"}}}}}
+NO_JOB = {
+    404: {
+        "model": Message,
+        "description": "No such job: it never existed or was forgotten (finished jobs expire)",
+    }
+}
+TOO_MANY_JOBS = {
+    429: {
+        "model": Message,
+        "description": "Too many jobs queued or running; retry after `Retry-After` seconds",
+        "headers": {"Retry-After": {"schema": {"type": "string"}}},
+    }
+}
 TOO_LARGE = {413: {"model": FieldErrors, "description": "The file is over the size or row limit"}}

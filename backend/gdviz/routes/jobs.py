@@ -32,7 +32,10 @@ async def get_job(job_id: str, manager: Manager) -> Job:
     """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
     job = manager.get(job_id)
     if job is None:
-        raise HTTPException(404, detail=f"no job '{job_id}': it never existed or was forgotten (finished jobs expire)")
+        raise HTTPException(
+            404,
+            detail=f"no job '{job_id}': it never existed or was forgotten (finished jobs expire)",
+        )
     return job
 
 
@@ -41,7 +44,12 @@ JobDep = Annotated[Job, Depends(get_job)]
 
 def links(job: Job) -> dict[str, str]:
     base = f"/api/jobs/{job.id}"
-    return {"self": base, "events": f"{base}/events", "surface": f"{base}/surface", "code": f"{base}/code"}
+    return {
+        "self": base,
+        "events": f"{base}/events",
+        "surface": f"{base}/surface",
+        "code": f"{base}/code",
+    }
 
 
 def small(config: JobConfig) -> bool:
@@ -86,7 +94,9 @@ def cancel_job(job: JobDep) -> dict:
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, responses=NO_JOB)
 async def stream_events(
     job: JobDep,
-    last_event_id: Annotated[int | None, Header(ge=0, le=10**9, description="resume after this event id")] = None,
+    last_event_id: Annotated[
+        int | None, Header(ge=0, le=10**9, description="resume after this event id")
+    ] = None,
 ) -> EventSourceResponse:
     """Server-sent events: meta, epoch (and step), then done; resumable with Last-Event-ID."""
 
@@ -107,7 +117,9 @@ async def stream_events(
                     seen += len(batch)
                     if job.events[seen - 1][0] == "done":
                         return
-                if job.finished and seen >= len(job.events):  # resumed at or past ``done``: nothing more comes
+                if job.finished and seen >= len(
+                    job.events
+                ):  # resumed at or past ``done``: nothing more comes
                     return
                 await job.wait_beyond(seen)
         finally:
@@ -142,16 +154,36 @@ async def read_surface(
         window = default_window(job.least_squares, (start["w"], start["b"]))
     elif any(v is None for v in given.values()):
         missing = [k for k, v in given.items() if v is None]
-        raise HTTPException(422, detail=[{"loc": ["query", missing[0]], "msg": "give all four of w_min, w_max, b_min, b_max, or none", "type": "value_error"}])
+        raise HTTPException(
+            422,
+            detail=[
+                {
+                    "loc": ["query", missing[0]],
+                    "msg": "give all four of w_min, w_max, b_min, b_max, or none",
+                    "type": "value_error",
+                }
+            ],
+        )
     else:
         window = given
     for axis in ("w", "b"):
         if not window[f"{axis}_min"] < window[f"{axis}_max"]:
-            raise HTTPException(422, detail=[{"loc": ["query", f"{axis}_max"], "msg": f"must be greater than {axis}_min", "type": "value_error"}])
+            raise HTTPException(
+                422,
+                detail=[
+                    {
+                        "loc": ["query", f"{axis}_max"],
+                        "msg": f"must be greater than {axis}_min",
+                        "type": "value_error",
+                    }
+                ],
+            )
     w = torch.linspace(window["w_min"], window["w_max"], resolution, dtype=torch.float64)
     b = torch.linspace(window["b_min"], window["b_max"], resolution, dtype=torch.float64)
     config = job.config
-    grid = await run_in_threadpool(loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b)
+    grid = await run_in_threadpool(
+        loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b
+    )
     grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
     return {
         "w": w.tolist(),

@@ -14,12 +14,16 @@ PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 @router.get("/")
 def index(request: Request) -> FileResponse:
-    return FileResponse(request.app.state.frontend / "index.html", headers={"Cache-Control": "no-cache"})
+    return FileResponse(
+        request.app.state.frontend / "index.html", headers={"Cache-Control": "no-cache"}
+    )
 
 
 @router.get("/vendor/plotly.min.js")
 def plotly_js() -> FileResponse:
-    return FileResponse(PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"})
+    return FileResponse(
+        PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
+    )
 
 
 def mount_static(app: FastAPI) -> None:

@@ -16,7 +16,9 @@ LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
 
 def qr_svg(text: str) -> str:
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="svg", scale=8, border=2, xmldecl=False, dark="#000", light="#fff")
+    segno.make(text, error="m").save(
+        buffer, kind="svg", scale=8, border=2, xmldecl=False, dark="#000", light="#fff"
+    )
     return buffer.getvalue().decode()
 
 

@@ -18,27 +18,14 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
-from typing import Protocol
 
 from sse_starlette import ServerSentEvent
 
+from .events import WAKE_INTERVAL_S, EventLog
+
 MAX_JOBS = 8  # four compared runs, a teacher's run to follow, and room to spare
 MAX_POSITION = 10**9
-WAKE_INTERVAL_S = 1 / 60  # a stream writes at most this often, as a job's own stream does
 POSITION = re.compile(r"(\w+)=(0|[1-9]\d{0,9})", re.ASCII)
-
-
-class Log(Protocol):
-    """What a stream reads of a job: its events, numbered from 1 and only ever appended."""
-
-    def __len__(self) -> int: ...
-
-    @property
-    def ended(self) -> bool: ...
-
-    def wire(self, start: int) -> list[bytes]: ...
-
-    async def wait_beyond(self, seen: int) -> None: ...
 
 
 class StreamError(ValueError):
@@ -90,11 +77,11 @@ def format_positions(seen: dict[str, int]) -> str:
 
 
 async def interleave(
-    logs: dict[str, Log], seen: dict[str, int], stop: asyncio.Future
+    logs: dict[str, EventLog], seen: dict[str, int], stop: asyncio.Future
 ) -> AsyncIterator[bytes]:
     """The stream of ``logs`` (job id -> log) from the positions ``seen``, which it advances, until
     every job has sent ``done`` or ``stop`` is done. Each write carries everything new since the
-    last, at most one write per ``WAKE_INTERVAL_S``."""
+    last, at most one write per ``WAKE_INTERVAL_S``, as a job's own stream."""
     heads = {job: ServerSentEvent(data=job, event="job").encode() for job in logs}
     live = {job: log for job, log in logs.items() if not (log.ended and seen[job] >= len(log))}
     waits: dict[str, asyncio.Task] = {}  # one per waiting job, kept across wake-ups

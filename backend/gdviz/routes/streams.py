@@ -7,7 +7,8 @@ import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from sse_starlette import EventSourceResponse
 
-from ..multiplex import MAX_JOBS, Log, StreamError, interleave, parse_jobs, parse_positions
+from ..events import EventLog
+from ..multiplex import MAX_JOBS, StreamError, interleave, parse_jobs, parse_positions
 from .errors import NO_JOB
 from .jobs import Manager
 
@@ -17,7 +18,7 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 class Stream:
     """The jobs of one stream and where it resumes each of them."""
 
-    def __init__(self, logs: dict[str, Log], seen: dict[str, int]) -> None:
+    def __init__(self, logs: dict[str, EventLog], seen: dict[str, int]) -> None:
         self.logs, self.seen = logs, seen
 
 
@@ -55,7 +56,7 @@ async def get_stream(
         raise HTTPException(
             422, detail=[{"loc": [where, exc.field], "msg": exc.msg, "type": "value_error"}]
         ) from None
-    logs: dict[str, Log] = {}
+    logs: dict[str, EventLog] = {}
     for job_id in ids:
         job = manager.get(job_id)
         if job is None:
@@ -64,7 +65,7 @@ async def get_stream(
                 detail=f"jobs: no job '{job_id}': it never existed or was forgotten "
                 "(finished jobs expire)",
             )
-        logs[job_id] = _JobLog(job)
+        logs[job_id] = job.log
     return Stream(logs, seen)
 
 
@@ -90,23 +91,3 @@ async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSo
         shutdown_grace_period=0.5,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
-
-
-class _JobLog:
-    """A job's events as a ``Log`` (until jobs keep their events in one)."""
-
-    def __init__(self, job) -> None:
-        self.job = job
-
-    def __len__(self) -> int:
-        return len(self.job.events)
-
-    @property
-    def ended(self) -> bool:
-        return bool(self.job.events) and self.job.events[-1][0] == "done"
-
-    def wire(self, start: int) -> list[bytes]:
-        return self.job.wire(start)
-
-    async def wait_beyond(self, seen: int) -> None:
-        await self.job.wait_beyond(seen)

@@ -288,6 +288,10 @@ class JobManager:
             "kept": len(statuses),
         }
 
+    def problem(self) -> str | None:
+        """Why this server cannot take jobs now, if it cannot (its store is unreachable)."""
+        return None
+
     def shutdown(self, timeout: float = 2.0) -> None:
         """Cancel every job and join the workers within ``timeout`` seconds."""
         for job in list(self.jobs.values()):

@@ -6,6 +6,7 @@ import math
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 
@@ -95,18 +96,38 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
     return table
 
 
+class SharedUploads(Protocol):
+    """Where every process finds the uploads (Redis, see ``gdviz.cluster``)."""
+
+    def put(self, table: Table, raw: bytes) -> None: ...
+
+    def get(self, id: str) -> Table | None: ...
+
+
 class Uploads:
     def __init__(self, max_count: int = 50) -> None:
         self.max_count = max_count
         self._tables: OrderedDict[str, Table] = OrderedDict()
+        self.shared: SharedUploads | None = None
 
-    def add(self, table: Table) -> None:
+    def add(self, table: Table, raw: bytes = b"") -> None:
+        """Keep ``table``; ``raw``, its file, goes to the shared store if there is one."""
+        if self.shared is not None:
+            self.shared.put(table, raw)
+        self._keep(table)
+
+    def get(self, id: str) -> Table | None:
+        table = self._tables.get(id)
+        if table is None and self.shared is not None:
+            table = self.shared.get(id)
+            if table is not None:
+                self._keep(table)
+        return table
+
+    def _keep(self, table: Table) -> None:
         self._tables[table.id] = table
         while len(self._tables) > self.max_count:
             self._tables.popitem(last=False)
-
-    def get(self, id: str) -> Table | None:
-        return self._tables.get(id)
 
 
 uploads = Uploads()

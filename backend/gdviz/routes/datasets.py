@@ -37,5 +37,5 @@ async def upload_dataset(
     table = await run_in_threadpool(
         parse_csv, raw, file.filename or "upload.csv", settings.upload_max_rows
     )
-    uploads.add(table)
+    uploads.add(table, raw)
     return table.summary()

@@ -60,11 +60,17 @@ def small(config: JobConfig) -> bool:
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
 
-@router.get("/health", tags=["health"])
+@router.get(
+    "/health", tags=["health"], responses={503: {"description": "the job store is unreachable"}}
+)
 async def health(manager: Manager) -> dict:
-    """Liveness, with how many jobs are running and queued."""
+    """Liveness, with how many jobs are running and queued; 503 with the reason if jobs cannot be
+    made now (the Redis store is unreachable)."""
     from .. import __version__
 
+    problem = manager.problem()
+    if problem is not None:
+        raise HTTPException(503, detail=f"unavailable: {problem}")
     return {"status": "ok", "version": __version__, "jobs": manager.counts()}
 
 

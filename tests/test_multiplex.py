@@ -1,12 +1,14 @@
-"""One stream for several jobs (``GET /api/streams``): its ids, and the stream over a real server."""
+"""One stream for several jobs (``GET /api/streams``): its ids, and the stream over a real server
+on both backends (in memory, on Redis)."""
 
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from itertools import pairwise
 
 import httpx
 import pytest
 from gdviz.multiplex import MAX_JOBS, StreamError, format_positions, parse_jobs, parse_positions
-from support import read_events, read_streams
+from support import Server, read_events, read_streams
 
 A, B = "3f2a9c1d0b7e", "9c1d0b7e3f2a"
 
@@ -67,6 +69,19 @@ def test_job_lists_are_parsed_strictly(text, msg):
 
 
 # --- the stream, over a real server
+
+
+@pytest.fixture(scope="module")
+def log_mark(any_server: Server) -> int:
+    """Where the server's log stood before this module's first stream."""
+    return len(any_server.log())
+
+
+@pytest.fixture
+def client(any_server: Server, log_mark: int) -> Iterator[httpx.Client]:
+    """On both backends: in memory, and on Redis."""
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
+        yield client
 
 
 def test_jobs_interleave_each_in_order_exactly_once_as_on_their_own_streams(client):
@@ -171,3 +186,8 @@ def test_an_unknown_job_is_a_404_naming_it(client):
     assert r.status_code == 404
     detail = r.json()["detail"]
     assert "jobs" in detail and "'ffffffffffff'" in detail
+
+
+def test_dropped_and_refused_streams_leave_no_traceback(any_server, log_mark):
+    log = any_server.log()[log_mark:]
+    assert "Traceback" not in log and "ERROR" not in log, log[-3000:]

@@ -8,7 +8,7 @@ from itertools import pairwise
 import httpx
 import pytest
 from gdviz.multiplex import MAX_JOBS, StreamError, format_positions, parse_jobs, parse_positions
-from support import Server, read_events, read_streams
+from support import Server, read_events, read_streams, running_server
 
 A, B = "3f2a9c1d0b7e", "9c1d0b7e3f2a"
 
@@ -186,6 +186,39 @@ def test_an_unknown_job_is_a_404_naming_it(client):
     assert r.status_code == 404
     detail = r.json()["detail"]
     assert "jobs" in detail and "'ffffffffffff'" in detail
+
+
+@pytest.fixture(scope="module")
+def second_process(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Server]:
+    """Another ``gdviz serve`` on the session's Redis, beside ``redis_server``."""
+    log_path = tmp_path_factory.mktemp("second") / "server.log"
+    with running_server(log_path, env={"GDVIZ_REDIS_URL": redis_url}) as server:
+        yield server
+
+
+def test_any_process_resumes_a_stream_begun_on_another(redis_server, second_process):
+    """What lets a load balancer send each reconnect anywhere: no sticky sessions."""
+    processes = [redis_server, second_process]
+    clients = [httpx.Client(base_url=p.url, timeout=30) for p in processes]
+    try:
+        ids = [
+            create(clients[i % 2], mode=m, epochs=60, delay_ms=5)
+            for i, m in enumerate(("sgd", "linear"))
+        ]
+        pieces, last = [], None
+        for turn, size in enumerate((3, 10, 30, 60)):  # each piece on the other process
+            piece = read_streams(clients[turn % 2], ids, last_event_id=last, stop_after=size)
+            pieces += piece.events
+            last = piece.last_id
+        pieces += read_streams(clients[0], ids, last_event_id=last).events
+        whole = read_streams(clients[1], ids)
+    finally:
+        for client in clients:
+            client.close()
+    for job_id in ids:
+        mine = [e[1:] for e in pieces if e[0] == job_id]
+        assert [i for i, _, _ in mine] == list(range(1, 63)), "lost or repeated events"
+        assert mine == whole.of(job_id)
 
 
 def test_dropped_and_refused_streams_leave_no_traceback(any_server, log_mark):

@@ -77,7 +77,7 @@ def serve(args: argparse.Namespace) -> int:
         if args.workers > 1:
             from uvicorn.supervisors import Multiprocess
 
-            Multiprocess(config, target=server.run, sockets=[config.bind_socket()]).run()
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
         else:
             server.run()
     except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 
 import httpx
@@ -30,13 +31,14 @@ def redis_db(redis_url: str) -> str:
 @pytest.fixture(scope="module")
 def pair(tmp_path_factory: pytest.TempPathFactory, redis_db: str) -> Iterator[list[Server]]:
     logs = tmp_path_factory.mktemp("cluster")
-    with ExitStack() as stack:
-        yield [
-            stack.enter_context(
-                running_server(logs / f"{name}.log", env={"GDVIZ_REDIS_URL": redis_db})
-            )
-            for name in ("a", "b")
-        ]
+
+    def start(name: str) -> Server:
+        return stack.enter_context(
+            running_server(logs / f"{name}.log", env={"GDVIZ_REDIS_URL": redis_db}, startup_s=60)
+        )
+
+    with ExitStack() as stack, ThreadPoolExecutor(2) as pool:  # both start at once
+        yield list(pool.map(start, ("a", "b")))
 
 
 def create(server: Server, **config) -> str:
@@ -67,6 +69,19 @@ def test_a_job_made_on_one_process_streams_from_the_other(pair):
         assert summary["history"] == [d for _, e, d in events if e == "epoch"]
     with httpx.Client(base_url=a.url, timeout=30) as client:
         assert read_events(client, job_id) == events
+
+
+def test_an_upload_to_one_process_trains_on_the_other(pair):
+    a, b = pair
+    csv = b"hours,score\n1,52\n2,55\n3,61\n4,64\n5,70\n"
+    r = httpx.post(f"{a.url}/api/datasets", files={"file": ("hours.csv", csv)}, timeout=10)
+    assert r.status_code == 201, r.text
+    dataset = {"kind": "upload", "id": r.json()["id"]}
+    job_id = create(b, mode="design", epochs=20, dataset=dataset)
+    with httpx.Client(base_url=a.url, timeout=30) as client:
+        events = read_events(client, job_id)
+    assert events[0][2]["points"]["x"] == [1.0, 2.0, 3.0, 4.0, 5.0]
+    assert events[-1][2]["status"] == "completed"
 
 
 def test_cancel_works_from_any_process(pair, redis_db):

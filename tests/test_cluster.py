@@ -84,6 +84,24 @@ def test_an_upload_to_one_process_trains_on_the_other(pair):
     assert events[-1][2]["status"] == "completed"
 
 
+def test_a_new_job_goes_first_across_the_cluster(pair):
+    """Every training thread of both processes busy with a long job, a new one still trains at
+    once and finishes while they run: new jobs get their first turn, then all take turns."""
+    a, b = pair
+    longs = [create(pair[i % 2], mode="linear", epochs=20000) for i in range(4)]
+    with httpx.Client(base_url=b.url, timeout=30) as client:
+        for job_id in longs:
+            read_events(client, job_id, stop_after=3)
+        short = create(a, epochs=50)
+        assert read_events(client, short)[-1][2]["status"] == "completed"
+        statuses = [client.get(f"/api/jobs/{job_id}").json()["status"] for job_id in longs]
+        assert statuses == ["running"] * 4
+        for job_id in longs:
+            client.delete(f"/api/jobs/{job_id}")
+        for job_id in longs:
+            assert read_events(client, job_id)[-1][2]["status"] == "cancelled"
+
+
 def test_cancel_works_from_any_process(pair, redis_db):
     a, b = pair
     job_id = create(a, epochs=5000, delay_ms=20)

@@ -145,6 +145,26 @@ def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis
     assert "Traceback" not in survivor.log()
 
 
+def test_workers_share_one_port(tmp_path, redis_db):
+    """``--workers 2``: two processes behind one port; each request may reach either."""
+    with (
+        running_server(
+            tmp_path / "workers.log", startup_s=60, args=("--workers", "2", "--redis", redis_db)
+        ) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
+        jobs = [create(server, mode="sgd", epochs=20, seed=i) for i in range(4)]
+        for job_id in jobs:
+            events = read_events(client, job_id)
+            assert [i for i, _, _ in events] == list(range(1, 23))
+        pids = {
+            line.split("[")[1].split("]")[0]
+            for line in server.log().splitlines()
+            if "Started server process" in line
+        }
+        assert len(pids) == 2
+
+
 def test_workers_without_redis_are_refused():
     env = {k: v for k, v in os.environ.items() if k != "GDVIZ_REDIS_URL"}
     done = subprocess.run(

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from torch.optim.sgd import sgd as sgd_update
 
-from .config import ConfigError, JobConfig
+from .config import JobConfig
 from .data import Data
 
 Record = dict[str, float | int]
@@ -82,8 +82,6 @@ def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Opti
     if name == "momentum":
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum)
     if name == "nesterov":
-        if config.momentum == 0:
-            raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
         return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=True)
     if name == "adam":
         return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))

@@ -186,6 +186,7 @@ def train(args: argparse.Namespace) -> int:
         print("gdviz train: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     done, ls = job.done, job.meta["least_squares"]
+    assert done is not None  # run() returns once the job has finished
     if out is not None:
         write_history(job, out)
     if done["status"] == "diverged":

@@ -1,6 +1,6 @@
 // Wiring only: state <-> form <-> runs <-> player <-> charts.
 import * as api from './api.js';
-import { fromHash, toHash, jobConfig, comparedRuns, runLabel, PRESETS } from './state.js';
+import { Store, browserUrl, jobConfig, comparedRuns, runLabel, PRESETS } from './state.js';
 import { Controls } from './controls.js';
 import { Player } from './player.js';
 import { FitChart } from './fitchart.js';
@@ -14,12 +14,12 @@ import { Explain } from './explain.js';
 import { setLook, toggleFullscreen } from './projector.js';
 import { installPresenterKeys } from './presenter.js';
 import { installShare } from './share.js';
-import { installLesson, toggleLesson } from './lesson.js';
+import { installLesson, expandLessonLink } from './lesson.js';
 import { followedJob, getJob, stateFromConfig, markFollowing } from './follow.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
-let state = fromHash();
+const store = new Store(browserUrl(), { expand: expandLessonLink });
 let jobIds = [];
 let surfaceBusy = false;
 let requestedWindow = '';
@@ -37,59 +37,45 @@ const charts = { fit: fit.el, loss: loss.el, contour: contour.el, surface: surfa
 const sized = new ResizeObserver((entries) => entries.forEach((e) => Plotly.Plots.resize(e.target)));
 Object.values(charts).forEach((el) => sized.observe(el));
 
-// ---- settings: form and view toggles <-> state <-> URL hash
-function applyViewSettings() {
-  $('speed').value = state.speed;
-  player.setSpeed(state.speed);
-  $('log-scale').checked = state.log;
-  $('show-residuals').checked = state.resid;
-  $('show-lsq').checked = state.lsq;
-  $('show-arrows').checked = state.arrows;
-  loss.setLog(state.log);
-  fit.setOptions({ residuals: state.resid, lsq: state.lsq });
-  contour.setArrows(state.arrows);
-  applyLook();
-}
-
-function saveViewSetting(changes) {
-  Object.assign(state, changes);
-  history.replaceState(null, '', toHash(state));
+// ---- settings: the store owns them (and the URL); the form and the views follow it
+const SHOW = {
+  speed: (v) => { $('speed').value = v; player.setSpeed(v); },
+  log: (v) => { $('log-scale').checked = v; loss.setLog(v); },
+  resid: (v, s) => { $('show-residuals').checked = v; fit.setOptions({ residuals: v, lsq: s.lsq }); },
+  lsq: (v, s) => { $('show-lsq').checked = v; fit.setOptions({ residuals: s.resid, lsq: v }); },
+  arrows: (v) => { $('show-arrows').checked = v; contour.setArrows(v); },
+  projector: (v, s) => applyLook(s),
+  dark: (v, s) => applyLook(s),
+};
+const showSettings = (state, keys = Object.keys(SHOW)) => {
+  for (const k of keys) SHOW[k]?.(state[k], state);
   player.touch();
-}
+};
 
-/** Run what the form says (plus `changes`); the hash is written first so the link reproduces it. */
+store.subscribe((state, changed, { run }) => {
+  showSettings(state, [...changed]);
+  if (run) { controls.set(state); start(); }
+});
+
+/** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. */
 function submit(changes = {}) {
   markStarting();
-  state = { ...controls.read(state), ...changes };
-  const hash = toHash(state);
-  if (hash === location.hash) start();
-  else location.hash = hash; // -> hashchange -> start()
+  store.set({ ...controls.read(store.get()), ...changes }, { run: true });
 }
-
-window.addEventListener('hashchange', () => {
-  state = fromHash();
-  controls.set(state);
-  applyViewSettings();
-  start();
-});
 
 $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
 $('race-methods').addEventListener('click', () => submit({ cmp: PRESETS.methods, sel: 0 }));
 $('race-optimizers').addEventListener('click', () => {
-  const manual = controls.read(state).mode === 'manual'; // manual mode has only plain sgd
+  const manual = controls.read().mode === 'manual'; // manual mode has only plain sgd
   submit({ cmp: PRESETS.optimizers, sel: 0, ...(manual ? { mode: 'sgd' } : {}) });
 });
 $('single').addEventListener('click', () => submit({ cmp: '', sel: 0 }));
-$('speed').addEventListener('change', (ev) => { player.setSpeed(ev.target.value); saveViewSetting({ speed: ev.target.value }); });
-$('log-scale').addEventListener('change', (ev) => { loss.setLog(ev.target.checked); saveViewSetting({ log: ev.target.checked }); });
-$('show-arrows').addEventListener('change', (ev) => { contour.setArrows(ev.target.checked); saveViewSetting({ arrows: ev.target.checked }); });
-for (const id of ['show-residuals', 'show-lsq']) {
-  $(id).addEventListener('change', () => {
-    fit.setOptions({ residuals: $('show-residuals').checked, lsq: $('show-lsq').checked });
-    saveViewSetting({ resid: $('show-residuals').checked, lsq: $('show-lsq').checked });
-  });
-}
-$('selected-run').addEventListener('change', (ev) => saveViewSetting({ sel: Number(ev.target.value) }));
+$('speed').addEventListener('change', (ev) => store.set({ speed: ev.target.value }));
+$('log-scale').addEventListener('change', (ev) => store.set({ log: ev.target.checked }));
+$('show-arrows').addEventListener('change', (ev) => store.set({ arrows: ev.target.checked }));
+$('show-residuals').addEventListener('change', (ev) => store.set({ resid: ev.target.checked }));
+$('show-lsq').addEventListener('change', (ev) => store.set({ lsq: ev.target.checked }));
+$('selected-run').addEventListener('change', (ev) => store.set({ sel: Number(ev.target.value) }));
 
 function pickStart({ w, b }) {
   const round = (v) => Number(v.toPrecision(3));
@@ -120,6 +106,7 @@ function showBanner(text, kind = 'warn') {
 }
 
 async function start() {
+  const state = store.get();
   for (const id of jobIds) api.cancelJob(id);
   jobIds = [];
   const overrides = comparedRuns(state);
@@ -247,7 +234,7 @@ function render(p) {
   $('epoch-text').textContent = `epoch ${k} / ${total}`;
   $('play').textContent = p.playing ? '⏸ Pause' : '▶ Play';
 
-  const selIndex = Math.min(Number($('selected-run').value) || 0, p.runs.length - 1);
+  const selIndex = Math.max(0, Math.min(store.get().sel, p.runs.length - 1));
   const sel = p.runs[selIndex];
   const kv = explain.viewEpoch(k); // explain mode shows (w, b) before the update until its step
   if (sel) fit.draw(sel, kv, sel.color, p.playing);
@@ -281,18 +268,18 @@ function readout(run, k) {
 // ---- classroom: projector look, presenter keys, share, lesson, following a run read-only
 const followed = followedJob();
 
-function applyLook() {
-  setLook({ room: state.projector, dark: state.dark });
-  $('projector-toggle').setAttribute('aria-pressed', String(state.projector));
-  $('theme-toggle').setAttribute('aria-pressed', String(state.dark));
+function applyLook({ projector, dark }) {
+  setLook({ room: projector, dark });
+  $('projector-toggle').setAttribute('aria-pressed', String(projector));
+  $('theme-toggle').setAttribute('aria-pressed', String(dark));
 }
-const toggleProjector = () => { saveViewSetting({ projector: !state.projector }); applyLook(); };
+const toggleProjector = () => store.set({ projector: !store.get().projector });
 $('projector-toggle').addEventListener('click', toggleProjector);
-$('theme-toggle').addEventListener('click', () => { saveViewSetting({ dark: !state.dark }); applyLook(); });
+$('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get().dark }));
 $('fullscreen').addEventListener('click', toggleFullscreen);
-installPresenterKeys({ projector: toggleProjector, code: () => toggleCodePanel(), lesson: () => { if (!followed) toggleLesson(); } });
+const toggleLesson = followed ? () => {} : installLesson(store);
+installPresenterKeys({ projector: toggleProjector, code: () => toggleCodePanel(), lesson: toggleLesson });
 installShare(() => player.runs[0]?.id);
-if (!followed) installLesson();
 
 /** The teacher's job `id`: its settings shown read-only, its history and live events streamed. */
 async function follow(id) {
@@ -303,10 +290,9 @@ async function follow(id) {
     showBanner(`cannot follow run ${id}: ${err.message}`, 'error');
     return;
   }
-  if (!/(^|[#&])speed=/.test(location.hash)) state.speed = 'live'; // keep up with the teacher unless told
-  state = { ...state, ...stateFromConfig(job.config), cmp: '' };
-  controls.set(state);
-  applyViewSettings();
+  const speed = store.urlKeys().has('speed') ? {} : { speed: 'live' }; // keep up with the teacher unless told
+  store.set({ ...stateFromConfig(job.config), cmp: '', ...speed });
+  controls.set(store.get());
   markFollowing(`the teacher's run (${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)})`);
   const specs = [{ over: {}, color: RUN_COLORS[0], label: `${job.config.mode} · ${job.config.optimizer}` }];
   const gen = player.newGeneration(specs);
@@ -319,8 +305,8 @@ async function follow(id) {
 }
 
 // ---- boot
-controls.set(state);
-applyViewSettings();
-api.getDatasets().then((d) => { controls.setBuiltins(d.builtin); controls.set({ builtin: state.builtin }); })
+controls.set(store.get());
+showSettings(store.get());
+api.getDatasets().then((d) => { controls.setBuiltins(d.builtin); controls.set({ builtin: store.get().builtin }); })
   .catch((err) => showBanner(`data sets: ${err.message}`, 'error'));
 if (followed) follow(followed); else start();

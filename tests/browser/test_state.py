@@ -1,0 +1,34 @@
+"""The page's state has one owner: what the lesson, the look and the view toggles change survives
+every other change, and the URL always says what the page shows."""
+
+from conftest import App
+from playwright.sync_api import Page, expect
+
+
+def test_a_closed_lesson_stays_closed_on_the_next_run(app: App, page: Page) -> None:
+    app.open("lesson=2&speed=live")
+    app.finished()
+    lesson = page.locator("#lesson")
+    expect(lesson).to_be_visible()
+    page.click("#lesson-close")
+    expect(lesson).to_be_hidden()
+    assert "lesson=" not in page.url
+    page.fill("#epochs", "20")
+    page.click("#run")
+    app.wait(status="completed", playing=False, total="20")
+    expect(lesson).to_be_hidden()
+    assert "lesson=" not in page.url and "epochs=20" in page.url
+
+
+def test_korean_captions_survive_a_view_toggle(app: App, page: Page) -> None:
+    app.open("lesson=2&speed=live")
+    app.finished()
+    page.click("#lesson-lang")
+    expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
+    page.check("#log-scale")
+    page.click("#projector-toggle")
+    assert "lang=ko" in page.url and "log=1" in page.url and "projector=1" in page.url
+    page.click("#lesson-next")
+    page.wait_for_function("document.getElementById('lesson').dataset.step === '3'")
+    expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
+    assert "lang=ko" in page.url and "projector=1" in page.url

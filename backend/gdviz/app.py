@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from . import __version__
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, jobs, pages, share
+from .routes import code, datasets, jobs, pages, schema, share
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -90,6 +90,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
     app.include_router(jobs.router)
+    app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)

@@ -1,6 +1,6 @@
 """The job config: every knob of a training run, with its bounds."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -8,7 +8,24 @@ Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
 Loss = Literal["mse", "mae", "huber"]
 
+Knob = Literal["momentum", "beta1", "beta2", "alpha"]
+
 MINIBATCH_MODES = ("minibatch", "design", "linear")
+OPTIMIZERS: tuple[Optimizer, ...] = get_args(Optimizer)
+# The fields each optimizer reads; the page, the CLI's help and the generated script follow this.
+# rmsprop takes no momentum here: the engine builds torch's RMSprop without it.
+OPTIMIZER_KNOBS: dict[Optimizer, tuple[Knob, ...]] = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "adam": ("beta1", "beta2"),
+    "rmsprop": ("alpha",),
+    "adagrad": (),
+}
+# 'manual' is the seed's hand-written update, plain gradient descent; every other mode uses torch.optim.
+MODE_OPTIMIZERS: dict[Mode, tuple[Optimizer, ...]] = {
+    mode: ("sgd",) if mode == "manual" else OPTIMIZERS for mode in get_args(Mode)
+}
 MAX_EPOCHS = 20_000
 MAX_POINTS = 1_000_000
 MAX_SEED = 2**53 - 1
@@ -114,10 +131,11 @@ class ConfigError(ValueError):
 
 def check_config(config: JobConfig) -> None:
     """The checks across fields; those that need the data live in ``data.load``."""
-    if config.mode == "manual" and config.optimizer != "sgd":
+    allowed = MODE_OPTIMIZERS[config.mode]
+    if config.optimizer not in allowed:
         raise ConfigError(
             ("optimizer",),
-            f"mode 'manual' is plain gradient descent and allows only 'sgd'; "
+            f"mode '{config.mode}' allows only {' '.join(map(repr, allowed))}; "
             f"use mode 'sgd' or a mini-batch mode for '{config.optimizer}'",
         )
     ds = config.dataset

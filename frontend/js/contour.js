@@ -3,7 +3,9 @@
 // Plotly draws the contour only when the surface or the view changes; the parts that move every
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
-import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt, sameSurface } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE } from './theme.js';
+import { historyTo, pointAt, sameSurface } from './history.js';
+import { fmt } from './format.js';
 import { roomColor } from './projector.js';
 import { Overlay, strokeThrough } from './overlay.js';
 
@@ -205,26 +207,24 @@ export class ContourChart {
     const [b0, b1] = fl.yaxis.range;
     return { w: w0 + fx * (w1 - w0), b: b1 - fy * (b1 - b0) };
   }
+
+  /** Arrows {from: {w, b}, to: {w, b}, color} drawn over the view (explain mode); [] removes them. */
+  setExplain(arrows) {
+    const el = this.el;
+    const notes = arrows.map(({ from, to, color }) => ({
+      name: 'explain', x: to.w, y: to.b, ax: from.w, ay: from.b, xref: 'x', yref: 'y', axref: 'x', ayref: 'y',
+      showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 3.5, arrowcolor: color, standoff: 8, text: '' }));
+    const key = JSON.stringify(notes);
+    const now = el.layout?.annotations ?? [];
+    // Plotly.react (a new surface) drops them: count what is really there
+    if (key === this.overlayKey && now.filter((a) => a.name === 'explain').length === notes.length) return;
+    this.overlayKey = key;
+    Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
+  }
 }
 
 function dot(ctx, x, y, r) {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, 2 * Math.PI);
   ctx.fill();
-}
-
-const overlays = new WeakMap(); // chart element -> the explain arrows it shows
-
-/** Arrows {from: {w, b}, to: {w, b}, color} drawn over the contour (explain mode); [] removes them. */
-export function overlayContour(chart, arrows) {
-  const el = chart.el;
-  const notes = arrows.map(({ from, to, color }) => ({
-    name: 'explain', x: to.w, y: to.b, ax: from.w, ay: from.b, xref: 'x', yref: 'y', axref: 'x', ayref: 'y',
-    showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 3.5, arrowcolor: color, standoff: 8, text: '' }));
-  const key = JSON.stringify(notes);
-  const now = el.layout?.annotations ?? [];
-  // Plotly.react (a new surface) drops them: count what is really there
-  if (key === overlays.get(el) && now.filter((a) => a.name === 'explain').length === notes.length) return;
-  overlays.set(el, key);
-  Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
 }

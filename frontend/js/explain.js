@@ -3,9 +3,7 @@
 // marked in the code panel. While active, → / ← move through the phases (and on to the next update).
 import { onKey } from './keys.js';
 import { toggleCodePanel, markLines, currentCode } from './codepanel.js';
-import { overlayFit } from './fitchart.js';
-import { overlayContour } from './contour.js';
-import { fmt } from './theme.js';
+import { fmt } from './format.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
 const STEP = PHASES.indexOf('step');
@@ -103,8 +101,8 @@ export class Explain {
     $('explain').setAttribute('aria-pressed', 'false');
     document.getElementById('app').classList.remove('explaining');
     markLines([]);
-    overlayFit(this.fit, []);
-    overlayContour(this.contour, []);
+    this.fit.setExplain([]);
+    this.contour.setExplain([]);
     this.player.touch();
   }
 
@@ -143,8 +141,8 @@ export class Explain {
       $('explain-title').textContent = 'Explain one update';
       this.show(k === 0 ? 'epoch 0 is the start point: step to epoch 1 or later (→) to see an update' : 'waiting for this epoch', '', '');
       markLines(currentCode()?.phases?.[phase] ?? []);
-      overlayFit(this.fit, []);
-      overlayContour(this.contour, []);
+      this.fit.setExplain([]);
+      this.contour.setExplain([]);
       return;
     }
     $('explain-title').textContent = u.source === 'step'
@@ -153,8 +151,8 @@ export class Explain {
     const [caption, math] = this[phase](u);
     this.show(caption, math, this.note(u));
     markLines(currentCode()?.phases?.[phase] ?? []); // after the captions: they set the code's height
-    overlayFit(this.fit, this.fitTraces(u, phase, run.color));
-    overlayContour(this.contour, this.arrows(u, phase));
+    this.fit.setExplain(this.fitTraces(u, phase, run.color));
+    this.contour.setExplain(this.arrows(u, phase));
   }
 
   show(caption, math, note) {

@@ -1,12 +1,15 @@
 // Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
-import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, pointAt } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS } from './theme.js';
+import { pointAt } from './history.js';
 import { Overlay, axesOf } from './overlay.js';
 import { roomColor } from './projector.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
+const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
+
 export class FitChart {
   constructor(el) {
     this.el = el;
@@ -160,23 +163,20 @@ export class FitChart {
     }
     return { x: xs, y: ys };
   }
+
+  /** Extra traces drawn over the view (explain mode's ŷ and errors); [] removes them. */
+  setExplain(traces) {
+    const el = this.el;
+    const have = Math.max(0, (el.data?.length ?? OVERLAY_FROM) - OVERLAY_FROM);
+    const key = JSON.stringify(traces);
+    if (have === traces.length && key === this.overlayKey) return;
+    if (have) Plotly.deleteTraces(el, Array.from({ length: have }, (_, i) => OVERLAY_FROM + i));
+    if (traces.length) Plotly.addTraces(el, traces);
+    this.overlayKey = key;
+  }
 }
 
 function hexAlpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
-}
-
-const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
-const overlays = new WeakMap(); // chart element -> what its overlay shows
-
-/** Extra traces drawn over the fit view (explain mode's ŷ and errors); [] removes them. */
-export function overlayFit(chart, traces) {
-  const el = chart.el;
-  const have = Math.max(0, (el.data?.length ?? OVERLAY_FROM) - OVERLAY_FROM);
-  const key = JSON.stringify(traces);
-  if (have === traces.length && key === overlays.get(el)) return;
-  if (have) Plotly.deleteTraces(el, Array.from({ length: have }, (_, i) => OVERLAY_FROM + i));
-  if (traces.length) Plotly.addTraces(el, traces);
-  overlays.set(el, key);
 }

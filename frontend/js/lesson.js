@@ -2,7 +2,6 @@
 // English or Korean. A step is a URL (#…&lesson=3&lang=ko), so a teacher can link one; going to a
 // step runs it as the page runs any link. The lesson reads and changes the page's state through
 // the store alone, so what it sets survives every other change and the reverse.
-import { defaults } from './state.js';
 import { onKey } from './keys.js';
 import { focusView } from './presenter.js';
 import { STEPS, UI, LANGS } from './lesson-text.js';
@@ -10,17 +9,17 @@ import { STEPS, UI, LANGS } from './lesson-text.js';
 const $ = (id) => document.getElementById(id);
 const LOOK_ONLY = ['lesson', 'lang', 'projector', 'dark', 'speed'];
 
-/** The state of step n (1-based), keeping the room's look and the language of `now`. */
-export function stepState(n, now) {
+/** The state of step n (1-based) over `defaults`, keeping the room's look and the language of `now`. */
+export function stepState(n, now, defaults) {
   const keep = { projector: now.projector, dark: now.dark, lang: now.lang };
-  return { ...defaults(), ...STEPS[n - 1].state, ...keep, lesson: n };
+  return { ...defaults, ...STEPS[n - 1].state, ...keep, lesson: n };
 }
 
 /** A hand-written link (#lesson=3, perhaps with a language or a look) gets its step's settings. */
-export function expandLessonLink(state, keys) {
+export function expandLessonLink(state, keys, defaults) {
   const n = state.lesson;
   const bare = [...keys].every((k) => LOOK_ONLY.includes(k));
-  return n >= 1 && n <= STEPS.length && bare ? stepState(n, state) : state;
+  return n >= 1 && n <= STEPS.length && bare ? stepState(n, state, defaults) : state;
 }
 
 /** Install the lesson on `store`; answers the toggle (L key, Lesson button). */
@@ -29,7 +28,7 @@ export function installLesson(store) {
   /** Go to step n; 0 closes the lesson and keeps the run on screen. */
   const goTo = (n) => {
     if (!n) store.set({ lesson: 0 });
-    else store.set(stepState(n, store.get()), { run: true });
+    else store.set(stepState(n, store.get(), store.settings.defaults()), { run: true });
   };
   const toggle = () => goTo(store.get().lesson ? 0 : 1);
 

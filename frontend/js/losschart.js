@@ -2,7 +2,8 @@
 // Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
-import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, historyTo } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR } from './theme.js';
+import { historyTo } from './history.js';
 import { Overlay, axesOf, strokeThrough } from './overlay.js';
 import { roomColor } from './projector.js';
 

@@ -5,7 +5,8 @@
 // every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
 // Building a surface is the page's costliest task (0.1–0.4 s in software WebGL): it happens in a task
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
-import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, sameSurface } from './theme.js';
+import { baseLayout, PLOT_CONFIG, SURFACE_SCALE } from './theme.js';
+import { historyTo, pointAt, sameSurface } from './history.js';
 import { roomColor } from './projector.js';
 import { Overlay, strokeThrough } from './overlay.js';
 

@@ -32,3 +32,31 @@ def test_korean_captions_survive_a_view_toggle(app: App, page: Page) -> None:
     page.wait_for_function("document.getElementById('lesson').dataset.step === '3'")
     expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
     assert "lang=ko" in page.url and "projector=1" in page.url
+
+
+def test_the_form_offers_what_the_schema_allows(app: App, page: Page) -> None:
+    app.open("epochs=5&speed=live")
+    app.finished()
+    offered = "s => [...s.options].map(o => o.value)"
+    page.select_option("#mode", "manual")
+    assert page.eval_on_selector("#optimizer", offered) == ["sgd"]  # the server refuses the others
+    page.select_option("#mode", "minibatch")
+    assert page.eval_on_selector("#optimizer", offered) == [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adam",
+        "rmsprop",
+        "adagrad",
+    ]
+    page.select_option("#optimizer", "rmsprop")  # torch's RMSprop is built without momentum here
+    expect(page.locator("[data-field=momentum]")).to_be_hidden()
+    expect(page.locator("[data-field=alpha]")).to_be_visible()
+    page.select_option("#optimizer", "nesterov")
+    expect(page.locator("[data-field=momentum]")).to_be_visible()
+    expect(page.locator("[data-field=alpha]")).to_be_hidden()
+    assert page.get_attribute("#epochs", "title") == "passes over the data: ≥ 1, ≤ 20000"
+    assert page.get_attribute("#lr", "title") == "learning rate: > 0, ≤ 100"
+    page.click("#run")
+    app.finished()
+    assert "optimizer=nesterov" in page.url and "mode=minibatch" in page.url

@@ -1,7 +1,17 @@
-// The store and the hash codec, without a browser: a fake URL stands in for location.hash.
+// The settings (from the API's schema), the hash codec and the store, without a browser: a fake URL
+// stands in for location.hash. schema.json is GET /api/schema's answer (tests/test_frontend_schema.py
+// keeps it equal to the server's).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Store, fromHash, toHash, defaults, comparedRuns, coerce } from '../../frontend/js/state.js';
+import { readFileSync } from 'node:fs';
+import { Settings, Store } from '../../frontend/js/state.js';
+
+const schema = JSON.parse(readFileSync(new URL('./schema.json', import.meta.url)));
+const settings = new Settings(schema);
+const defaults = () => settings.defaults();
+const fromHash = (h) => settings.fromHash(h);
+const toHash = (s) => settings.toHash(s);
+const coerce = (k, raw) => settings.coerce(k, raw);
 
 function fakeUrl(hash = '') {
   const url = {
@@ -45,13 +55,13 @@ test('coerce parses each field type', () => {
 });
 
 test('comparedRuns reads the runs of a comparison', () => {
-  assert.deepEqual(comparedRuns({ cmp: 'mode:manual;optimizer:sgd,lr:0.5' }), [{ mode: 'manual', optimizer: 'sgd' }, { lr: 0.5 }]);
-  assert.deepEqual(comparedRuns({ cmp: '' }), []);
+  assert.deepEqual(settings.comparedRuns({ cmp: 'mode:manual;optimizer:sgd,lr:0.5' }), [{ mode: 'manual', optimizer: 'sgd' }, { lr: 0.5 }]);
+  assert.deepEqual(settings.comparedRuns({ cmp: '' }), []);
 });
 
 test('set replaces the hash; a run adds a history entry; subscribers see what changed', () => {
   const url = fakeUrl('#lesson=2&lang=ko');
-  const store = new Store(url);
+  const store = new Store(settings, url);
   const seen = [];
   store.subscribe((state, changed, how) => seen.push({ state, changed: [...changed].sort(), how }));
   store.set({ log: true });
@@ -67,14 +77,14 @@ test('set replaces the hash; a run adds a history entry; subscribers see what ch
 });
 
 test('get hands out a copy', () => {
-  const store = new Store(fakeUrl());
+  const store = new Store(settings, fakeUrl());
   store.get().lr = 99;
   assert.equal(store.get().lr, defaults().lr);
 });
 
 test('a URL changed from outside replaces the state and asks for a run; its own writes do not echo', () => {
   const url = fakeUrl('#epochs=20');
-  const store = new Store(url);
+  const store = new Store(settings, url);
   const seen = [];
   store.subscribe((state, changed, how) => seen.push({ changed: [...changed], how }));
   store.set({ lr: 0.2 }, { run: true });
@@ -91,7 +101,49 @@ test('a URL changed from outside replaces the state and asks for a run; its own 
 test('expand completes a state read from a URL and writes the completed hash back', () => {
   const url = fakeUrl('#lesson=3');
   const expand = (state, keys) => (keys.has('mode') ? state : { ...state, mode: 'manual' });
-  const store = new Store(url, { expand });
+  const store = new Store(settings, url, { expand });
   assert.equal(store.get().mode, 'manual');
   assert.equal(url.hash, '#mode=manual&seed=2021&lesson=3');
+});
+
+test('defaults and bounds come from the schema', () => {
+  const d = defaults();
+  assert.equal(d.lr, 0.1);
+  assert.equal(d.epochs, 100);
+  assert.equal(d.seed, 2021);
+  assert.equal(d.data, 'synthetic');
+  assert.equal(d.x_step, 0.3);
+  assert.equal(d.n, null);
+  assert.equal(d.init_w, null);
+  assert.equal(d.col_x, '');
+  assert.deepEqual(settings.fields.lr, { type: 'num', default: 0.1, min: 0, minExclusive: true, max: 100, description: 'learning rate' });
+  assert.equal(settings.fields.epochs.max, 20000);
+  assert.deepEqual(settings.fields.mode.options, ['manual', 'sgd', 'minibatch', 'design', 'linear']);
+  assert.deepEqual(settings.fields.data.options, ['synthetic', 'builtin', 'upload']);
+});
+
+test('each optimizer takes its own knobs; manual mode offers only sgd', () => {
+  assert.deepEqual(settings.knobs('rmsprop'), ['alpha']);
+  assert.equal(settings.isKnobOf('momentum', 'rmsprop'), false);
+  assert.equal(settings.isKnobOf('momentum', 'nesterov'), true);
+  assert.equal(settings.isKnobOf('lr', 'adam'), true);
+  assert.deepEqual(settings.optimizers('manual'), ['sgd']);
+  assert.ok(settings.optimizers('sgd').includes('adam'));
+});
+
+test('jobConfig sends what the run reads, and fromConfig reads it back', () => {
+  const state = { ...defaults(), mode: 'minibatch', optimizer: 'rmsprop', init_w: 1, init_b: -2, n: 30 };
+  const cfg = settings.jobConfig(state);
+  assert.equal('momentum' in cfg, false);
+  assert.equal(cfg.alpha, 0.99);
+  assert.equal(cfg.batch_size, 5);
+  assert.equal('huber_delta' in cfg, false);
+  assert.deepEqual(cfg.init, { w: 1, b: -2 });
+  assert.deepEqual(cfg.dataset, { kind: 'synthetic', x_start: -3, x_stop: 3, x_step: 0.3, n: 30, true_w: 2, true_b: -1, noise: 1 });
+  assert.deepEqual({ ...state, ...settings.fromConfig(cfg) }, state);
+  const upload = settings.jobConfig({ ...defaults(), data: 'upload', upload: 'abc', col_x: 'a', col_y: 'b' });
+  assert.deepEqual(upload.dataset, { kind: 'upload', id: 'abc', x: 'a', y: 'b' });
+  assert.equal('batch_size' in upload, false);
+  assert.deepEqual(settings.jobConfig({ ...defaults(), data: 'builtin', builtin: 'anscombe2' }).dataset, { kind: 'builtin', name: 'anscombe2' });
+  assert.deepEqual(settings.fromConfig({ dataset: { kind: 'upload', id: 'u', x: null, y: 'q' } }), { init_w: null, init_b: null, data: 'upload', upload: 'u', col_x: '', col_y: 'q' });
 });

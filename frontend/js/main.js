@@ -44,9 +44,9 @@ const fit = new FitChart($('chart-fit'));
 const loss = new LossChart($('chart-loss'));
 const contour = new ContourChart($('chart-contour'), pickStart);
 const surface = new SurfaceChart($('chart-surface'));
+const charts = { fit, loss, contour, surface };
 const player = new Player(render);
 const explain = new Explain({ player, fit, contour });
-const charts = { fit, loss, contour, surface };
 const runs = new Runs({ api, settings, player, charts, ui: {
   banner,
   showErrors: (err) => controls.showErrors(err),
@@ -74,7 +74,7 @@ const showSettings = (state, keys = Object.keys(SHOW)) => {
 };
 
 function showLook({ projector, dark }) {
-  setLook({ room: projector, dark });
+  setLook({ room: projector, dark }, Object.values(charts));
   $('projector-toggle').setAttribute('aria-pressed', String(projector));
   $('theme-toggle').setAttribute('aria-pressed', String(dark));
 }

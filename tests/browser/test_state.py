@@ -60,3 +60,24 @@ def test_the_form_offers_what_the_schema_allows(app: App, page: Page) -> None:
     page.click("#run")
     app.finished()
     assert "optimizer=nesterov" in page.url and "mode=minibatch" in page.url
+
+
+def test_switching_the_look_keeps_what_the_charts_show(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live&cmp=optimizer:sgd,optimizer:adam")
+    app.wait(status="completed", runs="2", playing=False)
+    page.wait_for_timeout(300)
+    before = {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")}
+    page.click("#theme-toggle")
+    page.keyboard.press("p")
+    page.wait_for_timeout(300)
+    assert "dark=1" in page.url and "projector=1" in page.url
+    assert {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")} == before
+    layout = "el => [el._fullLayout.paper_bgcolor, Math.round(el._fullLayout.font.size)]"
+    assert page.eval_on_selector("#chart-loss", layout) == ["#111111", 22]
+    assert page.eval_on_selector("#chart-fit", "el => el.data[3].line.width") >= 6
+    assert len(app.trails("contour")) == 2
+    page.click("#theme-toggle")
+    page.keyboard.press("p")
+    page.wait_for_timeout(300)
+    assert page.eval_on_selector("#chart-loss", layout) == ["#ffffff", 14]
+    assert {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")} == before

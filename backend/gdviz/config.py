@@ -85,13 +85,17 @@ class JobConfig(Strict):
         "sgd",
         description="the seed's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear",
     )
-    optimizer: Optimizer = Field(
-        "sgd", description="torch.optim algorithm; 'manual' allows only sgd"
+    optimizer: Optimizer = Field("sgd", description="the torch.optim algorithm")
+    momentum: Finite = Field(
+        0.9, ge=0, lt=1, description="how much of the last update each update keeps"
     )
-    momentum: Finite = Field(0.9, ge=0, lt=1, description="for optimizer momentum and nesterov")
-    beta1: Finite = Field(0.9, ge=0, lt=1, description="adam's first-moment decay")
-    beta2: Finite = Field(0.999, ge=0, lt=1, description="adam's second-moment decay")
-    alpha: Finite = Field(0.99, gt=0, lt=1, description="rmsprop smoothing constant")
+    beta1: Finite = Field(0.9, ge=0, lt=1, description="decay of the running mean of gradients")
+    beta2: Finite = Field(
+        0.999, ge=0, lt=1, description="decay of the running mean of squared gradients"
+    )
+    alpha: Finite = Field(
+        0.99, gt=0, lt=1, description="smoothing constant of the running mean of squared gradients"
+    )
     loss: Loss = Field(
         "mse", description="criterion: mean squared error (the seed's), mean absolute error, Huber"
     )
@@ -138,6 +142,8 @@ def check_config(config: JobConfig) -> None:
             f"mode '{config.mode}' allows only {' '.join(map(repr, allowed))}; "
             f"use mode 'sgd' or a mini-batch mode for '{config.optimizer}'",
         )
+    if config.optimizer == "nesterov" and config.momentum == 0:
+        raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
     ds = config.dataset
     if isinstance(ds, Synthetic):
         if ds.x_stop <= ds.x_start:

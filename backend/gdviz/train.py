@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from torch.optim.sgd import sgd as sgd_update
 
-from .config import ConfigError, JobConfig
+from .config import OPTIMIZER_KNOBS, JobConfig, Optimizer
 from .data import Data
 
 Record = dict[str, float | int]
@@ -77,21 +77,32 @@ def build_criterion(config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
     return lambda yhat, y: torch.mean((yhat - y) ** 2)  # the seed's criterion
 
 
-def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Optimizer:
-    lr, name = config.lr, config.optimizer
-    if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum)
+TORCH_OPTIMIZERS: dict[Optimizer, type[torch.optim.Optimizer]] = {
+    "sgd": torch.optim.SGD,
+    "momentum": torch.optim.SGD,
+    "nesterov": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+
+
+def optimizer_args(config: JobConfig) -> tuple[type[torch.optim.Optimizer], dict[str, object]]:
+    """The torch.optim class and its keyword arguments: lr and the knobs the optimizer reads."""
+    name = config.optimizer
+    kwargs: dict[str, object] = {"lr": config.lr}
+    knobs = OPTIMIZER_KNOBS[name]
+    if "beta1" in knobs:
+        kwargs["betas"] = (config.beta1, config.beta2)
+    kwargs.update({k: getattr(config, k) for k in knobs if k not in ("beta1", "beta2")})
     if name == "nesterov":
-        if config.momentum == 0:
-            raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=True)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=config.alpha)
-    if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr)
-    return torch.optim.SGD(params, lr=lr)
+        kwargs["nesterov"] = True
+    return TORCH_OPTIMIZERS[name], kwargs
+
+
+def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Optimizer:
+    optimizer, kwargs = optimizer_args(config)
+    return optimizer(params, **kwargs)
 
 
 def loader_order(n: int, shuffle: bool, rng: torch.Generator) -> Tensor | None:

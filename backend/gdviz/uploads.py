@@ -9,6 +9,8 @@ from dataclasses import dataclass
 
 import torch
 
+from .settings import Settings
+
 
 class UploadError(ValueError):
     def __init__(self, status: int, msg: str) -> None:
@@ -110,3 +112,13 @@ class Uploads:
 
 
 uploads = Uploads()
+
+
+def accept(raw: bytes, filename: str, settings: Settings) -> Table:
+    """A CSV as ``POST /api/datasets`` and ``gdviz train --dataset FILE.csv`` take it: checked
+    against the size and row limits, parsed, and kept for jobs to use."""
+    if len(raw) > settings.upload_max_bytes:
+        raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
+    table = parse_csv(raw, filename, settings.upload_max_rows)
+    uploads.add(table)
+    return table

@@ -7,7 +7,7 @@ import { focusView } from './presenter.js';
 import { STEPS, UI, LANGS } from './lesson-text.js';
 
 const $ = (id) => document.getElementById(id);
-const LOOK_ONLY = ['lesson', 'lang', 'projector', 'dark', 'speed'];
+const LOOK_ONLY = ['lesson', 'lang', 'projector', 'dark', 'speed', 'code'];
 
 /** The state of step n (1-based) over `defaults`, keeping the room's look and the language of `now`. */
 export function stepState(n, now, defaults) {

@@ -4,15 +4,16 @@ PIP     = $(VENV)/bin/pip install -q -c constraints.txt
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test bench browser clean
+.PHONY: serve test bench browser redis clean
 
 serve: $(VENV)/.app
 	$(VENV)/bin/gdviz serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test browser
+test: $(VENV)/.test browser redis
+	node --test tests/frontend/
 	$(VENV)/bin/pytest
 
-bench: $(VENV)/.test browser
+bench: $(VENV)/.test browser redis
 	$(VENV)/bin/python bench/run.py
 
 $(VENV)/bin/python:
@@ -29,6 +30,10 @@ $(VENV)/.test: $(VENV)/bin/python pyproject.toml constraints.txt
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The Redis tests start their own private redis-server (Debian's), on a free port.
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis dist build

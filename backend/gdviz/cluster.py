@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
+from typing import Any
 
 import redis
 import redis.asyncio as aredis
@@ -117,7 +118,7 @@ if redis.call('HGET', KEYS[2], 'cancel') then return 1 end
 return 0
 """
 
-# KEYS: job, events, live, running, lease; ARGV: id, done JSON, status, now, ttl s, token.
+# KEYS: job, events, live, running, lease; ARGV: id, done JSON, status, now, ttl ms, token.
 FINISH = """
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'queued' or status == 'running' then
@@ -126,11 +127,11 @@ end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('SREM', KEYS[4], ARGV[1])
 if redis.call('GET', KEYS[5]) == ARGV[6] then redis.call('DEL', KEYS[5]) end
-redis.call('EXPIRE', KEYS[1], ARGV[5])
-redis.call('EXPIRE', KEYS[2], ARGV[5])
+redis.call('PEXPIRE', KEYS[1], ARGV[5])
+redis.call('PEXPIRE', KEYS[2], ARGV[5])
 """
 
-# KEYS: job, events, live, queue; ARGV: id, done JSON, now, ttl s, maxlen. A queued job ends
+# KEYS: job, events, live, queue; ARGV: id, done JSON, now, ttl ms, maxlen. A queued job ends
 # here; a running one is asked to stop (its process reads ``cancel``). Answers the status before.
 CANCEL = (
     _LAST_SEQ
@@ -142,8 +143,8 @@ if status == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'cancelled', 'done', ARGV[2], 'finished', ARGV[3])
   redis.call('LREM', KEYS[4], 0, ARGV[1])
   redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('EXPIRE', KEYS[1], ARGV[4])
-  redis.call('EXPIRE', KEYS[2], ARGV[4])
+  redis.call('PEXPIRE', KEYS[1], ARGV[4])
+  redis.call('PEXPIRE', KEYS[2], ARGV[4])
 elseif status == 'running' then
   redis.call('HSET', KEYS[1], 'cancel', '1')
 end
@@ -154,6 +155,11 @@ return status
 
 def key(kind: str, id: str = "") -> str:
     return f"{PREFIX}{kind}:{id}" if id else f"{PREFIX}{kind}"
+
+
+def ttl_ms(settings: Settings) -> int:
+    """How long a finished job's keys (and an upload) are kept: GDVIZ_JOB_TTL_S."""
+    return max(1, int(settings.job_ttl_s * 1000))
 
 
 def where(url: str) -> str:
@@ -190,6 +196,7 @@ class StreamWriter:
     def __init__(self, r: redis.Redis, settings: Settings, token: str, quiet: Quiet) -> None:
         self.r, self.settings, self.token, self.quiet = r, settings, token, quiet
         self.maxlen = MAX_EPOCHS + settings.max_step_events + 2  # no job has more events
+        self.ttl_ms = ttl_ms(settings)
         self._pending: deque[tuple[str, int, str, Payload]] = deque()
         self._wake = threading.Event()
         self._stop = False
@@ -216,12 +223,12 @@ class StreamWriter:
         while True:
             self._wake.wait()
             self._wake.clear()
-            batch = []
+            batch: list[tuple[str, int, str, Payload]] = []
             while self._pending and len(batch) < self.BATCH:
                 batch.append(self._pending.popleft())
             if batch:
                 self._write(batch)
-                if self._pending:
+                if self._pending or self._stop:  # more to write, or a close() to see
                     self._wake.set()
             elif self._stop:
                 return
@@ -261,7 +268,7 @@ class StreamWriter:
                             data,
                             status,
                             time.time(),
-                            int(self.settings.job_ttl_s) or 1,
+                            self.ttl_ms,
                             self.token,
                         ],
                         client=pipe,
@@ -344,7 +351,7 @@ class Mirror(MemoryLog):
     async def _read(self) -> None:
         while not self.ended:
             try:
-                answer = await self.r.xread(
+                answer: Any = await self.r.xread(
                     {self.key: f"0-{len(self.events)}"}, count=5000, block=self.BLOCK_MS
                 )
                 if not answer and not await self.r.exists(self.key):
@@ -382,10 +389,10 @@ class RedisUploads:
 
     def put(self, table: Table, raw: bytes) -> None:
         self.r.hset(key("upload", table.id), mapping={"filename": table.filename, "csv": raw})
-        self.r.expire(key("upload", table.id), int(self.settings.job_ttl_s) or 1)
+        self.r.pexpire(key("upload", table.id), ttl_ms(self.settings))
 
     def get(self, id: str) -> Table | None:
-        stored = self.r.hgetall(key("upload", id))
+        stored: Any = self.r.hgetall(key("upload", id))
         if not stored:
             return None
         table = parse_csv(stored["csv"].encode(), stored["filename"], self.settings.upload_max_rows)
@@ -546,7 +553,7 @@ class ClusterJobManager(JobManager):
             }
         )
         keys = [key("job", view.id), key("events", view.id), key("live"), key("queue")]
-        args = [view.id, done, time.time(), int(self.settings.job_ttl_s) or 1, self.writer.maxlen]
+        args: list[Any] = [view.id, done, time.time(), self.writer.ttl_ms, self.writer.maxlen]
         if self._cancel(keys=keys, args=args) == "running" and view.id in self.training:
             self.training[view.id].training.stop.set()  # here: at once, not at the next renewal
 
@@ -620,7 +627,8 @@ class ClusterJobManager(JobManager):
         return job
 
     def _epochs_written(self, job_id: str) -> int:
-        for _, fields in self.r.xrevrange(key("events", job_id), count=256):
+        entries: Any = self.r.xrevrange(key("events", job_id), count=256)
+        for _, fields in entries:
             if fields["e"] == "epoch":
                 return int(json.loads(fields["d"])["epoch"])
         return 0

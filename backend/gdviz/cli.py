@@ -6,6 +6,7 @@ Exit codes of ``gdviz train``: 0 completed, 1 failed (a bug), 2 invalid input, 3
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
@@ -58,10 +59,8 @@ def serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     if args.open:
         webbrowser.open(url)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled
-        pass
     return 0
 
 

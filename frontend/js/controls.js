@@ -90,7 +90,8 @@ export class Controls {
       input = el('select', { id });
       options(input, opts);
     } else if (kind === 'lr') {
-      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max: 2, step: 0.01, 'aria-label': 'learning rate (log scale)' });
+      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max: 2, step: 0.01 });
+      slider.setAttribute('aria-label', 'learning rate (log scale)');
       const exact = el('input', { type: 'text', id: 'lr', inputMode: 'decimal', size: 7 });
       slider.addEventListener('input', () => { exact.value = String(Number((10 ** Number(slider.value)).toPrecision(2))); });
       exact.addEventListener('input', () => { const v = Number(exact.value); if (v > 0) slider.value = String(Math.log10(v)); });

@@ -7,7 +7,7 @@ import { FitChart } from './fitchart.js';
 import { LossChart } from './losschart.js';
 import { ContourChart } from './contour.js';
 import { SurfaceChart } from './surface3d.js';
-import { RUN_COLORS, pointAt, fmt } from './theme.js';
+import { runStyle, pointAt, fmt } from './theme.js';
 import { downloadCsv, downloadJson, downloadPng } from './export.js';
 import { setCodeJob, toggleCodePanel } from './codepanel.js';
 import { Explain } from './explain.js';
@@ -16,6 +16,7 @@ import { installPresenterKeys } from './presenter.js';
 import { installShare } from './share.js';
 import { installLesson, toggleLesson } from './lesson.js';
 import { followedJob, getJob, stateFromConfig, markFollowing } from './follow.js';
+import { installA11y, reducedMotion } from './a11y.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -32,6 +33,7 @@ const contour = new ContourChart($('chart-contour'), pickStart);
 const surface = new SurfaceChart($('chart-surface'));
 const player = new Player(render);
 const explain = new Explain({ player, fit, contour });
+const a11y = installA11y({ contour, pickStart });
 const charts = { fit: fit.el, loss: loss.el, contour: contour.el, surface: surface.el };
 // charts follow their boxes, not only the window: the lesson band, the code panel, a focused view
 const sized = new ResizeObserver((entries) => entries.forEach((e) => Plotly.Plots.resize(e.target)));
@@ -124,9 +126,9 @@ async function start() {
   jobIds = [];
   const overrides = comparedRuns(state);
   const specs = (overrides.length ? overrides : [{}]).map((over, i) => ({
-    over, color: RUN_COLORS[i], label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
+    over, ...runStyle(i), label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
   }));
-  const gen = player.newGeneration(specs);
+  const gen = player.newGeneration(specs, { toEnd: reducedMotion() });
   const current = () => player.isCurrent(gen);
   requestedWindow = '';
   status = 'starting';
@@ -257,6 +259,7 @@ function render(p) {
   readout(sel, kv);
   setCodeJob(sel?.id ?? null);
   explain.draw(sel, k);
+  a11y(p, sel);
 
   const win = surfaceBusy ? null : contour.biggerWindow(p.runs, k);
   const key = win && JSON.stringify(win);
@@ -308,7 +311,7 @@ async function follow(id) {
   controls.set(state);
   applyViewSettings();
   markFollowing(`the teacher's run (${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)})`);
-  const specs = [{ over: {}, color: RUN_COLORS[0], label: `${job.config.mode} · ${job.config.optimizer}` }];
+  const specs = [{ over: {}, ...runStyle(0), label: `${job.config.mode} · ${job.config.optimizer}` }];
   const gen = player.newGeneration(specs);
   status = 'starting';
   loss.reset(specs, job.config.epochs);

@@ -234,6 +234,25 @@ def test_keyboard_alone_runs_races_explains_and_picks_a_start(app: App, page: Pa
     expect(page.locator("#lesson")).to_be_visible()
 
 
+def test_keyboard_alone_uploads_a_csv_and_runs_it(app: App, page: Page) -> None:
+    app.open("epochs=20&speed=live")
+    app.finished()
+    tab_to(page, "#data")
+    page.keyboard.press("End")  # the last data source: CSV upload
+    expect(page.locator("#upload-file")).to_be_visible()
+    tab_to(page, "#upload-file", limit=1)
+    with page.expect_file_chooser() as chooser:
+        page.keyboard.press("Space")
+    csv = "hours,score\n" + "".join(f"{i},{2 * i + 1}\n" for i in range(12))
+    chooser.value.set_files([{"name": "marks.csv", "mimeType": "text/csv", "buffer": csv.encode()}])
+    expect(page.locator("#upload-name")).to_have_text("marks.csv: 12 rows")
+    tab_to(page, "#run", key="Shift+Tab")
+    page.keyboard.press("Enter")
+    app.wait(status="running")
+    app.finished()
+    assert "data=upload" in page.url
+
+
 # Machado, Oliveira & Fernandes (2009) at severity 1, on linear RGB
 SIMULATIONS = {
     "protanopia": [

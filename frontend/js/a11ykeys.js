@@ -2,7 +2,7 @@
 // from the settings to the views' own buttons and on to the player), and the contour view takes
 // a start point from the arrow keys: focus the chart, move the cross, Enter starts a run there.
 import { announce } from './announce.js';
-import { fmt } from './theme.js';
+import { fmt } from './format.js';
 
 const SAY_MS = 600; // the cross's position is said once the arrows rest this long
 

@@ -1,6 +1,7 @@
 // The page's polite live region: a run started, its progress now and then, how it ended. Screen
 // readers read what is added; the region keeps the last few messages.
-import { pointAt, fmt } from './theme.js';
+import { pointAt } from './history.js';
+import { fmt } from './format.js';
 
 export const PROGRESS_MS = 5000; // at most one progress message this often
 const KEEP = 3;

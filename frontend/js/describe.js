@@ -1,6 +1,7 @@
 // The four views in words, for screen readers: each chart is a named figure whose description
 // follows the run (epoch, loss, w, b, where the path is relative to the minimum, how it ended).
-import { pointAt, fmt } from './theme.js';
+import { pointAt } from './history.js';
+import { fmt } from './format.js';
 import { ending } from './announce.js';
 
 export const VIEW_NAMES = {

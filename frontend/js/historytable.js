@@ -1,6 +1,6 @@
 // The run's history as a table, in place of a view's chart: what the charts draw, for the keyboard
 // and for screen readers. One "Table" toggle per view; a shown table follows the player's cursor.
-import { fmt } from './theme.js';
+import { fmt } from './format.js';
 
 const REDRAW_MS = 400; // while a run plays, the table is rebuilt at most this often
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];

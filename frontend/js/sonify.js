@@ -1,6 +1,6 @@
 // The loss curve as sound (off by default): each epoch the cursor passes plays a short tone whose
 // pitch follows log(loss), from the run's first loss (high) down to the lowest a line reaches (low).
-import { pointAt } from './theme.js';
+import { pointAt } from './history.js';
 
 const LOW_HZ = 220;
 const OCTAVES = 2;       // the first loss sounds two octaves above the lowest

@@ -3,8 +3,7 @@
 import platform
 import sys
 import time
-
-import torch
+from pathlib import Path
 
 import big_minibatch
 import browser
@@ -13,6 +12,8 @@ import engine_overhead
 import first_event
 import streams
 import surface
+import torch
+
 from common import print_table
 
 
@@ -20,7 +21,7 @@ def machine() -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         ),
         "?",

@@ -32,8 +32,10 @@ from typing import Any
 
 import redis
 import redis.asyncio as aredis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import (
+    ConnectionError as RedisConnectionError,
+    TimeoutError as RedisTimeoutError,
+)
 
 from .config import MAX_EPOCHS, JobConfig
 from .events import EventLog, MemoryLog, Payload, as_json, dumps
@@ -617,7 +619,7 @@ class ClusterJobManager(JobManager):
                 log=log,
                 id=job_id,
             )
-        except Exception as exc:  # noqa: BLE001 - reported on the job's stream, as Job.run does
+        except Exception as exc:
             done = {"status": "failed", "epochs": 0, "loss": None, "w": None, "b": None}
             self.writer.put(job_id, written + 1, "done", dumps({**done, "reason": str(exc)}))
             return None
@@ -658,7 +660,7 @@ class ClusterJobManager(JobManager):
                 args=[self.token, int(LEASE_S * 1000)],
                 client=pipe,
             )
-        for job, answer in zip(claimed, pipe.execute()):
+        for job, answer in zip(claimed, pipe.execute(), strict=True):
             if answer == -1:  # another process took it over: it writes this job from now on
                 assert isinstance(job.log, WriterLog)
                 job.log.closed = True

@@ -21,9 +21,9 @@ import torch
 from . import data as datasets
 from .config import ConfigError, JobConfig, check_config
 from .events import EventLog, MemoryLog, dumps, finite
+from .payloads import Done, Finished, Meta
 from .settings import Settings
 from .surface import Stats, loss_at
-from .payloads import Done, Finished, Meta
 from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")

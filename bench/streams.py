@@ -14,6 +14,7 @@ import tempfile
 from pathlib import Path
 
 import aiohttp
+
 from common import Figure
 from support import running_server
 

@@ -18,6 +18,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from sse_starlette import ServerSentEvent
 
@@ -77,17 +78,17 @@ def format_positions(seen: dict[str, int]) -> str:
 
 
 async def interleave(
-    logs: dict[str, EventLog], seen: dict[str, int], stop: asyncio.Future
+    logs: dict[str, EventLog], seen: dict[str, int], stop: asyncio.Future[Any]
 ) -> AsyncIterator[bytes]:
     """The stream of ``logs`` (job id -> log) from the positions ``seen``, which it advances, until
     every job has sent ``done`` or ``stop`` is done. Each write carries everything new since the
     last, at most one write per ``WAKE_INTERVAL_S``, as a job's own stream."""
     heads = {job: ServerSentEvent(data=job, event="job").encode() for job in logs}
     live = {job: log for job, log in logs.items() if not (log.ended and seen[job] >= len(log))}
-    waits: dict[str, asyncio.Task] = {}  # each live job's wait_beyond, kept across wake-ups
+    waits: dict[str, asyncio.Task[None]] = {}  # each live job's wait_beyond, kept across wake-ups
     woken = asyncio.Event()  # set by any of them, or by ``stop``: one waiter, however many jobs
 
-    def wake(_: asyncio.Future) -> None:
+    def wake(_: asyncio.Future[Any]) -> None:
         woken.set()
 
     stop.add_done_callback(wake)

@@ -10,8 +10,8 @@ from sse_starlette import EventSourceResponse
 
 from ..events import EventLog
 from ..multiplex import MAX_JOBS, StreamError, interleave, parse_jobs, parse_positions
-from .errors import NO_JOB
 from .deps import Manager
+from .errors import NO_JOB
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 

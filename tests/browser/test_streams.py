@@ -5,7 +5,7 @@ import json
 from dataclasses import dataclass, field
 
 from conftest import App, Watch
-from playwright.sync_api import BrowserContext, Page, Request, Route
+from playwright.sync_api import Page, Request, Route
 
 RACE = "speed=live&cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
 
@@ -35,9 +35,9 @@ class Streams:
         return self
 
 
-def slow_jobs(context: BrowserContext, delay_ms: int) -> None:
-    """Every job the pages create pauses ``delay_ms`` after each epoch (the API's ``delay_ms``),
-    so that their streams stay open while the test looks."""
+def slow_jobs(page: Page, delay_ms: int) -> None:
+    """Every job the page creates pauses ``delay_ms`` after each epoch (the API's ``delay_ms``),
+    so that its streams stay open while the test looks."""
 
     def add_delay(route: Route) -> None:
         request = route.request
@@ -47,7 +47,7 @@ def slow_jobs(context: BrowserContext, delay_ms: int) -> None:
         config = {**json.loads(request.post_data or "{}"), "delay_ms": delay_ms}
         route.continue_(post_data=json.dumps(config))
 
-    context.route("**/api/jobs", add_delay)
+    page.route("**/api/jobs", add_delay)
 
 
 def runs_received(app: App) -> list[int]:
@@ -72,7 +72,9 @@ def test_a_race_of_four_runs_holds_one_stream(app: App, page: Page) -> None:
 
 
 def test_a_second_tab_races_while_the_first_still_runs(app: App, page: Page, watch: Watch) -> None:
-    slow_jobs(page.context, delay_ms=25)
+    slow_jobs(
+        page, delay_ms=100
+    )  # the first tab's runs take 10 s or more, to be sure of the overlap
     first = Streams().watch(page)
     app.open(f"epochs=100&{RACE}")
     page.wait_for_function(
@@ -82,6 +84,7 @@ def test_a_second_tab_races_while_the_first_still_runs(app: App, page: Page, wat
     second_page.on("pageerror", lambda e: watch.errors.append(f"second tab: uncaught: {e}"))
     second = App(second_page, app.base)
     second_streams = Streams().watch(second_page)
+    slow_jobs(second_page, delay_ms=10)
     second.open(f"epochs=100&{RACE}")
     second_page.wait_for_function(
         "document.getElementById('chart-loss').data.filter((t, i) => i % 3 === 1 && t.x.length).length === 4"

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse
 from . import __version__
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, jobs, pages, share
+from .routes import code, datasets, jobs, pages, share, sweeps
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -93,6 +93,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)
+    app.include_router(sweeps.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

@@ -47,6 +47,9 @@ class Job:
         self.finished_at: float | None = None
         self.status = "queued"
         self.history: list[dict] = []  # epoch records
+        self.changes: list[
+            dict
+        ] = []  # live changes, as applied: {"epoch": first epoch, knob: value}
         self.events: list[
             tuple[str, str | dict]
         ] = []  # (meta | epoch | step | done, JSON text or a record)
@@ -90,6 +93,7 @@ class Job:
                 "b": b_ls,
                 "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
             },
+            "curvature": self.stats.curvature() if config.loss == "mse" else None,
             "start": self.training.start,
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
@@ -202,10 +206,8 @@ class Job:
         delay = self.config.delay_ms / 1000
         stop, events = self.training.stop, self.events
         try:
-            for (
-                kind,
-                record,
-            ) in self._records:  # the hot loop: every line here costs a few % of a small epoch
+            # the hot loop: every line here costs a few % of a small epoch
+            for kind, record in self._records:
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
                     epoch = record["epoch"]
@@ -222,6 +224,8 @@ class Job:
                         break
                     if deadline is not None and time.monotonic() >= deadline:
                         return False
+                elif kind == "change":
+                    self.changes.append(record)
         except (
             Exception
         ) as exc:  # a bug, not bad input: report it on the stream, keep the server up
@@ -230,6 +234,17 @@ class Job:
             return True
         self._finish("cancelled" if stop.is_set() else "completed")
         return True
+
+    def change(self, values: dict[str, float]) -> int:
+        """Apply ``values`` from the next epoch on; returns that epoch. Raises ``Finished`` when
+        the job has no epoch left to change."""
+        with self._lock:
+            if self.finished:
+                raise Finished(f"job {self.id} has {self.status}: there is no epoch left to change")
+            epoch = self.training.change(values)
+        if epoch > self.config.epochs:
+            raise Finished(f"job {self.id} has trained its last epoch: nothing left to change")
+        return epoch
 
     def cancel(self) -> None:
         self.training.stop.set()
@@ -265,6 +280,10 @@ def warm_up() -> None:
 
 class TooManyJobs(RuntimeError):
     pass
+
+
+class Finished(RuntimeError):
+    """A change asked of a job that has ended (409)."""
 
 
 class JobManager:
@@ -363,4 +382,4 @@ class JobManager:
         self._workers.clear()
 
 
-__all__ = ["ConfigError", "Job", "JobManager", "TooManyJobs", "warm_up"]
+__all__ = ["ConfigError", "Finished", "Job", "JobManager", "TooManyJobs", "warm_up"]

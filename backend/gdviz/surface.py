@@ -36,6 +36,23 @@ class Stats:
         w = (n * self.sxy - self.sx * self.sy) / (n * self.sxx - self.sx**2)
         return w, (self.sy - w * self.sx) / n
 
+    def curvature(self) -> dict[str, object]:
+        """The Hessian of the MSE in (w, b) — constant, since the loss is quadratic — and what it
+        says about gradient descent: full-batch GD is stable only for lr < 2/λ_max."""
+        n = self.n
+        hessian = torch.tensor(
+            [[2 * self.sxx / n, 2 * self.sx / n], [2 * self.sx / n, 2.0]], dtype=torch.float64
+        )
+        eigenvalues, eigenvectors = torch.linalg.eigh(hessian)  # ascending
+        lo, hi = (float(v) for v in eigenvalues)
+        return {
+            "hessian": hessian.tolist(),
+            "eigenvalues": [lo, hi],
+            "eigenvectors": eigenvectors.T.tolist(),  # one (w, b) direction per eigenvalue
+            "condition_number": hi / lo if lo > 0 else None,
+            "max_stable_lr": 2 / hi,
+        }
+
     def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
         """Mean of (w·x + b − y)² expanded in the sums; w, b broadcast."""
         return (

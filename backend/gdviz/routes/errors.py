@@ -33,3 +33,4 @@ TOO_MANY_JOBS = {
     }
 }
 TOO_LARGE = {413: {"model": FieldErrors, "description": "The file is over the size or row limit"}}
+FINISHED = {409: {"model": Message, "description": "The job has ended: nothing left to change"}}

@@ -9,10 +9,10 @@ from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from sse_starlette import EventSourceResponse
 
-from ..config import Builtin, JobConfig, Synthetic
-from ..jobs import Job, JobManager
+from ..config import Builtin, JobChange, JobConfig, Points, Synthetic, check_change
+from ..jobs import Finished, Job, JobManager
 from ..surface import default_window, loss_grid
-from .errors import NO_JOB, TOO_MANY_JOBS
+from .errors import FINISHED, NO_JOB, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -55,7 +55,7 @@ def links(job: Job) -> dict[str, str]:
 def small(config: JobConfig) -> bool:
     """A job whose data is quick to build: a built-in dataset or at most 10,000 synthetic points."""
     ds = config.dataset
-    if isinstance(ds, Builtin):
+    if isinstance(ds, Builtin | Points):
         return True
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
@@ -89,6 +89,18 @@ def cancel_job(job: JobDep) -> dict:
     """Cancel a queued or running job (a finished one stays as it is)."""
     job.cancel()
     return {**job.summary(history=False), "links": links(job)}
+
+
+@router.patch("/jobs/{job_id}", responses={**NO_JOB, **FINISHED})
+async def change_job(job: JobDep, change: JobChange) -> dict:
+    """Change lr (or the optimizer's knobs) of a queued or running job from its next epoch on; the
+    stream gets a `change` event at that epoch."""
+    values = check_change(job.config, change)
+    try:
+        epoch = job.change(values)
+    except Finished as exc:
+        raise HTTPException(409, detail=str(exc)) from None
+    return {"epoch": epoch, **values}
 
 
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, responses=NO_JOB)

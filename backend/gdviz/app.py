@@ -4,6 +4,7 @@ import asyncio
 import gc
 import math
 import sys
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from fastapi.responses import JSONResponse
 from . import __version__
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, jobs, pages, share, sweeps
+from .routes import code, datasets, health, jobs, pages, schema, share, sweeps
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     uploads.max_count = settings.max_uploads
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sys.setswitchinterval(
             0.001
         )  # training threads hand the interpreter back to requests sooner
@@ -90,9 +91,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
     app.include_router(jobs.router)
+    app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)
+    app.include_router(health.router)
     app.include_router(sweeps.router)
     app.include_router(pages.router)
     pages.mount_static(app)

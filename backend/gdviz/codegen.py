@@ -7,6 +7,7 @@ reads the line numbers back from them, for the page's "explain one update" view.
 """
 
 import json
+from collections.abc import Mapping, Sequence
 import struct
 from dataclasses import dataclass
 
@@ -15,6 +16,7 @@ from torch import Tensor
 from . import data as datasets
 from .config import Builtin, ConfigError, JobConfig, Points, Synthetic
 from .data import Data
+from .train import optimizer_args
 
 PHASES = ("forward", "loss", "backward", "step", "zero_grad")
 MAX_INLINE_POINTS = 5000  # more points than this: the script reads the uploaded CSV instead
@@ -64,15 +66,6 @@ CRITERIA = {
     "mse": "torch.mean((yhat - y) ** 2)  # mean squared error",
     "mae": "torch.mean(torch.abs(yhat - y))  # mean absolute error",
     "huber": "torch.nn.functional.huber_loss(yhat, y, delta={delta!r})  # squared near 0, linear beyond delta",
-}
-
-OPTIMIZERS = {
-    "sgd": "torch.optim.SGD({params}, lr={c.lr!r})",
-    "momentum": "torch.optim.SGD({params}, lr={c.lr!r}, momentum={c.momentum!r})",
-    "nesterov": "torch.optim.SGD({params}, lr={c.lr!r}, momentum={c.momentum!r}, nesterov=True)",
-    "adam": "torch.optim.Adam({params}, lr={c.lr!r}, betas=({c.beta1!r}, {c.beta2!r}))",
-    "rmsprop": "torch.optim.RMSprop({params}, lr={c.lr!r}, alpha={c.alpha!r})",
-    "adagrad": "torch.optim.Adagrad({params}, lr={c.lr!r})",
 }
 
 FULL_BATCH_LOOP = """print("epoch,loss,w,b")
@@ -191,7 +184,7 @@ def tensor_literal(values: Tensor) -> str:
 def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
     """The values to write out, and whether the script z-scores them itself."""
     spec = config.dataset
-    if not config.standardize:
+    if not config.standardize or isinstance(spec, Synthetic):  # synthetic data is drawn, not given
         return trained, False
     try:
         if isinstance(spec, Builtin):
@@ -265,22 +258,25 @@ def scheduler_lines(config: JobConfig) -> tuple[str, str]:
     return build, f"    scheduler.step({epoch_loss})  # on the epoch's loss\n"
 
 
-def change_lines(config: JobConfig, changes: list[dict]) -> tuple[str, str]:
+def change_lines(config: JobConfig, changes: Sequence[Mapping[str, float]]) -> tuple[str, str]:
     """The live changes made during the run, as a table by epoch, and the lines applying them."""
     if not changes:
         return "", ""
+    table: dict[int, object]
     if config.mode == "manual":
-        table = {c["epoch"]: c["lr"] for c in changes}
+        table = {int(c["epoch"]): c["lr"] for c in changes}
         apply = "    if epoch in changes:  # a change made while the job ran\n        lr = changes[epoch]\n"
     else:
         betas = (config.beta1, config.beta2)
         table = {}
         for c in changes:
-            group = {k: v for k, v in c.items() if k in ("lr", "momentum", "alpha")}
+            group: dict[str, object] = {
+                k: v for k, v in c.items() if k in ("lr", "momentum", "alpha")
+            }
             if "beta1" in c or "beta2" in c:
                 betas = (c.get("beta1", betas[0]), c.get("beta2", betas[1]))
                 group["betas"] = betas
-            table[c["epoch"]] = group
+            table[int(c["epoch"])] = group
         apply = (
             "    for group in my_optimizer.param_groups:  # changes made while the job ran\n"
             "        group.update(changes.get(epoch, {}))\n"
@@ -291,7 +287,7 @@ def change_lines(config: JobConfig, changes: list[dict]) -> tuple[str, str]:
     )
 
 
-def training_block(config: JobConfig, changes: list[dict] = ()) -> str:
+def training_block(config: JobConfig, changes: Sequence[Mapping[str, float]] = ()) -> str:
     w, b, params = NAMES[config.mode]
     blocks = [MODELS[config.mode]]
     if config.init is not None:
@@ -304,7 +300,9 @@ def training_block(config: JobConfig, changes: list[dict] = ()) -> str:
     if config.mode == "manual":
         blocks.append(f"lr = {config.lr!r}\nepochs = {config.epochs}\n")
     else:
-        optimizer = OPTIMIZERS[config.optimizer].format(params=params, c=config)
+        torch_optimizer, kwargs = optimizer_args(config)
+        args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        optimizer = f"torch.optim.{torch_optimizer.__name__}({params}{args})"
         blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
     build_scheduler, schedule = scheduler_lines(config)
     changes_table, apply_changes = change_lines(config, list(changes))
@@ -355,7 +353,9 @@ def phases(script: str) -> dict[str, list[int]]:
     return found
 
 
-def generate(job_id: str, config: JobConfig, trained: Data, changes: list[dict] = ()) -> Code:
+def generate(
+    job_id: str, config: JobConfig, trained: Data, changes: Sequence[Mapping[str, float]] = ()
+) -> Code:
     """The script for a job, given the data it trained on."""
     filename = f"gdviz_{config.mode}_{job_id}.py"
     data_text, modules = data_block(config, trained)

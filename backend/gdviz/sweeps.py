@@ -26,6 +26,7 @@ def sweep(config: JobConfig, lrs: list[float]) -> list[dict]:
         job = first if run is runs[0] else Job(run, max_step_events=1)
         job.run()
         done = job.done
+        assert done is not None  # run() to the end
         results.append(
             {"lr": run.lr, **{k: done[k] for k in ("status", "epochs", "loss", "w", "b")}}
         )

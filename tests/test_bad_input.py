@@ -1,9 +1,20 @@
 """Bad input, table-driven, over the real server: every case is a 4xx naming the field, never a 500."""
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
+
+from support import Server
+
+
+@pytest.fixture
+def client(any_server: Server) -> Iterator[httpx.Client]:
+    """On both backends: in memory, and on Redis."""
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
+        yield client
+
 
 OK_CSV = b"height,weight,name\n1,2,a\n2,4,b\n3,5,c\n4,9,d\n"
 
@@ -187,8 +198,8 @@ def test_unknown_job_ids_are_404(client, method, path, job_id):
 
 
 @pytest.fixture(scope="module")
-def job_id(server_url):
-    with httpx.Client(base_url=server_url, timeout=30) as client:
+def job_id(any_server):
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
         r = client.post("/api/jobs", json={"epochs": 3})
         assert r.status_code == 201
         return r.json()["id"]

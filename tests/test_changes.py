@@ -7,6 +7,7 @@ import io
 import subprocess
 import sys
 
+import httpx
 import numpy as np
 import pytest
 import torch
@@ -108,3 +109,14 @@ def test_bad_changes_name_the_field(client, config, change, field) -> None:
         assert field in answer.text
     finally:
         client.delete(f"/api/jobs/{job['id']}")
+
+
+def test_on_redis_a_live_change_is_refused_clearly(redis_server) -> None:
+    with httpx.Client(base_url=redis_server.url, timeout=30) as client:
+        job = client.post("/api/jobs", json={"epochs": 500, "delay_ms": 50}).json()
+        try:
+            answer = client.patch(f"/api/jobs/{job['id']}", json={"lr": 0.5})
+            assert answer.status_code == 409
+            assert "Redis" in answer.json()["detail"]
+        finally:
+            client.delete(f"/api/jobs/{job['id']}")

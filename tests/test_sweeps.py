@@ -1,8 +1,18 @@
 """POST /api/sweeps: one config at many rates; each result equals that single run's done event."""
 
+from collections.abc import Iterator
+
+import httpx
 import pytest
 
-from support import read_events
+from support import Server, read_events
+
+
+@pytest.fixture
+def client(any_server: Server) -> Iterator[httpx.Client]:
+    """On both backends: in memory, and on Redis."""
+    with httpx.Client(base_url=any_server.url, timeout=60) as client:
+        yield client
 
 
 def test_each_rate_equals_its_single_run(client) -> None:
@@ -14,7 +24,7 @@ def test_each_rate_equals_its_single_run(client) -> None:
     assert [r["lr"] for r in results] == lrs
     for result in results:
         job = client.post("/api/jobs", json={**config, "lr": result["lr"]}).json()
-        done = [d for _, event, d in read_events(client, job["id"]) if event == "done"][0]
+        done = next(d for _, event, d in read_events(client, job["id"]) if event == "done")
         assert {k: result[k] for k in ("status", "epochs", "loss", "w", "b")} == {
             k: done[k] for k in ("status", "epochs", "loss", "w", "b")
         }

@@ -7,8 +7,8 @@ reads the line numbers back from them, for the page's "explain one update" view.
 """
 
 import json
-from collections.abc import Mapping, Sequence
 import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from torch import Tensor

@@ -357,7 +357,9 @@ class Training:
             else:
                 X_epoch, Y_epoch = X, Y
             losses = []
-            for i, (xx, yy) in enumerate(zip(torch.split(X_epoch, bs), torch.split(Y_epoch, bs))):
+            for i, (xx, yy) in enumerate(
+                zip(torch.split(X_epoch, bs), torch.split(Y_epoch, bs), strict=True)
+            ):
                 if stop.is_set():
                     return
                 yhat = forward(xx)

@@ -124,27 +124,24 @@ async def stream_events(
     """Server-sent events: meta, epoch (and step), then done; resumable with Last-Event-ID."""
 
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
+    log = job.log
 
     async def wake_on_shutdown() -> None:
         await shutdown.wait()
-        job.wake_watchers()
+        log.wake_watchers()
 
     async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())  # one per stream, not one per wait
         seen = last_event_id or 0
         try:
             while not shutdown.is_set():
-                batch = job.wire(seen)
+                batch = log.wire(seen)
                 if batch:  # all that is new in one write: fifty watchers cost fifty writes, not 50 × events
                     yield b"".join(batch)
                     seen += len(batch)
-                    if job.events[seen - 1][0] == "done":
-                        return
-                if job.finished and seen >= len(
-                    job.events
-                ):  # resumed at or past ``done``: nothing more comes
+                if log.ended and seen >= len(log):  # done sent, or resumed at or past it
                     return
-                await job.wait_beyond(seen)
+                await log.wait_beyond(seen)
         finally:
             waker.cancel()
 

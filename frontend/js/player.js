@@ -5,8 +5,10 @@
 export const EPOCHS_PER_SECOND = 10; // at 1×
 
 export class Player {
-  constructor(render) {
+  /** `nextFrame(fn)` schedules fn(time in ms) for the next frame: the browser's by default. */
+  constructor(render, nextFrame = (fn) => requestAnimationFrame(fn)) {
     this.render = render;      // render(player), called inside requestAnimationFrame
+    this.nextFrame = nextFrame;
     this.gen = 0;              // generation: bumped for each new run; stale streams check it
     this.runs = [];
     this.cursor = 0;           // epoch shown; 0 is the start point, before any update
@@ -14,15 +16,17 @@ export class Player {
     this.playing = false;
     this.dirty = true;
     this.last = null;
-    requestAnimationFrame((t) => this.frame(t));
+    this.nextFrame((t) => this.frame(t));
   }
 
-  /** Start a new generation of `specs` runs ({label, color}); returns its id. */
-  newGeneration(specs) {
+  /** Start a new generation of `specs` runs ({label, color}); returns its id. `toEnd`: no playback,
+   *  the cursor jumps to the end when the runs are done (unless the user plays or steps first). */
+  newGeneration(specs, { toEnd = false } = {}) {
     this.gen += 1;
     this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], done: null, error: null }));
     this.cursor = 0;
-    this.playing = true;
+    this.toEnd = toEnd;
+    this.playing = !toEnd;
     this.dirty = true;
     return this.gen;
   }
@@ -38,11 +42,12 @@ export class Player {
   touch() { this.dirty = true; }
 
   play() {
+    this.toEnd = false;
     if (this.epoch >= this.received && this.finished) this.cursor = 0; // replay a finished run
     this.playing = true;
     this.dirty = true;
   }
-  pause() { this.playing = false; this.dirty = true; }
+  pause() { this.playing = false; this.toEnd = false; this.dirty = true; }
   toggle() { if (this.playing) this.pause(); else this.play(); }
   seek(epoch) {
     this.cursor = Math.max(0, Math.min(this.received, Math.round(epoch)));
@@ -55,6 +60,10 @@ export class Player {
   frame(now) {
     const dt = this.last === null ? 0 : Math.min(0.25, (now - this.last) / 1000);
     this.last = now;
+    if (this.toEnd && this.finished) {
+      this.toEnd = false;
+      this.seek(this.received);
+    }
     if (this.playing) {
       const before = this.epoch;
       const max = this.received;
@@ -67,6 +76,6 @@ export class Player {
       this.dirty = false;
       try { this.render(this); } catch (err) { console.error(err); }
     }
-    requestAnimationFrame((t) => this.frame(t));
+    this.nextFrame((t) => this.frame(t));
   }
 }

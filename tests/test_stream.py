@@ -112,9 +112,11 @@ def test_unknown_job_is_a_clear_404(client):
 def test_client_disconnect_leaves_no_traceback(server, client):
     job_id = create(client, epochs=200, delay_ms=10)
     read_events(client, job_id, stop_after=3)
-    with httpx.Client(base_url=server.url, timeout=5) as other:
-        with other.stream("GET", f"/api/jobs/{job_id}/events") as r:
-            next(r.iter_bytes())
+    with (
+        httpx.Client(base_url=server.url, timeout=5) as other,
+        other.stream("GET", f"/api/jobs/{job_id}/events") as r,
+    ):
+        next(r.iter_bytes())
     client.delete(f"/api/jobs/{job_id}")
     read_events(client, job_id)
     assert "Traceback" not in server.log()
@@ -166,6 +168,7 @@ def test_a_queued_job_can_be_cancelled(one_slot_server):
         client.delete(f"/api/jobs/{first}")
 
 
+@pytest.mark.server
 def test_shutdown_with_open_streams_is_quick(tmp_path):
     import time
 

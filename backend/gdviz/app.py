@@ -4,6 +4,7 @@ import asyncio
 import gc
 import math
 import sys
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -50,7 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     uploads.max_count = settings.max_uploads
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sys.setswitchinterval(
             0.001
         )  # training threads hand the interpreter back to requests sooner

@@ -6,6 +6,7 @@ Exit codes of ``gdviz train``: 0 completed, 1 failed (a bug), 2 invalid input, 3
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import sys
@@ -58,10 +59,8 @@ def serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     if args.open:
         webbrowser.open(url)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled
-        pass
     return 0
 
 
@@ -186,6 +185,7 @@ def train(args: argparse.Namespace) -> int:
         print("gdviz train: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     done, ls = job.done, job.meta["least_squares"]
+    assert done is not None  # run() returns once the job has finished
     if out is not None:
         write_history(job, out)
     if done["status"] == "diverged":

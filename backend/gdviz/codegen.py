@@ -183,7 +183,7 @@ def tensor_literal(values: Tensor) -> str:
 def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
     """The values to write out, and whether the script z-scores them itself."""
     spec = config.dataset
-    if not config.standardize:
+    if not config.standardize or isinstance(spec, Synthetic):  # synthetic data is drawn, not given
         return trained, False
     try:
         return (
@@ -249,9 +249,9 @@ def training_block(config: JobConfig) -> str:
     if config.mode == "manual":
         blocks.append(f"lr = {config.lr!r}\nepochs = {config.epochs}\n")
     else:
-        optimizer, kwargs = optimizer_args(config)
+        torch_optimizer, kwargs = optimizer_args(config)
         args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-        optimizer = f"torch.optim.{optimizer.__name__}({params}{args})"
+        optimizer = f"torch.optim.{torch_optimizer.__name__}({params}{args})"
         blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
     if config.minibatch:
         inputs = "XX" if config.mode == "design" else "X"

@@ -7,6 +7,7 @@ chunks, so their cost grows with n (memory stays bounded).
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, overload
 
 import torch
 from typing_extensions import TypedDict
@@ -38,7 +39,11 @@ class Stats:
         w = (n * self.sxy - self.sx * self.sy) / (n * self.sxx - self.sx**2)
         return w, (self.sy - w * self.sx) / n
 
-    def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    @overload
+    def mse(self, w: float, b: float) -> float: ...
+    @overload
+    def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor: ...
+    def mse(self, w: Any, b: Any) -> Any:
         """Mean of (w·x + b − y)² expanded in the sums; w, b broadcast."""
         return (
             self.syy

@@ -8,6 +8,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
+from typing_extensions import TypedDict
 
 from .settings import Settings
 
@@ -17,6 +18,20 @@ class UploadError(ValueError):
         super().__init__(msg)
         self.status = status
         self.msg = msg
+
+
+class Column(TypedDict):
+    name: str
+    numeric: bool  # at least two numeric values
+
+
+class UploadSummary(TypedDict):
+    id: str  # a job's dataset: {"kind": "upload", "id": ...}
+    filename: str
+    rows: int
+    columns: list[Column]
+    x: str | None  # the default x column: the first numeric one
+    y: str | None  # the default y column: the second numeric one
 
 
 @dataclass
@@ -38,7 +53,7 @@ class Table:
     def default_y(self) -> str | None:
         return self.numeric[1] if len(self.numeric) > 1 else None
 
-    def summary(self) -> dict:
+    def summary(self) -> UploadSummary:
         numeric = set(self.numeric)
         return {
             "id": self.id,
@@ -90,7 +105,10 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
         id=uuid.uuid4().hex[:12],
         filename=filename[:200],
         rows=rows,
-        columns={name: torch.tensor(col, dtype=torch.float64) for name, col in zip(header, values)},
+        columns={
+            name: torch.tensor(col, dtype=torch.float64)
+            for name, col in zip(header, values, strict=True)
+        },
     )
     if len(table.numeric) < 2:
         raise UploadError(422, "file: needs at least 2 columns with 2 or more numeric values")

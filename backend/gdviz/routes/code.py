@@ -7,8 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from ..codegen import generate
-from .errors import NO_JOB
 from .deps import JobDep
+from .errors import NO_JOB
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 

@@ -8,7 +8,7 @@ from pydantic import BaseModel
 from typing_extensions import TypedDict
 
 from .. import data
-from ..uploads import accept
+from ..uploads import UploadSummary, accept
 from .deps import SettingsDep
 from .errors import TOO_LARGE
 
@@ -32,20 +32,6 @@ class Datasets(BaseModel):
     builtin: list[BuiltinDataset]
 
 
-class Column(TypedDict):
-    name: str
-    numeric: bool  # at least two numeric values
-
-
-class Uploaded(BaseModel):
-    id: str  # a job's dataset: {"kind": "upload", "id": ...}
-    filename: str
-    rows: int
-    columns: list[Column]
-    x: str | None  # the default x column: the first numeric one
-    y: str | None  # the default y column: the second numeric one
-
-
 @router.get("", response_model=Datasets)
 def list_datasets() -> dict[str, object]:
     """The built-in data sets, with their source and licence."""
@@ -56,13 +42,13 @@ def list_datasets() -> dict[str, object]:
     return {"builtin": out}
 
 
-@router.post("", status_code=201, response_model=Uploaded, responses=TOO_LARGE)
+@router.post("", status_code=201, response_model=UploadSummary, responses=TOO_LARGE)
 async def upload_dataset(
     settings: SettingsDep,
     file: Annotated[
         UploadFile, File(description="CSV with a header row; ≤ 5 MB and ≤ 10⁶ rows by default")
     ],
-) -> dict[str, object]:
+) -> UploadSummary:
     """Upload a CSV; jobs then pick its x and y columns by name."""
     raw = await file.read(settings.upload_max_bytes + 1)  # one byte over is enough to refuse it
     table = await run_in_threadpool(accept, raw, file.filename or "upload.csv", settings)

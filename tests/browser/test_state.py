@@ -95,3 +95,17 @@ def test_back_and_forward_run_the_link_they_return_to(app: App, page: Page) -> N
     page.go_forward()
     app.wait(status="completed", playing=False, total="20")
     assert page.input_value("#epochs") == "20"
+
+
+def test_the_code_panel_is_a_setting_a_link_can_hold(app: App, page: Page) -> None:
+    app.open("code=1&epochs=5&speed=live")
+    app.finished()
+    panel = page.locator("#code-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_have_attribute("data-state", "ready")
+    page.keyboard.press("c")
+    expect(panel).to_be_hidden()
+    assert "code=" not in page.url
+    page.click("#code-toggle")
+    expect(panel).to_be_visible()
+    assert "code=1" in page.url

@@ -3,8 +3,7 @@
 import platform
 import sys
 import time
-
-import torch
+from pathlib import Path
 
 import big_minibatch
 import browser
@@ -12,6 +11,8 @@ import classroom
 import engine_overhead
 import first_event
 import surface
+import torch
+
 from common import print_table
 
 
@@ -19,7 +20,7 @@ def machine() -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         ),
         "?",

@@ -34,12 +34,16 @@ class Server:
 
 @contextmanager
 def running_server(
-    log_path: Path, env: dict[str, str] | None = None, startup_s: float = 30
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    startup_s: float = 30,
+    args: tuple[str, ...] = (),
 ) -> Iterator[Server]:
+    """``gdviz serve`` on a free port, with ``env`` and extra ``args``; stopped with Ctrl-C."""
     port = free_port()
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gdviz", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "gdviz", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},
@@ -65,6 +69,46 @@ def running_server(
             process.kill()
             process.wait()
         log.close()
+
+
+@contextmanager
+def running_redis(db: int = 0, startup_s: float = 10) -> Iterator[str]:
+    """A private ``redis-server`` on a free port that keeps nothing on disk; yields its URL."""
+    port = free_port()
+    process = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + startup_s
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                    s.sendall(b"PING\r\n")
+                    if s.recv(16).startswith(b"+PONG"):
+                        break
+            except OSError:
+                pass
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(
+                    "redis-server did not start (is it installed? make test installs it)"
+                )
+            time.sleep(0.05)
+        yield f"redis://127.0.0.1:{port}/{db}"
+    finally:
+        process.terminate()
+        process.wait(10)
 
 
 def strict_json(text: str):

@@ -1,12 +1,20 @@
 """The job API and its event stream, over a real uvicorn on 127.0.0.1."""
 
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
-from support import read_events, running_server
+from support import Server, read_events, running_server
+
+
+@pytest.fixture
+def client(any_server: Server) -> Iterator[httpx.Client]:
+    """On both backends: in memory, and on Redis."""
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
+        yield client
 
 
 def create(client: httpx.Client, **config) -> str:
@@ -25,7 +33,7 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {"w", "b", "loss"}
     epochs = [d for _, e, d in events if e == "epoch"]
     assert [d["epoch"] for d in epochs] == list(range(1, 31))
-    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b"}
+    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
     done = events[-1][2]
     assert done["status"] == "completed" and done["epochs"] == 30
     assert (done["loss"], done["w"], done["b"]) == (
@@ -109,12 +117,15 @@ def test_unknown_job_is_a_clear_404(client):
     assert client.delete("/api/jobs/nope").status_code == 404
 
 
-def test_client_disconnect_leaves_no_traceback(server, client):
+def test_client_disconnect_leaves_no_traceback(any_server, client):
+    server = any_server
     job_id = create(client, epochs=200, delay_ms=10)
     read_events(client, job_id, stop_after=3)
-    with httpx.Client(base_url=server.url, timeout=5) as other:
-        with other.stream("GET", f"/api/jobs/{job_id}/events") as r:
-            next(r.iter_bytes())
+    with (
+        httpx.Client(base_url=server.url, timeout=5) as other,
+        other.stream("GET", f"/api/jobs/{job_id}/events") as r,
+    ):
+        next(r.iter_bytes())
     client.delete(f"/api/jobs/{job_id}")
     read_events(client, job_id)
     assert "Traceback" not in server.log()
@@ -166,6 +177,7 @@ def test_a_queued_job_can_be_cancelled(one_slot_server):
         client.delete(f"/api/jobs/{first}")
 
 
+@pytest.mark.server
 def test_shutdown_with_open_streams_is_quick(tmp_path):
     import time
 

@@ -20,6 +20,7 @@ class Settings(BaseSettings):
     upload_max_rows: int = Field(1_000_000, ge=1)
     max_uploads: int = Field(50, ge=1)
     max_step_events: int = Field(20_000, ge=1)  # per job; steps are thinned beyond this
+    redis_url: str | None = None  # redis://host:port/db: jobs shared by many processes
     public_url: str | None = None  # base of share links, e.g. http://192.168.1.20:8000 (Docker)
 
 

@@ -6,6 +6,7 @@ import math
 import uuid
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from typing_extensions import TypedDict
@@ -105,25 +106,48 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
         id=uuid.uuid4().hex[:12],
         filename=filename[:200],
         rows=rows,
-        columns={name: torch.tensor(col, dtype=torch.float64) for name, col in zip(header, values)},
+        columns={
+            name: torch.tensor(col, dtype=torch.float64)
+            for name, col in zip(header, values, strict=True)
+        },
     )
     if len(table.numeric) < 2:
         raise UploadError(422, "file: needs at least 2 columns with 2 or more numeric values")
     return table
 
 
+class SharedUploads(Protocol):
+    """Where every process finds the uploads (Redis, see ``gdviz.cluster``)."""
+
+    def put(self, table: Table, raw: bytes) -> None: ...
+
+    def get(self, id: str) -> Table | None: ...
+
+
 class Uploads:
     def __init__(self, max_count: int = 50) -> None:
         self.max_count = max_count
         self._tables: OrderedDict[str, Table] = OrderedDict()
+        self.shared: SharedUploads | None = None
 
-    def add(self, table: Table) -> None:
+    def add(self, table: Table, raw: bytes = b"") -> None:
+        """Keep ``table``; ``raw``, its file, goes to the shared store if there is one."""
+        if self.shared is not None:
+            self.shared.put(table, raw)
+        self._keep(table)
+
+    def get(self, id: str) -> Table | None:
+        table = self._tables.get(id)
+        if table is None and self.shared is not None:
+            table = self.shared.get(id)
+            if table is not None:
+                self._keep(table)
+        return table
+
+    def _keep(self, table: Table) -> None:
         self._tables[table.id] = table
         while len(self._tables) > self.max_count:
             self._tables.popitem(last=False)
-
-    def get(self, id: str) -> Table | None:
-        return self._tables.get(id)
 
 
 uploads = Uploads()
@@ -135,5 +159,5 @@ def accept(raw: bytes, filename: str, settings: Settings) -> Table:
     if len(raw) > settings.upload_max_bytes:
         raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
     table = parse_csv(raw, filename, settings.upload_max_rows)
-    uploads.add(table)
+    uploads.add(table, raw)
     return table

@@ -33,7 +33,7 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {"w", "b", "loss"}
     epochs = [d for _, e, d in events if e == "epoch"]
     assert [d["epoch"] for d in epochs] == list(range(1, 31))
-    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b"}
+    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
     done = events[-1][2]
     assert done["status"] == "completed" and done["epochs"] == 30
     assert (done["loss"], done["w"], done["b"]) == (

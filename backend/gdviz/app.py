@@ -21,7 +21,7 @@ from . import __version__
 from .cluster import ClusterJobManager, where
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, health, jobs, pages, schema, share, streams
+from .routes import code, datasets, health, jobs, pages, schema, share, streams, sweeps
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(share.router)
     app.include_router(datasets.router)
     app.include_router(health.router)
+    app.include_router(sweeps.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

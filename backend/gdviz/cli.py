@@ -131,7 +131,8 @@ def write_history(job, path: Path) -> None:
         path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         return
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["epoch", "loss", "w", "b", "grad_w", "grad_b"])
+        columns = list(job.history[0]) if job.history else ["epoch", "loss", "w", "b", "lr"]
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(job.history)
 

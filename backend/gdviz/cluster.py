@@ -39,7 +39,7 @@ from redis.exceptions import (
 
 from .config import MAX_EPOCHS, JobConfig
 from .events import EventLog, MemoryLog, Payload, as_json, dumps
-from .jobs import Job, JobManager, TooManyJobs
+from .jobs import Job, JobEnded, JobManager, TooManyJobs
 from .settings import Settings
 from .uploads import Table, parse_csv, uploads
 
@@ -380,6 +380,12 @@ class ClusterJob(Job):
 
     def cancel(self) -> None:
         self.manager.cancel(self)
+
+    def change(self, values: dict[str, float]) -> int:
+        raise JobEnded(
+            "live changes are not available yet when gdviz serves on Redis (GDVIZ_REDIS_URL): "
+            "start a new run with the new values"
+        )
 
 
 class RedisUploads:

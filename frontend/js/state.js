@@ -42,6 +42,10 @@ function fieldFrom(prop, { nullable = false } = {}) {
   return field;
 }
 
+const SCALARS = ['string', 'number', 'integer', 'boolean'];
+/** A property the form and the URL can hold as one value (a nested choice, like a scheduler, is not). */
+const isScalar = (prop) => SCALARS.includes((prop.anyOf?.find((t) => t.type !== 'null') ?? prop).type);
+
 /** The page's job fields from JobConfig's JSON schema: init flattened to init_w/init_b, the data
  *  set to `data` (its kind) and each kind's fields; `datasets`: kind -> {API name: page name}. */
 export function jobFields(job) {
@@ -54,7 +58,8 @@ export function jobFields(job) {
       const point = ref(prop.anyOf.find((t) => t.$ref).$ref);
       for (const [k, p] of Object.entries(point.properties)) fields[`init_${k}`] = fieldFrom(p, { nullable: true });
     } else if (name === 'dataset') {
-      const kinds = prop.oneOf.map((t) => ref(t.$ref));
+      // the kinds the form and the URL can hold (not a list of points, say)
+      const kinds = prop.oneOf.map((t) => ref(t.$ref)).filter((d) => Object.values(d.properties).every(isScalar));
       const kindOf = (d) => d.properties.kind.const;
       fields.data = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)) };
       for (const d of kinds) {
@@ -65,7 +70,7 @@ export function jobFields(job) {
           fields[names[k]] = fieldFrom(p);
         }
       }
-    } else fields[name] = fieldFrom(prop);
+    } else if (isScalar(prop)) fields[name] = fieldFrom(prop);
   }
   return { fields, datasets };
 }
@@ -74,8 +79,8 @@ export function jobFields(job) {
 export class Settings {
   /** `schema`: GET /api/schema's answer {job, optimizer_knobs, mode_optimizers}. */
   constructor(schema) {
-    this.jobKeys = Object.keys(schema.job.properties).filter((k) => k !== 'init' && k !== 'dataset');
     Object.assign(this, jobFields(schema.job));
+    this.jobKeys = Object.keys(schema.job.properties).filter((k) => k in this.fields);
     for (const [k, [type, d]] of Object.entries(VIEW_FIELDS)) this.fields[k] = { type, default: d };
     this.optimizerKnobs = schema.optimizer_knobs;
     this.modeOptimizers = schema.mode_optimizers;

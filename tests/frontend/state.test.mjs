@@ -147,3 +147,11 @@ test('jobConfig sends what the run reads, and fromConfig reads it back', () => {
   assert.deepEqual(settings.jobConfig({ ...defaults(), data: 'builtin', builtin: 'anscombe2' }).dataset, { kind: 'builtin', name: 'anscombe2' });
   assert.deepEqual(settings.fromConfig({ dataset: { kind: 'upload', id: 'u', x: null, y: 'q' } }), { init_w: null, init_b: null, data: 'upload', upload: 'u', col_x: '', col_y: 'q' });
 });
+
+test('what the page has no control for (a scheduler, a list of points) is neither a field nor sent', () => {
+  assert.equal(settings.has('x'), false);
+  assert.equal(settings.has('scheduler'), false);
+  assert.equal('scheduler' in settings.jobConfig(defaults()), false);
+  assert.equal(settings.fromHash('#scheduler=StepLR').scheduler, undefined);
+  assert.equal(settings.fields.trace_state.type, 'bool');
+});

@@ -16,10 +16,13 @@ from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from . import __version__
 from .cluster import ClusterJobManager, where
+from .cluster_rooms import RedisRooms
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, jobs, pages, share
-from .settings import Settings, settings as default_settings
+from .rooms import MemoryRooms, RoomError, RoomStore
+from .routes import code, datasets, jobs, pages, rooms, share
+from .settings import Settings
+from .settings import settings as default_settings
 from .uploads import UploadError, uploads
 
 
@@ -53,6 +56,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager: JobManager = ClusterJobManager(settings)
     else:
         manager = JobManager(settings)
+    room_store: RoomStore = RedisRooms(settings) if settings.redis_url else MemoryRooms(settings)
     uploads.max_count = settings.max_uploads
 
     @asynccontextmanager
@@ -67,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         manager.start(asyncio.get_running_loop())
         yield
+        await room_store.close()
         await asyncio.to_thread(manager.shutdown, 2.0)
 
     app = FastAPI(
@@ -76,6 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.jobs = manager
+    app.state.rooms = room_store
     app.state.settings = settings
     app.state.frontend = frontend_dir()
 
@@ -95,6 +101,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def too_many_jobs(request: Request, exc: TooManyJobs) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
+    app.add_exception_handler(RoomError, rooms.room_error)  # type: ignore[arg-type]
+
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
     async def store_unreachable(request: Request, exc: Exception) -> JSONResponse:
@@ -107,7 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)
+    app.include_router(rooms.router)
     app.include_router(pages.router)
+    app.add_middleware(rooms.BodyLimit, limit=settings.room_max_body_bytes)
     pages.mount_static(app)
     return app
 

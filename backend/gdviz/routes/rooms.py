@@ -38,6 +38,7 @@ TEACHER = {
     403: {"model": Detail, "description": "The teacher key is wrong"},
     **NO_ROOM,
 }
+BIG_BODY = {413: {"model": Detail, "description": "The body is over GDVIZ_ROOM_MAX_BODY_BYTES"}}
 
 Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]  # one line of text, no control codes
 JobId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -176,7 +177,7 @@ async def read_room(code: RoomCode, rooms: Rooms) -> dict:
     return {**await rooms.snapshot(code), "links": links(code)}
 
 
-@router.put("/rooms/{code}/job", responses={**TEACHER, 422: {"model": Detail}})
+@router.put("/rooms/{code}/job", responses={**TEACHER, **BIG_BODY})
 async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, request: Request) -> dict:
     """The room's current run (with the other runs of a race): every follower loads it."""
     check_job(request, change.job, *change.race)
@@ -185,7 +186,7 @@ async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, request
     return run
 
 
-@router.put("/rooms/{code}/player", responses=TEACHER)
+@router.put("/rooms/{code}/player", responses={**TEACHER, **BIG_BODY})
 async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -> dict:
     """The teacher's player: followers who keep pace go to the same epoch, play state and speed."""
     player = player_state(change.epoch, change.playing, change.speed)
@@ -193,7 +194,15 @@ async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -
     return player
 
 
-@router.post("/rooms/{code}/questions", status_code=201, responses=TEACHER)
+@router.post(
+    "/rooms/{code}/questions",
+    status_code=201,
+    responses={
+        **TEACHER,
+        **BIG_BODY,
+        409: {"model": Detail, "description": "The room asked GDVIZ_ROOM_MAX_QUESTIONS"},
+    },
+)
 async def ask_question(
     code: TeacherCode,
     question: Annotated[ChoiceQuestion | PointQuestion, Field(discriminator="kind")],
@@ -224,6 +233,7 @@ async def read_question(
     "/rooms/{code}/questions/{qid}/answers",
     responses={
         **NO_ROOM,
+        **BIG_BODY,
         409: {"model": Detail, "description": "Revealed, or the question is full"},
         429: {"model": Detail, "description": "Too many answers from this student"},
     },
@@ -253,7 +263,16 @@ async def reveal_question(
     return await rooms.reveal(code, qid)
 
 
-@router.post("/rooms/{code}/runs", status_code=201, responses={**NO_ROOM, 429: {"model": Detail}})
+@router.post(
+    "/rooms/{code}/runs",
+    status_code=201,
+    responses={
+        **NO_ROOM,
+        **BIG_BODY,
+        409: {"model": Detail, "description": "The room holds GDVIZ_ROOM_MAX_RUNS"},
+        429: {"model": Detail, "description": "Too many posts from this student"},
+    },
+)
 async def share_run(code: RoomCode, run: SharedRun, rooms: Rooms, request: Request) -> dict:
     """A student sends their own run to the teacher, who may show it to the class."""
     check_job(request, run.job)

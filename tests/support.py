@@ -34,12 +34,16 @@ class Server:
 
 @contextmanager
 def running_server(
-    log_path: Path, env: dict[str, str] | None = None, startup_s: float = 30
+    log_path: Path,
+    env: dict[str, str] | None = None,
+    startup_s: float = 30,
+    args: tuple[str, ...] = (),
 ) -> Iterator[Server]:
+    """``gdviz serve`` on a free port, with ``env`` and extra ``args``; stopped with Ctrl-C."""
     port = free_port()
     log = open(log_path, "w")
     process = subprocess.Popen(
-        [sys.executable, "-m", "gdviz", "serve", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "gdviz", "serve", "--host", "127.0.0.1", "--port", str(port), *args],
         stdout=log,
         stderr=subprocess.STDOUT,
         env={**os.environ, **(env or {})},

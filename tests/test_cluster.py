@@ -84,6 +84,24 @@ def test_an_upload_to_one_process_trains_on_the_other(pair):
     assert events[-1][2]["status"] == "completed"
 
 
+def test_a_new_job_goes_first_across_the_cluster(pair):
+    """Every training thread of both processes busy with a long job, a new one still trains at
+    once and finishes while they run: new jobs get their first turn, then all take turns."""
+    a, b = pair
+    longs = [create(pair[i % 2], mode="linear", epochs=20000) for i in range(4)]
+    with httpx.Client(base_url=b.url, timeout=30) as client:
+        for job_id in longs:
+            read_events(client, job_id, stop_after=3)
+        short = create(a, epochs=50)
+        assert read_events(client, short)[-1][2]["status"] == "completed"
+        statuses = [client.get(f"/api/jobs/{job_id}").json()["status"] for job_id in longs]
+        assert statuses == ["running"] * 4
+        for job_id in longs:
+            client.delete(f"/api/jobs/{job_id}")
+        for job_id in longs:
+            assert read_events(client, job_id)[-1][2]["status"] == "cancelled"
+
+
 def test_cancel_works_from_any_process(pair, redis_db):
     a, b = pair
     job_id = create(a, epochs=5000, delay_ms=20)
@@ -125,6 +143,26 @@ def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis
     assert events[-1][2] == alone.done
     assert f"job {job_id}: its process stopped; training it here" in survivor.log()
     assert "Traceback" not in survivor.log()
+
+
+def test_workers_share_one_port(tmp_path, redis_db):
+    """``--workers 2``: two processes behind one port; each request may reach either."""
+    with (
+        running_server(
+            tmp_path / "workers.log", startup_s=60, args=("--workers", "2", "--redis", redis_db)
+        ) as server,
+        httpx.Client(base_url=server.url, timeout=30) as client,
+    ):
+        jobs = [create(server, mode="sgd", epochs=20, seed=i) for i in range(4)]
+        for job_id in jobs:
+            events = read_events(client, job_id)
+            assert [i for i, _, _ in events] == list(range(1, 23))
+        pids = {
+            line.split("[")[1].split("]")[0]
+            for line in server.log().splitlines()
+            if "Started server process" in line
+        }
+        assert len(pids) == 2
 
 
 def test_workers_without_redis_are_refused():

@@ -4,6 +4,7 @@ import asyncio
 import gc
 import math
 import sys
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from .cluster_rooms import RedisRooms
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
 from .rooms import MemoryRooms, RoomError, RoomStore
-from .routes import code, datasets, jobs, pages, rooms, share
+from .routes import code, datasets, health, jobs, pages, rooms, schema, share
 from .settings import Settings
 from .settings import settings as default_settings
 from .uploads import UploadError, uploads
@@ -60,7 +61,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     uploads.max_count = settings.max_uploads
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sys.setswitchinterval(
             0.001
         )  # training threads hand the interpreter back to requests sooner
@@ -112,9 +113,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
 
     app.include_router(jobs.router)
+    app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)
+    app.include_router(health.router)
     app.include_router(rooms.router)
     app.include_router(pages.router)
     app.add_middleware(rooms.BodyLimit, limit=settings.room_max_body_bytes)

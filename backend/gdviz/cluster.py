@@ -28,6 +28,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict, deque
+from typing import Any
 
 import redis
 import redis.asyncio as aredis
@@ -222,12 +223,12 @@ class StreamWriter:
         while True:
             self._wake.wait()
             self._wake.clear()
-            batch = []
+            batch: list[tuple[str, int, str, Payload]] = []
             while self._pending and len(batch) < self.BATCH:
                 batch.append(self._pending.popleft())
             if batch:
                 self._write(batch)
-                if self._pending:
+                if self._pending or self._stop:  # more to write, or a close() to see
                     self._wake.set()
             elif self._stop:
                 return
@@ -350,7 +351,7 @@ class Mirror(MemoryLog):
     async def _read(self) -> None:
         while not self.ended:
             try:
-                answer = await self.r.xread(
+                answer: Any = await self.r.xread(
                     {self.key: f"0-{len(self.events)}"}, count=5000, block=self.BLOCK_MS
                 )
                 if not answer and not await self.r.exists(self.key):
@@ -391,7 +392,7 @@ class RedisUploads:
         self.r.pexpire(key("upload", table.id), ttl_ms(self.settings))
 
     def get(self, id: str) -> Table | None:
-        stored = self.r.hgetall(key("upload", id))
+        stored: Any = self.r.hgetall(key("upload", id))
         if not stored:
             return None
         table = parse_csv(stored["csv"].encode(), stored["filename"], self.settings.upload_max_rows)
@@ -552,7 +553,7 @@ class ClusterJobManager(JobManager):
             }
         )
         keys = [key("job", view.id), key("events", view.id), key("live"), key("queue")]
-        args = [view.id, done, time.time(), self.writer.ttl_ms, self.writer.maxlen]
+        args: list[Any] = [view.id, done, time.time(), self.writer.ttl_ms, self.writer.maxlen]
         if self._cancel(keys=keys, args=args) == "running" and view.id in self.training:
             self.training[view.id].training.stop.set()  # here: at once, not at the next renewal
 
@@ -626,7 +627,8 @@ class ClusterJobManager(JobManager):
         return job
 
     def _epochs_written(self, job_id: str) -> int:
-        for _, fields in self.r.xrevrange(key("events", job_id), count=256):
+        entries: Any = self.r.xrevrange(key("events", job_id), count=256)
+        for _, fields in entries:
             if fields["e"] == "epoch":
                 return int(json.loads(fields["d"])["epoch"])
         return 0

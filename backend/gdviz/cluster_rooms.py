@@ -240,7 +240,7 @@ class RedisRooms(RoomStore):
         stored = await self.r.hget(room_key(code), "digest")
         if stored is None:
             raise no_room(code)
-        return stored
+        return str(stored)
 
     async def snapshot(self, code: str) -> dict:
         got = await self._snapshot(

@@ -23,7 +23,8 @@ from .config import ConfigError, JobConfig, check_config
 from .events import EventLog, MemoryLog, dumps, finite
 from .settings import Settings
 from .surface import Stats, loss_at
-from .train import Training, make_rng
+from .payloads import Done, Finished, Meta
+from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")
 
@@ -48,12 +49,12 @@ class Job:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.status = "queued"
-        self.history: list[dict] = []  # epoch records
+        self.history: list[Record] = []  # epoch records
         self.log: EventLog = MemoryLog() if log is None else log  # meta, epoch, step, done
         self.replayed_epochs = 0  # epochs already written by an earlier run: trained without delay
-        self.done: dict | None = None
+        self.done: Done | None = None
         self._lock = threading.Lock()
-        self._records: Iterator[tuple[str, dict]] | None = None  # the training, once started
+        self._records: Iterator[tuple[str, Record]] | None = None  # the training, once started
 
         rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
         self.data = datasets.load(config, rng)
@@ -68,7 +69,7 @@ class Job:
         self.meta = self._meta()
         self.log.append("meta", dumps(self.meta))
 
-    def _meta(self) -> dict:
+    def _meta(self) -> Meta:
         d, config = self.data, self.config
         x, y = d.x.view(-1), d.y.view(-1)
         if d.n > MAX_META_POINTS:
@@ -113,23 +114,24 @@ class Job:
             return True
 
     def _finish(
-        self, status: str, reason: str | None = None, diverged_at: int | None = None
+        self, status: Finished, reason: str | None = None, diverged_at: int | None = None
     ) -> None:
         with self._lock:
             if self.finished:
                 return
-            last = self.history[-1] if self.history else {"loss": None, **self.training.start}
-            self.done = {
+            last = self.history[-1] if self.history else None
+            done: Done = {
                 "status": status,
                 "epochs": len(self.history),
-                "loss": last["loss"],
-                "w": last["w"],
-                "b": last["b"],
+                "loss": None if last is None else last["loss"],
+                "w": self.training.start["w"] if last is None else last["w"],
+                "b": self.training.start["b"] if last is None else last["b"],
                 "reason": reason,
             }
             if diverged_at is not None:
-                self.done["diverged_at"] = diverged_at
-            self.log.append("done", dumps(self.done))
+                done["diverged_at"] = diverged_at
+            self.done = done
+            self.log.append("done", dumps(done))
             self.status = status
             self.finished_at = time.monotonic()
 
@@ -150,7 +152,7 @@ class Job:
             ) in self._records:  # the hot loop: every line here costs a few % of a small epoch
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
-                    epoch = record["epoch"]
+                    epoch = int(record["epoch"])
                     self._finish(
                         "diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch
                     )
@@ -178,11 +180,11 @@ class Job:
         if queued:
             self._finish("cancelled", "cancelled before it started")
 
-    def summary(self, history: bool = True) -> dict:
+    def summary(self, history: bool = True) -> dict[str, object]:
         elapsed = None
         if self.started_at is not None:
             elapsed = (self.finished_at or time.monotonic()) - self.started_at
-        out = {
+        out: dict[str, object] = {
             "id": self.id,
             "status": self.status,
             "config": self.config.model_dump(),
@@ -268,7 +270,7 @@ class JobManager:
         if now >= self._next_expiry_check:
             self._next_expiry_check = now + min(1.0, ttl / 10)
             for job_id, job in list(self.jobs.items()):
-                if job.finished and now - job.finished_at > ttl:
+                if job.finished and now - (job.finished_at or now) > ttl:
                     self.jobs.pop(job_id, None)  # another thread may have just forgotten it
         excess = len(self.jobs) - self.settings.max_jobs + room
         if excess <= 0:

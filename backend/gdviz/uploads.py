@@ -9,6 +9,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import torch
+from typing_extensions import TypedDict
+
+from .settings import Settings
 
 
 class UploadError(ValueError):
@@ -16,6 +19,20 @@ class UploadError(ValueError):
         super().__init__(msg)
         self.status = status
         self.msg = msg
+
+
+class Column(TypedDict):
+    name: str
+    numeric: bool  # at least two numeric values
+
+
+class UploadSummary(TypedDict):
+    id: str  # a job's dataset: {"kind": "upload", "id": ...}
+    filename: str
+    rows: int
+    columns: list[Column]
+    x: str | None  # the default x column: the first numeric one
+    y: str | None  # the default y column: the second numeric one
 
 
 @dataclass
@@ -37,7 +54,7 @@ class Table:
     def default_y(self) -> str | None:
         return self.numeric[1] if len(self.numeric) > 1 else None
 
-    def summary(self) -> dict:
+    def summary(self) -> UploadSummary:
         numeric = set(self.numeric)
         return {
             "id": self.id,
@@ -131,3 +148,13 @@ class Uploads:
 
 
 uploads = Uploads()
+
+
+def accept(raw: bytes, filename: str, settings: Settings) -> Table:
+    """A CSV as ``POST /api/datasets`` and ``gdviz train --dataset FILE.csv`` take it: checked
+    against the size and row limits, parsed, and kept for jobs to use."""
+    if len(raw) > settings.upload_max_bytes:
+        raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
+    table = parse_csv(raw, filename, settings.upload_max_rows)
+    uploads.add(table, raw)
+    return table

@@ -1,6 +1,10 @@
 """The error answers the API gives, declared for its OpenAPI schema (each route's ``responses=``)."""
 
+from typing import Any
+
 from pydantic import BaseModel
+
+Responses = dict[int | str, dict[str, Any]]  # a route's ``responses=``
 
 
 class Message(BaseModel):
@@ -19,17 +23,19 @@ class FieldErrors(BaseModel):
     detail: list[FieldError]
 
 
-NO_JOB = {
+NO_JOB: Responses = {
     404: {
         "model": Message,
         "description": "No such job: it never existed or was forgotten (finished jobs expire)",
     }
 }
-TOO_MANY_JOBS = {
+TOO_MANY_JOBS: Responses = {
     429: {
         "model": Message,
         "description": "Too many jobs queued or running; retry after `Retry-After` seconds",
         "headers": {"Retry-After": {"schema": {"type": "string"}}},
     }
 }
-TOO_LARGE = {413: {"model": FieldErrors, "description": "The file is over the size or row limit"}}
+TOO_LARGE: Responses = {
+    413: {"model": FieldErrors, "description": "The file is over the size or row limit"}
+}

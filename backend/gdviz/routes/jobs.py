@@ -1,48 +1,67 @@
 """Jobs: create, read, cancel, stream their events, and their loss surface."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-import torch
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 from sse_starlette import EventSourceResponse
+from typing_extensions import TypedDict
 
-from ..config import Builtin, JobConfig, Synthetic
-from ..jobs import Job, JobManager
-from ..surface import default_window, loss_grid
+from ..config import Builtin, JobConfig, Loss, Synthetic
+from ..jobs import Job
+from ..payloads import Done, Epoch, LeastSquares, Meta, Status
+from ..surface import Window, WindowError, grid_over, window
+from .deps import JobDep, Manager
 from .errors import NO_JOB, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
-
-# Dependencies and quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and
-# that hop costs more than the work when a whole class connects at once.
-
-
-async def get_manager(request: Request) -> JobManager:
-    return request.app.state.jobs
+# Quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and that hop costs
+# more than the work when a whole class connects at once.
 
 
-Manager = Annotated[JobManager, Depends(get_manager)]
+class Links(TypedDict):
+    self: str
+    events: str
+    surface: str
+    code: str
 
 
-async def get_job(job_id: str, manager: Manager) -> Job:
-    """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
-    job = manager.get(job_id)
-    if job is None:
-        raise HTTPException(
-            404,
-            detail=f"no job '{job_id}': it never existed or was forgotten (finished jobs expire)",
-        )
-    return job
+class JobCreated(BaseModel):
+    id: str
+    status: Status
+    links: Links
 
 
-JobDep = Annotated[Job, Depends(get_job)]
+class JobSummary(BaseModel):
+    id: str
+    status: Status
+    config: JobConfig
+    meta: Meta
+    done: Done | None
+    epochs_done: int
+    elapsed_s: float | None  # since it started training, on the server's clock
+    links: Links
 
 
-def links(job: Job) -> dict[str, str]:
+class JobDetail(JobSummary):
+    history: list[Epoch]
+
+
+class Surface(BaseModel):
+    w: list[float]
+    b: list[float]
+    loss: list[list[float]]  # rows follow b, columns follow w (Plotly's z)
+    least_squares: LeastSquares
+    window: Window
+    loss_name: Loss
+
+
+def links(job: Job) -> Links:
     base = f"/api/jobs/{job.id}"
     return {
         "self": base,
@@ -60,22 +79,8 @@ def small(config: JobConfig) -> bool:
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
 
-@router.get(
-    "/health", tags=["health"], responses={503: {"description": "the job store is unreachable"}}
-)
-async def health(manager: Manager) -> dict:
-    """Liveness, with how many jobs are running and queued; 503 with the reason if jobs cannot be
-    made now (the Redis store is unreachable)."""
-    from .. import __version__
-
-    problem = manager.problem()
-    if problem is not None:
-        raise HTTPException(503, detail=f"unavailable: {problem}")
-    return {"status": "ok", "version": __version__, "jobs": manager.counts()}
-
-
-@router.post("/jobs", status_code=201, responses=TOO_MANY_JOBS)
-async def create_job(config: JobConfig, manager: Manager) -> dict:
+@router.post("/jobs", status_code=201, response_model=JobCreated, responses=TOO_MANY_JOBS)
+async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
     """Start a training job; `{}` is the seed's run."""
     if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
         job = manager.create(config)
@@ -84,14 +89,14 @@ async def create_job(config: JobConfig, manager: Manager) -> dict:
     return {"id": job.id, "status": job.status, "links": links(job)}
 
 
-@router.get("/jobs/{job_id}", responses=NO_JOB)
-def read_job(job: JobDep) -> dict:
+@router.get("/jobs/{job_id}", response_model=JobDetail, responses=NO_JOB)
+def read_job(job: JobDep) -> dict[str, object]:
     """Status, config, meta and the history so far."""
     return {**job.summary(), "links": links(job)}
 
 
-@router.delete("/jobs/{job_id}", responses=NO_JOB)
-def cancel_job(job: JobDep) -> dict:
+@router.delete("/jobs/{job_id}", response_model=JobSummary, responses=NO_JOB)
+def cancel_job(job: JobDep) -> dict[str, object]:
     """Cancel a queued or running job (a finished one stays as it is)."""
     job.cancel()
     return {**job.summary(history=False), "links": links(job)}
@@ -113,7 +118,7 @@ async def stream_events(
         await shutdown.wait()
         log.wake_watchers()
 
-    async def events():
+    async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())  # one per stream, not one per wait
         seen = last_event_id or 0
         try:
@@ -141,7 +146,7 @@ async def stream_events(
 Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
 
 
-@router.get("/jobs/{job_id}/surface", responses=NO_JOB)
+@router.get("/jobs/{job_id}/surface", response_model=Surface, responses=NO_JOB)
 async def read_surface(
     job: JobDep,
     w_min: Bound = None,
@@ -149,50 +154,23 @@ async def read_surface(
     b_min: Bound = None,
     b_max: Bound = None,
     resolution: Annotated[int, Query(ge=2, le=200)] = 80,
-) -> dict:
+) -> dict[str, object]:
     """The loss over a (w, b) grid (rows follow b, columns follow w) and the least-squares point."""
-    given = {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
-    if all(v is None for v in given.values()):
-        start = job.training.start
-        window = default_window(job.least_squares, (start["w"], start["b"]))
-    elif any(v is None for v in given.values()):
-        missing = [k for k, v in given.items() if v is None]
-        raise HTTPException(
-            422,
-            detail=[
-                {
-                    "loc": ["query", missing[0]],
-                    "msg": "give all four of w_min, w_max, b_min, b_max, or none",
-                    "type": "value_error",
-                }
-            ],
-        )
-    else:
-        window = given
-    for axis in ("w", "b"):
-        if not window[f"{axis}_min"] < window[f"{axis}_max"]:
-            raise HTTPException(
-                422,
-                detail=[
-                    {
-                        "loc": ["query", f"{axis}_max"],
-                        "msg": f"must be greater than {axis}_min",
-                        "type": "value_error",
-                    }
-                ],
-            )
-    w = torch.linspace(window["w_min"], window["w_max"], resolution, dtype=torch.float64)
-    b = torch.linspace(window["b_min"], window["b_max"], resolution, dtype=torch.float64)
+    start = job.training.start
+    try:
+        box = window(w_min, w_max, b_min, b_max, job.least_squares, (start["w"], start["b"]))
+    except WindowError as exc:
+        detail = [{"loc": ["query", exc.field], "msg": exc.msg, "type": "value_error"}]
+        raise HTTPException(422, detail=detail) from None
     config = job.config
-    grid = await run_in_threadpool(
-        loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b
+    w, b, loss = await run_in_threadpool(
+        grid_over, job.data, job.stats, config.loss, config.huber_delta, box, resolution
     )
-    grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
     return {
-        "w": w.tolist(),
-        "b": b.tolist(),
-        "loss": grid.tolist(),
+        "w": w,
+        "b": b,
+        "loss": loss,
         "least_squares": job.meta["least_squares"],
-        "window": window,
+        "window": box,
         "loss_name": config.loss,
     }

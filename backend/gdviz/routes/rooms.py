@@ -28,17 +28,21 @@ from ..rooms import (
     player_state,
     question_view,
 )
+from .deps import Manager
 from .errors import Message as Detail
+from .errors import Responses
 
 router = APIRouter(prefix="/api", tags=["rooms"])
 
-NO_ROOM = {404: {"model": Detail, "description": "No such room: never made, or expired"}}
-TEACHER = {
+NO_ROOM: Responses = {404: {"model": Detail, "description": "No such room: never made, or expired"}}
+TEACHER: Responses = {
     401: {"model": Detail, "description": "No `Authorization: Bearer <teacher_key>`"},
     403: {"model": Detail, "description": "The teacher key is wrong"},
     **NO_ROOM,
 }
-BIG_BODY = {413: {"model": Detail, "description": "The body is over GDVIZ_ROOM_MAX_BODY_BYTES"}}
+BIG_BODY: Responses = {
+    413: {"model": Detail, "description": "The body is over GDVIZ_ROOM_MAX_BODY_BYTES"}
+}
 
 Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]  # one line of text, no control codes
 JobId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -153,8 +157,7 @@ def links(code: str) -> dict[str, str]:
     }
 
 
-def check_job(request: Request, *ids: str) -> None:
-    manager: JobManager = request.app.state.jobs
+def check_job(manager: JobManager, *ids: str) -> None:
     for i, job_id in enumerate(ids):
         if manager.get(job_id) is None:
             loc = ["body", "job"] if i == 0 else ["body", "race", i - 1]
@@ -178,9 +181,9 @@ async def read_room(code: RoomCode, rooms: Rooms) -> dict:
 
 
 @router.put("/rooms/{code}/job", responses={**TEACHER, **BIG_BODY})
-async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, request: Request) -> dict:
+async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, manager: Manager) -> dict:
     """The room's current run (with the other runs of a race): every follower loads it."""
-    check_job(request, change.job, *change.race)
+    check_job(manager, change.job, *change.race)
     run = change.model_dump()
     await rooms.set_run(code, run)
     return run
@@ -243,7 +246,7 @@ async def answer_question(
     qid: Annotated[int, Path(ge=1, le=10**6)],
     body: AnswerIn,
     rooms: Rooms,
-) -> dict:
+) -> JSONResponse:
     """A student's answer; a second one from the same student replaces the first (201 for the
     first, 200 for a replacement)."""
     spec, _, _ = await rooms.question(code, qid)
@@ -273,9 +276,9 @@ async def reveal_question(
         429: {"model": Detail, "description": "Too many posts from this student"},
     },
 )
-async def share_run(code: RoomCode, run: SharedRun, rooms: Rooms, request: Request) -> dict:
+async def share_run(code: RoomCode, run: SharedRun, rooms: Rooms, manager: Manager) -> dict:
     """A student sends their own run to the teacher, who may show it to the class."""
-    check_job(request, run.job)
+    check_job(manager, run.job)
     await rooms.count_post(code, run.student)
     index = await rooms.share_run(code, run.model_dump())
     return {"index": index}

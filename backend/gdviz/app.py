@@ -21,7 +21,7 @@ from .cluster_rooms import RedisRooms
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
 from .rooms import MemoryRooms, RoomError, RoomStore
-from .routes import code, datasets, health, jobs, pages, rooms, schema, share
+from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams
 from .settings import Settings
 from .settings import settings as default_settings
 from .uploads import UploadError, uploads
@@ -113,6 +113,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
 
     app.include_router(jobs.router)
+    app.include_router(streams.router)
     app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)

@@ -25,6 +25,7 @@ from .cluster import _LAST_SEQ, PREFIX, Mirror, Quiet
 from .events import EventLog, dumps
 from .rooms import (
     RATE_WINDOW_S,
+    ROOM_WAKE_INTERVAL_S,
     Answer,
     RoomStore,
     digest,
@@ -178,6 +179,9 @@ return 1
 """
 
 
+POOL_SIZE = 16  # connections to Redis for room requests, per process
+
+
 def room_key(code: str, part: str = "") -> str:
     return f"{PREFIX}room:{code}" + (f":{part}" if part else "")
 
@@ -188,6 +192,7 @@ class RoomMirror(Mirror):
     def __init__(self, r: aredis.Redis, code: str, quiet: Quiet) -> None:
         super().__init__(r, code, quiet)
         self.key = room_key(code, "events")
+        self.wake_interval = ROOM_WAKE_INTERVAL_S
 
 
 class RedisRooms(RoomStore):
@@ -196,9 +201,17 @@ class RedisRooms(RoomStore):
         assert settings.redis_url is not None
         self.url = settings.redis_url
         self.quiet = Quiet()
-        self.r = aredis.Redis.from_url(
-            self.url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
+        # A class joins at once: its requests wait for one of a few connections rather than open
+        # hundreds at the same moment (which a busy machine answers with connect timeouts).
+        pool = aredis.BlockingConnectionPool.from_url(
+            self.url,
+            max_connections=POOL_SIZE,
+            timeout=5,
+            decode_responses=True,
+            socket_timeout=2,
+            socket_connect_timeout=2,
         )
+        self.r = aredis.Redis(connection_pool=pool)
         self.reader = aredis.Redis.from_url(  # blocking reads wait up to Mirror.BLOCK_MS
             self.url, decode_responses=True, socket_timeout=10, socket_connect_timeout=1
         )

@@ -27,6 +27,8 @@ from .settings import Settings
 CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"  # no look-alikes: 0/O/Q… no O, 1/I/L, 2/Z, 5/S, 8/B, U/V
 CODE_LENGTH = 6
 RATE_WINDOW_S = 60.0  # a student's answers and shared runs are counted over the last minute
+ROOM_WAKE_INTERVAL_S = 0.1  # a room's followers are woken at most this often: a projector's
+# count needs no more, and 300 answers in a burst then cost each follower ten writes a second
 LESSON_QUESTIONS = Path(__file__).parent / "lesson_questions.json"
 
 Answer = int | list[float]  # a choice's index, or a point [w, b]
@@ -197,7 +199,7 @@ class Room:
     posts: dict[str, deque[float]] = field(
         default_factory=dict
     )  # student: times of the last minute
-    log: MemoryLog = field(default_factory=MemoryLog)
+    log: MemoryLog = field(default_factory=lambda: MemoryLog(ROOM_WAKE_INTERVAL_S))
 
     def emit(self, event: str, data: object) -> None:
         self.log.append(event, dumps(data))

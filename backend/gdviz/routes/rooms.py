@@ -83,12 +83,18 @@ class ChoiceQuestion(Strict):
         min_length=2, max_length=8
     )
     step: int | None = Field(default=None, ge=1, le=10)
+    why: Annotated[Text, Field(max_length=300)] | None = Field(
+        default=None, description="the question that closes the loop, shown once revealed"
+    )
 
 
 class PointQuestion(Strict):
     kind: Literal["point"]
     prompt: Annotated[Text, Field(min_length=1, max_length=300)]
     step: int | None = Field(default=None, ge=1, le=10)
+    why: Annotated[Text, Field(max_length=300)] | None = Field(
+        default=None, description="the question that closes the loop, shown once revealed"
+    )
 
 
 class AnswerIn(Strict):

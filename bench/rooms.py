@@ -191,11 +191,13 @@ async def lesson(url: str) -> list[Figure]:
 def measure(redis: bool = False) -> list[Figure]:
     with tempfile.TemporaryDirectory() as tmp:
         if not redis:
-            with running_server(Path(tmp) / "server.log") as server:
+            with running_server(Path(tmp) / "server.log", startup_s=120) as server:
                 return asyncio.run(lesson(server.url))
         with (
             running_redis() as url,
-            running_server(Path(tmp) / "server.log", env={"GDVIZ_REDIS_URL": url}) as server,
+            running_server(
+                Path(tmp) / "server.log", env={"GDVIZ_REDIS_URL": url}, startup_s=120
+            ) as server,
         ):
             figures = asyncio.run(lesson(server.url))
         for figure in figures:

@@ -9,6 +9,7 @@
 // only ever set as textContent.
 import { onKey } from './keys.js';
 import { STEPS } from './lesson-text.js';
+import { focusView } from './presenter.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
@@ -48,8 +49,17 @@ class QuestionCard {
   }
 
   show(q) {
-    if (!q) { this.box.hidden = true; this.q = null; return; }
-    if (q.id !== this.q?.id) { this.mine = null; this.q = null; }
+    if (!q) {
+      this.box.hidden = true;
+      this.q = null;
+      document.body.classList.remove('predicting', 'has-question');
+      return;
+    }
+    if (q.id !== this.q?.id) {
+      this.mine = null;
+      this.q = null;
+      if (q.kind === 'point') focusView('contour'); // where the predictions go
+    }
     this.q = { ...this.q, ...q };
     this.render();
   }
@@ -64,6 +74,11 @@ class QuestionCard {
   render() {
     const q = this.q;
     this.box.hidden = false;
+    if (!document.body.classList.contains('has-question')) {
+      document.body.classList.add('has-question');
+      window.dispatchEvent(new Event('resize')); // the charts take the room the card leaves
+    }
+    document.body.classList.toggle('predicting', !q.revealed); // no spoiler: the run waits for the reveal
     Object.assign(this.box.dataset, { kind: q.kind, revealed: String(q.revealed), question: String(q.id) });
     $('room-prompt').textContent = q.prompt;
     $('room-count').textContent = this.countText();
@@ -181,6 +196,7 @@ export class TeacherRoom {
   /** Ask the open lesson step's ready question (in the lesson's language), or the one typed in. */
   async ask() {
     if (!this.room) await this.start();
+    this.player.reset(); // the class sees the start only: the run plays after the reveal
     const { lesson, lang } = this.store.get();
     if (lesson) {
       this.readyQuestions ??= (await this.api.getLessonQuestions()).steps;
@@ -195,7 +211,14 @@ export class TeacherRoom {
     const kind = form.kind.value;
     const choices = form.choices.value.split('\n').map((c) => c.trim()).filter(Boolean);
     const body = { kind, prompt: form.prompt.value.trim(), ...(kind === 'choice' ? { choices } : {}) };
+    this.player.reset();
     await this.api.askQuestion(this.room.code, this.key(), body);
+  }
+
+  /** After the reveal: the run plays from its start, over the predictions, on every screen. */
+  runIt() {
+    this.player.seek(0);
+    this.player.play();
   }
 
   async revealNow() {
@@ -377,7 +400,7 @@ export function installRoom(deps, code) {
   $('room-start').addEventListener('click', start);
   $('room-ask').addEventListener('click', () => teacher.ask().catch((err) => deps.banner(`question: ${err.message}`, 'error')));
   $('room-reveal').addEventListener('click', () => teacher.revealNow());
-  $('room-run-it').addEventListener('click', () => $('run').click());
+  $('room-run-it').addEventListener('click', () => teacher.runIt());
   $('room-runs-open').addEventListener('click', () => teacher.listRuns());
   $('room-runs-close').addEventListener('click', () => $('room-runs').close());
   $('ask-cancel').addEventListener('click', () => $('ask').close());

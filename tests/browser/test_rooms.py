@@ -71,6 +71,12 @@ def new_job(page: Page, old: str) -> str:
     return data(page, "job")
 
 
+def at_start(page: Page) -> None:
+    page.wait_for_function(
+        "(() => { const d = document.getElementById('app').dataset; return d.epoch === '0' && d.playing === 'false'; })()"
+    )
+
+
 def finished(page: Page) -> None:
     page.wait_for_function(
         "(() => { const d = document.getElementById('app').dataset; return d.playing === 'false' && d.status !== 'running' && d.status !== 'starting'; })()"
@@ -110,11 +116,14 @@ def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
         assert student.is_disabled("#run")
         assert key not in student.content() and key not in student.url
 
-    # the lesson step's ready question, asked with one key
+    # the lesson step's ready question, asked with one key: every screen goes back to the start
     teacher.keyboard.press("q")
     for page in [teacher, *students]:
         expect(page.locator("#room-question")).to_be_visible()
         expect(page.locator("#room-prompt")).to_have_text("lr = 0.5: the loss will…")
+        at_start(page)
+        assert page.evaluate("document.body.classList.contains('predicting')")
+        expect(page.locator("#banner")).not_to_be_visible()  # "the loss diverged" gives it away
     expect(students[0].locator("#room-choices button.choice")).to_have_count(3)
     expect(teacher.locator("#room-choices button")).to_have_count(0)  # the teacher does not answer
 
@@ -135,21 +144,21 @@ def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
         expect(page.locator("#room-why")).to_be_visible()
     expect(students[1].locator("#room-choices button")).to_have_count(0)  # too late to answer
 
-    # then the run: every student follows the teacher's new one
+    # then the run plays, on every screen, from its start
     teacher.click("#room-run-it")
-    run_job = new_job(teacher, first_job)
-    for student in students:
-        wait_job(student, run_job)
+    for page in [teacher, *students]:
+        page.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 5")
+        assert data(page, "job") == first_job
 
     # a late joiner gets the current state: the run, the revealed question
     late = klass.page(f"/?room={code}")
-    wait_job(late, run_job)
+    wait_job(late, first_job)
     expect(late.locator("#room-question")).to_have_attribute("data-revealed", "true")
     expect(late.locator("#room-choices .n")).to_have_text(["0", "1", "1"])
 
     # the next run (the lesson's step before) is followed too
     teacher.click("#lesson-prev")
-    next_job = new_job(teacher, run_job)
+    next_job = new_job(teacher, first_job)
     for student in [*students, late]:
         wait_job(student, next_job)
         expect(student.locator("#room-step")).to_contain_text("Step 9")
@@ -158,9 +167,7 @@ def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
     finished(teacher)
     teacher.click("#reset")
     for student in students:
-        student.wait_for_function(
-            "(() => { const d = document.getElementById('app').dataset; return d.epoch === '0' && d.playing === 'false'; })()"
-        )
+        at_start(student)
 
     # the step's point question: predictions as dots, the run over them, on the projector
     teacher.keyboard.press("p")
@@ -183,7 +190,7 @@ def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
         "document.querySelector('#chart-contour canvas.trails').predictions === 3"
     )
     teacher.click("#room-run-it")
-    new_job(teacher, next_job)
+    teacher.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 5")
     finished(teacher)
     teacher.screenshot(path=str(shots_dir(tmp_path) / "room-projector-1920.png"))
 
@@ -216,3 +223,22 @@ def test_a_student_sends_a_run_the_teacher_shows(klass: Class) -> None:
     student.click("#room-catch-up")
     wait_job(student, data(teacher, "job"))
     assert student.is_disabled("#run")
+
+
+def test_a_rooms_texts_are_shown_as_text(klass: Class, server_url: str) -> None:
+    import httpx
+    from test_escaping import CLEAN, INJECTED, X_NAME, Y_NAME
+
+    with httpx.Client(base_url=server_url) as api:
+        made = api.post("/api/rooms").json()
+        auth = {"Authorization": f"Bearer {made['teacher_key']}"}
+        job = api.post("/api/jobs", json={"epochs": 5}).json()["id"]
+        api.put(f"/api/rooms/{made['code']}/job", json={"job": job}, headers=auth)
+        question = {"kind": "choice", "prompt": X_NAME, "choices": [Y_NAME, "plain"], "why": X_NAME}
+        qid = api.post(f"/api/rooms/{made['code']}/questions", json=question, headers=auth).json()
+        api.post(f"/api/rooms/{made['code']}/questions/{qid['id']}/reveal", headers=auth)
+    student = klass.page(f"/?room={made['code']}")
+    expect(student.locator("#room-prompt")).to_have_text(X_NAME)
+    expect(student.locator("#room-choices .label").first).to_have_text(f"A {Y_NAME}")
+    expect(student.locator("#room-why")).to_have_text(X_NAME)
+    assert student.evaluate(INJECTED) == CLEAN

@@ -4,14 +4,25 @@ PIP     = $(VENV)/bin/pip install -q -c constraints.txt
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test bench browser redis clean
+.PHONY: serve test test-fast lint bench browser redis clean
 
 serve: $(VENV)/.app
 	$(VENV)/bin/gdviz serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test browser redis
+# The whole suite: lint first (it fails in seconds), then pytest on two workers, a file at a time
+# (a file's server or generated scripts are made once), each worker with its own server and browser.
+test: lint browser redis
 	node --test tests/frontend/
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
+
+# Everyday work: the tests that need no server, no browser and no subprocess (under 30 s).
+test-fast: $(VENV)/.test
+	$(VENV)/bin/pytest -m "not server and not browser and not slow"
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check backend tests bench
+	$(VENV)/bin/ruff format --check backend tests bench
+	$(VENV)/bin/mypy
 
 bench: $(VENV)/.test browser redis
 	$(VENV)/bin/python bench/run.py

@@ -18,6 +18,7 @@ import time
 from pathlib import Path
 
 import aiohttp
+
 from common import Figure, percentile
 from support import running_redis, running_server
 

@@ -22,8 +22,9 @@ from pathlib import Path
 import aiohttp
 import redis
 import torch
-from common import Figure, cpu_ratio, percentile
 from engine_overhead import BackgroundLoop
+
+from common import Figure, cpu_ratio, percentile
 from gdviz.cluster import Quiet, StreamWriter, WriterLog, key, process_token
 from gdviz.config import JobConfig
 from gdviz.events import encode

@@ -2,7 +2,27 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+
 from support import Server, running_redis, running_server
+
+# Tests are marked by what they need, so `make test-fast` can leave out the slow kinds:
+# `server` (a real gdviz serve), `browser` (Chromium), `slow` (subprocesses that import torch).
+SERVER_FIXTURES = {"server", "server_url", "client"}  # and every "*_server" a module starts
+SLOW_FIXTURES = {"runs"}  # test_codegen: the generated scripts, run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The wheel's install takes a minute or more: started first, it runs beside the rest on two
+    # workers (`make test`) instead of after them.
+    items.sort(key=lambda item: item.path.name != "test_wheel.py")
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if fixtures & SERVER_FIXTURES or any(f.endswith("_server") for f in fixtures):
+            item.add_marker(pytest.mark.server)
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -14,9 +14,10 @@ from contextlib import ExitStack
 import httpx
 import pytest
 import redis
+from httpx_sse import connect_sse
+
 from gdviz.config import JobConfig
 from gdviz.jobs import Job
-from httpx_sse import connect_sse
 from support import Server, read_events, running_redis, running_server, strict_json
 
 

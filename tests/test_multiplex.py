@@ -7,6 +7,7 @@ from itertools import pairwise
 
 import httpx
 import pytest
+
 from gdviz.multiplex import MAX_JOBS, StreamError, format_positions, parse_jobs, parse_positions
 from support import Server, read_events, read_streams, running_server
 

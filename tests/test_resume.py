@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import httpx
 import pytest
+
 from support import Server, read_events, running_server
 
 EPOCHS = 60

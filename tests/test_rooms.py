@@ -10,6 +10,7 @@ from collections.abc import Iterator
 import httpx
 import pytest
 from httpx_sse import connect_sse
+
 from support import Server, running_server, strict_json
 
 LOOK_ALIKES = set("0O1IL2Z5S8BUV")

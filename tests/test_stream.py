@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+
 from support import Server, read_events, running_server
 
 
@@ -32,7 +33,7 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {"w", "b", "loss"}
     epochs = [d for _, e, d in events if e == "epoch"]
     assert [d["epoch"] for d in epochs] == list(range(1, 31))
-    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b"}
+    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
     done = events[-1][2]
     assert done["status"] == "completed" and done["epochs"] == 30
     assert (done["loss"], done["w"], done["b"]) == (
@@ -120,9 +121,11 @@ def test_client_disconnect_leaves_no_traceback(any_server, client):
     server = any_server
     job_id = create(client, epochs=200, delay_ms=10)
     read_events(client, job_id, stop_after=3)
-    with httpx.Client(base_url=server.url, timeout=5) as other:
-        with other.stream("GET", f"/api/jobs/{job_id}/events") as r:
-            next(r.iter_bytes())
+    with (
+        httpx.Client(base_url=server.url, timeout=5) as other,
+        other.stream("GET", f"/api/jobs/{job_id}/events") as r,
+    ):
+        next(r.iter_bytes())
     client.delete(f"/api/jobs/{job_id}")
     read_events(client, job_id)
     assert "Traceback" not in server.log()
@@ -174,6 +177,7 @@ def test_a_queued_job_can_be_cancelled(one_slot_server):
         client.delete(f"/api/jobs/{first}")
 
 
+@pytest.mark.server
 def test_shutdown_with_open_streams_is_quick(tmp_path):
     import time
 

@@ -12,8 +12,10 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import (
+    ConnectionError as RedisConnectionError,
+    TimeoutError as RedisTimeoutError,
+)
 
 from . import __version__
 from .cluster import ClusterJobManager, where
@@ -21,9 +23,8 @@ from .cluster_rooms import RedisRooms
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
 from .rooms import MemoryRooms, RoomError, RoomStore
-from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams
-from .settings import Settings
-from .settings import settings as default_settings
+from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams, sweeps
+from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
 
@@ -119,6 +120,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(share.router)
     app.include_router(datasets.router)
     app.include_router(health.router)
+    app.include_router(sweeps.router)
     app.include_router(rooms.router)
     app.include_router(pages.router)
     app.add_middleware(rooms.BodyLimit, limit=settings.room_max_body_bytes)

@@ -6,6 +6,7 @@ Exit codes of ``gdviz train``: 0 completed, 1 failed (a bug), 2 invalid input, 3
 """
 
 import argparse
+import contextlib
 import csv
 import json
 import os
@@ -75,15 +76,13 @@ def serve(args: argparse.Namespace) -> int:
     server = uvicorn.Server(config)
     if args.open:
         webbrowser.open(url)
-    try:
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
         if args.workers > 1:
             from uvicorn.supervisors import Multiprocess
 
             Multiprocess(config, sockets=[config.bind_socket()]).run()
         else:
             server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled
-        pass
     return 0
 
 
@@ -132,7 +131,8 @@ def write_history(job, path: Path) -> None:
         path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         return
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["epoch", "loss", "w", "b", "grad_w", "grad_b"])
+        columns = list(job.history[0]) if job.history else ["epoch", "loss", "w", "b", "lr"]
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(job.history)
 

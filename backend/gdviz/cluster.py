@@ -32,12 +32,14 @@ from typing import Any
 
 import redis
 import redis.asyncio as aredis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import (
+    ConnectionError as RedisConnectionError,
+    TimeoutError as RedisTimeoutError,
+)
 
 from .config import MAX_EPOCHS, JobConfig
 from .events import EventLog, MemoryLog, Payload, as_json, dumps
-from .jobs import Job, JobManager, TooManyJobs
+from .jobs import Job, JobEnded, JobManager, TooManyJobs
 from .settings import Settings
 from .uploads import Table, parse_csv, uploads
 
@@ -379,6 +381,12 @@ class ClusterJob(Job):
     def cancel(self) -> None:
         self.manager.cancel(self)
 
+    def change(self, values: dict[str, float]) -> int:
+        raise JobEnded(
+            "live changes are not available yet when gdviz serves on Redis (GDVIZ_REDIS_URL): "
+            "start a new run with the new values"
+        )
+
 
 class RedisUploads:
     """Uploaded CSVs in Redis, so that a job on any process finds its data; parsed again (once per
@@ -617,7 +625,7 @@ class ClusterJobManager(JobManager):
                 log=log,
                 id=job_id,
             )
-        except Exception as exc:  # noqa: BLE001 - reported on the job's stream, as Job.run does
+        except Exception as exc:
             done = {"status": "failed", "epochs": 0, "loss": None, "w": None, "b": None}
             self.writer.put(job_id, written + 1, "done", dumps({**done, "reason": str(exc)}))
             return None
@@ -658,7 +666,7 @@ class ClusterJobManager(JobManager):
                 args=[self.token, int(LEASE_S * 1000)],
                 client=pipe,
             )
-        for job, answer in zip(claimed, pipe.execute()):
+        for job, answer in zip(claimed, pipe.execute(), strict=True):
             if answer == -1:  # another process took it over: it writes this job from now on
                 assert isinstance(job.log, WriterLog)
                 job.log.closed = True

@@ -262,7 +262,7 @@ class RedisRooms(RoomStore):
         if not got:
             raise no_room(code)
         flat, seq, runs, *current = got
-        room = dict(zip(flat[::2], flat[1::2]))
+        room = dict(zip(flat[::2], flat[1::2], strict=True))
         question = None
         if current:
             spec, is_revealed, answers = current

@@ -78,7 +78,7 @@ class EventLog(ABC):
     @abstractmethod
     def wake_watchers(self) -> None: ...
 
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
+    def attach(self, loop: asyncio.AbstractEventLoop) -> None:  # noqa: B027 (optional: a log may need no loop)
         """The event loop the streams run on (a log without one wakes nobody)."""
 
 

@@ -21,9 +21,9 @@ import torch
 from . import data as datasets
 from .config import ConfigError, JobConfig, check_config
 from .events import EventLog, MemoryLog, dumps, finite
+from .payloads import Done, Finished, Meta
 from .settings import Settings
 from .surface import Stats, loss_at
-from .payloads import Done, Finished, Meta
 from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")
@@ -50,6 +50,9 @@ class Job:
         self.finished_at: float | None = None
         self.status = "queued"
         self.history: list[Record] = []  # epoch records
+        self.changes: list[
+            Record
+        ] = []  # live changes as applied: {"epoch": first epoch, knob: value}
         self.log: EventLog = MemoryLog() if log is None else log  # meta, epoch, step, done
         self.replayed_epochs = 0  # epochs already written by an earlier run: trained without delay
         self.done: Done | None = None
@@ -86,6 +89,7 @@ class Job:
                 "b": b_ls,
                 "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
             },
+            "curvature": self.stats.curvature() if config.loss == "mse" else None,
             "start": self.training.start,
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
@@ -146,10 +150,8 @@ class Job:
         delay = self.config.delay_ms / 1000
         stop, append, replayed = self.training.stop, self.log.append, self.replayed_epochs
         try:
-            for (
-                kind,
-                record,
-            ) in self._records:  # the hot loop: every line here costs a few % of a small epoch
+            # the hot loop: every line here costs a few % of a small epoch
+            for kind, record in self._records:
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
                     epoch = int(record["epoch"])
@@ -164,6 +166,8 @@ class Job:
                         break
                     if deadline is not None and time.monotonic() >= deadline:
                         return False
+                elif kind == "change":
+                    self.changes.append(record)
         except (
             Exception
         ) as exc:  # a bug, not bad input: report it on the stream, keep the server up
@@ -172,6 +176,17 @@ class Job:
             return True
         self._finish("cancelled" if stop.is_set() else "completed")
         return True
+
+    def change(self, values: dict[str, float]) -> int:
+        """Apply ``values`` from the next epoch on; returns that epoch. Raises ``JobEnded`` when
+        the job has no epoch left to change."""
+        with self._lock:
+            if self.finished:
+                raise JobEnded(f"job {self.id} has {self.status}: there is no epoch left to change")
+            epoch = self.training.change(values)
+        if epoch > self.config.epochs:
+            raise JobEnded(f"job {self.id} has trained its last epoch: nothing left to change")
+        return epoch
 
     def cancel(self) -> None:
         self.training.stop.set()
@@ -207,6 +222,10 @@ def warm_up() -> None:
 
 class TooManyJobs(RuntimeError):
     pass
+
+
+class JobEnded(RuntimeError):
+    """A change asked of a job that has ended (409)."""
 
 
 class JobManager:
@@ -309,4 +328,4 @@ class JobManager:
         self._workers.clear()
 
 
-__all__ = ["ConfigError", "Job", "JobManager", "TooManyJobs", "warm_up"]
+__all__ = ["ConfigError", "Job", "JobEnded", "JobManager", "TooManyJobs", "warm_up"]

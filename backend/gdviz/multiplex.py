@@ -18,6 +18,7 @@ import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Sequence
+from typing import Any
 
 from sse_starlette import ServerSentEvent
 
@@ -77,17 +78,24 @@ def format_positions(seen: dict[str, int]) -> str:
 
 
 async def interleave(
-    logs: dict[str, EventLog], seen: dict[str, int], stop: asyncio.Future
+    logs: dict[str, EventLog], seen: dict[str, int], stop: asyncio.Future[Any]
 ) -> AsyncIterator[bytes]:
     """The stream of ``logs`` (job id -> log) from the positions ``seen``, which it advances, until
     every job has sent ``done`` or ``stop`` is done. Each write carries everything new since the
     last, at most one write per ``WAKE_INTERVAL_S``, as a job's own stream."""
     heads = {job: ServerSentEvent(data=job, event="job").encode() for job in logs}
     live = {job: log for job, log in logs.items() if not (log.ended and seen[job] >= len(log))}
-    waits: dict[str, asyncio.Task] = {}  # one per waiting job, kept across wake-ups
+    waits: dict[str, asyncio.Task[None]] = {}  # each live job's wait_beyond, kept across wake-ups
+    woken = asyncio.Event()  # set by any of them, or by ``stop``: one waiter, however many jobs
+
+    def wake(_: asyncio.Future[Any]) -> None:
+        woken.set()
+
+    stop.add_done_callback(wake)
     last_write = 0.0
     try:
         while live and not stop.done():
+            woken.clear()  # before reading: whatever comes after it wakes the next wait
             parts = []
             for job, log in live.items():
                 if batch := log.wire(seen[job]):
@@ -103,15 +111,15 @@ async def interleave(
                 if (task := waits.pop(job, None)) is not None:
                     task.cancel()
             for job, log in live.items():
-                if job not in waits:
-                    waits[job] = asyncio.ensure_future(log.wait_beyond(seen[job]))
+                if (task := waits.get(job)) is None or task.done():
+                    waits[job] = task = asyncio.ensure_future(log.wait_beyond(seen[job]))
+                    task.add_done_callback(wake)
             if not live:
                 return
-            await asyncio.wait([stop, *waits.values()], return_when=asyncio.FIRST_COMPLETED)
-            for job in [job for job, task in waits.items() if task.done()]:
-                del waits[job]
+            await woken.wait()
             if (pause := last_write + WAKE_INTERVAL_S - time.monotonic()) > 0:
                 await asyncio.sleep(pause)  # other jobs' events join this write
     finally:
+        stop.remove_done_callback(wake)
         for task in waits.values():
             task.cancel()

@@ -168,7 +168,7 @@ class RoomStore(ABC):
     async def log(self, code: str) -> EventLog:
         """The room's event log, for its stream."""
 
-    async def close(self) -> None:
+    async def close(self) -> None:  # noqa: B027 - a store with nothing to stop keeps this one
         """Stop what the store runs (readers, connections) when the server stops."""
 
     def too_many_posts(self) -> RoomError:

@@ -106,7 +106,10 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
         id=uuid.uuid4().hex[:12],
         filename=filename[:200],
         rows=rows,
-        columns={name: torch.tensor(col, dtype=torch.float64) for name, col in zip(header, values)},
+        columns={
+            name: torch.tensor(col, dtype=torch.float64)
+            for name, col in zip(header, values, strict=True)
+        },
     )
     if len(table.numeric) < 2:
         raise UploadError(422, "file: needs at least 2 columns with 2 or more numeric values")

@@ -39,3 +39,6 @@ TOO_MANY_JOBS: Responses = {
 TOO_LARGE: Responses = {
     413: {"model": FieldErrors, "description": "The file is over the size or row limit"}
 }
+FINISHED: Responses = {
+    409: {"model": Message, "description": "The job has ended: nothing left to change"}
+}

@@ -11,12 +11,12 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse
 from typing_extensions import TypedDict
 
-from ..config import Builtin, JobConfig, Loss, Synthetic
-from ..jobs import Job
+from ..config import Builtin, JobChange, JobConfig, Loss, Points, Synthetic, check_change
+from ..jobs import Job, JobEnded
 from ..payloads import Done, Epoch, LeastSquares, Meta, Status
 from ..surface import Window, WindowError, grid_over, window
 from .deps import JobDep, Manager
-from .errors import NO_JOB, TOO_MANY_JOBS
+from .errors import FINISHED, NO_JOB, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -74,7 +74,7 @@ def links(job: Job) -> Links:
 def small(config: JobConfig) -> bool:
     """A job whose data is quick to build: a built-in dataset or at most 10,000 synthetic points."""
     ds = config.dataset
-    if isinstance(ds, Builtin):
+    if isinstance(ds, Builtin | Points):
         return True
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
@@ -100,6 +100,18 @@ def cancel_job(job: JobDep) -> dict[str, object]:
     """Cancel a queued or running job (a finished one stays as it is)."""
     job.cancel()
     return {**job.summary(history=False), "links": links(job)}
+
+
+@router.patch("/jobs/{job_id}", responses={**NO_JOB, **FINISHED})
+async def change_job(job: JobDep, change: JobChange) -> dict:
+    """Change lr (or the optimizer's knobs) of a queued or running job from its next epoch on; the
+    stream gets a `change` event at that epoch."""
+    values = check_change(job.config, change)
+    try:
+        epoch = job.change(values)
+    except JobEnded as exc:
+        raise HTTPException(409, detail=str(exc)) from None
+    return {"epoch": epoch, **values}
 
 
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, responses=NO_JOB)

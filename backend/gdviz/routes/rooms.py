@@ -29,8 +29,7 @@ from ..rooms import (
     question_view,
 )
 from .deps import Manager
-from .errors import Message as Detail
-from .errors import Responses
+from .errors import Message as Detail, Responses
 
 router = APIRouter(prefix="/api", tags=["rooms"])
 

@@ -1,6 +1,7 @@
 """One stream for several jobs: what a page with four compared runs opens instead of four."""
 
 import asyncio
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
@@ -9,8 +10,8 @@ from sse_starlette import EventSourceResponse
 
 from ..events import EventLog
 from ..multiplex import MAX_JOBS, StreamError, interleave, parse_jobs, parse_positions
+from .deps import Manager
 from .errors import NO_JOB
-from .jobs import Manager
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -75,7 +76,7 @@ async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSo
     resumable with Last-Event-ID."""
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
 
-    async def events():
+    async def events() -> AsyncIterator[bytes]:
         stop = asyncio.ensure_future(shutdown.wait())
         try:
             async for chunk in interleave(stream.logs, stream.seen, stop):

@@ -30,7 +30,7 @@ class Class:
         )
         self.contexts.append(context)
         page = context.new_page()
-        page.set_default_timeout(20_000)
+        page.set_default_timeout(40_000)  # four pages and a server share a busy machine
         page.on("pageerror", lambda e: self.errors.append(f"uncaught: {e}"))
         page.on(
             "console",
@@ -79,7 +79,8 @@ def at_start(page: Page) -> None:
 
 def finished(page: Page) -> None:
     page.wait_for_function(
-        "(() => { const d = document.getElementById('app').dataset; return d.playing === 'false' && d.status !== 'running' && d.status !== 'starting'; })()"
+        "(() => { const d = document.getElementById('app').dataset; return d.playing === 'false' && d.status !== 'running' && d.status !== 'starting'; })()",
+        timeout=60_000,
     )
 
 

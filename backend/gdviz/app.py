@@ -19,9 +19,11 @@ from redis.exceptions import (
 
 from . import __version__
 from .cluster import ClusterJobManager, where
+from .cluster_rooms import RedisRooms
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, health, jobs, pages, schema, share, streams, sweeps
+from .rooms import MemoryRooms, RoomError, RoomStore
+from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams, sweeps
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -56,6 +58,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager: JobManager = ClusterJobManager(settings)
     else:
         manager = JobManager(settings)
+    room_store: RoomStore = RedisRooms(settings) if settings.redis_url else MemoryRooms(settings)
     uploads.max_count = settings.max_uploads
 
     @asynccontextmanager
@@ -70,6 +73,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         manager.start(asyncio.get_running_loop())
         yield
+        await room_store.close()
         await asyncio.to_thread(manager.shutdown, 2.0)
 
     app = FastAPI(
@@ -79,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.jobs = manager
+    app.state.rooms = room_store
     app.state.settings = settings
     app.state.frontend = frontend_dir()
 
@@ -98,6 +103,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def too_many_jobs(request: Request, exc: TooManyJobs) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
+    app.add_exception_handler(RoomError, rooms.room_error)  # type: ignore[arg-type]
+
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
     async def store_unreachable(request: Request, exc: Exception) -> JSONResponse:
@@ -114,7 +121,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(health.router)
     app.include_router(sweeps.router)
+    app.include_router(rooms.router)
     app.include_router(pages.router)
+    app.add_middleware(rooms.BodyLimit, limit=settings.room_max_body_bytes)
     pages.mount_static(app)
     return app
 

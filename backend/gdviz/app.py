@@ -47,7 +47,7 @@ def json_safe(value: object) -> object:
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or default_settings
     manager = JobManager(settings)
-    uploads.max_count = settings.max_uploads
+    uploads.max_count, uploads.max_bytes = settings.max_uploads, settings.uploads_max_bytes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI):

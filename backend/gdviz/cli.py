@@ -187,7 +187,9 @@ def train(args: argparse.Namespace) -> int:
             if not Path(args.dataset).is_file():
                 return invalid(f"dataset: no such file {args.dataset!r}")
             upload_id = load_csv(Path(args.dataset))
-        config = JobConfig.model_validate(job_body(args, upload_id))
+        config = JobConfig.model_validate(
+            job_body(args, upload_id), strict=False
+        )  # command-line values are text
         job = Job(config, settings.max_step_events)
     except ValidationError as exc:
         return invalid(*(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))

@@ -84,10 +84,17 @@ def read_job(job: JobDep) -> dict:
     return {**job.summary(), "links": links(job)}
 
 
+CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far beyond it
+
+
 @router.delete("/jobs/{job_id}", responses=NO_JOB)
-def cancel_job(job: JobDep) -> dict:
-    """Cancel a queued or running job (a finished one stays as it is)."""
+async def cancel_job(job: JobDep) -> dict:
+    """Cancel a queued or running job and answer its state once the cancel took effect (a finished
+    job stays as it is)."""
     job.cancel()
+    deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_S
+    while not job.finished and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.005)
     return {**job.summary(history=False), "links": links(job)}
 
 

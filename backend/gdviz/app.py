@@ -14,9 +14,11 @@ from fastapi.responses import JSONResponse
 
 from . import __version__
 from .config import ConfigError
+from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up
 from .routes import code, datasets, jobs, pages, share
-from .settings import Settings, settings as default_settings
+from .settings import Settings
+from .settings import settings as default_settings
 from .uploads import UploadError, uploads
 
 
@@ -75,7 +77,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+        errors = [{**e, "input": excerpt(e["input"])} if "input" in e else e for e in exc.errors()]
+        return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
@@ -89,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def too_many_jobs(request: Request, exc: TooManyJobs) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
+    app.add_middleware(Guard, settings=settings)
     app.include_router(jobs.router)
     app.include_router(code.router)
     app.include_router(share.router)

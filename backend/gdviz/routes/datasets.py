@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from .. import data
 from ..uploads import UploadError, parse_csv, uploads
-from .errors import TOO_LARGE
+from .errors import BAD_BODY, FOREIGN_ORIGIN, TOO_LARGE
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -22,7 +22,7 @@ def list_datasets() -> dict:
     return {"builtin": out}
 
 
-@router.post("", status_code=201, responses=TOO_LARGE)
+@router.post("", status_code=201, responses={**TOO_LARGE, **BAD_BODY, **FOREIGN_ORIGIN})
 async def upload_dataset(
     request: Request,
     file: Annotated[

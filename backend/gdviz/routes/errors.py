@@ -32,4 +32,12 @@ TOO_MANY_JOBS = {
         "headers": {"Retry-After": {"schema": {"type": "string"}}},
     }
 }
-TOO_LARGE = {413: {"model": FieldErrors, "description": "The file is over the size or row limit"}}
+TOO_LARGE = {
+    413: {"model": FieldErrors, "description": "The body or file is over a size or row limit"}
+}
+BAD_BODY = {
+    400: {"model": Message, "description": "The body could not be read (e.g. a malformed form)"}
+}
+FOREIGN_ORIGIN = {
+    403: {"model": Message, "description": "Sent from a page on another origin (`Origin` header)"}
+}

@@ -12,7 +12,7 @@ from sse_starlette import EventSourceResponse
 from ..config import Builtin, JobConfig, Synthetic
 from ..jobs import Job, JobManager
 from ..surface import default_window, loss_grid
-from .errors import NO_JOB, TOO_MANY_JOBS
+from .errors import BAD_BODY, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -68,7 +68,11 @@ async def health(manager: Manager) -> dict:
     return {"status": "ok", "version": __version__, "jobs": manager.counts()}
 
 
-@router.post("/jobs", status_code=201, responses=TOO_MANY_JOBS)
+@router.post(
+    "/jobs",
+    status_code=201,
+    responses={**TOO_MANY_JOBS, **BAD_BODY, **FOREIGN_ORIGIN, **TOO_LARGE},
+)
 async def create_job(config: JobConfig, manager: Manager) -> dict:
     """Start a training job; `{}` is the seed's run."""
     if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
@@ -87,7 +91,7 @@ def read_job(job: JobDep) -> dict:
 CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far beyond it
 
 
-@router.delete("/jobs/{job_id}", responses=NO_JOB)
+@router.delete("/jobs/{job_id}", responses={**NO_JOB, **FOREIGN_ORIGIN})
 async def cancel_job(job: JobDep) -> dict:
     """Cancel a queued or running job and answer its state once the cancel took effect (a finished
     job stays as it is)."""

@@ -1,6 +1,8 @@
 """Jobs: create, read, cancel, stream their events, and their loss surface."""
 
 import asyncio
+import contextlib
+import threading
 from typing import Annotated
 
 import anyio
@@ -11,7 +13,7 @@ from sse_starlette import EventSourceResponse
 
 from ..config import Builtin, JobConfig, Synthetic
 from ..jobs import Job, JobManager
-from ..surface import default_window, loss_grid
+from ..surface import Stopped, default_window, loss_grid, sample_size
 from .errors import BAD_BODY, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
@@ -151,6 +153,7 @@ Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
 
 @router.get("/jobs/{job_id}/surface", responses=NO_JOB)
 async def read_surface(
+    request: Request,
     job: JobDep,
     w_min: Bound = None,
     w_max: Bound = None,
@@ -192,10 +195,21 @@ async def read_surface(
     w = torch.linspace(window["w_min"], window["w_max"], resolution, dtype=torch.float64)
     b = torch.linspace(window["b_min"], window["b_max"], resolution, dtype=torch.float64)
     config = job.config
-    grid = await run_in_threadpool(
-        loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b
+    stop = threading.Event()
+    work = asyncio.ensure_future(
+        run_in_threadpool(
+            loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b, stop
+        )
     )
-    grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
+    while not work.done():  # a client that leaves stops the work (mae / huber on many points)
+        await asyncio.wait([work], timeout=0.05)
+        if not work.done() and await request.is_disconnected():
+            stop.set()
+            with contextlib.suppress(Stopped):
+                await work
+            raise HTTPException(499, detail="the client closed the request")  # nobody reads it
+    grid = torch.nan_to_num(work.result(), nan=1e300, posinf=1e300).clamp(max=1e300)
+    points = job.stats.n if config.loss == "mse" else sample_size(job.stats.n, resolution**2)
     return {
         "w": w.tolist(),
         "b": b.tolist(),
@@ -203,4 +217,8 @@ async def read_surface(
         "least_squares": job.meta["least_squares"],
         "window": window,
         "loss_name": config.loss,
+        "points": points,  # the points the loss is averaged over
+        "note": None
+        if points == job.stats.n
+        else f"{config.loss} over {points:,} evenly spaced points of {job.stats.n:,}",
     }

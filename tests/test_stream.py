@@ -6,6 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from httpx_sse import connect_sse
 
 from support import read_events, running_server
 
@@ -164,13 +165,19 @@ def test_started_jobs_take_turns(one_slot_server):
         assert read_events(client, long)[-1][2]["status"] == "cancelled"
 
 
-def test_shutdown_with_open_streams_is_quick(tmp_path):
+def test_shutdown_ends_open_streams_quickly_with_a_shutdown_event(tmp_path):
     import time
 
     with running_server(tmp_path / "server.log") as server:
         client = httpx.Client(base_url=server.url, timeout=30)
         job_id = create(client, epochs=20000, delay_ms=50)
-        stream = threading.Thread(target=lambda: read_events(client, job_id), daemon=True)
+        last_event: list[str] = []
+
+        def watch() -> None:
+            with connect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source:
+                last_event.extend(sse.event for sse in source.iter_sse())
+
+        stream = threading.Thread(target=watch, daemon=True)
         stream.start()
         time.sleep(0.5)
         began = time.monotonic()
@@ -181,5 +188,6 @@ def test_shutdown_with_open_streams_is_quick(tmp_path):
         )  # the process, torch teardown included, on a busy machine
         stream.join(5)
         client.close()
+    assert last_event[-1] == "shutdown"  # the stream says why it ends
     assert "Traceback" not in server.log()
     assert "still running" not in server.log()  # the jobs were cancelled and joined within 2 s

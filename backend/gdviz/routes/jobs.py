@@ -9,7 +9,7 @@ import anyio
 import torch
 from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 from ..config import Builtin, JobConfig, Synthetic
 from ..jobs import Job, JobManager
@@ -17,6 +17,10 @@ from ..surface import Stopped, default_window, loss_grid, sample_size
 from .errors import BAD_BODY, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
+
+# The last event of a stream the server ends because it is stopping; without an id, so a client that
+# resumes later still resumes after the last event it got.
+SHUTDOWN = ServerSentEvent(data='{"reason":"the server is stopping"}', event="shutdown").encode()
 
 
 # Dependencies and quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and
@@ -135,6 +139,7 @@ async def stream_events(
                 ):  # resumed at or past ``done``: nothing more comes
                     return
                 await job.wait_beyond(seen)
+            yield SHUTDOWN  # so a client can tell a stopping server from a dropped network
         finally:
             waker.cancel()
 

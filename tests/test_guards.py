@@ -4,7 +4,6 @@ import threading
 import time
 
 import httpx
-import pytest
 
 from gdviz.guards import allowed_hosts, machine_names
 from gdviz.settings import Settings

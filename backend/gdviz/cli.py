@@ -41,7 +41,7 @@ def serve(args: argparse.Namespace) -> int:
         if Path("/.dockerenv").exists():
             print(
                 "gdviz: (in a container that address is the container's: students use the host's address "
-                "and the published port)",
+                "and the published port; set GDVIZ_PUBLIC_URL to it, or the server refuses that host name)",
                 flush=True,
             )
     settings.host, settings.port = args.host, args.port  # the app reads them (share links)

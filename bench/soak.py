@@ -15,6 +15,7 @@ from tempfile import mkdtemp
 
 import httpx
 from common import Figure, percentile, print_table
+from httpx_sse import connect_sse
 from support import read_events, running_server
 
 RSS_BOUND_MB = 1500  # the server's resident memory, whatever the traffic
@@ -185,6 +186,14 @@ class Tally:
         return r
 
 
+def watch(client: httpx.Client, job: str, seconds: float) -> None:
+    until = time.monotonic() + seconds
+    with connect_sse(client, "GET", f"/api/jobs/{job}/events") as source:
+        for sse in source.iter_sse():
+            if sse.event == "done" or time.monotonic() > until:
+                return
+
+
 def client_loop(url: str, seed: int, until: float, tally: Tally) -> None:
     rng = random.Random(seed)
     with httpx.Client(base_url=url, timeout=60) as client:
@@ -219,8 +228,8 @@ def client_loop(url: str, seed: int, until: float, tally: Tally) -> None:
                         continue
                     job = r.json()["id"]
                     what = rng.random()
-                    if what < 0.3:  # watch it all (paced ones at most 3 s: then cancel)
-                        read_events(client, job, stop_after=rng.choice([3, 50, None]))
+                    if what < 0.3:  # watch it, for at most 5 s
+                        watch(client, job, seconds=5)
                     elif what < 0.5:
                         time.sleep(rng.uniform(0, 1))
                         tally.seen(client.delete(f"/api/jobs/{job}"), "cancel")

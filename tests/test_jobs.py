@@ -107,9 +107,11 @@ MILLION_BY_ONE = JobConfig(
 )
 
 
-def test_long_epochs_take_turns_between_steps(manager):
+@pytest.mark.parametrize("granularity", ["epoch", "step"])
+def test_long_epochs_take_turns_between_steps(manager, granularity):
     # Two jobs of 10⁶ steps per epoch hold both workers; a default job still starts at once.
-    long_jobs = [manager.create(MILLION_BY_ONE) for _ in range(2)]
+    config = MILLION_BY_ONE.model_copy(update={"granularity": granularity})
+    long_jobs = [manager.create(config) for _ in range(2)]
     while not all(job.status == "running" for job in long_jobs):
         time.sleep(0.01)
     time.sleep(0.3)

@@ -241,6 +241,6 @@ class Training:
                 self._update()
                 if report_step:
                     yield "step", {"step": step, **self._record(epoch, loss_value, grads)}
-                elif step % TURN_STEPS == 0:
+                if step % TURN_STEPS == 0:
                     yield "turn", None  # a chance to hand the worker to another job mid-epoch
             yield "epoch", self._record(epoch, float(loss_sum) / n, grads)

@@ -10,6 +10,7 @@ serve: $(VENV)/.app
 	$(VENV)/bin/gdviz serve --host $(HOST) --port $(PORT)
 
 test: $(VENV)/.test browser
+	node --test tests/frontend/
 	$(VENV)/bin/pytest
 
 bench: $(VENV)/.test browser

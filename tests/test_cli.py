@@ -18,6 +18,7 @@ import torch
 
 import seed_loops
 from gdviz.cli import build_parser, main
+from gdviz.config import JobConfig
 from support import free_port, running_server
 
 ROOT = Path(__file__).parents[1]
@@ -204,3 +205,27 @@ def test_ctrl_c_stops_serve_at_once_even_with_an_open_stream(tmp_path):
     assert code == 0
     assert took < 5, f"Ctrl-C took {took:.1f} s"
     assert "Traceback" not in server.log()
+
+
+def train_options() -> dict[str, str]:
+    parser = build_parser()._subparsers._group_actions[0].choices["train"]
+    return {a.dest: a.help for a in parser._actions}
+
+
+def test_train_options_are_the_job_configs_fields_with_their_bounds():
+    options = train_options()
+    for name, info in JobConfig.model_fields.items():
+        if name in ("init", "dataset", "granularity", "delay_ms"):  # nested, or for the stream only
+            continue
+        assert info.description in options[name], name
+    assert options["lr"].startswith("learning rate; 0 < lr ≤ 100 (default 0.1)")
+    assert "1 ≤ epochs ≤ 20,000" in options["epochs"]
+    assert "manual | sgd | minibatch | design | linear" in options["mode"]
+    assert options["x_step"].startswith("synthetic: spacing of x")
+
+
+def test_momentum_is_offered_only_to_the_optimizers_that_read_it():
+    options = train_options()
+    assert "read by momentum, nesterov (" in options["momentum"]
+    assert "rmsprop" not in options["momentum"]  # torch's RMSprop is built without it
+    assert "read by rmsprop" in options["alpha"]

@@ -3,7 +3,7 @@ import torch
 
 from gdviz.config import JobConfig, Synthetic
 from gdviz.data import load
-from gdviz.surface import Stats, default_window, loss_grid
+from gdviz.surface import Stats, WindowError, default_window, loss_grid, window
 from gdviz.train import make_rng
 
 
@@ -51,6 +51,21 @@ def test_default_window_holds_both_points():
     window = default_window((2.0, -1.0), (-0.5, 0.7))
     assert window["w_min"] < -0.5 < 2.0 < window["w_max"]
     assert window["b_min"] < -1.0 < 0.7 < window["b_max"]
+
+
+def test_window_takes_all_four_bounds_or_none():
+    ls, start = (2.0, -1.0), (0.0, 0.0)
+    assert window(None, None, None, None, ls, start) == default_window(ls, start)
+    assert window(-1, 3, -2, 2, ls, start) == {"w_min": -1, "w_max": 3, "b_min": -2, "b_max": 2}
+    for bounds, field in [
+        ((-1, None, -2, 2), "w_max"),
+        ((None, None, None, 2), "w_min"),
+        ((3, -1, -2, 2), "w_max"),
+        ((-1, 3, 2, 2), "b_max"),
+    ]:
+        with pytest.raises(WindowError) as refused:
+            window(*bounds, ls, start)
+        assert refused.value.field == field
 
 
 @pytest.fixture(scope="module")

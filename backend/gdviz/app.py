@@ -4,6 +4,7 @@ import asyncio
 import gc
 import math
 import sys
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from . import __version__
 from .config import ConfigError
 from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, jobs, pages, share
+from .routes import code, datasets, health, jobs, pages, schema, share
 from .settings import Settings
 from .settings import settings as default_settings
 from .uploads import UploadError, uploads
@@ -52,7 +53,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     uploads.max_count, uploads.max_bytes = settings.max_uploads, settings.uploads_max_bytes
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI):
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         sys.setswitchinterval(
             0.001
         )  # training threads hand the interpreter back to requests sooner
@@ -94,9 +95,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     app.add_middleware(Guard, settings=settings)
     app.include_router(jobs.router)
+    app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)
+    app.include_router(health.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

@@ -8,35 +8,37 @@ Exit codes of ``gdviz train``: 0 completed, 1 failed (a bug), 2 invalid input, 3
 import argparse
 import csv
 import json
-import socket
 import sys
 import threading
 import webbrowser
 from pathlib import Path
+from typing import Any, Literal, get_args, get_origin
 
-from .config import JobConfig, Synthetic
+from annotated_types import Ge, Gt, Le, Lt
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from .config import (
+    MODE_OPTIMIZERS,
+    OPTIMIZER_KNOBS,
+    OPTIMIZERS,
+    JobConfig,
+    StartPoint,
+    Synthetic,
+    Upload,
+)
+from .network import ALL_INTERFACES, lan_address
 from .settings import settings
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
 
-def lan_address() -> str | None:
-    """The IPv4 address this machine would reach its network from (a UDP connect sends nothing)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-        try:
-            s.connect(("10.255.255.255", 1))
-            address = s.getsockname()[0]
-        except OSError:
-            return None
-    return None if address.startswith("127.") or address == "0.0.0.0" else address
-
-
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    url = f"http://{'127.0.0.1' if args.host in ('0.0.0.0', '::') else args.host}:{args.port}/"
+    url = f"http://{'127.0.0.1' if args.host in ALL_INTERFACES else args.host}:{args.port}/"
     print(f"gdviz: serving on {url}", flush=True)
-    if args.host in ("0.0.0.0", "::") and (lan := lan_address()):
+    if args.host in ALL_INTERFACES and (lan := lan_address()):
         print(f"gdviz: students on the same network open http://{lan}:{args.port}/", flush=True)
         if Path("/.dockerenv").exists():
             print(
@@ -65,34 +67,16 @@ def serve(args: argparse.Namespace) -> int:
 
 # --- gdviz train ---
 
-SYNTHETIC_OPTIONS = ("n", "noise", "true_w", "true_b", "x_start", "x_stop", "x_step")
 
-
-def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict:
+def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict[str, Any]:
     """The JSON body ``POST /api/jobs`` would get: only what was given, as given (pydantic parses it)."""
-    body: dict = json.loads(Path(args.config).read_text()) if args.config else {}
-    for field in (
-        "mode",
-        "optimizer",
-        "loss",
-        "lr",
-        "epochs",
-        "batch_size",
-        "seed",
-        "momentum",
-        "beta1",
-        "beta2",
-        "alpha",
-        "huber_delta",
-    ):
+    body: dict[str, Any] = json.loads(Path(args.config).read_text()) if args.config else {}
+    for field in RUN_OPTIONS:
         if (value := getattr(args, field)) is not None:
             body[field] = value
-    if args.no_shuffle:
-        body["shuffle"] = False
-    if args.standardize:
-        body["standardize"] = True
-    if args.init_w is not None or args.init_b is not None:
-        body["init"] = {k: v for k, v in (("w", args.init_w), ("b", args.init_b)) if v is not None}
+    init = {k: v for k in StartPoint.model_fields if (v := getattr(args, f"init_{k}")) is not None}
+    if init:
+        body["init"] = init
     if upload_id is not None:
         body["dataset"] = {"kind": "upload", "id": upload_id}
     elif args.dataset is not None:
@@ -102,7 +86,7 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict:
             else {"kind": "builtin", "name": args.dataset}
         )
     dataset = body.setdefault("dataset", {"kind": "synthetic"})
-    for field in (*SYNTHETIC_OPTIONS, "x", "y"):
+    for field in (*SYNTHETIC_OPTIONS, *UPLOAD_OPTIONS):
         if (value := getattr(args, field)) is not None:
             dataset[field] = value
     return body
@@ -110,14 +94,9 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict:
 
 def load_csv(path: Path) -> str:
     """Read a CSV as ``POST /api/datasets`` would, with its limits; answer the upload's id."""
-    from .uploads import UploadError, parse_csv, uploads
+    from .uploads import accept
 
-    raw = path.read_bytes()
-    if len(raw) > settings.upload_max_bytes:
-        raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
-    table = parse_csv(raw, path.name, settings.upload_max_rows)
-    uploads.add(table)
-    return table.id
+    return accept(path.read_bytes(), path.name, settings).id
 
 
 def write_history(job, path: Path) -> None:
@@ -209,6 +188,7 @@ def train(args: argparse.Namespace) -> int:
         print("gdviz train: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
     done, ls = job.done, job.meta["least_squares"]
+    assert done is not None  # run() returns once the job has finished
     if out is not None:
         write_history(job, out)
     if done["status"] == "diverged":
@@ -232,86 +212,112 @@ def train(args: argparse.Namespace) -> int:
 # --- the parser ---
 
 
-def default(model: type, field: str) -> str:
-    """A field's default as the help shows it: taken from the model, so the two cannot drift."""
-    return str(model.model_fields[field].default)
+# The options of ``gdviz train`` are JobConfig's fields: names, help, bounds and defaults come from
+# the model, so the CLI cannot drift from the API. Left out: what only shapes the live stream.
+STREAM_ONLY = ("granularity", "delay_ms")
+RUN_OPTIONS = tuple(f for f in JobConfig.model_fields if f not in (*STREAM_ONLY, "init", "dataset"))
+SYNTHETIC_OPTIONS = tuple(f for f in Synthetic.model_fields if f != "kind")
+UPLOAD_OPTIONS = ("x", "y")
+
+
+def number(value: object) -> str:
+    if isinstance(value, int | float) and value == int(value) and abs(value) >= 10_000:
+        return f"{int(value):,}"
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
+
+def bounds(name: str, info: FieldInfo) -> str:
+    """``0 < lr ≤ 100`` from the field's constraints ('' if it has none)."""
+    low = high = ""
+    for c in info.metadata:
+        if isinstance(c, Ge | Gt):
+            low = f"{number(c.ge)} ≤ " if isinstance(c, Ge) else f"{number(c.gt)} < "
+        elif isinstance(c, Le | Lt):
+            high = f" ≤ {number(c.le)}" if isinstance(c, Le) else f" < {number(c.lt)}"
+    return f"{low}{name}{high}" if low or high else ""
+
+
+def field_help(name: str, info: FieldInfo, extra: str = "", prefix: str = "") -> str:
+    parts = [prefix + (info.description or name.replace("_", " "))]
+    if get_origin(info.annotation) is Literal:
+        parts.append(" | ".join(get_args(info.annotation)))
+    elif info.annotation in (int, float, int | None):
+        parts.append(bounds(name, info))
+    parts.append(extra)
+    default = "" if info.default is None else f" (default {number(info.default)})"
+    return "; ".join(p for p in parts if p) + default
+
+
+def add_field(
+    group: argparse._ArgumentGroup,
+    model: type[BaseModel],
+    name: str,
+    extra: str = "",
+    prefix: str = "",
+) -> None:
+    info = model.model_fields[name]
+    option = f"--{name.replace('_', '-')}"
+    if info.annotation is bool:  # a switch that sets the field to what its default is not
+        option = option if info.default is False else f"--no-{name.replace('_', '-')}"
+        group.add_argument(
+            option, dest=name, action="store_const", const=not info.default, help=info.description
+        )
+        return
+    is_choice, is_int = get_origin(info.annotation) is Literal, info.annotation in (int, int | None)
+    group.add_argument(
+        option,
+        dest=name,
+        metavar="NAME" if is_choice else "N" if is_int else "X",
+        help=field_help(name, info, extra, prefix),
+    )
+
+
+def knob_users(knob: str) -> str:
+    return "read by " + ", ".join(o for o, knobs in OPTIMIZER_KNOBS.items() if knob in knobs)
 
 
 def add_train_options(p: argparse.ArgumentParser) -> None:
-    j, s = JobConfig, Synthetic
     run = p.add_argument_group("the run (the fields of POST /api/jobs; bounds as in docs/api.md)")
     run.add_argument(
         "--config",
         metavar="FILE",
         help="a JSON job config, as POSTed to /api/jobs; options override it",
     )
-    run.add_argument(
-        "--mode",
-        metavar="NAME",
-        help=f"manual | sgd | minibatch | design | linear (default {default(j, 'mode')})",
-    )
-    run.add_argument(
-        "--optimizer",
-        metavar="NAME",
-        help=f"sgd | momentum | nesterov | adam | rmsprop | adagrad (default {default(j, 'optimizer')})",
-    )
-    run.add_argument(
-        "--lr", metavar="LR", help=f"learning rate, 0 < lr <= 100 (default {default(j, 'lr')})"
-    )
-    run.add_argument("--epochs", metavar="N", help=f"1 … 20000 (default {default(j, 'epochs')})")
-    run.add_argument(
-        "--batch-size",
-        metavar="N",
-        help=f"mini-batch modes, 1 … n (default {default(j, 'batch_size')})",
-    )
-    run.add_argument("--no-shuffle", action="store_true", help="visit mini-batches in order")
-    run.add_argument(
-        "--seed",
-        metavar="N",
-        help=f"one torch.manual_seed for data, init and shuffles (default {default(j, 'seed')})",
-    )
-    run.add_argument(
-        "--loss", metavar="NAME", help=f"mse | mae | huber (default {default(j, 'loss')})"
-    )
-    run.add_argument(
-        "--huber-delta", metavar="X", help=f"huber's δ (default {default(j, 'huber_delta')})"
-    )
-    run.add_argument(
-        "--momentum",
-        metavar="X",
-        help=f"momentum, nesterov, rmsprop (default {default(j, 'momentum')})",
-    )
-    run.add_argument("--beta1", metavar="X", help=f"adam (default {default(j, 'beta1')})")
-    run.add_argument("--beta2", metavar="X", help=f"adam (default {default(j, 'beta2')})")
-    run.add_argument(
-        "--alpha", metavar="X", help=f"rmsprop smoothing (default {default(j, 'alpha')})"
-    )
-    run.add_argument(
-        "--init-w", metavar="W", help="start w (give --init-b too) instead of the random init"
-    )
-    run.add_argument("--init-b", metavar="B", help="start b (give --init-w too)")
-    run.add_argument("--standardize", action="store_true", help="z-score x and y before training")
+    knobs = {k for ks in OPTIMIZER_KNOBS.values() for k in ks}
+    restricted = [
+        f"mode {m} allows only {' | '.join(o)}"
+        for m, o in MODE_OPTIMIZERS.items()
+        if o != OPTIMIZERS
+    ]
+    for name in RUN_OPTIONS:
+        extra = (
+            knob_users(name)
+            if name in knobs
+            else "; ".join(restricted)
+            if name == "optimizer"
+            else ""
+        )
+        add_field(run, JobConfig, name, extra)
+    for name, info in StartPoint.model_fields.items():
+        other = "b" if name == "w" else "w"
+        run.add_argument(
+            f"--init-{name}",
+            dest=f"init_{name}",
+            metavar=name.upper(),
+            help=f"{info.description} (give --init-{other} too) instead of the random init",
+        )
     data = p.add_argument_group("the data")
     data.add_argument(
         "--dataset",
         metavar="SOURCE",
         help="synthetic (default), a built-in name (anscombe1, faithful, cars, …), or a CSV file",
     )
-    data.add_argument(
-        "--x", metavar="COLUMN", help="CSV: the x column (default: the first numeric one)"
-    )
-    data.add_argument(
-        "--y", metavar="COLUMN", help="CSV: the y column (default: the second numeric one)"
-    )
-    for field in SYNTHETIC_OPTIONS:
-        info = s.model_fields[field]
+    for name in UPLOAD_OPTIONS:
         data.add_argument(
-            f"--{field.replace('_', '-')}",
-            dest=field,
-            metavar="N" if field == "n" else "X",
-            help=f"synthetic: {info.description or field.replace('_', ' ')}"
-            + ("" if info.default is None else f" (default {info.default})"),
+            f"--{name}", metavar="COLUMN", help=f"CSV: {Upload.model_fields[name].description}"
         )
+    for name in SYNTHETIC_OPTIONS:
+        add_field(data, Synthetic, name, prefix="synthetic: ")
     output = p.add_argument_group("output")
     output.add_argument("--out", metavar="FILE", help="write the history to FILE.csv or FILE.json")
     output.add_argument("--no-progress", action="store_true", help="no progress bar")

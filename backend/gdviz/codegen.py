@@ -16,6 +16,7 @@ from torch import Tensor
 from . import data as datasets
 from .config import Builtin, ConfigError, JobConfig, Synthetic
 from .data import Data
+from .train import optimizer_args
 
 PHASES = ("forward", "loss", "backward", "step", "zero_grad")
 MAX_INLINE_POINTS = 5000  # more points than this: the script reads the uploaded CSV instead
@@ -66,15 +67,6 @@ CRITERIA = {
     "mse": "torch.mean((yhat - y) ** 2)  # mean squared error",
     "mae": "torch.mean(torch.abs(yhat - y))  # mean absolute error",
     "huber": "torch.nn.functional.huber_loss(yhat, y, delta={delta!r})  # squared near 0, linear beyond delta",
-}
-
-OPTIMIZERS = {
-    "sgd": "torch.optim.SGD({params}, lr={c.lr!r})",
-    "momentum": "torch.optim.SGD({params}, lr={c.lr!r}, momentum={c.momentum!r})",
-    "nesterov": "torch.optim.SGD({params}, lr={c.lr!r}, momentum={c.momentum!r}, nesterov=True)",
-    "adam": "torch.optim.Adam({params}, lr={c.lr!r}, betas=({c.beta1!r}, {c.beta2!r}))",
-    "rmsprop": "torch.optim.RMSprop({params}, lr={c.lr!r}, alpha={c.alpha!r})",
-    "adagrad": "torch.optim.Adagrad({params}, lr={c.lr!r})",
 }
 
 FULL_BATCH_LOOP = """print("epoch,loss,w,b")
@@ -196,7 +188,7 @@ def tensor_literal(values: Tensor) -> str:
 def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
     """The values to write out, and whether the script z-scores them itself."""
     spec = config.dataset
-    if not config.standardize:
+    if not config.standardize or isinstance(spec, Synthetic):  # synthetic data is drawn, not given
         return trained, False
     try:
         return (
@@ -270,7 +262,9 @@ def training_block(config: JobConfig) -> str:
     if config.mode == "manual":
         blocks.append(f"lr = {config.lr!r}\nepochs = {config.epochs}\n")
     else:
-        optimizer = OPTIMIZERS[config.optimizer].format(params=params, c=config)
+        torch_optimizer, kwargs = optimizer_args(config)
+        args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
+        optimizer = f"torch.optim.{torch_optimizer.__name__}({params}{args})"
         blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
     if config.minibatch:
         inputs = "XX" if config.mode == "design" else "X"

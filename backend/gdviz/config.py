@@ -1,6 +1,6 @@
 """The job config: every knob of a training run, with its bounds."""
 
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -8,7 +8,24 @@ Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
 Loss = Literal["mse", "mae", "huber"]
 
+Knob = Literal["momentum", "beta1", "beta2", "alpha"]
+
 MINIBATCH_MODES = ("minibatch", "design", "linear")
+OPTIMIZERS: tuple[Optimizer, ...] = get_args(Optimizer)
+# The fields each optimizer reads; the page, the CLI's help and the generated script follow this.
+# rmsprop takes no momentum here: the engine builds torch's RMSprop without it.
+OPTIMIZER_KNOBS: dict[Optimizer, tuple[Knob, ...]] = {
+    "sgd": (),
+    "momentum": ("momentum",),
+    "nesterov": ("momentum",),
+    "adam": ("beta1", "beta2"),
+    "rmsprop": ("alpha",),
+    "adagrad": (),
+}
+# 'manual' is the seed's hand-written update, plain gradient descent; every other mode uses torch.optim.
+MODE_OPTIMIZERS: dict[Mode, tuple[Optimizer, ...]] = {
+    mode: ("sgd",) if mode == "manual" else OPTIMIZERS for mode in get_args(Mode)
+}
 MAX_EPOCHS = 20_000
 MAX_POINTS = 1_000_000
 MAX_SEED = 2**53 - 1
@@ -71,13 +88,17 @@ class JobConfig(Strict):
         "sgd",
         description="the seed's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear",
     )
-    optimizer: Optimizer = Field(
-        "sgd", description="torch.optim algorithm; 'manual' allows only sgd"
+    optimizer: Optimizer = Field("sgd", description="the torch.optim algorithm")
+    momentum: Finite = Field(
+        0.9, ge=0, lt=1, description="how much of the last update each update keeps"
     )
-    momentum: Finite = Field(0.9, ge=0, lt=1, description="for optimizer momentum and nesterov")
-    beta1: Finite = Field(0.9, ge=0, lt=1, description="adam's first-moment decay")
-    beta2: Finite = Field(0.999, ge=0, lt=1, description="adam's second-moment decay")
-    alpha: Finite = Field(0.99, gt=0, lt=1, description="rmsprop smoothing constant")
+    beta1: Finite = Field(0.9, ge=0, lt=1, description="decay of the running mean of gradients")
+    beta2: Finite = Field(
+        0.999, ge=0, lt=1, description="decay of the running mean of squared gradients"
+    )
+    alpha: Finite = Field(
+        0.99, gt=0, lt=1, description="smoothing constant of the running mean of squared gradients"
+    )
     loss: Loss = Field(
         "mse", description="criterion: mean squared error (the seed's), mean absolute error, Huber"
     )
@@ -117,12 +138,15 @@ class ConfigError(ValueError):
 
 def check_config(config: JobConfig) -> None:
     """The checks across fields; those that need the data live in ``data.load``."""
-    if config.mode == "manual" and config.optimizer != "sgd":
+    allowed = MODE_OPTIMIZERS[config.mode]
+    if config.optimizer not in allowed:
         raise ConfigError(
             ("optimizer",),
-            f"mode 'manual' is plain gradient descent and allows only 'sgd'; "
+            f"mode '{config.mode}' allows only {' '.join(map(repr, allowed))}; "
             f"use mode 'sgd' or a mini-batch mode for '{config.optimizer}'",
         )
+    if config.optimizer == "nesterov" and config.momentum == 0:
+        raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
     ds = config.dataset
     if isinstance(ds, Synthetic):
         if ds.x_stop <= ds.x_start:

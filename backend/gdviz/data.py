@@ -41,7 +41,7 @@ def synthetic(spec: Synthetic, rng: torch.Generator) -> Data:
 
 
 @cache
-def catalog() -> dict[str, dict]:
+def catalog() -> dict[str, dict[str, str]]:
     """The built-in data sets, by name (``datasets/catalog.json``)."""
     path = BUILTIN_DIR / "catalog.json"
     if not path.is_file():
@@ -81,6 +81,7 @@ def uploaded(spec: Upload) -> Data:
             raise ConfigError(("dataset", field), f"column {name!r} holds fewer than 2 numbers")
         if name not in table.columns:
             raise ConfigError(("dataset", field), f"no column named {name!r} in {table.filename}")
+    assert x_name is not None and y_name is not None  # uploads hold 2 numeric columns or more
     x, y = table.columns[x_name], table.columns[y_name]
     keep = x.isfinite() & y.isfinite()
     if int(keep.sum()) < 2:

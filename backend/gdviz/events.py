@@ -21,7 +21,7 @@ def finite(record: dict[str, float | int]) -> bool:
     return all(map(math.isfinite, record.values()))
 
 
-def encode(id: int, event: str, payload: str | dict) -> bytes:
+def encode(id: int, event: str, payload: str | dict[str, float | int]) -> bytes:
     """The wire form of one event: ``payload`` is JSON text, or a record (checked ``finite``) that
     is written as JSON here — so a record nobody streams is never written at all."""
     data = payload if isinstance(payload, str) else dumps_record(payload)

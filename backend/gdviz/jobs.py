@@ -24,9 +24,10 @@ import torch
 from . import data as datasets
 from .config import ConfigError, JobConfig, check_config
 from .events import dumps, encode, finite
+from .payloads import Done, Finished, Meta
 from .settings import Settings
 from .surface import Stats, loss_at
-from .train import Training, make_rng
+from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")
 
@@ -47,19 +48,19 @@ class Job:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.status = "queued"
-        self.history: list[dict] = []  # epoch records
+        self.history: list[Record] = []  # epoch records
         self.events: list[
-            tuple[str, str | dict]
+            tuple[str, str | Record]
         ] = []  # (meta | epoch | step | done, JSON text or a record)
         self._wire: list[bytes] = []  # the events' wire form so far (event loop side)
-        self.done: dict | None = None
+        self.done: Done | None = None
         self._lock = threading.RLock()  # re-entered: cancel() finishes the job under it
         self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Event | None = None
+        self._changed: asyncio.Event  # made by attach(), before any stream waits
         self._wake_pending = False
         self._last_wake = 0.0
         self._waiting = 0  # streams waiting in wait_beyond: only they need a wake-up
-        self._records: Iterator[tuple[str, dict | None]] | None = None  # the training, once started
+        self._records: Iterator[tuple[str, Record | None]] | None = None  # once started
         self._in_turn = False  # a worker is running it right now
         self.not_before = 0.0  # a paced job sleeps (off the workers) until this monotonic time
 
@@ -76,7 +77,7 @@ class Job:
         self.meta = self._meta()
         self._publish("meta", self.meta)
 
-    def _meta(self) -> dict:
+    def _meta(self) -> Meta:
         d, config = self.data, self.config
         x, y = d.x.view(-1), d.y.view(-1)
         if d.n > MAX_META_POINTS:
@@ -139,7 +140,7 @@ class Job:
 
     # --- training (worker side) ---
 
-    def _publish(self, event: str, payload: dict) -> None:
+    def _publish(self, event: str, payload: object) -> None:
         self.events.append((event, dumps(payload)))
         self._notify()
 
@@ -174,23 +175,24 @@ class Job:
             return True
 
     def _finish(
-        self, status: str, reason: str | None = None, diverged_at: int | None = None
+        self, status: Finished, reason: str | None = None, diverged_at: int | None = None
     ) -> None:
         with self._lock:
             if self.finished:
                 return
-            last = self.history[-1] if self.history else {"loss": None, **self.training.start}
-            self.done = {
+            last = self.history[-1] if self.history else None
+            done: Done = {
                 "status": status,
                 "epochs": len(self.history),
-                "loss": last["loss"],
-                "w": last["w"],
-                "b": last["b"],
+                "loss": None if last is None else last["loss"],
+                "w": self.training.start["w"] if last is None else last["w"],
+                "b": self.training.start["b"] if last is None else last["b"],
                 "reason": reason,
             }
             if diverged_at is not None:
-                self.done["diverged_at"] = diverged_at
-            self._publish("done", self.done)
+                done["diverged_at"] = diverged_at
+            self.done = done
+            self._publish("done", done)
             self.status = status
             self.finished_at = time.monotonic()
             self._records = None  # the training's state (a shuffled copy of the data) goes now
@@ -229,7 +231,7 @@ class Job:
                     continue
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
-                    epoch = record["epoch"]
+                    epoch = int(record["epoch"])
                     self._finish(
                         "diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch
                     )
@@ -267,11 +269,11 @@ class Job:
                 queued = self.status == "queued"
                 self._finish("cancelled", "cancelled before it started" if queued else None)
 
-    def summary(self, history: bool = True) -> dict:
+    def summary(self, history: bool = True) -> dict[str, object]:
         elapsed = None
         if self.started_at is not None:
             elapsed = (self.finished_at or time.monotonic()) - self.started_at
-        out = {
+        out: dict[str, object] = {
             "id": self.id,
             "status": self.status,
             "config": self.config.model_dump(),
@@ -401,7 +403,7 @@ class JobManager:
         if now >= self._next_expiry_check:
             self._next_expiry_check = now + min(1.0, ttl / 10)
             for job_id, job in list(self.jobs.items()):
-                if job.finished and now - job.finished_at > ttl:
+                if job.finished and now - (job.finished_at or now) > ttl:
                     self.jobs.pop(job_id, None)  # another thread may have just forgotten it
         excess = len(self.jobs) - self.settings.max_jobs + room
         if excess <= 0:

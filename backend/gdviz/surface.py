@@ -7,9 +7,12 @@ the points would exceed ``MAX_GRID_WORK`` (cost stays bounded: about half a seco
 """
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, overload
 
 import torch
+from typing_extensions import TypedDict
 
 from .data import Data
 
@@ -48,7 +51,11 @@ class Stats:
         w = (n * self.sxy - self.sx * self.sy) / (n * self.sxx - self.sx**2)
         return w, (self.sy - w * self.sx) / n
 
-    def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    @overload
+    def mse(self, w: float, b: float) -> float: ...
+    @overload
+    def mse(self, w: torch.Tensor, b: torch.Tensor) -> torch.Tensor: ...
+    def mse(self, w: Any, b: Any) -> Any:
         """Mean of (w·x + b − y)² expanded in the sums; w, b broadcast."""
         return (
             self.syy
@@ -60,7 +67,7 @@ class Stats:
         ) / self.n
 
 
-def pointwise_loss(loss: str, delta: float) -> callable:
+def pointwise_loss(loss: str, delta: float) -> Callable[[torch.Tensor], torch.Tensor]:
     if loss == "mae":
         return torch.abs
     return lambda r: torch.nn.functional.huber_loss(
@@ -104,11 +111,73 @@ def loss_at(data: Data, stats: Stats, loss: str, delta: float, w: float, b: floa
     return float(loss_grid(data, stats, loss, delta, torch.tensor([w]), torch.tensor([b]))[0, 0])
 
 
-def default_window(ls: tuple[float, float], start: tuple[float, float]) -> dict[str, float]:
+class Window(TypedDict):
+    w_min: float
+    w_max: float
+    b_min: float
+    b_max: float
+
+
+class WindowError(ValueError):
+    """Bounds that do not make a window, reported on ``field``."""
+
+    def __init__(self, field: str, msg: str) -> None:
+        super().__init__(f"{field}: {msg}")
+        self.field = field
+        self.msg = msg
+
+
+def default_window(ls: tuple[float, float], start: tuple[float, float]) -> Window:
     """A box around the least-squares point and the start point, with a margin."""
-    window = {}
-    for axis, a, c in (("w", ls[0], start[0]), ("b", ls[1], start[1])):
-        lo, hi = min(a, c), max(a, c)
-        margin = 0.35 * (hi - lo) + 0.5 * max(1.0, 0.5 * max(abs(a), abs(c)))
-        window[f"{axis}_min"], window[f"{axis}_max"] = lo - margin, hi + margin
-    return window
+    (w_min, w_max), (b_min, b_max) = _around(ls[0], start[0]), _around(ls[1], start[1])
+    return {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
+
+
+def _around(a: float, c: float) -> tuple[float, float]:
+    lo, hi = min(a, c), max(a, c)
+    margin = 0.35 * (hi - lo) + 0.5 * max(1.0, 0.5 * max(abs(a), abs(c)))
+    return lo - margin, hi + margin
+
+
+def window(
+    w_min: float | None,
+    w_max: float | None,
+    b_min: float | None,
+    b_max: float | None,
+    ls: tuple[float, float],
+    start: tuple[float, float],
+) -> Window:
+    """The window asked for: all four bounds, or none for ``default_window``."""
+    given = {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
+    missing = [k for k, v in given.items() if v is None]
+    if len(missing) == 4:
+        return default_window(ls, start)
+    if missing:
+        raise WindowError(missing[0], "give all four of w_min, w_max, b_min, b_max, or none")
+    assert (
+        w_min is not None and w_max is not None and b_min is not None and b_max is not None
+    )  # for mypy
+    if not w_min < w_max:
+        raise WindowError("w_max", "must be greater than w_min")
+    if not b_min < b_max:
+        raise WindowError("b_max", "must be greater than b_min")
+    return {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
+
+
+def grid_over(
+    data: Data,
+    stats: Stats,
+    loss: str,
+    delta: float,
+    box: Window,
+    resolution: int,
+    stop: threading.Event | None = None,
+) -> tuple[list[float], list[float], list[list[float]]]:
+    """(w, b, loss) over ``resolution`` × ``resolution`` points of ``box``; a loss too large for a
+    float, or NaN, is written as 1e300 (JSON carries no infinity). Raises ``Stopped`` once ``stop``
+    is set."""
+    w = torch.linspace(box["w_min"], box["w_max"], resolution, dtype=torch.float64)
+    b = torch.linspace(box["b_min"], box["b_max"], resolution, dtype=torch.float64)
+    grid = loss_grid(data, stats, loss, delta, w, b, stop)
+    grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
+    return w.tolist(), b.tolist(), grid.tolist()

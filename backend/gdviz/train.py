@@ -9,13 +9,15 @@ import math
 import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from typing import Any, cast
 
 import torch
 from torch import Tensor
 from torch.optim.sgd import sgd as sgd_update
 
-from .config import ConfigError, JobConfig
+from .config import OPTIMIZER_KNOBS, JobConfig, Optimizer
 from .data import Data
+from .payloads import Point
 
 Record = dict[str, float | int]
 
@@ -50,11 +52,11 @@ class Model:
 
 def build_model(config: JobConfig, X: Tensor, rng: torch.Generator) -> Model:
     if config.mode == "design":
-        XX = torch.concat([torch.ones([X.shape[0], 1]), X], axis=1)
+        XX = torch.concat([torch.ones([X.shape[0], 1]), X], dim=1)
         beta = torch.randn([2, 1], generator=rng).requires_grad_()
         return Model(lambda x: x @ beta, [beta], XX)
     if config.mode == "linear":
-        linear = torch.nn.utils.skip_init(torch.nn.Linear, 1, 1, bias=True)
+        linear = torch.nn.utils.skip_init(torch.nn.Linear, 1, 1, bias=True)  # type: ignore[no-untyped-call]
         torch.nn.init.kaiming_uniform_(
             linear.weight, a=math.sqrt(5), generator=rng
         )  # nn.Linear's own init
@@ -76,21 +78,32 @@ def build_criterion(config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
     return lambda yhat, y: torch.mean((yhat - y) ** 2)  # the seed's criterion
 
 
-def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Optimizer:
-    lr, name = config.lr, config.optimizer
-    if name == "momentum":
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum)
+TORCH_OPTIMIZERS: dict[Optimizer, type[torch.optim.Optimizer]] = {
+    "sgd": torch.optim.SGD,
+    "momentum": torch.optim.SGD,
+    "nesterov": torch.optim.SGD,
+    "adam": torch.optim.Adam,
+    "rmsprop": torch.optim.RMSprop,
+    "adagrad": torch.optim.Adagrad,
+}
+
+
+def optimizer_args(config: JobConfig) -> tuple[type[torch.optim.Optimizer], dict[str, Any]]:
+    """The torch.optim class and its keyword arguments: lr and the knobs the optimizer reads."""
+    name = config.optimizer
+    kwargs: dict[str, Any] = {"lr": config.lr}
+    knobs = OPTIMIZER_KNOBS[name]
+    if "beta1" in knobs:
+        kwargs["betas"] = (config.beta1, config.beta2)
+    kwargs.update({k: getattr(config, k) for k in knobs if k not in ("beta1", "beta2")})
     if name == "nesterov":
-        if config.momentum == 0:
-            raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
-        return torch.optim.SGD(params, lr=lr, momentum=config.momentum, nesterov=True)
-    if name == "adam":
-        return torch.optim.Adam(params, lr=lr, betas=(config.beta1, config.beta2))
-    if name == "rmsprop":
-        return torch.optim.RMSprop(params, lr=lr, alpha=config.alpha)
-    if name == "adagrad":
-        return torch.optim.Adagrad(params, lr=lr)
-    return torch.optim.SGD(params, lr=lr)
+        kwargs["nesterov"] = True
+    return TORCH_OPTIMIZERS[name], kwargs
+
+
+def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Optimizer:
+    optimizer, kwargs = optimizer_args(config)
+    return optimizer(params, **kwargs)
 
 
 def loader_order(n: int, shuffle: bool, rng: torch.Generator) -> Tensor | None:
@@ -135,7 +148,7 @@ class Training:
         self.step_stride = step_stride  # report every k-th step (granularity "step")
         self.stop = threading.Event()
         w, b = self.model.wb()
-        self.start = {"w": w.item(), "b": b.item()}
+        self.start: Point = {"w": w.item(), "b": b.item()}
 
     @property
     def steps_per_epoch(self) -> int:
@@ -154,18 +167,18 @@ class Training:
 
     def _grads(self) -> tuple[float, float]:
         params = self.model.params
-        if len(params) == 1:  # design: beta = [b, w]
-            g_b, g_w = params[0].grad.view(-1).tolist()
+        grads = cast(list[Tensor], [p.grad for p in params])  # set: backward ran
+        if len(grads) == 1:  # design: beta = [b, w]
+            g_b, g_w = grads[0].view(-1).tolist()
             return g_w, g_b
-        return params[0].grad.item(), params[1].grad.item()
+        return grads[0].item(), grads[1].item()
 
     def _update(self) -> None:
         if self.optimizer is None:  # the seed's "학습(m1)": w.data = w.data - lr * w.grad.data
             lr = self.config.lr
             for p in self.model.params:
-                p.data.sub_(
-                    lr * p.grad
-                )  # the same subtraction in place: the same bits, one tensor fewer
+                # the same subtraction in place: the same bits, one tensor fewer
+                p.data.sub_(lr * cast(Tensor, p.grad))
                 p.grad = None
         elif (
             self.config.optimizer == "sgd"
@@ -174,7 +187,7 @@ class Training:
             with torch.no_grad():
                 sgd_update(
                     params,
-                    [p.grad for p in params],
+                    cast(list[Tensor], [p.grad for p in params]),
                     [None] * len(params),
                     foreach=False,
                     lr=self.config.lr,
@@ -190,7 +203,7 @@ class Training:
             self.optimizer.step()
             self.optimizer.zero_grad()
 
-    def __iter__(self) -> Iterator[tuple[str, Record]]:
+    def __iter__(self) -> Iterator[tuple[str, Record | None]]:
         if self.config.minibatch:
             return self._minibatch()
         return self._full_batch()

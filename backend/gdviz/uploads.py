@@ -14,6 +14,9 @@ from collections import OrderedDict
 from dataclasses import dataclass
 
 import torch
+from typing_extensions import TypedDict
+
+from .settings import Settings
 
 MAX_CELL_CHARS = csv.field_size_limit()  # 131,072: Python's csv module refuses longer cells
 
@@ -23,6 +26,20 @@ class UploadError(ValueError):
         super().__init__(msg)
         self.status = status
         self.msg = msg
+
+
+class Column(TypedDict):
+    name: str
+    numeric: bool  # at least two numeric values
+
+
+class UploadSummary(TypedDict):
+    id: str  # a job's dataset: {"kind": "upload", "id": ...}
+    filename: str
+    rows: int
+    columns: list[Column]
+    x: str | None  # the default x column: the first numeric one
+    y: str | None  # the default y column: the second numeric one
 
 
 @dataclass
@@ -51,7 +68,7 @@ class Table:
     def nbytes(self) -> int:
         return sum(col.nbytes for col in self.columns.values())
 
-    def summary(self) -> dict:
+    def summary(self) -> UploadSummary:
         return {
             "id": self.id,
             "filename": self.filename,
@@ -185,3 +202,13 @@ class Uploads:
 
 
 uploads = Uploads()
+
+
+def accept(raw: bytes, filename: str, settings: Settings) -> Table:
+    """A CSV as ``POST /api/datasets`` and ``gdviz train --dataset FILE.csv`` take it: checked
+    against the size and row limits, parsed, and kept for jobs to use."""
+    if len(raw) > settings.upload_max_bytes:
+        raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
+    table = parse_csv(raw, filename, settings.upload_max_rows)
+    uploads.add(table)
+    return table

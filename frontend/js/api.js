@@ -29,8 +29,17 @@ async function request(method, url, body) {
   return json;
 }
 
+const job = (id) => `/api/jobs/${encodeURIComponent(id)}`;
+
+/** The job config's JSON schema, each optimizer's knobs and each mode's optimizers. */
+export const getSchema = () => request('GET', '/api/schema');
 export const createJob = (config) => request('POST', '/api/jobs', config);
-export const cancelJob = (id) => request('DELETE', `/api/jobs/${encodeURIComponent(id)}`).catch(() => null);
+export const getJob = (id) => request('GET', job(id));
+/** The job's standalone script: {script, filename, phases}. */
+export const getCode = (id) => request('GET', `${job(id)}/code?format=json`);
+/** The follow-along link and its QR code: {url, qr_svg}. */
+export const getShare = (id) => request('GET', `${job(id)}/share`);
+export const cancelJob = (id) => request('DELETE', job(id)).catch(() => null);
 export const getDatasets = () => request('GET', '/api/datasets');
 
 export function uploadCsv(file) {
@@ -43,7 +52,7 @@ export function uploadCsv(file) {
 export function getSurface(id, window, resolution = 60) {
   const q = new URLSearchParams({ resolution: String(resolution) });
   if (window) for (const k of ['w_min', 'w_max', 'b_min', 'b_max']) q.set(k, String(window[k]));
-  return request('GET', `/api/jobs/${encodeURIComponent(id)}/surface?${q}`);
+  return request('GET', `${job(id)}/surface?${q}`);
 }
 
 /**

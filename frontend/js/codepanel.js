@@ -1,6 +1,8 @@
 // The code panel: the shown run's standalone PyTorch script (GET /api/jobs/{id}/code?format=json),
-// highlighted, with copy and download; explain mode marks a phase's lines in it.
+// highlighted, with copy and download; explain mode marks a phase's lines in it. Open or closed is
+// the store's `code` setting (so a link can open it).
 import { highlight } from './highlight.js';
+import { getCode } from './api.js';
 
 const $ = (id) => document.getElementById(id);
 const panel = $('code-panel');
@@ -10,16 +12,32 @@ let code = null;      // {script, filename, phases} of jobId
 let jobId = null;
 let loading = null;   // the id being fetched
 let marked = [];
+let store = null;
 
-/** Open or close the panel (`open` forces a state); answers whether it is open. */
+/** Open or close the panel (`open` forces a state). */
 export function toggleCodePanel(open = panel.hidden) {
+  store.set({ code: open });
+}
+
+/** Show the panel as the store says, from now on; answers the toggle (C key). */
+export function installCodePanel(theStore) {
+  store = theStore;
+  store.subscribe((state, changed) => { if (changed.has('code')) showPanel(state.code); });
+  if (store.get().code) showPanel(true);
+  $('code-toggle').addEventListener('click', () => toggleCodePanel());
+  $('code-close').addEventListener('click', () => toggleCodePanel(false));
+  $('code-copy').addEventListener('click', copy);
+  $('code-download').addEventListener('click', download);
+  return () => toggleCodePanel();
+}
+
+function showPanel(open) {
   panel.hidden = !open;
   document.getElementById('app').classList.toggle('code-open', open);
   $('code-toggle')?.setAttribute('aria-pressed', String(open));
   window.dispatchEvent(new Event('resize')); // the charts are responsive to window resizes only
   if (open) load();
   panel.dispatchEvent(new Event('code-toggled'));
-  return open;
 }
 
 export const isCodeOpen = () => !panel.hidden;
@@ -44,9 +62,7 @@ async function load() {
   loading = id;
   panel.dataset.state = 'loading';
   try {
-    const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/code?format=json`);
-    if (!res.ok) throw new Error(`HTTP ${res.status}`);
-    const got = await res.json();
+    const got = await getCode(id);
     if (id !== jobId) return;
     code = { ...got, id };
     codeEl.replaceChildren(highlight(code.script));
@@ -112,8 +128,3 @@ function download() {
   a.remove();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
-
-$('code-toggle').addEventListener('click', () => toggleCodePanel());
-$('code-close').addEventListener('click', () => toggleCodePanel(false));
-$('code-copy').addEventListener('click', copy);
-$('code-download').addEventListener('click', download);

@@ -3,8 +3,9 @@
 // Plotly draws the contour only when the surface or the view changes; the parts that move every
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
-import { axis, baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, fmt, sameSurface } from './theme.js';
-import { roomColor } from './projector.js';
+import { axis, baseLayout, PLOT_CONFIG, ink, thick } from './theme.js';
+import { historyTo, pointAt, sameSurface } from './history.js';
+import { fmt } from './format.js';
 import { Overlay, strokeThrough } from './overlay.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
@@ -61,11 +62,11 @@ export class ContourChart {
     const z = s ? s.loss.map((row) => row.map((v) => Math.log10(Math.max(v, 1e-12)))) : [];
     const text = s ? s.loss.map((row) => row.map((v) => fmt(v, 5))) : [];
     return [
-      { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, colorscale: SURFACE_SCALE, showscale: false,
-        ncontours: 24, contours: { coloring: 'heatmap' }, line: { color: 'rgba(80,80,80,0.35)', width: 1 },
+      { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, showscale: false, // colours and lines: the look's template
+        ncontours: 24, contours: { coloring: 'heatmap' },
         hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{text}<extra></extra>', name: 'loss', showlegend: false },
       { x: s ? [s.least_squares.w] : [], y: s ? [s.least_squares.b] : [], mode: 'markers', name: 'least squares',
-        marker: { symbol: 'star', size: 18, color: '#000', line: { color: '#fff', width: 1.5 } }, showlegend: false,
+        marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
         hovertemplate: 'least squares<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>' },
     ];
   }
@@ -73,11 +74,20 @@ export class ContourChart {
   /** Legend entries only: the trails themselves are painted on the canvas. */
   legendTraces() {
     return this.runs.map((s) => ({ x: [null], y: [null], mode: 'lines+markers', name: s.label, hoverinfo: 'skip',
-      line: { color: s.color, width: 2.5 }, marker: { color: s.color, size: 8 } }));
+      line: { color: ink(s.color), width: thick(2.5) }, marker: { color: ink(s.color), size: thick(8) } }));
   }
 
   figure(extra = {}) {
     return [[...this.fixedTraces(), ...this.legendTraces()], this.layout(extra), PLOT_CONFIG];
+  }
+
+  /** Redrawn in the current look, zoom kept. */
+  relook() {
+    this.drawnKey = null;
+    this.explainKey = null;
+    const w = this.plotted?.window;
+    Plotly.react(this.el, ...this.figure(w ? { uirevision: `${w.w_min},${w.w_max},${w.b_min},${w.b_max}`,
+      xaxis: { ...this.layout().xaxis, range: [w.w_min, w.w_max] }, yaxis: { ...this.layout().yaxis, range: [w.b_min, w.b_max] } } : {}));
   }
 
   /** A new generation. The plot is kept (dimmed) until the next surface: often the same one. */
@@ -132,15 +142,15 @@ export class ContourChart {
       const head = pointAt(run, k);
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b] });
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
-      ctx.strokeStyle = roomColor(run.color);
-      ctx.fillStyle = roomColor(run.color);
+      ctx.strokeStyle = ink(run.color);
+      ctx.fillStyle = ink(run.color);
       ctx.lineWidth = 2.5 * scale;
       strokeThrough(ctx, pts.map((p) => [px(p.w), py(p.b)]));
       if (pts.length <= MARKERS_UP_TO) {
         for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
       }
       if (this.arrows && head.grad_w !== undefined) this.arrow(ctx, head, px, py, scale);
-      ctx.fillStyle = roomColor(run.color);
+      ctx.fillStyle = ink(run.color);
       ctx.strokeStyle = outline;
       ctx.lineWidth = 2 * scale;
       dot(ctx, px(head.w), py(head.b), 7 * scale);
@@ -205,26 +215,24 @@ export class ContourChart {
     const [b0, b1] = fl.yaxis.range;
     return { w: w0 + fx * (w1 - w0), b: b1 - fy * (b1 - b0) };
   }
+
+  /** Arrows {from: {w, b}, to: {w, b}, color} drawn over the view (explain mode); [] removes them. */
+  setExplain(arrows) {
+    const el = this.el;
+    const notes = arrows.map(({ from, to, color }) => ({
+      name: 'explain', x: to.w, y: to.b, ax: from.w, ay: from.b, xref: 'x', yref: 'y', axref: 'x', ayref: 'y',
+      showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: thick(3.5), arrowcolor: ink(color), standoff: 8, text: '' }));
+    const key = JSON.stringify(notes);
+    const now = el.layout?.annotations ?? [];
+    // Plotly.react (a new surface) drops them: count what is really there
+    if (key === this.explainKey && now.filter((a) => a.name === 'explain').length === notes.length) return;
+    this.explainKey = key;
+    Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
+  }
 }
 
 function dot(ctx, x, y, r) {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, 2 * Math.PI);
   ctx.fill();
-}
-
-const overlays = new WeakMap(); // chart element -> the explain arrows it shows
-
-/** Arrows {from: {w, b}, to: {w, b}, color} drawn over the contour (explain mode); [] removes them. */
-export function overlayContour(chart, arrows) {
-  const el = chart.el;
-  const notes = arrows.map(({ from, to, color }) => ({
-    name: 'explain', x: to.w, y: to.b, ax: from.w, ay: from.b, xref: 'x', yref: 'y', axref: 'x', ayref: 'y',
-    showarrow: true, arrowhead: 2, arrowsize: 1.2, arrowwidth: 3.5, arrowcolor: color, standoff: 8, text: '' }));
-  const key = JSON.stringify(notes);
-  const now = el.layout?.annotations ?? [];
-  // Plotly.react (a new surface) drops them: count what is really there
-  if (key === overlays.get(el) && now.filter((a) => a.name === 'explain').length === notes.length) return;
-  overlays.set(el, key);
-  Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
 }

@@ -1,47 +1,64 @@
-// The settings form: built from a field list, filled from a state, read back into one, and the
-// place where the server's 4xx messages appear, next to the field that `detail[].loc` names.
-import { FIELDS, coerce } from './state.js';
+// The settings form: laid out here, its choices, bounds and knobs from the settings (the API's
+// schema); filled from a state, read back into one, and the place where the server's 4xx messages
+// appear, next to the field that `detail[].loc` names.
+import { MINIBATCH_MODES } from './state.js';
 
-const MODES = [['manual', 'manual (w -= lr·grad)'], ['sgd', 'sgd (full batch)'], ['minibatch', 'mini-batch'],
-  ['design', 'design matrix'], ['linear', 'nn.Linear']];
-const OPTIMIZERS = ['sgd', 'momentum', 'nesterov', 'adam', 'rmsprop', 'adagrad'];
-const MINIBATCH = (s) => ['minibatch', 'design', 'linear'].includes(s.mode);
+// Labels of the schema's choices; a choice without one shows its value.
+const CHOICES = {
+  mode: { manual: 'manual (w -= lr·grad)', sgd: 'sgd (full batch)', minibatch: 'mini-batch', design: 'design matrix', linear: 'nn.Linear' },
+  loss: { mse: 'MSE (squared)', mae: 'MAE (absolute)', huber: 'Huber' },
+  granularity: { epoch: 'per epoch', step: 'every step' },
+  data: { synthetic: 'synthetic', builtin: 'built-in', upload: 'CSV upload' },
+};
+const MINIBATCH = (s) => MINIBATCH_MODES.includes(s.mode);
+const DATA = (kind) => (s) => s.data === kind;
 
-// [id, label, kind, options, visible(state)]; a string entry starts a group.
+// [id, label, kind, options, visible(state)]; a string entry starts a group. An optimizer's knobs
+// show when the optimizer takes them (the settings know which).
 const FORM = [
   'Method',
-  ['mode', 'mode', 'select', MODES],
-  ['optimizer', 'optimizer', 'select', OPTIMIZERS],
-  ['momentum', 'momentum', 'number', { step: 0.05 }, (s) => ['momentum', 'nesterov', 'rmsprop'].includes(s.optimizer)],
-  ['beta1', 'β₁', 'number', { step: 0.01 }, (s) => s.optimizer === 'adam'],
-  ['beta2', 'β₂', 'number', { step: 0.001 }, (s) => s.optimizer === 'adam'],
-  ['alpha', 'α (smoothing)', 'number', { step: 0.01 }, (s) => s.optimizer === 'rmsprop'],
-  ['loss', 'loss', 'select', [['mse', 'MSE (squared)'], ['mae', 'MAE (absolute)'], ['huber', 'Huber']]],
-  ['huber_delta', 'Huber δ', 'number', { step: 0.1 }, (s) => s.loss === 'huber'],
+  ['mode', 'mode', 'select'],
+  ['optimizer', 'optimizer', 'select'],
+  ['momentum', 'momentum', 'number'],
+  ['beta1', 'β₁', 'number'],
+  ['beta2', 'β₂', 'number'],
+  ['alpha', 'α (smoothing)', 'number'],
+  ['loss', 'loss', 'select'],
+  ['huber_delta', 'Huber δ', 'number', null, (s) => s.loss === 'huber'],
   'Training',
   ['lr', 'learning rate', 'lr'],
-  ['epochs', 'epochs', 'number', { step: 1, min: 1 }],
-  ['batch_size', 'batch size', 'number', { step: 1, min: 1 }, MINIBATCH],
+  ['epochs', 'epochs', 'number'],
+  ['batch_size', 'batch size', 'number', null, MINIBATCH],
   ['shuffle', 'shuffle batches', 'checkbox', null, MINIBATCH],
-  ['granularity', 'stream', 'select', [['epoch', 'per epoch'], ['step', 'every step']]],
-  ['seed', 'seed', 'number', { step: 1, min: 0 }],
-  ['init_w', 'start w', 'number', { step: 0.1, placeholder: 'random' }],
-  ['init_b', 'start b', 'number', { step: 0.1, placeholder: 'random' }],
+  ['granularity', 'stream', 'select'],
+  ['seed', 'seed', 'number'],
+  ['init_w', 'start w', 'number', { placeholder: 'random' }],
+  ['init_b', 'start b', 'number', { placeholder: 'random' }],
   'Data',
-  ['data', 'data set', 'select', [['synthetic', 'synthetic'], ['builtin', 'built-in'], ['upload', 'CSV upload']]],
-  ['true_w', 'true w', 'number', { step: 0.5 }, (s) => s.data === 'synthetic'],
-  ['true_b', 'true b', 'number', { step: 0.5 }, (s) => s.data === 'synthetic'],
-  ['noise', 'noise σ', 'number', { step: 0.1, min: 0 }, (s) => s.data === 'synthetic'],
-  ['x_start', 'x from', 'number', { step: 0.5 }, (s) => s.data === 'synthetic'],
-  ['x_stop', 'x to', 'number', { step: 0.5 }, (s) => s.data === 'synthetic'],
-  ['x_step', 'x step', 'number', { step: 0.1 }, (s) => s.data === 'synthetic'],
-  ['n', 'or n points', 'number', { step: 1, placeholder: 'use step' }, (s) => s.data === 'synthetic'],
-  ['builtin', 'built-in', 'select', [], (s) => s.data === 'builtin'],
-  ['upload', 'CSV file', 'file', null, (s) => s.data === 'upload'],
-  ['col_x', 'x column', 'select', [], (s) => s.data === 'upload'],
-  ['col_y', 'y column', 'select', [], (s) => s.data === 'upload'],
+  ['data', 'data set', 'select'],
+  ['true_w', 'true w', 'number', null, DATA('synthetic')],
+  ['true_b', 'true b', 'number', null, DATA('synthetic')],
+  ['noise', 'noise σ', 'number', null, DATA('synthetic')],
+  ['x_start', 'x from', 'number', null, DATA('synthetic')],
+  ['x_stop', 'x to', 'number', null, DATA('synthetic')],
+  ['x_step', 'x step', 'number', null, DATA('synthetic')],
+  ['n', 'or n points', 'number', { placeholder: 'use step' }, DATA('synthetic')],
+  ['builtin', 'built-in', 'select', null, DATA('builtin')],
+  ['upload', 'CSV file', 'file', null, DATA('upload')],
+  ['col_x', 'x column', 'select', null, DATA('upload')],
+  ['col_y', 'y column', 'select', null, DATA('upload')],
   ['standardize', 'standardize x and y', 'checkbox'],
 ];
+
+/** A field's bounds in words, as the schema gives them: "> 0, ≤ 100". */
+export function boundsText({ min, max, minExclusive, maxExclusive }) {
+  const parts = [];
+  if (min !== undefined) parts.push(`${minExclusive ? '>' : '≥'} ${min}`);
+  if (max !== undefined) parts.push(`${maxExclusive ? '<' : '≤'} ${max}`);
+  return parts.join(', ');
+}
+
+const choices = (id, values = []) => values.map((v) => [v, CHOICES[id]?.[v] ?? v]);
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -57,9 +74,10 @@ function options(select, opts) {
 }
 
 export class Controls {
-  /** `onUpload(file)` uploads and resolves to the answer; `onChange()` follows every edit. */
-  constructor(form, { onUpload, onChange }) {
+  /** `settings`: the page's Settings; `onUpload(file)` uploads and resolves to the answer. */
+  constructor(form, settings, { onUpload, onChange }) {
     this.form = form;
+    this.settings = settings;
     this.rows = {};
     this.onUpload = onUpload;
     let group = null;
@@ -69,7 +87,8 @@ export class Controls {
         form.append(group);
         continue;
       }
-      const [id, label, kind, opts, visible] = item;
+      const [id, label, kind, opts, shown] = item;
+      const visible = shown ?? (settings.allKnobs.has(id) ? (s) => settings.isKnobOf(id, s.optimizer) : null);
       const row = this.row(id, label, kind, opts);
       row.dataset.field = id;
       this.rows[id] = { row, visible };
@@ -86,11 +105,13 @@ export class Controls {
       return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ` ${label}`), err);
     }
     let input;
+    const field = this.settings.fields[id];
     if (kind === 'select') {
       input = el('select', { id });
-      options(input, opts);
+      options(input, choices(id, field.options));
     } else if (kind === 'lr') {
-      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max: 2, step: 0.01, 'aria-label': 'learning rate (log scale)' });
+      const max = Math.log10(field.max);
+      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max, step: 0.01, 'aria-label': 'learning rate (log scale)' });
       const exact = el('input', { type: 'text', id: 'lr', inputMode: 'decimal', size: 7 });
       slider.addEventListener('input', () => { exact.value = String(Number((10 ** Number(slider.value)).toPrecision(2))); });
       exact.addEventListener('input', () => { const v = Number(exact.value); if (v > 0) slider.value = String(Math.log10(v)); });
@@ -103,6 +124,9 @@ export class Controls {
     } else {
       input = el('input', { type: 'text', id, inputMode: 'decimal', size: 7, ...(opts?.placeholder ? { placeholder: opts.placeholder } : {}) });
     }
+    const bounds = boundsText(field);
+    const hint = [field.description, bounds].filter(Boolean).join(': ');
+    if (hint && kind !== 'select' && kind !== 'file') (kind === 'lr' ? input.lastChild : input).title = hint;
     const forId = kind === 'file' ? 'upload-file' : id;
     return el('div', { className: 'row' }, el('label', { htmlFor: forId, textContent: label }), input, err);
   }
@@ -131,8 +155,18 @@ export class Controls {
     }
   }
 
+  /** Offer the optimizers `mode` allows (manual mode: plain sgd only); keeps the chosen one if allowed. */
+  offerOptimizers(mode) {
+    const select = this.form.querySelector('#optimizer');
+    const allowed = this.settings.optimizers(mode);
+    const chosen = select.value;
+    options(select, allowed);
+    select.value = allowed.includes(chosen) ? chosen : allowed[0];
+  }
+
   /** Fill the form from a state (only the fields it shows). */
   set(state) {
+    if ('mode' in state) this.offerOptimizers(state.mode);
     for (const [k, v] of Object.entries(state)) {
       const input = this.form.querySelector(`#${k}`);
       if (!input || input.type === 'file') continue;
@@ -156,7 +190,7 @@ export class Controls {
       if (id === 'upload') { state.upload = this.uploadId ?? ''; continue; }
       const input = this.form.querySelector(`#${id}`);
       const raw = input.type === 'checkbox' ? input.checked : input.value;
-      const v = coerce(id, raw);
+      const v = this.settings.coerce(id, raw);
       state[id] = v === undefined ? raw : v;
     }
     return state;
@@ -168,6 +202,7 @@ export class Controls {
   }
 
   changed(ev) {
+    if (ev.target.id === 'mode') this.offerOptimizers(ev.target.value);
     if (ev.target.id) this.clearError(ev.target.id === 'lr-slider' ? 'lr' : ev.target.id);
     this.updateVisibility();
   }
@@ -185,7 +220,7 @@ export class Controls {
   showErrors(err, fallbackField = null) {
     const items = Array.isArray(err.detail) ? err.detail : [{ loc: fallbackField ? [fallbackField] : [], msg: err.message }];
     for (const item of items) {
-      const id = fieldOf(item.loc ?? []) ?? fallbackField;
+      const id = fieldOf(item.loc ?? [], this.settings) ?? fallbackField;
       const box = (id && this.form.querySelector(`#err-${id}`)) || document.getElementById('err-general');
       const row = this.rows[id]?.row;
       if (row) row.hidden = false;
@@ -197,7 +232,7 @@ export class Controls {
 }
 
 /** ["body", "dataset", "synthetic", "noise"] -> "noise"; ["body", "init", "w"] -> "init_w"; unknown -> null. */
-export function fieldOf(loc) {
+export function fieldOf(loc, settings) {
   const path = loc.filter((p) => p !== 'body' && typeof p === 'string');
   if (!path.length) return null;
   const last = path[path.length - 1];
@@ -207,7 +242,7 @@ export function fieldOf(loc) {
     if (last === 'name') return 'builtin';
     if (last === 'id') return 'upload';
     if (last === 'kind' || last === 'dataset') return 'data';
-    return last in FIELDS ? last : 'data';
+    return settings.has(last) ? last : 'data';
   }
-  return last in FIELDS ? last : null;
+  return settings.has(last) ? last : null;
 }

@@ -3,14 +3,12 @@
 // marked in the code panel. While active, → / ← move through the phases (and on to the next update).
 import { onKey } from './keys.js';
 import { toggleCodePanel, markLines, currentCode } from './codepanel.js';
-import { overlayFit } from './fitchart.js';
-import { overlayContour } from './contour.js';
-import { fmt } from './theme.js';
+import { fmt } from './format.js';
+import { HIGHLIGHT, ink, thick } from './theme.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
 const STEP = PHASES.indexOf('step');
 const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
-const HIGHLIGHT = '#0072B2';
 const LOSS_TEXT = {
   mse: 'the mean of the squared errors — the squares’ mean area',
   mae: 'the mean of the absolute errors |ŷ − y|',
@@ -103,8 +101,8 @@ export class Explain {
     $('explain').setAttribute('aria-pressed', 'false');
     document.getElementById('app').classList.remove('explaining');
     markLines([]);
-    overlayFit(this.fit, []);
-    overlayContour(this.contour, []);
+    this.fit.setExplain([]);
+    this.contour.setExplain([]);
     this.player.touch();
   }
 
@@ -143,8 +141,8 @@ export class Explain {
       $('explain-title').textContent = 'Explain one update';
       this.show(k === 0 ? 'epoch 0 is the start point: step to epoch 1 or later (→) to see an update' : 'waiting for this epoch', '', '');
       markLines(currentCode()?.phases?.[phase] ?? []);
-      overlayFit(this.fit, []);
-      overlayContour(this.contour, []);
+      this.fit.setExplain([]);
+      this.contour.setExplain([]);
       return;
     }
     $('explain-title').textContent = u.source === 'step'
@@ -153,8 +151,8 @@ export class Explain {
     const [caption, math] = this[phase](u);
     this.show(caption, math, this.note(u));
     markLines(currentCode()?.phases?.[phase] ?? []); // after the captions: they set the code's height
-    overlayFit(this.fit, this.fitTraces(u, phase, run.color));
-    overlayContour(this.contour, this.arrows(u, phase));
+    this.fit.setExplain(this.fitTraces(u, phase, run.color));
+    this.contour.setExplain(this.arrows(u, phase));
   }
 
   show(caption, math, note) {
@@ -216,20 +214,20 @@ export class Explain {
     const { w, b } = u.before;
     const [x0, x1] = this.fit.xRange;
     const line = { x: [x0, x1], y: [w * x0 + b, w * x1 + b], mode: 'lines', name: 'ŷ before the step', hoverinfo: 'skip',
-      line: { color: HIGHLIGHT, width: 3, dash: phase === 'step' || phase === 'zero_grad' ? 'dash' : 'solid' } };
+      line: { color: ink(HIGHLIGHT), width: thick(3), dash: phase === 'step' || phase === 'zero_grad' ? 'dash' : 'solid' } };
     if (phase === 'forward') {
       return [line, { x: pts.x, y: pts.x.map((x) => w * x + b), mode: 'markers', name: 'ŷ', hovertemplate: 'ŷ=%{y:.4g}<extra></extra>',
-        marker: { color: HIGHLIGHT, size: 9, symbol: 'diamond', line: { color: '#fff', width: 1 } } }];
+        marker: { color: ink(HIGHLIGHT), size: thick(9), symbol: 'diamond', line: { color: ink('#fff'), width: thick(1) } } }];
     }
     if (phase === 'loss') {
       if (u.config.loss === 'mse') {
         const sq = this.fit.squares({ w, b });
         return [line, { ...sq, mode: 'lines', fill: 'toself', name: 'squared errors', hoverinfo: 'skip',
-          line: { color, width: 1.5 }, fillcolor: 'rgba(0,114,178,0.18)' }];
+          line: { color: ink(color), width: thick(1.5) }, fillcolor: 'rgba(0,114,178,0.18)' }];
       }
       const xs = pts.x.flatMap((x) => [x, x, null]);
       const ys = pts.x.flatMap((x, i) => [pts.y[i], w * x + b, null]);
-      return [line, { x: xs, y: ys, mode: 'lines', name: 'errors', hoverinfo: 'skip', line: { color, width: 2.5 } }];
+      return [line, { x: xs, y: ys, mode: 'lines', name: 'errors', hoverinfo: 'skip', line: { color: ink(color), width: thick(2.5) } }];
     }
     return [line];
   }

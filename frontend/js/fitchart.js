@@ -1,12 +1,14 @@
 // Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
-import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, pointAt } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick } from './theme.js';
+import { pointAt } from './history.js';
 import { Overlay, axesOf } from './overlay.js';
-import { roomColor } from './projector.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
+const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
+
 export class FitChart {
   constructor(el) {
     this.el = el;
@@ -26,13 +28,13 @@ export class FitChart {
     const ls = this.meta?.least_squares;
     const [x0, x1] = this.xRange ?? [0, 1];
     return [
-      { x: p.x, y: p.y, mode: 'markers', type: 'scatter', name: 'data', marker: { color: DATA_COLOR, size: 8, opacity: 0.8 },
+      { x: p.x, y: p.y, mode: 'markers', type: 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
         hovertemplate: 'x=%{x:.3g}<br>y=%{y:.3g}<extra>data</extra>' },
       { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: 'least squares',
-        line: { color: LSQ_COLOR, width: 2, dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
-      { x: [], y: [], mode: 'lines', fill: 'toself', name: 'squared errors', line: { color: RUN_COLORS[0], width: 1 },
+        line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
+      { x: [], y: [], mode: 'lines', fill: 'toself', name: 'squared errors', line: { color: RUN_COLORS[0], width: thick(1) },
         fillcolor: 'rgba(213,94,0,0.15)', hoverinfo: 'skip', visible: this.showResiduals },
-      { x: [], y: [], mode: 'lines', name: 'fit', line: { color: RUN_COLORS[0], width: 4 },
+      { x: [], y: [], mode: 'lines', name: 'fit', line: { color: RUN_COLORS[0], width: thick(4) },
         hovertemplate: 'ŷ=%{y:.3g}<extra></extra>' },
     ];
   }
@@ -43,6 +45,14 @@ export class FitChart {
       xaxis: axis(ds?.x_label || 'x', { range: this.xRange }),
       yaxis: axis(ds?.y_label || 'y', { range: this.yRange }),
     });
+  }
+
+  /** Redrawn in the current look, zoom kept. */
+  relook() {
+    this.inPlotly = false;
+    this.lastKey = null;
+    this.explainKey = null;
+    Plotly.react(this.el, this.traces(), this.layout(), PLOT_CONFIG);
   }
 
   /** New data (a new run's meta); `color` is the shown run's colour. */
@@ -98,7 +108,7 @@ export class FitChart {
     const sq = this.showResiduals ? this.squares(pt) : { x: [], y: [] };
     Plotly.restyle(this.el, {
       x: [sq.x, [x0, x1]], y: [sq.y, [pt.w * x0 + pt.b, pt.w * x1 + pt.b]],
-      'line.color': [color, color], fillcolor: [hexAlpha(color, 0.15), null],
+      'line.color': [ink(color), ink(color)], fillcolor: [hexAlpha(ink(color), 0.15), null],
     }, [2, 3]);
   }
 
@@ -110,7 +120,7 @@ export class FitChart {
     const ctx = this.overlay.context(fl);
     const { px, py, clip } = axesOf(fl);
     const { scale } = this.overlay.style();
-    const c = roomColor(color);
+    const c = ink(color);
     ctx.save();
     clip(ctx);
     if (this.showResiduals) {
@@ -160,23 +170,20 @@ export class FitChart {
     }
     return { x: xs, y: ys };
   }
+
+  /** Extra traces drawn over the view (explain mode's ŷ and errors); [] removes them. */
+  setExplain(traces) {
+    const el = this.el;
+    const have = Math.max(0, (el.data?.length ?? OVERLAY_FROM) - OVERLAY_FROM);
+    const key = JSON.stringify(traces);
+    if (have === traces.length && key === this.explainKey) return;
+    if (have) Plotly.deleteTraces(el, Array.from({ length: have }, (_, i) => OVERLAY_FROM + i));
+    if (traces.length) Plotly.addTraces(el, traces);
+    this.explainKey = key;
+  }
 }
 
 function hexAlpha(hex, a) {
   const n = parseInt(hex.slice(1), 16);
   return `rgba(${n >> 16},${(n >> 8) & 255},${n & 255},${a})`;
-}
-
-const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
-const overlays = new WeakMap(); // chart element -> what its overlay shows
-
-/** Extra traces drawn over the fit view (explain mode's ŷ and errors); [] removes them. */
-export function overlayFit(chart, traces) {
-  const el = chart.el;
-  const have = Math.max(0, (el.data?.length ?? OVERLAY_FROM) - OVERLAY_FROM);
-  const key = JSON.stringify(traces);
-  if (have === traces.length && key === overlays.get(el)) return;
-  if (have) Plotly.deleteTraces(el, Array.from({ length: have }, (_, i) => OVERLAY_FROM + i));
-  if (traces.length) Plotly.addTraces(el, traces);
-  overlays.set(el, key);
 }

@@ -2,9 +2,9 @@
 // Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
-import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, historyTo } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, ink, thick } from './theme.js';
+import { historyTo } from './history.js';
 import { Overlay, axesOf, strokeThrough } from './overlay.js';
-import { roomColor } from './projector.js';
 
 const SYNC_MS = 500;   // Plotly catches up with a playing run this often
 const RANGE_MS = 100;  // ... or this often while the curve leaves the y range Plotly chose
@@ -60,16 +60,25 @@ export class LossChart {
     this.el.classList.remove('stale');
     this.plotted = specs.map(() => ({ n: 0, s: 0, head: false }));
     const traces = specs.flatMap((s) => [
-      { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: s.color, width: 1 },
+      { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: ink(s.color), width: thick(1) },
         opacity: 0.3, showlegend: false, hovertemplate: `step loss %{y:.6g}<extra>${s.label}</extra>` },
-      { x: [], y: [], mode: 'lines', name: s.label, line: { color: s.color, width: 3 },
+      { x: [], y: [], mode: 'lines', name: s.label, line: { color: ink(s.color), width: thick(3) },
         hovertemplate: `epoch %{x}<br>loss %{y:.6g}<extra>${s.label}</extra>` },
-      { x: [], y: [], mode: 'markers', showlegend: false, marker: { color: s.color, size: 11, line: { color: '#fff', width: 2 } },
+      { x: [], y: [], mode: 'markers', showlegend: false, marker: { color: ink(s.color), size: thick(11), line: { color: ink('#fff'), width: thick(2) } },
         hoverinfo: 'skip' },
     ]);
-    traces.push({ x: [], y: [], mode: 'lines', name: 'least-squares loss', line: { color: LSQ_COLOR, width: 2, dash: 'dash' },
+    traces.push({ x: [], y: [], mode: 'lines', name: 'least-squares loss', line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' },
       hovertemplate: 'least-squares loss %{y:.6g}<extra></extra>', showlegend: false });
     Plotly.react(this.el, traces, { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
+  }
+
+  /** Redrawn in the current look: new traces, then the curves and the reference again. */
+  relook() {
+    const { runs, total, reference, shown } = this;
+    this.legend = null;
+    this.reset(runs, total);
+    if (reference?.x.length) this.setReference(reference.y[0], reference.x[1]);
+    if (shown) this.draw(...shown);
   }
 
   /** The lowest loss a line can reach on this data, as a dashed reference. */
@@ -181,7 +190,7 @@ export class LossChart {
       const done = this.plotted[i];
       const w = this.extent(run, k);
       if (!done || w.n === 0 || this.el.data?.[3 * i + 1]?.visible === 'legendonly') return;
-      const color = roomColor(run.color);
+      const color = ink(run.color);
       const spe = run.meta?.steps_per_epoch || 1;
       if (w.s > done.s && this.el.data?.[3 * i]?.visible !== false) {
         ctx.globalAlpha = 0.3;

@@ -5,8 +5,10 @@
 export const EPOCHS_PER_SECOND = 10; // at 1×
 
 export class Player {
-  constructor(render) {
+  /** `nextFrame(fn)` schedules fn(time in ms) for the next frame: the browser's by default. */
+  constructor(render, nextFrame = (fn) => requestAnimationFrame(fn)) {
     this.render = render;      // render(player), called inside requestAnimationFrame
+    this.nextFrame = nextFrame;
     this.gen = 0;              // generation: bumped for each new run; stale streams check it
     this.runs = [];
     this.cursor = 0;           // epoch shown; 0 is the start point, before any update
@@ -14,7 +16,7 @@ export class Player {
     this.playing = false;
     this.dirty = true;
     this.last = null;
-    requestAnimationFrame((t) => this.frame(t));
+    this.nextFrame((t) => this.frame(t));
   }
 
   /** Start a new generation of `specs` runs ({label, color}); returns its id. */
@@ -67,6 +69,6 @@ export class Player {
       this.dirty = false;
       try { this.render(this); } catch (err) { console.error(err); }
     }
-    requestAnimationFrame((t) => this.frame(t));
+    this.nextFrame((t) => this.frame(t));
   }
 }

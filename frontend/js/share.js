@@ -1,11 +1,7 @@
 // Share a run: the follow-along link and its QR code, both made by the server (GET /api/jobs/{id}/share).
-const $ = (id) => document.getElementById(id);
+import { getShare } from './api.js';
 
-export async function getShare(id) {
-  const res = await fetch(`/api/jobs/${encodeURIComponent(id)}/share`);
-  if (!res.ok) throw new Error(`share: HTTP ${res.status}`);
-  return res.json();
-}
+const $ = (id) => document.getElementById(id);
 
 /** Show the dialog for job `id`. The SVG goes in an <img>: markup from a response never becomes DOM. */
 export async function openShare(id) {
@@ -24,7 +20,7 @@ export async function openShare(id) {
 
 export function installShare(currentJob) {
   $('share-open').addEventListener('click', () => openShare(currentJob()).catch((err) => {
-    $('share-link').textContent = err.message;
+    $('share-link').textContent = `share: ${err.message}`;
   }));
   $('share-close').addEventListener('click', () => $('share').close());
 }

@@ -1,37 +1,10 @@
-// Settings <-> URL hash. Every default lives here, once; a link reproduces a run (seed included).
+// The page's settings and their one owner. A job's fields, defaults, bounds and choices come from
+// the API's schema (GET /api/schema); the page's own view settings are defined here. `Settings`
+// reads and writes them (URL hash, job config); `Store` holds the current ones and alone touches
+// location.hash, so a link reproduces a run (seed included).
 
-// name: [type, default]. Names match the form controls' ids and, where they exist, the API's fields.
-export const FIELDS = {
-  mode: ['str', 'sgd'],          // manual | sgd | minibatch | design | linear (the seed's five)
-  optimizer: ['str', 'sgd'],
-  momentum: ['num', 0.9],        // momentum, nesterov, rmsprop
-  beta1: ['num', 0.9],           // adam
-  beta2: ['num', 0.999],         // adam
-  alpha: ['num', 0.99],          // rmsprop smoothing
-  loss: ['str', 'mse'],
-  huber_delta: ['num', 1],
-  lr: ['num', 0.1],
-  epochs: ['num', 100],
-  batch_size: ['num', 5],        // mini-batch modes only
-  shuffle: ['bool', true],
-  seed: ['num', 2021],
-  init_w: ['num?', null],        // null: the seeded random start
-  init_b: ['num?', null],
-  granularity: ['str', 'epoch'],
-  standardize: ['bool', false],
-  data: ['str', 'synthetic'],    // synthetic | builtin | upload
-  x_start: ['num', -3],
-  x_stop: ['num', 3],
-  x_step: ['num', 0.3],
-  n: ['num?', null],             // when set: linspace(x_start, x_stop, n)
-  true_w: ['num', 2],
-  true_b: ['num', -1],
-  noise: ['num', 1],
-  builtin: ['str', 'anscombe1'],
-  upload: ['str', ''],           // id from POST /api/datasets
-  col_x: ['str', ''],
-  col_y: ['str', ''],
-  // view settings
+// The page's own settings: name -> [type, default].
+export const VIEW_FIELDS = {
   speed: ['str', '1'],           // 0.25 … 8, or "live"
   log: ['bool', false],
   resid: ['bool', false],
@@ -39,63 +12,169 @@ export const FIELDS = {
   arrows: ['bool', false],
   cmp: ['str', ''],              // comparison: runs separated by ",", each "key:value[;key:value]"
   sel: ['num', 0],               // the compared run shown in the fit view
-  // classroom
+  code: ['bool', false],         // the code panel is open
   projector: ['bool', false],    // projector mode: big type, thick lines
   dark: ['bool', false],         // dark theme
   lesson: ['num', 0],            // lesson step shown (1-based); 0: no lesson
   lang: ['str', 'en'],           // lesson captions: en | ko
 };
 
+export const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
 const ALWAYS_IN_URL = new Set(['seed']);
+// The page's names for a data set's fields, where they differ from the API's.
+const DATASET_NAMES = { builtin: { name: 'builtin' }, upload: { id: 'upload', x: 'col_x', y: 'col_y' } };
 
-export function defaults() {
-  return Object.fromEntries(Object.entries(FIELDS).map(([k, [, d]]) => [k, d]));
+/** A page field from a JSON-schema property: {type, default, options?, min?, max?, minExclusive?, maxExclusive?}. */
+function fieldFrom(prop, { nullable = false } = {}) {
+  const own = prop.anyOf?.find((t) => t.type !== 'null') ?? prop;
+  const optional = nullable || Boolean(prop.anyOf?.some((t) => t.type === 'null'));
+  const numeric = own.type === 'number' || own.type === 'integer';
+  const field = {
+    type: own.type === 'boolean' ? 'bool' : !numeric ? 'str' : optional ? 'num?' : 'num',
+    default: prop.default ?? (numeric && optional ? null : own.type === 'string' ? '' : undefined),
+  };
+  if (own.enum) field.options = own.enum;
+  if ('minimum' in own) field.min = own.minimum;
+  if ('exclusiveMinimum' in own) Object.assign(field, { min: own.exclusiveMinimum, minExclusive: true });
+  if ('maximum' in own) field.max = own.maximum;
+  if ('exclusiveMaximum' in own) Object.assign(field, { max: own.exclusiveMaximum, maxExclusive: true });
+  if (prop.description) field.description = prop.description;
+  return field;
 }
 
-/** Parse a raw string to a field's type; undefined when it does not parse. */
-export function coerce(name, raw) {
-  const [type] = FIELDS[name];
-  if (type === 'bool') return raw === true || raw === '1' || raw === 'true';
-  if (type === 'str') return String(raw);
-  if (type === 'num?' && (raw === '' || raw === null)) return null;
-  const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
-  return String(raw).trim() === '' || !Number.isFinite(v) ? undefined : v;
-}
-
-export function fromHash(hash = location.hash) {
-  const state = defaults();
-  const params = new URLSearchParams(hash.replace(/^#/, ''));
-  for (const [k, raw] of params) {
-    if (!(k in FIELDS)) continue;
-    const v = coerce(k, raw);
-    if (v !== undefined) state[k] = v;
+/** The page's job fields from JobConfig's JSON schema: init flattened to init_w/init_b, the data
+ *  set to `data` (its kind) and each kind's fields; `datasets`: kind -> {API name: page name}. */
+export function jobFields(job) {
+  const defs = job.$defs ?? {};
+  const ref = (r) => defs[r.split('/').at(-1)];
+  const fields = {};
+  const datasets = {};
+  for (const [name, prop] of Object.entries(job.properties)) {
+    if (name === 'init') {
+      const point = ref(prop.anyOf.find((t) => t.$ref).$ref);
+      for (const [k, p] of Object.entries(point.properties)) fields[`init_${k}`] = fieldFrom(p, { nullable: true });
+    } else if (name === 'dataset') {
+      const kinds = prop.oneOf.map((t) => ref(t.$ref));
+      const kindOf = (d) => d.properties.kind.const;
+      fields.data = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)) };
+      for (const d of kinds) {
+        const names = datasets[kindOf(d)] = {};
+        for (const [k, p] of Object.entries(d.properties)) {
+          if (k === 'kind') continue;
+          names[k] = DATASET_NAMES[kindOf(d)]?.[k] ?? k;
+          fields[names[k]] = fieldFrom(p);
+        }
+      }
+    } else fields[name] = fieldFrom(prop);
   }
-  return state;
+  return { fields, datasets };
 }
 
-export function toHash(state) {
-  const params = new URLSearchParams();
-  const d = defaults();
-  for (const k of Object.keys(FIELDS)) {
-    const v = state[k];
-    if (v === d[k] && !ALWAYS_IN_URL.has(k)) continue;
-    if (typeof v === 'boolean') params.set(k, v ? '1' : '0');
-    else params.set(k, v === null ? '' : String(v));
+/** Every setting of the page: the job's (from the API's schema) and the view's. */
+export class Settings {
+  /** `schema`: GET /api/schema's answer {job, optimizer_knobs, mode_optimizers}. */
+  constructor(schema) {
+    this.jobKeys = Object.keys(schema.job.properties).filter((k) => k !== 'init' && k !== 'dataset');
+    Object.assign(this, jobFields(schema.job));
+    for (const [k, [type, d]] of Object.entries(VIEW_FIELDS)) this.fields[k] = { type, default: d };
+    this.optimizerKnobs = schema.optimizer_knobs;
+    this.modeOptimizers = schema.mode_optimizers;
+    this.allKnobs = new Set(Object.values(schema.optimizer_knobs).flat());
   }
-  return '#' + params.toString().replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%3B', ';');
-}
 
-/** The comparison's runs as lists of overrides: "mode:sgd,mode:linear" -> [{mode:'sgd'}, {mode:'linear'}]. */
-export function comparedRuns(state) {
-  if (!state.cmp) return [];
-  return state.cmp.split(',').filter(Boolean).slice(0, 4).map((run) => {
-    const over = {};
-    for (const pair of run.split(';')) {
-      const [k, raw] = pair.split(':');
-      if (k in FIELDS) over[k] = coerce(k, raw) ?? raw;
+  has(name) { return name in this.fields; }
+
+  defaults() {
+    return Object.fromEntries(Object.entries(this.fields).map(([k, f]) => [k, f.default]));
+  }
+
+  /** The knobs (config fields) `optimizer` reads. */
+  knobs(optimizer) { return this.optimizerKnobs[optimizer] ?? []; }
+
+  /** Whether field `name` matters for a state: a knob of another optimizer does not. */
+  isKnobOf(name, optimizer) { return !this.allKnobs.has(name) || this.knobs(optimizer).includes(name); }
+
+  /** The optimizers `mode` allows. */
+  optimizers(mode) { return this.modeOptimizers[mode] ?? this.fields.optimizer.options; }
+
+  /** Parse a raw string to a field's type; undefined when it does not parse. */
+  coerce(name, raw) {
+    const { type } = this.fields[name];
+    if (type === 'bool') return raw === true || raw === '1' || raw === 'true';
+    if (type === 'str') return String(raw);
+    if (type === 'num?' && (raw === '' || raw === null)) return null;
+    const v = typeof raw === 'number' ? raw : Number(String(raw).trim());
+    return String(raw).trim() === '' || !Number.isFinite(v) ? undefined : v;
+  }
+
+  fromHash(hash) {
+    const state = this.defaults();
+    for (const [k, raw] of new URLSearchParams(hash.replace(/^#/, ''))) {
+      if (!this.has(k)) continue;
+      const v = this.coerce(k, raw);
+      if (v !== undefined) state[k] = v;
     }
-    return over;
-  });
+    return state;
+  }
+
+  /** The fields a hash names, whether or not they parse. */
+  hashKeys(hash) {
+    return new Set([...new URLSearchParams(hash.replace(/^#/, '')).keys()].filter((k) => this.has(k)));
+  }
+
+  toHash(state) {
+    const params = new URLSearchParams();
+    for (const [k, { default: d }] of Object.entries(this.fields)) {
+      const v = state[k];
+      if (v === d && !ALWAYS_IN_URL.has(k)) continue;
+      if (typeof v === 'boolean') params.set(k, v ? '1' : '0');
+      else params.set(k, v === null || v === undefined ? '' : String(v));
+    }
+    return '#' + params.toString().replaceAll('%3A', ':').replaceAll('%2C', ',').replaceAll('%3B', ';');
+  }
+
+  /** The comparison's runs as lists of overrides: "mode:sgd,mode:linear" -> [{mode:'sgd'}, {mode:'linear'}]. */
+  comparedRuns(state) {
+    if (!state.cmp) return [];
+    return state.cmp.split(',').filter(Boolean).slice(0, 4).map((run) => {
+      const over = {};
+      for (const pair of run.split(';')) {
+        const [k, raw] = pair.split(':');
+        if (this.has(k)) over[k] = this.coerce(k, raw) ?? raw;
+      }
+      return over;
+    });
+  }
+
+  /** The API job config (docs/api.md) for a state. Unparseable numbers go as typed: the server's 422 names them. */
+  jobConfig(state) {
+    const minibatch = MINIBATCH_MODES.includes(state.mode);
+    const cfg = {};
+    for (const k of this.jobKeys) {
+      if (!this.isKnobOf(k, state.optimizer)) continue;
+      if (k === 'huber_delta' && state.loss !== 'huber') continue;
+      if ((k === 'batch_size' || k === 'shuffle') && !minibatch) continue;
+      if (k in state) cfg[k] = state[k];
+    }
+    if (state.init_w !== null || state.init_b !== null) cfg.init = { w: state.init_w, b: state.init_b };
+    const kind = state.data in this.datasets ? state.data : this.fields.data.default;
+    cfg.dataset = { kind };
+    for (const [api, page] of Object.entries(this.datasets[kind])) cfg.dataset[api] = state[page];
+    return cfg;
+  }
+
+  /** The page's settings for a job's config: jobConfig's inverse, for a page that follows a run. */
+  fromConfig(config) {
+    const state = {};
+    const put = (k, v) => { if (this.has(k) && v !== undefined) state[k] = v; };
+    for (const [k, v] of Object.entries(config)) if (typeof v !== 'object' || v === null) put(k, v);
+    put('init_w', config.init?.w ?? null);
+    put('init_b', config.init?.b ?? null);
+    const { kind, ...ds } = config.dataset ?? {};
+    put('data', kind);
+    for (const [api, page] of Object.entries(this.datasets[kind] ?? {})) put(page, ds[api] ?? this.fields[page].default);
+    return state;
+  }
 }
 
 export const PRESETS = {
@@ -109,25 +188,78 @@ export function runLabel(over) {
   return vals.map(([k, v]) => (k === 'mode' || k === 'optimizer' ? v : `${k}=${v}`)).join(' ') || 'run';
 }
 
-/** The API job config (docs/api.md) for a state. Unparseable numbers go as typed: the server's 422 names them. */
-export function jobConfig(state) {
-  const minibatch = ['minibatch', 'design', 'linear'].includes(state.mode);
-  const cfg = {
-    mode: state.mode, optimizer: state.optimizer, loss: state.loss, lr: state.lr,
-    epochs: state.epochs, seed: state.seed, granularity: state.granularity,
-    standardize: state.standardize,
-  };
-  if (['momentum', 'nesterov', 'rmsprop'].includes(state.optimizer)) cfg.momentum = state.momentum;
-  if (state.optimizer === 'adam') Object.assign(cfg, { beta1: state.beta1, beta2: state.beta2 });
-  if (state.optimizer === 'rmsprop') cfg.alpha = state.alpha;
-  if (state.loss === 'huber') cfg.huber_delta = state.huber_delta;
-  if (minibatch) Object.assign(cfg, { batch_size: state.batch_size, shuffle: state.shuffle });
-  if (state.init_w !== null || state.init_b !== null) cfg.init = { w: state.init_w, b: state.init_b };
-  if (state.data === 'builtin') cfg.dataset = { kind: 'builtin', name: state.builtin };
-  else if (state.data === 'upload') cfg.dataset = { kind: 'upload', id: state.upload, x: state.col_x, y: state.col_y };
-  else {
-    cfg.dataset = { kind: 'synthetic', x_start: state.x_start, x_stop: state.x_stop, x_step: state.x_step,
-      n: state.n, true_w: state.true_w, true_b: state.true_b, noise: state.noise };
+/**
+ * The page's state and its one writer of the URL hash. `set(changes)` replaces the hash (no new
+ * history entry); `set(changes, { run: true })` adds an entry and tells subscribers to run it, as a
+ * link, Back or an edited URL does. Subscribers get (state, changed keys, { run }).
+ */
+export class Store {
+  /**
+   * `url`: { read() -> hash, write(hash, { push }), listen(fn) }; the browser's is `browserUrl()`.
+   * `expand(state, keys)` completes a state read from a URL that named only `keys` (a lesson link).
+   */
+  constructor(settings, url, { expand = (state) => state } = {}) {
+    this.settings = settings;
+    this.url = url;
+    this.expand = expand;
+    this.subscribers = [];
+    this.state = {};
+    this.fromUrl(url.read());
+    url.listen(() => {
+      const hash = url.read();
+      if (hash !== this.hash) this.notify(this.fromUrl(hash), { run: true });
+    });
   }
-  return cfg;
+
+  get() { return { ...this.state }; }
+
+  /** The fields the URL named when the page read it last (opened, Back, an edited link). */
+  urlKeys() { return new Set(this.keys); }
+
+  set(changes, { run = false } = {}) {
+    const before = this.state;
+    this.state = { ...before, ...changes };
+    this.write(run);
+    const changed = Object.keys(changes).filter((k) => changes[k] !== before[k]);
+    if (run || changed.length) this.notify(changed, { run });
+  }
+
+  /** `fn(state, changedKeys, { run })` after every change; answers a function that unsubscribes. */
+  subscribe(fn) {
+    this.subscribers.push(fn);
+    return () => { this.subscribers = this.subscribers.filter((f) => f !== fn); };
+  }
+
+  write(push) {
+    this.hash = this.settings.toHash(this.state);
+    this.url.write(this.hash, { push });
+  }
+
+  fromUrl(hash) {
+    const before = this.state;
+    this.keys = this.settings.hashKeys(hash);
+    const read = this.settings.fromHash(hash);
+    this.state = this.expand(read, this.keys);
+    this.hash = hash;
+    if (this.state !== read) this.write(false);
+    return Object.keys(this.state).filter((k) => this.state[k] !== before[k]);
+  }
+
+  notify(changed, how) {
+    const state = this.get();
+    for (const fn of this.subscribers) fn(state, new Set(changed), how);
+  }
+}
+
+/** The browser's URL for a Store: a run is a new history entry, anything else replaces the current one. */
+export function browserUrl() {
+  return {
+    read: () => location.hash,
+    write(hash, { push }) {
+      if (hash === location.hash) return;
+      if (push) history.pushState(null, '', hash);
+      else history.replaceState(null, '', hash);
+    },
+    listen(fn) { window.addEventListener('hashchange', fn); window.addEventListener('popstate', fn); },
+  };
 }

@@ -5,8 +5,8 @@
 // every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
 // Building a surface is the page's costliest task (0.1–0.4 s in software WebGL): it happens in a task
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
-import { baseLayout, PLOT_CONFIG, SURFACE_SCALE, historyTo, pointAt, sameSurface } from './theme.js';
-import { roomColor } from './projector.js';
+import { baseLayout, PLOT_CONFIG, ink, thick } from './theme.js';
+import { historyTo, pointAt, sameSurface } from './history.js';
 import { Overlay, strokeThrough } from './overlay.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
@@ -61,7 +61,7 @@ export class SurfaceChart {
   }
 
   layout() {
-    const axis = (text) => ({ title: { text }, backgroundcolor: '#fff', gridcolor: '#ddd', zerolinecolor: '#bbb', nticks: 5,
+    const axis = (text) => ({ title: { text }, nticks: 5, // colours: the look's template
       showticklabels: this.ticks ?? true });
     const z = this.zoom ?? 1;
     return baseLayout({
@@ -74,17 +74,23 @@ export class SurfaceChart {
 
   surfaceTrace() {
     const s = this.surface;
-    return { type: 'surface', x: s?.w ?? [], y: s?.b ?? [], z: s?.loss ?? [], colorscale: SURFACE_SCALE,
+    return { type: 'surface', x: s?.w ?? [], y: s?.b ?? [], z: s?.loss ?? [], // colours: the look's template
       showscale: false, showlegend: false, opacity: 1, // below 1, WebGL draws it in extra passes
       name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
-      contours: { z: { show: true, usecolormap: false, color: '#7a7a7a', project: { z: false } } }, // opaque: WebGL ignores alpha here
+      contours: { z: { show: true, usecolormap: false, project: { z: false } } }, // opaque: WebGL ignores alpha here
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
 
   /** Legend entries only: the paths are painted on the canvas. */
   legendTraces() {
     return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines', name: s.label,
-      line: { color: s.color, width: 7 }, hoverinfo: 'skip' }));
+      line: { color: ink(s.color), width: thick(7) }, hoverinfo: 'skip' }));
+  }
+
+  /** Redrawn in the current look, camera kept. */
+  relook() {
+    this.drawnKey = null;
+    Plotly.react(this.el, [this.surfaceTrace(), ...this.legendTraces()], this.layout(), PLOT_CONFIG);
   }
 
   /** A new generation. The scene is kept (dimmed) until the next surface: often the same one. */
@@ -181,13 +187,13 @@ export class SurfaceChart {
       const head = [h.w, h.b, this.lift(h.w, h.b) + this.zLift];
       trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head });
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
-      ctx.strokeStyle = roomColor(run.color);
+      ctx.strokeStyle = ink(run.color);
       ctx.lineWidth = 3.5 * scale;
       // the scene clips to its axes' ranges; so does the path
       strokeThrough(ctx, pts.map(([w, b, z]) => (inside(xaxis, w) && inside(yaxis, b) ? project(w, b, z) : null)));
       if (inside(xaxis, head[0]) && inside(yaxis, head[1])) {
         const [x, y] = project(...head);
-        ctx.fillStyle = roomColor(run.color);
+        ctx.fillStyle = ink(run.color);
         ctx.strokeStyle = outline;
         ctx.lineWidth = 1.5 * scale;
         ctx.beginPath();

@@ -1,23 +1,73 @@
-// Shared look of the charts: Okabe–Ito colours (colour-blind safe), 14 px+ text, one Plotly config.
+// The charts' look: Okabe–Ito colours (colour-blind safe), 14 px+ text, one Plotly config, and the
+// room's looks — projector (big type, thick lines) and dark — as a Plotly template for each chart's
+// layout plus the sizes and colours its traces ask for. A chart builds its figure from these and
+// rebuilds it when the look changes (its relook()).
 
 export const RUN_COLORS = ['#D55E00', '#0072B2', '#009E73', '#CC79A7']; // vermillion, blue, green, purple
 export const DATA_COLOR = '#555555';
 export const LSQ_COLOR = '#888888';
-export const SURFACE_SCALE = [[0, '#fdfdfd'], [0.5, '#d9d9d9'], [1, '#969696']]; // light greys: paths stay visible
+export const HIGHLIGHT = '#0072B2'; // explain mode's marks
+const SURFACE_SCALE = [[0, '#fdfdfd'], [0.5, '#d9d9d9'], [1, '#969696']]; // light greys: paths stay visible
 
-export const FONT = { family: 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif', size: 14, color: '#222' };
+const FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const FONT_SCALE = 1.6; // projector: 14 px chart text -> 22 px
+const LINE_SCALE = 1.8; // projector: lines and markers
 
-export function baseLayout(extra = {}) {
+// light -> dark, for every colour the charts use
+const TO_DARK = new Map([
+  ['#ffffff', '#111111'], ['#fff', '#000'], ['#222', '#f2f2f2'], ['#000', '#fafafa'],
+  ['#555555', '#d9d9d9'], ['#888888', '#bdbdbd'], ['#fdfdfd', '#1a1a1a'], ['#d9d9d9', '#383838'],
+  ['#969696', '#666666'], ['#ddd', '#3d3d3d'], ['#bbb', '#707070'], ['#eeeeee', '#333333'],
+  ['#444444', '#bbbbbb'], ['rgba(80,80,80,0.35)', 'rgba(230,230,230,0.35)'], ['#7a7a7a', '#5c5c5c'],
+  ['#0072b2', '#56B4E9'], // Okabe–Ito blue -> sky blue, which keeps its contrast on black
+]);
+
+let look = { room: false, dark: false };
+
+/** Switch the look; answers whether it changed (the charts then relook). */
+export function useLook({ room, dark }) {
+  const next = { room: Boolean(room), dark: Boolean(dark) };
+  if (next.room === look.room && next.dark === look.dark) return false;
+  look = next;
+  return true;
+}
+
+/** A colour as the current look draws it. */
+export const ink = (color) => (look.dark ? TO_DARK.get(color.toLowerCase()) ?? color : color);
+/** A line width or marker size in px as the current look draws it. */
+export const thick = (px) => (look.room ? px * LINE_SCALE : px);
+const text = (px) => (look.room ? px * FONT_SCALE : px);
+
+/** The layout's part of the look, as a Plotly template: text, backgrounds, grids, colour scales. */
+export function template() {
+  const font = { family: FAMILY, size: text(14), color: ink('#222') };
+  const axis2d = { showline: true, gridcolor: ink('#eeeeee'), linecolor: ink('#444444'), zerolinecolor: ink('#444444') };
+  // 3D tick labels grow with the scene less than flat ones do
+  const axis3d = { backgroundcolor: ink('#fff'), gridcolor: ink('#ddd'), zerolinecolor: ink('#bbb'), tickfont: { size: text(11) } };
+  const scale = SURFACE_SCALE.map(([v, c]) => [v, ink(c)]);
   return {
-    font: FONT,
-    margin: { l: 64, r: 16, t: 8, b: 56 },
-    paper_bgcolor: '#ffffff',
-    plot_bgcolor: '#ffffff',
+    layout: {
+      font, paper_bgcolor: ink('#ffffff'), plot_bgcolor: ink('#ffffff'),
+      legend: { font: { size: text(14) } }, hoverlabel: { font: { size: text(14) } },
+      xaxis: axis2d, yaxis: axis2d, scene: { xaxis: axis3d, yaxis: axis3d, zaxis: axis3d },
+    },
+    data: {
+      contour: [{ colorscale: scale, line: { color: ink('rgba(80,80,80,0.35)'), width: thick(1) } }],
+      surface: [{ colorscale: scale, contours: { z: { color: ink('#7a7a7a') } } }],
+    },
+  };
+}
+
+/** A chart's layout in the current look; `extra.margin` grows with the projector's text. */
+export function baseLayout(extra = {}) {
+  const margin = { l: 64, r: 16, t: 8, b: 56, ...extra.margin };
+  return {
+    template: template(),
     showlegend: false,
-    legend: { orientation: 'h', x: 0, y: 1, yanchor: 'bottom', font: { size: 14 } },
-    hoverlabel: { font: { size: 14 } },
+    legend: { orientation: 'h', x: 0, y: 1, yanchor: 'bottom' },
     uirevision: 'keep', // user zoom survives data updates
     ...extra,
+    margin: Object.fromEntries(Object.entries(margin).map(([k, v]) => [k, text(v)])),
   };
 }
 
@@ -33,22 +83,3 @@ export const PLOT_CONFIG = {
   toImageButtonOptions: { format: 'png', scale: 2 },
   plotGlPixelRatio: Math.min(2, Math.max(1, window.devicePixelRatio || 1)), // Plotly's default 2 costs 4× the pixels on a plain screen
 };
-
-/** The point a run is at after `k` epochs: the start for k = 0. */
-export function pointAt(run, k) {
-  if (k <= 0 || run.epochs.length === 0) return run.meta ? { ...run.meta.start, loss: null } : null;
-  return run.epochs[Math.min(k, run.epochs.length) - 1];
-}
-
-/** Epoch records 1..k of a run (k clamped to what arrived). */
-export function historyTo(run, k) {
-  return run.epochs.slice(0, Math.max(0, Math.min(k, run.epochs.length)));
-}
-
-export const fmt = (v, digits = 4) => (v === null || v === undefined ? '—' : Number(v).toPrecision(digits));
-
-/** Same grid and values: a new run on the same data and start point gets the surface it already has. */
-export function sameSurface(a, b) {
-  if (!a || !b || JSON.stringify([a.window, a.w, a.b]) !== JSON.stringify([b.window, b.w, b.b])) return false;
-  return a.loss.every((row, j) => row.every((v, i) => v === b.loss[j][i]));
-}

@@ -8,7 +8,7 @@ from fastapi.responses import Response
 
 from ..codegen import generate
 from .errors import NO_JOB
-from .jobs import JobDep
+from .deps import JobDep
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 

@@ -2,18 +2,38 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Request, UploadFile
+from fastapi import APIRouter, File, UploadFile
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
+from typing_extensions import TypedDict
 
 from .. import data
-from ..uploads import UploadError, parse_csv, uploads
+from ..uploads import UploadSummary, accept
+from .deps import SettingsDep
 from .errors import BAD_BODY, FOREIGN_ORIGIN, TOO_LARGE
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
 
-@router.get("")
-def list_datasets() -> dict:
+class BuiltinDataset(TypedDict):
+    name: str
+    title: str
+    n: int
+    x: str  # the columns the set trains on
+    y: str
+    x_label: str
+    y_label: str
+    description: str
+    source: str
+    licence: str
+
+
+class Datasets(BaseModel):
+    builtin: list[BuiltinDataset]
+
+
+@router.get("", response_model=Datasets)
+def list_datasets() -> dict[str, object]:
     """The built-in data sets, with their source and licence."""
     out = []
     for name, entry in data.catalog().items():
@@ -22,20 +42,19 @@ def list_datasets() -> dict:
     return {"builtin": out}
 
 
-@router.post("", status_code=201, responses={**TOO_LARGE, **BAD_BODY, **FOREIGN_ORIGIN})
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadSummary,
+    responses={**TOO_LARGE, **BAD_BODY, **FOREIGN_ORIGIN},
+)
 async def upload_dataset(
-    request: Request,
+    settings: SettingsDep,
     file: Annotated[
         UploadFile, File(description="CSV with a header row; ≤ 5 MB and ≤ 10⁶ rows by default")
     ],
-) -> dict:
+) -> UploadSummary:
     """Upload a CSV; jobs then pick its x and y columns by name."""
-    settings = request.app.state.settings
-    raw = await file.read(settings.upload_max_bytes + 1)
-    if len(raw) > settings.upload_max_bytes:
-        raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
-    table = await run_in_threadpool(
-        parse_csv, raw, file.filename or "upload.csv", settings.upload_max_rows
-    )
-    uploads.add(table)
+    raw = await file.read(settings.upload_max_bytes + 1)  # one byte over is enough to refuse it
+    table = await run_in_threadpool(accept, raw, file.filename or "upload.csv", settings)
     return table.summary()

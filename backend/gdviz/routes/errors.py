@@ -1,6 +1,10 @@
 """The error answers the API gives, declared for its OpenAPI schema (each route's ``responses=``)."""
 
+from typing import Any
+
 from pydantic import BaseModel
+
+Responses = dict[int | str, dict[str, Any]]  # a route's ``responses=``
 
 
 class Message(BaseModel):
@@ -19,25 +23,25 @@ class FieldErrors(BaseModel):
     detail: list[FieldError]
 
 
-NO_JOB = {
+NO_JOB: Responses = {
     404: {
         "model": Message,
         "description": "No such job: it never existed or was forgotten (finished jobs expire)",
     }
 }
-TOO_MANY_JOBS = {
+TOO_MANY_JOBS: Responses = {
     429: {
         "model": Message,
         "description": "Too many jobs queued or running; retry after `Retry-After` seconds",
         "headers": {"Retry-After": {"schema": {"type": "string"}}},
     }
 }
-TOO_LARGE = {
+TOO_LARGE: Responses = {
     413: {"model": FieldErrors, "description": "The body or file is over a size or row limit"}
 }
-BAD_BODY = {
+BAD_BODY: Responses = {
     400: {"model": Message, "description": "The body could not be read (e.g. a malformed form)"}
 }
-FOREIGN_ORIGIN = {
+FOREIGN_ORIGIN: Responses = {
     403: {"model": Message, "description": "Sent from a page on another origin (`Origin` header)"}
 }

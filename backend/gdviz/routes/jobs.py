@@ -3,17 +3,21 @@
 import asyncio
 import contextlib
 import threading
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-import torch
-from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from typing_extensions import TypedDict
 
-from ..config import Builtin, JobConfig, Synthetic
-from ..jobs import Job, JobManager
-from ..surface import Stopped, default_window, loss_grid, sample_size
+from ..config import Builtin, JobConfig, Loss, Synthetic
+from ..jobs import Job
+from ..payloads import Done, Epoch, LeastSquares, Meta, Status
+from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
+from .deps import JobDep, Manager
 from .errors import BAD_BODY, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
@@ -22,33 +26,50 @@ router = APIRouter(prefix="/api", tags=["jobs"])
 # resumes later still resumes after the last event it got.
 SHUTDOWN = ServerSentEvent(data='{"reason":"the server is stopping"}', event="shutdown").encode()
 
-
-# Dependencies and quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and
-# that hop costs more than the work when a whole class connects at once.
-
-
-async def get_manager(request: Request) -> JobManager:
-    return request.app.state.jobs
+# Quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and that hop costs
+# more than the work when a whole class connects at once.
 
 
-Manager = Annotated[JobManager, Depends(get_manager)]
+class Links(TypedDict):
+    self: str
+    events: str
+    surface: str
+    code: str
 
 
-async def get_job(job_id: str, manager: Manager) -> Job:
-    """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
-    job = manager.get(job_id)
-    if job is None:
-        raise HTTPException(
-            404,
-            detail=f"no job '{job_id[:40]}': it never existed or was forgotten (finished jobs expire)",
-        )
-    return job
+class JobCreated(BaseModel):
+    id: str
+    status: Status
+    links: Links
 
 
-JobDep = Annotated[Job, Depends(get_job)]
+class JobSummary(BaseModel):
+    id: str
+    status: Status
+    config: JobConfig
+    meta: Meta
+    done: Done | None
+    epochs_done: int
+    elapsed_s: float | None  # since it started training, on the server's clock
+    links: Links
 
 
-def links(job: Job) -> dict[str, str]:
+class JobDetail(JobSummary):
+    history: list[Epoch]
+
+
+class Surface(BaseModel):
+    w: list[float]
+    b: list[float]
+    loss: list[list[float]]  # rows follow b, columns follow w (Plotly's z)
+    least_squares: LeastSquares
+    window: Window
+    loss_name: Loss
+    points: int  # the points the loss is averaged over: n, or a sample for mae / huber
+    note: str | None  # says so when it is a sample
+
+
+def links(job: Job) -> Links:
     base = f"/api/jobs/{job.id}"
     return {
         "self": base,
@@ -66,20 +87,13 @@ def small(config: JobConfig) -> bool:
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
 
-@router.get("/health", tags=["health"])
-async def health(manager: Manager) -> dict:
-    """Liveness, with how many jobs are running and queued."""
-    from .. import __version__
-
-    return {"status": "ok", "version": __version__, "jobs": manager.counts()}
-
-
 @router.post(
     "/jobs",
     status_code=201,
+    response_model=JobCreated,
     responses={**TOO_MANY_JOBS, **BAD_BODY, **FOREIGN_ORIGIN, **TOO_LARGE},
 )
-async def create_job(config: JobConfig, manager: Manager) -> dict:
+async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
     """Start a training job; `{}` is the seed's run."""
     if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
         job = manager.create(config)
@@ -88,8 +102,8 @@ async def create_job(config: JobConfig, manager: Manager) -> dict:
     return {"id": job.id, "status": job.status, "links": links(job)}
 
 
-@router.get("/jobs/{job_id}", responses=NO_JOB)
-def read_job(job: JobDep) -> dict:
+@router.get("/jobs/{job_id}", response_model=JobDetail, responses=NO_JOB)
+def read_job(job: JobDep) -> dict[str, object]:
     """Status, config, meta and the history so far."""
     return {**job.summary(), "links": links(job)}
 
@@ -97,8 +111,8 @@ def read_job(job: JobDep) -> dict:
 CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far beyond it
 
 
-@router.delete("/jobs/{job_id}", responses={**NO_JOB, **FOREIGN_ORIGIN})
-async def cancel_job(job: JobDep) -> dict:
+@router.delete("/jobs/{job_id}", response_model=JobSummary, responses={**NO_JOB, **FOREIGN_ORIGIN})
+async def cancel_job(job: JobDep) -> dict[str, object]:
     """Cancel a queued or running job and answer its state once the cancel took effect (a finished
     job stays as it is)."""
     job.cancel()
@@ -123,7 +137,7 @@ async def stream_events(
         await shutdown.wait()
         job.wake_watchers()
 
-    async def events():
+    async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())  # one per stream, not one per wait
         seen = last_event_id or 0
         try:
@@ -156,7 +170,7 @@ async def stream_events(
 Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
 
 
-@router.get("/jobs/{job_id}/surface", responses=NO_JOB)
+@router.get("/jobs/{job_id}/surface", response_model=Surface, responses=NO_JOB)
 async def read_surface(
     request: Request,
     job: JobDep,
@@ -165,45 +179,19 @@ async def read_surface(
     b_min: Bound = None,
     b_max: Bound = None,
     resolution: Annotated[int, Query(ge=2, le=200)] = 80,
-) -> dict:
+) -> dict[str, object]:
     """The loss over a (w, b) grid (rows follow b, columns follow w) and the least-squares point."""
-    given = {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
-    if all(v is None for v in given.values()):
-        start = job.training.start
-        window = default_window(job.least_squares, (start["w"], start["b"]))
-    elif any(v is None for v in given.values()):
-        missing = [k for k, v in given.items() if v is None]
-        raise HTTPException(
-            422,
-            detail=[
-                {
-                    "loc": ["query", missing[0]],
-                    "msg": "give all four of w_min, w_max, b_min, b_max, or none",
-                    "type": "value_error",
-                }
-            ],
-        )
-    else:
-        window = given
-    for axis in ("w", "b"):
-        if not window[f"{axis}_min"] < window[f"{axis}_max"]:
-            raise HTTPException(
-                422,
-                detail=[
-                    {
-                        "loc": ["query", f"{axis}_max"],
-                        "msg": f"must be greater than {axis}_min",
-                        "type": "value_error",
-                    }
-                ],
-            )
-    w = torch.linspace(window["w_min"], window["w_max"], resolution, dtype=torch.float64)
-    b = torch.linspace(window["b_min"], window["b_max"], resolution, dtype=torch.float64)
+    start = job.training.start
+    try:
+        box = window(w_min, w_max, b_min, b_max, job.least_squares, (start["w"], start["b"]))
+    except WindowError as exc:
+        detail = [{"loc": ["query", exc.field], "msg": exc.msg, "type": "value_error"}]
+        raise HTTPException(422, detail=detail) from None
     config = job.config
     stop = threading.Event()
     work = asyncio.ensure_future(
         run_in_threadpool(
-            loss_grid, job.data, job.stats, config.loss, config.huber_delta, w, b, stop
+            grid_over, job.data, job.stats, config.loss, config.huber_delta, box, resolution, stop
         )
     )
     while not work.done():  # a client that leaves stops the work (mae / huber on many points)
@@ -213,16 +201,16 @@ async def read_surface(
             with contextlib.suppress(Stopped):
                 await work
             raise HTTPException(499, detail="the client closed the request")  # nobody reads it
-    grid = torch.nan_to_num(work.result(), nan=1e300, posinf=1e300).clamp(max=1e300)
+    w, b, loss = work.result()
     points = job.stats.n if config.loss == "mse" else sample_size(job.stats.n, resolution**2)
     return {
-        "w": w.tolist(),
-        "b": b.tolist(),
-        "loss": grid.tolist(),
+        "w": w,
+        "b": b,
+        "loss": loss,
         "least_squares": job.meta["least_squares"],
-        "window": window,
+        "window": box,
         "loss_name": config.loss,
-        "points": points,  # the points the loss is averaged over
+        "points": points,
         "note": None
         if points == job.stats.n
         else f"{config.loss} over {points:,} evenly spaced points of {job.stats.n:,}",

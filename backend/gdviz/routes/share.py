@@ -4,14 +4,18 @@ import io
 
 import segno
 from fastapi import APIRouter, Request
+from pydantic import BaseModel
 
-from ..cli import lan_address
+from ..network import share_base
+from .deps import JobDep, SettingsDep
 from .errors import NO_JOB
-from .jobs import JobDep
 
 router = APIRouter(prefix="/api", tags=["share"])
 
-LOOPBACK = ("127.0.0.1", "localhost", "::1", "[::1]")
+
+class ShareLink(BaseModel):
+    url: str
+    qr_svg: str  # inline SVG
 
 
 def qr_svg(text: str) -> str:
@@ -22,19 +26,12 @@ def qr_svg(text: str) -> str:
     return buffer.getvalue().decode()
 
 
-@router.get("/jobs/{job_id}/share", responses=NO_JOB)
-def share_job(job: JobDep, request: Request) -> dict:
+@router.get("/jobs/{job_id}/share", response_model=ShareLink, responses=NO_JOB)
+def share_job(job: JobDep, settings: SettingsDep, request: Request) -> ShareLink:
     """A follow-along link to this job (`/?job=<id>`) and its QR code as inline SVG.
 
     When the server listens on all interfaces and the teacher's page is on localhost, the link uses
     the machine's LAN address, the one students can reach; ``GDVIZ_PUBLIC_URL`` overrides it.
     """
-    settings = request.app.state.settings
-    base = f"{request.url.scheme}://{request.url.netloc}"
-    listens_everywhere = settings.host in ("0.0.0.0", "::")
-    if settings.public_url:  # inside a container only the operator knows the reachable address
-        base = settings.public_url.rstrip("/")
-    elif listens_everywhere and request.url.hostname in LOOPBACK and (lan := lan_address()):
-        base = f"{request.url.scheme}://{lan}:{request.url.port or 80}"
-    url = f"{base}/?job={job.id}"
-    return {"url": url, "qr_svg": qr_svg(url)}
+    url = f"{share_base(settings, str(request.url))}/?job={job.id}"
+    return ShareLink(url=url, qr_svg=qr_svg(url))

@@ -1,0 +1,73 @@
+"""The payloads of a job's events (meta, epoch, step, done), as the stream and the summary carry them."""
+
+from typing import Any, Literal, NotRequired
+
+from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
+
+Status = Literal["queued", "running", "completed", "cancelled", "diverged", "failed"]
+Finished = Literal["completed", "cancelled", "diverged", "failed"]
+
+
+class Epoch(TypedDict):
+    """After an epoch: its loss (the seed's per-epoch loss), (w, b) after it, the last update's gradients."""
+
+    epoch: int  # from 1
+    loss: float
+    w: float
+    b: float
+    grad_w: float
+    grad_b: float
+
+
+class Step(Epoch):
+    """After one update (granularity "step"): the mini-batch's loss and the values after it."""
+
+    step: int  # from 1, over the whole run
+
+
+class Point(TypedDict):
+    w: float
+    b: float
+
+
+class LeastSquares(Point):
+    loss: float
+
+
+class Points(TypedDict):
+    x: list[float]
+    y: list[float]
+
+
+class DatasetInfo(TypedDict):
+    name: str
+    x_label: str
+    y_label: str
+    dropped_rows: int
+
+
+class Meta(TypedDict):
+    """The first event: the run's config, its data (at most 2,000 points) and where it starts."""
+
+    id: str
+    config: dict[str, Any]  # JobConfig.model_dump()
+    n: int
+    points: Points
+    least_squares: LeastSquares
+    start: Point
+    total_epochs: int
+    steps_per_epoch: int
+    step_stride: int
+    dataset: DatasetInfo
+
+
+class Done(TypedDict):
+    """The last event: how the run ended, and the last sent epoch's values (loss None if none was)."""
+
+    status: Finished
+    epochs: int
+    loss: float | None
+    w: float
+    b: float
+    reason: str | None
+    diverged_at: NotRequired[int]

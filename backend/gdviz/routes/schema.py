@@ -1,0 +1,35 @@
+"""What a client needs to build a job form: the config's JSON schema and the rules across fields."""
+
+from typing import Any
+
+from fastapi import APIRouter
+from pydantic import BaseModel, Field
+
+from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Mode, Optimizer
+
+router = APIRouter(prefix="/api", tags=["jobs"])
+
+
+class JobSchema(BaseModel):
+    job: dict[str, Any] = Field(
+        description="JSON schema of a job's config (POST /api/jobs): defaults, bounds, choices"
+    )
+    optimizer_knobs: dict[Optimizer, list[Knob]] = Field(
+        description="the config fields each optimizer reads; the others are ignored"
+    )
+    mode_optimizers: dict[Mode, list[Optimizer]] = Field(
+        description="the optimizers each mode allows"
+    )
+
+
+SCHEMA = JobSchema(
+    job=JobConfig.model_json_schema(),
+    optimizer_knobs={name: list(knobs) for name, knobs in OPTIMIZER_KNOBS.items()},
+    mode_optimizers={mode: list(names) for mode, names in MODE_OPTIMIZERS.items()},
+)
+
+
+@router.get("/schema", response_model=JobSchema)
+async def read_schema() -> JobSchema:
+    """A job config's fields, defaults and bounds, and which optimizers and knobs go together."""
+    return SCHEMA

@@ -1,0 +1,154 @@
+// Runs: start what the settings say (one run, or a comparison on one start point), follow a shared
+// run, and fetch the loss surface the views need. Everything it touches is handed in, as to Explain:
+// the API, the settings, the player that buffers the streams, the charts and the page's `ui` hooks.
+import { runLabel } from './state.js';
+import { RUN_COLORS } from './theme.js';
+
+export class Runs {
+  /**
+   * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel) }.
+   */
+  constructor({ api, settings, player, charts, ui }) {
+    Object.assign(this, { api, settings, player, charts, ui });
+    this.jobIds = [];            // the jobs this page created, cancelled when it starts others
+    this.surfaceBusy = false;
+    this.requestedWindow = '';
+    this.invalid = false;        // the server refused the config: no run to show
+  }
+
+  /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start. */
+  async start(state) {
+    for (const id of this.jobIds) this.api.cancelJob(id);
+    this.jobIds = [];
+    const overrides = this.settings.comparedRuns(state);
+    const specs = (overrides.length ? overrides : [{}]).map((over, i) => ({
+      over, color: RUN_COLORS[i], label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
+    }));
+    const gen = this.reset(specs, state.epochs);
+    this.charts.fit.setOptions({ residuals: state.resid, lsq: state.lsq });
+    this.ui.showRuns(specs, Math.min(state.sel, specs.length - 1));
+
+    const config = (over) => this.settings.jobConfig({ ...state, ...over });
+    const first = this.startJob(0, config(specs[0].over), gen);
+    if (specs.length === 1) return;
+    // every compared run starts where the first one does, unless a start point was given
+    const meta = await first;
+    if (!meta || !this.player.isCurrent(gen)) return;
+    const init = { w: meta.start.w, b: meta.start.b };
+    specs.slice(1).forEach((s, i) => this.startJob(i + 1, { ...config(s.over), init }, gen));
+  }
+
+  /** Show job `id` (its `config` as the server answered it) without ever cancelling it. */
+  follow(id, config) {
+    const specs = [{ over: {}, color: RUN_COLORS[0], label: `${config.mode} · ${config.optimizer}` }];
+    const gen = this.reset(specs, config.epochs);
+    this.ui.showRuns(specs, 0);
+    this.startJob(0, config, gen, id);
+  }
+
+  /** A new generation of `specs` on cleared charts; answers its id. */
+  reset(specs, epochs) {
+    const gen = this.player.newGeneration(specs);
+    const { fit, loss, contour, surface } = this.charts;
+    this.requestedWindow = '';
+    this.invalid = false;
+    this.ui.starting();
+    this.ui.clearErrors();
+    this.ui.banner('');
+    fit.unpin();
+    loss.reset(specs, epochs);
+    contour.reset(specs);
+    surface.reset(specs);
+    return gen;
+  }
+
+  /** Create run i's job (or follow `followId`) and its stream; resolves to its meta (null on failure). */
+  async startJob(i, config, gen, followId = null) {
+    const { player, ui } = this;
+    const run = player.runs[i];
+    const current = () => player.isCurrent(gen);
+    let job;
+    try {
+      job = followId ? { id: followId } : await this.api.createJob(config);
+    } catch (err) {
+      if (!current()) return null;
+      run.error = err.message;
+      this.invalid = true;
+      ui.showErrors(err);
+      player.touch();
+      return null;
+    }
+    if (!current()) { this.api.cancelJob(job.id); return null; }
+    run.id = job.id;
+    if (!followId) this.jobIds.push(job.id); // a follower never cancels the run it follows
+    return new Promise((resolve) => {
+      this.api.openStream(job.id, current, {
+        meta: (m) => {
+          run.meta = m;
+          if (i === 0) this.showMeta(run, m, gen);
+          player.touch();
+          resolve(m);
+        },
+        epoch(e) { run.epochs.push(e); player.touch(); },
+        step(s) { run.steps.push(s); player.touch(); },
+        done(d) {
+          run.done = d;
+          if (d.status === 'diverged') {
+            const who = player.runs.length > 1 ? `${run.label}: ` : '';
+            ui.banner(`${who}${d.reason ?? 'the loss diverged'} — try a smaller learning rate`);
+          } else if (d.status === 'failed') ui.banner(`${run.label}: the run failed${d.reason ? ` — ${d.reason}` : ''}`, 'error');
+          player.touch();
+          resolve(null);
+        },
+        error(msg) { run.error = msg; ui.banner(msg, 'error'); player.touch(); resolve(null); },
+      });
+    });
+  }
+
+  /** The first run's meta sets up the charts: the data, the epochs to come, the least-squares loss. */
+  showMeta(run, m, gen) {
+    const { fit, loss } = this.charts;
+    fit.setMeta(m);
+    loss.setTotal(m.total_epochs);
+    if (m.least_squares?.loss !== undefined && m.config?.loss === 'mse') loss.setReference(m.least_squares.loss, m.total_epochs);
+    this.loadSurface(run, null, gen);
+  }
+
+  async loadSurface(run, window, gen) {
+    this.surfaceBusy = true;
+    try {
+      const s = await this.api.getSurface(run.id, window);
+      if (!this.player.isCurrent(gen)) return;
+      this.charts.contour.setSurface(s);
+      this.charts.surface.setSurface(s);
+      this.player.touch();
+    } catch (err) {
+      if (this.player.isCurrent(gen)) this.ui.banner(`loss surface: ${err.message}`, 'error');
+    } finally {
+      this.surfaceBusy = false;
+    }
+  }
+
+  /** At epoch k, fetch a bigger surface window when the paths have left the one shown. */
+  widenSurface(k) {
+    const { runs, gen } = this.player;
+    const win = this.surfaceBusy ? null : this.charts.contour.biggerWindow(runs, k);
+    const key = win && JSON.stringify(win);
+    if (win && key !== this.requestedWindow && runs[0]?.id) {
+      this.requestedWindow = key;
+      this.loadSurface(runs[0], win, gen);
+    }
+  }
+
+  /** What the runs add up to: idle, invalid, error, running, diverged, failed or completed. */
+  status() {
+    const runs = this.player.runs;
+    if (!runs.length) return 'idle';
+    if (this.invalid) return 'invalid';
+    if (runs.some((r) => r.error)) return 'error';
+    if (!this.player.finished) return 'running';
+    if (runs.some((r) => r.done?.status === 'diverged')) return 'diverged';
+    if (runs.some((r) => r.done?.status === 'failed')) return 'failed';
+    return 'completed';
+  }
+}

@@ -1,0 +1,83 @@
+"""The page's state has one owner: what the lesson, the look and the view toggles change survives
+every other change, and the URL always says what the page shows."""
+
+from conftest import App
+from playwright.sync_api import Page, expect
+
+
+def test_a_closed_lesson_stays_closed_on_the_next_run(app: App, page: Page) -> None:
+    app.open("lesson=2&speed=live")
+    app.finished()
+    lesson = page.locator("#lesson")
+    expect(lesson).to_be_visible()
+    page.click("#lesson-close")
+    expect(lesson).to_be_hidden()
+    assert "lesson=" not in page.url
+    page.fill("#epochs", "20")
+    page.click("#run")
+    app.wait(status="completed", playing=False, total="20")
+    expect(lesson).to_be_hidden()
+    assert "lesson=" not in page.url and "epochs=20" in page.url
+
+
+def test_korean_captions_survive_a_view_toggle(app: App, page: Page) -> None:
+    app.open("lesson=2&speed=live")
+    app.finished()
+    page.click("#lesson-lang")
+    expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
+    page.check("#log-scale")
+    page.click("#projector-toggle")
+    assert "lang=ko" in page.url and "log=1" in page.url and "projector=1" in page.url
+    page.click("#lesson-next")
+    page.wait_for_function("document.getElementById('lesson').dataset.step === '3'")
+    expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
+    assert "lang=ko" in page.url and "projector=1" in page.url
+
+
+def test_the_form_offers_what_the_schema_allows(app: App, page: Page) -> None:
+    app.open("epochs=5&speed=live")
+    app.finished()
+    offered = "s => [...s.options].map(o => o.value)"
+    page.select_option("#mode", "manual")
+    assert page.eval_on_selector("#optimizer", offered) == ["sgd"]  # the server refuses the others
+    page.select_option("#mode", "minibatch")
+    assert page.eval_on_selector("#optimizer", offered) == [
+        "sgd",
+        "momentum",
+        "nesterov",
+        "adam",
+        "rmsprop",
+        "adagrad",
+    ]
+    page.select_option("#optimizer", "rmsprop")  # torch's RMSprop is built without momentum here
+    expect(page.locator("[data-field=momentum]")).to_be_hidden()
+    expect(page.locator("[data-field=alpha]")).to_be_visible()
+    page.select_option("#optimizer", "nesterov")
+    expect(page.locator("[data-field=momentum]")).to_be_visible()
+    expect(page.locator("[data-field=alpha]")).to_be_hidden()
+    assert page.get_attribute("#epochs", "title") == "passes over the data: ≥ 1, ≤ 20000"
+    assert page.get_attribute("#lr", "title") == "learning rate: > 0, ≤ 100"
+    page.click("#run")
+    app.finished()
+    assert "optimizer=nesterov" in page.url and "mode=minibatch" in page.url
+
+
+def test_switching_the_look_keeps_what_the_charts_show(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live&cmp=optimizer:sgd,optimizer:adam")
+    app.wait(status="completed", runs="2", playing=False)
+    page.wait_for_timeout(300)
+    before = {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")}
+    page.click("#theme-toggle")
+    page.keyboard.press("p")
+    page.wait_for_timeout(300)
+    assert "dark=1" in page.url and "projector=1" in page.url
+    assert {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")} == before
+    layout = "el => [el._fullLayout.paper_bgcolor, Math.round(el._fullLayout.font.size)]"
+    assert page.eval_on_selector("#chart-loss", layout) == ["#111111", 22]
+    assert page.eval_on_selector("#chart-fit", "el => el.data[3].line.width") >= 6
+    assert len(app.trails("contour")) == 2
+    page.click("#theme-toggle")
+    page.keyboard.press("p")
+    page.wait_for_timeout(300)
+    assert page.eval_on_selector("#chart-loss", layout) == ["#ffffff", 14]
+    assert {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")} == before

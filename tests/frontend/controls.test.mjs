@@ -1,0 +1,28 @@
+// The form's pure parts: where a server error's `loc` belongs, and a field's bounds in words.
+import test from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { Settings } from '../../frontend/js/state.js';
+import { fieldOf, boundsText } from '../../frontend/js/controls.js';
+
+const settings = new Settings(JSON.parse(readFileSync(new URL('./schema.json', import.meta.url))));
+
+test('fieldOf maps a 422 location to the form field that shows it', () => {
+  assert.equal(fieldOf(['body', 'lr'], settings), 'lr');
+  assert.equal(fieldOf(['body', 'dataset', 'synthetic', 'noise'], settings), 'noise');
+  assert.equal(fieldOf(['body', 'dataset', 'upload', 'x'], settings), 'col_x');
+  assert.equal(fieldOf(['body', 'dataset', 'builtin', 'name'], settings), 'builtin');
+  assert.equal(fieldOf(['body', 'dataset', 'upload', 'id'], settings), 'upload');
+  assert.equal(fieldOf(['body', 'dataset'], settings), 'data');
+  assert.equal(fieldOf(['body', 'init', 'b'], settings), 'init_b');
+  assert.equal(fieldOf(['body', 'init'], settings), 'init_w');
+  assert.equal(fieldOf(['body', 'nonsense'], settings), null);
+  assert.equal(fieldOf(['body'], settings), null);
+});
+
+test('boundsText says the schema bounds, exclusive or not', () => {
+  assert.equal(boundsText(settings.fields.lr), '> 0, ≤ 100');
+  assert.equal(boundsText(settings.fields.epochs), '≥ 1, ≤ 20000');
+  assert.equal(boundsText(settings.fields.alpha), '> 0, < 1');
+  assert.equal(boundsText(settings.fields.mode), '');
+});

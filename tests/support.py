@@ -34,7 +34,7 @@ class Server:
 
 @contextmanager
 def running_server(
-    log_path: Path, env: dict[str, str] | None = None, startup_s: float = 30
+    log_path: Path, env: dict[str, str] | None = None, startup_s: float = 120
 ) -> Iterator[Server]:
     port = free_port()
     log = open(log_path, "w")

@@ -95,10 +95,11 @@ def test_a_stopped_grid_ends_between_chunks(million):
     stop = threading.Event()
     stop.set()
     w = torch.linspace(-3, 5, 20, dtype=torch.float64)  # 400 cells: every point is summed
-    t0 = time.monotonic()
+    stats = Stats.of(million)
+    t0 = time.process_time()
     with pytest.raises(Stopped):
-        loss_grid(million, Stats.of(million), "huber", 1.0, w, w, stop=stop)
-    assert time.monotonic() - t0 < 0.5
+        loss_grid(million, stats, "huber", 1.0, w, w, stop=stop)
+    assert time.process_time() - t0 < 1.0  # the whole grid: some 4 s
 
 
 def test_the_surface_of_a_million_points_answers_quickly_and_says_it_sampled(client):

@@ -1,6 +1,7 @@
 # gdviz for a workshop: one process, CPU-only PyTorch, non-root, on 0.0.0.0:8000.
 #   docker build -t gdviz .
 #   docker run --rm -p 8000:8000 gdviz        # students open http://<this computer's address>:8000/
+#   docker run --rm -p 8000:8000 --read-only --tmpfs /tmp gdviz   # the same, on a read-only root
 # Jobs live in the memory of that one process (training runs in its threads), so it is never
 # started with several workers: each would hold its own jobs and a stream could reach the wrong one.
 
@@ -17,12 +18,20 @@ RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/wh
         -c constraints.txt torch==2.13.0 \
  && rm -rf /opt/venv/lib/python3.11/site-packages/torch/include /opt/venv/lib/python3.11/site-packages/torch/test \
  && find /opt/venv/lib/python3.11/site-packages/torch/bin -type f ! -name torch_shm_manager -delete
-COPY pyproject.toml README.md ./
+# the app's runtime dependencies (no test extra), pinned by constraints.txt, in a layer of their own:
+# it is rebuilt when pyproject.toml or constraints.txt change, not when the source does
+COPY pyproject.toml ./
+RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > /tmp/requirements.txt \
+ && pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
+        -c constraints.txt -r /tmp/requirements.txt \
+ && python -m venv /opt/build \
+ && /opt/build/bin/pip install --no-cache-dir -c constraints.txt hatchling
+# then the source: an edit rebuilds only this (hatchling, from its own venv, builds the wheel)
+COPY README.md ./
 COPY backend ./backend
 COPY frontend ./frontend
-# the app and its runtime dependencies only (no test extra), pinned by constraints.txt
-RUN pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
-        -c constraints.txt . \
+RUN /opt/build/bin/python -m hatchling build -t wheel -d /tmp/dist \
+ && pip install --no-cache-dir --no-deps /tmp/dist/gdviz-*.whl \
  && pip uninstall --yes pip
 
 FROM python:3.11-slim

@@ -4,16 +4,27 @@ PIP     = $(VENV)/bin/pip install -q -c constraints.txt
 PORT   ?= 8000
 HOST   ?= 127.0.0.1
 
-.PHONY: serve test bench browser clean
+.PHONY: serve test test-fast lint bench browser redis clean
 
 serve: $(VENV)/.app
 	$(VENV)/bin/gdviz serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.test browser
+# The whole suite: lint first (it fails in seconds), then pytest on two workers, a file at a time
+# (a file's server or generated scripts are made once), each worker with its own server and browser.
+test: lint browser redis
 	node --test tests/frontend/
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2 --dist loadfile
 
-bench: $(VENV)/.test browser
+# Everyday work: the tests that need no server, no browser and no subprocess (under 30 s).
+test-fast: $(VENV)/.test
+	$(VENV)/bin/pytest -m "not server and not browser and not slow"
+
+lint: $(VENV)/.test
+	$(VENV)/bin/ruff check backend tests bench
+	$(VENV)/bin/ruff format --check backend tests bench
+	$(VENV)/bin/mypy
+
+bench: $(VENV)/.test browser redis
 	$(VENV)/bin/python bench/run.py
 
 $(VENV)/bin/python:
@@ -30,6 +41,10 @@ $(VENV)/.test: $(VENV)/bin/python pyproject.toml constraints.txt
 # Browser tests drive Debian's Chromium (Playwright cannot download its own browser here).
 browser:
 	@command -v chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
+
+# The Redis tests start their own private redis-server (Debian's), on a free port.
+redis:
+	@command -v redis-server >/dev/null || { apt-get update -qq && apt-get install -y -qq redis-server >/dev/null; }
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis dist build

@@ -3,15 +3,17 @@
 import platform
 import sys
 import time
-
-import torch
+from pathlib import Path
 
 import big_minibatch
 import browser
 import classroom
 import engine_overhead
 import first_event
+import streams
 import surface
+import torch
+
 from common import print_table
 
 
@@ -19,7 +21,7 @@ def machine() -> str:
     cpu = next(
         (
             line.split(":", 1)[1].strip()
-            for line in open("/proc/cpuinfo")
+            for line in Path("/proc/cpuinfo").read_text().splitlines()
             if line.startswith("model name")
         ),
         "?",
@@ -33,7 +35,15 @@ def machine() -> str:
 def main() -> int:
     print(machine(), flush=True)
     figures = []
-    for module in (engine_overhead, big_minibatch, surface, classroom, first_event, browser):
+    for module in (
+        engine_overhead,
+        big_minibatch,
+        surface,
+        classroom,
+        first_event,
+        browser,
+        streams,
+    ):
         t0 = time.perf_counter()
         print(f"running {module.__name__} …", flush=True)
         figures += module.measure()

@@ -14,8 +14,9 @@ from pathlib import Path
 from tempfile import mkdtemp
 
 import httpx
-from common import Figure, percentile, print_table
 from httpx_sse import connect_sse
+
+from common import Figure, percentile, print_table
 from support import read_events, running_server
 
 RSS_BOUND_MB = 1500  # the server's resident memory, whatever the traffic

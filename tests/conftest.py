@@ -3,7 +3,26 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from support import Server, running_server
+from support import Server, running_redis, running_server
+
+# Tests are marked by what they need, so `make test-fast` can leave out the slow kinds:
+# `server` (a real gdviz serve), `browser` (Chromium), `slow` (subprocesses that import torch).
+SERVER_FIXTURES = {"server", "server_url", "client"}  # and every "*_server" a module starts
+SLOW_FIXTURES = {"runs"}  # test_codegen: the generated scripts, run
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # The wheel's install takes a minute or more: started first, it runs beside the rest on two
+    # workers (`make test`) instead of after them.
+    items.sort(key=lambda item: item.path.name != "test_wheel.py")
+    for item in items:
+        fixtures = set(getattr(item, "fixturenames", ()))
+        if "browser" in item.path.parts:
+            item.add_marker(pytest.mark.browser)
+        if fixtures & SERVER_FIXTURES or any(f.endswith("_server") for f in fixtures):
+            item.add_marker(pytest.mark.server)
+        if fixtures & SLOW_FIXTURES:
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")
@@ -11,6 +30,27 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real ``gdviz serve`` on 127.0.0.1 for the whole session."""
     with running_server(tmp_path_factory.mktemp("server") / "server.log") as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    """A private Redis for the session (database 0; tests that need their own use another)."""
+    with running_redis() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Server]:
+    """One real ``gdviz serve`` that keeps its jobs in Redis, for the whole session."""
+    log_path = tmp_path_factory.mktemp("redis-server") / "server.log"
+    with running_server(log_path, env={"GDVIZ_REDIS_URL": redis_url}) as server:
+        yield server
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def any_server(request: pytest.FixtureRequest) -> Server:
+    """Each backend's shared server in turn: the tests of a module that uses it run on both."""
+    return request.getfixturevalue("server" if request.param == "memory" else "redis_server")
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,20 @@
 """Bad input, table-driven, over the real server: every case is a 4xx naming the field, never a 500."""
 
 import json
+from collections.abc import Iterator
 
 import httpx
 import pytest
+
+from support import Server
+
+
+@pytest.fixture
+def client(any_server: Server) -> Iterator[httpx.Client]:
+    """On both backends: in memory, and on Redis."""
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
+        yield client
+
 
 OK_CSV = b"height,weight,name\n1,2,a\n2,4,b\n3,5,c\n4,9,d\n"
 
@@ -76,6 +87,28 @@ JOB_CASES = [
     ({"mode": "minibatch", "batch_size": 21}, "batch_size"),  # the seed's data has n = 20
     ({"mode": "linear", "batch_size": 21}, "batch_size"),
     ({"optimizer": "nesterov", "momentum": 0}, "momentum"),
+    # inline points
+    ({"dataset": {"kind": "points", "x": [1], "y": [1]}}, "x"),
+    ({"dataset": {"kind": "points", "x": [1, 2, 3], "y": [1, 2]}}, "y"),
+    ({"dataset": {"kind": "points", "x": [1, "a"], "y": [1, 2]}}, "x"),
+    ({"dataset": {"kind": "points", "x": [1, 2], "y": [1, None]}}, "y"),
+    ({"dataset": {"kind": "points", "x": list(range(10_001)), "y": list(range(10_001))}}, "x"),
+    ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "dataset"),
+    ({"dataset": {"kind": "points", "y": [1, 2]}}, "x"),
+    # schedulers
+    ({"scheduler": {"name": "CyclicLR"}}, "scheduler"),
+    ({"scheduler": {"name": "StepLR"}}, "step_size"),
+    ({"scheduler": {"name": "StepLR", "step_size": 0}}, "step_size"),
+    ({"scheduler": {"name": "ExponentialLR", "gamma": 0}}, "gamma"),
+    ({"scheduler": {"name": "CosineAnnealingLR", "T_max": 0}}, "T_max"),
+    ({"scheduler": {"name": "LinearLR", "start_factor": 0}}, "start_factor"),
+    ({"scheduler": {"name": "OneCycleLR"}}, "max_lr"),
+    ({"scheduler": {"name": "OneCycleLR", "max_lr": 1, "pct_start": 1}}, "pct_start"),
+    ({"scheduler": {"name": "OneCycleLR", "max_lr": 1, "cycle_momentum": True}}, "cycle_momentum"),
+    ({"scheduler": {"name": "ReduceLROnPlateau", "factor": 1}}, "factor"),
+    ({"scheduler": {"name": "StepLR", "step_size": 2, "verbose": True}}, "verbose"),
+    ({"mode": "manual", "scheduler": {"name": "StepLR", "step_size": 2}}, "scheduler"),
+    ({"trace_state": "yes please"}, "trace_state"),
 ]
 
 
@@ -188,8 +221,8 @@ def test_unknown_job_ids_are_404(client, method, path, job_id):
 
 
 @pytest.fixture(scope="module")
-def job_id(server_url):
-    with httpx.Client(base_url=server_url, timeout=30) as client:
+def job_id(any_server):
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
         r = client.post("/api/jobs", json={"epochs": 3})
         assert r.status_code == 201
         return r.json()["id"]

@@ -24,6 +24,7 @@ from support import free_port, running_server
 ROOT = Path(__file__).parents[1]
 
 
+@pytest.mark.slow
 def test_train_equals_the_seeds_minibatch_loop(tmp_path):
     out = tmp_path / "history.csv"
     run = subprocess.run(
@@ -47,7 +48,7 @@ def test_train_equals_the_seeds_minibatch_loop(tmp_path):
     rows = list(csv.DictReader(out.open()))
     seed = seed_loops.minibatch(epochs=30)
     assert len(rows) == len(seed) == 30
-    for row, (loss, w, b) in zip(rows, seed):
+    for row, (loss, w, b) in zip(rows, seed, strict=True):
         assert float(row["loss"]) == pytest.approx(loss, rel=1e-5, abs=1e-6)
         assert (float(row["w"]), float(row["b"])) == pytest.approx((w, b), rel=1e-5, abs=1e-6)
 
@@ -143,6 +144,7 @@ def test_every_option_is_in_the_readme():
                     )
 
 
+@pytest.mark.server
 def test_serve_prints_urls_and_opens_the_browser(tmp_path):
     opened = tmp_path / "opened"
     browser = tmp_path / "browser.sh"
@@ -181,6 +183,7 @@ def test_serve_prints_urls_and_opens_the_browser(tmp_path):
         process.wait(20)
 
 
+@pytest.mark.server
 def test_ctrl_c_stops_serve_at_once_even_with_an_open_stream(tmp_path):
     with running_server(tmp_path / "server.log") as server:
         job = httpx.post(f"{server.url}/api/jobs", json={"epochs": 2000, "delay_ms": 100}).json()

@@ -208,7 +208,7 @@ def test_script_prints_the_jobs_epoch_events(runs, name):
     header, *rows = run.stdout.splitlines()
     assert header == "epoch,loss,w,b"
     assert len(rows) == len(stream) == CONFIGS[name].get("epochs", 100)
-    for row, event in zip(rows, stream):
+    for row, event in zip(rows, stream, strict=True):
         epoch, loss, w, b = row.split(",")
         assert int(epoch) == event["epoch"]
         for got, key in ((loss, "loss"), (w, "w"), (b, "b")):
@@ -239,6 +239,7 @@ def test_beyond_the_inline_cap_the_script_asks_for_the_csv(runs):
     assert "torch.tensor([" in small and "rows with a missing or non-numeric cell left out" in small
 
 
+@pytest.mark.slow
 def test_a_script_outlives_its_upload(monkeypatch):
     """Standardized, after the upload expired: inline z-scores, or (beyond the cap) the CSV z-scored."""
     jobs = {}
@@ -272,7 +273,7 @@ def test_a_script_outlives_its_upload(monkeypatch):
             assert run.returncode == 0, run.stderr
             rows = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
             assert len(rows) == len(history) == 10
-            for row, event in zip(rows, history):
+            for row, event in zip(rows, history, strict=True):
                 keys = ((1, "loss"), (2, "w"), (3, "b"))
                 assert all(close(row[i], event[key]) for i, key in keys), (mode, row, event)
 

@@ -2,8 +2,14 @@
 
 import pytest
 
-from gdviz.config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, OPTIMIZERS, ConfigError, JobConfig
-from gdviz.config import check_config
+from gdviz.config import (
+    MODE_OPTIMIZERS,
+    OPTIMIZER_KNOBS,
+    OPTIMIZERS,
+    ConfigError,
+    JobConfig,
+    check_config,
+)
 from gdviz.data import load
 from gdviz.train import Training, make_rng
 

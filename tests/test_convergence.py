@@ -52,7 +52,7 @@ def run(dataset: dict, seed: int, lr: float, epochs: int) -> Job:
         max_step_events=20_000,
     )
     job.run()
-    for chunk in job.wire(0):  # every event as a stream writes it
+    for chunk in job.log.wire(0):  # every event as a stream writes it
         fields = dict(line.split(": ", 1) for line in chunk.decode().splitlines() if ": " in line)
         strict_json(fields["data"])  # raises on NaN / Infinity
     return job
@@ -97,5 +97,5 @@ def test_above_two_over_lambda_max_it_diverges_without_nan(dataset, seed, factor
     assert f"at epoch {done['diverged_at']}" in done["reason"]
     assert done["epochs"] == len(job.history) == done["diverged_at"] - 1 < 20_000
     assert done["loss"] is None or math.isfinite(done["loss"])  # the last finite loss, or none
-    assert job.events[-1][0] == "done"
+    assert job.log.ended
     assert all(math.isfinite(v) for r in job.history for v in r.values())

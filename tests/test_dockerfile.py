@@ -32,12 +32,22 @@ def final_stage() -> str:
 def test_the_image_is_cpu_torch_non_root_with_a_python_healthcheck():
     assert "--extra-index-url https://download.pytorch.org/whl/cpu" in DOCKERFILE
     assert re.search(r"torch==2\.13\.0\b", DOCKERFILE)
-    assert "-c constraints.txt ." in DOCKERFILE and ".[test]" not in DOCKERFILE
+    assert (
+        "-c constraints.txt -r /tmp/requirements.txt" in DOCKERFILE and "[test]" not in DOCKERFILE
+    )
     stage = final_stage()
     user = re.findall(r"^USER (\S+)", stage, flags=re.M)
     assert user and user[-1].split(":")[0] not in ("root", "0")
     assert re.search(r"^HEALTHCHECK .*CMD \[\"python\".*/api/health", stage, flags=re.M | re.S)
     assert "GDVIZ_HOST=0.0.0.0" in stage and "GDVIZ_PORT=8000" in stage and "EXPOSE 8000" in stage
+
+
+def test_dependencies_are_installed_before_the_source_is_copied():
+    """A source edit must not install the dependencies again (they live in an earlier layer)."""
+    build = re.split(r"^FROM ", DOCKERFILE, flags=re.M)[1]
+    deps = build.index("-r /tmp/requirements.txt")
+    assert build.index("COPY pyproject.toml") < deps < build.index("COPY backend")
+    assert re.search(r"pip install [^\n]*--no-deps [^\n]*gdviz-\*\.whl", build)
 
 
 def test_dockerignore_keeps_the_checkouts_clutter_out():

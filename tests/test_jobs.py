@@ -60,7 +60,7 @@ def test_shutdown_cancels_and_joins_within_two_seconds():
     manager.shutdown(2.0)
     assert time.monotonic() - began < 2.0
     assert {job.status for job in jobs} == {"cancelled"}
-    assert all(job.events[-1][0] == "done" for job in jobs)
+    assert all(job.log.ended for job in jobs)
 
 
 def test_watchers_of_a_fast_run_are_woken_at_most_sixty_times_a_second():
@@ -72,10 +72,10 @@ def test_watchers_of_a_fast_run_are_woken_at_most_sixty_times_a_second():
         job.attach(asyncio.get_running_loop())
         trainer = asyncio.create_task(asyncio.to_thread(job.run))
         began = time.monotonic()
-        while not (seen and job.events[seen - 1][0] == "done"):
-            await job.wait_beyond(seen)
+        while not (job.log.ended and seen == len(job.log)):
+            await job.log.wait_beyond(seen)
             wakes += 1
-            seen = len(job.events)
+            seen = len(job.log)
         await trainer
         return time.monotonic() - began
 

@@ -13,8 +13,14 @@ from support import Server, read_events, running_server
 EPOCHS = 60
 
 
-@pytest.fixture(scope="module")
-def own_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def own_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Server]:
+    """A server of its own in memory; on Redis, the shared one (its log is checked the same way)."""
+    if request.param == "redis":
+        yield request.getfixturevalue("redis_server")
+        return
     with running_server(tmp_path_factory.mktemp("resume") / "server.log") as server:
         yield server
 

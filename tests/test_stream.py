@@ -2,13 +2,21 @@
 
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from support import read_events, running_server
+from support import Server, read_events, running_server
+
+
+@pytest.fixture
+def client(any_server: Server) -> Iterator[httpx.Client]:
+    """On both backends: in memory, and on Redis."""
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
+        yield client
 
 
 def create(client: httpx.Client, **config) -> str:
@@ -27,7 +35,7 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {"w", "b", "loss"}
     epochs = [d for _, e, d in events if e == "epoch"]
     assert [d["epoch"] for d in epochs] == list(range(1, 31))
-    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b"}
+    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
     done = events[-1][2]
     assert done["status"] == "completed" and done["epochs"] == 30
     assert (done["loss"], done["w"], done["b"]) == (
@@ -120,12 +128,15 @@ def test_unknown_job_is_a_clear_404(client):
     assert client.delete("/api/jobs/nope").status_code == 404
 
 
-def test_client_disconnect_leaves_no_traceback(server, client):
+def test_client_disconnect_leaves_no_traceback(any_server, client):
+    server = any_server
     job_id = create(client, epochs=200, delay_ms=10)
     read_events(client, job_id, stop_after=3)
-    with httpx.Client(base_url=server.url, timeout=5) as other:
-        with other.stream("GET", f"/api/jobs/{job_id}/events") as r:
-            next(r.iter_bytes())
+    with (
+        httpx.Client(base_url=server.url, timeout=5) as other,
+        other.stream("GET", f"/api/jobs/{job_id}/events") as r,
+    ):
+        next(r.iter_bytes())
     client.delete(f"/api/jobs/{job_id}")
     read_events(client, job_id)
     assert "Traceback" not in server.log()
@@ -165,6 +176,7 @@ def test_started_jobs_take_turns(one_slot_server):
         assert read_events(client, long)[-1][2]["status"] == "cancelled"
 
 
+@pytest.mark.server
 def test_shutdown_ends_open_streams_quickly_with_a_shutdown_event(tmp_path):
     import time
 

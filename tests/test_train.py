@@ -25,7 +25,7 @@ def test_default_run_equals_the_seed_per_epoch(mode):
     expected = SEED_LOOPS[mode]()
     _, history = engine_history(mode=mode)
     assert len(history) == len(expected) == 100
-    for epoch, (record, (loss, w, b)) in enumerate(zip(history, expected), start=1):
+    for epoch, (record, (loss, w, b)) in enumerate(zip(history, expected, strict=True), start=1):
         assert record["epoch"] == epoch
         assert record["loss"] == pytest.approx(loss, abs=1e-6)
         assert record["w"] == pytest.approx(w, abs=1e-6)

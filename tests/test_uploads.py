@@ -2,7 +2,7 @@
 
 import pytest
 
-from gdviz.uploads import Uploads, UploadError, parse_csv
+from gdviz.uploads import UploadError, Uploads, parse_csv
 
 
 def test_parses_numeric_columns_and_marks_bad_cells():

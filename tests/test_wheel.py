@@ -28,6 +28,7 @@ def run(*cmd: str, **kwargs) -> subprocess.CompletedProcess:
 
 
 @pytest.mark.timeout(900)
+@pytest.mark.slow
 def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
     run(
         sys.executable,

@@ -12,14 +12,18 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from redis.exceptions import (
+    ConnectionError as RedisConnectionError,
+    TimeoutError as RedisTimeoutError,
+)
 
 from . import __version__
+from .cluster import ClusterJobManager, where
 from .config import ConfigError
 from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, health, jobs, pages, schema, share
-from .settings import Settings
-from .settings import settings as default_settings
+from .routes import code, datasets, health, jobs, pages, schema, share, streams, sweeps
+from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
 
@@ -49,7 +53,10 @@ def json_safe(value: object) -> object:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or default_settings
-    manager = JobManager(settings)
+    if settings.redis_url:
+        manager: JobManager = ClusterJobManager(settings)
+    else:
+        manager = JobManager(settings)
     uploads.max_count, uploads.max_bytes = settings.max_uploads, settings.uploads_max_bytes
 
     @asynccontextmanager
@@ -94,12 +101,23 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
     app.add_middleware(Guard, settings=settings)
+
+    @app.exception_handler(RedisConnectionError)
+    @app.exception_handler(RedisTimeoutError)
+    async def store_unreachable(request: Request, exc: Exception) -> JSONResponse:
+        # Logged once in a while by the manager's threads, which meet the same trouble: no
+        # traceback per request.
+        detail = f"the job store (Redis at {where(settings.redis_url or '')}) is unreachable; try again shortly"
+        return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
+
     app.include_router(jobs.router)
+    app.include_router(streams.router)
     app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)
     app.include_router(datasets.router)
     app.include_router(health.router)
+    app.include_router(sweeps.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

@@ -6,8 +6,10 @@ Exit codes of ``gdviz train``: 0 completed, 1 failed (a bug), 2 invalid input, 3
 """
 
 import argparse
+import contextlib
 import csv
 import json
+import os
 import sys
 import threading
 import webbrowser
@@ -36,6 +38,18 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    if args.workers < 1:
+        print("gdviz serve: --workers must be 1 or more", file=sys.stderr)
+        return EXIT_INVALID
+    if args.workers > 1 and not (args.redis or settings.redis_url):
+        print(
+            "gdviz serve: --workers needs Redis (--redis redis://host:port/0 or GDVIZ_REDIS_URL): "
+            "without it every process would keep its own jobs, and a stream could reach a process "
+            "that never heard of its job",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
+
     url = f"http://{'127.0.0.1' if args.host in ALL_INTERFACES else args.host}:{args.port}/"
     print(f"gdviz: serving on {url}", flush=True)
     if args.host in ALL_INTERFACES and (lan := lan_address()):
@@ -47,21 +61,28 @@ def serve(args: argparse.Namespace) -> int:
                 flush=True,
             )
     settings.host, settings.port = args.host, args.port  # the app reads them (share links)
+    # Worker processes build their own app from the environment.
+    os.environ.update(GDVIZ_HOST=args.host, GDVIZ_PORT=str(args.port))
+    if args.redis:
+        settings.redis_url = os.environ["GDVIZ_REDIS_URL"] = args.redis
     config = uvicorn.Config(
         "gdviz.app:app",
         host=args.host,
         port=args.port,
-        workers=1,  # jobs live in this one process; several workers would split them
+        workers=args.workers,
         timeout_graceful_shutdown=1,  # open event streams must not hold up Ctrl-C
         log_level=args.log_level,
     )
     server = uvicorn.Server(config)
     if args.open:
         webbrowser.open(url)
-    try:
-        server.run()
-    except KeyboardInterrupt:  # uvicorn re-raises the Ctrl-C it already handled
-        pass
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the Ctrl-C it handled
+        if args.workers > 1:
+            from uvicorn.supervisors import Multiprocess
+
+            Multiprocess(config, sockets=[config.bind_socket()]).run()
+        else:
+            server.run()
     return 0
 
 
@@ -110,7 +131,8 @@ def write_history(job, path: Path) -> None:
         path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         return
     with path.open("w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=["epoch", "loss", "w", "b", "grad_w", "grad_b"])
+        columns = list(job.history[0]) if job.history else ["epoch", "loss", "w", "b", "lr"]
+        writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
         writer.writerows(job.history)
 
@@ -331,9 +353,10 @@ def build_parser() -> argparse.ArgumentParser:
     p = commands.add_parser(
         "serve",
         help="start the web app",
-        description="Start the web app in one process: jobs train in its worker threads and live in its "
-        "memory, so it is never run with several workers (each would hold its own jobs, and a "
-        "stream could land on a worker that has never heard of its job). Ctrl-C stops it.",
+        description="Start the web app. Alone, one process: jobs train in its threads and live in its "
+        "memory. With --redis (or GDVIZ_REDIS_URL), jobs, their events and uploads live in Redis, "
+        "any number of processes on any machines serve them, and --workers N runs N processes "
+        "on this port. Ctrl-C stops it.",
     )
     p.add_argument(
         "--host",
@@ -342,6 +365,19 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--port", type=int, default=settings.port, help="port (default %(default)s)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
+    p.add_argument(
+        "--redis",
+        metavar="URL",
+        help="share jobs with other processes through this Redis, e.g. redis://localhost:6379/0 "
+        "(default: GDVIZ_REDIS_URL, or none: everything in this process's memory)",
+    )
+    p.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        metavar="N",
+        help="processes serving this port (default 1; more need Redis)",
+    )
     p.add_argument(
         "--log-level",
         default="info",

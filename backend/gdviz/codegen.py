@@ -8,13 +8,14 @@ reads the line numbers back from them, for the page's "explain one update" view.
 
 import json
 import struct
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
 from . import data as datasets
-from .config import Builtin, ConfigError, JobConfig, Synthetic
+from .config import Builtin, ConfigError, JobConfig, Points, Synthetic
 from .data import Data
 from .train import optimizer_args
 
@@ -71,14 +72,14 @@ CRITERIA = {
 
 FULL_BATCH_LOOP = """print("epoch,loss,w,b")
 for epoch in range(1, epochs + 1):
-    # forward: predict y for every x with the current (w, b)
+{changes}    # forward: predict y for every x with the current (w, b)
     Yhat = forward(X)
     # loss: how far the predictions are from Y
     loss = criterion(Yhat, Y)
     # backward: autograd puts d loss/d w in w.grad and d loss/d b in b.grad
     loss.backward()
 {update}
-    # report: the epoch's loss, and (w, b) after its update (print writes floats in full)
+{schedule}    # report: the epoch's loss, and (w, b) after its update (print writes floats in full)
     print(epoch, loss.item(), {w}.item(), {b}.item(), sep=",")
 """
 
@@ -97,7 +98,7 @@ OPTIMIZER_UPDATE = """    # step: the optimizer moves every parameter using its 
 MINIBATCH_LOOP = """n = len(X)
 print("epoch,loss,w,b")
 for epoch in range(1, epochs + 1):
-    LOSS_sum = 0
+{changes}    LOSS_sum = 0
     for xx, yy in trainloader:
         # forward: predict y for this mini-batch
         yhat = model(xx)
@@ -110,7 +111,7 @@ for epoch in range(1, epochs + 1):
         my_optimizer.step()
         # zero_grad: forget the gradients, or the next backward would add to them
         my_optimizer.zero_grad()
-    # report: the epoch's mean loss over all n points, and (w, b) after its last update
+{schedule}    # report: the epoch's mean loss over all n points, and (w, b) after its last update
     print(epoch, LOSS_sum.item() / n, {w}.item(), {b}.item(), sep=",")
 """
 
@@ -191,9 +192,11 @@ def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
     if not config.standardize or isinstance(spec, Synthetic):  # synthetic data is drawn, not given
         return trained, False
     try:
-        return (
-            datasets.builtin(spec) if isinstance(spec, Builtin) else datasets.uploaded(spec)
-        ), True
+        if isinstance(spec, Builtin):
+            return datasets.builtin(spec), True
+        if isinstance(spec, Points):
+            return datasets.points(spec), True
+        return datasets.uploaded(spec), True
     except ConfigError:  # the upload has expired: write the z-scores the job trained on
         return trained, False
 
@@ -249,7 +252,55 @@ def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
     return text + (STANDARDIZE if standardize else ""), set()
 
 
-def training_block(config: JobConfig) -> str:
+def scheduler_lines(config: JobConfig) -> tuple[str, str]:
+    """The scheduler's construction, and its step at the end of each epoch (indented)."""
+    spec = config.scheduler
+    if spec is None:
+        return "", ""
+    args = spec.model_dump(exclude={"name"})
+    if spec.name == "OneCycleLR":
+        args["total_steps"] = config.epochs
+    given = "".join(f", {k}={v!r}" for k, v in args.items())
+    build = (
+        "# scheduler: a new lr every epoch, stepped after that epoch's updates\n"
+        f"scheduler = torch.optim.lr_scheduler.{spec.name}(my_optimizer{given})\n"
+    )
+    if spec.name != "ReduceLROnPlateau":
+        return build, "    scheduler.step()\n"
+    epoch_loss = "LOSS_sum.item() / n" if config.minibatch else "loss.item()"
+    return build, f"    scheduler.step({epoch_loss})  # on the epoch's loss\n"
+
+
+def change_lines(config: JobConfig, changes: Sequence[Mapping[str, float]]) -> tuple[str, str]:
+    """The live changes made during the run, as a table by epoch, and the lines applying them."""
+    if not changes:
+        return "", ""
+    table: dict[int, object]
+    if config.mode == "manual":
+        table = {int(c["epoch"]): c["lr"] for c in changes}
+        apply = "    if epoch in changes:  # a change made while the job ran\n        lr = changes[epoch]\n"
+    else:
+        betas = (config.beta1, config.beta2)
+        table = {}
+        for c in changes:
+            group: dict[str, object] = {
+                k: v for k, v in c.items() if k in ("lr", "momentum", "alpha")
+            }
+            if "beta1" in c or "beta2" in c:
+                betas = (c.get("beta1", betas[0]), c.get("beta2", betas[1]))
+                group["betas"] = betas
+            table[int(c["epoch"])] = group
+        apply = (
+            "    for group in my_optimizer.param_groups:  # changes made while the job ran\n"
+            "        group.update(changes.get(epoch, {}))\n"
+        )
+    return (
+        f"# live changes: epoch -> the values used from that epoch on\nchanges = {table!r}\n",
+        apply,
+    )
+
+
+def training_block(config: JobConfig, changes: Sequence[Mapping[str, float]] = ()) -> str:
     w, b, params = NAMES[config.mode]
     blocks = [MODELS[config.mode]]
     if config.init is not None:
@@ -266,6 +317,10 @@ def training_block(config: JobConfig) -> str:
         args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
         optimizer = f"torch.optim.{torch_optimizer.__name__}({params}{args})"
         blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
+    build_scheduler, schedule = scheduler_lines(config)
+    changes_table, apply_changes = change_lines(config, list(changes))
+    if build_scheduler or changes_table:
+        blocks.append(build_scheduler + changes_table)
     if config.minibatch:
         inputs = "XX" if config.mode == "design" else "X"
         deals = "shuffles the rows and deals them" if config.shuffle else "deals the rows"
@@ -274,10 +329,14 @@ def training_block(config: JobConfig) -> str:
             f"trainloader = DataLoader(dataset=TensorDataset({inputs}, Y), batch_size={config.batch_size}, "
             f"shuffle={config.shuffle})\n"
         )
-        blocks.append(MINIBATCH_LOOP.format(w=w, b=b))
+        blocks.append(MINIBATCH_LOOP.format(w=w, b=b, changes=apply_changes, schedule=schedule))
     else:
         update = MANUAL_UPDATE if config.mode == "manual" else OPTIMIZER_UPDATE
-        blocks.append(FULL_BATCH_LOOP.format(update=update, w=w, b=b))
+        blocks.append(
+            FULL_BATCH_LOOP.format(
+                update=update, w=w, b=b, changes=apply_changes, schedule=schedule
+            )
+        )
     return "\n".join(blocks)
 
 
@@ -307,7 +366,9 @@ def phases(script: str) -> dict[str, list[int]]:
     return found
 
 
-def generate(job_id: str, config: JobConfig, trained: Data) -> Code:
+def generate(
+    job_id: str, config: JobConfig, trained: Data, changes: Sequence[Mapping[str, float]] = ()
+) -> Code:
     """The script for a job, given the data it trained on."""
     filename = f"gdviz_{config.mode}_{job_id}.py"
     data_text, modules = data_block(config, trained)
@@ -335,6 +396,6 @@ def generate(job_id: str, config: JobConfig, trained: Data) -> Code:
         + f"torch.manual_seed({config.seed})\n\n"
         + data_text
         + "\n"
-        + training_block(config)
+        + training_block(config, changes)
     )
     return Code(script, filename, phases(script))

@@ -29,6 +29,7 @@ MODE_OPTIMIZERS: dict[Mode, tuple[Optimizer, ...]] = {
 MAX_EPOCHS = 20_000
 MAX_POINTS = 1_000_000
 MAX_SEED = 2**53 - 1
+MAX_INLINE_POINTS = 10_000
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -73,7 +74,75 @@ class Upload(Strict):
     y: str | None = Field(None, max_length=200, description="y column (default: second numeric)")
 
 
-Dataset = Annotated[Synthetic | Builtin | Upload, Field(discriminator="kind")]
+class Points(Strict):
+    """Points given inline: the page's own dragged data, or any small set."""
+
+    kind: Literal["points"]
+    x: list[Finite] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="x values")
+    y: list[Finite] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="y, one per x")
+
+
+Dataset = Annotated[Synthetic | Builtin | Upload | Points, Field(discriminator="kind")]
+
+
+# Learning-rate schedulers: torch.optim.lr_scheduler's own names and arguments, stepped once per
+# epoch after that epoch's updates.
+
+
+class StepLR(Strict):
+    name: Literal["StepLR"]
+    step_size: int = Field(ge=1, le=MAX_EPOCHS, description="epochs between decays")
+    gamma: Finite = Field(0.1, gt=0, le=10, description="factor at each decay")
+
+
+class ExponentialLR(Strict):
+    name: Literal["ExponentialLR"]
+    gamma: Finite = Field(gt=0, le=10, description="factor every epoch")
+
+
+class CosineAnnealingLR(Strict):
+    name: Literal["CosineAnnealingLR"]
+    T_max: int = Field(ge=1, le=MAX_EPOCHS, description="epochs of a half cosine")
+    eta_min: Finite = Field(0.0, ge=0, le=100, description="the lowest rate")
+
+
+class LinearLR(Strict):
+    name: Literal["LinearLR"]
+    start_factor: Finite = Field(1 / 3, gt=0, le=1, description="factor at the first epoch")
+    end_factor: Finite = Field(1.0, ge=0, le=1, description="factor after total_iters epochs")
+    total_iters: int = Field(5, ge=1, le=MAX_EPOCHS, description="epochs of the linear change")
+
+
+class OneCycleLR(Strict):
+    """total_steps is the run's epochs. cycle_momentum defaults to False here (torch: True), since
+    plain SGD has no momentum to cycle."""
+
+    name: Literal["OneCycleLR"]
+    max_lr: Finite = Field(gt=0, le=100, description="the peak rate")
+    pct_start: Finite = Field(0.3, gt=0, lt=1, description="share of the run spent rising")
+    anneal_strategy: Literal["cos", "linear"] = Field("cos", description="shape of the curve")
+    div_factor: Finite = Field(25.0, ge=1, le=1e6, description="initial rate = max_lr/div_factor")
+    final_div_factor: Finite = Field(1e4, ge=1, le=1e12, description="last rate = initial/this")
+    three_phase: bool = Field(False, description="a third phase annealing below the start")
+    cycle_momentum: bool = Field(False, description="cycle momentum (or adam's beta1) inversely")
+
+
+class ReduceLROnPlateau(Strict):
+    """Steps on the epoch's loss."""
+
+    name: Literal["ReduceLROnPlateau"]
+    factor: Finite = Field(0.1, gt=0, lt=1, description="factor when the loss stalls")
+    patience: int = Field(10, ge=0, le=MAX_EPOCHS, description="epochs without improvement")
+    threshold: Finite = Field(1e-4, ge=0, le=1, description="what counts as an improvement")
+    threshold_mode: Literal["rel", "abs"] = Field("rel", description="threshold relative or not")
+    cooldown: int = Field(0, ge=0, le=MAX_EPOCHS, description="epochs to wait after a decay")
+    min_lr: Finite = Field(0.0, ge=0, le=100, description="the lowest rate")
+
+
+Scheduler = Annotated[
+    StepLR | ExponentialLR | CosineAnnealingLR | LinearLR | OneCycleLR | ReduceLROnPlateau,
+    Field(discriminator="name"),
+]
 
 
 class StartPoint(Strict):
@@ -118,6 +187,12 @@ class JobConfig(Strict):
     )
     delay_ms: int = Field(0, ge=0, le=5000, description="pause after each epoch, to pace a demo")
     standardize: bool = Field(False, description="z-score x and y before training")
+    scheduler: Scheduler | None = Field(
+        None, description="change lr every epoch: torch.optim.lr_scheduler's name and arguments"
+    )
+    trace_state: bool = Field(
+        False, description="epoch (and step) events carry the optimizer's state and the step taken"
+    )
     dataset: Dataset = Field(
         default_factory=Synthetic, description="synthetic (the seed's), builtin or upload"
     )
@@ -153,3 +228,58 @@ def check_config(config: JobConfig) -> None:
             raise ConfigError(("dataset", "x_stop"), f"must be greater than x_start ({ds.x_start})")
         if ds.n is None and (ds.x_stop - ds.x_start) / ds.x_step > MAX_POINTS:
             raise ConfigError(("dataset", "x_step"), f"too small: more than {MAX_POINTS} points")
+    if isinstance(ds, Points) and len(ds.x) != len(ds.y):
+        raise ConfigError(
+            ("dataset", "y"), f"has {len(ds.y)} values but x has {len(ds.x)}: give one y per x"
+        )
+    if config.scheduler is not None:
+        if config.mode == "manual":
+            raise ConfigError(
+                ("scheduler",),
+                "mode 'manual' updates w by hand with a fixed lr; use mode 'sgd' for a scheduler",
+            )
+        sched = config.scheduler
+        if (
+            isinstance(sched, OneCycleLR)
+            and sched.cycle_momentum
+            and config.optimizer
+            in (
+                "sgd",
+                "adagrad",
+            )
+        ):
+            raise ConfigError(
+                ("scheduler", "cycle_momentum"),
+                f"optimizer '{config.optimizer}' has no momentum to cycle; use momentum or adam",
+            )
+
+
+LIVE_KNOBS = ("lr", "momentum", "beta1", "beta2", "alpha")
+
+
+class JobChange(Strict):
+    """A change to a running job, from its next epoch on: lr and the optimizer's own knobs."""
+
+    lr: Finite | None = Field(None, gt=0, le=100, description="learning rate")
+    momentum: Finite | None = Field(None, ge=0, lt=1, description="momentum and nesterov")
+    beta1: Finite | None = Field(None, ge=0, lt=1, description="adam's first-moment decay")
+    beta2: Finite | None = Field(None, ge=0, lt=1, description="adam's second-moment decay")
+    alpha: Finite | None = Field(None, gt=0, lt=1, description="rmsprop smoothing constant")
+
+
+def check_change(config: JobConfig, change: JobChange) -> dict[str, float]:
+    """The change's values, if this job's optimizer takes them."""
+    values = change.model_dump(exclude_none=True)
+    if not values:
+        raise ConfigError(("lr",), f"give at least one of {', '.join(LIVE_KNOBS)}")
+    takes: tuple[str, ...] = ("lr", *OPTIMIZER_KNOBS[config.optimizer])
+    for knob in values:
+        if knob not in takes:
+            raise ConfigError(
+                (knob,), f"optimizer '{config.optimizer}' takes only {', '.join(takes)}"
+            )
+    if "lr" in values and config.scheduler is not None:
+        raise ConfigError(("lr",), f"this run's lr follows its {config.scheduler.name} scheduler")
+    if config.optimizer == "nesterov" and values.get("momentum") == 0:
+        raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
+    return values

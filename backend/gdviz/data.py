@@ -7,7 +7,7 @@ from importlib.resources import files
 
 import torch
 
-from .config import MAX_POINTS, Builtin, ConfigError, JobConfig, Synthetic, Upload
+from .config import MAX_POINTS, Builtin, ConfigError, JobConfig, Points, Synthetic, Upload
 from .uploads import uploads
 
 BUILTIN_DIR = files("gdviz") / "datasets"
@@ -92,6 +92,13 @@ def uploaded(spec: Upload) -> Data:
     return Data(x, y, table.filename, x_name, y_name, dropped_rows=int((~keep).sum()))
 
 
+def points(spec: Points) -> Data:
+    """The points as given, in float32 as every data set trains."""
+    x = torch.tensor(spec.x, dtype=torch.float32).view(-1, 1)
+    y = torch.tensor(spec.y, dtype=torch.float32).view(-1, 1)
+    return Data(x, y, "your points")
+
+
 def standardized(data: Data) -> Data:
     """z-scores: (v − mean) / std, with the population std (unbiased=False)."""
 
@@ -120,6 +127,8 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
         data = synthetic(spec, rng)
     elif isinstance(spec, Builtin):
         data = builtin(spec)
+    elif isinstance(spec, Points):
+        data = points(spec)
     else:
         data = uploaded(spec)
     if data.n < 2 or data.n > MAX_POINTS:

@@ -11,6 +11,7 @@ the size of its body — and the ``Allow`` header of a 405.
   streamed body goes over, so no body is ever parsed whole when it is too large.
 """
 
+import contextlib
 import json
 import socket
 from functools import cache
@@ -57,10 +58,8 @@ def machine_names() -> frozenset[str]:
 
     hostname = socket.gethostname()
     names = {hostname, f"{hostname}.local"}
-    try:  # from /etc/hosts as a rule: no network lookup
+    with contextlib.suppress(OSError):  # from /etc/hosts as a rule: no network lookup
         names.update(str(info[4][0]) for info in socket.getaddrinfo(hostname, None))
-    except OSError:
-        pass
     if lan := lan_address():
         names.add(lan)
     return frozenset(n.lower() for n in names if n)

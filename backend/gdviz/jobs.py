@@ -1,10 +1,8 @@
 """Training jobs: created from a config, trained by worker threads, watched by any number of streams.
 
-A job's events live in one append-only list; the worker thread appends and wakes the event loop at
-most once per pending wake-up, and every stream reads the list from its own position. That keeps a
-slow or late watcher from ever slowing the training, and makes resuming from an event id trivial.
-The worker appends plain ``(event, payload)`` pairs; their wire form is built on the event loop,
-once, when a stream first asks for it.
+A job writes its events to an ``EventLog`` (``gdviz.events``), which every stream reads from its
+own position: a slow or late watcher never slows the training, and resuming from an event id is
+trivial. The job itself holds the setup, the lifecycle and ``run``.
 """
 
 import asyncio
@@ -23,7 +21,7 @@ import torch
 
 from . import data as datasets
 from .config import ConfigError, JobConfig, check_config
-from .events import dumps, encode, finite
+from .events import EventLog, MemoryLog, dumps, finite
 from .payloads import Done, Finished, Meta
 from .settings import Settings
 from .surface import Stats, loss_at
@@ -33,33 +31,33 @@ log = logging.getLogger("gdviz.jobs")
 
 MAX_META_POINTS = 2000
 FINISHED = ("completed", "cancelled", "diverged", "failed")
-WAKE_INTERVAL_S = (
-    1 / 60
-)  # streams are woken at most this often: no screen shows more, and 50 watchers
-# woken for every one of thousands of epochs would starve the training
 
 
 class Job:
-    def __init__(self, config: JobConfig, max_step_events: int) -> None:
+    def __init__(
+        self,
+        config: JobConfig,
+        max_step_events: int,
+        log: EventLog | None = None,
+        id: str | None = None,
+    ) -> None:
+        """Build the data and the training, and append ``meta``. ``log`` is where the events go
+        (this process's memory by default); ``id`` names a job made before (to replay it)."""
         check_config(config)
-        self.id = uuid.uuid4().hex[:12]
+        self.id = id or uuid.uuid4().hex[:12]
         self.config = config
         self.created = time.monotonic()
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.status = "queued"
         self.history: list[Record] = []  # epoch records
-        self.events: list[
-            tuple[str, str | Record]
-        ] = []  # (meta | epoch | step | done, JSON text or a record)
-        self._wire: list[bytes] = []  # the events' wire form so far (event loop side)
+        self.changes: list[
+            Record
+        ] = []  # live changes as applied: {"epoch": first epoch, knob: value}
+        self.log: EventLog = MemoryLog() if log is None else log  # meta, epoch, step, done
+        self.replayed_epochs = 0  # epochs already written by an earlier run: trained without delay
         self.done: Done | None = None
         self._lock = threading.RLock()  # re-entered: cancel() finishes the job under it
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Event  # made by attach(), before any stream waits
-        self._wake_pending = False
-        self._last_wake = 0.0
-        self._waiting = 0  # streams waiting in wait_beyond: only they need a wake-up
         self._records: Iterator[tuple[str, Record | None]] | None = None  # once started
         self._in_turn = False  # a worker is running it right now
         self.not_before = 0.0  # a paced job sleeps (off the workers) until this monotonic time
@@ -75,7 +73,7 @@ class Job:
         self.stats = Stats.of(self.data)
         self.least_squares = self.stats.least_squares()
         self.meta = self._meta()
-        self._publish("meta", self.meta)
+        self.log.append("meta", dumps(self.meta))
 
     def _meta(self) -> Meta:
         d, config = self.data, self.config
@@ -94,6 +92,7 @@ class Job:
                 "b": b_ls,
                 "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
             },
+            "curvature": self.stats.curvature() if config.loss == "mse" else None,
             "start": self.training.start,
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
@@ -106,61 +105,8 @@ class Job:
             },
         }
 
-    # --- watching (event loop side) ---
-
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._changed = asyncio.Event()
-
-    def wake_watchers(self) -> None:
-        """Wake every stream waiting in ``wait_beyond`` (they look for new events, or for shutdown)."""
-        self._wake_pending = False
-        self._last_wake = time.monotonic()
-        changed, self._changed = self._changed, asyncio.Event()
-        changed.set()
-
-    def wire(self, start: int) -> list[bytes]:
-        """The events from index ``start`` as written on a stream; each is encoded once, however
-        many streams watch."""
-        events, wire = self.events, self._wire
-        for i in range(len(wire), len(events)):  # the worker only appends: events[i] stays as it is
-            wire.append(encode(i + 1, *events[i]))
-        return wire[start:]
-
-    async def wait_beyond(self, seen: int) -> None:
-        """Return once there are more than ``seen`` events (or at once, if there already are)."""
-        changed = self._changed
-        self._waiting += 1  # before the check: a publish after it sees a waiter and wakes us
-        try:
-            if len(self.events) > seen:
-                return
-            await changed.wait()
-        finally:
-            self._waiting -= 1
-
-    # --- training (worker side) ---
-
-    def _publish(self, event: str, payload: object) -> None:
-        self.events.append((event, dumps(payload)))
-        self._notify()
-
-    def _notify(self) -> None:
-        """Wake the waiting streams: at once, or, within ``WAKE_INTERVAL_S`` of the last wake-up, at
-        the end of that interval with everything published meanwhile in one write per stream."""
-        if (
-            self._waiting and not self._wake_pending and self._loop is not None
-        ):  # nobody waiting: nobody to wake
-            self._wake_pending = True
-            delay = self._last_wake + WAKE_INTERVAL_S - time.monotonic()
-            try:
-                if delay <= 0:
-                    self._loop.call_soon_threadsafe(self.wake_watchers)
-                else:
-                    self._loop.call_soon_threadsafe(
-                        self._loop.call_later, delay, self.wake_watchers
-                    )
-            except RuntimeError:  # the loop has closed: nobody is watching any more
-                pass
+        self.log.attach(loop)
 
     @property
     def finished(self) -> bool:
@@ -192,7 +138,7 @@ class Job:
             if diverged_at is not None:
                 done["diverged_at"] = diverged_at
             self.done = done
-            self._publish("done", done)
+            self.log.append("done", dumps(done))
             self.status = status
             self.finished_at = time.monotonic()
             self._records = None  # the training's state (a shuffled copy of the data) goes now
@@ -219,12 +165,10 @@ class Job:
             self._records = iter(self.training)
         deadline = None if budget_s is None else time.monotonic() + budget_s
         delay = self.config.delay_ms / 1000
-        stop, events = self.training.stop, self.events
+        stop, append, replayed = self.training.stop, self.log.append, self.replayed_epochs
         try:
-            for (
-                kind,
-                record,
-            ) in self._records:  # the hot loop: every line here costs a few % of a small epoch
+            # the hot loop: every line here costs a few % of a small epoch
+            for kind, record in self._records:
                 if record is None:  # a turn within a long epoch
                     if deadline is not None and time.monotonic() >= deadline:
                         return False
@@ -236,18 +180,19 @@ class Job:
                         "diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch
                     )
                     return True
-                events.append((kind, record))  # a record: written as JSON only when streamed
-                if self._waiting:
-                    self._notify()
+                append(kind, record)  # a record: written as JSON only when streamed
                 if kind == "epoch":
                     self.history.append(record)
-                    if delay and deadline is not None:
+                    paced = delay and record["epoch"] > replayed
+                    if paced and deadline is not None:
                         self.not_before = time.monotonic() + delay
                         return False
-                    if delay and stop.wait(delay):
+                    if paced and stop.wait(delay):
                         break
                     if deadline is not None and time.monotonic() >= deadline:
                         return False
+                elif kind == "change":
+                    self.changes.append(record)
         except (
             Exception
         ) as exc:  # a bug, not bad input: report it on the stream, keep the server up
@@ -257,15 +202,23 @@ class Job:
         self._finish("cancelled" if stop.is_set() else "completed")
         return True
 
+    def change(self, values: dict[str, float]) -> int:
+        """Apply ``values`` from the next epoch on; returns that epoch. Raises ``JobEnded`` when
+        the job has no epoch left to change."""
+        with self._lock:
+            if self.finished:
+                raise JobEnded(f"job {self.id} has {self.status}: there is no epoch left to change")
+            epoch = self.training.change(values)
+        if epoch > self.config.epochs:
+            raise JobEnded(f"job {self.id} has trained its last epoch: nothing left to change")
+        return epoch
+
     def cancel(self) -> None:
         """Stop the job: at once if no worker is running it (queued, or between turns), else at
         the worker's next step."""
         self.training.stop.set()
         with self._lock:
-            idle = not self._in_turn and not self.finished
-            if (
-                idle
-            ):  # no worker can start a turn while the lock is held; after it, it sees ``done``
+            if not self._in_turn and not self.finished:  # no worker can start a turn meanwhile
                 queued = self.status == "queued"
                 self._finish("cancelled", "cancelled before it started" if queued else None)
 
@@ -296,6 +249,10 @@ def warm_up() -> None:
 
 class TooManyJobs(RuntimeError):
     pass
+
+
+class JobEnded(RuntimeError):
+    """A change asked of a job that has ended (409)."""
 
 
 class Pacer:
@@ -369,12 +326,15 @@ class JobManager:
     def _work(self) -> None:
         while (job := self._queue.get()[2]) is not None:
             first_turn = job._records is None
-            if job.run(budget_s=0.0 if first_turn else self.SLICE_S):
-                continue
-            if job.not_before > time.monotonic():
-                self._pacer.hold(job)
-            else:
-                self._queue.put((self.STARTED, next(self._order), job))
+            if not job.run(budget_s=0.0 if first_turn else self.SLICE_S):
+                self.requeue(job)
+
+    def requeue(self, job: Job) -> None:
+        """After a turn that did not finish the job: a paced one sleeps, others queue again."""
+        if job.not_before > time.monotonic():
+            self._pacer.hold(job)
+        else:
+            self._queue.put((self.STARTED, next(self._order), job))
 
     def create(self, config: JobConfig) -> Job:
         """Build the job (raises ConfigError on input that fits no run) and queue it."""
@@ -423,6 +383,10 @@ class JobManager:
             "kept": len(statuses),
         }
 
+    def problem(self) -> str | None:
+        """Why this server cannot take jobs now, if it cannot (its store is unreachable)."""
+        return None
+
     def shutdown(self, timeout: float = 2.0) -> None:
         """Cancel every job and join the workers within ``timeout`` seconds."""
         for job in list(self.jobs.values()):
@@ -439,4 +403,4 @@ class JobManager:
         self._workers.clear()
 
 
-__all__ = ["ConfigError", "Job", "JobManager", "TooManyJobs", "warm_up"]
+__all__ = ["ConfigError", "Job", "JobEnded", "JobManager", "TooManyJobs", "warm_up"]

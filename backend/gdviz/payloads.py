@@ -17,6 +17,29 @@ class Epoch(TypedDict):
     b: float
     grad_w: float
     grad_b: float
+    lr: float  # the rate used in this epoch
+    # with trace_state: step_w, step_b and the optimizer's state (see docs/api.md)
+
+
+class Change(TypedDict, total=False):
+    """A live change, sent just before the first epoch that uses it."""
+
+    epoch: int
+    lr: float
+    momentum: float
+    beta1: float
+    beta2: float
+    alpha: float
+
+
+class Curvature(TypedDict):
+    """The MSE's Hessian in (w, b) on the data as trained, and what it says about the step size."""
+
+    hessian: list[list[float]]
+    eigenvalues: list[float]  # [λ_min, λ_max]
+    eigenvectors: list[list[float]]  # a (w, b) direction per eigenvalue
+    condition_number: float | None
+    max_stable_lr: float  # 2 / λ_max: full-batch gradient descent converges below it
 
 
 class Step(Epoch):
@@ -59,6 +82,7 @@ class Meta(TypedDict):
     steps_per_epoch: int
     step_stride: int
     dataset: DatasetInfo
+    curvature: Curvature | None  # MSE only
 
 
 class Done(TypedDict):

@@ -22,6 +22,7 @@ class Settings(BaseSettings):
     uploads_max_bytes: int = Field(256 * 1024 * 1024, ge=1)  # the numbers all uploads hold
     max_step_events: int = Field(20_000, ge=1)  # per job; steps are thinned beyond this
     allowed_hosts: str = ""  # Host names answered besides loopback, comma-separated; "*": any
+    redis_url: str | None = None  # redis://host:port/db: jobs shared by many processes
     public_url: str | None = None  # base of share links, e.g. http://192.168.1.20:8000 (Docker)
 
 

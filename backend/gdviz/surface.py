@@ -15,6 +15,7 @@ import torch
 from typing_extensions import TypedDict
 
 from .data import Data
+from .payloads import Curvature
 
 CHUNK_CELLS = 4_000_000  # grid cells × points evaluated at once for mae / huber
 MAX_GRID_WORK = 100_000_000  # grid cells × points for one mae / huber grid: 2,500 points at 200²
@@ -50,6 +51,23 @@ class Stats:
         n = self.n
         w = (n * self.sxy - self.sx * self.sy) / (n * self.sxx - self.sx**2)
         return w, (self.sy - w * self.sx) / n
+
+    def curvature(self) -> Curvature:
+        """The Hessian of the MSE in (w, b) — constant, since the loss is quadratic — and what it
+        says about gradient descent: full-batch GD is stable only for lr < 2/λ_max."""
+        n = self.n
+        hessian = torch.tensor(
+            [[2 * self.sxx / n, 2 * self.sx / n], [2 * self.sx / n, 2.0]], dtype=torch.float64
+        )
+        eigenvalues, eigenvectors = torch.linalg.eigh(hessian)  # ascending
+        lo, hi = (float(v) for v in eigenvalues)
+        return {
+            "hessian": hessian.tolist(),
+            "eigenvalues": [lo, hi],
+            "eigenvectors": eigenvectors.T.tolist(),  # one (w, b) direction per eigenvalue
+            "condition_number": hi / lo if lo > 0 else None,
+            "max_stable_lr": 2 / hi,
+        }
 
     @overload
     def mse(self, w: float, b: float) -> float: ...

@@ -15,7 +15,7 @@ import torch
 from torch import Tensor
 from torch.optim.sgd import sgd as sgd_update
 
-from .config import OPTIMIZER_KNOBS, JobConfig, Optimizer
+from .config import OPTIMIZER_KNOBS, JobConfig, OneCycleLR, Optimizer
 from .data import Data
 from .payloads import Point
 
@@ -106,6 +106,36 @@ def build_optimizer(config: JobConfig, params: list[Tensor]) -> torch.optim.Opti
     return optimizer(params, **kwargs)
 
 
+Scheduler = torch.optim.lr_scheduler.LRScheduler | torch.optim.lr_scheduler.ReduceLROnPlateau
+
+
+def build_scheduler(config: JobConfig, optimizer: torch.optim.Optimizer | None) -> Scheduler | None:
+    """torch's own scheduler from the config's name and arguments (``check_config`` has refused a
+    scheduler without an optimizer)."""
+    spec = config.scheduler
+    if spec is None or optimizer is None:
+        return None
+    args = spec.model_dump(exclude={"name"})
+    if isinstance(spec, OneCycleLR):
+        args["total_steps"] = config.epochs
+    scheduler: Scheduler = getattr(torch.optim.lr_scheduler, spec.name)(optimizer, **args)
+    return scheduler
+
+
+# A live change's knob -> how it is written into the optimizer's param group
+def _apply_knob(group: dict[str, Any], knob: str, value: float) -> None:
+    if knob == "beta1":
+        group["betas"] = (value, group["betas"][1])
+    elif knob == "beta2":
+        group["betas"] = (group["betas"][0], value)
+    else:  # lr, momentum, alpha: the param group's own keys
+        group[knob] = value
+
+
+# The optimizer's per-parameter state that trace_state reports, under the record's key prefix
+STATE_KEYS = {"momentum_buffer": "momentum", "square_avg": "square_avg", "sum": "sum"}
+
+
 def loader_order(n: int, shuffle: bool, rng: torch.Generator) -> Tensor | None:
     """The indices one epoch of ``DataLoader(..., shuffle=shuffle)`` visits, drawn as it draws them."""
     torch.empty((), dtype=torch.int64).random_(generator=rng)  # the loader iterator's base seed
@@ -145,8 +175,15 @@ class Training:
         self.optimizer = (
             None if config.mode == "manual" else build_optimizer(config, self.model.params)
         )
+        self.scheduler = build_scheduler(config, self.optimizer)
+        # torch.optim.SGD's update called directly (no hooks): a scheduler needs optimizer.step()
+        self.fast_sgd = config.optimizer == "sgd" and self.scheduler is None
+        self.lr = config.lr  # manual mode's rate; an optimizer keeps its own in its param groups
         self.step_stride = step_stride  # report every k-th step (granularity "step")
         self.stop = threading.Event()
+        self.epoch_started = 0
+        self._changes: dict[int, dict[str, float]] = {}  # live changes by the epoch they start at
+        self._changes_lock = threading.Lock()
         w, b = self.model.wb()
         self.start: Point = {"w": w.item(), "b": b.item()}
 
@@ -154,7 +191,37 @@ class Training:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.data.n / self.config.batch_size) if self.config.minibatch else 1
 
-    def _record(self, epoch: int, loss: float, grads: tuple[float, float]) -> Record:
+    def change(self, values: dict[str, float]) -> int:
+        """Use ``values`` (lr and the optimizer's knobs) from the next epoch on; returns that epoch."""
+        with self._changes_lock:
+            epoch = self.epoch_started + 1
+            self._changes.setdefault(epoch, {}).update(values)
+            return epoch
+
+    def _begin_epoch(self, epoch: int) -> dict[str, float] | None:
+        """Mark ``epoch`` started and apply the changes due at it (returned, for the stream)."""
+        with self._changes_lock:
+            self.epoch_started = epoch
+            due = self._changes.get(epoch)
+        if due:
+            for knob, value in due.items():
+                if self.optimizer is None:
+                    self.lr = value  # manual mode changes only lr
+                else:
+                    for group in self.optimizer.param_groups:
+                        _apply_knob(group, knob, value)
+        return due
+
+    def current_lr(self) -> float:
+        return self.lr if self.optimizer is None else self.optimizer.param_groups[0]["lr"]
+
+    def _end_epoch(self, loss: float) -> None:
+        if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+            self.scheduler.step(loss)
+        elif self.scheduler is not None:
+            self.scheduler.step()
+
+    def _record(self, epoch: int, loss: float, grads: tuple[float, float], lr: float) -> Record:
         w, b = self.model.values()
         return {
             "epoch": epoch,
@@ -163,7 +230,39 @@ class Training:
             "b": b,
             "grad_w": grads[0],
             "grad_b": grads[1],
+            "lr": lr,
         }
+
+    def _pair(self, tensors: list[Tensor]) -> tuple[float, float]:
+        """(w, b) parts of per-parameter tensors laid out like the parameters."""
+        if len(tensors) == 1:  # design: beta = [b, w]
+            b, w = tensors[0].view(-1).tolist()
+            return w, b
+        return tensors[0].item(), tensors[1].item()
+
+    def _state(self, before: tuple[float, float], after: tuple[float, float]) -> Record:
+        """What the optimizer holds after an update, and the step it took (trace_state)."""
+        out: Record = {"step_w": after[0] - before[0], "step_b": after[1] - before[1]}
+        if self.optimizer is None:
+            return out
+        params = self.model.params
+        states = [self.optimizer.state.get(p, {}) for p in params]
+        if not states[0]:
+            return out
+        if "exp_avg" in states[0]:  # adam: the bias-corrected moments its step divides
+            beta1, beta2 = self.optimizer.param_groups[0]["betas"]
+            t = float(states[0]["step"])
+            m = self._pair([s["exp_avg"] for s in states])
+            v = self._pair([s["exp_avg_sq"] for s in states])
+            for axis, i in (("w", 0), ("b", 1)):
+                out[f"m_hat_{axis}"] = m[i] / (1 - beta1**t)
+                out[f"v_hat_sqrt_{axis}"] = math.sqrt(v[i] / (1 - beta2**t))
+            return out
+        for key, name in STATE_KEYS.items():
+            if key in states[0] and states[0][key] is not None:
+                value = self._pair([s[key] for s in states])
+                out[f"{name}_w"], out[f"{name}_b"] = value
+        return out
 
     def _grads(self) -> tuple[float, float]:
         params = self.model.params
@@ -175,14 +274,12 @@ class Training:
 
     def _update(self) -> None:
         if self.optimizer is None:  # the seed's "학습(m1)": w.data = w.data - lr * w.grad.data
-            lr = self.config.lr
+            lr = self.lr
             for p in self.model.params:
                 # the same subtraction in place: the same bits, one tensor fewer
                 p.data.sub_(lr * cast(Tensor, p.grad))
                 p.grad = None
-        elif (
-            self.config.optimizer == "sgd"
-        ):  # torch.optim.SGD's own update, without step()'s hooks and profiling
+        elif self.fast_sgd:  # torch.optim.SGD's own update, without step()'s hooks and profiling
             params = self.model.params
             with torch.no_grad():
                 sgd_update(
@@ -190,7 +287,7 @@ class Training:
                     cast(list[Tensor], [p.grad for p in params]),
                     [None] * len(params),
                     foreach=False,
-                    lr=self.config.lr,
+                    lr=self.optimizer.param_groups[0]["lr"],
                     weight_decay=0.0,
                     momentum=0.0,
                     dampening=0.0,
@@ -211,15 +308,24 @@ class Training:
     def _full_batch(self) -> Iterator[tuple[str, Record]]:
         X, Y = self.model.inputs, self.data.y
         want_steps = self.config.granularity == "step"
+        trace = self.config.trace_state
         for epoch in range(1, self.config.epochs + 1):
             if self.stop.is_set():
                 return
+            if change := self._begin_epoch(epoch):
+                yield "change", {"epoch": epoch, **change}
+            lr = self.current_lr()
+            before = self.model.values() if trace else (0.0, 0.0)
             Yhat = self.model.forward(X)  # forward
             loss = self.criterion(Yhat, Y)  # loss
             backward(loss)  # backward
             grads = self._grads()
             self._update()  # step, zero_grad
-            record = self._record(epoch, loss.item(), grads)
+            loss_value = loss.item()
+            self._end_epoch(loss_value)
+            record = self._record(epoch, loss_value, grads, lr)
+            if trace:
+                record.update(self._state(before, (record["w"], record["b"])))
             if want_steps and epoch % self.step_stride == 0:
                 yield "step", {"step": epoch, **record}
             yield "epoch", record
@@ -228,10 +334,15 @@ class Training:
         X, Y, n = self.model.inputs, self.data.y, self.data.n
         bs, stride = self.config.batch_size, self.step_stride
         want_steps = self.config.granularity == "step"
+        trace = self.config.trace_state
         forward, criterion, stop = self.model.forward, self.criterion, self.stop
         last = (n - 1) // bs  # the epoch's last batch
         step = 0
         for epoch in range(1, self.config.epochs + 1):
+            if change := self._begin_epoch(epoch):
+                yield "change", {"epoch": epoch, **change}
+            lr = self.current_lr()
+            epoch_start = self.model.values() if trace else (0.0, 0.0)
             order = loader_order(n, self.config.shuffle, self.rng)
             if order is not None:  # shuffle once per epoch: each DataLoader batch is then a slice
                 X_epoch, Y_epoch = X[order], Y[order]
@@ -251,9 +362,18 @@ class Training:
                 report_step = want_steps and step % stride == 0
                 if report_step or i == last:  # read gradients only where they are reported
                     grads = self._grads()
+                before = self.model.values() if trace and report_step else epoch_start
                 self._update()
                 if report_step:
-                    yield "step", {"step": step, **self._record(epoch, loss_value, grads)}
+                    record = {"step": step, **self._record(epoch, loss_value, grads, lr)}
+                    if trace:
+                        record.update(self._state(before, (record["w"], record["b"])))
+                    yield "step", record
                 if step % TURN_STEPS == 0:
                     yield "turn", None  # a chance to hand the worker to another job mid-epoch
-            yield "epoch", self._record(epoch, float(loss_sum) / n, grads)
+            epoch_loss = float(loss_sum) / n
+            self._end_epoch(epoch_loss)
+            record = self._record(epoch, epoch_loss, grads, lr)
+            if trace:
+                record.update(self._state(epoch_start, (record["w"], record["b"])))
+            yield "epoch", record

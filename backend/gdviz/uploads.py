@@ -12,6 +12,7 @@ import uuid
 from array import array
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import Protocol
 
 import torch
 from typing_extensions import TypedDict
@@ -153,7 +154,7 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
             ) from None
         raise UploadError(422, f"file: not a readable CSV ({exc})") from None
     columns = {}
-    for name, col in zip(header, values):
+    for name, col in zip(header, values, strict=True):
         if col is None:
             continue
         col.extend([math.nan] * (rows - len(col)))
@@ -176,6 +177,14 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
     )
 
 
+class SharedUploads(Protocol):
+    """Where every process finds the uploads (Redis, see ``gdviz.cluster``)."""
+
+    def put(self, table: Table, raw: bytes) -> None: ...
+
+    def get(self, id: str) -> Table | None: ...
+
+
 class Uploads:
     """The uploads kept, oldest first: at most ``max_count`` of them and ``max_bytes`` of numbers."""
 
@@ -183,22 +192,34 @@ class Uploads:
         self.max_count = max_count
         self.max_bytes = max_bytes
         self._tables: OrderedDict[str, Table] = OrderedDict()
+        self.shared: SharedUploads | None = None
 
     @property
     def nbytes(self) -> int:
         return sum(table.nbytes for table in self._tables.values())
 
-    def add(self, table: Table) -> None:
+    def add(self, table: Table, raw: bytes = b"") -> None:
+        """Keep ``table``; ``raw``, its file, goes to the shared store if there is one."""
         if table.nbytes > self.max_bytes:
             raise UploadError(
                 413, f"file: its numbers need {table.nbytes} bytes, more than all uploads may hold"
             )
+        if self.shared is not None:
+            self.shared.put(table, raw)
+        self._keep(table)
+
+    def get(self, id: str) -> Table | None:
+        table = self._tables.get(id)
+        if table is None and self.shared is not None:
+            table = self.shared.get(id)
+            if table is not None:
+                self._keep(table)
+        return table
+
+    def _keep(self, table: Table) -> None:
         self._tables[table.id] = table
         while len(self._tables) > self.max_count or self.nbytes > self.max_bytes:
             self._tables.popitem(last=False)
-
-    def get(self, id: str) -> Table | None:
-        return self._tables.get(id)
 
 
 uploads = Uploads()
@@ -210,5 +231,5 @@ def accept(raw: bytes, filename: str, settings: Settings) -> Table:
     if len(raw) > settings.upload_max_bytes:
         raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
     table = parse_csv(raw, filename, settings.upload_max_rows)
-    uploads.add(table)
+    uploads.add(table, raw)
     return table

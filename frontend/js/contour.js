@@ -3,7 +3,7 @@
 // Plotly draws the contour only when the surface or the view changes; the parts that move every
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
-import { axis, baseLayout, PLOT_CONFIG, ink, thick } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo, pointAt, sameSurface } from './history.js';
 import { fmt } from './format.js';
 import { Overlay, strokeThrough } from './overlay.js';
@@ -74,7 +74,8 @@ export class ContourChart {
   /** Legend entries only: the trails themselves are painted on the canvas. */
   legendTraces() {
     return this.runs.map((s) => ({ x: [null], y: [null], mode: 'lines+markers', name: s.label, hoverinfo: 'skip',
-      line: { color: ink(s.color), width: thick(2.5) }, marker: { color: ink(s.color), size: thick(8) } }));
+      line: { color: ink(s.color), width: thick(2.5), dash: s.dash },
+      marker: { color: ink(s.color), size: thick(8), symbol: s.marker } }));
   }
 
   figure(extra = {}) {
@@ -140,12 +141,15 @@ export class ContourChart {
       if (!run.meta) return;
       const pts = [run.meta.start, ...historyTo(run, k)];
       const head = pointAt(run, k);
-      trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b] });
+      trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b],
+        color: run.color, dash: run.dash, marker: run.marker });
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
       ctx.strokeStyle = ink(run.color);
       ctx.fillStyle = ink(run.color);
       ctx.lineWidth = 2.5 * scale;
+      ctx.setLineDash(canvasDash(run.dash, ctx.lineWidth));
       strokeThrough(ctx, pts.map((p) => [px(p.w), py(p.b)]));
+      ctx.setLineDash([]);
       if (pts.length <= MARKERS_UP_TO) {
         for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
       }
@@ -153,7 +157,7 @@ export class ContourChart {
       ctx.fillStyle = ink(run.color);
       ctx.strokeStyle = outline;
       ctx.lineWidth = 2 * scale;
-      dot(ctx, px(head.w), py(head.b), 7 * scale);
+      markerPath(ctx, run.marker, px(head.w), py(head.b), 7 * scale);
       ctx.stroke();
     });
     ctx.restore();

@@ -111,7 +111,8 @@ export class Controls {
       options(input, choices(id, field.options));
     } else if (kind === 'lr') {
       const max = Math.log10(field.max);
-      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max, step: 0.01, 'aria-label': 'learning rate (log scale)' });
+      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max, step: 0.01 });
+      slider.setAttribute('aria-label', 'learning rate (log scale)'); // a property would not set the attribute
       const exact = el('input', { type: 'text', id: 'lr', inputMode: 'decimal', size: 7 });
       slider.addEventListener('input', () => { exact.value = String(Number((10 ** Number(slider.value)).toPrecision(2))); });
       exact.addEventListener('input', () => { const v = Number(exact.value); if (v > 0) slider.value = String(Math.log10(v)); });

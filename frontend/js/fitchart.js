@@ -1,7 +1,7 @@
 // Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
-import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from './history.js';
 import { Overlay, axesOf } from './overlay.js';
 
@@ -93,13 +93,14 @@ export class FitChart {
   draw(run, k, color, moving = false) {
     if (!this.meta || !run?.meta) return;
     const pt = pointAt(run, k);
-    this.shown = { pt, color, moving };
+    const dash = run.dash ?? 'solid';
+    this.shown = { pt, color, dash, moving };
     if (moving) {
       this.unpin();
       this.paint();
       return;
     }
-    const key = `${pt.w},${pt.b},${color},${this.showResiduals}`;
+    const key = `${pt.w},${pt.b},${color},${dash},${this.showResiduals}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.inPlotly = true;
@@ -108,7 +109,7 @@ export class FitChart {
     const sq = this.showResiduals ? this.squares(pt) : { x: [], y: [] };
     Plotly.restyle(this.el, {
       x: [sq.x, [x0, x1]], y: [sq.y, [pt.w * x0 + pt.b, pt.w * x1 + pt.b]],
-      'line.color': [ink(color), ink(color)], fillcolor: [hexAlpha(ink(color), 0.15), null],
+      'line.color': [ink(color), ink(color)], 'line.dash': ['solid', dash], fillcolor: [hexAlpha(ink(color), 0.15), null],
     }, [2, 3]);
   }
 
@@ -116,7 +117,7 @@ export class FitChart {
   paint() {
     const fl = this.el._fullLayout;
     if (!this.shown?.moving || !this.meta || !fl?.xaxis?._length) return;
-    const { pt, color } = this.shown;
+    const { pt, color, dash } = this.shown;
     const ctx = this.overlay.context(fl);
     const { px, py, clip } = axesOf(fl);
     const { scale } = this.overlay.style();
@@ -139,6 +140,8 @@ export class FitChart {
     const [x0, x1] = this.xRange;
     ctx.strokeStyle = c;
     ctx.lineWidth = 4 * scale;
+    ctx.setLineDash(canvasDash(dash, ctx.lineWidth));
+    ctx.lineCap = 'round';
     ctx.beginPath();
     ctx.moveTo(px(x0), py(pt.w * x0 + pt.b));
     ctx.lineTo(px(x1), py(pt.w * x1 + pt.b));

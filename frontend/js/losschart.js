@@ -2,7 +2,7 @@
 // Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
-import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, ink, thick } from './theme.js';
+import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo } from './history.js';
 import { Overlay, axesOf, strokeThrough } from './overlay.js';
 
@@ -62,9 +62,10 @@ export class LossChart {
     const traces = specs.flatMap((s) => [
       { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: ink(s.color), width: thick(1) },
         opacity: 0.3, showlegend: false, hovertemplate: `step loss %{y:.6g}<extra>${s.label}</extra>` },
-      { x: [], y: [], mode: 'lines', name: s.label, line: { color: ink(s.color), width: thick(3) },
+      { x: [], y: [], mode: 'lines', name: s.label, line: { color: ink(s.color), width: thick(3), dash: s.dash },
         hovertemplate: `epoch %{x}<br>loss %{y:.6g}<extra>${s.label}</extra>` },
-      { x: [], y: [], mode: 'markers', showlegend: false, marker: { color: ink(s.color), size: thick(11), line: { color: ink('#fff'), width: thick(2) } },
+      { x: [], y: [], mode: 'markers', showlegend: false,
+        marker: { color: ink(s.color), size: thick(11), symbol: s.marker, line: { color: ink('#fff'), width: thick(2) } },
         hoverinfo: 'skip' },
     ]);
     traces.push({ x: [], y: [], mode: 'lines', name: 'least-squares loss', line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' },
@@ -202,17 +203,17 @@ export class LossChart {
       if (w.n > done.n) {
         ctx.strokeStyle = color;
         ctx.lineWidth = 3 * scale;
+        ctx.setLineDash(canvasDash(run.dash, ctx.lineWidth));
         polyline(ctx, run.epochs, Math.max(0, done.n - 1), w.n, (e) => px(e.epoch), (e) => py(e.loss));
+        ctx.setLineDash([]);
       }
       const last = run.epochs[w.n - 1];
-      heads.push({ label: run.label, epoch: last.epoch, loss: last.loss });
+      heads.push({ label: run.label, epoch: last.epoch, loss: last.loss, color: run.color, dash: run.dash, marker: run.marker });
       if (done.head && done.n === w.n) return; // Plotly draws it
       ctx.fillStyle = color;
       ctx.strokeStyle = outline;
       ctx.lineWidth = 2 * scale;
-      ctx.beginPath();
-      ctx.arc(px(last.epoch), py(last.loss), 5.5 * scale, 0, 2 * Math.PI);
-      ctx.fill();
+      markerPath(ctx, run.marker, px(last.epoch), py(last.loss), 5.5 * scale);
       ctx.stroke();
     });
     ctx.restore();

@@ -18,6 +18,7 @@ import { installPresenterKeys } from './presenter.js';
 import { installShare } from './share.js';
 import { installLesson, expandLessonLink } from './lesson.js';
 import { followedJob, markFollowing } from './follow.js';
+import { installA11y } from './a11y.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -47,6 +48,7 @@ const surface = new SurfaceChart($('chart-surface'));
 const charts = { fit, loss, contour, surface };
 const player = new Player(render);
 const explain = new Explain({ player, fit, contour });
+const a11y = installA11y({ contour, pickStart });
 const runs = new Runs({ api, settings, player, charts, ui: {
   banner,
   showErrors: (err) => controls.showErrors(err),
@@ -164,6 +166,7 @@ function render(p) {
   readout(sel, kv);
   setCodeJob(sel?.id ?? null);
   explain.draw(sel, k);
+  a11y(p, sel);
   runs.widenSurface(k);
 }
 

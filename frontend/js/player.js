@@ -19,12 +19,14 @@ export class Player {
     this.nextFrame((t) => this.frame(t));
   }
 
-  /** Start a new generation of `specs` runs ({label, color}); returns its id. */
-  newGeneration(specs) {
+  /** Start a new generation of `specs` runs ({label, color}); returns its id. `toEnd`: no playback,
+   *  the cursor jumps to the end when the runs are done (unless the user plays or steps first). */
+  newGeneration(specs, { toEnd = false } = {}) {
     this.gen += 1;
     this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], done: null, error: null }));
     this.cursor = 0;
-    this.playing = true;
+    this.toEnd = toEnd;
+    this.playing = !toEnd;
     this.dirty = true;
     return this.gen;
   }
@@ -40,11 +42,12 @@ export class Player {
   touch() { this.dirty = true; }
 
   play() {
+    this.toEnd = false;
     if (this.epoch >= this.received && this.finished) this.cursor = 0; // replay a finished run
     this.playing = true;
     this.dirty = true;
   }
-  pause() { this.playing = false; this.dirty = true; }
+  pause() { this.playing = false; this.toEnd = false; this.dirty = true; }
   toggle() { if (this.playing) this.pause(); else this.play(); }
   seek(epoch) {
     this.cursor = Math.max(0, Math.min(this.received, Math.round(epoch)));
@@ -57,6 +60,10 @@ export class Player {
   frame(now) {
     const dt = this.last === null ? 0 : Math.min(0.25, (now - this.last) / 1000);
     this.last = now;
+    if (this.toEnd && this.finished) {
+      this.toEnd = false;
+      this.seek(this.received);
+    }
     if (this.playing) {
       const before = this.epoch;
       const max = this.received;

@@ -6,6 +6,7 @@ export const KEYS = [
   ['Space', 'play / pause'], ['→ / ←', 'one epoch forward / back'], ['+ / −', 'faster / slower'],
   ['R', 'reset to the start'], ['1 – 4', 'enlarge one view (again: all four)'], ['P', 'projector mode'],
   ['C', 'code panel'], ['L', 'lesson'], ['?', 'this list'], ['Esc', 'close'],
+  ['arrows, Enter', 'on the focused contour: move the cross, start a run there'],
 ];
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];
 

@@ -2,7 +2,8 @@
 // run, and fetch the loss surface the views need. Everything it touches is handed in, as to Explain:
 // the API, the settings, the player that buffers the streams, the charts and the page's `ui` hooks.
 import { runLabel } from './state.js';
-import { RUN_COLORS } from './theme.js';
+import { runStyle } from './theme.js';
+import { reducedMotion } from './a11y.js';
 
 export class Runs {
   /**
@@ -22,9 +23,9 @@ export class Runs {
     this.jobIds = [];
     const overrides = this.settings.comparedRuns(state);
     const specs = (overrides.length ? overrides : [{}]).map((over, i) => ({
-      over, color: RUN_COLORS[i], label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
+      over, ...runStyle(i), label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
     }));
-    const gen = this.reset(specs, state.epochs);
+    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion() });
     this.charts.fit.setOptions({ residuals: state.resid, lsq: state.lsq });
     this.ui.showRuns(specs, Math.min(state.sel, specs.length - 1));
 
@@ -40,15 +41,15 @@ export class Runs {
 
   /** Show job `id` (its `config` as the server answered it) without ever cancelling it. */
   follow(id, config) {
-    const specs = [{ over: {}, color: RUN_COLORS[0], label: `${config.mode} · ${config.optimizer}` }];
+    const specs = [{ over: {}, ...runStyle(0), label: `${config.mode} · ${config.optimizer}` }];
     const gen = this.reset(specs, config.epochs);
     this.ui.showRuns(specs, 0);
     this.startJob(0, config, gen, id);
   }
 
-  /** A new generation of `specs` on cleared charts; answers its id. */
-  reset(specs, epochs) {
-    const gen = this.player.newGeneration(specs);
+  /** A new generation of `specs` on cleared charts; answers its id. `toEnd`: see Player. */
+  reset(specs, epochs, { toEnd = false } = {}) {
+    const gen = this.player.newGeneration(specs, { toEnd });
     const { fit, loss, contour, surface } = this.charts;
     this.requestedWindow = '';
     this.invalid = false;

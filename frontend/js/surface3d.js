@@ -5,7 +5,7 @@
 // every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
 // Building a surface is the page's costliest task (0.1–0.4 s in software WebGL): it happens in a task
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
-import { baseLayout, PLOT_CONFIG, ink, thick } from './theme.js';
+import { baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo, pointAt, sameSurface } from './history.js';
 import { Overlay, strokeThrough } from './overlay.js';
 
@@ -84,7 +84,7 @@ export class SurfaceChart {
   /** Legend entries only: the paths are painted on the canvas. */
   legendTraces() {
     return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines', name: s.label,
-      line: { color: ink(s.color), width: thick(7) }, hoverinfo: 'skip' }));
+      line: { color: ink(s.color), width: thick(4), dash: s.dash }, hoverinfo: 'skip' }));
   }
 
   /** Redrawn in the current look, camera kept. */
@@ -185,20 +185,21 @@ export class SurfaceChart {
       const pts = [run.meta.start, ...historyTo(run, k)].map((p) => [p.w, p.b, this.lift(p.w, p.b) + this.zLift]);
       const h = pointAt(run, k);
       const head = [h.w, h.b, this.lift(h.w, h.b) + this.zLift];
-      trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head });
+      trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head,
+        color: run.color, dash: run.dash, marker: run.marker });
       if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
       ctx.strokeStyle = ink(run.color);
       ctx.lineWidth = 3.5 * scale;
+      ctx.setLineDash(canvasDash(run.dash, ctx.lineWidth));
       // the scene clips to its axes' ranges; so does the path
       strokeThrough(ctx, pts.map(([w, b, z]) => (inside(xaxis, w) && inside(yaxis, b) ? project(w, b, z) : null)));
+      ctx.setLineDash([]);
       if (inside(xaxis, head[0]) && inside(yaxis, head[1])) {
         const [x, y] = project(...head);
         ctx.fillStyle = ink(run.color);
         ctx.strokeStyle = outline;
         ctx.lineWidth = 1.5 * scale;
-        ctx.beginPath();
-        ctx.arc(x, y, 6 * scale, 0, 2 * Math.PI);
-        ctx.fill();
+        markerPath(ctx, run.marker, x, y, 6 * scale);
         ctx.stroke();
       }
     });

@@ -3,7 +3,34 @@
 // layout plus the sizes and colours its traces ask for. A chart builds its figure from these and
 // rebuilds it when the look changes (its relook()).
 
-export const RUN_COLORS = ['#D55E00', '#0072B2', '#009E73', '#CC79A7']; // vermillion, blue, green, purple
+// Compared runs differ by colour, dash and marker, so no run is told apart by colour alone: these four
+// Okabe–Ito colours stay apart under protanopia and deuteranopia, and the dashes and markers in grey.
+export const RUN_COLORS = ['#D55E00', '#0072B2', '#000', '#CC79A7']; // vermillion, blue, black, reddish purple
+export const RUN_DASHES = ['solid', 'dash', 'dot', 'dashdot'];
+export const RUN_MARKERS = ['circle', 'square', 'diamond', 'triangle-up'];
+
+/** Run i's look: {color, dash, marker}, the same on every view. */
+export const runStyle = (i) => ({ color: RUN_COLORS[i], dash: RUN_DASHES[i], marker: RUN_MARKERS[i] });
+
+/** A Plotly dash as a canvas line dash, for lines `width` px wide. */
+export function canvasDash(dash, width) {
+  const w = Math.max(1, width);
+  return { dash: [3 * w, 2 * w], dot: [0.01, 2 * w], dashdot: [3 * w, 2 * w, 0.01, 2 * w] }[dash] ?? [];
+}
+
+/** A Plotly marker symbol on a canvas, centred at (x, y), about 2r across; filled (stroke it after). */
+export function markerPath(ctx, symbol, x, y, r) {
+  ctx.beginPath();
+  if (symbol === 'square') ctx.rect(x - r * 0.9, y - r * 0.9, 1.8 * r, 1.8 * r);
+  else if (symbol === 'diamond') {
+    ctx.moveTo(x, y - 1.25 * r); ctx.lineTo(x + 1.25 * r, y); ctx.lineTo(x, y + 1.25 * r); ctx.lineTo(x - 1.25 * r, y);
+    ctx.closePath();
+  } else if (symbol === 'triangle-up') {
+    ctx.moveTo(x, y - 1.3 * r); ctx.lineTo(x + 1.2 * r, y + 0.8 * r); ctx.lineTo(x - 1.2 * r, y + 0.8 * r);
+    ctx.closePath();
+  } else ctx.arc(x, y, r, 0, 2 * Math.PI);
+  ctx.fill();
+}
 export const DATA_COLOR = '#555555';
 export const LSQ_COLOR = '#888888';
 export const HIGHLIGHT = '#0072B2'; // explain mode's marks

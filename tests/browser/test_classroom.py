@@ -72,7 +72,7 @@ def test_presenter_keys(app: App, page: Page) -> None:
     page.keyboard.press(" ")
     app.wait(playing=False)
     # 1–4: one view enlarged, the same key again: all four
-    for key, view in zip("1234", ("fit", "loss", "contour", "surface")):
+    for key, view in zip("1234", ("fit", "loss", "contour", "surface"), strict=True):
         page.keyboard.press(key)
         expect(page.locator(f"#view-{view}")).to_be_visible()
         assert page.locator("main#views > .view:visible").count() == 1

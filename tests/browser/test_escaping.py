@@ -51,7 +51,7 @@ def test_hostile_column_and_file_names_are_text(page: Page, server_url: str):
     page.set_input_files(
         "#upload-file", files=[{"name": FILE_NAME, "mimeType": "text/csv", "buffer": CSV.encode()}]
     )
-    page.wait_for_function(f"document.getElementById('col_x').options.length >= 2")
+    page.wait_for_function("document.getElementById('col_x').options.length >= 2")
     options = page.eval_on_selector("#col_x", "s => [...s.options].map(o => o.textContent)")
     assert X_NAME in options and Y_NAME in options  # shown literally
     page.fill("#epochs", "20")

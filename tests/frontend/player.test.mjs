@@ -90,3 +90,29 @@ test('a new generation makes the old one stale', () => {
   assert.equal(player.isCurrent(second), true);
   assert.equal(player.epoch, 0);
 });
+
+test('toEnd (reduced motion): no playback, the cursor jumps to the end when the runs are done', () => {
+  const { player, seconds, tick } = manual();
+  player.newGeneration([{ label: 'a' }], { toEnd: true });
+  assert.equal(player.playing, false);
+  feed(player.runs[0], 30);
+  seconds(2);
+  assert.equal(player.epoch, 0, 'still at the start while the run streams');
+  player.runs[0].done = { status: 'completed' };
+  tick(16);
+  assert.equal(player.epoch, 30);
+  assert.equal(player.playing, false);
+});
+
+test('toEnd gives way to the user: play animates, a step stays where it was put', () => {
+  const { player, seconds } = manual();
+  player.newGeneration([{ label: 'a' }], { toEnd: true });
+  feed(player.runs[0], 50);
+  player.step(3);
+  player.runs[0].done = { status: 'completed' };
+  seconds(1);
+  assert.equal(player.epoch, 3, 'no jump to the end after a step');
+  player.play();
+  seconds(1);
+  assert.equal(player.epoch, 3 + EPOCHS_PER_SECOND);
+});

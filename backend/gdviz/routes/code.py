@@ -7,8 +7,8 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import Response
 
 from ..codegen import generate
-from .errors import NO_JOB
 from .deps import JobDep
+from .errors import NO_JOB
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -31,7 +31,7 @@ async def read_code(
     ] = "py",
 ) -> Response | dict:
     """The job as a Python script (torch only) that prints the job's epoch rows as CSV."""
-    code = await run_in_threadpool(generate, job.id, job.config, job.data)
+    code = await run_in_threadpool(generate, job.id, job.config, job.data, list(job.changes))
     if format == "json":
         return {"script": code.script, "filename": code.filename, "phases": code.phases}
     return Response(

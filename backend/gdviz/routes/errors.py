@@ -45,3 +45,6 @@ BAD_BODY: Responses = {
 FOREIGN_ORIGIN: Responses = {
     403: {"model": Message, "description": "Sent from a page on another origin (`Origin` header)"}
 }
+FINISHED: Responses = {
+    409: {"model": Message, "description": "The job has ended: nothing left to change"}
+}

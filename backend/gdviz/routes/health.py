@@ -2,7 +2,7 @@
 
 from typing import Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 from typing_extensions import TypedDict
 
@@ -24,7 +24,15 @@ class Health(BaseModel):
     jobs: JobCounts
 
 
-@router.get("/health", response_model=Health)
+@router.get(
+    "/health",
+    response_model=Health,
+    responses={503: {"description": "jobs cannot be made now: the reason (Redis unreachable)"}},
+)
 async def health(manager: Manager) -> dict[str, object]:
-    """Liveness, with how many jobs are running and queued."""
+    """Liveness, with how many jobs are running and queued; 503 with the reason when jobs cannot
+    be made now (the Redis store is unreachable)."""
+    problem = manager.problem()
+    if problem is not None:
+        raise HTTPException(503, detail=f"unavailable: {problem}")
     return {"status": "ok", "version": __version__, "jobs": manager.counts()}

@@ -13,12 +13,12 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from typing_extensions import TypedDict
 
-from ..config import Builtin, JobConfig, Loss, Synthetic
-from ..jobs import Job
+from ..config import Builtin, JobChange, JobConfig, Loss, Points, Synthetic, check_change
+from ..jobs import Job, JobEnded
 from ..payloads import Done, Epoch, LeastSquares, Meta, Status
 from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
 from .deps import JobDep, Manager
-from .errors import BAD_BODY, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
+from .errors import BAD_BODY, FINISHED, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -82,7 +82,7 @@ def links(job: Job) -> Links:
 def small(config: JobConfig) -> bool:
     """A job whose data is quick to build: a built-in dataset or at most 10,000 synthetic points."""
     ds = config.dataset
-    if isinstance(ds, Builtin):
+    if isinstance(ds, Builtin | Points):
         return True
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
@@ -122,6 +122,20 @@ async def cancel_job(job: JobDep) -> dict[str, object]:
     return {**job.summary(history=False), "links": links(job)}
 
 
+@router.patch(
+    "/jobs/{job_id}", responses={**NO_JOB, **FINISHED, **FOREIGN_ORIGIN, **TOO_LARGE, **BAD_BODY}
+)
+async def change_job(job: JobDep, change: JobChange) -> dict:
+    """Change lr (or the optimizer's knobs) of a queued or running job from its next epoch on; the
+    stream gets a `change` event at that epoch."""
+    values = check_change(job.config, change)
+    try:
+        epoch = job.change(values)
+    except JobEnded as exc:
+        raise HTTPException(409, detail=str(exc)) from None
+    return {"epoch": epoch, **values}
+
+
 @router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, responses=NO_JOB)
 async def stream_events(
     job: JobDep,
@@ -132,27 +146,24 @@ async def stream_events(
     """Server-sent events: meta, epoch (and step), then done; resumable with Last-Event-ID."""
 
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
+    log = job.log
 
     async def wake_on_shutdown() -> None:
         await shutdown.wait()
-        job.wake_watchers()
+        log.wake_watchers()
 
     async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())  # one per stream, not one per wait
         seen = last_event_id or 0
         try:
             while not shutdown.is_set():
-                batch = job.wire(seen)
+                batch = log.wire(seen)
                 if batch:  # all that is new in one write: fifty watchers cost fifty writes, not 50 × events
                     yield b"".join(batch)
                     seen += len(batch)
-                    if job.events[seen - 1][0] == "done":
-                        return
-                if job.finished and seen >= len(
-                    job.events
-                ):  # resumed at or past ``done``: nothing more comes
+                if log.ended and seen >= len(log):  # done sent, or resumed at or past it
                     return
-                await job.wait_beyond(seen)
+                await log.wait_beyond(seen)
             yield SHUTDOWN  # so a client can tell a stopping server from a dropped network
         finally:
             waker.cancel()

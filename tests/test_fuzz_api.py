@@ -78,11 +78,11 @@ FUZZ = settings(
 
 
 def with_limits(case, n: int) -> None:
-    """Every 5th change comes from another origin (403), every 7th job body is over 64 KB (413)."""
+    """Every 5th change comes from another origin (403), every 7th job body is over 1 MB (413)."""
     if case.method.upper() in ("POST", "DELETE") and n % 5 == 0:
         case.headers = {**(case.headers or {}), "Origin": "http://evil.example"}
     elif case.path == "/api/jobs" and isinstance(case.body, dict) and n % 7 == 3:
-        case.body = {**case.body, "padding": "x" * 70_000}
+        case.body = {**case.body, "padding": "x" * 1_100_000}
 
 
 def test_every_operation_answers_within_its_schema(schema, fuzz_server):

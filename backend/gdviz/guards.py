@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .settings import Settings
 
-BODY_LIMIT = 64 * 1024  # any body but an upload; a job's config is well under 2 KB
+BODY_LIMIT = 1024 * 1024  # any body but an upload: a job with 10,000 inline points is ~0.5 MB
 MULTIPART_OVERHEAD = 64 * 1024  # an upload's form around its file
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})

@@ -21,6 +21,7 @@ from . import __version__
 from .cluster import ClusterJobManager, where
 from .cluster_rooms import RedisRooms
 from .config import ConfigError
+from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up
 from .rooms import MemoryRooms, RoomError, RoomStore
 from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams, sweeps
@@ -59,7 +60,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     else:
         manager = JobManager(settings)
     room_store: RoomStore = RedisRooms(settings) if settings.redis_url else MemoryRooms(settings)
-    uploads.max_count = settings.max_uploads
+    uploads.max_count, uploads.max_bytes = settings.max_uploads, settings.uploads_max_bytes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -89,7 +90,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+        errors = [{**e, "input": excerpt(e["input"])} if "input" in e else e for e in exc.errors()]
+        return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
@@ -104,6 +106,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
     app.add_exception_handler(RoomError, rooms.room_error)  # type: ignore[arg-type]
+    app.add_middleware(Guard, settings=settings)
 
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
@@ -123,7 +126,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(sweeps.router)
     app.include_router(rooms.router)
     app.include_router(pages.router)
-    app.add_middleware(rooms.BodyLimit, limit=settings.room_max_body_bytes)
     pages.mount_static(app)
     return app
 

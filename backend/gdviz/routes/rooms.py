@@ -14,7 +14,6 @@ from fastapi.responses import JSONResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..events import EventLog, dumps
 from ..jobs import JobManager
@@ -345,44 +344,6 @@ async def stream_room(
         shutdown_grace_period=0.5,
         headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
     )
-
-
-class BodyLimit:
-    """Refuses a body over ``limit`` bytes to ``/api/rooms`` with 413: by its Content-Length, or,
-    without one, once that much has arrived (room bodies are small: they are read here whole)."""
-
-    def __init__(self, app: ASGIApp, limit: int) -> None:
-        self.app, self.limit = app, limit
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or not scope["path"].startswith("/api/rooms"):
-            return await self.app(scope, receive, send)
-        length = dict(scope["headers"]).get(b"content-length")
-        if length is not None and length.isdigit() and int(length) > self.limit:
-            return await self.too_large(scope, receive, send)
-        body, more = b"", True
-        while more:
-            message = await receive()
-            if message["type"] != "http.request":
-                return  # the client left
-            body += message.get("body", b"")
-            more = message.get("more_body", False)
-            if len(body) > self.limit:
-                return await self.too_large(scope, receive, send)
-        sent = False
-
-        async def replay() -> Message:
-            nonlocal sent
-            if sent:
-                return await receive()  # the disconnect, when it comes
-            sent = True
-            return {"type": "http.request", "body": body, "more_body": False}
-
-        await self.app(scope, replay, send)
-
-    async def too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
-        detail = f"the body is over {self.limit} bytes (GDVIZ_ROOM_MAX_BODY_BYTES)"
-        await JSONResponse({"detail": detail}, status_code=413)(scope, receive, send)
 
 
 def room_error(request: Request, exc: RoomError) -> JSONResponse:

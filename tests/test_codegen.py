@@ -356,4 +356,7 @@ def test_a_script_standardizes_an_upload_in_float64_as_the_job_does(monkeypatch,
     assert run.returncode == 0, run.stderr
     rows_out = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
     for row, event in zip(rows_out, history, strict=True):
-        assert all(close(a, event[k]) for a, k in zip(row[1:4], ("loss", "w", "b"), strict=True)), (row, event)
+        assert all(close(a, event[k]) for a, k in zip(row[1:4], ("loss", "w", "b"), strict=True)), (
+            row,
+            event,
+        )

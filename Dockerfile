@@ -2,8 +2,10 @@
 #   docker build -t gdviz .
 #   docker run --rm -p 8000:8000 gdviz        # students open http://<this computer's address>:8000/
 #   docker run --rm -p 8000:8000 --read-only --tmpfs /tmp gdviz   # the same, on a read-only root
-# Jobs live in the memory of that one process (training runs in its threads), so it is never
-# started with several workers: each would hold its own jobs and a stream could reach the wrong one.
+# Alone, jobs live in the memory of that one process (training runs in its threads), so it runs one
+# worker. With GDVIZ_REDIS_URL, any number of containers (and --workers N in each) share the jobs:
+#   docker run -d -p 8000:8000 -e GDVIZ_REDIS_URL=redis://<redis host>:6379/0 gdviz
+# compose.yaml runs Redis, two replicas and a load balancer (README: "Serving a course").
 
 FROM python:3.11-slim AS deps
 WORKDIR /src

@@ -286,6 +286,12 @@ def add_field(
         )
         return
     is_choice, is_int = get_origin(info.annotation) is Literal, info.annotation in (int, int | None)
+    if not is_choice and info.annotation not in (int, float, int | None, float | None):
+        # an object (e.g. the scheduler): given as the JSON the API takes
+        group.add_argument(
+            option, dest=name, metavar="JSON", type=json.loads, help=f"{info.description} (JSON)"
+        )
+        return
     group.add_argument(
         option,
         dest=name,

@@ -1,8 +1,6 @@
 """Accessibility in a real browser: axe-core on every look and mode, charts named and described,
 the live region, a keyboard-only session, compared runs told apart without colour vision,
 reduced motion, sound.
-
-A room's student page is not checked: rooms do not exist yet.
 """
 
 import itertools
@@ -52,6 +50,27 @@ def test_axe_finds_no_violations(app: App, page: Page, name: str) -> None:
         if click in ("#code-toggle", "#explain"):
             page.wait_for_selector("#code-panel[data-state=ready]")
     # color-contrast included: text ≥ 4.5:1 in this look
+    assert axe_violations(page) == []
+
+
+@pytest.mark.parametrize("kind", ["choice", "point"])
+def test_axe_finds_no_violations_on_a_rooms_student_page(
+    page: Page, server_url: str, kind: str
+) -> None:
+    import httpx
+
+    with httpx.Client(base_url=server_url) as api:
+        made = api.post("/api/rooms").json()
+        auth = {"Authorization": f"Bearer {made['teacher_key']}"}
+        job = api.post("/api/jobs", json={"epochs": 20}).json()["id"]
+        api.put(f"/api/rooms/{made['code']}/job", json={"job": job}, headers=auth)
+        question = {"kind": kind, "prompt": "Where will the run end?"}
+        if kind == "choice":
+            question |= {"prompt": "lr = 0.5: the loss will…", "choices": ["converge", "diverge"]}
+        api.post(f"/api/rooms/{made['code']}/questions", json=question, headers=auth)
+    page.goto(f"{server_url}/?room={made['code']}")
+    expect(page.locator("#room-prompt")).to_have_text(question["prompt"])
+    page.wait_for_timeout(500)
     assert axe_violations(page) == []
 
 

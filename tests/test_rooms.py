@@ -214,6 +214,18 @@ def test_a_point_question_keeps_points(room: Room) -> None:
     assert sorted(shown["points"]) == [[1.75, 0.5], [2, -1]]
 
 
+def refused_answer(room: Room, qid: int, raw: str, field: str) -> httpx.Response:
+    """POST ``raw`` as an answer and check it is a 422 naming ``field``."""
+    answer = room.api.post(
+        f"{room.base}/questions/{qid}/answers",
+        content=raw,
+        headers={"Content-Type": "application/json"},
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["detail"][0]["loc"][-1] == field
+    return answer
+
+
 @pytest.mark.parametrize(
     ("raw", "field"),
     [
@@ -232,13 +244,7 @@ def test_a_point_question_keeps_points(room: Room) -> None:
 )
 def test_bad_choice_answers_are_422_naming_the_field(room: Room, raw: str, field: str) -> None:
     qid = room.ask({"kind": "choice", "prompt": "p", "choices": ["a", "b", "c"]})
-    answer = room.api.post(
-        f"{room.base}/questions/{qid}/answers",
-        content=raw,
-        headers={"Content-Type": "application/json"},
-    )
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["detail"][0]["loc"][-1] == field
+    refused_answer(room, qid, raw, field)
     assert room.api.get(f"{room.base}/questions/{qid}").json()["answers"] == 0
 
 
@@ -257,13 +263,7 @@ def test_bad_choice_answers_are_422_naming_the_field(room: Room, raw: str, field
 )
 def test_bad_points_are_422_naming_the_field(room: Room, raw: str, field: str) -> None:
     qid = room.ask({"kind": "point", "prompt": "p"})
-    answer = room.api.post(
-        f"{room.base}/questions/{qid}/answers",
-        content=raw,
-        headers={"Content-Type": "application/json"},
-    )
-    assert answer.status_code == 422, answer.text
-    assert answer.json()["detail"][0]["loc"][-1] == field
+    answer = refused_answer(room, qid, raw, field)
     assert "NaN" not in answer.text and "Infinity" not in answer.text.replace('"inf', "")
 
 

@@ -25,6 +25,7 @@ from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up
 from .rooms import MemoryRooms, RoomError, RoomStore
 from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams, sweeps
+from .routes.errors import declare_guarded
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -116,16 +117,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         detail = f"the job store (Redis at {where(settings.redis_url or '')}) is unreachable; try again shortly"
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
 
-    app.include_router(jobs.router)
-    app.include_router(streams.router)
-    app.include_router(schema.router)
-    app.include_router(code.router)
-    app.include_router(share.router)
-    app.include_router(datasets.router)
-    app.include_router(health.router)
-    app.include_router(sweeps.router)
-    app.include_router(rooms.router)
-    app.include_router(pages.router)
+    for module in (jobs, streams, schema, code, share, datasets, health, sweeps, rooms, pages):
+        declare_guarded(module.router.routes)
+        app.include_router(module.router)
     pages.mount_static(app)
     return app
 

@@ -10,7 +10,7 @@ from typing_extensions import TypedDict
 from .. import data
 from ..uploads import UploadSummary, accept
 from .deps import SettingsDep
-from .errors import BAD_BODY, FOREIGN_ORIGIN, TOO_LARGE
+from .errors import BAD_BODY, TOO_LARGE
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -46,7 +46,7 @@ def list_datasets() -> dict[str, object]:
     "",
     status_code=201,
     response_model=UploadSummary,
-    responses={**TOO_LARGE, **BAD_BODY, **FOREIGN_ORIGIN},
+    responses={**TOO_LARGE, **BAD_BODY},
 )
 async def upload_dataset(
     settings: SettingsDep,

@@ -19,7 +19,7 @@ from ..jobs import Job, JobEnded
 from ..payloads import Done, Epoch, LeastSquares, Meta, Status
 from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
 from .deps import JobDep, Manager
-from .errors import BAD_BODY, FINISHED, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
+from .errors import BAD_BODY, FINISHED, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
@@ -92,7 +92,7 @@ def small(config: JobConfig) -> bool:
     "/jobs",
     status_code=201,
     response_model=JobCreated,
-    responses={**TOO_MANY_JOBS, **BAD_BODY, **FOREIGN_ORIGIN, **TOO_LARGE},
+    responses={**TOO_MANY_JOBS, **BAD_BODY, **TOO_LARGE},
 )
 async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
     """Start a training job; `{}` is the seed's run."""
@@ -112,7 +112,7 @@ def read_job(job: JobDep) -> dict[str, object]:
 CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far beyond it
 
 
-@router.delete("/jobs/{job_id}", response_model=JobSummary, responses={**NO_JOB, **FOREIGN_ORIGIN})
+@router.delete("/jobs/{job_id}", response_model=JobSummary, responses={**NO_JOB})
 async def cancel_job(job: JobDep) -> dict[str, object]:
     """Cancel a queued or running job and answer its state once the cancel took effect (a finished
     job stays as it is)."""
@@ -123,9 +123,7 @@ async def cancel_job(job: JobDep) -> dict[str, object]:
     return {**job.summary(history=False), "links": links(job)}
 
 
-@router.patch(
-    "/jobs/{job_id}", responses={**NO_JOB, **FINISHED, **FOREIGN_ORIGIN, **TOO_LARGE, **BAD_BODY}
-)
+@router.patch("/jobs/{job_id}", responses={**NO_JOB, **FINISHED, **TOO_LARGE, **BAD_BODY})
 async def change_job(job: JobDep, change: JobChange) -> dict:
     """Change lr (or the optimizer's knobs) of a queued or running job from its next epoch on; the
     stream gets a `change` event at that epoch."""

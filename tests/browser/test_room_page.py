@@ -9,8 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import ARGS, CHROMIUM
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from test_layout import shots_dir
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -45,13 +44,11 @@ class Class:
 
 
 @pytest.fixture
-def klass(server_url: str) -> Iterator[Class]:
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
-        klass = Class(browser, server_url)
-        yield klass
-        klass.close()
-        browser.close()
+def klass(browser: Browser, server_url: str) -> Iterator[Class]:
+    """Pytest-playwright's browser (Debian's Chromium, see conftest.py): one Playwright per worker."""
+    klass = Class(browser, server_url)
+    yield klass
+    klass.close()
     assert not klass.errors, klass.errors
 
 

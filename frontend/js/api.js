@@ -40,6 +40,10 @@ export const getCode = (id) => request('GET', `${job(id)}/code?format=json`);
 /** The follow-along link and its QR code: {url, qr_svg}. */
 export const getShare = (id) => request('GET', `${job(id)}/share`);
 export const cancelJob = (id) => request('DELETE', job(id)).catch(() => null);
+/** A live change of a running job: {lr, ...knobs} -> {epoch: first epoch using it, ...values}; 409 when it cannot. */
+export const changeJob = (id, values) => request('PATCH', job(id), values);
+/** Final results of one config over several rates: {results: [{lr, status, epochs, loss, w, b}]}. */
+export const sweep = (config, lrs) => request('POST', '/api/sweeps', { config, lrs });
 export const getDatasets = () => request('GET', '/api/datasets');
 
 export function uploadCsv(file) {
@@ -56,7 +60,7 @@ export function getSurface(id, window, resolution = 60) {
 }
 
 /**
- * Follow a job's event stream. Handlers get parsed JSON: meta, epoch, step, done, error(message).
+ * Follow a job's event stream. Handlers get parsed JSON: meta, epoch, step, change, done, error(message).
  * `isCurrent()` is the generation check: once it answers false (the user started another run) the
  * stream closes and nothing more is delivered. Returns a function that closes the stream.
  */
@@ -74,6 +78,7 @@ export function openStream(id, isCurrent, handlers) {
   on('meta', (d) => handlers.meta(d));
   on('epoch', (d) => handlers.epoch(d));
   on('step', (d) => handlers.step?.(d));
+  on('change', (d) => handlers.change?.(d));
   on('done', (d) => { close(); handlers.done(d); });
   // EventSource reconnects by itself, sending Last-Event-ID; give up after a few failures in a row.
   es.onerror = () => {

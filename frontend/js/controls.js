@@ -8,7 +8,7 @@ const CHOICES = {
   mode: { manual: 'manual (w -= lr·grad)', sgd: 'sgd (full batch)', minibatch: 'mini-batch', design: 'design matrix', linear: 'nn.Linear' },
   loss: { mse: 'MSE (squared)', mae: 'MAE (absolute)', huber: 'Huber' },
   granularity: { epoch: 'per epoch', step: 'every step' },
-  data: { synthetic: 'synthetic', builtin: 'built-in', upload: 'CSV upload' },
+  data: { synthetic: 'synthetic', builtin: 'built-in', upload: 'CSV upload', points: 'points (by hand)' },
 };
 const MINIBATCH = (s) => MINIBATCH_MODES.includes(s.mode);
 const DATA = (kind) => (s) => s.data === kind;

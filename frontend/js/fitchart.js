@@ -24,8 +24,8 @@ export class FitChart {
   }
 
   traces() {
-    const p = this.meta?.points ?? { x: [], y: [] };
-    const ls = this.meta?.least_squares;
+    const p = this.ownPoints ?? this.meta?.points ?? { x: [], y: [] };
+    const ls = this.ownPoints ? this.ownLsq : this.meta?.least_squares;
     const [x0, x1] = this.xRange ?? [0, 1];
     return [
       { x: p.x, y: p.y, mode: 'markers', type: 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
@@ -70,6 +70,16 @@ export class FitChart {
     this.yRange = pad(Math.min(...ys), Math.max(...ys));
     this.inPlotly = false;
     Plotly.react(this.el, this.traces(), { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
+  }
+
+  /** The page's own points (data edited by hand, all of them, not the meta's sample) and their
+   *  least-squares line, drawn at once; null: the run's meta shows the data again. */
+  setPoints(points, ls) {
+    this.ownPoints = points;
+    this.ownLsq = ls;
+    if (!points || !this.xRange) return;
+    const [x0, x1] = this.xRange;
+    Plotly.restyle(this.el, { x: [points.x, ls ? [x0, x1] : []], y: [points.y, ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : []] }, [0, 1]);
   }
 
   setOptions({ residuals, lsq }) {

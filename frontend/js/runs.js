@@ -7,7 +7,8 @@ import { reducedMotion } from './a11y.js';
 
 export class Runs {
   /**
-   * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel) }.
+   * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
+   *   meta?(run, m), changed?(run, change) }.
    */
   constructor({ api, settings, player, charts, ui }) {
     Object.assign(this, { api, settings, player, charts, ui });
@@ -92,6 +93,7 @@ export class Runs {
         },
         epoch(e) { run.epochs.push(e); player.touch(); },
         step(s) { run.steps.push(s); player.touch(); },
+        change(c) { run.changes.push(c); ui.changed?.(run, c); player.touch(); },
         done(d) {
           run.done = d;
           if (d.status === 'diverged') {
@@ -112,6 +114,7 @@ export class Runs {
     fit.setMeta(m);
     loss.setTotal(m.total_epochs);
     if (m.least_squares?.loss !== undefined && m.config?.loss === 'mse') loss.setReference(m.least_squares.loss, m.total_epochs);
+    this.ui.meta?.(run, m);
     this.loadSurface(run, null, gen);
   }
 

@@ -13,9 +13,9 @@ import sys
 import tempfile
 from pathlib import Path
 
+from browser import ARGS, CHROMIUM
 from playwright.sync_api import sync_playwright
 
-from browser import ARGS, CHROMIUM
 from common import Figure
 from support import running_server
 

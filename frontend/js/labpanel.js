@@ -51,7 +51,7 @@ const PANEL = `
   <select id="lab-preset"><option value="">choose…</option></select>
 </div>
 <div class="lab-part" data-lock="data">
-  <h3>Data by hand</h3>
+  <h2>Data by hand</h2>
   <div class="lab-buttons">
     <button type="button" id="data-edit">Edit the data</button>
     <button type="button" id="data-outlier">Add an outlier</button>
@@ -60,7 +60,7 @@ const PANEL = `
   <p class="note" id="data-note">Drag a point on the fit view, click to add one, shift-click to remove one.</p>
 </div>
 <div class="lab-part" data-lock="handfit">
-  <h3>Fit by hand</h3>
+  <h2>Fit by hand</h2>
   <button type="button" id="hand-toggle" aria-pressed="false">Fit by hand</button>
   <div id="hand-box" hidden>
     <div class="row"><label for="hand-w">your w</label><span class="slider"><input type="range" id="hand-w"><output id="hand-w-out" for="hand-w"></output></span></div>
@@ -71,7 +71,7 @@ const PANEL = `
   </div>
 </div>
 <div class="lab-part" data-lock="scheduler">
-  <h3>Learning rate over time</h3>
+  <h2>Learning rate over time</h2>
   <div class="row"><label for="sched-name">scheduler</label><select id="sched-name"><option value="">none (constant)</option></select></div>
   <div id="sched-args"></div>
   <p id="lr-live" class="note" role="status"></p>

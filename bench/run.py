@@ -10,6 +10,7 @@ import browser
 import classroom
 import engine_overhead
 import first_event
+import streams
 import surface
 import torch
 
@@ -34,7 +35,15 @@ def machine() -> str:
 def main() -> int:
     print(machine(), flush=True)
     figures = []
-    for module in (engine_overhead, big_minibatch, surface, classroom, first_event, browser):
+    for module in (
+        engine_overhead,
+        big_minibatch,
+        surface,
+        classroom,
+        first_event,
+        browser,
+        streams,
+    ):
         t0 = time.perf_counter()
         print(f"running {module.__name__} …", flush=True)
         figures += module.measure()

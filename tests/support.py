@@ -36,7 +36,7 @@ class Server:
 def running_server(
     log_path: Path,
     env: dict[str, str] | None = None,
-    startup_s: float = 30,
+    startup_s: float = 120,  # a busy machine (other suites on the same cores) starts slowly
     args: tuple[str, ...] = (),
 ) -> Iterator[Server]:
     """``gdviz serve`` on a free port, with ``env`` and extra ``args``; stopped with Ctrl-C."""
@@ -135,4 +135,43 @@ def read_events(
             out.append((int(sse.id), sse.event, strict_json(sse.data)))
             if stop_after is not None and len(out) >= stop_after:
                 break
+    return out
+
+
+@dataclass
+class Multiplexed:
+    """What ``GET /api/streams`` sent: (job, id, event, data) in order, and the last stream id."""
+
+    events: list[tuple[str, int, str, object]]
+    last_id: str | None
+
+    def of(self, job_id: str) -> list[tuple[int, str, object]]:
+        return [(i, e, d) for job, i, e, d in self.events if job == job_id]
+
+
+def read_streams(
+    client: httpx.Client,
+    job_ids: list[str],
+    last_event_id: str | None = None,
+    after: str | None = None,
+    stop_after: int | None = None,
+) -> Multiplexed:
+    """The multiplexed stream of ``job_ids`` until it ends, or until the end of the first write
+    that brings it to ``stop_after`` events (leaving then closes the connection mid-stream)."""
+    headers = {} if last_event_id is None else {"Last-Event-ID": last_event_id}
+    params = {"jobs": ",".join(job_ids), **({} if after is None else {"after": after})}
+    out = Multiplexed([], None)
+    job = None
+    with connect_sse(client, "GET", "/api/streams", params=params, headers=headers) as source:
+        source.response.raise_for_status()
+        for sse in source.iter_sse():
+            if sse.event == "job":
+                job = sse.data
+            elif sse.data:  # a job's event, with the job's own id
+                assert job is not None, "an event before any job event"
+                out.events.append((job, int(sse.id), sse.event, strict_json(sse.data)))
+            else:  # no data (the end of a write, or a ping): only the id counts
+                out.last_id = sse.id
+                if stop_after is not None and len(out.events) >= stop_after:
+                    break
     return out

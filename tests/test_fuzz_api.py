@@ -27,6 +27,10 @@ FROM_A_CREATED_JOB = {
         "CancelJob": "cancel_job_api_jobs__job_id__delete",
     }.items()
 }
+FROM_A_CREATED_JOB["StreamJobs"] = {
+    "operationId": "stream_jobs_api_streams_get",
+    "parameters": {"query.jobs": "$response.body#/id"},
+}
 CHECKS = [
     checks.not_a_server_error,
     openapi_checks.status_code_conformance,  # every 4xx the API gives is declared (routes/errors.py)
@@ -116,4 +120,5 @@ def test_created_jobs_lead_to_their_stream(schema, fuzz_server):
     )
     assert ("GET /api/jobs/{job_id}/events", 200) in calls, calls
     assert ("GET /api/jobs/{job_id}/surface", 200) in calls, calls
+    assert ("GET /api/streams", 200) in calls, calls
     assert "Traceback" not in fuzz_server.log()

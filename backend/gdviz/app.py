@@ -21,7 +21,7 @@ from . import __version__
 from .cluster import ClusterJobManager, where
 from .config import ConfigError
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, health, jobs, pages, schema, share, sweeps
+from .routes import code, datasets, health, jobs, pages, schema, share, streams, sweeps
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
 
     app.include_router(jobs.router)
+    app.include_router(streams.router)
     app.include_router(schema.router)
     app.include_router(code.router)
     app.include_router(share.router)

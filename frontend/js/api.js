@@ -59,36 +59,82 @@ export function getSurface(id, window, resolution = 60) {
   return request('GET', `${job(id)}/surface?${q}`);
 }
 
+// ---- the page's one stream
+const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}
+const STREAM_EVENTS = ['meta', 'epoch', 'step', 'change', 'done'];
+const JOINED_WITHIN_MS = 30; // the compared runs' jobs, created one after another, join one reconnect
+let source = null;
+let reconnectTimer = 0;
+let failures = 0;
+
 /**
  * Follow a job's event stream. Handlers get parsed JSON: meta, epoch, step, change, done, error(message).
  * `isCurrent()` is the generation check: once it answers false (the user started another run) the
- * stream closes and nothing more is delivered. Returns a function that closes the stream.
+ * job is dropped and nothing more is delivered. Returns a function that stops following it.
+ *
+ * Every job the page follows shares one EventSource (GET /api/streams?jobs=…, docs/api.md): a
+ * browser opens at most six connections to a site across all its tabs, and a race of four runs on
+ * four streams leaves a second tab almost none. Following another job reopens that one stream,
+ * resuming every job after the last event delivered, so nothing is lost or delivered twice.
  */
 export function openStream(id, isCurrent, handlers) {
-  const es = new EventSource(`/api/jobs/${encodeURIComponent(id)}/events`);
-  let finished = false;
-  let failures = 0;
-  const close = () => { finished = true; es.close(); };
-  const on = (name, fn) => es.addEventListener(name, (ev) => {
-    if (finished) return;
-    if (!isCurrent()) { close(); return; }
-    failures = 0;
-    fn(JSON.parse(ev.data));
-  });
-  on('meta', (d) => handlers.meta(d));
-  on('epoch', (d) => handlers.epoch(d));
-  on('step', (d) => handlers.step?.(d));
-  on('change', (d) => handlers.change?.(d));
-  on('done', (d) => { close(); handlers.done(d); });
-  // EventSource reconnects by itself, sending Last-Event-ID; give up after a few failures in a row.
+  const follow = { isCurrent, handlers, seen: 0 };
+  follows.set(id, follow);
+  reconnectSoon();
+  return () => unfollow(id, follow);
+}
+
+function reconnectSoon(delay = source ? JOINED_WITHIN_MS : 0) {
+  if (!reconnectTimer) reconnectTimer = setTimeout(connect, delay);
+}
+
+function connect() {
+  reconnectTimer = 0;
+  source?.close();
+  source = null;
+  for (const [id, follow] of follows) if (!follow.isCurrent()) follows.delete(id);
+  if (!follows.size) return;
+  const query = new URLSearchParams({ jobs: [...follows.keys()].join(',') });
+  const after = [...follows].filter(([, f]) => f.seen).map(([id, f]) => `${id}=${f.seen}`);
+  if (after.length) query.set('after', after.join('.'));
+  const es = new EventSource(`/api/streams?${query}`);
+  source = es;
+  let job = null; // the job whose events come next: each batch is headed by a `job` event
+  es.addEventListener('job', (ev) => { job = ev.data; });
+  for (const name of STREAM_EVENTS) es.addEventListener(name, (ev) => deliver(job, name, ev));
+  // Reconnect by ourselves, from what was delivered, rather than let EventSource resume from the
+  // last id it read; give up after a few failures in a row, or at once when the server refuses.
   es.onerror = () => {
-    if (finished) return;
-    if (!isCurrent()) { close(); return; }
+    if (es !== source) return;
+    const refused = es.readyState === EventSource.CLOSED;
+    es.close();
+    source = null;
     failures += 1;
-    if (es.readyState === EventSource.CLOSED || failures >= 3) {
-      close();
-      handlers.error?.('lost the connection to the server');
-    }
+    if (refused || failures >= 3) {
+      const lost = [...follows.values()];
+      follows.clear();
+      failures = 0;
+      for (const follow of lost) if (follow.isCurrent()) follow.handlers.error?.('lost the connection to the server');
+    } else reconnectSoon(500 * failures);
   };
-  return close;
+}
+
+function deliver(id, name, ev) {
+  const follow = follows.get(id);
+  if (!follow) return; // a job nobody follows any more
+  if (!follow.isCurrent()) { unfollow(id, follow); return; }
+  const n = Number(ev.lastEventId); // the job's own event id
+  if (n <= follow.seen) return; // delivered before a reconnect
+  follow.seen = n;
+  failures = 0;
+  const data = JSON.parse(ev.data);
+  if (name === 'done') { unfollow(id, follow); follow.handlers.done(data); }
+  else if (name === 'step' || name === 'change') follow.handlers[name]?.(data);
+  else follow.handlers[name](data);
+}
+
+function unfollow(id, follow) {
+  if (follows.get(id) !== follow) return;
+  follows.delete(id);
+  if (!follows.size && source) { source.close(); source = null; }
 }

@@ -5,10 +5,10 @@ import { onKey } from './keys.js';
 import { toggleCodePanel, markLines, currentCode } from './codepanel.js';
 import { fmt } from './format.js';
 import { HIGHLIGHT, ink, thick } from './theme.js';
+import { MINIBATCH_MODES } from './state.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
 const STEP = PHASES.indexOf('step');
-const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
 const LOSS_TEXT = {
   mse: 'the mean of the squared errors — the squares’ mean area',
   mae: 'the mean of the absolute errors |ŷ − y|',

@@ -50,6 +50,7 @@ export class HistoryTables {
       button.setAttribute('aria-controls', box.id);
       view.querySelector('.view-head').append(button);
       button.addEventListener('click', () => this.toggle(name));
+      new ResizeObserver(() => this.place(name)).observe(view.querySelector('.view-head')); // it may wrap
     }
   }
 
@@ -60,10 +61,16 @@ export class HistoryTables {
     const box = document.getElementById(`table-${name}`);
     view.querySelector('.table-toggle').setAttribute('aria-pressed', String(on));
     view.classList.toggle('tabular', on);
-    box.style.top = `${view.querySelector('.chart').offsetTop}px`;
     box.hidden = !on;
+    this.place(name);
     delete this.drawn[name];
     this.p?.touch();
+  }
+
+  /** Over the chart, below the view's head. */
+  place(name) {
+    const box = document.getElementById(`table-${name}`);
+    if (!box.hidden) box.style.top = `${document.querySelector(`#view-${name} .chart`).offsetTop}px`;
   }
 
   /** Called by every render. */

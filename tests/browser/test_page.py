@@ -261,7 +261,7 @@ def test_no_request_leaves_the_origin(app: App, page: Page, watch: Watch) -> Non
     app.open("speed=live&resid=1&arrows=1&log=1")
     app.finished()
     assert any(u.endswith("/vendor/plotly.min.js") for u in watch.requests)
-    assert any("/api/jobs/" in u and u.endswith("/events") for u in watch.requests)
+    assert any("/api/streams?jobs=" in u for u in watch.requests)
     assert watch.problems() == []
 
 

@@ -81,3 +81,31 @@ def test_switching_the_look_keeps_what_the_charts_show(app: App, page: Page) -> 
     page.wait_for_timeout(300)
     assert page.eval_on_selector("#chart-loss", layout) == ["#ffffff", 14]
     assert {c: app.trace_lengths(c) for c in ("fit", "loss", "contour")} == before
+
+
+def test_back_and_forward_run_the_link_they_return_to(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live")
+    app.finished()
+    app.fill("epochs", "20")
+    page.click("#run")
+    app.wait(status="completed", playing=False, total="20")
+    page.go_back()
+    app.wait(status="completed", playing=False, total="30")
+    assert page.input_value("#epochs") == "30" and "epochs=30" in page.url
+    page.go_forward()
+    app.wait(status="completed", playing=False, total="20")
+    assert page.input_value("#epochs") == "20"
+
+
+def test_the_code_panel_is_a_setting_a_link_can_hold(app: App, page: Page) -> None:
+    app.open("code=1&epochs=5&speed=live")
+    app.finished()
+    panel = page.locator("#code-panel")
+    expect(panel).to_be_visible()
+    expect(panel).to_have_attribute("data-state", "ready")
+    page.keyboard.press("c")
+    expect(panel).to_be_hidden()
+    assert "code=" not in page.url
+    page.click("#code-toggle")
+    expect(panel).to_be_visible()
+    assert "code=1" in page.url

@@ -1,0 +1,94 @@
+"""The page follows all its runs on one stream: a race of four runs holds one connection, and a
+second tab racing on the same site is not left waiting for one (a browser allows six per site)."""
+
+import json
+from dataclasses import dataclass, field
+
+from conftest import App, Watch
+from playwright.sync_api import BrowserContext, Page, Request, Route
+
+RACE = "speed=live&cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
+
+
+@dataclass
+class Streams:
+    """The page's event-stream requests: how many were made, how many are open, the most at once."""
+
+    made: list[str] = field(default_factory=list)
+    open: int = 0
+    most: int = 0
+
+    def watch(self, page: Page) -> "Streams":
+        def started(request: Request) -> None:
+            if request.resource_type == "eventsource":
+                self.made.append(request.url)
+                self.open += 1
+                self.most = max(self.most, self.open)
+
+        def ended(request: Request) -> None:
+            if request.resource_type == "eventsource":
+                self.open -= 1
+
+        page.on("request", started)
+        page.on("requestfinished", ended)
+        page.on("requestfailed", ended)
+        return self
+
+
+def slow_jobs(context: BrowserContext, delay_ms: int) -> None:
+    """Every job the pages create pauses ``delay_ms`` after each epoch (the API's ``delay_ms``),
+    so that their streams stay open while the test looks."""
+
+    def add_delay(route: Route) -> None:
+        request = route.request
+        if request.method != "POST":
+            route.continue_()
+            return
+        config = {**json.loads(request.post_data or "{}"), "delay_ms": delay_ms}
+        route.continue_(post_data=json.dumps(config))
+
+    context.route("**/api/jobs", add_delay)
+
+
+def runs_received(app: App) -> list[int]:
+    """Epochs drawn on the loss chart, per run."""
+    lengths = app.trace_lengths("loss")
+    return [lengths[3 * i + 1] for i in range(len(lengths) // 3)]
+
+
+def test_a_race_of_four_runs_holds_one_stream(app: App, page: Page) -> None:
+    streams = Streams().watch(page)
+    app.open(f"epochs=60&{RACE}")
+    app.wait(status="completed", runs="4", playing=False)
+    assert runs_received(app) == [60] * 4
+    assert streams.most == 1, streams.made
+    assert all("/api/streams?jobs=" in url for url in streams.made), streams.made
+    assert len(streams.made) <= 3  # the first run, then the other three join it
+    for _ in range(100):  # the page closes its stream after the last done
+        if streams.open == 0:
+            break
+        page.wait_for_timeout(20)
+    assert streams.open == 0
+
+
+def test_a_second_tab_races_while_the_first_still_runs(app: App, page: Page, watch: Watch) -> None:
+    slow_jobs(page.context, delay_ms=25)
+    first = Streams().watch(page)
+    app.open(f"epochs=100&{RACE}")
+    page.wait_for_function(
+        "document.getElementById('chart-loss').data.filter((t, i) => i % 3 === 1 && t.x.length).length === 4"
+    )
+    second_page = page.context.new_page()
+    second_page.on("pageerror", lambda e: watch.errors.append(f"second tab: uncaught: {e}"))
+    second = App(second_page, app.base)
+    second_streams = Streams().watch(second_page)
+    second.open(f"epochs=100&{RACE}")
+    second_page.wait_for_function(
+        "document.getElementById('chart-loss').data.filter((t, i) => i % 3 === 1 && t.x.length).length === 4"
+    )
+    # both tabs stream at once: the second did not wait for the first one's runs to end
+    assert first.open == 1 and min(runs_received(app)) < 100, runs_received(app)
+    for tab in (app, second):
+        tab.wait(status="completed", runs="4", playing=False)
+        assert runs_received(tab) == [100] * 4
+    assert first.most == second_streams.most == 1

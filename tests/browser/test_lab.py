@@ -81,8 +81,8 @@ def test_fit_by_hand_then_gradient_descent_goes_on_from_your_line(app: App, page
 
 
 def test_lr_changed_during_a_run_takes_effect_at_the_announced_epoch(app: App, page: Page) -> None:
-    app.open("speed=live&epochs=80&delay_ms=60&lr=0.02")
-    page.wait_for_function("Number(document.getElementById('app').dataset.received) >= 5")
+    app.open("speed=live&epochs=80&delay_ms=150&lr=0.02")  # 12 s: time to change it midway
+    page.wait_for_function("Number(document.getElementById('app').dataset.received) >= 3")
     page.fill("#lr", "0.07")
     page.dispatch_event("#lr", "change")
     page.wait_for_function("document.getElementById('app').dataset.changeEpoch !== undefined")

@@ -88,6 +88,7 @@ export class ContourLab {
       ctx.globalAlpha = 0.55;
       for (const g of fan.batches) arrow(ctx, px, py, from, g, zoom, ink(COLORS.fan), 1.5 * scale);
       ctx.globalAlpha = 1;
+      if (fan.full) arrow(ctx, px, py, from, fan.full, zoom, ink(COLORS.axes), 2 * scale); // the full batch's, for comparison
     }
     for (const a of arrows) arrow(ctx, px, py, from, a, zoom, ink(a.color), 3 * scale);
     ctx.restore();

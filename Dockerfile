@@ -2,10 +2,12 @@
 #   docker build -t gdviz .
 #   docker run --rm -p 8000:8000 gdviz        # students open http://<this computer's address>:8000/
 #   docker run --rm -p 8000:8000 --read-only --tmpfs /tmp gdviz   # the same, on a read-only root
-# Jobs live in the memory of that one process (training runs in its threads), so it is never
-# started with several workers: each would hold its own jobs and a stream could reach the wrong one.
+# Alone, jobs live in the memory of that one process (training runs in its threads), so it runs one
+# worker. With GDVIZ_REDIS_URL, any number of containers (and --workers N in each) share the jobs:
+#   docker run -d -p 8000:8000 -e GDVIZ_REDIS_URL=redis://<redis host>:6379/0 gdviz
+# compose.yaml runs Redis, two replicas and a load balancer (README: "Serving a course").
 
-FROM python:3.11-slim AS build
+FROM python:3.11-slim AS deps
 WORKDIR /src
 RUN python -m venv /opt/venv
 ENV PATH=/opt/venv/bin:$PATH \
@@ -24,21 +26,27 @@ COPY pyproject.toml ./
 RUN python -c "import tomllib; print(*tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies'], sep='\n')" > /tmp/requirements.txt \
  && pip install --no-cache-dir --extra-index-url https://download.pytorch.org/whl/cpu \
         -c constraints.txt -r /tmp/requirements.txt \
- && python -m venv /opt/build \
+ && pip uninstall --yes pip
+
+# then the source: an edit rebuilds only this stage and the image's last small layer. hatchling and
+# pip, from a venv of their own, build the wheel and install it for /opt/venv's python in /opt/app
+FROM deps AS build
+RUN python -m venv /opt/build \
  && /opt/build/bin/pip install --no-cache-dir -c constraints.txt hatchling
-# then the source: an edit rebuilds only this (hatchling, from its own venv, builds the wheel)
 COPY README.md ./
 COPY backend ./backend
 COPY frontend ./frontend
 RUN /opt/build/bin/python -m hatchling build -t wheel -d /tmp/dist \
- && pip install --no-cache-dir --no-deps /tmp/dist/gdviz-*.whl \
- && pip uninstall --yes pip
+ && /opt/build/bin/pip --python /opt/venv/bin/python install --no-cache-dir --no-deps \
+        --target /opt/app /tmp/dist/gdviz-*.whl
 
 FROM python:3.11-slim
 RUN groupadd --system --gid 10001 gdviz \
  && useradd --system --uid 10001 --gid gdviz --no-create-home --shell /usr/sbin/nologin gdviz
-COPY --from=build /opt/venv /opt/venv
-ENV PATH=/opt/venv/bin:$PATH \
+COPY --from=deps /opt/venv /opt/venv
+COPY --from=build /opt/app /opt/app
+ENV PATH=/opt/app/bin:/opt/venv/bin:$PATH \
+    PYTHONPATH=/opt/app \
     PYTHONUNBUFFERED=1 \
     GDVIZ_HOST=0.0.0.0 \
     GDVIZ_PORT=8000

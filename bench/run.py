@@ -1,4 +1,4 @@
-"""All six benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
+"""All seven benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
 
 import platform
 import sys

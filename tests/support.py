@@ -132,6 +132,8 @@ def read_events(
     out = []
     with connect_sse(client, "GET", f"/api/jobs/{job_id}/events", headers=headers) as source:
         for sse in source.iter_sse():
+            if not sse.data:  # a keep-alive comment, which httpx-sse reports as an empty event
+                continue
             out.append((int(sse.id), sse.event, strict_json(sse.data)))
             if stop_after is not None and len(out) >= stop_after:
                 break

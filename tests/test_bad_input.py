@@ -119,6 +119,29 @@ def test_bad_job_config_is_a_422_naming_the_field(client, body, field):
     check(client.post("/api/jobs", json=body), field, 422)
 
 
+NOT_NUMBERS = [
+    ({"lr": True}, "lr"),
+    ({"epochs": True}, "epochs"),
+    ({"lr": "0.1"}, "lr"),
+    ({"epochs": "10"}, "epochs"),
+    ({"shuffle": 1}, "shuffle"),
+    ({"standardize": "true"}, "standardize"),
+    ({"init": {"w": True, "b": 0}}, "w"),
+    ({"dataset": {"kind": "synthetic", "n": "20"}}, "n"),
+    ({"dataset": {"kind": "synthetic", "noise": False}}, "noise"),
+]
+
+
+@pytest.mark.parametrize(("body", "field"), NOT_NUMBERS)
+def test_booleans_and_strings_are_not_numbers(client, body, field):
+    check(client.post("/api/jobs", json=body), field, 422)
+
+
+def test_ints_are_still_floats(client):
+    r = client.post("/api/jobs", json={"lr": 1, "epochs": 2, "init": {"w": 0, "b": 1}})
+    assert r.status_code == 201, r.text
+
+
 RAW_BODIES = [
     (b'{"lr": ', "body"),  # malformed
     (b'{"lr": NaN}', "lr"),

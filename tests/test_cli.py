@@ -232,3 +232,12 @@ def test_momentum_is_offered_only_to_the_optimizers_that_read_it():
     assert "read by momentum, nesterov (" in options["momentum"]
     assert "rmsprop" not in options["momentum"]  # torch's RMSprop is built without it
     assert "read by rmsprop" in options["alpha"]
+
+
+def test_an_object_field_is_given_as_json(capsys):
+    scheduler = '{"name": "StepLR", "step_size": 1, "gamma": 0.5}'
+    argv = ["train", "--optimizer", "momentum", "--epochs", "3", "--no-progress"]
+    assert main([*argv, "--scheduler", scheduler]) == 0
+    assert "final (3 epochs)" in capsys.readouterr().out
+    assert main([*argv, "--scheduler", '{"name": "StepLR"}']) == 2
+    assert "scheduler.StepLR.step_size: Field required" in capsys.readouterr().err

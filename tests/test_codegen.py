@@ -331,3 +331,32 @@ def test_code_errors(client):
     job_id = client.post("/api/jobs", json={"epochs": 1}).json()["id"]
     r = client.get(f"/api/jobs/{job_id}/code", params={"format": "ipynb"})
     assert r.status_code == 422 and r.json()["detail"][0]["loc"] == ["query", "format"]
+
+
+def test_the_minibatch_script_says_the_bias_is_added_once():
+    script = generate(
+        "bias", JobConfig(mode="minibatch"), data.load(JobConfig(), make_rng(0))
+    ).script
+    assert "model(xx) + beta0" in script and "adding it twice" in script
+
+
+def test_a_script_standardizes_an_upload_in_float64_as_the_job_does(monkeypatch, tmp_path):
+    rnd = random.Random(7)
+    rows = "".join(f"{1_700_000_000 + 60 * i},{0.5 * i + rnd.gauss(0, 2)!r}\n" for i in range(100))
+    table = parse_csv(f"time,reading\n{rows}".encode(), "log.csv", 1000)
+    monkeypatch.setattr(data, "uploads", Uploads())
+    data.uploads.add(table)
+    config = JobConfig(
+        mode="sgd", standardize=True, epochs=10, dataset={"kind": "upload", "id": table.id}
+    )
+    rng = make_rng(config.seed)
+    trained = data.load(config, rng)
+    history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
+    run = run_script(generate("ts", config, trained).script, tmp_path / "ts.py", [])
+    assert run.returncode == 0, run.stderr
+    rows_out = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
+    for row, event in zip(rows_out, history, strict=True):
+        assert all(close(a, event[k]) for a, k in zip(row[1:4], ("loss", "w", "b"), strict=True)), (
+            row,
+            event,
+        )

@@ -46,3 +46,22 @@ def test_data_dependent_checks_name_the_field(config, field):
     with pytest.raises(ConfigError) as err:
         load(config, make_rng(0))
     assert field in err.value.loc
+
+
+def test_uploads_standardize_in_float64_so_unix_timestamps_stay_distinct():
+    from gdviz.config import Upload
+    from gdviz.uploads import parse_csv, uploads
+
+    gen = torch.Generator().manual_seed(0)
+    t = 1_700_000_000 + 60 * torch.arange(100, dtype=torch.float64)  # a reading every minute
+    y = 0.5 * (t - t[0]) / 60 + torch.randn(100, generator=gen, dtype=torch.float64) * 2
+    rows = "".join(f"{a:.0f},{b!r}\n" for a, b in zip(t.tolist(), y.tolist(), strict=True))
+    table = parse_csv(f"time,reading\n{rows}".encode(), "log.csv", 1000)
+    uploads.add(table)
+    config = JobConfig(standardize=True, dataset=Upload(kind="upload", id=table.id))
+    data = load(config, make_rng(0))
+    assert data.x.dtype == torch.float32
+    assert len(set(data.x.view(-1).tolist())) == 100
+    w, _ = Stats.of(data).least_squares()  # of z-scores: the correlation
+    exact = float(torch.corrcoef(torch.stack([t, y]))[0, 1])
+    assert w <= 1.0 and w == pytest.approx(exact, abs=1e-6)

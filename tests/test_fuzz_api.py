@@ -2,6 +2,7 @@
 stateful runs from a created job to its stream, surface, code and cancel — no 5xx, no response
 that breaks its schema."""
 
+import itertools
 from collections.abc import Iterator
 
 import httpx
@@ -76,21 +77,35 @@ FUZZ = settings(
 )
 
 
+def with_limits(case, n: int) -> None:
+    """Every 5th change comes from another origin (403), every 7th job body is over 1 MB (413)."""
+    if case.method.upper() in ("POST", "DELETE") and n % 5 == 0:
+        case.headers = {**(case.headers or {}), "Origin": "http://evil.example"}
+    elif case.path == "/api/jobs" and isinstance(case.body, dict) and n % 7 == 3:
+        case.body = {**case.body, "padding": "x" * 1_100_000}
+
+
 def test_every_operation_answers_within_its_schema(schema, fuzz_server):
     failures = []
+    calls = itertools.count()
+    statuses: set[int] = set()
     for result in schema.get_all_operations():
         operation = result.ok()
 
         @FUZZ
         @given(case=operation.as_strategy())
         def fuzz(case):
-            case.call_and_validate(checks=CHECKS)
+            with_limits(case, next(calls))
+            response = case.call()
+            statuses.add(response.status_code)
+            case.validate_response(response, checks=CHECKS)
 
         try:
             fuzz()
         except Exception as exc:  # collect all, so one run shows every broken operation
             failures.append(f"{operation.label}: {exc}")
     assert not failures, "\n\n".join(failures)
+    assert {403, 413} <= statuses  # the limits were met, and answered as declared
     assert "Traceback" not in fuzz_server.log()
 
 

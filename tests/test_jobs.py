@@ -84,3 +84,76 @@ def test_watchers_of_a_fast_run_are_woken_at_most_sixty_times_a_second():
         elapsed = pool.submit(lambda: asyncio.run(watch())).result()
     assert seen == 3002 and job.status == "completed"
     assert wakes <= elapsed * 60 + 3, (wakes, elapsed)  # without the limit: about one per epoch
+
+
+def rss_mb() -> float:
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) / 1024
+    raise AssertionError("no VmRSS")
+
+
+def wait_first_epoch(job, timeout=30) -> float:
+    t0 = time.monotonic()
+    while not job.history:
+        assert time.monotonic() - t0 < timeout, f"job {job.id} still {job.status}"
+        time.sleep(0.002)
+    return time.monotonic() - t0
+
+
+MILLION_BY_ONE = JobConfig(
+    mode="minibatch", batch_size=1, epochs=2, dataset={"kind": "synthetic", "n": 1_000_000}
+)
+
+
+@pytest.mark.parametrize("granularity", ["epoch", "step"])
+def test_long_epochs_take_turns_between_steps(manager, granularity):
+    # Two jobs of 10⁶ steps per epoch hold both workers; a default job still starts at once.
+    config = MILLION_BY_ONE.model_copy(update={"granularity": granularity})
+    long_jobs = [manager.create(config) for _ in range(2)]
+    while not all(job.status == "running" for job in long_jobs):
+        time.sleep(0.01)
+    time.sleep(0.3)
+    waited = wait_first_epoch(manager.create(JobConfig()))
+    assert waited < 1.0, f"first epoch after {waited:.2f} s (the goal is 250 ms)"
+
+
+def test_minibatch_memory_does_not_grow_with_steps_and_is_freed_on_cancel(manager):
+    before = rss_mb()
+    job = manager.create(MILLION_BY_ONE)
+    time.sleep(3)  # some 10⁵ steps
+    grown = rss_mb() - before
+    assert job.status == "running" and grown < 150, f"+{grown:.0f} MB after 3 s"
+    job.cancel()
+    wait_finished(job)
+    assert job._records is None  # the training's state is dropped
+
+
+def test_paced_jobs_wait_off_the_workers_and_keep_their_pace(manager):
+    demos = [manager.create(JobConfig(epochs=3, delay_ms=5000)) for _ in range(2)]
+    for demo in demos:
+        wait_first_epoch(demo)
+    t0 = time.monotonic()
+    job = manager.create(JobConfig())
+    wait_finished(job)
+    assert time.monotonic() - t0 < 2.0
+    paced = manager.create(JobConfig(epochs=5, delay_ms=200))
+    wait_finished(paced)
+    took = paced.finished_at - paced.started_at
+    assert 0.8 <= took < 2.0, f"5 epochs at 200 ms took {took:.2f} s"
+
+
+def test_cancelling_a_sleeping_paced_job_takes_effect_at_once(manager):
+    demo = manager.create(JobConfig(epochs=3, delay_ms=5000))
+    wait_first_epoch(demo)
+    time.sleep(0.05)
+    demo.cancel()
+    assert demo.status == "cancelled" and demo.done["epochs"] == 1
+
+
+def test_a_queued_job_can_be_cancelled():
+    manager = JobManager(Settings(max_running=1))  # not started: nothing takes the job
+    job = manager.create(JobConfig(epochs=5))
+    job.cancel()
+    assert job.status == "cancelled" and job.done["reason"] == "cancelled before it started"

@@ -23,7 +23,7 @@ def test_public_url_setting_is_the_base_of_share_links():
     async def share_url() -> tuple[str, str]:
         app = create_app(Settings(public_url="http://class.example:8000/"))
         async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://test"
+            transport=httpx.ASGITransport(app=app), base_url="http://localhost"
         ) as client:
             job_id = (await client.post("/api/jobs", json={"epochs": 2})).json()["id"]
             return job_id, (await client.get(f"/api/jobs/{job_id}/share")).json()["url"]

@@ -1,11 +1,13 @@
 """The job API and its event stream, over a real uvicorn on 127.0.0.1."""
 
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
+from httpx_sse import connect_sse
 
 from support import Server, read_events, running_server
 
@@ -85,6 +87,15 @@ def test_cancel_ends_the_stream_as_cancelled(client):
     assert client.get(f"/api/jobs/{job_id}").json()["status"] == "cancelled"
 
 
+@pytest.mark.parametrize("body", [{"epochs": 20000}, {"epochs": 5000, "delay_ms": 2000}])
+def test_delete_answers_the_state_after_the_cancel_took_effect(client, body):
+    job_id = create(client, **body)
+    read_events(client, job_id, stop_after=2)  # meta and the first epoch: it is running
+    r = client.delete(f"/api/jobs/{job_id}")
+    assert r.status_code == 200
+    assert r.json()["status"] == "cancelled" and r.json()["done"]["status"] == "cancelled"
+
+
 @pytest.mark.parametrize(("mode", "lr"), [("manual", 5.0), ("linear", 50.0), ("design", 100.0)])
 def test_divergence_is_reported_never_sent_as_nan(client, mode, lr):
     events = read_events(client, create(client, mode=mode, lr=lr, epochs=2000))
@@ -140,16 +151,17 @@ def one_slot_server(tmp_path_factory):
         yield server
 
 
-def test_extra_jobs_wait_queued(one_slot_server):
+def test_a_paced_job_leaves_the_worker_to_others(one_slot_server):
     with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
-        first = create(client, epochs=1000, delay_ms=3000)  # holds the one worker 3 s after epoch 1
+        first = create(client, epochs=1000, delay_ms=3000)  # sleeps 3 s after each epoch
         read_events(client, first, stop_after=2)
+        t0 = time.monotonic()
         second = create(client, epochs=5)
-        assert client.get(f"/api/jobs/{second}").json()["status"] == "queued"
-        assert client.get("/api/health").json()["jobs"]["queued"] == 1
-        client.delete(f"/api/jobs/{first}")
         events = read_events(client, second)
         assert events[-1][2]["status"] == "completed" and events[-1][2]["epochs"] == 5
+        assert time.monotonic() - t0 < 2.0
+        assert client.get(f"/api/jobs/{first}").json()["status"] == "running"
+        client.delete(f"/api/jobs/{first}")
 
 
 def test_started_jobs_take_turns(one_slot_server):
@@ -164,27 +176,20 @@ def test_started_jobs_take_turns(one_slot_server):
         assert read_events(client, long)[-1][2]["status"] == "cancelled"
 
 
-def test_a_queued_job_can_be_cancelled(one_slot_server):
-    with httpx.Client(base_url=one_slot_server.url, timeout=30) as client:
-        first = create(client, epochs=1000, delay_ms=3000)
-        read_events(client, first, stop_after=2)
-        second = create(client, epochs=5)
-        client.delete(f"/api/jobs/{second}")
-        events = read_events(client, second)
-        assert [e for _, e, _ in events] == ["meta", "done"] and events[-1][2][
-            "status"
-        ] == "cancelled"
-        client.delete(f"/api/jobs/{first}")
-
-
 @pytest.mark.server
-def test_shutdown_with_open_streams_is_quick(tmp_path):
+def test_shutdown_ends_open_streams_quickly_with_a_shutdown_event(tmp_path):
     import time
 
     with running_server(tmp_path / "server.log") as server:
         client = httpx.Client(base_url=server.url, timeout=30)
         job_id = create(client, epochs=20000, delay_ms=50)
-        stream = threading.Thread(target=lambda: read_events(client, job_id), daemon=True)
+        last_event: list[str] = []
+
+        def watch() -> None:
+            with connect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source:
+                last_event.extend(sse.event for sse in source.iter_sse())
+
+        stream = threading.Thread(target=watch, daemon=True)
         stream.start()
         time.sleep(0.5)
         began = time.monotonic()
@@ -195,5 +200,6 @@ def test_shutdown_with_open_streams_is_quick(tmp_path):
         )  # the process, torch teardown included, on a busy machine
         stream.join(5)
         client.close()
+    assert last_event[-1] == "shutdown"  # the stream says why it ends
     assert "Traceback" not in server.log()
     assert "still running" not in server.log()  # the jobs were cancelled and joined within 2 s

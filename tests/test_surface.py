@@ -66,3 +66,52 @@ def test_window_takes_all_four_bounds_or_none():
         with pytest.raises(WindowError) as refused:
             window(*bounds, ls, start)
         assert refused.value.field == field
+
+
+@pytest.fixture(scope="module")
+def million():
+    return load(JobConfig(dataset=Synthetic(n=1_000_000, noise=2.0)), make_rng(5))
+
+
+def test_mae_on_a_million_points_at_resolution_200_is_bounded_and_close(million):
+    import time
+
+    stats = Stats.of(million)
+    w = torch.linspace(-3, 5, 200, dtype=torch.float64)
+    b = torch.linspace(-4, 2, 200, dtype=torch.float64)
+    t0 = time.process_time()
+    grid = loss_grid(million, stats, "mae", 1.0, w, b)
+    assert time.process_time() - t0 < 10  # all 10⁶ points: some 160 s of CPU
+    exact = brute_force(million, "mae", w[::90], b[::90])  # 9 cells, every point
+    assert torch.allclose(grid[::90, ::90], exact, rtol=0.02)
+
+
+def test_a_stopped_grid_ends_between_chunks(million):
+    import threading
+    import time
+
+    from gdviz.surface import Stopped
+
+    stop = threading.Event()
+    stop.set()
+    w = torch.linspace(-3, 5, 20, dtype=torch.float64)  # 400 cells: every point is summed
+    stats = Stats.of(million)
+    t0 = time.process_time()
+    with pytest.raises(Stopped):
+        loss_grid(million, stats, "huber", 1.0, w, w, stop=stop)
+    assert time.process_time() - t0 < 1.0  # the whole grid: some 4 s
+
+
+def test_the_surface_of_a_million_points_answers_quickly_and_says_it_sampled(client):
+    body = {"loss": "mae", "epochs": 1, "dataset": {"kind": "synthetic", "n": 1_000_000}}
+    job_id = client.post("/api/jobs", json=body).json()["id"]
+    r = client.get(f"/api/jobs/{job_id}/surface", params={"resolution": 200}, timeout=20)
+    assert r.status_code == 200
+    surface = r.json()
+    assert (
+        surface["points"] == 2500 and "2,500 evenly spaced points of 1,000,000" in surface["note"]
+    )
+    assert len(surface["loss"]) == 200
+    small = client.post("/api/jobs", json={"loss": "mae", "epochs": 1}).json()["id"]
+    exact = client.get(f"/api/jobs/{small}/surface").json()
+    assert exact["points"] == 20 and exact["note"] is None

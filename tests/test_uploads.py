@@ -2,7 +2,7 @@
 
 import pytest
 
-from gdviz.uploads import UploadError, parse_csv
+from gdviz.uploads import UploadError, Uploads, parse_csv
 
 
 def test_parses_numeric_columns_and_marks_bad_cells():
@@ -17,11 +17,58 @@ def test_semicolons_and_bom_are_understood():
     assert table.numeric == ["x", "y"]
 
 
+def test_old_mac_line_endings_are_read():
+    table = parse_csv(b"x,y\r1,2\r2,4\r3,7\r", "mac.csv", 100)
+    assert table.rows == 3 and table.columns["y"].tolist() == [2, 4, 7]
+
+
+def test_a_cell_over_the_csv_limit_is_a_413_saying_so():
+    with pytest.raises(UploadError) as err:
+        parse_csv(b"x,y\n1,2\n3," + b"9" * 131_073 + b"\n", "big.csv", 100)
+    assert err.value.status == 413 and "131072 characters" in err.value.msg
+
+
+def test_european_excel_exports_with_decimal_commas_are_read():
+    raw = "Größe;Gewicht\n1,5;60,25\n1,75;1.070,5\n2;80\n".encode("utf-8-sig")
+    table = parse_csv(raw, "de.csv", 100)
+    assert table.columns["Größe"].tolist() == [1.5, 1.75, 2.0]
+    assert table.columns["Gewicht"].tolist() == [60.25, 1070.5, 80.0]
+
+
+def test_excel_unicode_text_utf16_tab_separated_is_read():
+    raw = "x\ty\r\n1\t2\r\n3\t5\r\n".encode("utf-16")  # with its BOM, as Excel saves it
+    table = parse_csv(raw, "unicode.txt", 100)
+    assert table.columns["x"].tolist() == [1, 3] and table.columns["y"].tolist() == [2, 5]
+
+
+def test_a_wide_header_over_narrow_rows_holds_little_memory():
+    header = ",".join(f"c{i}" for i in range(100)).encode()
+    raw = header + b"\n" + b"".join(b"%d,%d\n" % (i, 2 * i) for i in range(200_000))
+    table = parse_csv(raw, "wide.csv", 1_000_000)
+    assert table.numeric == ["c0", "c1"] and len(table.summary()["columns"]) == 100
+    assert table.nbytes <= 2 * 200_000 * 8  # the two numeric columns, nothing for the 98 empty
+
+
+def test_uploads_are_capped_in_bytes_evicting_the_oldest():
+    def table(rows: int):
+        return parse_csv(b"x,y\n" + b"1,2\n" * rows, "t.csv", 10_000)
+
+    kept = Uploads(max_count=50, max_bytes=3 * 1000 * 16)
+    tables = [table(1000) for _ in range(4)]
+    for t in tables:
+        kept.add(t)
+    assert kept.get(tables[0].id) is None and all(kept.get(t.id) for t in tables[1:])
+    assert kept.nbytes <= kept.max_bytes
+    with pytest.raises(UploadError) as err:
+        kept.add(table(4000))
+    assert err.value.status == 413
+
+
 @pytest.mark.parametrize(
     ("raw", "status", "words"),
     [
         (b"\x89PNG\r\n\x1a\n\x00\x00", 422, "binary"),
-        ("x,y\n1,2\n".encode("utf-16"), 422, "binary"),
+        ("x,y\n1,2\n".encode("utf-16-le"), 422, "binary"),  # UTF-16 without its BOM
         (b"x,y\n\xff\xfe,1\n", 422, "UTF-8"),
         (b"just one column\n1\n2\n", 422, "2 columns"),
         (b"x,y\na,b\nc,d\n", 422, "numeric"),

@@ -19,9 +19,12 @@ from redis.exceptions import (
 
 from . import __version__
 from .cluster import ClusterJobManager, where
+from .cluster_rooms import RedisRooms
 from .config import ConfigError
+from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up
-from .routes import code, datasets, health, jobs, pages, schema, share, streams, sweeps
+from .rooms import MemoryRooms, RoomError, RoomStore
+from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams, sweeps
 from .settings import Settings, settings as default_settings
 from .uploads import UploadError, uploads
 
@@ -56,7 +59,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         manager: JobManager = ClusterJobManager(settings)
     else:
         manager = JobManager(settings)
-    uploads.max_count = settings.max_uploads
+    room_store: RoomStore = RedisRooms(settings) if settings.redis_url else MemoryRooms(settings)
+    uploads.max_count, uploads.max_bytes = settings.max_uploads, settings.uploads_max_bytes
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -70,6 +74,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         gc.freeze()
         manager.start(asyncio.get_running_loop())
         yield
+        await room_store.close()
         await asyncio.to_thread(manager.shutdown, 2.0)
 
     app = FastAPI(
@@ -79,12 +84,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.jobs = manager
+    app.state.rooms = room_store
     app.state.settings = settings
     app.state.frontend = frontend_dir()
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        return JSONResponse({"detail": json_safe(jsonable_encoder(exc.errors()))}, status_code=422)
+        errors = [{**e, "input": excerpt(e["input"])} if "input" in e else e for e in exc.errors()]
+        return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
@@ -97,6 +104,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.exception_handler(TooManyJobs)
     async def too_many_jobs(request: Request, exc: TooManyJobs) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
+
+    app.add_exception_handler(RoomError, rooms.room_error)  # type: ignore[arg-type]
+    app.add_middleware(Guard, settings=settings)
 
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
@@ -114,6 +124,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(datasets.router)
     app.include_router(health.router)
     app.include_router(sweeps.router)
+    app.include_router(rooms.router)
     app.include_router(pages.router)
     pages.mount_static(app)
     return app

@@ -57,7 +57,7 @@ def serve(args: argparse.Namespace) -> int:
         if Path("/.dockerenv").exists():
             print(
                 "gdviz: (in a container that address is the container's: students use the host's address "
-                "and the published port)",
+                "and the published port; set GDVIZ_PUBLIC_URL to it, or the server refuses that host name)",
                 flush=True,
             )
     settings.host, settings.port = args.host, args.port  # the app reads them (share links)
@@ -188,7 +188,9 @@ def train(args: argparse.Namespace) -> int:
             if not Path(args.dataset).is_file():
                 return invalid(f"dataset: no such file {args.dataset!r}")
             upload_id = load_csv(Path(args.dataset))
-        config = JobConfig.model_validate(job_body(args, upload_id))
+        config = JobConfig.model_validate(
+            job_body(args, upload_id), strict=False
+        )  # command-line values are text
         job = Job(config, settings.max_step_events)
     except ValidationError as exc:
         return invalid(*(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
@@ -284,6 +286,12 @@ def add_field(
         )
         return
     is_choice, is_int = get_origin(info.annotation) is Literal, info.annotation in (int, int | None)
+    if not is_choice and info.annotation not in (int, float, int | None, float | None):
+        # an object (e.g. the scheduler): given as the JSON the API takes
+        group.add_argument(
+            option, dest=name, metavar="JSON", type=json.loads, help=f"{info.description} (JSON)"
+        )
+        return
     group.add_argument(
         option,
         dest=name,

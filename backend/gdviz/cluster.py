@@ -453,6 +453,7 @@ class ClusterJobManager(JobManager):
         """Stop training without finishing the jobs: their leases are given up, so another
         process takes them over at once (this one's events so far stay written)."""
         self._stopping.set()
+        self._pacer.stop()
         claimed = list(self.training.values())
         for job in claimed:
             assert isinstance(job.log, WriterLog)
@@ -597,7 +598,7 @@ class ClusterJobManager(JobManager):
             if job.run(budget_s=0.0 if first_turn else self.SLICE_S):
                 self.training.pop(job.id, None)
             elif not self._stopping.is_set():
-                self._queue.put((self.STARTED, next(self._order), job))
+                self.requeue(job)  # a paced job sleeps off the workers
 
     def _next_job(self) -> Job | None:
         """A job taken over goes first, then a new job of the cluster, then this process's turns."""

@@ -11,6 +11,7 @@ import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+import torch
 from torch import Tensor
 
 from . import data as datasets
@@ -40,6 +41,7 @@ def forward(x):
     return x * w + b
 """,
     "minibatch": """# model: yhat = x @ beta + beta0 (beta is w, beta0 is b), from a random start
+# (the bias is added once, here: the lesson's printed loop calls model(xx) + beta0, adding it twice)
 beta = torch.randn([1, 1]).requires_grad_()
 beta0 = torch.randn([1, 1]).requires_grad_()
 
@@ -122,24 +124,26 @@ READ_CSV = '''def number(cell):
 
 
 def read_csv(path, x_name, y_name):
-    """Columns x_name and y_name, keeping the rows where both cells are numbers (as gdviz does)."""
-    with open(path, encoding="utf-8-sig", newline="") as f:
-        text = f.read()
-    try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\\t")
-    except csv.Error:
-        dialect = csv.excel
-    rows = csv.reader(io.StringIO(text), dialect)
-    header = [h.strip() or f"column {i + 1}" for i, h in enumerate(next(rows))]
+    """Columns x_name and y_name in float64, keeping the rows where both cells are numbers (as
+    gdviz does: UTF-8 or UTF-16 text; ',', ';' or tab between cells; decimal commas with ';')."""
+    raw = open(path, "rb").read()
+    text = raw.decode("utf-16" if raw[:2] in (b"\\xff\\xfe", b"\\xfe\\xff") else "utf-8-sig")
+    text = text.replace("\\r\\n", "\\n").replace("\\r", "\\n")
+    delimiter = max(",;\\t", key=text.split("\\n", 1)[0].count)
+    rows = csv.reader(io.StringIO(text), delimiter=delimiter)
+    header = [h.strip()[:200] or f"column {i + 1}" for i, h in enumerate(next(rows))]
     i, j = header.index(x_name), header.index(y_name)
     xs, ys = [], []
     for row in rows:
+        if delimiter == ";":  # 1.234,5 → 1234.5
+            row = [c.replace(".", "").replace(",", ".") if "," in c else c for c in row]
         x = number(row[i]) if i < len(row) else math.nan
         y = number(row[j]) if j < len(row) else math.nan
         if math.isfinite(x) and math.isfinite(y):
             xs.append(x)
             ys.append(y)
-    return torch.tensor(xs).view(-1, 1), torch.tensor(ys).view(-1, 1)
+    as_column = lambda v: torch.tensor(v, dtype=torch.float64).view(-1, 1)  # noqa: E731
+    return as_column(xs), as_column(ys)
 '''
 
 STANDARDIZE = """
@@ -152,6 +156,7 @@ def z(v):
 
 X, Y = z(X), z(Y)
 """
+TO_FLOAT32 = "X, Y = X.float(), Y.float()  # read (and z-scored) in float64, trained in float32\n"
 
 
 @dataclass(frozen=True)
@@ -228,10 +233,18 @@ def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
             f'    sys.exit("usage: python " + sys.argv[0] + {usage!r})\n'
             f"X, Y = read_csv(sys.argv[1], {x_name!r}, {y_name!r})\n"
         )
-        return text + (STANDARDIZE if config.standardize else ""), {"csv", "io", "math", "sys"}
+        text += STANDARDIZE if config.standardize else ""
+        return text + TO_FLOAT32, {"csv", "io", "math", "sys"}
     given, standardize = given_data(config, trained)
     if config.standardize and not standardize:
         source += "# (already z-scored here: the original upload has expired from the server)\n"
+    if given.x.dtype == torch.float64:  # an upload, to be z-scored: in float64, as gdviz does
+        x, y = (
+            f"torch.tensor({v.view(-1).tolist()!r}, dtype=torch.float64).view(-1, 1)"
+            for v in (given.x, given.y)
+        )
+        text = f"{source}# {given.n} points\nX = {x}\nY = {y}\n"
+        return text + STANDARDIZE + TO_FLOAT32, set()
     text = (
         f"{source}# {given.n} points, written out as float32 values\n"
         f"X = {tensor_literal(given.x)}\nY = {tensor_literal(given.y)}\n"

@@ -35,7 +35,10 @@ Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    """Unknown fields refused, and no coercion: ``true`` is not a number, ``"0.1"`` is not one
+    either (an int is still a float)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 class Synthetic(Strict):

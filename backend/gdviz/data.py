@@ -1,7 +1,7 @@
 """The data a job trains on: the seed's synthetic generator, the built-in sets, uploads."""
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib.resources import files
 
@@ -15,7 +15,7 @@ BUILTIN_DIR = files("gdviz") / "datasets"
 
 @dataclass
 class Data:
-    x: torch.Tensor  # [n, 1] float32
+    x: torch.Tensor  # [n, 1] float32 (uploads: float64 until ``load`` has standardized them)
     y: torch.Tensor  # [n, 1] float32
     name: str
     x_label: str = "x"
@@ -77,6 +77,8 @@ def uploaded(spec: Upload) -> Data:
     x_name = spec.x if spec.x is not None else table.default_x
     y_name = spec.y if spec.y is not None else table.default_y
     for field, name in (("x", x_name), ("y", y_name)):
+        if name in table.names and name not in table.columns:
+            raise ConfigError(("dataset", field), f"column {name!r} holds fewer than 2 numbers")
         if name not in table.columns:
             raise ConfigError(("dataset", field), f"no column named {name!r} in {table.filename}")
     assert x_name is not None and y_name is not None  # uploads hold 2 numeric columns or more
@@ -86,7 +88,7 @@ def uploaded(spec: Upload) -> Data:
         raise ConfigError(
             ("dataset", "y"), f"columns {x_name!r} and {y_name!r} share fewer than 2 numeric rows"
         )
-    x, y = x[keep].view(-1, 1).float(), y[keep].view(-1, 1).float()
+    x, y = x[keep].view(-1, 1), y[keep].view(-1, 1)  # float64: ``load`` casts after standardizing
     return Data(x, y, table.filename, x_name, y_name, dropped_rows=int((~keep).sum()))
 
 
@@ -115,7 +117,11 @@ def standardized(data: Data) -> Data:
 
 
 def load(config: JobConfig, rng: torch.Generator) -> Data:
-    """Build the job's data and check what depends on it."""
+    """Build the job's data and check what depends on it.
+
+    Uploads are parsed and standardized in float64 and trained in float32, like everything else:
+    Unix timestamps (~1.7·10⁹) in float32 are 128 apart, so casting first would merge most of them.
+    """
     spec = config.dataset
     if isinstance(spec, Synthetic):
         data = synthetic(spec, rng)
@@ -131,6 +137,8 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
         raise ConfigError(("dataset",), "all x values are equal: the line's slope is undefined")
     if config.standardize:
         data = standardized(data)
+    if data.x.dtype != torch.float32:
+        data = replace(data, x=data.x.float(), y=data.y.float())
     if config.minibatch and config.batch_size > data.n:
         raise ConfigError(
             ("batch_size",), f"must be at most n = {data.n}, the number of data points"

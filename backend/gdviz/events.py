@@ -86,11 +86,12 @@ class MemoryLog(EventLog):
     """The events in one list in this process.
 
     The writer appends ``(event, payload)`` and wakes the event loop at most once per pending
-    wake-up and at most ``1 / WAKE_INTERVAL_S`` times a second; the wire form is built on the event
+    wake-up and at most ``1 / wake_interval`` times a second; the wire form is built on the event
     loop, once, when a stream first asks for it, however many streams watch.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, wake_interval: float = WAKE_INTERVAL_S) -> None:
+        self.wake_interval = wake_interval  # at most one wake-up per this many seconds
         self.events: list[tuple[str, Payload]] = []
         self._wire: list[bytes] = []  # the events' wire form so far (event loop side)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -142,12 +143,12 @@ class MemoryLog(EventLog):
             changed.set()
 
     def _notify(self) -> None:
-        """Wake the waiting streams: at once, or, within ``WAKE_INTERVAL_S`` of the last wake-up, at
+        """Wake the waiting streams: at once, or, within ``wake_interval`` of the last wake-up, at
         the end of that interval with everything appended meanwhile in one write per stream."""
         if self._wake_pending or self._loop is None:
             return
         self._wake_pending = True
-        delay = self._last_wake + WAKE_INTERVAL_S - time.monotonic()
+        delay = self._last_wake + self.wake_interval - time.monotonic()
         try:
             if delay <= 0:
                 self._loop.call_soon_threadsafe(self.wake_watchers)

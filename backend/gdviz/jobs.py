@@ -6,6 +6,7 @@ trivial. The job itself holds the setup, the lifecycle and ``run``.
 """
 
 import asyncio
+import heapq
 import itertools
 import logging
 import math
@@ -14,7 +15,7 @@ import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import torch
 
@@ -56,8 +57,10 @@ class Job:
         self.log: EventLog = MemoryLog() if log is None else log  # meta, epoch, step, done
         self.replayed_epochs = 0  # epochs already written by an earlier run: trained without delay
         self.done: Done | None = None
-        self._lock = threading.Lock()
-        self._records: Iterator[tuple[str, Record]] | None = None  # the training, once started
+        self._lock = threading.RLock()  # re-entered: cancel() finishes the job under it
+        self._records: Iterator[tuple[str, Record | None]] | None = None  # once started
+        self._in_turn = False  # a worker is running it right now
+        self.not_before = 0.0  # a paced job sleeps (off the workers) until this monotonic time
 
         rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
         self.data = datasets.load(config, rng)
@@ -138,10 +141,24 @@ class Job:
             self.log.append("done", dumps(done))
             self.status = status
             self.finished_at = time.monotonic()
+            self._records = None  # the training's state (a shuffled copy of the data) goes now
 
     def run(self, budget_s: float | None = None) -> bool:
         """Train in the calling (worker) thread, publishing every record: to the end, or, given a
-        budget, for about that long and at least one epoch. True once the job has finished."""
+        budget, for about that long (at least one epoch or ``TURN_STEPS`` mini-batch steps).
+        A paced job (``delay_ms``) given a budget returns after each epoch with ``not_before`` set:
+        it waits off the worker. True once the job has finished."""
+        with self._lock:
+            if self.finished:
+                return True
+            self._in_turn = True
+        try:
+            return self._run(budget_s)
+        finally:
+            with self._lock:
+                self._in_turn = False
+
+    def _run(self, budget_s: float | None) -> bool:
         if self._records is None:
             if not self._begin():
                 return True
@@ -152,6 +169,10 @@ class Job:
         try:
             # the hot loop: every line here costs a few % of a small epoch
             for kind, record in self._records:
+                if record is None:  # a turn within a long epoch
+                    if deadline is not None and time.monotonic() >= deadline:
+                        return False
+                    continue
                 if not finite(record):
                     what = "NaN" if math.isnan(record["loss"]) else "infinite"
                     epoch = int(record["epoch"])
@@ -162,7 +183,11 @@ class Job:
                 append(kind, record)  # a record: written as JSON only when streamed
                 if kind == "epoch":
                     self.history.append(record)
-                    if delay and record["epoch"] > replayed and stop.wait(delay):
+                    paced = delay and record["epoch"] > replayed
+                    if paced and deadline is not None:
+                        self.not_before = time.monotonic() + delay
+                        return False
+                    if paced and stop.wait(delay):
                         break
                     if deadline is not None and time.monotonic() >= deadline:
                         return False
@@ -189,11 +214,13 @@ class Job:
         return epoch
 
     def cancel(self) -> None:
+        """Stop the job: at once if no worker is running it (queued, or between turns), else at
+        the worker's next step."""
         self.training.stop.set()
         with self._lock:
-            queued = self.status == "queued"
-        if queued:
-            self._finish("cancelled", "cancelled before it started")
+            if not self._in_turn and not self.finished:  # no worker can start a turn meanwhile
+                queued = self.status == "queued"
+                self._finish("cancelled", "cancelled before it started" if queued else None)
 
     def summary(self, history: bool = True) -> dict[str, object]:
         elapsed = None
@@ -228,17 +255,55 @@ class JobEnded(RuntimeError):
     """A change asked of a job that has ended (409)."""
 
 
+class Pacer:
+    """Holds paced jobs while they wait for their next epoch, off the workers: one thread, one heap."""
+
+    def __init__(self, wake: Callable[[Job], None]) -> None:
+        self._wake = wake
+        self._heap: list[tuple[float, int, Job]] = []
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._stopping = False
+        self._thread = threading.Thread(target=self._run, name="gdviz-pacer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def hold(self, job: Job) -> None:
+        with self._changed:
+            heapq.heappush(self._heap, (job.not_before, next(self._order), job))
+            self._changed.notify()
+
+    def _run(self) -> None:
+        with self._changed:
+            while not self._stopping:
+                now = time.monotonic()
+                while self._heap and self._heap[0][0] <= now:
+                    self._wake(heapq.heappop(self._heap)[2])
+                timeout = self._heap[0][0] - now if self._heap else None
+                self._changed.wait(timeout)
+
+    def stop(self) -> None:
+        with self._changed:
+            self._stopping = True
+            self._changed.notify()
+        if self._thread.is_alive():
+            self._thread.join(1.0)
+
+
 class JobManager:
     """Keeps jobs, trains at most ``max_running`` at once, forgets finished ones after a while.
 
     Workers take turns: a new job trains one epoch on its first turn, then ``SLICE_S`` per turn,
-    and goes to the back of the line; new jobs go first. So when a whole class presses Run at once,
-    every run shows its first epoch at once and all of them move, instead of each one waiting for
-    every run created before it.
+    and goes to the back of the line; new jobs go first. A turn ends between mini-batch steps too,
+    so one job's long epoch never holds a worker for long. So when a whole class presses Run at
+    once, every run shows its first epoch at once and all of them move, instead of each one waiting
+    for every run created before it. A paced job (``delay_ms``) sleeps in the ``Pacer``, not in a
+    worker, and goes first when its time comes.
     """
 
     SLICE_S = 0.02
-    NEW, STARTED, STOP = 0, 1, 2  # turn priorities
+    NEW, STARTED, STOP = 0, 1, 2  # turn priorities (a paced job's next epoch counts as NEW)
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -248,9 +313,11 @@ class JobManager:
         self._workers: list[threading.Thread] = []
         self._loop: asyncio.AbstractEventLoop | None = None
         self._next_expiry_check = 0.0
+        self._pacer = Pacer(lambda job: self._queue.put((self.NEW, next(self._order), job)))
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
         self._loop = loop
+        self._pacer.start()
         for i in range(self.settings.max_running):
             worker = threading.Thread(target=self._work, name=f"gdviz-train-{i}", daemon=True)
             worker.start()
@@ -260,7 +327,14 @@ class JobManager:
         while (job := self._queue.get()[2]) is not None:
             first_turn = job._records is None
             if not job.run(budget_s=0.0 if first_turn else self.SLICE_S):
-                self._queue.put((self.STARTED, next(self._order), job))
+                self.requeue(job)
+
+    def requeue(self, job: Job) -> None:
+        """After a turn that did not finish the job: a paced one sleeps, others queue again."""
+        if job.not_before > time.monotonic():
+            self._pacer.hold(job)
+        else:
+            self._queue.put((self.STARTED, next(self._order), job))
 
     def create(self, config: JobConfig) -> Job:
         """Build the job (raises ConfigError on input that fits no run) and queue it."""
@@ -317,6 +391,7 @@ class JobManager:
         """Cancel every job and join the workers within ``timeout`` seconds."""
         for job in list(self.jobs.values()):
             job.cancel()
+        self._pacer.stop()
         for _ in self._workers:
             self._queue.put((self.STOP, next(self._order), None))
         deadline = time.monotonic() + timeout

@@ -12,6 +12,9 @@ ends with an event that has only an id: every job's position, the id a reconnect
     id: 12  event: epoch        data: {...}             that job's events, with its own ids
     id: 13  event: epoch        data: {...}
     id: 3f2a9c1d0b7e=13.9c1d0b7e3f2a=40                 no data: dispatches nothing
+
+``interleave`` reads any ``EventLog`` under any key, so a classroom room's log can later join a
+page's stream as one more entry (headed by a ``room`` event rather than ``job``).
 """
 
 import asyncio

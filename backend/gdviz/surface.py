@@ -2,9 +2,11 @@
 
 MSE comes from the sufficient statistics (Σx, Σy, Σx², Σxy, Σy², n), so a grid costs the same for
 20 points or a million. MAE and Huber have no such shortcut: they are summed over the points in
-chunks, so their cost grows with n (memory stays bounded).
+chunks (memory stays bounded), and over an evenly spaced sample of the points when the grid times
+the points would exceed ``MAX_GRID_WORK`` (cost stays bounded: about half a second).
 """
 
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, overload
@@ -16,6 +18,16 @@ from .data import Data
 from .payloads import Curvature
 
 CHUNK_CELLS = 4_000_000  # grid cells × points evaluated at once for mae / huber
+MAX_GRID_WORK = 100_000_000  # grid cells × points for one mae / huber grid: 2,500 points at 200²
+
+
+class Stopped(Exception):
+    """The grid's computation was stopped (its client went away)."""
+
+
+def sample_size(n: int, cells: int) -> int:
+    """How many points a mae / huber grid of ``cells`` cells sums over: all, or a bounded sample."""
+    return max(2, min(n, MAX_GRID_WORK // cells))
 
 
 @dataclass(frozen=True)
@@ -82,20 +94,33 @@ def pointwise_loss(loss: str, delta: float) -> Callable[[torch.Tensor], torch.Te
 
 
 def loss_grid(
-    data: Data, stats: Stats, loss: str, delta: float, w: torch.Tensor, b: torch.Tensor
+    data: Data,
+    stats: Stats,
+    loss: str,
+    delta: float,
+    w: torch.Tensor,
+    b: torch.Tensor,
+    stop: threading.Event | None = None,
 ) -> torch.Tensor:
-    """Loss at every (b[i], w[j]): shape [len(b), len(w)], float64."""
+    """Loss at every (b[i], w[j]): shape [len(b), len(w)], float64. MAE and Huber are averaged
+    over ``sample_size`` evenly spaced points; ``stop`` set ends the work between chunks."""
     W, B = torch.meshgrid(w.double(), b.double(), indexing="xy")  # [len(b), len(w)]
     if loss == "mse":
         return stats.mse(W, B).clamp_min(0.0)
     f = pointwise_loss(loss, delta)
     W, B = W.reshape(-1, 1), B.reshape(-1, 1)
     x, y = data.x.double().view(1, -1), data.y.double().view(1, -1)
+    k = sample_size(stats.n, W.shape[0])
+    if k < stats.n:
+        idx = torch.linspace(0, stats.n - 1, k, dtype=torch.float64).round().long()
+        x, y = x[:, idx], y[:, idx]
     total = torch.zeros(W.shape[0], dtype=torch.float64)
     chunk = max(1, CHUNK_CELLS // W.shape[0])
-    for i in range(0, x.shape[1], chunk):
+    for i in range(0, k, chunk):
+        if stop is not None and stop.is_set():
+            raise Stopped
         total += f(W * x[:, i : i + chunk] + B - y[:, i : i + chunk]).sum(dim=1)
-    return (total / stats.n).view(len(b), len(w))
+    return (total / k).view(len(b), len(w))
 
 
 def loss_at(data: Data, stats: Stats, loss: str, delta: float, w: float, b: float) -> float:
@@ -158,12 +183,19 @@ def window(
 
 
 def grid_over(
-    data: Data, stats: Stats, loss: str, delta: float, box: Window, resolution: int
+    data: Data,
+    stats: Stats,
+    loss: str,
+    delta: float,
+    box: Window,
+    resolution: int,
+    stop: threading.Event | None = None,
 ) -> tuple[list[float], list[float], list[list[float]]]:
     """(w, b, loss) over ``resolution`` × ``resolution`` points of ``box``; a loss too large for a
-    float, or NaN, is written as 1e300 (JSON carries no infinity)."""
+    float, or NaN, is written as 1e300 (JSON carries no infinity). Raises ``Stopped`` once ``stop``
+    is set."""
     w = torch.linspace(box["w_min"], box["w_max"], resolution, dtype=torch.float64)
     b = torch.linspace(box["b_min"], box["b_max"], resolution, dtype=torch.float64)
-    grid = loss_grid(data, stats, loss, delta, w, b)
+    grid = loss_grid(data, stats, loss, delta, w, b, stop)
     grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
     return w.tolist(), b.tolist(), grid.tolist()

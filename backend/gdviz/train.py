@@ -11,7 +11,6 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, cast
 
-import numpy as np
 import torch
 from torch import Tensor
 from torch.optim.sgd import sgd as sgd_update
@@ -155,19 +154,12 @@ def backward(loss: Tensor) -> None:
     torch.autograd.backward(loss, ONE)
 
 
-def seed_loss_sum(losses: list[float], bs: int, n: int) -> float:
-    """The seed's ``LOSS_sum = LOSS_sum + loss * len(yy)``: float32, batch by batch, in this order."""
-    with np.errstate(
-        over="ignore", invalid="ignore"
-    ):  # a diverging run overflows; it is reported, not warned
-        total = np.float32(0)
-        for i, loss in enumerate(losses):
-            total = total + np.float32(loss) * np.float32(min(bs, n - i * bs))
-    return float(total)
+TURN_STEPS = 64  # mini-batch steps between chances to hand the worker over (~2 ms at batch size 1)
 
 
 class Training:
-    """One run: ``start`` holds (w, b) before training; iterate for ``("step" | "epoch", record)``."""
+    """One run: ``start`` holds (w, b) before training; iterate for ``("step" | "epoch", record)``,
+    and, within long mini-batch epochs, ``("turn", None)`` where the worker may switch jobs."""
 
     def __init__(
         self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1
@@ -308,7 +300,7 @@ class Training:
             self.optimizer.step()
             self.optimizer.zero_grad()
 
-    def __iter__(self) -> Iterator[tuple[str, Record]]:
+    def __iter__(self) -> Iterator[tuple[str, Record | None]]:
         if self.config.minibatch:
             return self._minibatch()
         return self._full_batch()
@@ -338,7 +330,7 @@ class Training:
                 yield "step", {"step": epoch, **record}
             yield "epoch", record
 
-    def _minibatch(self) -> Iterator[tuple[str, Record]]:
+    def _minibatch(self) -> Iterator[tuple[str, Record | None]]:
         X, Y, n = self.model.inputs, self.data.y, self.data.n
         bs, stride = self.config.batch_size, self.step_stride
         want_steps = self.config.granularity == "step"
@@ -356,17 +348,16 @@ class Training:
                 X_epoch, Y_epoch = X[order], Y[order]
             else:
                 X_epoch, Y_epoch = X, Y
-            losses = []
-            for i, (xx, yy) in enumerate(
-                zip(torch.split(X_epoch, bs), torch.split(Y_epoch, bs), strict=True)
-            ):
+            loss_sum = torch.zeros(())  # the seed's float32 LOSS_sum, summed as it goes
+            for i in range(last + 1):  # slices made one by one: 10⁶ views at once cost ~1 GB
                 if stop.is_set():
                     return
+                xx, yy = X_epoch[i * bs : (i + 1) * bs], Y_epoch[i * bs : (i + 1) * bs]
                 yhat = forward(xx)
                 loss = criterion(yhat, yy)
                 backward(loss)
+                loss_sum += loss.detach() * len(yy)  # LOSS_sum = LOSS_sum + loss * len(yy)
                 loss_value = loss.item()
-                losses.append(loss_value)
                 step += 1
                 report_step = want_steps and step % stride == 0
                 if report_step or i == last:  # read gradients only where they are reported
@@ -378,7 +369,9 @@ class Training:
                     if trace:
                         record.update(self._state(before, (record["w"], record["b"])))
                     yield "step", record
-            epoch_loss = seed_loss_sum(losses, bs, n) / n
+                if step % TURN_STEPS == 0:
+                    yield "turn", None  # a chance to hand the worker to another job mid-epoch
+            epoch_loss = float(loss_sum) / n
             self._end_epoch(epoch_loss)
             record = self._record(epoch, epoch_loss, grads, lr)
             if trace:

@@ -9,8 +9,8 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, url, body) {
-  const init = { method, headers: {} };
+async function request(method, url, body, headers = {}) {
+  const init = { method, headers: { ...headers } };
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
@@ -58,6 +58,23 @@ export function getSurface(id, window, resolution = 60) {
   if (window) for (const k of ['w_min', 'w_max', 'b_min', 'b_max']) q.set(k, String(window[k]));
   return request('GET', `${job(id)}/surface?${q}`);
 }
+
+// ---- classroom rooms (docs/api.md, "Rooms"): `key` is the teacher key, sent only by the teacher's page
+const room = (code) => `/api/rooms/${encodeURIComponent(code)}`;
+const bearer = (key) => ({ Authorization: `Bearer ${key}` });
+export const createRoom = () => request('POST', '/api/rooms');
+export const getRoom = (code) => request('GET', room(code));
+export const getRoomShare = (code) => request('GET', `${room(code)}/share`);
+export const setRoomRun = (code, key, run) => request('PUT', `${room(code)}/job`, run, bearer(key));
+export const setRoomPlayer = (code, key, player) => request('PUT', `${room(code)}/player`, player, bearer(key));
+export const askQuestion = (code, key, question) => request('POST', `${room(code)}/questions`, question, bearer(key));
+export const revealQuestion = (code, key, qid) => request('POST', `${room(code)}/questions/${qid}/reveal`, undefined, bearer(key));
+export const answerQuestion = (code, qid, answer) => request('POST', `${room(code)}/questions/${qid}/answers`, answer);
+export const shareRun = (code, run) => request('POST', `${room(code)}/runs`, run);
+export const getSharedRuns = (code, key) => request('GET', `${room(code)}/runs`, undefined, bearer(key));
+export const getLessonQuestions = () => request('GET', '/api/lesson/questions');
+/** The room's own stream: a `room` snapshot, then its changes; EventSource resumes by itself. */
+export const openRoomStream = (code) => new EventSource(`${room(code)}/events`);
 
 // ---- the page's one stream
 const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}

@@ -123,6 +123,14 @@ export class ContourChart {
 
   setArrows(on) { this.arrows = on; this.drawnKey = null; }
 
+  /** A class's predictions [[w, b], …] as dots under the runs (a room's point question, once
+   *  revealed), and this student's own `mine` ([w, b] or null) ringed; ([]) removes them. */
+  setPredictions(points, mine = null) {
+    this.predictions = points;
+    this.mine = mine;
+    this.paint();
+  }
+
   /** Every run up to epoch k; arrows show the −∇ direction only. */
   draw(runs, k) {
     const key = `${k}:${runs.map((r) => r.epochs.length).join(',')}:${this.arrows}`;
@@ -137,6 +145,7 @@ export class ContourChart {
     if (!this.shown || !this.surface || !fl?.xaxis?._length) return;
     const [runs, k] = this.shown;
     const { ctx, px, py, scale, outline } = this.overlay.begin2d(fl);
+    this.paintPredictions(ctx, px, py, scale, outline);
     const trails = [];
     runs.forEach((run, i) => {
       if (!run.meta) return;
@@ -164,6 +173,22 @@ export class ContourChart {
     for (const paint of this.painters) paint(ctx, { px, py, scale }, runs, k);
     ctx.restore();
     this.canvas.trails = trails; // what is drawn, for tests and tools
+  }
+
+  paintPredictions(ctx, px, py, scale, outline) {
+    const points = this.predictions ?? [];
+    ctx.fillStyle = ink('rgba(255, 255, 255, 0.85)');
+    ctx.strokeStyle = ink('#333');
+    ctx.lineWidth = 1.5 * scale;
+    for (const [w, b] of points) { dot(ctx, px(w), py(b), 5 * scale); ctx.stroke(); }
+    if (this.mine) {
+      ctx.strokeStyle = outline;
+      ctx.lineWidth = 3 * scale;
+      dot(ctx, px(this.mine[0]), py(this.mine[1]), 9 * scale);
+      ctx.fillStyle = ink('#E69F00');
+      dot(ctx, px(this.mine[0]), py(this.mine[1]), 7 * scale);
+    }
+    this.canvas.predictions = points.length; // what is drawn, for tests
   }
 
   /** An arrow from the current point along −∇loss, a fixed fraction of the window long. */

@@ -20,6 +20,7 @@ import { installLesson, expandLessonLink } from './lesson.js';
 import { followedJob, markFollowing } from './follow.js';
 import { installA11y } from './a11y.js';
 import { installLab } from './labpanel.js';
+import { installRoom, roomCode } from './room.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
@@ -42,6 +43,8 @@ try {
 }
 const store = new Store(settings, browserUrl(), { expand: (s, keys) => expandLessonLink(s, keys, settings.defaults()) });
 const followed = followedJob();
+const joined = roomCode(); // a student's page in a class (/?room=CODE)
+let classroom = null; // {teacher} on the teacher's page, {student} on a student's
 
 const controls = new Controls($('controls'), settings, { onUpload: api.uploadCsv });
 const fit = new FitChart($('chart-fit'));
@@ -60,6 +63,7 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   showRuns,
   meta: (run, m) => lab.meta(run, m),
   changed: (run, c) => lab.changed(run, c),
+  created: (ids) => classroom?.teacher?.showRun(ids),
 } });
 const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls') });
 // charts follow their boxes, not only the window: the lesson band, the code panel, a focused view
@@ -99,6 +103,7 @@ function submit(changes = {}) {
 }
 
 function pickStart({ w, b }) {
+  if (classroom?.student?.wantsPoint()) { classroom.student.answerPoint({ w, b }); return; }
   const round = (v) => Number(v.toPrecision(3));
   controls.set({ init_w: round(w), init_b: round(b) });
   submit();
@@ -154,7 +159,7 @@ function render(p) {
   const received = p.received;
   const total = p.total;
   Object.assign(app.dataset, { epoch: String(k), received: String(received), total: String(total),
-    status: runs.status(), playing: String(p.playing) });
+    status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '' });
   $('progress').max = Math.max(1, total);
   $('progress').value = received;
   $('progress-text').textContent = `${received} / ${total} epochs`;
@@ -175,6 +180,7 @@ function render(p) {
   a11y(p, sel);
   lab.render(p, sel);
   runs.widenSurface(k);
+  classroom?.teacher?.syncPlayer(p);
 }
 
 /** Epoch k's loss and gradients are taken before its update (as the lesson's loop prints them);
@@ -195,9 +201,21 @@ $('projector-toggle').addEventListener('click', toggleProjector);
 $('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get().dark }));
 $('fullscreen').addEventListener('click', toggleFullscreen);
 const toggleCode = installCodePanel(store);
-const toggleLesson = followed ? () => {} : installLesson(store);
+const toggleLesson = followed || joined ? () => {} : installLesson(store);
 installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: toggleLesson });
 installShare(() => player.runs[0]?.id);
+
+/** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */
+function followRuns(jobs) {
+  store.set({ ...settings.fromConfig(jobs[0].config), cmp: '' });
+  controls.set(store.get());
+  runs.follow(jobs);
+}
+function unlock(own) {
+  document.body.classList.toggle('following', !own);
+  for (const input of document.querySelectorAll('#controls input, #controls select, #run-buttons button')) input.disabled = !own;
+}
+classroom = installRoom({ api, store, player, runs, contour, banner, follow: followRuns, unlock }, joined);
 
 /** The teacher's job `id`: its settings shown read-only, its history and live events streamed. */
 async function follow(id) {
@@ -213,7 +231,7 @@ async function follow(id) {
   store.set({ ...settings.fromConfig(job.config), cmp: '', ...speed });
   controls.set(store.get());
   markFollowing(`the teacher's run (${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)})`);
-  runs.follow(id, job.config);
+  runs.follow([{ id, config: job.config }]);
 }
 
 // ---- boot
@@ -223,4 +241,6 @@ api.getDatasets().then((d) => {
   controls.setBuiltins(d.builtin);
   controls.set({ builtin: store.get().builtin || d.builtin[0]?.name || '' });
 }).catch((err) => banner(`data sets: ${err.message}`, 'error'));
-if (followed) follow(followed); else runs.start(store.get());
+if (joined) markFollowing(`the teacher of class ${joined}`);
+else if (followed) follow(followed);
+else runs.start(store.get());

@@ -8,7 +8,8 @@ import { reducedMotion } from './a11y.js';
 export class Runs {
   /**
    * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
-   *   meta?(run, m), changed?(run, change) }.
+   *   meta?(run, m), changed?(run, change),
+   *   created?(ids): the job ids of the runs on screen (null: not made yet), each time one is made }.
    */
   constructor({ api, settings, player, charts, ui }) {
     Object.assign(this, { api, settings, player, charts, ui });
@@ -40,12 +41,12 @@ export class Runs {
     specs.slice(1).forEach((s, i) => this.startJob(i + 1, { ...config(s.over), init }, gen));
   }
 
-  /** Show job `id` (its `config` as the server answered it) without ever cancelling it. */
-  follow(id, config) {
-    const specs = [{ over: {}, ...runStyle(0), label: `${config.mode} · ${config.optimizer}` }];
-    const gen = this.reset(specs, config.epochs);
+  /** Show `jobs` ([{id, config}], the server's configs: one run or a race) without ever cancelling them. */
+  follow(jobs) {
+    const specs = jobs.map(({ config }, i) => ({ over: {}, ...runStyle(i), label: `${config.mode} · ${config.optimizer}` }));
+    const gen = this.reset(specs, Math.max(...jobs.map((j) => j.config.epochs)));
     this.ui.showRuns(specs, 0);
-    this.startJob(0, config, gen, id);
+    jobs.forEach(({ id, config }, i) => this.startJob(i, config, gen, id));
   }
 
   /** A new generation of `specs` on cleared charts; answers its id. `toEnd`: see Player. */
@@ -82,7 +83,10 @@ export class Runs {
     }
     if (!current()) { this.api.cancelJob(job.id); return null; }
     run.id = job.id;
-    if (!followId) this.jobIds.push(job.id); // a follower never cancels the run it follows
+    if (!followId) {
+      this.jobIds.push(job.id); // a follower never cancels the run it follows
+      ui.created?.(player.runs.map((r) => r.id)); // a class's teacher shows them once none is null
+    }
     return new Promise((resolve) => {
       this.api.openStream(job.id, current, {
         meta: (m) => {

@@ -69,6 +69,10 @@ function fieldFrom(prop, { nullable = false } = {}) {
   return field;
 }
 
+const SCALARS = ['string', 'number', 'integer', 'boolean'];
+/** A property the form and the URL can hold as one value (a nested choice, like a scheduler, is not). */
+const isScalar = (prop) => SCALARS.includes((prop.anyOf?.find((t) => t.type !== 'null') ?? prop).type);
+
 /** The page's job fields from JobConfig's JSON schema: init flattened to init_w/init_b, the data
  *  set to `data` (its kind) and each kind's fields; `datasets`: kind -> {API name: page name}. */
 export function jobFields(job) {
@@ -81,7 +85,10 @@ export function jobFields(job) {
       const point = ref(prop.anyOf.find((t) => t.$ref).$ref);
       for (const [k, p] of Object.entries(point.properties)) fields[`init_${k}`] = fieldFrom(p, { nullable: true });
     } else if (name === 'dataset') {
-      const kinds = prop.oneOf.map((t) => ref(t.$ref));
+      // the kinds the form and the URL can hold (not a list of points, say)
+      // (the lab's points are one field of their own, `pts`: see points.js)
+      const kinds = prop.oneOf.map((t) => ref(t.$ref))
+        .filter((d) => d.properties.kind.const === 'points' || Object.values(d.properties).every(isScalar));
       const kindOf = (d) => d.properties.kind.const;
       fields.data = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)) };
       for (const d of kinds) {
@@ -92,7 +99,7 @@ export function jobFields(job) {
           fields[names[k]] = fieldFrom(p);
         }
       }
-    } else fields[name] = fieldFrom(prop);
+    } else if (isScalar(prop)) fields[name] = fieldFrom(prop);
   }
   return { fields, datasets };
 }
@@ -101,8 +108,8 @@ export function jobFields(job) {
 export class Settings {
   /** `schema`: GET /api/schema's answer {job, optimizer_knobs, mode_optimizers}. */
   constructor(schema) {
-    this.jobKeys = Object.keys(schema.job.properties).filter((k) => k !== 'init' && k !== 'dataset');
     Object.assign(this, jobFields(schema.job));
+    this.jobKeys = Object.keys(schema.job.properties).filter((k) => k in this.fields);
     for (const [k, [type, d]] of Object.entries(VIEW_FIELDS)) this.fields[k] = { type, default: d };
     this.optimizerKnobs = schema.optimizer_knobs;
     this.modeOptimizers = schema.mode_optimizers;
@@ -184,10 +191,8 @@ export class Settings {
       if (k in state) cfg[k] = state[k];
     }
     if (state.init_w !== null || state.init_b !== null) cfg.init = { w: state.init_w, b: state.init_b };
-    if ('scheduler' in cfg) {
-      const sched = schedulerConfig(state.scheduler);
-      if (sched && state.mode !== 'manual') cfg.scheduler = sched; else delete cfg.scheduler;
-    }
+    const sched = schedulerConfig(state.scheduler); // the lab's field, not the schema's (a nested choice)
+    if (sched && state.mode !== 'manual') cfg.scheduler = sched;
     const kind = state.data in this.datasets ? state.data : this.fields.data.default;
     cfg.dataset = { kind };
     if (kind === 'points') return { ...cfg, dataset: { kind, ...decodePoints(state.pts) } };

@@ -239,7 +239,7 @@ def test_keyboard_alone_uploads_a_csv_and_runs_it(app: App, page: Page) -> None:
     app.open("epochs=20&speed=live")
     app.finished()
     tab_to(page, "#data")
-    page.keyboard.press("End")  # the last data source: CSV upload
+    page.keyboard.type("CSV")  # a closed select's type-ahead: the "CSV upload" source
     expect(page.locator("#upload-file")).to_be_visible()
     tab_to(page, "#upload-file", limit=1)
     with page.expect_file_chooser() as chooser:

@@ -10,7 +10,7 @@ from typing_extensions import TypedDict
 from .. import data
 from ..uploads import UploadSummary, accept
 from .deps import SettingsDep
-from .errors import TOO_LARGE
+from .errors import BAD_BODY, FOREIGN_ORIGIN, TOO_LARGE
 
 router = APIRouter(prefix="/api/datasets", tags=["datasets"])
 
@@ -42,7 +42,12 @@ def list_datasets() -> dict[str, object]:
     return {"builtin": out}
 
 
-@router.post("", status_code=201, response_model=UploadSummary, responses=TOO_LARGE)
+@router.post(
+    "",
+    status_code=201,
+    response_model=UploadSummary,
+    responses={**TOO_LARGE, **BAD_BODY, **FOREIGN_ORIGIN},
+)
 async def upload_dataset(
     settings: SettingsDep,
     file: Annotated[

@@ -32,7 +32,7 @@ async def get_job(job_id: str, manager: Manager) -> Job:
     if job is None:
         raise HTTPException(
             404,
-            detail=f"no job '{job_id}': it never existed or was forgotten (finished jobs expire)",
+            detail=f"no job '{job_id[:40]}': it never existed or was forgotten (finished jobs expire)",
         )
     return job
 

@@ -37,7 +37,13 @@ TOO_MANY_JOBS: Responses = {
     }
 }
 TOO_LARGE: Responses = {
-    413: {"model": FieldErrors, "description": "The file is over the size or row limit"}
+    413: {"model": FieldErrors, "description": "The body or file is over a size or row limit"}
+}
+BAD_BODY: Responses = {
+    400: {"model": Message, "description": "The body could not be read (e.g. a malformed form)"}
+}
+FOREIGN_ORIGIN: Responses = {
+    403: {"model": Message, "description": "Sent from a page on another origin (`Origin` header)"}
 }
 FINISHED: Responses = {
     409: {"model": Message, "description": "The job has ended: nothing left to change"}

@@ -1,24 +1,30 @@
 """Jobs: create, read, cancel, stream their events, and their loss surface."""
 
 import asyncio
+import contextlib
+import threading
 from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, HTTPException, Query
+from fastapi import APIRouter, Header, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 from typing_extensions import TypedDict
 
 from ..config import Builtin, JobChange, JobConfig, Loss, Points, Synthetic, check_change
 from ..jobs import Job, JobEnded
 from ..payloads import Done, Epoch, LeastSquares, Meta, Status
-from ..surface import Window, WindowError, grid_over, window
+from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
 from .deps import JobDep, Manager
-from .errors import FINISHED, NO_JOB, TOO_MANY_JOBS
+from .errors import BAD_BODY, FINISHED, FOREIGN_ORIGIN, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
 router = APIRouter(prefix="/api", tags=["jobs"])
+
+# The last event of a stream the server ends because it is stopping; without an id, so a client that
+# resumes later still resumes after the last event it got.
+SHUTDOWN = ServerSentEvent(data='{"reason":"the server is stopping"}', event="shutdown").encode()
 
 # Quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and that hop costs
 # more than the work when a whole class connects at once.
@@ -59,6 +65,8 @@ class Surface(BaseModel):
     least_squares: LeastSquares
     window: Window
     loss_name: Loss
+    points: int  # the points the loss is averaged over: n, or a sample for mae / huber
+    note: str | None  # says so when it is a sample
 
 
 def links(job: Job) -> Links:
@@ -79,7 +87,12 @@ def small(config: JobConfig) -> bool:
     return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
 
 
-@router.post("/jobs", status_code=201, response_model=JobCreated, responses=TOO_MANY_JOBS)
+@router.post(
+    "/jobs",
+    status_code=201,
+    response_model=JobCreated,
+    responses={**TOO_MANY_JOBS, **BAD_BODY, **FOREIGN_ORIGIN, **TOO_LARGE},
+)
 async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
     """Start a training job; `{}` is the seed's run."""
     if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
@@ -95,14 +108,23 @@ def read_job(job: JobDep) -> dict[str, object]:
     return {**job.summary(), "links": links(job)}
 
 
-@router.delete("/jobs/{job_id}", response_model=JobSummary, responses=NO_JOB)
-def cancel_job(job: JobDep) -> dict[str, object]:
-    """Cancel a queued or running job (a finished one stays as it is)."""
+CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far beyond it
+
+
+@router.delete("/jobs/{job_id}", response_model=JobSummary, responses={**NO_JOB, **FOREIGN_ORIGIN})
+async def cancel_job(job: JobDep) -> dict[str, object]:
+    """Cancel a queued or running job and answer its state once the cancel took effect (a finished
+    job stays as it is)."""
     job.cancel()
+    deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_S
+    while not job.finished and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.005)
     return {**job.summary(history=False), "links": links(job)}
 
 
-@router.patch("/jobs/{job_id}", responses={**NO_JOB, **FINISHED})
+@router.patch(
+    "/jobs/{job_id}", responses={**NO_JOB, **FINISHED, **FOREIGN_ORIGIN, **TOO_LARGE, **BAD_BODY}
+)
 async def change_job(job: JobDep, change: JobChange) -> dict:
     """Change lr (or the optimizer's knobs) of a queued or running job from its next epoch on; the
     stream gets a `change` event at that epoch."""
@@ -142,6 +164,7 @@ async def stream_events(
                 if log.ended and seen >= len(log):  # done sent, or resumed at or past it
                     return
                 await log.wait_beyond(seen)
+            yield SHUTDOWN  # so a client can tell a stopping server from a dropped network
         finally:
             waker.cancel()
 
@@ -160,6 +183,7 @@ Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
 
 @router.get("/jobs/{job_id}/surface", response_model=Surface, responses=NO_JOB)
 async def read_surface(
+    request: Request,
     job: JobDep,
     w_min: Bound = None,
     w_max: Bound = None,
@@ -175,9 +199,21 @@ async def read_surface(
         detail = [{"loc": ["query", exc.field], "msg": exc.msg, "type": "value_error"}]
         raise HTTPException(422, detail=detail) from None
     config = job.config
-    w, b, loss = await run_in_threadpool(
-        grid_over, job.data, job.stats, config.loss, config.huber_delta, box, resolution
+    stop = threading.Event()
+    work = asyncio.ensure_future(
+        run_in_threadpool(
+            grid_over, job.data, job.stats, config.loss, config.huber_delta, box, resolution, stop
+        )
     )
+    while not work.done():  # a client that leaves stops the work (mae / huber on many points)
+        await asyncio.wait([work], timeout=0.05)
+        if not work.done() and await request.is_disconnected():
+            stop.set()
+            with contextlib.suppress(Stopped):
+                await work
+            raise HTTPException(499, detail="the client closed the request")  # nobody reads it
+    w, b, loss = work.result()
+    points = job.stats.n if config.loss == "mse" else sample_size(job.stats.n, resolution**2)
     return {
         "w": w,
         "b": b,
@@ -185,4 +221,8 @@ async def read_surface(
         "least_squares": job.meta["least_squares"],
         "window": box,
         "loss_name": config.loss,
+        "points": points,
+        "note": None
+        if points == job.stats.n
+        else f"{config.loss} over {points:,} evenly spaced points of {job.stats.n:,}",
     }

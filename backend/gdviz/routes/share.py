@@ -9,6 +9,7 @@ from pydantic import BaseModel
 from ..network import share_base
 from .deps import JobDep, SettingsDep
 from .errors import NO_JOB
+from .rooms import NO_ROOM, RoomCode
 
 router = APIRouter(prefix="/api", tags=["share"])
 
@@ -34,4 +35,11 @@ def share_job(job: JobDep, settings: SettingsDep, request: Request) -> ShareLink
     the machine's LAN address, the one students can reach; ``GDVIZ_PUBLIC_URL`` overrides it.
     """
     url = f"{share_base(settings, str(request.url))}/?job={job.id}"
+    return ShareLink(url=url, qr_svg=qr_svg(url))
+
+
+@router.get("/rooms/{code}/share", response_model=ShareLink, responses=NO_ROOM, tags=["rooms"])
+def share_room(code: RoomCode, settings: SettingsDep, request: Request) -> ShareLink:
+    """The link students open to join the class (`/?room=<code>`) and its QR code as inline SVG."""
+    url = f"{share_base(settings, str(request.url))}/?room={code}"
     return ShareLink(url=url, qr_svg=qr_svg(url))

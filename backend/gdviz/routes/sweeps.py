@@ -8,6 +8,7 @@ from pydantic import Field
 
 from ..config import Finite, JobConfig, Strict
 from ..sweeps import MAX_RATES, sweep
+from .errors import BAD_BODY, FOREIGN_ORIGIN, TOO_LARGE
 
 router = APIRouter(prefix="/api", tags=["sweeps"])
 
@@ -19,7 +20,7 @@ class Sweep(Strict):
     lrs: list[Rate] = Field(min_length=1, max_length=MAX_RATES, description="the rates to try")
 
 
-@router.post("/sweeps")
+@router.post("/sweeps", responses={**FOREIGN_ORIGIN, **TOO_LARGE, **BAD_BODY})
 async def create_sweep(body: Sweep) -> dict:
     """Train the config once per rate (a capped number of updates in all) and answer each run's
     outcome: status, epochs, final loss, w and b."""

@@ -10,8 +10,10 @@ import json
 import math
 import time
 from abc import ABC, abstractmethod
+from collections.abc import AsyncIterator
 
-from sse_starlette import ServerSentEvent
+import anyio
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
 Record = dict[str, float | int]
 Payload = str | Record  # JSON text, or a record of finite numbers written as JSON only when sent
@@ -43,6 +45,19 @@ def encode(id: int, event: str, payload: Payload) -> bytes:
     """The wire form of one event: ``payload`` is JSON text, or a record (checked ``finite``) that
     is written as JSON here — so a record nobody streams is never written at all."""
     return ServerSentEvent(data=as_json(payload), event=event, id=str(id)).encode()
+
+
+def event_stream(body: AsyncIterator[bytes], shutdown: anyio.Event) -> EventSourceResponse:
+    """The response every stream (a job's, several jobs', a room's) is sent as: pinged while idle,
+    ``shutdown`` set when the server stops, never cached or buffered by a proxy. Ending ``body`` on
+    shutdown completes the response cleanly instead of cutting it."""
+    return EventSourceResponse(
+        body,
+        ping=15,
+        shutdown_event=shutdown,
+        shutdown_grace_period=0.5,
+        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
+    )
 
 
 class EventLog(ABC):

@@ -14,6 +14,7 @@ from sse_starlette import EventSourceResponse, ServerSentEvent
 from typing_extensions import TypedDict
 
 from ..config import Builtin, JobChange, JobConfig, Loss, Points, Synthetic, check_change
+from ..events import event_stream
 from ..jobs import Job, JobEnded
 from ..payloads import Done, Epoch, LeastSquares, Meta, Status
 from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
@@ -168,14 +169,7 @@ async def stream_events(
         finally:
             waker.cancel()
 
-    # Ending the generator on shutdown completes the response cleanly instead of cutting it.
-    return EventSourceResponse(
-        events(),
-        ping=15,
-        shutdown_event=shutdown,
-        shutdown_grace_period=0.5,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(events(), shutdown)
 
 
 Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]

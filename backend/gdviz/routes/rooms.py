@@ -15,7 +15,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ..events import EventLog, dumps
+from ..events import EventLog, dumps, event_stream
 from ..jobs import JobManager
 from ..rooms import (
     RoomError,
@@ -337,13 +337,7 @@ async def stream_room(
         finally:
             waker.cancel()
 
-    return EventSourceResponse(
-        events(),
-        ping=15,
-        shutdown_event=shutdown,
-        shutdown_grace_period=0.5,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(events(), shutdown)
 
 
 def room_error(request: Request, exc: RoomError) -> JSONResponse:

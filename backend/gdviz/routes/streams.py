@@ -8,7 +8,7 @@ import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from sse_starlette import EventSourceResponse
 
-from ..events import EventLog
+from ..events import EventLog, event_stream
 from ..multiplex import MAX_JOBS, StreamError, interleave, parse_jobs, parse_positions
 from .deps import Manager
 from .errors import NO_JOB
@@ -84,11 +84,4 @@ async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSo
         finally:
             stop.cancel()
 
-    # Ending the generator on shutdown completes the response cleanly instead of cutting it.
-    return EventSourceResponse(
-        events(),
-        ping=15,
-        shutdown_event=shutdown,
-        shutdown_grace_period=0.5,
-        headers={"Cache-Control": "no-store", "X-Accel-Buffering": "no"},
-    )
+    return event_stream(events(), shutdown)

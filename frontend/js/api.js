@@ -40,6 +40,10 @@ export const getCode = (id) => request('GET', `${job(id)}/code?format=json`);
 /** The follow-along link and its QR code: {url, qr_svg}. */
 export const getShare = (id) => request('GET', `${job(id)}/share`);
 export const cancelJob = (id) => request('DELETE', job(id)).catch(() => null);
+/** A live change of a running job: {lr, ...knobs} -> {epoch: first epoch using it, ...values}; 409 when it cannot. */
+export const changeJob = (id, values) => request('PATCH', job(id), values);
+/** Final results of one config over several rates: {results: [{lr, status, epochs, loss, w, b}]}. */
+export const sweep = (config, lrs) => request('POST', '/api/sweeps', { config, lrs });
 export const getDatasets = () => request('GET', '/api/datasets');
 
 export function uploadCsv(file) {
@@ -74,14 +78,14 @@ export const openRoomStream = (code) => new EventSource(`${room(code)}/events`);
 
 // ---- the page's one stream
 const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}
-const STREAM_EVENTS = ['meta', 'epoch', 'step', 'done'];
+const STREAM_EVENTS = ['meta', 'epoch', 'step', 'change', 'done'];
 const JOINED_WITHIN_MS = 30; // the compared runs' jobs, created one after another, join one reconnect
 let source = null;
 let reconnectTimer = 0;
 let failures = 0;
 
 /**
- * Follow a job's event stream. Handlers get parsed JSON: meta, epoch, step, done, error(message).
+ * Follow a job's event stream. Handlers get parsed JSON: meta, epoch, step, change, done, error(message).
  * `isCurrent()` is the generation check: once it answers false (the user started another run) the
  * job is dropped and nothing more is delivered. Returns a function that stops following it.
  *
@@ -142,7 +146,7 @@ function deliver(id, name, ev) {
   failures = 0;
   const data = JSON.parse(ev.data);
   if (name === 'done') { unfollow(id, follow); follow.handlers.done(data); }
-  else if (name === 'step') follow.handlers.step?.(data);
+  else if (name === 'step' || name === 'change') follow.handlers[name]?.(data);
   else follow.handlers[name](data);
 }
 

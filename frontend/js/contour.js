@@ -19,6 +19,7 @@ export class ContourChart {
     this.runs = [];
     this.arrows = false;
     this.shown = null; // [runs, k] last drawn, redrawn when Plotly moves the axes
+    this.painters = []; // more to paint over the trails: fn(ctx, {px, py, scale}, runs, k)
     Plotly.newPlot(el, this.fixedTraces(), this.layout(), PLOT_CONFIG);
     this.overlay = new Overlay(el);
     this.canvas = this.overlay.canvas;
@@ -169,6 +170,7 @@ export class ContourChart {
       markerPath(ctx, run.marker, px(head.w), py(head.b), 7 * scale);
       ctx.stroke();
     });
+    for (const paint of this.painters) paint(ctx, { px, py, scale }, runs, k);
     ctx.restore();
     this.canvas.trails = trails; // what is drawn, for tests and tools
   }

@@ -8,7 +8,7 @@ const CHOICES = {
   mode: { manual: 'manual (w -= lr·grad)', sgd: 'sgd (full batch)', minibatch: 'mini-batch', design: 'design matrix', linear: 'nn.Linear' },
   loss: { mse: 'MSE (squared)', mae: 'MAE (absolute)', huber: 'Huber' },
   granularity: { epoch: 'per epoch', step: 'every step' },
-  data: { synthetic: 'synthetic', builtin: 'built-in', upload: 'CSV upload' },
+  data: { synthetic: 'synthetic', builtin: 'built-in', points: 'points (by hand)', upload: 'CSV upload' },
 };
 const MINIBATCH = (s) => MINIBATCH_MODES.includes(s.mode);
 const DATA = (kind) => (s) => s.data === kind;
@@ -58,7 +58,9 @@ export function boundsText({ min, max, minExclusive, maxExclusive }) {
   return parts.join(', ');
 }
 
-const choices = (id, values = []) => values.map((v) => [v, CHOICES[id]?.[v] ?? v]);
+// in CHOICES' order where it has one (the schema's otherwise)
+const rank = (id, v) => { const i = Object.keys(CHOICES[id] ?? {}).indexOf(v); return i < 0 ? Infinity : i; };
+const choices = (id, values = []) => [...values].sort((a, b) => rank(id, a) - rank(id, b)).map((v) => [v, CHOICES[id]?.[v] ?? v]);
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);

@@ -6,6 +6,7 @@ import { pointAt } from './history.js';
 import { Overlay, axesOf } from './overlay.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
+const WEBGL_FROM = 2000; // more points than this are drawn by WebGL: an SVG of 10,000 markers redraws in seconds
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
 const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
 
@@ -24,11 +25,11 @@ export class FitChart {
   }
 
   traces() {
-    const p = this.meta?.points ?? { x: [], y: [] };
-    const ls = this.meta?.least_squares;
+    const p = this.ownPoints ?? this.meta?.points ?? { x: [], y: [] };
+    const ls = this.ownPoints ? this.ownLsq : this.meta?.least_squares;
     const [x0, x1] = this.xRange ?? [0, 1];
     return [
-      { x: p.x, y: p.y, mode: 'markers', type: 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
+      { x: p.x, y: p.y, mode: 'markers', type: p.x.length > WEBGL_FROM ? 'scattergl' : 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
         hovertemplate: 'x=%{x:.3g}<br>y=%{y:.3g}<extra>data</extra>' },
       { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: 'least squares',
         line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
@@ -70,6 +71,18 @@ export class FitChart {
     this.yRange = pad(Math.min(...ys), Math.max(...ys));
     this.inPlotly = false;
     Plotly.react(this.el, this.traces(), { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
+  }
+
+  /** The page's own points (data edited by hand, all of them, not the meta's sample) and their
+   *  least-squares line, drawn at once; null: the run's meta shows the data again. */
+  setPoints(points, ls) {
+    this.ownPoints = points;
+    this.ownLsq = ls;
+    if (!points || !this.xRange) return;
+    const gl = points.x.length > WEBGL_FROM;
+    if (gl !== (this.el.data?.[0]?.type === 'scattergl')) { Plotly.react(this.el, this.traces(), this.layout(), PLOT_CONFIG); return; }
+    const [x0, x1] = this.xRange;
+    Plotly.restyle(this.el, { x: [points.x, ls ? [x0, x1] : []], y: [points.y, ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : []] }, [0, 1]);
   }
 
   setOptions({ residuals, lsq }) {

@@ -19,6 +19,7 @@ import { installShare } from './share.js';
 import { installLesson, expandLessonLink } from './lesson.js';
 import { followedJob, markFollowing } from './follow.js';
 import { installA11y } from './a11y.js';
+import { installLab } from './labpanel.js';
 import { installRoom, roomCode } from './room.js';
 
 const $ = (id) => document.getElementById(id);
@@ -32,8 +33,10 @@ function banner(text, kind = 'warn') {
 }
 
 let settings;
+let schema;
 try {
-  settings = new Settings(await api.getSchema());
+  schema = await api.getSchema();
+  settings = new Settings(schema);
 } catch (err) {
   banner(`cannot load the job schema: ${err.message}`, 'error');
   throw err;
@@ -58,8 +61,11 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   clearErrors: () => controls.clearErrors(),
   starting: markStarting,
   showRuns,
+  meta: (run, m) => lab.meta(run, m),
+  changed: (run, c) => lab.changed(run, c),
   created: (ids) => classroom?.teacher?.showRun(ids),
 } });
+const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls') });
 // charts follow their boxes, not only the window: the lesson band, the code panel, a focused view
 const sized = new ResizeObserver((entries) => entries.forEach((e) => Plotly.Plots.resize(e.target)));
 Object.values(charts).forEach((c) => sized.observe(c.el));
@@ -172,6 +178,7 @@ function render(p) {
   setCodeJob(sel?.id ?? null);
   explain.draw(sel, k);
   a11y(p, sel);
+  lab.render(p, sel);
   runs.widenSurface(k);
   classroom?.teacher?.syncPlayer(p);
 }

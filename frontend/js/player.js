@@ -23,7 +23,7 @@ export class Player {
    *  the cursor jumps to the end when the runs are done (unless the user plays or steps first). */
   newGeneration(specs, { toEnd = false } = {}) {
     this.gen += 1;
-    this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], done: null, error: null }));
+    this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], changes: [], done: null, error: null }));
     this.cursor = 0;
     this.toEnd = toEnd;
     this.playing = !toEnd;

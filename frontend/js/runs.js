@@ -8,6 +8,7 @@ import { reducedMotion } from './a11y.js';
 export class Runs {
   /**
    * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
+   *   meta?(run, m), changed?(run, change),
    *   created?(ids): the job ids of the runs on screen (null: not made yet), each time one is made }.
    */
   constructor({ api, settings, player, charts, ui }) {
@@ -96,6 +97,7 @@ export class Runs {
         },
         epoch(e) { run.epochs.push(e); player.touch(); },
         step(s) { run.steps.push(s); player.touch(); },
+        change(c) { run.changes.push(c); ui.changed?.(run, c); player.touch(); },
         done(d) {
           run.done = d;
           if (d.status === 'diverged') {
@@ -116,6 +118,7 @@ export class Runs {
     fit.setMeta(m);
     loss.setTotal(m.total_epochs);
     if (m.least_squares?.loss !== undefined && m.config?.loss === 'mse') loss.setReference(m.least_squares.loss, m.total_epochs);
+    this.ui.meta?.(run, m);
     this.loadSurface(run, null, gen);
   }
 

@@ -3,6 +3,8 @@
 // reads and writes them (URL hash, job config); `Store` holds the current ones and alone touches
 // location.hash, so a link reproduces a run (seed included).
 
+import { decodePoints, encodePoints } from './points.js';
+
 // The page's own settings: name -> [type, default].
 export const VIEW_FIELDS = {
   speed: ['str', '1'],           // 0.25 … 8, or "live"
@@ -17,12 +19,37 @@ export const VIEW_FIELDS = {
   dark: ['bool', false],         // dark theme
   lesson: ['num', 0],            // lesson step shown (1-based); 0: no lesson
   lang: ['str', 'en'],           // lesson captions: en | ko
+  pts: ['str', ''],              // data kind "points": see points.js
+  scheduler: ['str', ''],        // "StepLR;step_size:10;gamma:0.5" (schedulerConfig); '' none
+  lock: ['str', ''],             // a teacher's link: controls shown but locked ("mode,optimizer")
+  hide: ['str', ''],             // ... and controls not shown at all (locks.js)
 };
 
 export const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
 const ALWAYS_IN_URL = new Set(['seed']);
 // The page's names for a data set's fields, where they differ from the API's.
-const DATASET_NAMES = { builtin: { name: 'builtin' }, upload: { id: 'upload', x: 'col_x', y: 'col_y' } };
+const DATASET_NAMES = { builtin: { name: 'builtin' }, upload: { id: 'upload', x: 'col_x', y: 'col_y' }, points: { x: 'pts', y: 'pts' } };
+
+/** The page's scheduler field -> the API's {name, ...arguments}; null for ''. Numbers and booleans parsed. */
+export function schedulerConfig(field) {
+  if (!field) return null;
+  const [name, ...args] = field.split(';');
+  const cfg = { name };
+  for (const pair of args) {
+    const [k, raw = ''] = pair.split(':');
+    if (!k) continue;
+    const v = raw.trim();
+    cfg[k] = v === 'true' ? true : v === 'false' ? false : v !== '' && Number.isFinite(Number(v)) ? Number(v) : v;
+  }
+  return cfg;
+}
+
+/** The API's scheduler -> the page's field. */
+export function schedulerField(cfg) {
+  if (!cfg) return '';
+  const { name, ...args } = cfg;
+  return [name, ...Object.entries(args).map(([k, v]) => `${k}:${v}`)].join(';');
+}
 
 /** A page field from a JSON-schema property: {type, default, options?, min?, max?, minExclusive?, maxExclusive?}. */
 function fieldFrom(prop, { nullable = false } = {}) {
@@ -59,7 +86,9 @@ export function jobFields(job) {
       for (const [k, p] of Object.entries(point.properties)) fields[`init_${k}`] = fieldFrom(p, { nullable: true });
     } else if (name === 'dataset') {
       // the kinds the form and the URL can hold (not a list of points, say)
-      const kinds = prop.oneOf.map((t) => ref(t.$ref)).filter((d) => Object.values(d.properties).every(isScalar));
+      // (the lab's points are one field of their own, `pts`: see points.js)
+      const kinds = prop.oneOf.map((t) => ref(t.$ref))
+        .filter((d) => d.properties.kind.const === 'points' || Object.values(d.properties).every(isScalar));
       const kindOf = (d) => d.properties.kind.const;
       fields.data = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)) };
       for (const d of kinds) {
@@ -162,8 +191,11 @@ export class Settings {
       if (k in state) cfg[k] = state[k];
     }
     if (state.init_w !== null || state.init_b !== null) cfg.init = { w: state.init_w, b: state.init_b };
+    const sched = schedulerConfig(state.scheduler); // the lab's field, not the schema's (a nested choice)
+    if (sched && state.mode !== 'manual') cfg.scheduler = sched;
     const kind = state.data in this.datasets ? state.data : this.fields.data.default;
     cfg.dataset = { kind };
+    if (kind === 'points') return { ...cfg, dataset: { kind, ...decodePoints(state.pts) } };
     for (const [api, page] of Object.entries(this.datasets[kind])) cfg.dataset[api] = state[page];
     return cfg;
   }
@@ -175,8 +207,10 @@ export class Settings {
     for (const [k, v] of Object.entries(config)) if (typeof v !== 'object' || v === null) put(k, v);
     put('init_w', config.init?.w ?? null);
     put('init_b', config.init?.b ?? null);
+    if ('scheduler' in config) put('scheduler', schedulerField(config.scheduler));
     const { kind, ...ds } = config.dataset ?? {};
     put('data', kind);
+    if (kind === 'points') { put('pts', encodePoints(ds)); return state; }
     for (const [api, page] of Object.entries(this.datasets[kind] ?? {})) put(page, ds[api] ?? this.fields[page].default);
     return state;
   }

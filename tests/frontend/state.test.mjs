@@ -119,7 +119,7 @@ test('defaults and bounds come from the schema', () => {
   assert.deepEqual(settings.fields.lr, { type: 'num', default: 0.1, min: 0, minExclusive: true, max: 100, description: 'learning rate' });
   assert.equal(settings.fields.epochs.max, 20000);
   assert.deepEqual(settings.fields.mode.options, ['manual', 'sgd', 'minibatch', 'design', 'linear']);
-  assert.deepEqual(settings.fields.data.options, ['synthetic', 'builtin', 'upload']);
+  assert.deepEqual(settings.fields.data.options, ['synthetic', 'builtin', 'upload', 'points']);
 });
 
 test('each optimizer takes its own knobs; manual mode offers only sgd', () => {
@@ -148,10 +148,13 @@ test('jobConfig sends what the run reads, and fromConfig reads it back', () => {
   assert.deepEqual(settings.fromConfig({ dataset: { kind: 'upload', id: 'u', x: null, y: 'q' } }), { init_w: null, init_b: null, data: 'upload', upload: 'u', col_x: '', col_y: 'q' });
 });
 
-test('what the page has no control for (a scheduler, a list of points) is neither a field nor sent', () => {
+test('the lab holds a scheduler and a list of points as one field each, sent as the API wants them', () => {
   assert.equal(settings.has('x'), false);
-  assert.equal(settings.has('scheduler'), false);
   assert.equal('scheduler' in settings.jobConfig(defaults()), false);
-  assert.equal(settings.fromHash('#scheduler=StepLR').scheduler, undefined);
+  const cfg = settings.jobConfig({ ...defaults(), scheduler: 'StepLR;step_size:10;gamma:0.5', data: 'points', pts: '1_2~3_4.5' });
+  assert.deepEqual(cfg.scheduler, { name: 'StepLR', step_size: 10, gamma: 0.5 });
+  assert.deepEqual(cfg.dataset, { kind: 'points', x: [1, 3], y: [2, 4.5] });
+  assert.equal('scheduler' in settings.jobConfig({ ...defaults(), mode: 'manual', scheduler: 'StepLR;step_size:10' }), false);
+  assert.equal(settings.fromHash('#scheduler=StepLR').scheduler, 'StepLR');
   assert.equal(settings.fields.trace_state.type, 'bool');
 });

@@ -1,0 +1,164 @@
+"""The lab in a real browser against a real server: data by hand, fit by hand, the lr changed
+during a run, the lr sweep, a teacher's link with locked controls."""
+
+from conftest import App
+from playwright.sync_api import Page, expect
+
+POINTS = "pts=-2_-5~-1_-3~0_-1~1_1~2_3~3_5&data=points"  # on y = 2x − 1 exactly
+
+
+def fit_point(page: Page, x: float, y: float) -> tuple[float, float]:
+    """The page coordinates of data point (x, y) on the fit view."""
+    return page.eval_on_selector(
+        "#chart-fit",
+        f"""el => {{ const fl = el._fullLayout, r = el.getBoundingClientRect();
+        const X = fl.xaxis, Y = fl.yaxis;
+        return [r.left + X._offset + ({x} - X.range[0]) / (X.range[1] - X.range[0]) * X._length,
+                r.top + Y._offset + (1 - ({y} - Y.range[0]) / (Y.range[1] - Y.range[0])) * Y._length]; }}""",
+    )
+
+
+def lsq_line(page: Page) -> list[float]:
+    """The least-squares line the fit view draws, as its two end points' y."""
+    return page.eval_on_selector("#chart-fit", "el => el.data[1].y")
+
+
+def test_dragging_a_point_moves_the_least_squares_line_and_runs_on_it(app: App, page: Page) -> None:
+    app.open(f"{POINTS}&speed=live&epochs=30")
+    app.finished()
+    before = lsq_line(page)
+    x, y = fit_point(page, 3, 5)
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x, y + 60, steps=5)
+    page.mouse.up()
+    # drawn from the page's own sums at once, then the new run's server answer agrees
+    page.wait_for_function("document.getElementById('app').dataset.redrawMs !== undefined")
+    after = lsq_line(page)
+    assert after[1] < before[1] - 0.5  # the right end came down with the point
+    app.finished()
+    assert "data=points" in page.url and "pts=" in page.url and "3_5" not in page.url
+    meta_ls = page.evaluate("document.getElementById('app').dataset.lsq").split(",")
+    server = page.eval_on_selector("#chart-contour", "el => [el.data[1].x[0], el.data[1].y[0]]")
+    assert abs(server[0] - float(meta_ls[0])) < 1e-3 and abs(server[1] - float(meta_ls[1])) < 1e-3
+    # click on empty space adds a point; shift-click on it removes it
+    n = len(page.eval_on_selector("#chart-fit", "el => el.data[0].x"))
+    ax, ay = fit_point(page, -1, 0.5)
+    page.mouse.click(ax, ay)
+    app.finished()
+    assert len(page.eval_on_selector("#chart-fit", "el => el.data[0].x")) == n + 1
+    page.keyboard.down("Shift")
+    page.mouse.click(ax, ay)
+    page.keyboard.up("Shift")
+    app.finished()
+    assert len(page.eval_on_selector("#chart-fit", "el => el.data[0].x")) == n
+
+
+def test_fit_by_hand_then_gradient_descent_goes_on_from_your_line(app: App, page: Page) -> None:
+    app.open("speed=live&epochs=20")
+    app.finished()
+    page.click("#hand-toggle")
+    for sel, value in (("#hand-w", "0.5"), ("#hand-b", "1.5")):
+        page.eval_on_selector(
+            sel, f"el => {{ el.value = '{value}'; el.dispatchEvent(new Event('input')); }}"
+        )
+    w = float(app.data("handW"))
+    b = float(app.data("handB"))
+    expect(page.locator("#hand-loss")).to_contain_text("loss")
+    expect(page.locator("#hand-grad")).to_contain_text("downhill")
+    # the line and its squared errors are on the fit view
+    shapes = page.eval_on_selector(
+        "#chart-fit", "el => el.layout.shapes.filter(s => s.name === 'hand').length"
+    )
+    assert shapes > 1
+    page.click("#hand-go")
+    app.finished()
+    trail = app.trails("contour")[0]
+    assert abs(trail["x"][0] - w) < 1e-3 * max(1, abs(w)) and abs(trail["y"][0] - b) < 1e-3 * max(
+        1, abs(b)
+    )
+    assert f"init_w={round(w, 4)}".rstrip("0") in page.url or "init_w=" in page.url
+
+
+def test_lr_changed_during_a_run_takes_effect_at_the_announced_epoch(app: App, page: Page) -> None:
+    app.open("speed=live&epochs=80&delay_ms=150&lr=0.02")  # 12 s: time to change it midway
+    page.wait_for_function("Number(document.getElementById('app').dataset.received) >= 3")
+    page.fill("#lr", "0.07")
+    page.dispatch_event("#lr", "change")
+    page.wait_for_function("document.getElementById('app').dataset.changeEpoch !== undefined")
+    at = int(app.data("changeEpoch"))
+    expect(page.locator("#lr-live")).to_contain_text(f"from epoch {at}")
+    app.finished()
+    lrs = page.eval_on_selector(
+        "#chart-loss", "el => el.data.find(t => t.name === 'learning rate').y"
+    )
+    assert len(lrs) == 80
+    assert all(v == 0.02 for v in lrs[: at - 1]) and all(v == 0.07 for v in lrs[at - 1 :])
+    # a finished run is not sent a change: the new lr is the next run's
+    page.fill("#lr", "0.05")
+    page.dispatch_event("#lr", "change")
+    assert app.data("live") == "on"
+
+
+def test_sweep_plots_final_loss_against_lr_with_diverged_rates_marked(app: App, page: Page) -> None:
+    app.open("speed=live&epochs=50")
+    app.finished()
+    page.click("#sweep-open")
+    page.wait_for_function("document.getElementById('app').dataset.sweep === 'done'")
+    data = page.eval_on_selector(
+        "#chart-sweep", "el => el.data.map(t => ({name: t.name, x: t.x, y: t.y}))"
+    )
+    ok, diverged = data[0], data[1]
+    assert len(ok["x"]) + len(diverged["x"]) == 20
+    assert diverged["name"] == "diverged" and len(diverged["x"]) >= 1
+    limit = float(app.data("maxStableLr"))
+    assert min(diverged["x"]) > limit  # every diverged rate is past 2/λmax
+    shapes = page.eval_on_selector("#chart-sweep", "el => el.layout.shapes.map(s => s.x0)")
+    assert abs(shapes[0] - limit) < 1e-12
+    expect(page.locator("#sweep-status")).to_contain_text("diverged")
+    page.click("#sweep-close")
+
+
+def test_a_teachers_link_locks_and_hides_controls(app: App, page: Page) -> None:
+    app.open("speed=live&epochs=20&lock=all,-lr&hide=scheduler")
+    app.finished()
+    for sel in (
+        "#mode",
+        "#optimizer",
+        "#loss",
+        "#epochs",
+        "#data-edit",
+        "#hand-toggle",
+        "#sweep-open",
+    ):
+        expect(page.locator(sel)).to_be_disabled()
+    expect(page.locator("#lr")).to_be_enabled()
+    expect(page.locator("#lr-slider")).to_be_enabled()
+    expect(page.locator("#sched-name")).to_be_hidden()
+    expect(page.locator("#lock-note")).to_be_visible()
+    # the student changes lr and runs: the lock stays in the link
+    page.fill("#lr", "0.05")
+    page.click("#run")
+    app.finished()
+    assert "lock=all,-lr" in page.url.replace("%2C", ",") and "lr=0.05" in page.url
+    expect(page.locator("#mode")).to_be_disabled()
+
+
+def test_scheduler_picker_sends_torch_scheduler_and_shows_lr_beside_the_loss(
+    app: App, page: Page
+) -> None:
+    app.open("speed=live&epochs=30")
+    app.finished()
+    page.select_option("#sched-name", "StepLR")
+    page.fill("#sched-step_size", "10")
+    page.fill("#sched-gamma", "0.5")
+    page.dispatch_event("#sched-gamma", "change")
+    page.click("#run")
+    app.finished()
+    lrs = page.eval_on_selector(
+        "#chart-loss", "el => el.data.find(t => t.name === 'learning rate').y"
+    )
+    assert lrs[:10] == [0.1] * 10 and lrs[10:20] == [0.05] * 10 and lrs[20:] == [0.025] * 10
+    assert "scheduler=StepLR;step_size:10;gamma:0.5" in page.url.replace("%3B", ";").replace(
+        "%3A", ":"
+    )

@@ -95,13 +95,18 @@ def test_minibatch_plateau_steps_on_the_epoch_loss_in_the_script_too() -> None:
     )
 
 
-def test_adam_trace_state_is_the_bias_corrected_moments() -> None:
-    config = JobConfig(optimizer="adam", epochs=12, trace_state=True, lr=0.05)
+def traced(config: JobConfig) -> tuple[Job, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The job, run with trace_state; and the lesson's data and start (w, b) to replay it."""
     job = Job(config, max_step_events=1)
     job.run()
     X, Y = lesson_data()
     w = torch.randn([1, 1]).requires_grad_()
     b = torch.randn([1, 1]).requires_grad_()
+    return job, X, Y, w, b
+
+
+def test_adam_trace_state_is_the_bias_corrected_moments() -> None:
+    job, X, Y, w, b = traced(JobConfig(optimizer="adam", epochs=12, trace_state=True, lr=0.05))
     opt = torch.optim.Adam([w, b], lr=0.05, betas=(0.9, 0.999))
     for t, record in enumerate(job.history, 1):
         before = (w.item(), b.item())
@@ -119,12 +124,7 @@ def test_adam_trace_state_is_the_bias_corrected_moments() -> None:
 
 
 def test_momentum_trace_state_is_the_buffer() -> None:
-    config = JobConfig(optimizer="momentum", epochs=5, trace_state=True, lr=0.05)
-    job = Job(config, max_step_events=1)
-    job.run()
-    X, Y = lesson_data()
-    w = torch.randn([1, 1]).requires_grad_()
-    b = torch.randn([1, 1]).requires_grad_()
+    job, X, Y, w, b = traced(JobConfig(optimizer="momentum", epochs=5, trace_state=True, lr=0.05))
     opt = torch.optim.SGD([w, b], lr=0.05, momentum=0.9)
     for record in job.history:
         torch.mean((X * w + b - Y) ** 2).backward()

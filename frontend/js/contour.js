@@ -6,7 +6,7 @@
 import { axis, baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo, pointAt, sameSurface } from './history.js';
 import { fmt } from './format.js';
-import { Overlay, strokeThrough } from './overlay.js';
+import { Overlay, drawArrow, strokeThrough } from './overlay.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
@@ -202,19 +202,8 @@ export class ContourChart {
     const len = 0.18;
     const [ax, ay] = [px(p.w), py(p.b)];
     const [bx, by] = [px(p.w + (gw / norm) * len * sw), py(p.b + (gb / norm) * len * sb)];
-    const angle = Math.atan2(by - ay, bx - ax);
-    const head = 11 * scale;
     ctx.lineWidth = 2.5 * scale;
-    ctx.beginPath();
-    ctx.moveTo(ax, ay);
-    ctx.lineTo(bx - Math.cos(angle) * head * 0.6, by - Math.sin(angle) * head * 0.6);
-    ctx.stroke();
-    ctx.beginPath();
-    ctx.moveTo(bx, by);
-    ctx.lineTo(bx - head * Math.cos(angle - 0.45), by - head * Math.sin(angle - 0.45));
-    ctx.lineTo(bx - head * Math.cos(angle + 0.45), by - head * Math.sin(angle + 0.45));
-    ctx.closePath();
-    ctx.fill();
+    drawArrow(ctx, ax, ay, bx, by, 11 * scale);
   }
 
   /** Points outside the window -> a bigger window covering them (with margin), else null. */

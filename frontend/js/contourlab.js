@@ -4,6 +4,7 @@
 // the loss fell, red when it rose); with step granularity, each mini-batch's gradient as a fan
 // around the full-batch gradient at the same point. Painted on the contour's overlay canvas.
 import { ink } from './theme.js';
+import { drawArrow } from './overlay.js';
 import { statsOf, gradient } from './suffstats.js';
 
 const COLORS = { grad: '#0072B2', buffer: '#CC79A7', fell: '#009E73', rose: '#D55E00', fan: '#56B4E9', axes: '#444444' };
@@ -114,19 +115,8 @@ function arrow(ctx, px, py, from, d, zoom, color, width) {
   const [ax, ay] = [px(from.w), py(from.b)];
   const [bx, by] = [px(from.w + zoom * d.w), py(from.b + zoom * d.b)];
   if (!Number.isFinite(bx + by) || Math.hypot(bx - ax, by - ay) < 1) return;
-  const angle = Math.atan2(by - ay, bx - ax);
-  const head = 4 * width;
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
   ctx.lineWidth = width;
-  ctx.beginPath();
-  ctx.moveTo(ax, ay);
-  ctx.lineTo(bx - Math.cos(angle) * head * 0.6, by - Math.sin(angle) * head * 0.6);
-  ctx.stroke();
-  ctx.beginPath();
-  ctx.moveTo(bx, by);
-  ctx.lineTo(bx - head * Math.cos(angle - 0.45), by - head * Math.sin(angle - 0.45));
-  ctx.lineTo(bx - head * Math.cos(angle + 0.45), by - head * Math.sin(angle + 0.45));
-  ctx.closePath();
-  ctx.fill();
+  drawArrow(ctx, ax, ay, bx, by, 4 * width);
 }

@@ -83,6 +83,21 @@ export function strokeThrough(ctx, points) {
 }
 
 /** Pixel mappings of a 2D chart's axes (linear or log), and a clip to its plot area. */
+/** An arrow from (ax, ay) to (bx, by) in pixels, its head `head` px long, in the current style. */
+export function drawArrow(ctx, ax, ay, bx, by, head) {
+  const angle = Math.atan2(by - ay, bx - ax);
+  ctx.beginPath();
+  ctx.moveTo(ax, ay);
+  ctx.lineTo(bx - Math.cos(angle) * head * 0.6, by - Math.sin(angle) * head * 0.6);
+  ctx.stroke();
+  ctx.beginPath();
+  ctx.moveTo(bx, by);
+  ctx.lineTo(bx - head * Math.cos(angle - 0.45), by - head * Math.sin(angle - 0.45));
+  ctx.lineTo(bx - head * Math.cos(angle + 0.45), by - head * Math.sin(angle + 0.45));
+  ctx.closePath();
+  ctx.fill();
+}
+
 export function axesOf(fl) {
   const xa = fl.xaxis;
   const ya = fl.yaxis;

@@ -63,6 +63,15 @@ def schema(fuzz_server: Server):
                 body["epochs"] = min(body["epochs"], MAX_FUZZ_EPOCHS)
             if isinstance(body.get("delay_ms"), int):
                 body["delay_ms"] = min(body["delay_ms"], MAX_FUZZ_DELAY_MS)
+            # Inline points: one y per x, so that a schema-valid body can also be a run (the
+            # refused lengths are test_bad_input's); and no scheduler for the manual mode.
+            points = body.get("dataset")
+            if isinstance(points, dict) and points.get("kind") == "points":
+                x, y = points.get("x"), points.get("y")
+                if isinstance(x, list) and isinstance(y, list) and y:
+                    points["y"] = (y * len(x))[: len(x)]
+            if body.get("mode") == "manual":
+                body.pop("scheduler", None)
         return body
 
     return schema
@@ -125,8 +134,8 @@ def test_created_jobs_lead_to_their_stream(schema, fuzz_server):
 
     Machine.run(
         settings=settings(
-            max_examples=10,
-            stateful_step_count=6,
+            max_examples=20,
+            stateful_step_count=8,
             deadline=None,
             derandomize=True,
             database=None,

@@ -92,6 +92,7 @@ JOB_CASES = [
     ({"dataset": {"kind": "points", "x": [1, 2, 3], "y": [1, 2]}}, "y"),
     ({"dataset": {"kind": "points", "x": [1, "a"], "y": [1, 2]}}, "x"),
     ({"dataset": {"kind": "points", "x": [1, 2], "y": [1, None]}}, "y"),
+    ({"dataset": {"kind": "points", "x": [1e300, -1e300, 5], "y": [1, 2, 3]}}, "x"),
     ({"dataset": {"kind": "points", "x": list(range(10_001)), "y": list(range(10_001))}}, "x"),
     ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "dataset"),
     ({"dataset": {"kind": "points", "y": [1, 2]}}, "x"),

@@ -74,12 +74,16 @@ class Upload(Strict):
     y: str | None = Field(None, max_length=200, description="y column (default: second numeric)")
 
 
+# A point's coordinate: room for Unix timestamps, while every square and sum stays finite
+PointValue = Annotated[Finite, Field(ge=-1e12, le=1e12)]
+
+
 class Points(Strict):
     """Points given inline: the page's own dragged data, or any small set."""
 
     kind: Literal["points"]
-    x: list[Finite] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="x values")
-    y: list[Finite] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="y, one per x")
+    x: list[PointValue] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="x values")
+    y: list[PointValue] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="one per x")
 
 
 Dataset = Annotated[Synthetic | Builtin | Upload | Points, Field(discriminator="kind")]

@@ -65,3 +65,14 @@ def test_uploads_standardize_in_float64_so_unix_timestamps_stay_distinct():
     w, _ = Stats.of(data).least_squares()  # of z-scores: the correlation
     exact = float(torch.corrcoef(torch.stack([t, y]))[0, 1])
     assert w <= 1.0 and w == pytest.approx(exact, abs=1e-6)
+
+
+def test_an_upload_with_values_too_large_to_square_is_refused_not_a_500():
+    from gdviz.uploads import parse_csv, uploads
+
+    table = parse_csv(b"a,b\n1e300,1\n-1e300,2\n5,3\n", "huge.csv", 1000)
+    uploads.add(table)
+    config = JobConfig.model_validate({"dataset": {"kind": "upload", "id": table.id}})
+    with pytest.raises(ConfigError, match="rescale") as refused:
+        load(config, make_rng(0))
+    assert refused.value.loc == ("dataset",)

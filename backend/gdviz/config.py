@@ -30,6 +30,9 @@ MAX_EPOCHS = 20_000
 MAX_POINTS = 1_000_000
 MAX_SEED = 2**53 - 1
 MAX_INLINE_POINTS = 10_000
+MAX_VALUE = (
+    1e12  # a data value's size: room for Unix timestamps, while squares and sums stay finite
+)
 
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -74,8 +77,7 @@ class Upload(Strict):
     y: str | None = Field(None, max_length=200, description="y column (default: second numeric)")
 
 
-# A point's coordinate: room for Unix timestamps, while every square and sum stays finite
-PointValue = Annotated[Finite, Field(ge=-1e12, le=1e12)]
+PointValue = Annotated[Finite, Field(ge=-MAX_VALUE, le=MAX_VALUE)]
 
 
 class Points(Strict):

@@ -7,7 +7,16 @@ from importlib.resources import files
 
 import torch
 
-from .config import MAX_POINTS, Builtin, ConfigError, JobConfig, Points, Synthetic, Upload
+from .config import (
+    MAX_POINTS,
+    MAX_VALUE,
+    Builtin,
+    ConfigError,
+    JobConfig,
+    Points,
+    Synthetic,
+    Upload,
+)
 from .uploads import uploads
 
 BUILTIN_DIR = files("gdviz") / "datasets"
@@ -135,6 +144,12 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
         raise ConfigError(("dataset",), f"needs 2 … {MAX_POINTS} points, has {data.n}")
     if float(data.x.max() - data.x.min()) == 0.0:
         raise ConfigError(("dataset",), "all x values are equal: the line's slope is undefined")
+    largest = max(float(data.x.abs().max()), float(data.y.abs().max()))
+    if not largest <= MAX_VALUE:  # beyond it, squares and sums overflow: no loss to show
+        raise ConfigError(
+            ("dataset",),
+            f"values up to {largest:.3g}: at most {MAX_VALUE:.0e} in size; rescale them",
+        )
     if config.standardize:
         data = standardized(data)
     if data.x.dtype != torch.float32:

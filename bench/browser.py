@@ -13,18 +13,8 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 from common import Figure
-from support import running_server
+from support import ARGS, CHROMIUM, running_server
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 EPOCHS, RUNS = 2000, 9
 GOAL_LONG_TASKS, GOAL_FPS = 0, 55.0
 

@@ -15,6 +15,18 @@ from pathlib import Path
 import httpx
 from httpx_sse import connect_sse
 
+# Debian's Chromium, headless, for the browser tests and benchmarks (Playwright cannot fetch its own)
+CHROMIUM = "/usr/bin/chromium"
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
 
 def free_port() -> int:
     with socket.socket() as s:

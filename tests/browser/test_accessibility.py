@@ -198,8 +198,10 @@ def test_keyboard_alone_runs_races_explains_and_picks_a_start(app: App, page: Pa
     app.finished()
     # a run: the first stop of the page
     tab_to(page, "#run", limit=1)
+    before = page.eval_on_selector("#app", "e => e.dataset.job")
     page.keyboard.press("Enter")
-    app.wait(status="running")
+    # a new job started (30 epochs may run and end before a "running" state is ever seen)
+    page.wait_for_function("job => document.getElementById('app').dataset.job !== job", arg=before)
     app.finished()
     # a race
     tab_to(page, "#race-optimizers", limit=3)

@@ -144,8 +144,6 @@ def test_created_jobs_lead_to_their_stream(schema, fuzz_server):
     )
     assert ("GET /api/jobs/{job_id}/events", 200) in calls, calls
     assert ("GET /api/jobs/{job_id}/surface", 200) in calls, calls
-    # a created job's multiplexed stream answers, when the machine took that link (which of its
-    # links it takes varies; test_multiplex covers the stream itself)
-    streams = [status for op, status in calls if op == "GET /api/streams"]
-    assert not streams or 200 in streams, streams
+    # /api/streams is one of a created job's links too, but which links the machine takes varies
+    # by run and its other query parameters are fuzzed: test_multiplex holds the stream itself
     assert "Traceback" not in fuzz_server.log()

@@ -71,8 +71,13 @@ def test_fit_by_hand_then_gradient_descent_goes_on_from_your_line(app: App, page
         "#chart-fit", "el => el.layout.shapes.filter(s => s.name === 'hand').length"
     )
     assert shapes > 1
+    before = app.data("job")
     page.click("#hand-go")
+    page.wait_for_function("job => document.getElementById('app').dataset.job !== job", arg=before)
     app.finished()
+    page.wait_for_function(  # the new run's path is painted on the contour
+        "() => (document.querySelector('#chart-contour canvas.trails')?.trails || []).length > 0"
+    )
     trail = app.trails("contour")[0]
     assert abs(trail["x"][0] - w) < 1e-3 * max(1, abs(w)) and abs(trail["y"][0] - b) < 1e-3 * max(
         1, abs(b)

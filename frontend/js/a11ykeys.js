@@ -3,6 +3,7 @@
 // a start point from the arrow keys: focus the chart, move the cross, Enter starts a run there.
 import { announce } from './announce.js';
 import { fmt } from './format.js';
+import { t } from './i18n.js';
 
 const SAY_MS = 600; // the cross's position is said once the arrows rest this long
 
@@ -51,7 +52,7 @@ export class ContourKeys {
       this.place();
       const { w, b } = this.at;
       clearTimeout(this.timer);
-      this.timer = setTimeout(() => announce(`start point w = ${fmt(w, 3)}, b = ${fmt(b, 3)}; Enter starts a run there.`), SAY_MS);
+      this.timer = setTimeout(() => announce(t('a11y.startPoint', { w: fmt(w, 3), b: fmt(b, 3) })), SAY_MS);
     } else if (ev.key === 'Enter' || ev.key === ' ') {
       if (!this.at) return;
       const at = this.at;
@@ -82,7 +83,7 @@ export class ContourKeys {
     const x = fl.xaxis._offset + ((this.at.w - w0) / (w1 - w0)) * fl.xaxis._length;
     const y = fl.yaxis._offset + (1 - (this.at.b - b0) / (b1 - b0)) * fl.yaxis._length;
     Object.assign(this.cross.style, { left: `${x}px`, top: `${y}px` });
-    this.label.textContent = `w ${fmt(this.at.w, 3)}, b ${fmt(this.at.b, 3)} · Enter`;
+    this.label.textContent = `w ${fmt(this.at.w, 3)}, b ${fmt(this.at.b, 3)} · Enter`; // symbols: every language
     this.cross.classList.toggle('left', x > fl.xaxis._offset + fl.xaxis._length * 0.6);
     this.cross.hidden = false;
     this.contour.el.dataset.pick = `${this.at.w},${this.at.b}`;

@@ -2,6 +2,7 @@
 // readers read what is added; the region keeps the last few messages.
 import { pointAt } from './history.js';
 import { fmt } from './format.js';
+import { t } from './i18n.js';
 
 export const PROGRESS_MS = 5000; // at most one progress message this often
 const KEEP = 3;
@@ -19,11 +20,11 @@ export function announce(text) {
 /** How one run ended, in words: "diverged at epoch 22", "completed 100 epochs, loss 0.912". */
 export function ending(run) {
   const d = run.done;
-  if (run.error) return `failed: ${run.error}`;
-  if (!d) return 'still running';
-  if (d.status === 'diverged') return `diverged at epoch ${d.diverged_at ?? d.epochs + 1}`;
-  if (d.status === 'completed') return `completed ${d.epochs} epochs, loss ${fmt(d.loss, 3)}`;
-  return `${d.status}${d.reason ? ` (${d.reason})` : ''}`;
+  if (run.error) return t('say.failed', { error: run.error });
+  if (!d) return t('say.running');
+  if (d.status === 'diverged') return t('say.diverged', { epoch: d.diverged_at ?? d.epochs + 1 });
+  if (d.status === 'completed') return t('say.completed', { epochs: d.epochs, loss: fmt(d.loss, 3) });
+  return t('say.other', { status: d.status, reason: d.reason ? ` (${d.reason})` : '' });
 }
 
 /** Follows the player (called by every render) and says what changed. */
@@ -45,8 +46,8 @@ export class Announcer {
       this.lastSaid = performance.now();
       this.lastEpoch = 0;
       announce(runs.length > 1
-        ? `Race started: ${runs.length} runs, ${runs.map((r) => r.label).join(', ')}.`
-        : `Run started: ${runs[0].label}.`);
+        ? t('say.raceStarted', { n: runs.length, runs: runs.map((r) => r.label).join(', ') })
+        : t('say.runStarted', { run: runs[0].label }));
       return;
     }
     if (this.ended) return;
@@ -60,17 +61,16 @@ export class Announcer {
       this.lastSaid = now;
       this.lastEpoch = k;
       const loss = runs.map((r) => pointAt(r, k)?.loss).filter((v) => v !== null && v !== undefined);
-      const part = loss.length === 1 ? `, loss ${fmt(loss[0], 3)}` : '';
-      announce(`Epoch ${k} of ${p.total}${part}.`);
+      announce(loss.length === 1 ? t('say.epochLoss', { k, total: p.total, loss: fmt(loss[0], 3) }) : t('say.epoch', { k, total: p.total }));
     }
   }
 
   endText(runs, k) {
-    if (runs.length > 1) return `Race finished: ${runs.map((r) => `${r.label} ${ending(r)}`).join('; ')}.`;
+    if (runs.length > 1) return t('say.raceFinished', { runs: runs.map((r) => `${r.label} ${ending(r)}`).join('; ') });
     const run = runs[0];
     const pt = pointAt(run, k);
     const at = pt ? `, w = ${fmt(pt.w, 3)}, b = ${fmt(pt.b, 3)}` : '';
-    if (run.done?.status === 'diverged') return `Run ${ending(run)}: try a smaller learning rate.`;
-    return `Run ${ending(run)}${at}.`;
+    if (run.done?.status === 'diverged') return t('say.runDiverged', { how: ending(run) });
+    return t('say.runEnded', { how: ending(run), at });
   }
 }

@@ -3,6 +3,7 @@
 // the store's `code` setting (so a link can open it).
 import { highlight } from './highlight.js';
 import { getCode } from './api.js';
+import { t } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const panel = $('code-panel');
@@ -72,7 +73,7 @@ async function load() {
     markLines(marked);
     panel.dispatchEvent(new Event('code-loaded'));
   } catch (err) {
-    if (id === jobId) { panel.dataset.state = 'error'; say(`could not load the code (${err.message})`); }
+    if (id === jobId) { panel.dataset.state = 'error'; say(t('code.loadFailed', { error: err.message })); }
   } finally {
     if (loading === id) loading = null;
   }
@@ -114,9 +115,9 @@ async function copy() {
     area.select();
     const ok = document.execCommand('copy');
     area.remove();
-    if (!ok) { say('copy failed — select the code and press Ctrl+C'); return; }
+    if (!ok) { say(t('code.copyFailed')); return; }
   }
-  say('copied ✓');
+  say(t('code.copied'));
 }
 
 function download() {

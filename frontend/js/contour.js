@@ -7,10 +7,10 @@ import { axis, baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } fro
 import { historyTo, pointAt, sameSurface } from './history.js';
 import { fmt } from './format.js';
 import { Overlay, drawArrow, strokeThrough } from './overlay.js';
+import { t } from './i18n.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
-const Y_TITLE = 'b (intercept)';
 
 export class ContourChart {
   constructor(el, onPick) {
@@ -41,8 +41,9 @@ export class ContourChart {
     ctx.font = `${ya.title.font.size}px ${ya.title.font.family}`;
     const middle = ya._offset + ya._length / 2;
     const room = 2 * Math.min(middle, fl.height - middle) - 4;
-    const text = ctx.measureText(Y_TITLE).width <= room ? Y_TITLE : 'b';
-    if (text === (this.yTitle ?? Y_TITLE)) return;
+    const long = t('axis.bIntercept');
+    const text = ctx.measureText(long).width <= room ? long : 'b';
+    if (text === (this.yTitle ?? long)) return;
     this.yTitle = text;
     Plotly.relayout(this.el, { 'yaxis.title.text': text });
   }
@@ -51,8 +52,8 @@ export class ContourChart {
     return baseLayout({
       showlegend: this.runs.length > 1,
       margin: { l: 64, r: 16, t: this.runs.length > 1 ? 36 : 8, b: 56 },
-      xaxis: axis('w (slope)'),
-      yaxis: axis(this.yTitle ?? Y_TITLE),
+      xaxis: axis(t('axis.wSlope')),
+      yaxis: axis(this.yTitle ?? t('axis.bIntercept')),
       hovermode: 'closest',
       ...extra,
     });
@@ -65,10 +66,10 @@ export class ContourChart {
     return [
       { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, showscale: false, // colours and lines: the look's template
         ncontours: 24, contours: { coloring: 'heatmap' },
-        hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{text}<extra></extra>', name: 'loss', showlegend: false },
-      { x: s ? [s.least_squares.w] : [], y: s ? [s.least_squares.b] : [], mode: 'markers', name: 'least squares',
+        hovertemplate: `w=%{x:.3f}<br>b=%{y:.3f}<br>${t('axis.loss')}=%{text}<extra></extra>`, name: t('axis.loss'), showlegend: false },
+      { x: s ? [s.least_squares.w] : [], y: s ? [s.least_squares.b] : [], mode: 'markers', name: t('trace.leastSquares'),
         marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
-        hovertemplate: 'least squares<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>' },
+        hovertemplate: `${t('trace.leastSquares')}<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>` },
     ];
   }
 
@@ -84,6 +85,9 @@ export class ContourChart {
   }
 
   /** Redrawn in the current look, zoom kept. */
+  /** In the current language: the y title measured anew. */
+  relabel() { this.yTitle = null; this.relook(); }
+
   relook() {
     this.drawnKey = null;
     this.explainKey = null;

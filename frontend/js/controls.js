@@ -2,52 +2,54 @@
 // schema); filled from a state, read back into one, and the place where the server's 4xx messages
 // appear, next to the field that `detail[].loc` names.
 import { MINIBATCH_MODES } from './state.js';
+import { t, tr, has } from './i18n.js';
 
-// Labels of the schema's choices; a choice without one shows its value.
+// The schema's choices that have a label (in the catalogue: choice.<field>.<value>), in this order;
+// a choice without one shows its value.
 const CHOICES = {
-  mode: { manual: 'manual (w -= lr·grad)', sgd: 'sgd (full batch)', minibatch: 'mini-batch', design: 'design matrix', linear: 'nn.Linear' },
-  loss: { mse: 'MSE (squared)', mae: 'MAE (absolute)', huber: 'Huber' },
-  granularity: { epoch: 'per epoch', step: 'every step' },
-  data: { synthetic: 'synthetic', builtin: 'built-in', points: 'points (by hand)', upload: 'CSV upload' },
+  mode: ['manual', 'sgd', 'minibatch', 'design', 'linear'],
+  loss: ['mse', 'mae', 'huber'],
+  granularity: ['epoch', 'step'],
+  data: ['synthetic', 'builtin', 'points', 'upload'],
 };
 const MINIBATCH = (s) => MINIBATCH_MODES.includes(s.mode);
 const DATA = (kind) => (s) => s.data === kind;
 
-// [id, label, kind, options, visible(state)]; a string entry starts a group. An optimizer's knobs
+// [id, label key, kind, options, visible(state)]; a string entry starts a group (its legend's key). An optimizer's knobs
 // show when the optimizer takes them (the settings know which).
 const FORM = [
-  'Method',
-  ['mode', 'mode', 'select'],
-  ['optimizer', 'optimizer', 'select'],
-  ['momentum', 'momentum', 'number'],
-  ['beta1', 'β₁', 'number'],
-  ['beta2', 'β₂', 'number'],
-  ['alpha', 'α (smoothing)', 'number'],
-  ['loss', 'loss', 'select'],
-  ['huber_delta', 'Huber δ', 'number', null, (s) => s.loss === 'huber'],
-  'Training',
-  ['lr', 'learning rate', 'lr'],
-  ['epochs', 'epochs', 'number'],
-  ['batch_size', 'batch size', 'number', null, MINIBATCH],
-  ['shuffle', 'shuffle batches', 'checkbox', null, MINIBATCH],
-  ['granularity', 'stream', 'select'],
-  ['seed', 'seed', 'number'],
-  ['init_w', 'start w', 'number', { placeholder: 'random' }],
-  ['init_b', 'start b', 'number', { placeholder: 'random' }],
-  'Data',
-  ['data', 'data set', 'select'],
-  ['true_w', 'true w', 'number', null, DATA('synthetic')],
-  ['true_b', 'true b', 'number', null, DATA('synthetic')],
-  ['noise', 'noise σ', 'number', null, DATA('synthetic')],
-  ['x_start', 'x from', 'number', null, DATA('synthetic')],
-  ['x_stop', 'x to', 'number', null, DATA('synthetic')],
-  ['x_step', 'x step', 'number', null, DATA('synthetic')],
-  ['n', 'or n points', 'number', { placeholder: 'use step' }, DATA('synthetic')],
-  ['builtin', 'built-in', 'select', null, DATA('builtin')],
-  ['upload', 'CSV file', 'file', null, DATA('upload')],
-  ['col_x', 'x column', 'select', null, DATA('upload')],
-  ['col_y', 'y column', 'select', null, DATA('upload')],
-  ['standardize', 'standardize x and y', 'checkbox'],
+  'group.method',
+  ['mode', 'field.mode', 'select'],
+  ['optimizer', 'field.optimizer', 'select'],
+  ['momentum', 'field.momentum', 'number'],
+  ['beta1', 'field.beta1', 'number'],
+  ['beta2', 'field.beta2', 'number'],
+  ['alpha', 'field.alpha', 'number'],
+  ['loss', 'field.loss', 'select'],
+  ['huber_delta', 'field.huber_delta', 'number', null, (s) => s.loss === 'huber'],
+  'group.training',
+  ['lr', 'field.lr', 'lr'],
+  ['epochs', 'field.epochs', 'number'],
+  ['batch_size', 'field.batch_size', 'number', null, MINIBATCH],
+  ['shuffle', 'field.shuffle', 'checkbox', null, MINIBATCH],
+  ['granularity', 'field.granularity', 'select'],
+  ['seed', 'field.seed', 'number'],
+  ['init_w', 'field.init_w', 'number', { placeholder: 'field.random' }],
+  ['init_b', 'field.init_b', 'number', { placeholder: 'field.random' }],
+  'group.data',
+  ['data', 'field.data', 'select'],
+  ['true_w', 'field.true_w', 'number', null, DATA('synthetic')],
+  ['true_b', 'field.true_b', 'number', null, DATA('synthetic')],
+  ['noise', 'field.noise', 'number', null, DATA('synthetic')],
+  ['x_start', 'field.x_start', 'number', null, DATA('synthetic')],
+  ['x_stop', 'field.x_stop', 'number', null, DATA('synthetic')],
+  ['x_step', 'field.x_step', 'number', null, DATA('synthetic')],
+  ['n', 'field.n', 'number', { placeholder: 'field.useStep' }, DATA('synthetic')],
+  ['builtin', 'field.builtin', 'select', null, DATA('builtin')],
+  ['upload', 'field.upload', 'file', null, DATA('upload')],
+  ['col_x', 'field.col_x', 'select', null, DATA('upload')],
+  ['col_y', 'field.col_y', 'select', null, DATA('upload')],
+  ['standardize', 'field.standardize', 'checkbox'],
 ];
 
 /** A field's bounds in words, as the schema gives them: "> 0, ≤ 100". */
@@ -59,8 +61,9 @@ export function boundsText({ min, max, minExclusive, maxExclusive }) {
 }
 
 // in CHOICES' order where it has one (the schema's otherwise)
-const rank = (id, v) => { const i = Object.keys(CHOICES[id] ?? {}).indexOf(v); return i < 0 ? Infinity : i; };
-const choices = (id, values = []) => [...values].sort((a, b) => rank(id, a) - rank(id, b)).map((v) => [v, CHOICES[id]?.[v] ?? v]);
+const rank = (id, v) => { const i = (CHOICES[id] ?? []).indexOf(v); return i < 0 ? Infinity : i; };
+const choices = (id, values = []) => [...values].sort((a, b) => rank(id, a) - rank(id, b))
+  .map((v) => [v, v, CHOICES[id]?.includes(v) ? `choice.${id}.${v}` : null]);
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
@@ -70,8 +73,9 @@ function el(tag, props = {}, ...children) {
 
 function options(select, opts) {
   select.replaceChildren(...opts.map((o) => {
-    const [value, label] = Array.isArray(o) ? o : [o, o];
-    return el('option', { value, textContent: label }); // textContent: labels may be user data
+    const [value, label, key] = Array.isArray(o) ? o : [o, o];
+    const option = el('option', { value, textContent: label }); // textContent: labels may be user data
+    return key ? tr(option, key) : option;
   }));
 }
 
@@ -85,7 +89,7 @@ export class Controls {
     let group = null;
     for (const item of FORM) {
       if (typeof item === 'string') {
-        group = el('fieldset', {}, el('legend', { textContent: item }));
+        group = el('fieldset', {}, tr(el('legend'), item));
         form.append(group);
         continue;
       }
@@ -104,7 +108,7 @@ export class Controls {
   row(id, label, kind, opts) {
     const err = el('div', { id: `err-${id}`, className: 'err', role: 'alert', hidden: true });
     if (kind === 'checkbox') {
-      return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ` ${label}`), err);
+      return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ' ', tr(el('span'), label)), err);
     }
     let input;
     const field = this.settings.fields[id];
@@ -114,7 +118,7 @@ export class Controls {
     } else if (kind === 'lr') {
       const max = Math.log10(field.max);
       const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max, step: 0.01 });
-      slider.setAttribute('aria-label', 'learning rate (log scale)'); // a property would not set the attribute
+      tr(slider, null, { 'aria-label': 'field.lrSlider' });
       const exact = el('input', { type: 'text', id: 'lr', inputMode: 'decimal', size: 7 });
       slider.addEventListener('input', () => { exact.value = String(Number((10 ** Number(slider.value)).toPrecision(2))); });
       exact.addEventListener('input', () => { const v = Number(exact.value); if (v > 0) slider.value = String(Math.log10(v)); });
@@ -125,21 +129,33 @@ export class Controls {
         el('span', { id: 'upload-name', className: 'note' }));
       input.firstChild.addEventListener('change', (ev) => this.upload(ev.target.files[0]));
     } else {
-      input = el('input', { type: 'text', id, inputMode: 'decimal', size: 7, ...(opts?.placeholder ? { placeholder: opts.placeholder } : {}) });
+      input = el('input', { type: 'text', id, inputMode: 'decimal', size: 7 });
+      if (opts?.placeholder) tr(input, null, { placeholder: opts.placeholder });
     }
     const bounds = boundsText(field);
     const hint = [field.description, bounds].filter(Boolean).join(': ');
     if (hint && kind !== 'select' && kind !== 'file') (kind === 'lr' ? input.lastChild : input).title = hint;
     const forId = kind === 'file' ? 'upload-file' : id;
-    return el('div', { className: 'row' }, el('label', { htmlFor: forId, textContent: label }), input, err);
+    return el('div', { className: 'row' }, tr(el('label', { htmlFor: forId }), label), input, err);
   }
 
+  /** The built-in data sets, named in the page's language where the catalogue has them (dataset.<name>). */
   setBuiltins(list) {
-    options(this.form.querySelector('#builtin'), list.map((d) => [d.name, `${d.title} (n=${d.n})`]));
+    this.builtins = list;
+    const select = this.form.querySelector('#builtin');
+    const chosen = select.value;
+    const title = (d) => (has(`dataset.${d.name}`) ? t(`dataset.${d.name}`) : d.title);
+    options(select, list.map((d) => [d.name, `${title(d)} (n=${d.n})`]));
+    if (chosen) select.value = chosen;
+  }
+
+  /** After a language change: the words that are not a fixed key's. */
+  relabel() {
+    if (this.builtins) this.setBuiltins(this.builtins);
   }
 
   setColumns(columns) {
-    const names = columns.map((c) => [c.name, c.numeric ? c.name : `${c.name} (not numeric)`]);
+    const names = columns.map((c) => [c.name, c.numeric ? c.name : t('field.notNumeric', { name: c.name })]);
     options(this.form.querySelector('#col_x'), names);
     options(this.form.querySelector('#col_y'), names);
   }
@@ -150,7 +166,7 @@ export class Controls {
     try {
       const ans = await this.onUpload(file);
       this.setColumns(ans.columns);
-      this.form.querySelector('#upload-name').textContent = `${ans.filename}: ${ans.rows} rows`;
+      this.form.querySelector('#upload-name').textContent = t('field.uploaded', { file: ans.filename, rows: ans.rows });
       this.set({ upload: ans.id, col_x: ans.x ?? ans.columns[0]?.name ?? '', col_y: ans.y ?? ans.columns[1]?.name ?? '', data: 'upload' });
       this.onChange?.(this.read());
     } catch (err) {

@@ -3,13 +3,9 @@
 import { pointAt } from './history.js';
 import { fmt } from './format.js';
 import { ending } from './announce.js';
+import { t, tr } from './i18n.js';
 
-export const VIEW_NAMES = {
-  fit: 'Fit: the data points and the current line y = w·x + b',
-  loss: 'Loss curve: the loss at each epoch',
-  contour: 'Loss contour over w and b, with the path of (w, b)',
-  surface: 'Loss surface in 3D over w and b, with the path of (w, b)',
-};
+export const VIEW_NAMES = { fit: 'figure.fit', loss: 'figure.loss', contour: 'figure.contour', surface: 'figure.surface' };
 
 const num = (v) => fmt(v, 3).replace('-', '−');
 const line = (w, b) => `y = ${num(w)}·x ${b < 0 ? '−' : '+'} ${num(Math.abs(b))}`;
@@ -23,20 +19,20 @@ export function whereFromMinimum(run, k) {
   const dist = (p) => Math.hypot(p.w - ls.w, p.b - ls.b);
   const d = dist(pt);
   const d0 = dist(start) || 1;
-  if (d <= 0.005 * d0) return 'at the minimum';
-  const side = (v, name) => `${name} ${v > 0 ? 'above' : 'below'} it by ${num(Math.abs(v))}`;
+  if (d <= 0.005 * d0) return t('describe.atMinimum');
+  const side = (v, name) => t(v > 0 ? 'describe.above' : 'describe.below', { name, by: num(Math.abs(v)) });
   let trend = '';
   if (k >= 1) {
     const before = dist(pointAt(run, k - 1));
-    trend = d < before ? ', closing in' : ', moving away';
+    trend = t(d < before ? 'describe.closingIn' : 'describe.movingAway');
   }
   const share = Math.round((100 * d) / d0);
-  return `${share}% of the start's distance from the minimum (${side(pt.w - ls.w, 'w')}, ${side(pt.b - ls.b, 'b')})${trend}`;
+  return t('describe.where', { share, w: side(pt.w - ls.w, 'w'), b: side(pt.b - ls.b, 'b'), trend });
 }
 
 /** How the run ended, when it did and not plainly: "Diverged at epoch 22." */
 function state(run) {
-  if (run.error || (run.done && run.done.status !== 'completed')) return ` It ${ending(run)}.`;
+  if (run.error || (run.done && run.done.status !== 'completed')) return t('describe.ended', { how: ending(run) });
   return '';
 }
 
@@ -47,38 +43,38 @@ function runHead(run, runs) {
 /** What view `name` shows of `runs` at epoch k (of `total`); `sel` is the run the fit view shows. */
 export function describe(name, runs, k, total, sel = runs[0]) {
   const live = runs.filter((r) => r.meta);
-  if (!live.length) return 'No run yet.';
-  const at = `after epoch ${k} of ${total}`;
+  if (!live.length) return t('describe.noRun');
+  const at = t('describe.after', { k, total });
   if (name === 'fit') {
     const pt = pointAt(sel, k);
     const ls = sel.meta?.least_squares;
-    if (!pt) return 'No run yet.';
-    const loss = pt.loss === null || pt.loss === undefined ? '' : `, loss ${num(pt.loss)}`;
-    return `${sel.meta.n} data points. The line ${at}: ${line(pt.w, pt.b)}${loss}.`
-      + `${ls ? ` The least-squares line: ${line(ls.w, ls.b)}.` : ''}${state(sel)}`;
+    if (!pt) return t('describe.noRun');
+    const loss = pt.loss === null || pt.loss === undefined ? '' : t('describe.lossPart', { loss: num(pt.loss) });
+    return t('describe.fit', { n: sel.meta.n, at, line: line(pt.w, pt.b), loss })
+      + `${ls ? t('describe.lsqLine', { line: line(ls.w, ls.b) }) : ''}${state(sel)}`;
   }
   if (name === 'loss') {
     const lsq = live[0].meta.least_squares?.loss;
     const parts = live.map((r) => {
       const first = r.epochs[0]?.loss;
       const now = pointAt(r, k)?.loss;
-      if (first === undefined || now === null || now === undefined) return `${runHead(r, runs)}no epoch yet.`;
-      const way = now < first ? 'down' : 'up';
-      return `${runHead(r, runs)}loss ${way} from ${num(first)} at epoch 1 to ${num(now)} at epoch ${Math.min(k, r.epochs.length)}.${state(r)}`;
+      if (first === undefined || now === null || now === undefined) return `${runHead(r, runs)}${t('describe.noEpoch')}`;
+      const way = now < first ? 'describe.lossDown' : 'describe.lossUp';
+      return `${runHead(r, runs)}${t(way, { first: num(first), now: num(now), k: Math.min(k, r.epochs.length) })}${state(r)}`;
     });
-    return `${at[0].toUpperCase()}${at.slice(1)}. ${parts.join(' ')}${lsq !== undefined ? ` The lowest loss a line reaches: ${num(lsq)}.` : ''}`;
+    return `${t('describe.lossHead', { at })} ${parts.join(' ')}${lsq !== undefined ? t('describe.lowest', { loss: num(lsq) }) : ''}`;
   }
   const ls = live[0].meta.least_squares;
-  const minimum = ls ? `The minimum is at w = ${num(ls.w)}, b = ${num(ls.b)}.` : '';
+  const minimum = ls ? t('describe.minimum', { w: num(ls.w), b: num(ls.b) }) : '';
   const parts = live.map((r) => {
     const pt = pointAt(r, k);
     const s = r.meta.start;
     const where = whereFromMinimum(r, k);
-    const lossNow = pt.loss === null ? '' : `, loss ${num(pt.loss)}`;
-    return `${runHead(r, runs) || 'The path goes '}from w = ${num(s.w)}, b = ${num(s.b)} to w = ${num(pt.w)}, b = ${num(pt.b)}${lossNow}`
-      + `${where ? `; ${where}` : ''}.${state(r)}`;
+    const lossNow = pt.loss === null ? '' : t('describe.lossPart', { loss: num(pt.loss) });
+    const args = { w0: num(s.w), b0: num(s.b), w: num(pt.w), b: num(pt.b), loss: lossNow, where: where ? `; ${where}` : '' };
+    return `${runHead(r, runs)}${t(runs.length > 1 ? 'describe.path' : 'describe.pathOne', args)}${state(r)}`;
   });
-  const lead = name === 'surface' ? `Loss surface ${at}; the path lies on it.` : `Contour ${at}.`;
+  const lead = t(name === 'surface' ? 'describe.surfaceHead' : 'describe.contourHead', { at });
   return `${lead} ${minimum} ${parts.join(' ')}`;
 }
 
@@ -87,7 +83,7 @@ export function installDescriptions(names = Object.keys(VIEW_NAMES)) {
   for (const name of names) {
     const chart = document.getElementById(`chart-${name}`);
     chart.setAttribute('role', 'figure');
-    chart.setAttribute('aria-label', VIEW_NAMES[name]);
+    tr(chart, null, { 'aria-label': VIEW_NAMES[name] });
     chart.setAttribute('aria-describedby', `desc-${name}`);
   }
 }

@@ -6,22 +6,15 @@ import { toggleCodePanel, markLines, currentCode } from './codepanel.js';
 import { fmt } from './format.js';
 import { HIGHLIGHT, ink, thick } from './theme.js';
 import { MINIBATCH_MODES } from './state.js';
+import { t } from './i18n.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
 const STEP = PHASES.indexOf('step');
-const LOSS_TEXT = {
-  mse: 'the mean of the squared errors — the squares’ mean area',
-  mae: 'the mean of the absolute errors |ŷ − y|',
-  huber: 'the Huber loss: squared for small errors, linear for large ones',
-};
-const OPTIMIZER_STATE = {
-  momentum: (c) => `momentum ${c.momentum} keeps a velocity v ← ${c.momentum}·v + ∇L and steps −lr·v, so past gradients move the point too`,
-  nesterov: (c) => `Nesterov momentum ${c.momentum} keeps a velocity v ← μ·v + ∇L and steps −lr·(∇L + μ·v)`,
-  adam: (c) => `Adam keeps running means m of ∇L (β1 = ${c.beta1}) and v of ∇L² (β2 = ${c.beta2}) and steps −lr·m̂/(√v̂ + ε)`,
-  rmsprop: (c) => `RMSprop divides ∇L by a running root-mean-square of past gradients (α = ${c.alpha})`,
-  adagrad: () => 'Adagrad divides ∇L by the root of the sum of all past squared gradients',
-};
-const STATE_NAME = { momentum: 'velocity', nesterov: 'velocity', adam: 'running means m and v', rmsprop: 'running mean of ∇L²', adagrad: 'sum of squared gradients' };
+const LOSS_TEXT = { mse: 'explain.lossMse', mae: 'explain.lossMae', huber: 'explain.lossHuber' };
+const OPTIMIZER_STATE = { momentum: 'explain.stateMomentum', nesterov: 'explain.stateNesterov', adam: 'explain.stateAdam',
+  rmsprop: 'explain.stateRmsprop', adagrad: 'explain.stateAdagrad' };
+const STATE_NAME = { momentum: 'explain.velocity', nesterov: 'explain.velocity', adam: 'explain.adamMeans',
+  rmsprop: 'explain.rmsMean', adagrad: 'explain.adagradSum' };
 
 const $ = (id) => document.getElementById(id);
 const num = (v) => fmt(v, 5).replace('-', '−');
@@ -62,7 +55,8 @@ export class Explain {
     this.box = $('explain-box');
     this.pills = PHASES.map((name, i) => {
       const li = document.createElement('li');
-      li.textContent = name;
+      li.dataset.i18n = `explain.phase.${name}`;
+      li.textContent = t(li.dataset.i18n);
       li.addEventListener('click', () => this.go(i));
       return li;
     });
@@ -138,16 +132,15 @@ export class Explain {
       bAfter: u.after.b, gradW: u.grad.w, gradB: u.grad.b,
     } : { epoch: String(k), source: '' });
     if (!u) {
-      $('explain-title').textContent = 'Explain one update';
-      this.show(k === 0 ? 'epoch 0 is the start point: step to epoch 1 or later (→) to see an update' : 'waiting for this epoch', '', '');
+      $('explain-title').textContent = t('explain.title');
+      this.show(t(k === 0 ? 'explain.atStart' : 'explain.waiting'), '', '');
       markLines(currentCode()?.phases?.[phase] ?? []);
       this.fit.setExplain([]);
       this.contour.setExplain([]);
       return;
     }
-    $('explain-title').textContent = u.source === 'step'
-      ? `Update ${u.step} · the last of epoch ${k}`
-      : `Update ${u.minibatch ? `in epoch ${k}` : `${k}`} · (w, b) of epoch ${k - 1} → ${k}`;
+    $('explain-title').textContent = u.source === 'step' ? t('explain.titleStep', { step: u.step, k })
+      : t(u.minibatch ? 'explain.titleEpochBatches' : 'explain.titleEpoch', { k, before: k - 1 });
     const [caption, math] = this[phase](u);
     this.show(caption, math, this.note(u));
     markLines(currentCode()?.phases?.[phase] ?? []); // after the captions: they set the code's height
@@ -165,24 +158,23 @@ export class Explain {
   note(u) {
     if (!u.minibatch) return '';
     const bs = u.config.batch_size;
-    if (u.source === 'step') return `One epoch = ${u.perEpoch} updates on mini-batches of ${bs}; this is update ${u.step}, its batch among the points shown.`;
-    return `One epoch = ${u.perEpoch} updates on mini-batches of ${bs}; showing the epoch's last update's gradient and the epoch's net move (granularity "step" shows single updates).`;
+    return t(u.source === 'step' ? 'explain.noteStep' : 'explain.noteEpoch', { updates: u.perEpoch, bs, step: u.step });
   }
 
   forward(u) {
-    const who = u.minibatch ? `the ${u.config.batch_size} points of a mini-batch` : `all ${u.n} points`;
-    return [`forward — predict ŷ = w·x + b for ${who} with the current w and b`,
+    const who = u.minibatch ? t('explain.whoBatch', { bs: u.config.batch_size }) : t('explain.whoAll', { n: u.n });
+    return [t('explain.forward', { who }),
       `ŷ = ${num(u.before.w)}·x ${plus(u.before.b)}`];
   }
 
   loss(u) {
-    const what = LOSS_TEXT[u.config.loss] ?? 'the loss';
-    const scope = !u.minibatch ? '' : u.source === 'step' ? ' on this mini-batch' : ', averaged over the epoch’s batches';
-    return [`loss — how far ŷ is from y: ${what}${scope}`, `L = ${num(u.loss)}`];
+    const what = t(LOSS_TEXT[u.config.loss] ?? 'explain.lossOther');
+    const scope = !u.minibatch ? '' : t(u.source === 'step' ? 'explain.scopeBatch' : 'explain.scopeEpoch');
+    return [t('explain.loss', { what, scope }), `L = ${num(u.loss)}`];
   }
 
   backward(u) {
-    return ['backward — loss.backward() fills w.grad and b.grad; the arrow points downhill, along −∇L',
+    return [t('explain.backward'),
       `∂L/∂w = ${num(u.grad.w)}\n∂L/∂b = ${num(u.grad.b)}`];
   }
 
@@ -192,20 +184,22 @@ export class Explain {
     const db = u.after.b - u.before.b;
     const moved = `Δw = ${num(dw)}, Δb = ${num(db)}: w = ${num(u.after.w)}, b = ${num(u.after.b)}`;
     if (u.minibatch && u.source === 'epoch') {
-      return [`step — ${u.perEpoch} steps this epoch moved (w, b) by their sum`, moved];
+      return [t('explain.stepSum', { updates: u.perEpoch }), moved];
     }
     const state = c.mode === 'manual' ? null : OPTIMIZER_STATE[c.optimizer];
-    if (state) return [`step — ${state(c)}`, `${moved}\n(−lr·∇L alone would move them by ${num(-c.lr * u.grad.w)}, ${num(-c.lr * u.grad.b)})`];
-    return [`step — w ← w − lr·∂L/∂w and b ← b − lr·∂L/∂b, with lr = ${c.lr}`,
+    if (state) {
+      const how = t(state, { momentum: c.momentum, beta1: c.beta1, beta2: c.beta2, alpha: c.alpha });
+      return [t('explain.stepOptimizer', { how }), `${moved}\n${t('explain.plainWould', { dw: num(-c.lr * u.grad.w), db: num(-c.lr * u.grad.b) })}`];
+    }
+    return [t('explain.stepPlain', { lr: c.lr }),
       `w = ${num(u.before.w)} − ${c.lr}·${signed(u.grad.w)} = ${num(u.after.w)}\nb = ${num(u.before.b)} − ${c.lr}·${signed(u.grad.b)} = ${num(u.after.b)}`];
   }
 
   zero_grad(u) {
     const c = u.config;
-    const how = c.mode === 'manual' ? 'w.grad = None and b.grad = None' : 'my_optimizer.zero_grad()';
+    const how = c.mode === 'manual' ? 'w.grad = None, b.grad = None' : 'my_optimizer.zero_grad()';
     const kept = c.mode !== 'manual' && STATE_NAME[c.optimizer];
-    return [`zero_grad — ${how} clears the gradients, or the next backward() would add to them`,
-      kept ? `The optimizer's ${kept} is kept: it carries into the next update.` : 'Nothing else is remembered: the next update starts from (w, b) alone.'];
+    return [t('explain.zeroGrad', { how }), kept ? t('explain.kept', { what: t(kept) }) : t('explain.nothingKept')];
   }
 
   fitTraces(u, phase, color) {
@@ -213,7 +207,7 @@ export class Explain {
     if (!pts) return [];
     const { w, b } = u.before;
     const [x0, x1] = this.fit.xRange;
-    const line = { x: [x0, x1], y: [w * x0 + b, w * x1 + b], mode: 'lines', name: 'ŷ before the step', hoverinfo: 'skip',
+    const line = { x: [x0, x1], y: [w * x0 + b, w * x1 + b], mode: 'lines', name: t('explain.lineBefore'), hoverinfo: 'skip',
       line: { color: ink(HIGHLIGHT), width: thick(3), dash: phase === 'step' || phase === 'zero_grad' ? 'dash' : 'solid' } };
     if (phase === 'forward') {
       return [line, { x: pts.x, y: pts.x.map((x) => w * x + b), mode: 'markers', name: 'ŷ', hovertemplate: 'ŷ=%{y:.4g}<extra></extra>',
@@ -222,12 +216,12 @@ export class Explain {
     if (phase === 'loss') {
       if (u.config.loss === 'mse') {
         const sq = this.fit.squares({ w, b });
-        return [line, { ...sq, mode: 'lines', fill: 'toself', name: 'squared errors', hoverinfo: 'skip',
+        return [line, { ...sq, mode: 'lines', fill: 'toself', name: t('trace.squaredErrors'), hoverinfo: 'skip',
           line: { color: ink(color), width: thick(1.5) }, fillcolor: 'rgba(0,114,178,0.18)' }];
       }
       const xs = pts.x.flatMap((x) => [x, x, null]);
       const ys = pts.x.flatMap((x, i) => [pts.y[i], w * x + b, null]);
-      return [line, { x: xs, y: ys, mode: 'lines', name: 'errors', hoverinfo: 'skip', line: { color: ink(color), width: thick(2.5) } }];
+      return [line, { x: xs, y: ys, mode: 'lines', name: t('trace.errors'), hoverinfo: 'skip', line: { color: ink(color), width: thick(2.5) } }];
     }
     return [line];
   }

@@ -4,11 +4,18 @@
 import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from './history.js';
 import { Overlay, axesOf } from './overlay.js';
+import { t, has } from './i18n.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
 const WEBGL_FROM = 2000; // more points than this are drawn by WebGL: an SVG of 10,000 markers redraws in seconds
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
 const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
+
+/** A data set's axis title: a built-in set's in the catalogue (dataset.<name>.x), an upload's column name. */
+function dataLabel(ds, axisName) {
+  const key = `dataset.${ds?.name}.${axisName}`;
+  return ds?.name && has(key) ? t(key) : ds?.[`${axisName}_label`] || axisName;
+}
 
 export class FitChart {
   constructor(el) {
@@ -29,13 +36,13 @@ export class FitChart {
     const ls = this.ownPoints ? this.ownLsq : this.meta?.least_squares;
     const [x0, x1] = this.xRange ?? [0, 1];
     return [
-      { x: p.x, y: p.y, mode: 'markers', type: p.x.length > WEBGL_FROM ? 'scattergl' : 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
-        hovertemplate: 'x=%{x:.3g}<br>y=%{y:.3g}<extra>data</extra>' },
-      { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: 'least squares',
+      { x: p.x, y: p.y, mode: 'markers', type: p.x.length > WEBGL_FROM ? 'scattergl' : 'scatter', name: t('trace.data'), marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
+        hovertemplate: `x=%{x:.3g}<br>y=%{y:.3g}<extra>${t('trace.data')}</extra>` },
+      { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: t('trace.leastSquares'),
         line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
-      { x: [], y: [], mode: 'lines', fill: 'toself', name: 'squared errors', line: { color: RUN_COLORS[0], width: thick(1) },
+      { x: [], y: [], mode: 'lines', fill: 'toself', name: t('trace.squaredErrors'), line: { color: RUN_COLORS[0], width: thick(1) },
         fillcolor: 'rgba(213,94,0,0.15)', hoverinfo: 'skip', visible: this.showResiduals },
-      { x: [], y: [], mode: 'lines', name: 'fit', line: { color: RUN_COLORS[0], width: thick(4) },
+      { x: [], y: [], mode: 'lines', name: t('trace.fit'), line: { color: RUN_COLORS[0], width: thick(4) },
         hovertemplate: 'ŷ=%{y:.3g}<extra></extra>' },
     ];
   }
@@ -43,12 +50,15 @@ export class FitChart {
   layout() {
     const ds = this.meta?.dataset;
     return baseLayout({
-      xaxis: axis(ds?.x_label || 'x', { range: this.xRange }),
-      yaxis: axis(ds?.y_label || 'y', { range: this.yRange }),
+      xaxis: axis(dataLabel(ds, 'x'), { range: this.xRange }),
+      yaxis: axis(dataLabel(ds, 'y'), { range: this.yRange }),
     });
   }
 
-  /** Redrawn in the current look, zoom kept. */
+  /** After a language change: as after a change of look. */
+  relabel() { this.relook(); }
+
+  /** Redrawn in the current look (and language), zoom kept. */
   relook() {
     this.inPlotly = false;
     this.lastKey = null;

@@ -5,6 +5,7 @@
 import { statsOf, mse, gradient, leastSquares } from './suffstats.js';
 import { fmt } from './format.js';
 import { ink, thick } from './theme.js';
+import { t } from './i18n.js';
 
 const HAND_COLOR = '#009E73'; // Okabe–Ito bluish green: no run uses it
 const MAX_SQUARES = 200;
@@ -81,10 +82,10 @@ export class HandFit {
     const { loss, grad } = lossAndGradient(this.points, line, this.loss, this.delta);
     this.$('#hand-w-out').textContent = fmt(line.w);
     this.$('#hand-b-out').textContent = fmt(line.b);
-    const way = (g, up, down) => (Math.abs(g) < 1e-9 ? 'flat' : g > 0 ? down : up);
-    this.$('#hand-loss').textContent = `loss ${fmt(loss)} (${this.loss})`;
-    this.$('#hand-grad').textContent = `∂loss/∂w = ${fmt(grad.w, 3)}: downhill ${way(grad.w, 'raise w →', '← lower w')}; `
-      + `∂loss/∂b = ${fmt(grad.b, 3)}: downhill ${way(grad.b, 'raise b ↑', '↓ lower b')}`;
+    const way = (g, up, down) => t(Math.abs(g) < 1e-9 ? 'hand.flat' : g > 0 ? down : up);
+    this.$('#hand-loss').textContent = t('hand.loss', { loss: fmt(loss), kind: this.loss });
+    this.$('#hand-grad').textContent = t('hand.grad', { gw: fmt(grad.w, 3), wayW: way(grad.w, 'hand.raiseW', 'hand.lowerW'),
+      gb: fmt(grad.b, 3), wayB: way(grad.b, 'hand.raiseB', 'hand.lowerB') });
     Object.assign(document.getElementById('app').dataset, { handW: String(line.w), handB: String(line.b), handLoss: String(loss) });
     this.draw(line, grad);
   }

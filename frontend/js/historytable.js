@@ -1,6 +1,7 @@
 // The run's history as a table, in place of a view's chart: what the charts draw, for the keyboard
 // and for screen readers. One "Table" toggle per view; a shown table follows the player's cursor.
 import { fmt } from './format.js';
+import { t, tr, onLang } from './i18n.js';
 
 const REDRAW_MS = 400; // while a run plays, the table is rebuilt at most this often
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];
@@ -13,8 +14,8 @@ function cell(tag, text, props = {}) {
 export function historyTable(runs, k) {
   const many = runs.length > 1;
   const table = document.createElement('table');
-  table.append(cell('caption', `History to epoch ${k}: each epoch's loss and gradients, taken before its update, then w and b after it`));
-  const head = ['epoch', ...(many ? ['run'] : []), 'loss', 'w', 'b', '∂loss/∂w', '∂loss/∂b'];
+  table.append(cell('caption', t('table.caption', { k })));
+  const head = [t('axis.epoch'), ...(many ? [t('table.run')] : []), t('axis.loss'), 'w', 'b', '∂loss/∂w', '∂loss/∂b'];
   table.createTHead().insertRow().append(...head.map((h) => cell('th', h, { scope: 'col' })));
   const body = document.createElement('tbody');
   for (const run of runs) {
@@ -43,14 +44,16 @@ export class HistoryTables {
       const box = Object.assign(document.createElement('div'), {
         className: 'history', id: `table-${name}`, tabIndex: 0, hidden: true });
       box.setAttribute('role', 'region');
-      box.setAttribute('aria-label', `${view.querySelector('h2').textContent} as a table`);
+      box.dataset.view = name;
+      box.setAttribute('aria-label', t('table.label', { view: t(`view.${name}`) }));
       view.querySelector('.view-head').after(box); // in the tab order right after its toggle
-      const button = cell('button', 'Table', { type: 'button', className: 'table-toggle', title: 'Show the history as a table' });
+      const button = tr(cell('button', '', { type: 'button', className: 'table-toggle' }), 'table.toggle', { title: 'table.toggleTitle' });
       button.setAttribute('aria-pressed', 'false');
       button.setAttribute('aria-controls', box.id);
       view.querySelector('.view-head').append(button);
       button.addEventListener('click', () => this.toggle(name));
       new ResizeObserver(() => this.place(name)).observe(view.querySelector('.view-head')); // it may wrap
+      onLang(() => { box.setAttribute('aria-label', t('table.label', { view: t(`view.${name}`) })); this.drawn[name] = null; });
     }
   }
 

@@ -13,6 +13,7 @@ import { schedulerConfig, schedulerField } from './state.js';
 import { encodePoints } from './points.js';
 import { surfaceOf } from './suffstats.js';
 import { fmt } from './format.js';
+import { t, tr, translate, onLang } from './i18n.js';
 
 export const SCHEDULERS = ['StepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau'];
 // a starting value for each required argument, from the run's settings
@@ -32,73 +33,75 @@ function outlierPoints() {
 }
 
 export const LAB_PRESETS = {
-  outlier: { label: 'An outlier: MSE vs Huber vs MAE',
+  outlier: { label: 'lab.presetOutlier',
     state: () => ({ data: 'points', pts: encodePoints(outlierPoints()), mode: 'sgd', optimizer: 'sgd', lr: 0.1, epochs: 300,
       scheduler: '', standardize: false, cmp: 'loss:mse,loss:huber,loss:mae', sel: 0, init_w: 0, init_b: 0 }) },
-  scaled: { label: 'Badly scaled x: the zig-zag',
+  scaled: { label: 'lab.presetScaled',
     state: () => ({ data: 'synthetic', x_start: 10, x_stop: 20, x_step: 0.5, n: null, true_w: 2, true_b: -1, noise: 1, mode: 'sgd', optimizer: 'sgd',
       lr: 0.0042, epochs: 200, scheduler: '', standardize: false, cmp: '', init_w: 0, init_b: 0 }) },
-  standardized: { label: '… standardized: the cure',
+  standardized: { label: 'lab.presetStandardized',
     state: () => ({ data: 'synthetic', x_start: 10, x_stop: 20, x_step: 0.5, n: null, true_w: 2, true_b: -1, noise: 1, mode: 'sgd', optimizer: 'sgd',
       lr: 0.4, epochs: 200, scheduler: '', standardize: true, cmp: '', init_w: 0, init_b: 0 }) },
 };
 
 const PANEL = `
-<legend>Lab</legend>
+<legend data-i18n="lab.legend"></legend>
 <p id="lock-note" class="note" role="note" hidden></p>
 <div class="lab-part" data-lock="presets">
-  <label for="lab-preset">preset</label>
-  <select id="lab-preset"><option value="">choose…</option></select>
+  <label for="lab-preset" data-i18n="lab.preset"></label>
+  <select id="lab-preset"><option value="" data-i18n="lab.choose"></option></select>
 </div>
 <div class="lab-part" data-lock="data">
-  <h2>Data by hand</h2>
+  <h2 data-i18n="lab.dataByHand"></h2>
   <div class="lab-buttons">
-    <button type="button" id="data-edit">Edit the data</button>
-    <button type="button" id="data-outlier">Add an outlier</button>
-    <button type="button" id="data-remove">Remove last point</button>
+    <button type="button" id="data-edit" data-i18n="lab.editData"></button>
+    <button type="button" id="data-outlier" data-i18n="lab.addOutlier"></button>
+    <button type="button" id="data-remove" data-i18n="lab.removeLast"></button>
   </div>
-  <p class="note" id="data-note">Drag a point on the fit view, click to add one, shift-click to remove one.</p>
+  <p class="note" id="data-note" data-i18n="lab.dataNote"></p>
 </div>
 <div class="lab-part" data-lock="handfit">
-  <h2>Fit by hand</h2>
-  <button type="button" id="hand-toggle" aria-pressed="false">Fit by hand</button>
+  <h2 data-i18n="lab.fitByHand"></h2>
+  <button type="button" id="hand-toggle" aria-pressed="false" data-i18n="lab.fitByHand"></button>
   <div id="hand-box" hidden>
-    <div class="row"><label for="hand-w">your w</label><span class="slider"><input type="range" id="hand-w"><output id="hand-w-out" for="hand-w"></output></span></div>
-    <div class="row"><label for="hand-b">your b</label><span class="slider"><input type="range" id="hand-b"><output id="hand-b-out" for="hand-b"></output></span></div>
+    <div class="row"><label for="hand-w" data-i18n="lab.yourW"></label><span class="slider"><input type="range" id="hand-w"><output id="hand-w-out" for="hand-w"></output></span></div>
+    <div class="row"><label for="hand-b" data-i18n="lab.yourB"></label><span class="slider"><input type="range" id="hand-b"><output id="hand-b-out" for="hand-b"></output></span></div>
     <p id="hand-loss" class="lab-out" aria-live="polite"></p>
     <p id="hand-grad" class="note"></p>
-    <button type="button" id="hand-go" class="primary">Let gradient descent go on from here</button>
+    <button type="button" id="hand-go" class="primary" data-i18n="lab.goOn"></button>
   </div>
 </div>
 <div class="lab-part" data-lock="scheduler">
-  <h2>Learning rate over time</h2>
-  <div class="row"><label for="sched-name">scheduler</label><select id="sched-name"><option value="">none (constant)</option></select></div>
+  <h2 data-i18n="lab.lrOverTime"></h2>
+  <div class="row"><label for="sched-name" data-i18n="lab.scheduler"></label><select id="sched-name"><option value="" data-i18n="lab.noScheduler"></option></select></div>
   <div id="sched-args"></div>
   <p id="lr-live" class="note" role="status"></p>
   <p id="lr-stable" class="note"></p>
 </div>
 <div class="lab-part" data-lock="trace">
-  <label><input type="checkbox" id="trace-state"> show what the optimizer sees</label>
+  <label><input type="checkbox" id="trace-state"> <span data-i18n="lab.traceState"></span></label>
   <p id="state-note" class="note"></p>
 </div>
 <div class="lab-part" data-lock="sweep">
-  <button type="button" id="sweep-open">Sweep the learning rate…</button>
+  <button type="button" id="sweep-open" data-i18n="lab.sweepOpen"></button>
 </div>`;
 
 const SWEEP_DIALOG = `
-<h2 id="sweep-title">Final loss against learning rate</h2>
+<h2 id="sweep-title" data-i18n="sweep.title"></h2>
 <p class="note" id="sweep-status" role="status"></p>
-<div id="chart-sweep" class="chart" role="img" aria-label="final loss against learning rate, log axes"></div>
+<div id="chart-sweep" class="chart" role="img" data-i18n-aria-label="sweep.chartLabel"></div>
 <p class="sr-only" id="desc-sweep"></p>
-<div class="lab-buttons"><button type="button" id="sweep-run" class="primary">Run the sweep again</button><button type="button" id="sweep-close">Close</button></div>`;
+<div class="lab-buttons"><button type="button" id="sweep-run" class="primary" data-i18n="sweep.again"></button><button type="button" id="sweep-close" data-i18n="common.close"></button></div>`;
 
 export function installLab({ api, store, settings, schema, player, runs, charts, form }) {
   const $ = (id) => document.getElementById(id);
   const panel = Object.assign(document.createElement('fieldset'), { id: 'lab', innerHTML: PANEL });
   form.append(panel);
+  translate(panel);
   const dialog = Object.assign(document.createElement('dialog'), { id: 'sweep', innerHTML: SWEEP_DIALOG });
   dialog.setAttribute('aria-labelledby', 'sweep-title');
   document.body.append(dialog);
+  translate(dialog);
 
   const app = $('app');
   const contourLab = new ContourLab(charts.contour);
@@ -180,28 +183,31 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
   async function changeLive(lr) {
     const run = player.runs[0];
     if (!(lr > 0) || player.runs.length !== 1 || !run?.id || run.done || runs.status() !== 'running') return;
-    if (liveOff) { $('lr-live').textContent = `live changes are off for this run: ${liveOff}`; return; }
+    if (liveOff) { $('lr-live').textContent = t('lab.liveOff', { why: liveOff }); return; }
     const asked = player.received;
     try {
       const ans = await api.changeJob(run.id, { lr });
-      $('lr-live').textContent = `lr ${fmt(ans.lr)} from epoch ${ans.epoch} (asked during epoch ${asked + 1})`;
+      $('lr-live').textContent = t('lab.liveChanged', { lr: fmt(ans.lr), epoch: ans.epoch, asked: asked + 1 });
     } catch (err) {
       if (err.status === 409) {
         liveOff = typeof err.detail === 'string' ? err.detail : err.message;
-        $('lr-live').textContent = `live changes are off for this run: ${liveOff}`;
+        $('lr-live').textContent = t('lab.liveOff', { why: liveOff });
         app.dataset.live = 'off';
       } else $('lr-live').textContent = Array.isArray(err.detail) ? err.detail.map((d) => d.msg).join('; ') : err.message;
     }
   }
   for (const id of ['lr-slider', 'lr']) $(id).addEventListener('change', () => changeLive(Number($('lr').value)));
 
+  let stableFor = null; // the curvature shown, to say it again in another language
+  onLang(() => showStable(stableFor));
   function showStable(curv) {
+    stableFor = curv;
     const mark = $('lr-stable');
     const lim = curv?.max_stable_lr;
     app.dataset.maxStableLr = lim ? String(lim) : '';
     if (!lim) { mark.textContent = ''; placeMark(null); return; }
     const kappa = curv.condition_number;
-    mark.textContent = `2/λmax = ${fmt(lim, 3)}: full-batch GD diverges above it${kappa ? `; condition number ${fmt(kappa, 3)}` : ''}`;
+    mark.textContent = t('lab.stable', { lim: fmt(lim, 3) }) + (kappa ? t('lab.condition', { kappa: fmt(kappa, 3) }) : '');
     placeMark(lim);
   }
   /** A tick on the lr slider at 2/λ_max. */
@@ -209,7 +215,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
     const slider = $('lr-slider');
     let tick = $('lr-tick');
     if (!tick) {
-      tick = Object.assign(document.createElement('span'), { id: 'lr-tick', title: '2/λmax: the largest stable rate' });
+      tick = tr(Object.assign(document.createElement('span'), { id: 'lr-tick' }), null, { title: 'lab.tickTitle' });
       tick.setAttribute('aria-hidden', 'true');
       slider.parentElement.style.position = 'relative';
       slider.parentElement.append(tick);
@@ -224,7 +230,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
   $('trace-state').addEventListener('change', (ev) => store.set({ trace_state: ev.target.checked }, { run: true }));
 
   // ---- presets
-  for (const [key, p] of Object.entries(LAB_PRESETS)) $('lab-preset').append(new Option(p.label, key));
+  for (const [key, p] of Object.entries(LAB_PRESETS)) $('lab-preset').append(tr(new Option('', key), p.label));
   $('lab-preset').addEventListener('change', (ev) => {
     const p = LAB_PRESETS[ev.target.value];
     if (p) store.set(p.state(), { run: true });
@@ -239,16 +245,17 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
     const lim = curv?.max_stable_lr ?? null;
     const hi = lim ? 4 * lim : Math.min(100, state.lr * 30);
     const lrs = logSpaced(hi / 1e4, hi, SWEEP_RATES);
-    $('sweep-status').textContent = `running ${lrs.length} rates × ${config.epochs} epochs…`;
+    $('sweep-status').textContent = t('sweep.running', { n: lrs.length, epochs: config.epochs });
     app.dataset.sweep = 'running';
     try {
       const { results } = await api.sweep(config, lrs);
       sweepChart.draw(results, lim);
       const diverged = results.filter((r) => r.status === 'diverged').length;
       const best = results.filter((r) => r.loss !== null && r.status !== 'diverged').sort((a, b) => a.loss - b.loss)[0];
-      const text = `${results.length} rates: ${diverged} diverged${best ? `; lowest final loss ${fmt(best.loss)} at lr ${fmt(best.lr, 3)}` : ''}${lim ? `; 2/λmax = ${fmt(lim, 3)}` : ''}.`;
+      const text = t('sweep.result', { n: results.length, diverged }) + (best ? t('sweep.best', { loss: fmt(best.loss), lr: fmt(best.lr, 3) }) : '')
+        + (lim ? `; 2/λmax = ${fmt(lim, 3)}` : '') + '.';
       $('sweep-status').textContent = text;
-      $('desc-sweep').textContent = `Final loss against learning rate, both on log axes. ${text}`;
+      $('desc-sweep').textContent = `${t('sweep.described')} ${text}`;
       app.dataset.sweep = 'done';
     } catch (err) {
       $('sweep-status').textContent = Array.isArray(err.detail) ? err.detail.map((d) => `${d.loc?.at(-1)}: ${d.msg}`).join('; ') : err.message;
@@ -287,7 +294,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
       if (editor.active) editor.show();
     },
     changed(run, c) {
-      $('lr-live').textContent = `${$('lr-live').textContent.replace(/ — in the stream.*$/, '')} — in the stream: lr ${fmt(c.lr)} from epoch ${c.epoch}`;
+      $('lr-live').textContent = `${$('lr-live').textContent.split(' — ')[0]} — ${t('lab.inStream', { lr: fmt(c.lr), epoch: c.epoch })}`;
       app.dataset.changeEpoch = String(c.epoch);
     },
     render(p, sel) {
@@ -299,6 +306,6 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
 }
 
 function stateText({ epoch, arrows, zoom }) {
-  const parts = arrows.map((a) => `${a.name} (${fmt(a.w, 3)}, ${fmt(a.b, 3)})`);
-  return `epoch ${epoch}, arrows ×${zoom}: ${parts.join('; ')}${arrows.at(-1).fell ? ' — the loss fell' : ' — the loss rose'}`;
+  const parts = arrows.map((a) => `${a.name === 'step' ? t('lab.arrowStep') : a.name} (${fmt(a.w, 3)}, ${fmt(a.b, 3)})`);
+  return t(arrows.at(-1).fell ? 'lab.stateFell' : 'lab.stateRose', { epoch, zoom, parts: parts.join('; ') });
 }

@@ -1,13 +1,9 @@
 // The lesson's steps: what each one runs (page settings, on top of the defaults), which view it
-// enlarges, and its caption in English and in Korean, the seed's language (its terms: 손실 함수,
-// 경사하강법, 학습률, 미니배치, 설계 행렬). The seed's eight chapters; the eighth, learning rates, in three steps.
+// enlarges, and its caption in English and in Korean, the lesson's language (its terms: 손실 함수,
+// 경사하강법, 학습률, 미니배치, 설계 행렬). This file is the lesson's catalogue: a step's caption
+// lives beside the settings it describes; the page's other words are in i18n/en.js and i18n/ko.js.
+// The lesson's eight chapters; the eighth, learning rates, in three steps.
 
-export const LANGS = { en: 'English', ko: '한국어' };
-
-export const UI = {
-  en: { title: 'Lesson', step: 'Step', prev: '← Back', next: 'Next →', close: 'Close lesson' },
-  ko: { title: '수업', step: '단계', prev: '← 이전', next: '다음 →', close: '수업 닫기' },
-};
 
 const RUN = { seed: 2021, speed: '2', epochs: 100 };
 
@@ -71,7 +67,7 @@ export const STEPS = [
   {
     state: { ...RUN, mode: 'sgd', lr: 0.1 }, focus: 'loss',
     en: ['Learning rate: good (0.1)',
-      'The seed’s choice. The loss drops fast and levels off at the least-squares loss (dashed line) within a few dozen epochs.'],
+      'The lesson’s choice. The loss drops fast and levels off at the least-squares loss (dashed line) within a few dozen epochs.'],
     ko: ['학습률: 적당할 때 (0.1)',
       '원문이 쓴 값입니다. 손실이 빠르게 떨어져 몇십 epoch 안에 최소제곱 손실(점선)에 붙습니다.'],
   },

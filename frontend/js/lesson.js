@@ -1,10 +1,11 @@
-// The guided lesson: the seed chapter by chapter, one click (or →) per step, a short caption in
+// The guided lesson: the lesson chapter by chapter, one click (or →) per step, a short caption in
 // English or Korean. A step is a URL (#…&lesson=3&lang=ko), so a teacher can link one; going to a
 // step runs it as the page runs any link. The lesson reads and changes the page's state through
 // the store alone, so what it sets survives every other change and the reverse.
 import { onKey } from './keys.js';
 import { focusView } from './presenter.js';
-import { STEPS, UI, LANGS } from './lesson-text.js';
+import { STEPS } from './lesson-text.js';
+import { t, LANGS } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const LOOK_ONLY = ['lesson', 'lang', 'projector', 'dark', 'speed', 'code'];
@@ -46,18 +47,17 @@ export function installLesson(store) {
     const lang = raw in LANGS ? raw : 'en';
     const step = STEPS[n - 1];
     const [title, caption] = step[lang];
-    const ui = UI[lang];
     Object.assign(box.dataset, { step: String(n), lang });
     box.lang = lang;
-    $('lesson-count').textContent = `${ui.step} ${n} / ${STEPS.length}`;
+    $('lesson-count').textContent = t('lesson.count', { n, total: STEPS.length });
     $('lesson-title').textContent = title;
     $('lesson-caption').textContent = caption;
-    $('lesson-prev').textContent = ui.prev;
-    $('lesson-next').textContent = ui.next;
+    $('lesson-prev').textContent = t('lesson.prev');
+    $('lesson-next').textContent = t('lesson.next');
     $('lesson-prev').disabled = n === 1;
     $('lesson-next').disabled = n === STEPS.length;
-    $('lesson-close').title = ui.close;
-    $('lesson-close').setAttribute('aria-label', ui.close);
+    $('lesson-close').title = t('lesson.close');
+    $('lesson-close').setAttribute('aria-label', t('lesson.close'));
     $('lesson-lang').textContent = LANGS[lang === 'en' ? 'ko' : 'en'];
     focusView(step.focus);
     unkey ??= onKey((ev) => {

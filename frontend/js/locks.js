@@ -4,6 +4,7 @@
 // parts (scheduler, data, handfit, sweep, trace, presets, races). A locked control stays visible,
 // disabled, with a note; a hidden one is not shown. It is a classroom convenience, not security:
 // editing the link undoes it.
+import { t } from './i18n.js';
 
 /** "all,-lr" or "mode,optimizer" -> a test: name => named? */
 export function lockTest(field) {
@@ -43,7 +44,7 @@ export function applyLocks({ lock, hide }) {
   const note = document.getElementById('lock-note');
   if (note) {
     note.hidden = !any;
-    note.textContent = any ? 'This link is an exercise: some settings are locked or hidden by it.' : '';
+    note.textContent = any ? t('locks.note') : '';
   }
   document.getElementById('app').dataset.locked = names.filter((n) => locked(n)).join(',');
 }

@@ -5,6 +5,7 @@
 import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo } from './history.js';
 import { Overlay, axesOf, strokeThrough } from './overlay.js';
+import { t } from './i18n.js';
 
 const SYNC_MS = 500;   // Plotly catches up with a playing run this often
 const RANGE_MS = 100;  // ... or this often while the curve leaves the y range Plotly chose
@@ -30,8 +31,8 @@ export class LossChart {
     return baseLayout({
       showlegend: this.runs.length > 1,
       margin: { l: 72, r: 16, t: this.runs.length > 1 ? 36 : 8, b: 56 },
-      xaxis: axis('epoch', { range: [0, this.total] }),
-      yaxis: axis('loss', { type: this.log ? 'log' : 'linear', exponentformat: 'power' }),
+      xaxis: axis(t('axis.epoch'), { range: [0, this.total] }),
+      yaxis: axis(t('axis.loss'), { type: this.log ? 'log' : 'linear', exponentformat: 'power' }),
       hovermode: 'closest',
     });
   }
@@ -61,17 +62,20 @@ export class LossChart {
     this.plotted = specs.map(() => ({ n: 0, s: 0, head: false }));
     const traces = specs.flatMap((s) => [
       { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: ink(s.color), width: thick(1) },
-        opacity: 0.3, showlegend: false, hovertemplate: `step loss %{y:.6g}<extra>${s.label}</extra>` },
+        opacity: 0.3, showlegend: false, hovertemplate: `${t('trace.stepLoss')} %{y:.6g}<extra>${s.label}</extra>` },
       { x: [], y: [], mode: 'lines', name: s.label, line: { color: ink(s.color), width: thick(3), dash: s.dash },
-        hovertemplate: `epoch %{x}<br>loss %{y:.6g}<extra>${s.label}</extra>` },
+        hovertemplate: `epoch %{x}<br>${t('axis.loss')} %{y:.6g}<extra>${s.label}</extra>` },
       { x: [], y: [], mode: 'markers', showlegend: false,
         marker: { color: ink(s.color), size: thick(11), symbol: s.marker, line: { color: ink('#fff'), width: thick(2) } },
         hoverinfo: 'skip' },
     ]);
-    traces.push({ x: [], y: [], mode: 'lines', name: 'least-squares loss', line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' },
-      hovertemplate: 'least-squares loss %{y:.6g}<extra></extra>', showlegend: false });
+    traces.push({ x: [], y: [], mode: 'lines', name: t('trace.lsqLoss'), line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' },
+      hovertemplate: `${t('trace.lsqLoss')} %{y:.6g}<extra></extra>`, showlegend: false });
     Plotly.react(this.el, traces, { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
   }
+
+  /** After a language change: as after a change of look. */
+  relabel() { this.relook(); }
 
   /** Redrawn in the current look: new traces, then the curves and the reference again. */
   relook() {

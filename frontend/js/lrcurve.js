@@ -3,6 +3,7 @@
 // chart's figure when a run's rate is not constant; the loss chart rebuilds its figure for each run,
 // so this re-adds itself when missing.
 import { ink, thick } from './theme.js';
+import { t } from './i18n.js';
 
 const NAME = 'learning rate';
 const COLOR = '#009E73';
@@ -29,7 +30,7 @@ export class LrCurve {
     const shapes = [...(this.el.layout?.shapes ?? []).filter((s) => s.name !== 'lr-change'), ...marks];
     if (i < 0) {
       Plotly.relayout(this.el, {
-        yaxis2: { title: { text: 'learning rate', font: { color: ink(COLOR) } }, overlaying: 'y', side: 'right', type: 'log',
+        yaxis2: { title: { text: t('field.lr'), font: { color: ink(COLOR) } }, overlaying: 'y', side: 'right', type: 'log',
           showgrid: false, tickfont: { color: ink(COLOR) }, exponentformat: 'power', automargin: true },
         'margin.r': 64, shapes,
       });

@@ -10,7 +10,7 @@ import { ContourChart } from './contour.js';
 import { SurfaceChart } from './surface3d.js';
 import { pointAt } from './history.js';
 import { fmt } from './format.js';
-import { downloadCsv, downloadJson, downloadPng } from './export.js';
+import { downloadCsv, downloadJson, downloadPng, downloadPointsCsv } from './export.js';
 import { installCodePanel, setCodeJob } from './codepanel.js';
 import { Explain } from './explain.js';
 import { setLook, toggleFullscreen } from './projector.js';
@@ -21,9 +21,12 @@ import { followedJob, markFollowing } from './follow.js';
 import { installA11y } from './a11y.js';
 import { installLab } from './labpanel.js';
 import { installRoom, roomCode } from './room.js';
+import { t, setLang, onLang, linkLang, currentLang } from './i18n.js';
+import { playIcon } from './icons.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
+setLang(linkLang()); // before anything writes a word
 
 function banner(text, kind = 'warn') {
   const box = $('banner');
@@ -38,7 +41,7 @@ try {
   schema = await api.getSchema();
   settings = new Settings(schema);
 } catch (err) {
-  banner(`cannot load the job schema: ${err.message}`, 'error');
+  banner(t('banner.schema', { error: err.message }), 'error');
   throw err;
 }
 const store = new Store(settings, browserUrl(), { expand: (s, keys) => expandLessonLink(s, keys, settings.defaults()) });
@@ -92,6 +95,7 @@ function showLook({ projector, dark }) {
 }
 
 store.subscribe((state, changed, { run }) => {
+  if (changed.has('lang')) setLang(state.lang);
   showSettings(state, [...changed]);
   if (run) { controls.set(state); runs.start(state); }
 });
@@ -132,6 +136,7 @@ $('scrubber').addEventListener('input', (ev) => { player.pause(); player.seek(Nu
 
 // ---- export
 $('export-csv').addEventListener('click', () => downloadCsv(player.runs));
+$('export-points').addEventListener('click', () => downloadPointsCsv(player.runs[Math.min(store.get().sel, player.runs.length - 1)]));
 $('export-json').addEventListener('click', () => downloadJson(player.runs));
 for (const btn of document.querySelectorAll('button.png')) {
   btn.addEventListener('click', () => downloadPng(charts[btn.dataset.chart].el, `gdviz-${btn.dataset.chart}`));
@@ -162,11 +167,12 @@ function render(p) {
     status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '' });
   $('progress').max = Math.max(1, total);
   $('progress').value = received;
-  $('progress-text').textContent = `${received} / ${total} epochs`;
+  $('progress-text').textContent = t('player.progress', { received, total });
   $('scrubber').max = String(received);
   $('scrubber').value = String(k);
-  $('epoch-text').textContent = `epoch ${k} / ${total}`;
-  $('play').textContent = p.playing ? '⏸ Pause' : '▶ Play';
+  $('epoch-text').textContent = t('player.epochOf', { k, total });
+  playIcon($('play').firstElementChild, p.playing);
+  $('play').lastElementChild.textContent = t(p.playing ? 'player.pause' : 'player.play');
 
   const sel = p.runs[Math.max(0, Math.min(store.get().sel, p.runs.length - 1))];
   const kv = explain.viewEpoch(k); // explain mode shows (w, b) before the update until its step
@@ -189,10 +195,10 @@ function readout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) { $('readout').textContent = ''; return; }
   const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
-  if (k === 0 || pt.loss === null) { $('readout').textContent = `start: ${landed}`; return; }
-  const parts = [`loss = ${fmt(pt.loss)}`];
+  if (k === 0 || pt.loss === null) { $('readout').textContent = t('readout.start', { landed }); return; }
+  const parts = [`${t('readout.loss')} = ${fmt(pt.loss)}`];
   if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
-  $('readout').textContent = `${parts.join('   ')}   → step →   ${landed}`;
+  $('readout').textContent = `${parts.join('   ')}   → ${t('readout.step')} →   ${landed}`;
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run
@@ -200,6 +206,13 @@ const toggleProjector = () => store.set({ projector: !store.get().projector });
 $('projector-toggle').addEventListener('click', toggleProjector);
 $('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get().dark }));
 $('fullscreen').addEventListener('click', toggleFullscreen);
+$('lang-switch').addEventListener('click', () => store.set({ lang: currentLang() === 'ko' ? 'en' : 'ko' }));
+onLang((lang) => {
+  Object.values(charts).forEach((c) => c.relabel());
+  controls.relabel();
+  $('lang-switch').lang = lang === 'ko' ? 'en' : 'ko';
+  player.touch();
+});
 const toggleCode = installCodePanel(store);
 const toggleLesson = followed || joined ? () => {} : installLesson(store);
 installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: toggleLesson });
@@ -223,14 +236,14 @@ async function follow(id) {
   try {
     job = await api.getJob(id);
   } catch (err) {
-    const why = err.status === 404 ? 'this run is no longer on the server' : err.message;
-    banner(`cannot follow run ${id}: ${why}`, 'error');
+    const why = err.status === 404 ? t('banner.runGone') : err.message;
+    banner(t('banner.cannotFollow', { id, why }), 'error');
     return;
   }
   const speed = store.urlKeys().has('speed') ? {} : { speed: 'live' }; // keep up with the teacher unless told
   store.set({ ...settings.fromConfig(job.config), cmp: '', ...speed });
   controls.set(store.get());
-  markFollowing(`the teacher's run (${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)})`);
+  markFollowing(t('follow.teachersRun', { run: `${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)}` }));
   runs.follow([{ id, config: job.config }]);
 }
 
@@ -240,7 +253,7 @@ showSettings(store.get());
 api.getDatasets().then((d) => {
   controls.setBuiltins(d.builtin);
   controls.set({ builtin: store.get().builtin || d.builtin[0]?.name || '' });
-}).catch((err) => banner(`data sets: ${err.message}`, 'error'));
-if (joined) markFollowing(`the teacher of class ${joined}`);
+}).catch((err) => banner(t('banner.datasets', { error: err.message }), 'error'));
+if (joined) markFollowing(t('follow.teacherOfClass', { code: joined }));
 else if (followed) follow(followed);
 else runs.start(store.get());

@@ -1,12 +1,14 @@
 // Presenter keys: the player and the page from the keyboard, through the page's own buttons, so a
 // key does exactly what its button does. `?` lists them. keys.js keeps them out of form fields.
 import { onKey } from './keys.js';
+import { tr } from './i18n.js';
 
+// [key, what it does (a catalogue key)]
 export const KEYS = [
-  ['Space', 'play / pause'], ['→ / ←', 'one epoch forward / back'], ['+ / −', 'faster / slower'],
-  ['R', 'reset to the start'], ['1 – 4', 'enlarge one view (again: all four)'], ['P', 'projector mode'],
-  ['C', 'code panel'], ['L', 'lesson'], ['?', 'this list'], ['Esc', 'close'],
-  ['arrows, Enter', 'on the focused contour: move the cross, start a run there'],
+  ['Space', 'help.play'], ['→ / ←', 'help.step'], ['+ / −', 'help.speed'],
+  ['R', 'help.reset'], ['1 – 4', 'help.enlarge'], ['P', 'help.projector'],
+  ['C', 'help.code'], ['L', 'help.lesson'], ['?', 'help.list'], ['Esc', 'help.close'],
+  ['← → ↑ ↓, Enter', 'help.contour'],
 ];
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];
 
@@ -36,7 +38,7 @@ function showHelp() {
   if (!dialog.querySelector('dl').children.length) {
     dialog.querySelector('dl').append(...KEYS.flatMap(([key, what]) => [
       Object.assign(document.createElement('dt'), { textContent: key }),
-      Object.assign(document.createElement('dd'), { textContent: what })]));
+      tr(document.createElement('dd'), what)]));
   }
   if (dialog.open) dialog.close(); else dialog.showModal();
 }

@@ -10,6 +10,7 @@
 import { onKey } from './keys.js';
 import { STEPS } from './lesson-text.js';
 import { focusView } from './presenter.js';
+import { t, tr } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
@@ -21,7 +22,6 @@ const TEACHING = 'gdviz-teaching'; // sessionStorage: {code, key} of the class t
 const STUDENT = 'gdviz-student';   // localStorage: this browser's anonymous id
 const NAME = 'gdviz-name';         // localStorage: the optional display name
 const LETTERS = 'ABCDEFGH';
-const WHY = { en: 'Why? Tell your neighbour, then the class.' };
 
 /** The room code of a student's page (/?room=CODE), or null. */
 export function roomCode(search = location.search) {
@@ -68,7 +68,7 @@ class QuestionCard {
 
   countText() {
     const n = this.q.answers;
-    return `${n} ${n === 1 ? 'answer' : 'answers'}`;
+    return n === 1 ? t('room.answer') : t('room.answers', { n });
   }
 
   render() {
@@ -100,15 +100,14 @@ class QuestionCard {
         return item;
       }));
     } else {
-      list.replaceChildren(el('p', { className: 'hint', textContent: this.teacher
-        ? 'Students click on the contour where they predict.'
-        : (this.mine ? `Your prediction: w = ${this.mine[0].toFixed(2)}, b = ${this.mine[1].toFixed(2)} (click again to change it)` : 'Click on the contour (w, b) where you predict.') }));
+      list.replaceChildren(el('p', { className: 'hint', textContent: this.teacher ? t('room.teacherPointHint')
+        : (this.mine ? t('room.yourPrediction', { w: this.mine[0].toFixed(2), b: this.mine[1].toFixed(2) }) : t('room.clickToPredict')) }));
     }
     $('room-why').hidden = !q.revealed;
-    $('room-why').textContent = q.why ?? WHY.en;
+    $('room-why').textContent = q.why ?? t('room.why');
     $('room-reveal').hidden = !this.teacher || q.revealed;
     $('room-run-it').hidden = !this.teacher || !q.revealed;
-    $('room-mine').textContent = !this.teacher && this.mine !== null && !q.revealed ? 'Answer sent — you can change it until the reveal.' : '';
+    $('room-mine').textContent = !this.teacher && this.mine !== null && !q.revealed ? t('room.answerSent') : '';
   }
 }
 
@@ -148,7 +147,7 @@ export class TeacherRoom {
     document.body.classList.add('teaching');
     $('room-bar').hidden = false;
     $('room-code').textContent = saved.code;
-    $('room-role').textContent = 'Class';
+    tr($('room-role'), 'room.class');
     $('room-teacher').hidden = false;
     this.stream = this.api.openRoomStream(saved.code);
     this.stream.addEventListener('room', (ev) => {
@@ -173,7 +172,7 @@ export class TeacherRoom {
     if (!this.room || !ids.length || ids.some((id) => !id)) return; // a race: once all its jobs exist
     const step = this.store.get().lesson || null;
     this.api.setRoomRun(this.room.code, this.key(), { job: ids[0], race: ids.slice(1), step })
-      .catch((err) => this.banner(`class: ${err.message}`, 'error'));
+      .catch((err) => this.banner(t('room.error', { error: err.message }), 'error'));
     this.contour.setPredictions(this.card.q?.kind === 'point' && this.card.q.revealed ? this.card.q.points : []);
   }
 
@@ -233,8 +232,8 @@ export class TeacherRoom {
   async listRuns() {
     const { runs } = await this.api.getSharedRuns(this.room.code, this.key());
     $('room-runs-list').replaceChildren(...runs.map((r, i) => el('li', {},
-      el('span', { textContent: r.name || `student ${i + 1}` }), ' ',
-      el('button', { type: 'button', textContent: 'Show', onclick: () => this.showStudentRun(r.job) }))));
+      el('span', { textContent: r.name || t('room.student', { n: i + 1 }) }), ' ',
+      tr(el('button', { type: 'button', onclick: () => this.showStudentRun(r.job) }), 'room.show'))));
     $('room-runs').showModal();
   }
 
@@ -264,7 +263,7 @@ export class StudentRoom {
     document.body.classList.add('in-room');
     $('room-bar').hidden = false;
     $('room-code').textContent = code;
-    $('room-role').textContent = 'Class';
+    tr($('room-role'), 'room.class');
     $('room-student').hidden = false;
     $('room-name').value = localStorage.getItem(NAME) ?? '';
     const es = this.api.openRoomStream(code);
@@ -275,7 +274,7 @@ export class StudentRoom {
       if (s.question?.revealed && s.question.kind === 'point') this.contour.setPredictions(s.question.points);
       this.teacherPlayer = s.player ? { ...s.player, seen: performance.now() - late * 1000 } : null;
       this.loadRun(s.run);
-      $('room-status').textContent = 'following the teacher';
+      tr($('room-status'), 'room.following');
     });
     es.addEventListener('run', (ev) => this.loadRun(JSON.parse(ev.data)));
     es.addEventListener('player', (ev) => {
@@ -295,8 +294,8 @@ export class StudentRoom {
       this.card.show(q);
       if (q.kind === 'point') this.contour.setPredictions(q.points, Array.isArray(this.card.mine) ? this.card.mine : null);
     });
-    es.onerror = () => { $('room-status').textContent = es.readyState === EventSource.CLOSED ? 'the class has ended' : 'reconnecting…'; };
-    es.onopen = () => { $('room-status').textContent = this.ownPace ? 'at your own pace' : 'following the teacher'; };
+    es.onerror = () => { tr($('room-status'), es.readyState === EventSource.CLOSED ? 'room.ended' : 'room.reconnecting'); };
+    es.onopen = () => { tr($('room-status'), this.ownPace ? 'room.atOwnPace' : 'room.following'); };
     this.stream = es;
   }
 
@@ -314,7 +313,7 @@ export class StudentRoom {
       this.follow(jobs);
       for (const delay of [300, 1200]) setTimeout(() => this.applyPlayer(), delay); // once its events arrive
     } catch (err) {
-      this.banner(`cannot load the teacher's run: ${err.message}`, 'error');
+      this.banner(t('room.teachersRunFailed', { error: err.message }), 'error');
     }
   }
 
@@ -337,7 +336,7 @@ export class StudentRoom {
     $('room-pace').hidden = own;
     $('room-catch-up').hidden = !own;
     $('room-send-box').hidden = !own;
-    $('room-status').textContent = own ? 'at your own pace' : 'following the teacher';
+    tr($('room-status'), own ? 'room.atOwnPace' : 'room.following');
     this.unlock(own);
     if (!own) this.loadRun(this.teacherRun);
   }
@@ -351,7 +350,7 @@ export class StudentRoom {
       this.card.render();
       if (q.kind === 'point') this.contour.setPredictions([], this.card.mine);
     } catch (err) {
-      $('room-mine').textContent = `not sent: ${err.message}`;
+      $('room-mine').textContent = t('room.notSent', { error: err.message });
     }
   }
 
@@ -366,9 +365,10 @@ export class StudentRoom {
     if (!job) return;
     try {
       await this.api.shareRun(this.code, { student: this.student, job, ...(name ? { name } : {}) });
-      $('room-status').textContent = 'run sent to the teacher';
+      tr($('room-status'), 'room.runSent');
     } catch (err) {
-      $('room-status').textContent = `not sent: ${err.message}`;
+      delete $('room-status').dataset.i18n;
+      $('room-status').textContent = t('room.notSent', { error: err.message });
     }
   }
 }
@@ -388,17 +388,18 @@ export function installRoom(deps, code) {
     try {
       const room = await teacher.start();
       const { url, qr_svg: svg } = await deps.api.getRoomShare(room.code);
-      $('share-title').textContent = `Join the class: ${room.code}`;
+      delete $('share-title').dataset.i18n;
+      $('share-title').textContent = t('share.joinClass', { code: room.code });
       $('share-link').textContent = url;
       $('share-link').href = url;
       const qr = $('share-qr');
-      const img = qr.querySelector('img') ?? qr.appendChild(el('img', { alt: 'QR code of the link' }));
+      const img = qr.querySelector('img') ?? qr.appendChild(tr(el('img'), null, { alt: 'share.qrAlt' }));
       img.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
       if (!$('share').open) $('share').showModal();
-    } catch (err) { deps.banner(`class: ${err.message}`, 'error'); }
+    } catch (err) { deps.banner(t('room.error', { error: err.message }), 'error'); }
   };
   $('room-start').addEventListener('click', start);
-  $('room-ask').addEventListener('click', () => teacher.ask().catch((err) => deps.banner(`question: ${err.message}`, 'error')));
+  $('room-ask').addEventListener('click', () => teacher.ask().catch((err) => deps.banner(t('room.questionError', { error: err.message }), 'error')));
   $('room-reveal').addEventListener('click', () => teacher.revealNow());
   $('room-run-it').addEventListener('click', () => teacher.runIt());
   $('room-runs-open').addEventListener('click', () => teacher.listRuns());

@@ -4,6 +4,7 @@
 import { runLabel } from './state.js';
 import { runStyle } from './theme.js';
 import { reducedMotion } from './a11y.js';
+import { t } from './i18n.js';
 
 export class Runs {
   /**
@@ -102,8 +103,8 @@ export class Runs {
           run.done = d;
           if (d.status === 'diverged') {
             const who = player.runs.length > 1 ? `${run.label}: ` : '';
-            ui.banner(`${who}${d.reason ?? 'the loss diverged'} — try a smaller learning rate`);
-          } else if (d.status === 'failed') ui.banner(`${run.label}: the run failed${d.reason ? ` — ${d.reason}` : ''}`, 'error');
+            ui.banner(t('banner.diverged', { who, epoch: d.diverged_at ?? d.epochs + 1 }));
+          } else if (d.status === 'failed') ui.banner(t('banner.failed', { run: run.label, reason: d.reason ?? '' }), 'error');
           player.touch();
           resolve(null);
         },
@@ -131,7 +132,7 @@ export class Runs {
       this.charts.surface.setSurface(s);
       this.player.touch();
     } catch (err) {
-      if (this.player.isCurrent(gen)) this.ui.banner(`loss surface: ${err.message}`, 'error');
+      if (this.player.isCurrent(gen)) this.ui.banner(t('banner.surface', { error: err.message }), 'error');
     } finally {
       this.surfaceBusy = false;
     }

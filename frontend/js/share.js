@@ -1,5 +1,6 @@
 // Share a run: the follow-along link and its QR code, both made by the server (GET /api/jobs/{id}/share).
 import { getShare } from './api.js';
+import { t, tr } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
 
@@ -9,10 +10,11 @@ export async function openShare(id) {
   const link = $('share-link');
   const qr = $('share-qr');
   if (!id) return;
+  tr($('share-title'), 'share.title'); // not a class's title
   const { url, qr_svg: svg } = await getShare(id);
   link.textContent = url;
   link.href = url;
-  const img = qr.querySelector('img') ?? qr.appendChild(Object.assign(document.createElement('img'), { alt: 'QR code of the link' }));
+  const img = qr.querySelector('img') ?? qr.appendChild(tr(document.createElement('img'), null, { alt: 'share.qrAlt' }));
   if (img.src.startsWith('blob:')) URL.revokeObjectURL(img.src);
   img.src = URL.createObjectURL(new Blob([svg], { type: 'image/svg+xml' }));
   if (!dialog.open) dialog.showModal();
@@ -20,7 +22,7 @@ export async function openShare(id) {
 
 export function installShare(currentJob) {
   $('share-open').addEventListener('click', () => openShare(currentJob()).catch((err) => {
-    $('share-link').textContent = `share: ${err.message}`;
+    $('share-link').textContent = t('share.failed', { error: err.message });
   }));
   $('share-close').addEventListener('click', () => $('share').close());
 }

@@ -8,6 +8,7 @@
 import { baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo, pointAt, sameSurface } from './history.js';
 import { Overlay, strokeThrough } from './overlay.js';
+import { t } from './i18n.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
 
@@ -67,7 +68,7 @@ export class SurfaceChart {
     return baseLayout({
       showlegend: this.runs.length > 1,
       margin: { l: 0, r: 0, t: this.runs.length > 1 ? 30 : 0, b: 0 },
-      scene: { xaxis: axis('w'), yaxis: axis('b'), zaxis: axis('loss'),
+      scene: { xaxis: axis('w'), yaxis: axis('b'), zaxis: axis(t('axis.loss')),
         camera: { eye: { x: -1.05 * z, y: -1.3 * z, z: 1.05 * z }, center: { x: 0, y: 0, z: -0.12 } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
     });
   }
@@ -76,7 +77,7 @@ export class SurfaceChart {
     const s = this.surface;
     return { type: 'surface', x: s?.w ?? [], y: s?.b ?? [], z: s?.loss ?? [], // colours: the look's template
       showscale: false, showlegend: false, opacity: 1, // below 1, WebGL draws it in extra passes
-      name: 'loss', hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{z:.4g}<extra></extra>',
+      name: t('axis.loss'), hovertemplate: `w=%{x:.3f}<br>b=%{y:.3f}<br>${t('axis.loss')}=%{z:.4g}<extra></extra>`,
       contours: { z: { show: true, usecolormap: false, project: { z: false } } }, // opaque: WebGL ignores alpha here
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
@@ -86,6 +87,9 @@ export class SurfaceChart {
     return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines', name: s.label,
       line: { color: ink(s.color), width: thick(4), dash: s.dash }, hoverinfo: 'skip' }));
   }
+
+  /** After a language change: as after a change of look. */
+  relabel() { this.relook(); }
 
   /** Redrawn in the current look, camera kept. */
   relook() {

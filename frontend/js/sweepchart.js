@@ -2,6 +2,7 @@
 // axes; diverged rates marked along the top; 2/λ_max (full-batch GD's stability limit) drawn as a
 // line. "Too small, good, too big" in one picture.
 import { axis, baseLayout, PLOT_CONFIG, ink, thick, RUN_COLORS } from './theme.js';
+import { t } from './i18n.js';
 
 /** `count` rates evenly spaced in log between lo and hi. */
 export function logSpaced(lo, hi, count) {
@@ -24,8 +25,8 @@ export class SweepChart {
       text: `2/λ<sub>max</sub> = ${this.maxStable.toPrecision(3)}`, showarrow: false }] : [];
     return baseLayout({
       margin: { l: 72, r: 16, t: 28, b: 56 },
-      xaxis: axis('learning rate', { type: 'log' }),
-      yaxis: axis('final loss', { type: 'log', exponentformat: 'power' }),
+      xaxis: axis(t('field.lr'), { type: 'log' }),
+      yaxis: axis(t('sweep.finalLoss'), { type: 'log', exponentformat: 'power' }),
       showlegend: true, legend: { orientation: 'h', y: -0.25 },
       shapes, annotations, hovermode: 'closest',
     });
@@ -39,12 +40,12 @@ export class SweepChart {
     const bad = results.filter((r) => r.status === 'diverged');
     const top = Math.max(...ok.map((r) => r.loss), 1) * 10;
     const traces = [
-      { x: ok.map((r) => r.lr), y: ok.map((r) => r.loss), mode: 'lines+markers', name: 'final loss',
+      { x: ok.map((r) => r.lr), y: ok.map((r) => r.loss), mode: 'lines+markers', name: t('sweep.finalLoss'),
         line: { color: ink(RUN_COLORS[1]), width: thick(2) }, marker: { size: thick(9), color: ink(RUN_COLORS[1]) },
         hovertemplate: 'lr %{x:.3g}<br>final loss %{y:.4g}<extra></extra>' },
-      { x: bad.map((r) => r.lr), y: bad.map(() => top), mode: 'markers', name: 'diverged',
+      { x: bad.map((r) => r.lr), y: bad.map(() => top), mode: 'markers', name: t('sweep.diverged'),
         marker: { symbol: 'x-thin', size: thick(14), color: ink(RUN_COLORS[0]), line: { width: thick(3), color: ink(RUN_COLORS[0]) } },
-        text: bad.map((r) => `diverged after ${r.epochs} epochs`), hovertemplate: 'lr %{x:.3g}<br>%{text}<extra></extra>' },
+        text: bad.map((r) => t('sweep.divergedAfter', { epochs: r.epochs })), hovertemplate: 'lr %{x:.3g}<br>%{text}<extra></extra>' },
     ];
     Plotly.react(this.el, traces, this.layout(), PLOT_CONFIG);
   }

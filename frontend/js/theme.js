@@ -36,7 +36,7 @@ export const LSQ_COLOR = '#888888';
 export const HIGHLIGHT = '#0072B2'; // explain mode's marks
 const SURFACE_SCALE = [[0, '#fdfdfd'], [0.5, '#d9d9d9'], [1, '#969696']]; // light greys: paths stay visible
 
-const FAMILY = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif';
+const FAMILY = '"gdviz Hangul", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'; // Hangul from the shipped font (css/fonts.css)
 const FONT_SCALE = 1.6; // projector: 14 px chart text -> 22 px
 const LINE_SCALE = 1.8; // projector: lines and markers
 

@@ -410,7 +410,8 @@ def test_reduced_motion_starts_runs_at_the_end(app: App, page: Page) -> None:
     # playback when asked, with its pause control
     page.click("#play")
     app.wait(playing=True)
-    expect(page.locator("#play")).to_have_text("⏸ Pause")
+    expect(page.locator("#play")).to_have_text("Pause")
+    expect(page.locator("#play svg")).to_have_attribute("data-icon", "pause")
     page.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 0")
     page.keyboard.press("Space")
     app.wait(playing=False)

@@ -229,7 +229,7 @@ def test_exports_csv_json_and_png(app: App, page: Page) -> None:
     app.finished()
     with page.expect_download() as dl:
         page.click("#export-csv")
-    lines = open(dl.value.path()).read().splitlines()
+    lines = [ln for ln in open(dl.value.path()).read().splitlines() if not ln.startswith("#")]
     assert lines[0] == "run,label,epoch,loss,w,b,grad_w,grad_b" and len(lines) == 26
     with page.expect_download() as dl:
         page.click("#export-json")

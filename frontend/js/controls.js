@@ -85,6 +85,7 @@ export class Controls {
     this.form = form;
     this.settings = settings;
     this.rows = {};
+    this.hinted = []; // [id, input] with a hint (title) to say again in another language
     this.onUpload = onUpload;
     let group = null;
     for (const item of FORM) {
@@ -132,9 +133,10 @@ export class Controls {
       input = el('input', { type: 'text', id, inputMode: 'decimal', size: 7 });
       if (opts?.placeholder) tr(input, null, { placeholder: opts.placeholder });
     }
-    const bounds = boundsText(field);
-    const hint = [field.description, bounds].filter(Boolean).join(': ');
-    if (hint && kind !== 'select' && kind !== 'file') (kind === 'lr' ? input.lastChild : input).title = hint;
+    if (kind !== 'select' && kind !== 'file') {
+      this.hinted.push([id, kind === 'lr' ? input.lastChild : input]);
+      this.hint(id, this.hinted.at(-1)[1]);
+    }
     const forId = kind === 'file' ? 'upload-file' : id;
     return el('div', { className: 'row' }, tr(el('label', { htmlFor: forId }), label), input, err);
   }
@@ -149,9 +151,18 @@ export class Controls {
     if (chosen) select.value = chosen;
   }
 
+  /** A field's hint: what it is (the catalogue's hint.<id>, else the schema's words) and its bounds. */
+  hint(id, input) {
+    const field = this.settings.fields[id];
+    const what = has(`hint.${id}`) ? t(`hint.${id}`) : field.description;
+    const hint = [what, boundsText(field)].filter(Boolean).join(': ');
+    if (hint) input.title = hint;
+  }
+
   /** After a language change: the words that are not a fixed key's. */
   relabel() {
     if (this.builtins) this.setBuiltins(this.builtins);
+    for (const [id, input] of this.hinted) this.hint(id, input);
   }
 
   setColumns(columns) {

@@ -2,6 +2,7 @@
 // room's looks — projector (big type, thick lines) and dark — as a Plotly template for each chart's
 // layout plus the sizes and colours its traces ask for. A chart builds its figure from these and
 // rebuilds it when the look changes (its relook()).
+import { t, onLang } from './i18n.js';
 
 // Compared runs differ by colour, dash and marker, so no run is told apart by colour alone: these four
 // Okabe–Ito colours stay apart under protanopia and deuteranopia, and the dashes and markers in grey.
@@ -106,7 +107,25 @@ export function axis(title, extra = {}) {
 export const PLOT_CONFIG = {
   responsive: true,
   displaylogo: false,
-  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage'],
+  modeBarButtonsToRemove: ['select2d', 'lasso2d', 'toImage', 'sendChartToCloud'], // the page stays offline
   toImageButtonOptions: { format: 'png', scale: 2 },
   plotGlPixelRatio: Math.min(2, Math.max(1, window.devicePixelRatio || 1)), // Plotly's default 2 costs 4× the pixels on a plain screen
 };
+
+// Plotly's own words (its modebar's button titles, its hints) in the page's language: a Plotly locale
+// made from the catalogue, used from the next draw on (the charts redraw on a language change).
+const PLOTLY_WORDS = {
+  Zoom: 'plotly.zoom', Pan: 'plotly.pan', 'Zoom in': 'plotly.zoomIn', 'Zoom out': 'plotly.zoomOut',
+  Autoscale: 'plotly.autoscale', 'Reset axes': 'plotly.resetAxes', 'Orbital rotation': 'plotly.orbital',
+  'Turntable rotation': 'plotly.turntable', 'Reset camera to default': 'plotly.cameraDefault',
+  'Reset camera to last save': 'plotly.cameraLast', 'Double-click to zoom back out': 'plotly.doubleClick',
+  'Toggle Spike Lines': 'plotly.spikes', 'Show closest data on hover': 'plotly.closest',
+  'Compare data on hover': 'plotly.compare', 'Reset view': 'plotly.resetView', 'Reset views': 'plotly.resetViews',
+};
+onLang((lang) => {
+  if (lang !== 'en') {
+    const dictionary = Object.fromEntries(Object.entries(PLOTLY_WORDS).map(([words, key]) => [words, t(key)]));
+    Plotly.register({ moduleType: 'locale', name: lang, dictionary });
+  }
+  PLOT_CONFIG.locale = lang;
+});

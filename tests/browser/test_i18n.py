@@ -1,0 +1,149 @@
+"""The page in Korean (i18n.js, i18n/ko.js, css/fonts.css): every word it shows, its charts' titles
+and its screen-reader labels are Korean; switching keeps the run; Hangul renders with the shipped
+font on a machine that has none of its own."""
+
+import re
+
+import pytest
+from playwright.sync_api import Page
+
+from conftest import App
+
+# Latin words that stay in Korean text: names, code, units, file kinds and the lesson's own "epoch"
+ALLOWED = {
+    "gdviz", "PyTorch", "torch", "nn", "Linear", "SGD", "sgd", "Adam", "adam", "momentum", "rmsprop",
+    "adagrad", "nesterov", "Nesterov", "RMSprop", "Adagrad", "MSE", "MAE", "Huber", "CSV", "JSON",
+    "PNG", "QR", "py", "epoch", "lr", "grad", "loss", "backward", "zero_grad", "step", "optimizer",
+    "my_optimizer", "data", "None", "max", "min", "mph", "ft", "Esc", "Enter", "Space", "Shift",
+    "Ctrl", "English", "manual", "minibatch", "linear", "design", "StepLR", "ExponentialLR",
+    "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "manual_seed", "arange",
+    "linspace", "x_start", "x_stop", "x_step", "DataLoader", "batch_size", "shuffle", "True",
+}  # fmt: skip
+
+# Everything a person or a screen reader meets: visible text, chart titles, labels, hints, legends
+# (but the generated script: Python, its comments in English).
+WORDS = """() => {
+  // the generated script is Python in the code panel, not the page's words
+  const out = [document.body.innerText.replace(document.getElementById('code-text').innerText, '')];
+  for (const el of document.querySelectorAll('[aria-label], [title], [placeholder], [alt]')) {
+    if (el.closest('[hidden]') || el.closest('dialog:not([open])')) continue;
+    for (const a of ['aria-label', 'title', 'placeholder', 'alt']) if (el.getAttribute(a)) out.push(el.getAttribute(a));
+  }
+  for (const el of document.querySelectorAll('.sr-only, [role=status], [role=alert]')) out.push(el.textContent);
+  for (const el of document.querySelectorAll('.js-plotly-plot')) {
+    const fl = el._fullLayout;
+    if (!fl) continue;
+    const axes = [fl.xaxis, fl.yaxis, fl.yaxis2, fl.scene?.xaxis, fl.scene?.yaxis, fl.scene?.zaxis];
+    for (const ax of axes) if (ax?.title?.text) out.push(ax.title.text);
+    for (const t of el.data) if (t.name && t.showlegend !== false) out.push(t.name);
+  }
+  return out.join('\\n');
+}"""
+
+
+def english_words(page: Page) -> dict[str, str]:
+    """Each word that is neither Korean nor allowed, with the text around it."""
+    text = re.sub(r"https?://\S+|[\w-]+\.py\b", "", page.evaluate(WORDS))  # links and file names
+    return {
+        m.group(): text[max(0, m.start() - 40) : m.end() + 40]
+        for m in re.finditer(r"[A-Za-z_]{2,}", text)
+        if m.group() not in ALLOWED
+    }
+
+
+def test_every_word_on_the_korean_page_is_korean(app: App, page: Page) -> None:
+    app.open("lang=ko&epochs=20&speed=live")
+    app.finished()
+    assert english_words(page) == {}
+    assert page.evaluate("document.documentElement.lang") == "ko"
+    # the help, the share dialog, explain mode and a lesson step
+    page.click("#help-open")
+    assert english_words(page) == {}
+    page.keyboard.press("Escape")
+    page.click("#share-open")
+    page.wait_for_selector("#share-qr img")
+    assert english_words(page) == {}
+    page.click("#share-close")
+    page.click("#explain")
+    page.wait_for_function("document.getElementById('explain-box').dataset.phase === 'forward'")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('explain-box').dataset.phase === 'backward'")
+    assert page.text_content("#explain-caption").startswith("역전파")
+    assert english_words(page) == {}
+    page.click("#explain-exit")
+    app.open("lesson=5&lang=ko")
+    app.finished()
+    assert english_words(page) == {}
+
+
+def test_the_english_page_has_no_hangul_but_the_switch(app: App, page: Page) -> None:
+    app.open("epochs=5&speed=live")
+    app.finished()
+    text = page.evaluate(WORDS).replace("한국어", "")
+    assert not re.search(r"[\uac00-\ud7a3]", text)
+
+
+def test_the_switch_changes_the_words_in_place_and_keeps_the_run(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=0.25")
+    app.wait(status="completed")
+    job = app.data("job")
+    page.evaluate("window.__same = true")
+    page.click("#lang-switch")
+    page.wait_for_function("document.documentElement.lang === 'ko'")
+    assert page.evaluate("window.__same") is True  # no reload
+    assert app.data("job") == job and "lang=ko" in page.url
+    assert page.text_content("#title-loss") == "손실 곡선"
+    assert page.text_content("label[for=lr]") == "학습률"
+    titles = page.evaluate(
+        "['chart-loss', 'chart-contour'].map((id) => document.getElementById(id)._fullLayout.yaxis.title.text)"
+    )
+    assert titles[0] == "손실" and titles[1] in ("b (절편)", "b")
+    assert page.evaluate("document.getElementById('chart-surface')._fullLayout.scene.zaxis.title.text") == "손실"
+    assert page.text_content("#play span") in ("재생", "일시정지")
+    page.click("#lang-switch")
+    page.wait_for_function("document.documentElement.lang === 'en'")
+    assert page.text_content("#title-loss") == "Loss curve" and app.data("job") == job
+
+
+# Pixels of one character drawn in `font` on a canvas: a missing glyph draws the same box for any.
+GLYPH = """([font, ch]) => {
+  const c = Object.assign(document.createElement('canvas'), { width: 40, height: 40 });
+  const ctx = c.getContext('2d');
+  ctx.font = font;
+  ctx.fillText(ch, 4, 30);
+  return Array.from(ctx.getImageData(0, 0, 40, 40).data).join(',');
+}"""
+
+
+def test_hangul_renders_with_the_shipped_font_where_the_machine_has_none(app: App, page: Page) -> None:
+    app.open("lang=ko&epochs=3&speed=live")
+    app.finished()
+    page.wait_for_function("document.fonts.check('16px \"gdviz Hangul\"', '가')")
+    loaded = page.evaluate(
+        "[...document.fonts].filter((f) => f.family.includes('gdviz Hangul') && f.status === 'loaded').length"
+    )
+    assert loaded >= 1
+    # the machine's own fonts have no Hangul: two syllables draw the same box (the test proves something)
+    system = [page.evaluate(GLYPH, ["24px 'DejaVu Sans'", ch]) for ch in "가나"]
+    assert system[0] == system[1], "this machine has a Korean font: the test below proves nothing"
+    shipped = [page.evaluate(GLYPH, ["24px 'gdviz Hangul'", ch]) for ch in "가나"]
+    assert shipped[0] != shipped[1]
+    # the page's text uses it: a heading's computed family names it first
+    family = page.evaluate("getComputedStyle(document.getElementById('title-loss')).fontFamily")
+    assert family.startswith('"gdviz Hangul"')
+
+
+def test_play_and_pause_are_drawn_not_a_font_glyph(app: App, page: Page) -> None:
+    app.open("epochs=200&speed=0.25")
+    app.wait(playing=True)
+    assert page.eval_on_selector("#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('rect').length") == "pause:2"
+    assert "⏸" not in page.text_content("#play")
+    page.click("#play")
+    assert page.eval_on_selector("#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('path').length") == "play:1"
+
+
+@pytest.mark.parametrize("path", ["/static/fonts/gdviz-hangul-regular.woff2", "/static/fonts/OFL.txt"])
+def test_the_font_and_its_licence_are_served_by_the_page(app: App, page: Page, path: str) -> None:
+    response = page.request.get(f"{app.base}{path}")
+    assert response.status == 200 and len(response.body()) > 1000

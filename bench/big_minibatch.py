@@ -1,5 +1,5 @@
 """Benchmark 2: one epoch of mini-batch SGD on n = 100,000 points, batch 64 — the engine (a whole
-job) against the seed's ``DataLoader`` loop on the same data. Goal: at least 3× faster, and the
+job) against the lesson's ``DataLoader`` loop on the same data. Goal: at least 3× faster, and the
 same numbers."""
 
 import torch
@@ -20,7 +20,7 @@ CONFIG = {
 
 
 def seed_run() -> tuple[float, float, float]:
-    """The seed's data generator at this n (linspace, as the engine's ``n``), then its loop."""
+    """The lesson's data generator at this n (linspace, as the engine's ``n``), then its loop."""
     torch.manual_seed(2021)
     X = torch.linspace(-3, 3, N).view(-1, 1)
     Y = 2.0 * X + -1.0 + torch.randn(X.shape)

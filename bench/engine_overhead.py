@@ -1,5 +1,5 @@
 """Benchmark 1: a whole job (events published, an event loop attached, no client) against the
-seed's plain loop, same config. Goal: at most 1.05× the seed's time."""
+lesson's plain loop, same config. Goal: at most 1.05× the lesson's time."""
 
 import asyncio
 import threading

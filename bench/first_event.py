@@ -34,7 +34,7 @@ def two_health_s(client: httpx.Client) -> float:
 
 
 def measure_on(url: str, rounds: int = 40) -> list[Figure]:
-    config = {"epochs": 5}  # the seed's run, short: only the first event matters
+    config = {"epochs": 5}  # the lesson's run, short: only the first event matters
     with httpx.Client(base_url=url, timeout=30) as client:
         for _ in range(10):  # warm: connections, first-call costs, the worker threads
             first_epoch_s(client, config), two_health_s(client)

@@ -262,7 +262,7 @@ def memory_and_expiry(tmp: Path, redis_url: str) -> list[Figure]:
                     await asyncio.sleep(0.05)
 
         before = r.info("memory")["used_memory"]
-        asyncio.run(make(100, {}))  # the seed's run: 100 epochs
+        asyncio.run(make(100, {}))  # the lesson's run: 100 epochs
         per_job = (r.info("memory")["used_memory"] - before) / 100
         per_500 = r.info("memory")["used_memory"]
         asyncio.run(make(100, {"epochs": 500}))

@@ -1,7 +1,7 @@
-"""The seed's own code (../shared/seed), lightly wrapped to return (loss, w, b) per epoch.
+"""The lesson's own code (../shared/seed), lightly wrapped to return (loss, w, b) per epoch.
 
 Kept as written in the lesson — global ``torch.manual_seed``, ``DataLoader`` — so the engine is
-compared against the real thing. Only the doubled ``beta0`` of the seed's mini-batch listing is
+compared against the real thing. Only the doubled ``beta0`` of the lesson's mini-batch listing is
 corrected, as the issue asks.
 """
 

@@ -84,7 +84,7 @@ JOB_CASES = [
     ({"dataset": {"kind": "builtin", "name": "x" * 65}}, "name"),
     ({"dataset": {"kind": "upload", "id": "000000000000"}}, "id"),
     ({"mode": "manual", "optimizer": "adam"}, "optimizer"),
-    ({"mode": "minibatch", "batch_size": 21}, "batch_size"),  # the seed's data has n = 20
+    ({"mode": "minibatch", "batch_size": 21}, "batch_size"),  # the lesson's data has n = 20
     ({"mode": "linear", "batch_size": 21}, "batch_size"),
     ({"optimizer": "nesterov", "momentum": 0}, "momentum"),
     # inline points

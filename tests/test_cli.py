@@ -1,4 +1,4 @@
-"""``gdviz train`` against the seed's own loop and the API's messages; ``gdviz serve`` start and stop."""
+"""``gdviz train`` against the lesson's own loop and the API's messages; ``gdviz serve`` start and stop."""
 
 import csv
 import json

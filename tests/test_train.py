@@ -1,4 +1,4 @@
-"""The engine against the seed's own loops (tests/seed_loops.py), the micrograd way."""
+"""The engine against the lesson's own loops (tests/seed_loops.py), the micrograd way."""
 
 import itertools
 

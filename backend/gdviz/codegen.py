@@ -1,4 +1,4 @@
-"""Every job as a standalone PyTorch script: the seed's code, with the job's numbers written in.
+"""Every job as a standalone PyTorch script: the lesson's code, with the job's numbers written in.
 
 The script draws from torch's global generator in the engine's order — ``torch.manual_seed`` once,
 then the data's noise, the start point, and a real ``DataLoader``'s shuffles — so its CSV rows equal
@@ -211,7 +211,7 @@ def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
             x = f"torch.linspace({spec.x_start!r}, {spec.x_stop!r}, {spec.n})"
         noise = "" if spec.noise == 1.0 else f"{spec.noise!r} * "
         text = (
-            f"# data: the seed's generator, y = w0·x + b0 + ε with ε ~ N(0, {spec.noise:g}²)\n"
+            f"# data: the lesson's generator, y = w0·x + b0 + ε with ε ~ N(0, {spec.noise:g}²)\n"
             f"X = {x}.view(-1, 1)\nw0, b0 = {spec.true_w!r}, {spec.true_b!r}\n"
             f"Y = w0 * X + b0 + {noise}torch.randn(X.shape)  # the run's first random draw: the noise ε\n"
         )
@@ -378,7 +378,7 @@ def generate(
     )  # ASCII: safe in a docstring
     header = (
         f'"""gdviz job {job_id} — {describe(config)}.\n\n'
-        "Fits y = w·x + b with PyTorch alone, the way the seed lesson writes it: the same data, start\n"
+        "Fits y = w·x + b with PyTorch alone, the way the lesson writes it: the same data, start\n"
         "point, shuffles and updates as the job, so every row equals the job's streamed epoch event.\n\n"
         f"Run:    {run} > history.csv\n"
         "Prints: CSV with the header epoch,loss,w,b, then one row per epoch (w, b after its updates).\n"

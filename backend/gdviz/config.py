@@ -22,7 +22,7 @@ OPTIMIZER_KNOBS: dict[Optimizer, tuple[Knob, ...]] = {
     "rmsprop": ("alpha",),
     "adagrad": (),
 }
-# 'manual' is the seed's hand-written update, plain gradient descent; every other mode uses torch.optim.
+# 'manual' is the lesson's hand-written update, plain gradient descent; every other mode uses torch.optim.
 MODE_OPTIMIZERS: dict[Mode, tuple[Optimizer, ...]] = {
     mode: ("sgd",) if mode == "manual" else OPTIMIZERS for mode in get_args(Mode)
 }
@@ -45,7 +45,7 @@ class Strict(BaseModel):
 
 
 class Synthetic(Strict):
-    """The seed's generator: y = true_w·x + true_b + noise·ε, ε ~ N(0, 1)."""
+    """The lesson's generator: y = true_w·x + true_b + noise·ε, ε ~ N(0, 1)."""
 
     kind: Literal["synthetic"] = "synthetic"
     x_start: Finite = Field(-3.0, ge=-1e6, le=1e6, description="first x")
@@ -157,11 +157,11 @@ class StartPoint(Strict):
 
 
 class JobConfig(Strict):
-    """A training run. Every field is optional; the defaults are the seed's run."""
+    """A training run. Every field is optional; the defaults are the lesson's run."""
 
     mode: Mode = Field(
         "sgd",
-        description="the seed's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear",
+        description="the lesson's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear",
     )
     optimizer: Optimizer = Field("sgd", description="the torch.optim algorithm")
     momentum: Finite = Field(
@@ -175,7 +175,7 @@ class JobConfig(Strict):
         0.99, gt=0, lt=1, description="smoothing constant of the running mean of squared gradients"
     )
     loss: Loss = Field(
-        "mse", description="criterion: mean squared error (the seed's), mean absolute error, Huber"
+        "mse", description="criterion: mean squared error (the lesson's), mean absolute error, Huber"
     )
     huber_delta: Finite = Field(
         1.0, gt=0, le=1e6, description="Huber's threshold between squared and absolute"
@@ -200,7 +200,7 @@ class JobConfig(Strict):
         False, description="epoch (and step) events carry the optimizer's state and the step taken"
     )
     dataset: Dataset = Field(
-        default_factory=Synthetic, description="synthetic (the seed's), builtin or upload"
+        default_factory=Synthetic, description="synthetic (the lesson's), builtin or upload"
     )
 
     @property

@@ -1,4 +1,4 @@
-"""The data a job trains on: the seed's synthetic generator, the built-in sets, uploads."""
+"""The data a job trains on: the lesson's synthetic generator, the built-in sets, uploads."""
 
 import json
 from dataclasses import dataclass, replace
@@ -37,7 +37,7 @@ class Data:
 
 
 def synthetic(spec: Synthetic, rng: torch.Generator) -> Data:
-    """The seed's data: X = arange(-3, 3, 0.3), Y = 2·X − 1 + ε — the run's first random draw."""
+    """The lesson's data: X = arange(-3, 3, 0.3), Y = 2·X − 1 + ε — the run's first random draw."""
     if spec.n is None:
         X = torch.arange(spec.x_start, spec.x_stop, spec.x_step).view(-1, 1)
     else:

@@ -62,7 +62,7 @@ class Job:
         self._in_turn = False  # a worker is running it right now
         self.not_before = 0.0  # a paced job sleeps (off the workers) until this monotonic time
 
-        rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
+        rng = make_rng(config.seed)  # the lesson's torch.manual_seed, for this job alone
         self.data = datasets.load(config, rng)
         steps = config.epochs * (
             math.ceil(self.data.n / config.batch_size) if config.minibatch else 1

@@ -9,7 +9,7 @@ Finished = Literal["completed", "cancelled", "diverged", "failed"]
 
 
 class Epoch(TypedDict):
-    """After an epoch: its loss (the seed's per-epoch loss), (w, b) after it, the last update's gradients."""
+    """After an epoch: its loss (the lesson's per-epoch loss), (w, b) after it, the last update's gradients."""
 
     epoch: int  # from 1
     loss: float

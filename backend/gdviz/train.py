@@ -1,7 +1,7 @@
-"""The seed's five ways to fit y = w·x + b, as one training loop that reports every update.
+"""The lesson's five ways to fit y = w·x + b, as one training loop that reports every update.
 
-Every random draw goes through the job's own ``torch.Generator`` in the seed's order — data,
-parameters, then the loader's shuffle epoch by epoch — so a job gives the seed's numbers exactly
+Every random draw goes through the job's own ``torch.Generator`` in the lesson's order — data,
+parameters, then the loader's shuffle epoch by epoch — so a job gives the lesson's numbers exactly
 and never depends on what other threads draw from torch's global generator.
 """
 
@@ -75,7 +75,7 @@ def build_criterion(config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
     if config.loss == "huber":
         delta = config.huber_delta
         return lambda yhat, y: torch.nn.functional.huber_loss(yhat, y, delta=delta)
-    return lambda yhat, y: torch.mean((yhat - y) ** 2)  # the seed's criterion
+    return lambda yhat, y: torch.mean((yhat - y) ** 2)  # the lesson's criterion
 
 
 TORCH_OPTIMIZERS: dict[Optimizer, type[torch.optim.Optimizer]] = {
@@ -273,7 +273,7 @@ class Training:
         return grads[0].item(), grads[1].item()
 
     def _update(self) -> None:
-        if self.optimizer is None:  # the seed's "학습(m1)": w.data = w.data - lr * w.grad.data
+        if self.optimizer is None:  # the lesson's "학습(m1)": w.data = w.data - lr * w.grad.data
             lr = self.lr
             for p in self.model.params:
                 # the same subtraction in place: the same bits, one tensor fewer
@@ -348,7 +348,7 @@ class Training:
                 X_epoch, Y_epoch = X[order], Y[order]
             else:
                 X_epoch, Y_epoch = X, Y
-            loss_sum = torch.zeros(())  # the seed's float32 LOSS_sum, summed as it goes
+            loss_sum = torch.zeros(())  # the lesson's float32 LOSS_sum, summed as it goes
             for i in range(last + 1):  # slices made one by one: 10⁶ views at once cost ~1 GB
                 if stop.is_set():
                     return

@@ -58,7 +58,7 @@ export function pointsCsv(run) {
   return lines.join('\n') + '\n';
 }
 
-/** A file name that says what the file holds: "gdviz-loss-history_sgd-sgd_lr0.1_mse_seed2021_synthetic.csv". */
+/** A file name that says what the file holds: "gdviz_loss-history_sgd-sgd_lr0.1_mse_seed2021_synthetic.csv". */
 export function exportName(what, runs, ext) {
   const c = runs.length === 1 ? runs[0].meta?.config : null;
   const ds = c?.dataset;

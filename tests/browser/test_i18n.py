@@ -147,3 +147,16 @@ def test_play_and_pause_are_drawn_not_a_font_glyph(app: App, page: Page) -> None
 def test_the_font_and_its_licence_are_served_by_the_page(app: App, page: Page, path: str) -> None:
     response = page.request.get(f"{app.base}{path}")
     assert response.status == 200 and len(response.body()) > 1000
+
+
+def test_words_the_lesson_is_the_lesson_and_a_seed_is_a_random_seed(app: App, page: Page) -> None:
+    """The page and the script it generates call the original lesson code "the lesson"; "seed" is
+    only the random seed."""
+    app.open("epochs=5&speed=live&code=1")
+    app.finished()
+    page.wait_for_function("document.getElementById('code-text').textContent.includes('import torch')")
+    text = page.evaluate(WORDS) + page.text_content("#code-text")
+    assert not re.search(r"the seed\b|seed's|seed’s|seed lesson", text, re.IGNORECASE)
+    assert page.text_content("#race-methods") == "Race the lesson's methods"
+    assert page.text_content("label[for=seed]") == "random seed"
+    assert "the way the lesson writes it" in page.text_content("#code-text")

@@ -95,7 +95,7 @@ def small(config: JobConfig) -> bool:
     responses={**TOO_MANY_JOBS, **BAD_BODY, **TOO_LARGE},
 )
 async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
-    """Start a training job; `{}` is the seed's run."""
+    """Start a training job; `{}` is the lesson's run."""
     if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
         job = manager.create(config)
     else:

@@ -18,7 +18,7 @@ export const VIEW_FIELDS = {
   projector: ['bool', false],    // projector mode: big type, thick lines
   dark: ['bool', false],         // dark theme
   lesson: ['num', 0],            // lesson step shown (1-based); 0: no lesson
-  lang: ['str', 'en'],           // lesson captions: en | ko
+  lang: ['str', 'en'],           // the page's language (i18n.js): en | ko
   pts: ['str', ''],              // data kind "points": see points.js
   scheduler: ['str', ''],        // "StepLR;step_size:10;gamma:0.5" (schedulerConfig); '' none
   lock: ['str', ''],             // a teacher's link: controls shown but locked ("mode,optimizer")

@@ -175,7 +175,8 @@ class JobConfig(Strict):
         0.99, gt=0, lt=1, description="smoothing constant of the running mean of squared gradients"
     )
     loss: Loss = Field(
-        "mse", description="criterion: mean squared error (the lesson's), mean absolute error, Huber"
+        "mse",
+        description="criterion: mean squared error (the lesson's), mean absolute error, Huber",
     )
     huber_delta: Finite = Field(
         1.0, gt=0, le=1e6, description="Huber's threshold between squared and absolute"

@@ -3,9 +3,8 @@
 import csv
 import io
 
-from playwright.sync_api import Page
-
 from conftest import App
+from playwright.sync_api import Page
 
 
 def download(page: Page, selector: str) -> tuple[str, str]:
@@ -24,10 +23,21 @@ def test_the_loss_history_csv_states_the_runs_settings_and_its_name_says_what_it
     comments = [ln for ln in text.splitlines() if ln.startswith("#")]
     assert comments[0].startswith("# gdviz loss history")
     run = comments[1]
-    for part in ("mode=minibatch", "optimizer=adam", "lr=0.05", "loss=huber", "seed=7", "epochs=12"):
+    for part in (
+        "mode=minibatch",
+        "optimizer=adam",
+        "lr=0.05",
+        "loss=huber",
+        "seed=7",
+        "epochs=12",
+    ):
         assert part in run, (part, run)
     assert "data=synthetic y = 2·x + -1 + 1·ε, x = arange(-3, 3, 0.3)" in run
-    rows = list(csv.DictReader(io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))))
+    rows = list(
+        csv.DictReader(
+            io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))
+        )
+    )
     assert len(rows) == 12 and rows[-1]["epoch"] == "12"
 
 
@@ -47,7 +57,10 @@ def test_the_data_points_export_as_csv(app: App, page: Page) -> None:
     assert name.startswith("gdviz_data_") and name.endswith("_seed2021_cars.csv")
     lines = text.splitlines()
     assert "data=builtin cars" in lines[1]
-    assert lines[2].startswith("# 50 points") and "x: speed (mph), y: stopping distance (ft)" in lines[2]
+    assert (
+        lines[2].startswith("# 50 points")
+        and "x: speed (mph), y: stopping distance (ft)" in lines[2]
+    )
     rows = list(csv.reader(lines[3:]))
     assert rows[0] == ["x", "y"] and len(rows) == 51
     meta_x = page.evaluate("document.getElementById('chart-fit').data[0].x")

@@ -5,9 +5,8 @@ font on a machine that has none of its own."""
 import re
 
 import pytest
-from playwright.sync_api import Page
-
 from conftest import App
+from playwright.sync_api import Page
 
 # Latin words that stay in Korean text: names, code, units, file kinds and the lesson's own "epoch"
 ALLOWED = {
@@ -99,7 +98,10 @@ def test_the_switch_changes_the_words_in_place_and_keeps_the_run(app: App, page:
         "['chart-loss', 'chart-contour'].map((id) => document.getElementById(id)._fullLayout.yaxis.title.text)"
     )
     assert titles[0] == "손실" and titles[1] in ("b (절편)", "b")
-    assert page.evaluate("document.getElementById('chart-surface')._fullLayout.scene.zaxis.title.text") == "손실"
+    assert (
+        page.evaluate("document.getElementById('chart-surface')._fullLayout.scene.zaxis.title.text")
+        == "손실"
+    )
     assert page.text_content("#play span") in ("재생", "일시정지")
     page.click("#lang-switch")
     page.wait_for_function("document.documentElement.lang === 'en'")
@@ -116,7 +118,9 @@ GLYPH = """([font, ch]) => {
 }"""
 
 
-def test_hangul_renders_with_the_shipped_font_where_the_machine_has_none(app: App, page: Page) -> None:
+def test_hangul_renders_with_the_shipped_font_where_the_machine_has_none(
+    app: App, page: Page
+) -> None:
     app.open("lang=ko&epochs=3&speed=live")
     app.finished()
     page.wait_for_function("document.fonts.check('16px \"gdviz Hangul\"', '가')")
@@ -137,13 +141,25 @@ def test_hangul_renders_with_the_shipped_font_where_the_machine_has_none(app: Ap
 def test_play_and_pause_are_drawn_not_a_font_glyph(app: App, page: Page) -> None:
     app.open("epochs=200&speed=0.25")
     app.wait(playing=True)
-    assert page.eval_on_selector("#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('rect').length") == "pause:2"
+    assert (
+        page.eval_on_selector(
+            "#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('rect').length"
+        )
+        == "pause:2"
+    )
     assert "⏸" not in page.text_content("#play")
     page.click("#play")
-    assert page.eval_on_selector("#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('path').length") == "play:1"
+    assert (
+        page.eval_on_selector(
+            "#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('path').length"
+        )
+        == "play:1"
+    )
 
 
-@pytest.mark.parametrize("path", ["/static/fonts/gdviz-hangul-regular.woff2", "/static/fonts/OFL.txt"])
+@pytest.mark.parametrize(
+    "path", ["/static/fonts/gdviz-hangul-regular.woff2", "/static/fonts/OFL.txt"]
+)
 def test_the_font_and_its_licence_are_served_by_the_page(app: App, page: Page, path: str) -> None:
     response = page.request.get(f"{app.base}{path}")
     assert response.status == 200 and len(response.body()) > 1000
@@ -154,7 +170,9 @@ def test_words_the_lesson_is_the_lesson_and_a_seed_is_a_random_seed(app: App, pa
     only the random seed."""
     app.open("epochs=5&speed=live&code=1")
     app.finished()
-    page.wait_for_function("document.getElementById('code-text').textContent.includes('import torch')")
+    page.wait_for_function(
+        "document.getElementById('code-text').textContent.includes('import torch')"
+    )
     text = page.evaluate(WORDS) + page.text_content("#code-text")
     assert not re.search(r"the seed\b|seed's|seed’s|seed lesson", text, re.IGNORECASE)
     assert page.text_content("#race-methods") == "Race the lesson's methods"

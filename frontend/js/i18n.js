@@ -42,11 +42,9 @@ export function translate(root = document) {
   }
 }
 
-/** Switch to `next` (unknown: English): the page's static words now, then whoever listens (charts, runs). */
+/** Switch to `next` (unknown: English; at start too): the page's words now, then whoever listens (charts, form). */
 export function setLang(next) {
-  const chosen = next in CATALOGUES ? next : 'en';
-  if (chosen === lang && document.documentElement.lang === chosen) return;
-  lang = chosen;
+  lang = next in CATALOGUES ? next : 'en';
   document.documentElement.lang = lang;
   translate();
   for (const f of listeners) f(lang);

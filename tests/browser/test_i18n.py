@@ -81,6 +81,9 @@ def test_the_english_page_has_no_hangul_but_the_switch(app: App, page: Page) -> 
     app.finished()
     text = page.evaluate(WORDS).replace("한국어", "")
     assert not re.search(r"[\uac00-\ud7a3]", text)
+    # the words index.html only names by key are filled in English too
+    assert page.get_attribute("#scrubber", "aria-label") == "epoch"
+    assert page.get_attribute("#controls", "aria-label") == "settings"
 
 
 def test_the_switch_changes_the_words_in_place_and_keeps_the_run(app: App, page: Page) -> None:

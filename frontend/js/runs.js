@@ -103,7 +103,8 @@ export class Runs {
           run.done = d;
           if (d.status === 'diverged') {
             const who = player.runs.length > 1 ? `${run.label}: ` : '';
-            ui.banner(t('banner.diverged', { who, epoch: d.diverged_at ?? d.epochs + 1 }));
+            const what = t(/nan/i.test(d.reason ?? '') ? 'banner.becameNan' : 'banner.becameInfinite');
+            ui.banner(t('banner.diverged', { who, what, epoch: d.diverged_at ?? d.epochs + 1 }));
           } else if (d.status === 'failed') ui.banner(t('banner.failed', { run: run.label, reason: d.reason ?? '' }), 'error');
           player.touch();
           resolve(null);

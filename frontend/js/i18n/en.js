@@ -250,7 +250,9 @@ export default {
   'room.teachersRunFailed': "cannot load the teacher's run: {error}",
 
   // banners from a run
-  'banner.diverged': '{who}the loss diverged at epoch {epoch} — try a smaller learning rate',
+  'banner.diverged': '{who}the loss {what} at epoch {epoch} — try a smaller learning rate',
+  'banner.becameInfinite': 'became infinite',
+  'banner.becameNan': 'became NaN',
   'banner.failed': '{run}: the run failed {reason}',
   'banner.surface': 'loss surface: {error}',
   'follow.badge': 'following {label} — read-only',

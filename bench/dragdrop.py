@@ -23,7 +23,7 @@ N, DROPS, GOAL_MS = 10_000, 9, 100.0
 
 STORE_POINTS = """([x, y]) => import('/static/js/points.js').then((m) => m.encodePoints({x, y}))"""
 POINT_AT = """(i) => { const el = document.getElementById('chart-fit'), fl = el._fullLayout;
-  const r = el.getBoundingClientRect(), X = fl.xaxis, Y = fl.yaxis, d = el.data[0];
+  const r = el.getBoundingClientRect(), X = fl.xaxis, Y = fl.yaxis, d = el.querySelector('canvas.dots').points;
   return [r.left + X._offset + (d.x[i] - X.range[0]) / (X.range[1] - X.range[0]) * X._length,
           r.top + Y._offset + (1 - (d.y[i] - Y.range[0]) / (Y.range[1] - Y.range[0])) * Y._length]; }"""
 
@@ -59,7 +59,7 @@ def drops(url: str) -> list[float]:
                 "document.getElementById('app').dataset.status === 'completed'", timeout=60_000
             )
             x[i], y[i] = page.evaluate(
-                f"(() => {{ const d = document.getElementById('chart-fit').data[0]; return [d.x[{i}], d.y[{i}]]; }})()"
+                f"(() => {{ const d = document.querySelector('#chart-fit canvas.dots').points; return [d.x[{i}], d.y[{i}]]; }})()"
             )
         browser.close()
     return times

@@ -12,6 +12,7 @@ import { applyLocks } from './locks.js';
 import { schedulerConfig, schedulerField } from './state.js';
 import { encodePoints } from './points.js';
 import { surfaceOf } from './suffstats.js';
+import { inSight } from './sight.js';
 import { fmt } from './format.js';
 
 export const SCHEDULERS = ['StepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau'];
@@ -116,7 +117,9 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
     const win = charts.contour.surface?.window;
     const inside = win && f.ls.w > win.w_min && f.ls.w < win.w_max && f.ls.b > win.b_min && f.ls.b < win.b_max;
     const surface = inside ? surfaceOf(f.stats, win) : f.surface;
-    charts.contour.setSurface(surface);
+    // a view out of sight is left to the run that starts next: it brings every view its surface
+    if (inSight(charts.contour.el)) charts.contour.setSurface(surface);
+    if (inSight(charts.surface.el)) charts.surface.setSurface(surface); // drawn in a task of its own, after the others
     contourLab.setCurvature(f.curv, f.ls);
     showStable(f.curv);
     app.dataset.lsq = `${f.ls.w},${f.ls.b}`;

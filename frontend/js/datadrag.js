@@ -3,7 +3,7 @@
 // `pts`). On the drop, the least-squares line, the MSE contour, the 3D surface and the curvature are
 // recomputed in the page from the sufficient statistics (suffstats.js) and drawn before the new run
 // is asked for: the 2D views at the next frame (`redrawMs`), the 3D surface a frame later (`surfaceMs`).
-import { decodePoints, encodePoints, MAX } from './points.js';
+import { decodePoints, encodePoints, MAX, SHORT } from './points.js';
 import { statsOf, add, leastSquares, curvature, surfaceOf, windowAround } from './suffstats.js';
 
 const GRAB_PX = 10;  // a press this close to a point grabs it
@@ -135,9 +135,11 @@ export class DataEditor {
   /** The edited points go to the store (rounded as the URL keeps them) and a run starts on them,
    *  once the figures computed here are on screen. `t0`: when the gesture ended (the drop). */
   commit(t0 = performance.now()) {
-    const pts = encodePoints(this.points);
-    const p = decodePoints(pts);
-    this.points = { x: [...p.x], y: [...p.y] };
+    if (this.points.x.length <= SHORT) { // the link rounds them: show what it will hold
+      const p = decodePoints(encodePoints(this.points));
+      this.points = { x: [...p.x], y: [...p.y] };
+    }
+    const edited = { x: this.points.x.slice(), y: this.points.y.slice() }; // encoded once drawn
     this.stats = statsOf(this.points);
     const app = document.getElementById('app');
     // asked before show(), so these tasks come before the 3D surface's own (see surface3d.js)
@@ -145,7 +147,7 @@ export class DataEditor {
       app.dataset.redrawMs = (performance.now() - t0).toFixed(1);
       afterPaint(() => {
         app.dataset.surfaceMs = (performance.now() - t0).toFixed(1);
-        this.store.set({ data: 'points', pts }, { run: true });
+        this.store.set({ data: 'points', pts: encodePoints(edited) }, { run: true });
       });
     });
     this.show();

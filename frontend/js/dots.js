@@ -41,8 +41,11 @@ export function paintDots(canvas, fl, { x, y }, { color, size, opacity }) {
   canvas.getContext('2d').putImageData(img, left, top);
 }
 
+let lastDisc = null;
+
 /** The pixels of a disc of radius `radius`: [dx, dy, alpha] triples, its edge anti-aliased. */
 function discOf(radius, opacity) {
+  if (lastDisc?.radius === radius && lastDisc.opacity === opacity) return lastDisc.out;
   const out = [];
   const reach = Math.ceil(radius + 0.5);
   for (let dy = -reach; dy <= reach; dy += 1) {
@@ -51,5 +54,6 @@ function discOf(radius, opacity) {
       if (a > 0) out.push(dx, dy, a * opacity);
     }
   }
+  lastDisc = { radius, opacity, out };
   return out;
 }

@@ -2,6 +2,7 @@
 names are read off the page and compared with the lesson's own code run here (seed_loops)."""
 
 import math
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -133,7 +134,7 @@ def step_2_the_surface(app: App, page: Page) -> None:
     expected = seed_loops.manual()
     assert losses(page) == pytest.approx([h[0] for h in expected], rel=1e-5)
     got = losses(page)
-    assert all(a > c for a, c in zip(got[:30], got[1:30]))  # training walks down...
+    assert all(a > c for a, c in pairwise(got[:30]))  # training walks down...
     assert got[-1] == pytest.approx(SEED["lsq"][2], rel=1e-4)  # ... to the bottom
 
 
@@ -226,10 +227,10 @@ def step_10_too_large(app: App, page: Page) -> None:
     finite = [h for h in expected if math.isfinite(h[0])]
     got = losses(page)
     assert got == pytest.approx([h[0] for h in finite], rel=1e-5)
-    assert all(a < c for a, c in zip(got, got[1:]))  # the loss grows every epoch
+    assert all(a < c for a, c in pairwise(got))  # the loss grows every epoch
     lw = SEED["lsq"][0]
     sides = [np.sign(h[1] - lw) for h in finite[1:]]
-    assert all(s != t for s, t in zip(sides, sides[1:]))  # over the valley, to the other side
+    assert all(s != t for s, t in pairwise(sides))  # over the valley, to the other side
     at = len(finite) + 1
     expect(page.locator("#banner")).to_contain_text(f"infinite at epoch {at}")
     edges = page.eval_on_selector("#chart-contour canvas.trails", "c => c.edges")

@@ -165,7 +165,9 @@ export class ContourChart {
     const scale1 = this.arrows ? this.arrowScale(runs, win) : null;
     runs.forEach((run, i) => {
       if (!run.meta) return;
-      const pts = pathTo(run, k);
+      const all = pathTo(run, k);
+      const exit = edgeExit(run, all, win, this.surface.least_squares, k >= run.epochs.length);
+      const pts = exit?.cut ? [...all.slice(0, exit.cut), exit] : all; // a diverged run: up to the edge
       const head = pointAt(run, k);
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b],
         color: run.color, dash: run.dash, marker: run.marker });
@@ -184,7 +186,6 @@ export class ContourChart {
         gradients.push({ label: run.label, ...g });
         this.arrow(ctx, g, scale1, px, py, scale);
       }
-      const exit = edgeExit(run, pts, win, this.surface.least_squares, k >= run.epochs.length);
       if (exit) edges.push({ label: run.label, epoch: divergedAt(run), ...exit, ...this.edgeMarker(ctx, run, exit, px, py, scale) });
       ctx.fillStyle = ink(run.color);
       ctx.strokeStyle = outline;
@@ -218,8 +219,12 @@ export class ContourChart {
     ctx.font = `bold ${Math.round(14 * scale)}px system-ui, sans-serif`;
     const width = ctx.measureText(text).width;
     const pad = 6 * scale;
-    const tx = Math.max(xa._offset + pad, Math.min(xa._offset + xa._length - width - pad, x - Math.cos(angle) * head * 2 - width / 2));
-    const ty = Math.max(ya._offset + 18 * scale, Math.min(ya._offset + ya._length - pad, y - Math.sin(angle) * head * 2.5 + 5 * scale));
+    // beside the arrow, inside the plot: under (or over) a sideways one, level with an upright one
+    const sideways = Math.abs(Math.cos(angle)) >= Math.abs(Math.sin(angle));
+    const cx = sideways ? x - Math.cos(angle) * (head * 2 + width / 2) : x + (Math.cos(angle) >= 0 ? -1 : 1) * (head + width / 2);
+    const cy = sideways ? y + (y > ya._offset + ya._length / 2 ? -1 : 1) * 22 * scale : y - Math.sin(angle) * head * 2.5;
+    const tx = Math.max(xa._offset + pad, Math.min(xa._offset + xa._length - width - pad, cx - width / 2));
+    const ty = Math.max(ya._offset + 18 * scale, Math.min(ya._offset + ya._length - pad, cy + 5 * scale));
     ctx.lineWidth = 4 * scale;
     ctx.strokeStyle = getComputedStyle(this.el).getPropertyValue('--marker-outline').trim() || '#fff';
     ctx.strokeText(text, tx, ty);
@@ -268,7 +273,7 @@ export class ContourChart {
   arrowLegend(ctx, fl, scale1, scale) {
     const { xaxis: xa, yaxis: ya } = fl;
     ctx.font = `${Math.round(13 * scale)}px system-ui, sans-serif`;
-    const text = ARROW_TEXT(fmt(scale1, 3));
+    const text = ARROW_TEXT(scale1 >= 1e-3 && scale1 <= 1e4 ? String(Number(scale1.toPrecision(1))) : scale1.toExponential(0));
     const pad = 6 * scale;
     const x = xa._offset + pad;
     const y = ya._offset + ya._length - pad;

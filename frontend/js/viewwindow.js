@@ -49,15 +49,17 @@ export function windowFor(win, runs, k, lsq) {
  * Where a diverged run's path meets the window's edge, for its marker: the first segment that
  * leaves the window, or, when every point shown is inside, the ray from the minimum through the
  * last one. Null when there is nothing to mark: the run has not diverged, or it stays inside and
- * the cursor is not at its end. Answers {w, b, dw, db}: the point and the way out.
+ * the cursor is not at its end. Answers {w, b, dw, db, cut}: the point, the way out, and the index
+ * of the first point outside (the path is drawn up to the edge; null when every point is inside).
  */
 export function edgeExit(run, pts, win, lsq, atEnd) {
   if (!diverged(run) || pts.length === 0) return null;
   const inside = (p) => p.w >= win.w_min && p.w <= win.w_max && p.b >= win.b_min && p.b <= win.b_max;
   let from = null;
   let to = null;
+  let cut = null;
   for (let i = 1; i < pts.length; i += 1) {
-    if (inside(pts[i - 1]) && !inside(pts[i])) { [from, to] = [pts[i - 1], pts[i]]; break; }
+    if (inside(pts[i - 1]) && !inside(pts[i])) { [from, to, cut] = [pts[i - 1], pts[i], i]; break; }
   }
   if (!from) {
     if (!atEnd || !inside(pts[pts.length - 1])) return null;
@@ -73,5 +75,5 @@ export function edgeExit(run, pts, win, lsq, atEnd) {
   if (db > 0) t = Math.min(t, (win.b_max - from.b) / db);
   if (db < 0) t = Math.min(t, (win.b_min - from.b) / db);
   if (!Number.isFinite(t)) return null;
-  return { w: from.w + t * dw, b: from.b + t * db, dw, db };
+  return { w: from.w + t * dw, b: from.b + t * db, dw, db, cut };
 }

@@ -266,8 +266,11 @@ export class ContourChart {
     const [ax, ay] = [px(g.w), py(g.b)];
     const [bx, by] = [px(g.w - scale1 * g.grad_w), py(g.b - scale1 * g.grad_b)];
     if (!Number.isFinite(bx + by) || Math.hypot(bx - ax, by - ay) < 1) return;
+    ctx.save();
+    ctx.strokeStyle = ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222'; // over the path, which it may follow
     ctx.lineWidth = 2.5 * scale;
     drawArrow(ctx, ax, ay, bx, by, 11 * scale);
+    ctx.restore();
   }
 
   arrowLegend(ctx, fl, scale1, scale) {

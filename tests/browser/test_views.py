@@ -8,6 +8,7 @@ import pytest
 import torch
 from conftest import App
 from playwright.sync_api import Page, expect
+from test_layout import shots_dir
 
 import seed_loops
 
@@ -40,7 +41,8 @@ def loss_axis(page: Page) -> str:
     return page.eval_on_selector("#chart-loss", "el => el._fullLayout.yaxis.type")
 
 
-def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page) -> None:
+def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page, tmp_path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
     app.open(DIVERGING)
     app.finished(status="diverged")
     history = [h for h in seed_loops.sgd(lr=0.5) if math.isfinite(h[0])]
@@ -65,9 +67,12 @@ def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page) -> None
         f"(() => {{ const x = document.getElementById('chart-surface').data[0].x;"
         f" return x.length && x[x.length - 1] - x[0] < 4 * {max(ws) - min(ws)}; }})()"
     )
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots_dir(tmp_path) / "diverging-epoch5-1920.png"))
 
 
-def test_a_race_survives_one_diverging_run(app: App, page: Page) -> None:
+def test_a_race_survives_one_diverging_run(app: App, page: Page, tmp_path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
     app.open("seed=2021&mode=sgd&epochs=100&speed=live&cmp=lr:0.1,lr:0.5,lr:0.6")
     app.wait(status="diverged", runs="3", playing=False)
     fine = seed_loops.sgd(lr=0.1)
@@ -84,6 +89,7 @@ def test_a_race_survives_one_diverging_run(app: App, page: Page) -> None:
     for label in labels[1:]:
         expect(banner).to_contain_text(label)  # every diverged run, not only the last to stop
     assert banner.inner_text().count("at epoch") == 2
+    page.screenshot(path=str(shots_dir(tmp_path) / "race-diverged-1920.png"))
 
 
 def test_the_gradient_arrow_is_drawn_where_it_was_taken(app: App, page: Page) -> None:

@@ -4,6 +4,7 @@
 import { runLabel } from './state.js';
 import { runStyle } from './theme.js';
 import { reducedMotion } from './a11y.js';
+import { diverged } from './viewwindow.js';
 import { t } from './i18n.js';
 
 export class Runs {
@@ -20,15 +21,16 @@ export class Runs {
     this.invalid = false;        // the server refused the config: no run to show
   }
 
-  /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start. */
-  async start(state) {
+  /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start.
+   *  `paused`: the player waits at the start instead of playing (a lesson step's picture). */
+  async start(state, { paused = false } = {}) {
     for (const id of this.jobIds) this.api.cancelJob(id);
     this.jobIds = [];
     const overrides = this.settings.comparedRuns(state);
     const specs = (overrides.length ? overrides : [{}]).map((over, i) => ({
       over, ...runStyle(i), label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
     }));
-    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion() });
+    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion(), paused });
     this.charts.fit.setOptions({ residuals: state.resid, lsq: state.lsq });
     this.ui.showRuns(specs, Math.min(state.sel, specs.length - 1));
 
@@ -51,8 +53,8 @@ export class Runs {
   }
 
   /** A new generation of `specs` on cleared charts; answers its id. `toEnd`: see Player. */
-  reset(specs, epochs, { toEnd = false } = {}) {
-    const gen = this.player.newGeneration(specs, { toEnd });
+  reset(specs, epochs, { toEnd = false, paused = false } = {}) {
+    const gen = this.player.newGeneration(specs, { toEnd, paused });
     const { fit, loss, contour, surface } = this.charts;
     this.requestedWindow = '';
     this.invalid = false;
@@ -69,6 +71,7 @@ export class Runs {
   /** Create run i's job (or follow `followId`) and its stream; resolves to its meta (null on failure). */
   async startJob(i, config, gen, followId = null) {
     const { player, ui } = this;
+    const { contour, surface, loss } = this.charts;
     const run = player.runs[i];
     const current = () => player.isCurrent(gen);
     let job;
@@ -102,9 +105,8 @@ export class Runs {
         done(d) {
           run.done = d;
           if (d.status === 'diverged') {
-            const who = player.runs.length > 1 ? `${run.label}: ` : '';
-            const what = t(/nan/i.test(d.reason ?? '') ? 'banner.becameNan' : 'banner.becameInfinite');
-            ui.banner(t('banner.diverged', { who, what, epoch: d.diverged_at ?? d.epochs + 1 }));
+            if (d.diverged_at) for (const chart of [contour, surface, loss]) chart.markDiverged(i, d.diverged_at);
+            ui.banner(divergedBanner(player.runs));
           } else if (d.status === 'failed') ui.banner(t('banner.failed', { run: run.label, reason: d.reason ?? '' }), 'error');
           player.touch();
           resolve(null);
@@ -139,10 +141,10 @@ export class Runs {
     }
   }
 
-  /** At epoch k, fetch a bigger surface window when the paths have left the one shown. */
-  widenSurface(k) {
+  /** At epoch k, fetch the surface window the paths up to k need, when it is not the one shown. */
+  fitSurface(k) {
     const { runs, gen } = this.player;
-    const win = this.surfaceBusy ? null : this.charts.contour.biggerWindow(runs, k);
+    const win = this.surfaceBusy ? null : this.charts.contour.neededWindow(runs, k);
     const key = win && JSON.stringify(win);
     if (win && key !== this.requestedWindow && runs[0]?.id) {
       this.requestedWindow = key;
@@ -161,4 +163,13 @@ export class Runs {
     if (runs.some((r) => r.done?.status === 'failed')) return 'failed';
     return 'completed';
   }
+}
+
+/** Every diverged run, not only the last one to report. */
+function divergedBanner(runs) {
+  const gone = runs.filter(diverged);
+  const why = (r) => t('banner.divergedWhy', { epoch: r.done.diverged_at ?? r.done.epochs + 1,
+    what: t(/nan/i.test(r.done.reason ?? '') ? 'banner.becameNan' : 'banner.becameInfinite') });
+  const text = runs.length > 1 ? gone.map((r) => `${r.label}: ${why(r)}`).join('; ') : why(gone[0]);
+  return t('banner.tryLower', { text });
 }

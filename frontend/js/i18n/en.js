@@ -250,7 +250,9 @@ export default {
   'room.teachersRunFailed': "cannot load the teacher's run: {error}",
 
   // banners from a run
-  'banner.diverged': '{who}the loss {what} at epoch {epoch} — try a smaller learning rate',
+  'banner.divergedWhy': 'the loss {what} at epoch {epoch}',
+  'banner.tryLower': '{text} — try a smaller learning rate',
+  'contour.arrowScale': 'arrow: −∇loss × {scale}',
   'banner.becameInfinite': 'became infinite',
   'banner.becameNan': 'became NaN',
   'banner.failed': '{run}: the run failed {reason}',

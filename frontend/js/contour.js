@@ -220,7 +220,7 @@ export class ContourChart {
     ctx.strokeStyle = ink(run.color);
     ctx.lineWidth = 2.5 * scale;
     drawArrow(ctx, x - Math.cos(angle) * head * 1.6, y - Math.sin(angle) * head * 1.6, x, y, head);
-    ctx.font = `bold ${Math.round(14 * scale)}px system-ui, sans-serif`;
+    ctx.font = `bold ${Math.round(14 * scale)}px "gdviz Hangul", system-ui, sans-serif`; // Hangul: the shipped font
     const width = ctx.measureText(text).width;
     const pad = 6 * scale;
     // beside the arrow, inside the plot: under (or over) a sideways one, level with an upright one
@@ -279,7 +279,7 @@ export class ContourChart {
 
   arrowLegend(ctx, fl, scale1, scale) {
     const { xaxis: xa, yaxis: ya } = fl;
-    ctx.font = `${Math.round(13 * scale)}px system-ui, sans-serif`;
+    ctx.font = `${Math.round(13 * scale)}px "gdviz Hangul", system-ui, sans-serif`; // Hangul: the shipped font
     const text = ARROW_TEXT(scale1 >= 1e-3 && scale1 <= 1e4 ? String(Number(scale1.toPrecision(1))) : scale1.toExponential(0));
     const pad = 6 * scale;
     const x = xa._offset + pad;

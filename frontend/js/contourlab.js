@@ -44,7 +44,7 @@ export class ContourLab {
     ctx.strokeStyle = ink(COLORS.axes);
     ctx.fillStyle = ink(COLORS.axes);
     ctx.lineWidth = 1.5 * scale;
-    ctx.font = `${Math.round(14 * scale)}px system-ui, sans-serif`;
+    ctx.font = `${Math.round(14 * scale)}px "gdviz Hangul", system-ui, sans-serif`;
     const drawn = [];
     c.eigenvectors.forEach(([vw, vb], i) => {
       ctx.setLineDash(i === 0 ? [6 * scale, 4 * scale] : []);

@@ -7,7 +7,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests"))  # seed_loops (the lesson's own code), support (a real server)
+sys.path.insert(
+    0, str(ROOT / "tests")
+)  # seed_loops (the lesson's own code), support (a real server)
 
 
 @dataclass

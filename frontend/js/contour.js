@@ -66,10 +66,19 @@ export class ContourChart {
       { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, showscale: false, // colours and lines: the look's template
         ncontours: 24, contours: { coloring: 'heatmap' },
         hovertemplate: 'w=%{x:.3f}<br>b=%{y:.3f}<br>loss=%{text}<extra></extra>', name: 'loss', showlegend: false },
-      { x: s ? [s.least_squares.w] : [], y: s ? [s.least_squares.b] : [], mode: 'markers', name: 'least squares',
-        marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
-        hovertemplate: 'least squares<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>' },
+      this.minimumTrace(),
     ];
+  }
+
+  /** ★ where the run's own loss is lowest: the least-squares point for MSE, labelled otherwise. */
+  minimumTrace() {
+    const s = this.surface;
+    const min = s ? s.minimum ?? s.least_squares : null;
+    const name = !s || !s.minimum || s.minimum.loss_name === 'mse' ? 'least squares' : `${s.minimum.loss_name.toUpperCase()} minimum`;
+    return { x: min ? [min.w] : [], y: min ? [min.b] : [], mode: name === 'least squares' ? 'markers' : 'markers+text', name,
+      text: [name], textposition: 'top center', textfont: { color: ink('#000'), size: thick(14) },
+      marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
+      hovertemplate: `${name}<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>` };
   }
 
   /** Legend entries only: the trails themselves are painted on the canvas. */

@@ -8,8 +8,8 @@ import { FitChart } from './fitchart.js';
 import { LossChart } from './losschart.js';
 import { ContourChart } from './contour.js';
 import { SurfaceChart } from './surface3d.js';
-import { pointAt } from './history.js';
-import { fmt } from './format.js';
+import { epochReadout, fitReadout } from './readout.js';
+import { divergeFixes } from './fixes.js';
 import { downloadCsv, downloadJson, downloadPng } from './export.js';
 import { installCodePanel, setCodeJob } from './codepanel.js';
 import { Explain } from './explain.js';
@@ -25,11 +25,29 @@ import { installRoom, roomCode } from './room.js';
 const $ = (id) => document.getElementById(id);
 const app = $('app');
 
-function banner(text, kind = 'warn') {
+/** The page's one message over the views; `fixes`: [{label, changes}], each a button that applies
+ *  its changes to the form and runs it. */
+function banner(text, kind = 'warn', fixes = []) {
   const box = $('banner');
-  box.textContent = text;
+  $('banner-text').textContent = text;
+  $('banner-fixes').replaceChildren(...fixes.map(({ label, changes }) => {
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
+    button.addEventListener('click', () => { controls.set(changes); submit(); });
+    return button;
+  }));
   box.className = kind;
   box.hidden = !text;
+  box.style.top = `${$('topbar').getBoundingClientRect().bottom + 4}px`; // under the top bar, however many rows it has
+}
+$('banner-close').addEventListener('click', () => { $('banner').hidden = true; });
+
+/** Every diverged run of the ones on screen, and what would fix it (fixes.js). */
+function diverged() {
+  const gone = player.runs.filter((r) => r.done?.status === 'diverged');
+  if (!gone.length) return;
+  const race = player.runs.length > 1;
+  const what = gone.map((r) => `${race ? `${r.label}: ` : ''}${r.done.reason ?? 'the loss diverged'}`).join('; ');
+  banner(`${what} — try a smaller learning rate, or rescale the data:`, 'warn', divergeFixes(store.get(), gone[0].meta));
 }
 
 let settings;
@@ -57,6 +75,7 @@ const explain = new Explain({ player, fit, contour });
 const a11y = installA11y({ contour, pickStart });
 const runs = new Runs({ api, settings, player, charts, ui: {
   banner,
+  diverged,
   showErrors: (err) => controls.showErrors(err),
   clearErrors: () => controls.clearErrors(),
   starting: markStarting,
@@ -96,8 +115,11 @@ store.subscribe((state, changed, { run }) => {
   if (run) { controls.set(state); runs.start(state); }
 });
 
-/** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. */
+/** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
+ *  that makes no value is refused where it is (see Controls.refusals), and nothing starts. */
 function submit(changes = {}) {
+  const refused = controls.refusals();
+  if (refused.length) { controls.inputOf(refused[0][0])?.focus(); return; }
   markStarting();
   store.set({ ...controls.read(store.get()), ...changes }, { run: true });
 }
@@ -128,6 +150,7 @@ $('play').addEventListener('click', () => player.toggle());
 $('step-back').addEventListener('click', () => player.step(-1));
 $('step-fwd').addEventListener('click', () => player.step(1));
 $('reset').addEventListener('click', () => player.reset());
+$('to-end').addEventListener('click', () => player.toEndNow());
 $('scrubber').addEventListener('input', (ev) => { player.pause(); player.seek(Number(ev.target.value)); });
 
 // ---- export
@@ -162,10 +185,10 @@ function render(p) {
     status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '' });
   $('progress').max = Math.max(1, total);
   $('progress').value = received;
-  $('progress-text').textContent = `${received} / ${total} epochs`;
+  $('progress-text').textContent = `received ${received} / ${total}`;
   $('scrubber').max = String(received);
   $('scrubber').value = String(k);
-  $('epoch-text').textContent = `epoch ${k} / ${total}`;
+  $('epoch-text').textContent = `shown: epoch ${k} / ${total}`;
   $('play').textContent = p.playing ? '⏸ Pause' : '▶ Play';
 
   const sel = p.runs[Math.max(0, Math.min(store.get().sel, p.runs.length - 1))];
@@ -183,16 +206,9 @@ function render(p) {
   classroom?.teacher?.syncPlayer(p);
 }
 
-/** Epoch k's loss and gradients are taken before its update (as the lesson's loop prints them);
- *  w and b are where that update lands: "loss … gradients → w, b". */
 function readout(run, k) {
-  const pt = run?.meta ? pointAt(run, k) : null;
-  if (!pt) { $('readout').textContent = ''; return; }
-  const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
-  if (k === 0 || pt.loss === null) { $('readout').textContent = `start: ${landed}`; return; }
-  const parts = [`loss = ${fmt(pt.loss)}`];
-  if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
-  $('readout').textContent = `${parts.join('   ')}   → step →   ${landed}`;
+  $('readout').textContent = epochReadout(run, k);
+  $('readout-fit').textContent = fitReadout(run?.meta);
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run

@@ -3,20 +3,27 @@
 import { onKey } from './keys.js';
 
 export const KEYS = [
-  ['Space', 'play / pause'], ['→ / ←', 'one epoch forward / back'], ['+ / −', 'faster / slower'],
-  ['R', 'reset to the start'], ['1 – 4', 'enlarge one view (again: all four)'], ['P', 'projector mode'],
-  ['C', 'code panel'], ['L', 'lesson'], ['?', 'this list'], ['Esc', 'close'],
+  ['Space', 'play / pause'], ['→ / ←', 'one epoch forward / back'], ['Home / End', 'the start / the last epoch received'],
+  ['+ / −', 'faster / slower'], ['R', 'reset to the start'], ['1 – 4', 'enlarge one view (again: all four)'],
+  ['P', 'projector mode'], ['C', 'code panel'], ['L', 'lesson'],
+  ['→ / ← in the lesson', 'next / previous step'], ['→ / ← in Explain update', 'next / previous phase'],
+  ['?', 'this list'], ['Esc', 'close: the lesson, Explain update, an enlarged view'],
   ['arrows, Enter', 'on the focused contour: move the cross, start a run there'],
 ];
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];
 
 const $ = (id) => document.getElementById(id);
 
-/** Enlarge view `name` (null: all four again). */
+/** Enlarge view `name`, or show all four again if it is the one enlarged (keys 1–4). */
 export function focusView(name) {
+  showFocus(name && name !== ($('views').dataset.focus ?? '') ? name : null);
+}
+
+/** Enlarge view `name` (null: all four), whatever is enlarged now (a lesson step). */
+export function showFocus(name) {
   const views = $('views');
   const current = views.dataset.focus ?? '';
-  const next = name && name !== current ? name : '';
+  const next = name ?? '';
   if (next === current) return;
   if (next) views.dataset.focus = next; else delete views.dataset.focus;
   for (const v of VIEWS) $(`view-${v}`).classList.toggle('focused', v === next);
@@ -54,6 +61,8 @@ export function installPresenterKeys(actions) {
       case '+': case '=': stepSpeed(1); return true;
       case '-': case '_': stepSpeed(-1); return true;
       case 'r': case 'R': return click('reset');
+      case 'Home': return click('reset');
+      case 'End': return click('to-end');
       case '1': case '2': case '3': case '4': focusView(VIEWS[Number(ev.key) - 1]); return true;
       case 'p': case 'P': actions.projector(); return true;
       case 'c': case 'C': actions.code(); return true;

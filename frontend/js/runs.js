@@ -7,7 +7,7 @@ import { reducedMotion } from './a11y.js';
 
 export class Runs {
   /**
-   * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
+   * `ui`: { banner(text, kind?), diverged(): the banner for the diverged runs, showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
    *   meta?(run, m), changed?(run, change),
    *   created?(ids): the job ids of the runs on screen (null: not made yet), each time one is made }.
    */
@@ -100,10 +100,8 @@ export class Runs {
         change(c) { run.changes.push(c); ui.changed?.(run, c); player.touch(); },
         done(d) {
           run.done = d;
-          if (d.status === 'diverged') {
-            const who = player.runs.length > 1 ? `${run.label}: ` : '';
-            ui.banner(`${who}${d.reason ?? 'the loss diverged'} — try a smaller learning rate`);
-          } else if (d.status === 'failed') ui.banner(`${run.label}: the run failed${d.reason ? ` — ${d.reason}` : ''}`, 'error');
+          if (d.status === 'diverged') ui.diverged();
+          else if (d.status === 'failed') ui.banner(`${run.label}: the run failed${d.reason ? ` — ${d.reason}` : ''}`, 'error');
           player.touch();
           resolve(null);
         },

@@ -217,8 +217,9 @@ $('projector-toggle').addEventListener('click', toggleProjector);
 $('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get().dark }));
 $('fullscreen').addEventListener('click', toggleFullscreen);
 const toggleCode = installCodePanel(store);
+// the presenter's keys first: the lesson's → / ← / Esc, installed after them, come before them
+installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: () => toggleLesson() });
 const toggleLesson = followed || joined ? () => {} : installLesson(store);
-installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: toggleLesson });
 installShare(() => player.runs[0]?.id);
 
 /** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */

@@ -313,3 +313,50 @@ def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
     assert p50 <= 20, (
         f"frames: p50 {p50:.0f} ms, p90 {gaps[int(0.9 * len(gaps))]:.0f} ms, worst {gaps[-1]:.0f} ms"
     )
+
+
+def test_jump_to_end_and_home_end_keys(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live")
+    app.finished()
+    page.keyboard.press("Home")
+    app.wait(epoch=0, playing=False)
+    page.keyboard.press("End")
+    app.wait(epoch=30, playing=False)
+    page.keyboard.press("Home")
+    app.wait(epoch=0)
+    page.get_by_role("button", name="Jump to end").click()
+    app.wait(epoch=30, playing=False)
+
+
+def test_the_two_epoch_counters_say_which_is_which(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live")
+    app.finished()
+    page.keyboard.press("Home")
+    app.wait(epoch=0)
+    expect(page.locator("#progress-text")).to_have_text("received 30 / 30")
+    expect(page.locator("#epoch-text")).to_have_text("shown: epoch 0 / 30")
+
+
+def test_overlapping_squared_errors_are_all_wound_one_way(app: App, page: Page) -> None:
+    """The squares are one filled path: with the nonzero rule, a square wound the other way
+    would cut a hole where it overlaps another."""
+    app.open("resid=1&speed=live&noise=3")
+    app.finished()
+    signs = page.eval_on_selector(
+        "#chart-fit",
+        """el => { const {x, y} = el.data[2]; const out = [];
+          for (let i = 0; i + 4 < x.length; i += 6) { let a = 0;
+            for (let j = 0; j < 4; j += 1) a += x[i + j] * y[i + j + 1] - x[i + j + 1] * y[i + j];
+            if (Math.abs(a) > 1e-12) out.push(Math.sign(a)); }
+          return out; }""",
+    )
+    assert len(signs) >= 15 and len(set(signs)) == 1
+
+
+def test_manual_mode_offers_only_the_optimizer_it_takes(app: App, page: Page, watch: Watch) -> None:
+    watch.allow_http_errors = True  # a link asking manual mode for adam: the server's 422
+    app.open("mode=manual&optimizer=adam&epochs=10&speed=live")
+    app.wait(status="invalid")
+    options = page.eval_on_selector("#optimizer", "s => [...s.options].map(o => o.value)")
+    assert options == ["sgd"]
+    expect(page.locator("#err-optimizer")).to_be_visible()

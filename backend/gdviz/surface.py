@@ -201,7 +201,7 @@ def grid_over(
     return w.tolist(), b.tolist(), grid.tolist()
 
 
-MINIMUM_SAMPLE = 50_000  # points the mae / huber minimum is sought over (evenly spaced beyond it)
+MINIMUM_SAMPLE = 10_000  # points the mae / huber minimum is sought over (evenly spaced beyond it)
 
 
 def loss_minimum(data: Data, stats: Stats, loss: str, delta: float) -> tuple[float, float]:
@@ -216,7 +216,7 @@ def loss_minimum(data: Data, stats: Stats, loss: str, delta: float) -> tuple[flo
         idx = torch.linspace(0, len(x) - 1, MINIMUM_SAMPLE, dtype=torch.float64).round().long()
         x, y = x[idx], y[idx]
     tiny = 1e-12 * (float(y.abs().max()) + 1.0)
-    for _ in range(200):
+    for _ in range(100):
         r = (y - w * x - b).abs()
         weight = (
             1 / r.clamp_min(tiny) if loss == "mae" else (delta / r.clamp_min(tiny)).clamp(max=1)

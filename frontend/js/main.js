@@ -16,7 +16,7 @@ import { Explain } from './explain.js';
 import { setLook, toggleFullscreen } from './projector.js';
 import { installPresenterKeys } from './presenter.js';
 import { installShare } from './share.js';
-import { installLesson, expandLessonLink } from './lesson.js';
+import { installLesson, expandLessonLink, lessonPaused } from './lesson.js';
 import { followedJob, markFollowing } from './follow.js';
 import { installA11y } from './a11y.js';
 import { installLab } from './labpanel.js';
@@ -41,13 +41,10 @@ function banner(text, kind = 'warn', fixes = []) {
 }
 $('banner-close').addEventListener('click', () => { $('banner').hidden = true; });
 
-/** Every diverged run of the ones on screen, and what would fix it (fixes.js). */
-function diverged() {
-  const gone = player.runs.filter((r) => r.done?.status === 'diverged');
-  if (!gone.length) return;
-  const race = player.runs.length > 1;
-  const what = gone.map((r) => `${race ? `${r.label}: ` : ''}${r.done.reason ?? 'the loss diverged'}`).join('; ');
-  banner(`${what} — try a smaller learning rate, or rescale the data:`, 'warn', divergeFixes(store.get(), gone[0].meta));
+/** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js). */
+function diverged(text) {
+  const gone = player.runs.find((r) => r.done?.status === 'diverged');
+  banner(`${text}, or rescale the data:`, 'warn', divergeFixes(store.get(), gone?.meta));
 }
 
 let settings;
@@ -112,7 +109,7 @@ function showLook({ projector, dark }) {
 
 store.subscribe((state, changed, { run }) => {
   showSettings(state, [...changed]);
-  if (run) { controls.set(state); runs.start(state); }
+  if (run) { controls.set(state); runs.start(state, { paused: lessonPaused(state) }); }
 });
 
 /** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
@@ -202,7 +199,7 @@ function render(p) {
   explain.draw(sel, k);
   a11y(p, sel);
   lab.render(p, sel);
-  runs.widenSurface(k);
+  runs.fitSurface(k);
   classroom?.teacher?.syncPlayer(p);
 }
 
@@ -260,4 +257,4 @@ api.getDatasets().then((d) => {
 }).catch((err) => banner(`data sets: ${err.message}`, 'error'));
 if (joined) markFollowing(`the teacher of class ${joined}`);
 else if (followed) follow(followed);
-else runs.start(store.get());
+else runs.start(store.get(), { paused: lessonPaused(store.get()) });

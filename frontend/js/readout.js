@@ -14,7 +14,11 @@ export function epochReadout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) return '';
   const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
-  if (k === 0 || pt.loss === null) return `start: ${landed}`;
+  if (k === 0 || pt.loss === null) {
+    // the first full-batch update's loss is the start's own: the guess's loss, before any update
+    const first = run.meta.steps_per_epoch === 1 ? run.epochs[0]?.loss : undefined;
+    return `start: ${landed}${first === undefined ? '' : `   loss = ${fmt(first)}`}`;
+  }
   const parts = [`loss = ${fmt(pt.loss)}`];
   if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
   return `${parts.join('   ')}   → step →   ${landed}`;

@@ -62,7 +62,9 @@ def test_a_diverged_run_offers_fixes_with_numbers_that_apply_and_rerun(
     app: App, page: Page
 ) -> None:
     app.open("data=builtin&builtin=cars&standardize=0&speed=live")
-    app.wait(status="running")
+    page.wait_for_selector(
+        "#controls fieldset"
+    )  # the page is laid out (a 12-epoch run may end at once)
     views = page.locator("#views").bounding_box()
     app.finished(status="diverged")
     banner = page.locator("#banner")

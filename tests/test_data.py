@@ -76,3 +76,16 @@ def test_an_upload_with_values_too_large_to_square_is_refused_not_a_500():
     with pytest.raises(ConfigError, match="rescale") as refused:
         load(config, make_rng(0))
     assert refused.value.loc == ("dataset",)
+
+
+def test_standardize_keeps_the_raw_scale_so_a_fit_can_be_given_in_raw_units():
+    raw = load(JobConfig(dataset=Builtin(kind="builtin", name="cars")), make_rng(0))
+    z = load(JobConfig(standardize=True, dataset=Builtin(kind="builtin", name="cars")), make_rng(0))
+    assert raw.scale is None and z.scale is not None
+    w_z, b_z = Stats.of(z).least_squares()
+    s = z.scale
+    slope = w_z * s["y_std"] / s["x_std"]
+    intercept = s["y_mean"] + s["y_std"] * b_z - slope * s["x_mean"]
+    w, b = Stats.of(raw).least_squares()  # cars: dist = 3.932·speed − 17.58
+    assert (slope, intercept) == (pytest.approx(w, rel=1e-5), pytest.approx(b, rel=1e-5))
+    assert (round(w, 3), round(b, 2)) == (3.932, -17.58)

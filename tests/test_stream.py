@@ -32,7 +32,15 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert [e for _, e, _ in events] == ["meta"] + ["epoch"] * 30 + ["done"]
     meta = events[0][2]
     assert meta["n"] == 20 and len(meta["points"]["x"]) == 20 and meta["total_epochs"] == 30
-    assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {"w", "b", "loss"}
+    assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {
+        "w",
+        "b",
+        "loss",
+        "r2",
+    }
+    ls = meta["least_squares"]
+    assert meta["minimum"] == {"w": ls["w"], "b": ls["b"], "loss": ls["loss"], "loss_name": "mse"}
+    assert 0 < ls["r2"] < 1 and meta["dataset"]["scale"] is None
     epochs = [d for _, e, d in events if e == "epoch"]
     assert [d["epoch"] for d in epochs] == list(range(1, 31))
     assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
@@ -203,3 +211,20 @@ def test_shutdown_ends_open_streams_quickly_with_a_shutdown_event(tmp_path):
     assert last_event[-1] == "shutdown"  # the stream says why it ends
     assert "Traceback" not in server.log()
     assert "still running" not in server.log()  # the jobs were cancelled and joined within 2 s
+
+
+def test_meta_of_a_standardized_mae_run_has_its_minimum_and_the_raw_scale(
+    client: httpx.Client,
+) -> None:
+    body = {"loss": "mae", "standardize": True, "epochs": 2}
+    body["dataset"] = {"kind": "builtin", "name": "cars"}
+    job_id = client.post("/api/jobs", json=body).json()["id"]
+    meta = read_events(client, job_id)[0][2]
+    minimum, ls = meta["minimum"], meta["least_squares"]
+    assert (
+        minimum["loss_name"] == "mae" and minimum["loss"] < ls["loss"]
+    )  # MAE there < at least squares
+    scale = meta["dataset"]["scale"]
+    assert scale["x_mean"] == pytest.approx(15.4) and scale["y_mean"] == pytest.approx(42.98)
+    surface = client.get(f"/api/jobs/{job_id}/surface", params={"resolution": 5}).json()
+    assert surface["minimum"] == minimum

@@ -3,7 +3,16 @@ import torch
 
 from gdviz.config import JobConfig, Synthetic
 from gdviz.data import load
-from gdviz.surface import Stats, WindowError, default_window, loss_grid, window
+from gdviz.surface import (
+    Stats,
+    WindowError,
+    default_window,
+    loss_at,
+    loss_grid,
+    loss_minimum,
+    r_squared,
+    window,
+)
 from gdviz.train import make_rng
 
 
@@ -115,3 +124,51 @@ def test_the_surface_of_a_million_points_answers_quickly_and_says_it_sampled(cli
     small = client.post("/api/jobs", json={"loss": "mae", "epochs": 1}).json()["id"]
     exact = client.get(f"/api/jobs/{small}/surface").json()
     assert exact["points"] == 20 and exact["note"] is None
+
+
+def best_line_through_two_points(data):
+    """The least-absolute-deviations line by brute force: it passes through two of the points."""
+    x, y = data.x.double().view(-1), data.y.double().view(-1)
+    i, j = torch.triu_indices(len(x), len(x), 1)
+    keep = x[i] != x[j]
+    i, j = i[keep], j[keep]
+    w = (y[j] - y[i]) / (x[j] - x[i])
+    b = y[i] - w * x[i]
+    loss = (w[:, None] * x + b[:, None] - y).abs().mean(-1)
+    return float(loss.min())
+
+
+@pytest.mark.parametrize("name", ["anscombe1", "anscombe3", "cars", "faithful"])
+def test_mae_minimum_is_the_best_line_through_two_points(name):
+    data = load(JobConfig(dataset={"kind": "builtin", "name": name}), make_rng(0))
+    stats = Stats.of(data)
+    w, b = loss_minimum(data, stats, "mae", 1.0)
+    assert loss_at(data, stats, "mae", 1.0, w, b) == pytest.approx(
+        best_line_through_two_points(data), rel=1e-7
+    )
+
+
+@pytest.mark.parametrize("delta", [0.5, 1.0, 3.0])
+def test_huber_minimum_is_where_torch_finds_it(delta):
+    data = load(JobConfig(dataset={"kind": "builtin", "name": "anscombe3"}), make_rng(0))
+    w, b = loss_minimum(data, Stats.of(data), "huber", delta)
+    p = torch.tensor([0.0, 0.0], dtype=torch.float64, requires_grad=True)
+    opt = torch.optim.LBFGS([p], max_iter=500, tolerance_grad=1e-14, tolerance_change=1e-16)
+    x, y = data.x.double().view(-1), data.y.double().view(-1)
+
+    def closure():
+        opt.zero_grad()
+        loss = torch.nn.functional.huber_loss(p[0] * x + p[1], y, delta=delta)
+        loss.backward()
+        return loss
+
+    opt.step(closure)
+    w_torch, b_torch = p.detach().tolist()
+    assert (w, b) == (pytest.approx(w_torch, abs=1e-6), pytest.approx(b_torch, abs=1e-6))
+
+
+def test_mse_minimum_is_least_squares_and_r2_is_the_squared_correlation(data):
+    stats = Stats.of(data)
+    assert loss_minimum(data, stats, "mse", 1.0) == stats.least_squares()
+    r = torch.corrcoef(torch.stack([data.x.double().view(-1), data.y.double().view(-1)]))[0, 1]
+    assert r_squared(stats) == pytest.approx(float(r) ** 2, rel=1e-9)

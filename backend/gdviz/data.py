@@ -17,6 +17,7 @@ from .config import (
     Synthetic,
     Upload,
 )
+from .payloads import Scale
 from .uploads import uploads
 
 BUILTIN_DIR = files("gdviz") / "datasets"
@@ -30,6 +31,7 @@ class Data:
     x_label: str = "x"
     y_label: str = "y"
     dropped_rows: int = 0
+    scale: Scale | None = None  # standardized: the raw means and stds, to give a fit in raw units
 
     @property
     def n(self) -> int:
@@ -111,17 +113,24 @@ def points(spec: Points) -> Data:
 def standardized(data: Data) -> Data:
     """z-scores: (v − mean) / std, with the population std (unbiased=False)."""
 
-    def z(v: torch.Tensor) -> torch.Tensor:
-        std = v.std(unbiased=False)
-        return (v - v.mean()) / (std if std > 0 else 1.0)
+    def spread(v: torch.Tensor) -> float:
+        std = float(v.double().std(unbiased=False))
+        return std if std > 0 else 1.0
 
+    scale: Scale = {
+        "x_mean": float(data.x.double().mean()),
+        "x_std": spread(data.x),
+        "y_mean": float(data.y.double().mean()),
+        "y_std": spread(data.y),
+    }
     return Data(
-        z(data.x),
-        z(data.y),
+        (data.x - scale["x_mean"]) / scale["x_std"],
+        (data.y - scale["y_mean"]) / scale["y_std"],
         data.name,
         f"z({data.x_label})",
         f"z({data.y_label})",
         data.dropped_rows,
+        scale,
     )
 
 

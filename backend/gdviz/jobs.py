@@ -25,7 +25,7 @@ from .data import Data
 from .events import EventLog, MemoryLog, dumps, finite
 from .payloads import Done, Finished, Meta
 from .settings import Settings
-from .surface import Stats, loss_at
+from .surface import Stats, loss_at, loss_minimum, r_squared
 from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")
@@ -93,6 +93,7 @@ class Job:
             idx = torch.linspace(0, d.n - 1, MAX_META_POINTS).long()
             x, y = x[idx], y[idx]
         w_ls, b_ls = self.least_squares
+        w_min, b_min = loss_minimum(d, self.stats, config.loss, config.huber_delta)
         return {
             "id": self.id,
             "config": config.model_dump(),
@@ -102,6 +103,13 @@ class Job:
                 "w": w_ls,
                 "b": b_ls,
                 "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
+                "r2": r_squared(self.stats),
+            },
+            "minimum": {
+                "w": w_min,
+                "b": b_min,
+                "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_min, b_min),
+                "loss_name": config.loss,
             },
             "curvature": self.stats.curvature() if config.loss == "mse" else None,
             "start": self.training.start,
@@ -113,6 +121,7 @@ class Job:
                 "x_label": d.x_label,
                 "y_label": d.y_label,
                 "dropped_rows": d.dropped_rows,
+                "scale": d.scale,
             },
         }
 

@@ -55,6 +55,23 @@ class Point(TypedDict):
 
 class LeastSquares(Point):
     loss: float
+    r2: float | None  # 1 − SSE/SST; None when every y is the same
+
+
+class Minimum(Point):
+    """Where the run's own loss is lowest (least squares for MSE; MAE and Huber differ)."""
+
+    loss: float
+    loss_name: str
+
+
+class Scale(TypedDict):
+    """A standardized data set's raw means and population stds: z = (v − mean) / std."""
+
+    x_mean: float
+    x_std: float
+    y_mean: float
+    y_std: float
 
 
 class Points(TypedDict):
@@ -67,6 +84,7 @@ class DatasetInfo(TypedDict):
     x_label: str
     y_label: str
     dropped_rows: int
+    scale: Scale | None  # standardized only
 
 
 class Meta(TypedDict):
@@ -77,6 +95,7 @@ class Meta(TypedDict):
     n: int
     points: Points
     least_squares: LeastSquares
+    minimum: Minimum
     start: Point
     total_epochs: int
     steps_per_epoch: int

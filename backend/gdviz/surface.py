@@ -199,3 +199,58 @@ def grid_over(
     grid = loss_grid(data, stats, loss, delta, w, b, stop)
     grid = torch.nan_to_num(grid, nan=1e300, posinf=1e300).clamp(max=1e300)
     return w.tolist(), b.tolist(), grid.tolist()
+
+
+MINIMUM_SAMPLE = 10_000  # points the mae / huber minimum is sought over (evenly spaced beyond it)
+
+
+def loss_minimum(data: Data, stats: Stats, loss: str, delta: float) -> tuple[float, float]:
+    """The (w, b) where the loss is lowest: least squares for MSE; for MAE and Huber, iteratively
+    reweighted least squares from there (weights ψ(r)/r), and for MAE the best line through two
+    of the points nearest the result (a least-absolute-deviations line passes through two)."""
+    w, b = stats.least_squares()
+    if loss == "mse":
+        return w, b
+    x, y = data.x.double().view(-1), data.y.double().view(-1)
+    if len(x) > MINIMUM_SAMPLE:
+        idx = torch.linspace(0, len(x) - 1, MINIMUM_SAMPLE, dtype=torch.float64).round().long()
+        x, y = x[idx], y[idx]
+    tiny = 1e-12 * (float(y.abs().max()) + 1.0)
+    for _ in range(100):
+        r = (y - w * x - b).abs()
+        weight = (
+            1 / r.clamp_min(tiny) if loss == "mae" else (delta / r.clamp_min(tiny)).clamp(max=1)
+        )
+        sw, swx, swy = weight.sum(), (weight * x).sum(), (weight * y).sum()
+        swxx, swxy = (weight * x * x).sum(), (weight * x * y).sum()
+        det = float(sw * swxx - swx * swx)
+        if det <= 0:
+            break
+        w_new = float(sw * swxy - swx * swy) / det
+        b_new = float(swy - w_new * swx) / float(sw)
+        done = abs(w_new - w) + abs(b_new - b) <= 1e-12 * (1 + abs(w) + abs(b))
+        w, b = w_new, b_new
+        if done:
+            break
+    if loss == "mae":
+        f = pointwise_loss(loss, delta)
+        near = (y - w * x - b).abs().argsort()[:8].tolist()
+        best = float(f(y - w * x - b).mean())
+        for i in near:
+            for j in near:
+                if i < j and x[i] != x[j]:
+                    wi = float((y[j] - y[i]) / (x[j] - x[i]))
+                    bi = float(y[i] - wi * x[i])
+                    value = float(f(y - wi * x - bi).mean())
+                    if value < best:
+                        best, w, b = value, wi, bi
+    return w, b
+
+
+def r_squared(stats: Stats) -> float | None:
+    """1 − SSE/SST of the least-squares line; None when every y is the same (no variance)."""
+    sst = stats.syy - stats.sy**2 / stats.n
+    if not sst > 0:
+        return None
+    w, b = stats.least_squares()
+    return max(0.0, min(1.0, 1 - stats.n * max(0.0, stats.mse(w, b)) / sst))

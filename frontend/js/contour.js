@@ -70,10 +70,20 @@ export class ContourChart {
       { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, showscale: false, // colours and lines: the look's template
         ncontours: 24, contours: { coloring: 'heatmap' },
         hovertemplate: `w=%{x:.3f}<br>b=%{y:.3f}<br>${t('axis.loss')}=%{text}<extra></extra>`, name: t('axis.loss'), showlegend: false },
-      { x: s ? [s.least_squares.w] : [], y: s ? [s.least_squares.b] : [], mode: 'markers', name: t('trace.leastSquares'),
-        marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
-        hovertemplate: `${t('trace.leastSquares')}<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>` },
+      this.minimumTrace(),
     ];
+  }
+
+  /** ★ where the run's own loss is lowest: the least-squares point for MSE, labelled otherwise. */
+  minimumTrace() {
+    const s = this.surface;
+    const min = s ? s.minimum ?? s.least_squares : null;
+    const mse = !s || !s.minimum || s.minimum.loss_name === 'mse';
+    const name = mse ? t('trace.leastSquares') : t('readout.minimum', { loss: s.minimum.loss_name.toUpperCase() });
+    return { x: min ? [min.w] : [], y: min ? [min.b] : [], mode: mse ? 'markers' : 'markers+text', name,
+      text: [name], textposition: 'top center', textfont: { color: ink('#000'), size: thick(14) },
+      marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
+      hovertemplate: `${name}<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>` };
   }
 
   /** Legend entries only: the trails themselves are painted on the canvas. */

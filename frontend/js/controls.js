@@ -1,7 +1,7 @@
 // The settings form: laid out here, its choices, bounds and knobs from the settings (the API's
 // schema); filled from a state, read back into one, and the place where the server's 4xx messages
 // appear, next to the field that `detail[].loc` names.
-import { MINIBATCH_MODES } from './state.js';
+import { MINIBATCH_MODES, REAL_DATA } from './state.js';
 import { t, tr, has } from './i18n.js';
 
 // The schema's choices that have a label (in the catalogue: choice.<field>.<value>), in this order;
@@ -51,6 +51,34 @@ const FORM = [
   ['col_y', 'field.col_y', 'select', null, DATA('upload')],
   ['standardize', 'field.standardize', 'checkbox'],
 ];
+
+// What the form says when it refuses a field (checkInput) or a combination (refusals).
+export const SAY = {
+  comma: (fixed) => t('say.comma', { fixed }),
+  empty: (bounds) => (bounds ? t('say.emptyBounds', { bounds }) : t('say.empty')),
+  notNumber: (raw, example) => t('say.notNumber', { raw, example }),
+  whole: (example) => t('say.whole', { example }),
+  bounds: (bounds) => t('say.bounds', { bounds }),
+  get bothOrNeither() { return t('say.bothOrNeither'); },
+  get chooseCsv() { return t('say.chooseCsv'); },
+};
+
+/** Why the text `raw` of field `field` (a Settings field) makes no value; null when it does. */
+export function checkInput(field, raw) {
+  const text = String(raw).trim();
+  const bounds = boundsText(field);
+  if (text === '') return field.type === 'num?' ? null : SAY.empty(bounds);
+  const v = Number(text);
+  if (!Number.isFinite(v)) {
+    const fixed = text.replace(',', '.');
+    if (text.includes(',') && Number.isFinite(Number(fixed))) return SAY.comma(fixed);
+    return SAY.notNumber(text, field.default ?? 1);
+  }
+  if (field.integer && !Number.isInteger(v)) return SAY.whole(field.default ?? 1);
+  const low = field.min !== undefined && (field.minExclusive ? v <= field.min : v < field.min);
+  const high = field.max !== undefined && (field.maxExclusive ? v >= field.max : v > field.max);
+  return low || high ? SAY.bounds(bounds) : null;
+}
 
 /** A field's bounds in words, as the schema gives them: "> 0, ≤ 100". */
 export function boundsText({ min, max, minExclusive, maxExclusive }) {
@@ -109,7 +137,8 @@ export class Controls {
   row(id, label, kind, opts) {
     const err = el('div', { id: `err-${id}`, className: 'err', role: 'alert', hidden: true });
     if (kind === 'checkbox') {
-      return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ' ', tr(el('span'), label)), err);
+      const note = id === 'standardize' ? [tr(el('p', { id: 'standardize-note', className: 'note', hidden: true }), 'field.standardizedNote')] : [];
+      return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ' ', tr(el('span'), label)), ...note, err);
     }
     let input;
     const field = this.settings.fields[id];
@@ -137,6 +166,7 @@ export class Controls {
       this.hinted.push([id, kind === 'lr' ? input.lastChild : input]);
       this.hint(id, this.hinted.at(-1)[1]);
     }
+    if (kind !== 'checkbox') (kind === 'lr' ? input.lastChild : kind === 'file' ? input.firstChild : input).setAttribute('aria-describedby', err.id);
     const forId = kind === 'file' ? 'upload-file' : id;
     return el('div', { className: 'row' }, tr(el('label', { htmlFor: forId }), label), input, err);
   }
@@ -174,15 +204,24 @@ export class Controls {
   async upload(file) {
     if (!file) return;
     this.clearErrors();
+    this.forgetUpload(); // until the server takes it, no file is active: neither this one nor the last
     try {
       const ans = await this.onUpload(file);
       this.setColumns(ans.columns);
       this.form.querySelector('#upload-name').textContent = t('field.uploaded', { file: ans.filename, rows: ans.rows });
-      this.set({ upload: ans.id, col_x: ans.x ?? ans.columns[0]?.name ?? '', col_y: ans.y ?? ans.columns[1]?.name ?? '', data: 'upload' });
+      const kindChanges = this.read().data === 'upload' ? {} : { data: 'upload', standardize: this.settings.defaultFor('standardize', { data: 'upload' }) };
+      this.set({ upload: ans.id, col_x: ans.x ?? ans.columns[0]?.name ?? '', col_y: ans.y ?? ans.columns[1]?.name ?? '', ...kindChanges });
       this.onChange?.(this.read());
     } catch (err) {
+      this.form.querySelector('#upload-file').value = '';
       this.showErrors(err, 'upload');
     }
+  }
+
+  forgetUpload() {
+    this.uploadId = '';
+    this.form.querySelector('#upload-name').textContent = '';
+    this.setColumns([]);
   }
 
   /** Offer the optimizers `mode` allows (manual mode: plain sgd only); keeps the chosen one if allowed. */
@@ -202,10 +241,13 @@ export class Controls {
       if (!input || input.type === 'file') continue;
       if (input.type === 'checkbox') input.checked = Boolean(v);
       else {
-        if (input.tagName === 'SELECT' && v !== '' && ![...input.options].some((o) => o.value === String(v))) {
+        // a value the select lacks joins it (a data set's name before the list came), bar an optimizer
+        // the mode refuses: it stays out, the mode's first is shown and the run's 422 says why
+        if (input.tagName === 'SELECT' && k !== 'optimizer' && v !== '' && ![...input.options].some((o) => o.value === String(v))) {
           input.append(el('option', { value: String(v), textContent: String(v) }));
         }
         input.value = v === null ? '' : String(v);
+        if (input.tagName === 'SELECT' && input.selectedIndex < 0) input.selectedIndex = 0;
       }
       if (k === 'lr' && Number(v) > 0) this.form.querySelector('#lr-slider').value = String(Math.log10(Number(v)));
     }
@@ -226,13 +268,40 @@ export class Controls {
     return state;
   }
 
+  /** Refuse what cannot run, at its field: [[field id, what to type]] for the fields shown; each
+   *  gets its message and aria-invalid. Empty: the form may run. */
+  refusals() {
+    const state = this.read();
+    const shown = (id) => !this.rows[id]?.row.hidden;
+    const found = [];
+    for (const id of Object.keys(this.rows)) {
+      const field = this.settings.fields[id];
+      const input = this.form.querySelector(`#${id}`);
+      if (!shown(id) || !input || input.tagName !== 'INPUT' || input.type !== 'text') continue;
+      const why = checkInput(field, input.value);
+      if (why) found.push([id, why]);
+    }
+    const given = (id) => state[id] !== null && state[id] !== '';
+    if (given('init_w') !== given('init_b') && !found.some(([id]) => id.startsWith('init_'))) {
+      found.push([given('init_w') ? 'init_b' : 'init_w', SAY.bothOrNeither]);
+    }
+    if (state.data === 'upload' && !state.upload) found.push(['upload', SAY.chooseCsv]);
+    this.clearErrors();
+    for (const [id, msg] of found) this.showErrors({ detail: [{ loc: [id], msg }] });
+    return found;
+  }
+
   updateVisibility() {
     const s = this.read();
     for (const { row, visible } of Object.values(this.rows)) row.hidden = visible ? !visible(s) : false;
+    this.form.querySelector('#standardize-note').hidden = !(s.standardize && REAL_DATA.includes(s.data));
   }
 
   changed(ev) {
     if (ev.target.id === 'mode') this.offerOptimizers(ev.target.value);
+    if (ev.target.id === 'data' && ev.type === 'change') {
+      this.form.querySelector('#standardize').checked = this.settings.defaultFor('standardize', { data: ev.target.value });
+    }
     if (ev.target.id) this.clearError(ev.target.id === 'lr-slider' ? 'lr' : ev.target.id);
     this.updateVisibility();
   }
@@ -240,10 +309,17 @@ export class Controls {
   clearError(id) {
     const err = this.form.querySelector(`#err-${id}`);
     if (err) { err.hidden = true; err.textContent = ''; }
+    this.inputOf(id)?.removeAttribute('aria-invalid');
   }
 
   clearErrors() {
     for (const err of document.querySelectorAll('.err')) { err.hidden = true; err.textContent = ''; }
+    for (const input of this.form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
+  }
+
+  /** The input a field's message belongs to (the lr's text box, the file chooser). */
+  inputOf(id) {
+    return this.form.querySelector(id === 'upload' ? '#upload-file' : `#${id}`);
   }
 
   /** Show an ApiError: each `detail` item next to its field; what names no field goes to #err-general. */
@@ -254,6 +330,7 @@ export class Controls {
       const box = (id && this.form.querySelector(`#err-${id}`)) || document.getElementById('err-general');
       const row = this.rows[id]?.row;
       if (row) row.hidden = false;
+      if (id && box.id !== 'err-general') this.inputOf(id)?.setAttribute('aria-invalid', 'true');
       const text = box.id === 'err-general' && item.loc?.length ? `${item.loc.filter((p) => p !== 'body').join('.')}: ${item.msg}` : item.msg;
       box.textContent = box.textContent ? `${box.textContent}; ${text}` : text;
       box.hidden = false;

@@ -227,8 +227,9 @@ export class FitChart {
       const y = py[i];
       const yhat = w * x + b;
       const side = Math.abs(y - yhat) / yPerPx * xPerPx * (x > mid ? -1 : 1); // grow towards the middle
-      xs.push(x, x + side, x + side, x, x, null);
-      ys.push(y, y, yhat, yhat, y, null);
+      // every square wound the same way round: where two overlap, the nonzero fill rule fills both
+      if (side * (yhat - y) >= 0) { xs.push(x, x + side, x + side, x, x, null); ys.push(y, y, yhat, yhat, y, null); }
+      else { xs.push(x, x, x + side, x + side, x, null); ys.push(y, yhat, yhat, y, y, null); }
     }
     return { x: xs, y: ys };
   }

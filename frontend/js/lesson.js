@@ -3,7 +3,7 @@
 // step runs it as the page runs any link. The lesson reads and changes the page's state through
 // the store alone, so what it sets survives every other change and the reverse.
 import { onKey } from './keys.js';
-import { focusView } from './presenter.js';
+import { showFocus } from './presenter.js';
 import { STEPS } from './lesson-text.js';
 import { t, LANGS } from './i18n.js';
 
@@ -64,12 +64,12 @@ export function installLesson(store) {
     $('lesson-close').title = t('lesson.close');
     $('lesson-close').setAttribute('aria-label', t('lesson.close'));
     $('lesson-lang').textContent = LANGS[lang === 'en' ? 'ko' : 'en'];
-    focusView(step.focus);
+    showFocus(step.focus);
     unkey ??= onKey((ev) => {
       const at = store.get().lesson;
       if (ev.key === 'ArrowRight' && at < STEPS.length) { goTo(at + 1); return true; }
       if (ev.key === 'ArrowLeft' && at > 1) { goTo(at - 1); return true; }
-      if (ev.key === 'Escape') { goTo(0); return true; }
+      if (ev.key === 'Escape') { goTo(0); showFocus(null); return true; } // leaves the step's enlarged view too
       return false;
     });
   }
@@ -77,7 +77,7 @@ export function installLesson(store) {
   $('lesson-open').addEventListener('click', toggle);
   $('lesson-prev').addEventListener('click', () => goTo(store.get().lesson - 1));
   $('lesson-next').addEventListener('click', () => goTo(store.get().lesson + 1));
-  $('lesson-close').addEventListener('click', () => { goTo(0); focusView(null); });
+  $('lesson-close').addEventListener('click', () => { goTo(0); showFocus(null); });
   $('lesson-lang').addEventListener('click', () => store.set({ lang: store.get().lang === 'ko' ? 'en' : 'ko' }));
   store.subscribe((state, changed) => {
     if (changed.has('lesson') || changed.has('lang')) sync(state);

@@ -8,8 +8,9 @@ import { FitChart } from './fitchart.js';
 import { LossChart } from './losschart.js';
 import { ContourChart } from './contour.js';
 import { SurfaceChart } from './surface3d.js';
-import { pointAt } from './history.js';
 import { fmt } from './format.js';
+import { epochReadout, fitReadout } from './readout.js';
+import { divergeFixes } from './fixes.js';
 import { downloadCsv, downloadJson, downloadPng, downloadPointsCsv } from './export.js';
 import { installCodePanel, setCodeJob } from './codepanel.js';
 import { Explain } from './explain.js';
@@ -28,11 +29,26 @@ const $ = (id) => document.getElementById(id);
 const app = $('app');
 setLang(linkLang()); // before anything writes a word
 
-function banner(text, kind = 'warn') {
+/** The page's one message over the views; `fixes`: [{label, changes}], each a button that applies
+ *  its changes to the form and runs it. */
+function banner(text, kind = 'warn', fixes = []) {
   const box = $('banner');
-  box.textContent = text;
+  $('banner-text').textContent = text;
+  $('banner-fixes').replaceChildren(...fixes.map(({ label, changes }) => {
+    const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
+    button.addEventListener('click', () => { controls.set(changes); submit(); });
+    return button;
+  }));
   box.className = kind;
   box.hidden = !text;
+  box.style.top = `${$('topbar').getBoundingClientRect().bottom + 4}px`; // under the top bar, however many rows it has
+}
+$('banner-close').addEventListener('click', () => { $('banner').hidden = true; });
+
+/** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js). */
+function diverged(text) {
+  const gone = player.runs.find((r) => r.done?.status === 'diverged');
+  banner(`${text}, or rescale the data:`, 'warn', divergeFixes(store.get(), gone?.meta));
 }
 
 let settings;
@@ -60,6 +76,7 @@ const explain = new Explain({ player, fit, contour });
 const a11y = installA11y({ contour, pickStart });
 const runs = new Runs({ api, settings, player, charts, ui: {
   banner,
+  diverged,
   showErrors: (err) => controls.showErrors(err),
   clearErrors: () => controls.clearErrors(),
   starting: markStarting,
@@ -100,8 +117,11 @@ store.subscribe((state, changed, { run }) => {
   if (run) { controls.set(state); runs.start(state, { paused: lessonPaused(state) }); }
 });
 
-/** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. */
+/** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
+ *  that makes no value is refused where it is (see Controls.refusals), and nothing starts. */
 function submit(changes = {}) {
+  const refused = controls.refusals();
+  if (refused.length) { controls.inputOf(refused[0][0])?.focus(); return; }
   markStarting();
   store.set({ ...controls.read(store.get()), ...changes }, { run: true });
 }
@@ -132,6 +152,7 @@ $('play').addEventListener('click', () => player.toggle());
 $('step-back').addEventListener('click', () => player.step(-1));
 $('step-fwd').addEventListener('click', () => player.step(1));
 $('reset').addEventListener('click', () => player.reset());
+$('to-end').addEventListener('click', () => player.toEndNow());
 $('scrubber').addEventListener('input', (ev) => { player.pause(); player.seek(Number(ev.target.value)); });
 
 // ---- export
@@ -189,22 +210,9 @@ function render(p) {
   classroom?.teacher?.syncPlayer(p);
 }
 
-/** Epoch k's loss and gradients are taken before its update (as the lesson's loop prints them);
- *  w and b are where that update lands: "loss … gradients → w, b". */
 function readout(run, k) {
-  const pt = run?.meta ? pointAt(run, k) : null;
-  if (!pt) { $('readout').textContent = ''; return; }
-  const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
-  if (k === 0 || pt.loss === null) {
-    // the first full-batch update's loss is the start's own: the guess's loss, before any update
-    const first = run.meta.steps_per_epoch === 1 ? run.epochs[0]?.loss : undefined;
-    const loss = first === undefined ? '' : `   ${t('readout.loss')} = ${fmt(first)}`;
-    $('readout').textContent = `${t('readout.start', { landed })}${loss}`;
-    return;
-  }
-  const parts = [`${t('readout.loss')} = ${fmt(pt.loss)}`];
-  if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
-  $('readout').textContent = `${parts.join('   ')}   → ${t('readout.step')} →   ${landed}`;
+  $('readout').textContent = epochReadout(run, k);
+  $('readout-fit').textContent = fitReadout(run?.meta);
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run
@@ -220,8 +228,9 @@ onLang((lang) => {
   player.touch();
 });
 const toggleCode = installCodePanel(store);
+// the presenter's keys first: the lesson's → / ← / Esc, installed after them, come before them
+installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: () => toggleLesson() });
 const toggleLesson = followed || joined ? () => {} : installLesson(store);
-installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: toggleLesson });
 installShare(() => player.runs[0]?.id);
 
 /** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */

@@ -56,6 +56,7 @@ export class Player {
   }
   step(delta) { this.pause(); this.seek(this.epoch + delta); }
   reset() { this.pause(); this.seek(0); }
+  toEndNow() { this.pause(); this.seek(this.received); } // the last epoch received: "Jump to end"
   setSpeed(speed) { this.speed = speed; this.dirty = true; }
 
   frame(now) {

@@ -5,20 +5,26 @@ import { tr } from './i18n.js';
 
 // [key, what it does (a catalogue key)]
 export const KEYS = [
-  ['Space', 'help.play'], ['→ / ←', 'help.step'], ['+ / −', 'help.speed'],
+  ['Space', 'help.play'], ['→ / ←', 'help.step'], ['Home / End', 'help.homeEnd'], ['+ / −', 'help.speed'],
   ['R', 'help.reset'], ['1 – 4', 'help.enlarge'], ['P', 'help.projector'],
-  ['C', 'help.code'], ['L', 'help.lesson'], ['?', 'help.list'], ['Esc', 'help.close'],
+  ['C', 'help.code'], ['L', 'help.lesson'], ['→ / ←', 'help.lessonStep'], ['→ / ←', 'help.explainPhase'],
+  ['?', 'help.list'], ['Esc', 'help.close'],
   ['← → ↑ ↓, Enter', 'help.contour'],
 ];
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];
 
 const $ = (id) => document.getElementById(id);
 
-/** Enlarge view `name` (null: all four again). */
+/** Enlarge view `name`, or show all four again if it is the one enlarged (keys 1–4). */
 export function focusView(name) {
+  showFocus(name && name !== ($('views').dataset.focus ?? '') ? name : null);
+}
+
+/** Enlarge view `name` (null: all four), whatever is enlarged now (a lesson step). */
+export function showFocus(name) {
   const views = $('views');
   const current = views.dataset.focus ?? '';
-  const next = name && name !== current ? name : '';
+  const next = name ?? '';
   if (next === current) return;
   if (next) views.dataset.focus = next; else delete views.dataset.focus;
   for (const v of VIEWS) $(`view-${v}`).classList.toggle('focused', v === next);
@@ -56,6 +62,8 @@ export function installPresenterKeys(actions) {
       case '+': case '=': stepSpeed(1); return true;
       case '-': case '_': stepSpeed(-1); return true;
       case 'r': case 'R': return click('reset');
+      case 'Home': return click('reset');
+      case 'End': return click('to-end');
       case '1': case '2': case '3': case '4': focusView(VIEWS[Number(ev.key) - 1]); return true;
       case 'p': case 'P': actions.projector(); return true;
       case 'c': case 'C': actions.code(); return true;

@@ -9,7 +9,7 @@
 // only ever set as textContent.
 import { onKey } from './keys.js';
 import { STEPS } from './lesson-text.js';
-import { focusView } from './presenter.js';
+import { showFocus } from './presenter.js';
 import { t, tr } from './i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -58,7 +58,7 @@ class QuestionCard {
     if (q.id !== this.q?.id) {
       this.mine = null;
       this.q = null;
-      if (q.kind === 'point') focusView('contour'); // where the predictions go
+      if (q.kind === 'point') showFocus('contour'); // where the predictions go
     }
     this.q = { ...this.q, ...q };
     this.render();

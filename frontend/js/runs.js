@@ -9,7 +9,7 @@ import { t } from './i18n.js';
 
 export class Runs {
   /**
-   * `ui`: { banner(text, kind?), showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
+   * `ui`: { banner(text, kind?), diverged(text): the banner naming the diverged runs, with fixes, showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
    *   meta?(run, m), changed?(run, change),
    *   created?(ids): the job ids of the runs on screen (null: not made yet), each time one is made }.
    */
@@ -106,7 +106,7 @@ export class Runs {
           run.done = d;
           if (d.status === 'diverged') {
             if (d.diverged_at) for (const chart of [contour, surface, loss]) chart.markDiverged(i, d.diverged_at);
-            ui.banner(divergedBanner(player.runs));
+            ui.diverged(divergedBanner(player.runs));
           } else if (d.status === 'failed') ui.banner(t('banner.failed', { run: run.label, reason: d.reason ?? '' }), 'error');
           player.touch();
           resolve(null);

@@ -26,6 +26,9 @@ export const VIEW_FIELDS = {
 };
 
 export const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
+// Measured data (a built-in set, an upload) trains as z-scores unless told otherwise: in raw units
+// its curvature asks for an lr far below the page's 0.1 (cars: 2/λ_max ≈ 0.004). docs/page.md.
+export const REAL_DATA = ['builtin', 'upload'];
 const ALWAYS_IN_URL = new Set(['seed']);
 // The page's names for a data set's fields, where they differ from the API's.
 const DATASET_NAMES = { builtin: { name: 'builtin' }, upload: { id: 'upload', x: 'col_x', y: 'col_y' }, points: { x: 'pts', y: 'pts' } };
@@ -60,6 +63,7 @@ function fieldFrom(prop, { nullable = false } = {}) {
     type: own.type === 'boolean' ? 'bool' : !numeric ? 'str' : optional ? 'num?' : 'num',
     default: prop.default ?? (numeric && optional ? null : own.type === 'string' ? '' : undefined),
   };
+  if (own.type === 'integer') field.integer = true;
   if (own.enum) field.options = own.enum;
   if ('minimum' in own) field.min = own.minimum;
   if ('exclusiveMinimum' in own) Object.assign(field, { min: own.exclusiveMinimum, minExclusive: true });
@@ -122,6 +126,12 @@ export class Settings {
     return Object.fromEntries(Object.entries(this.fields).map(([k, f]) => [k, f.default]));
   }
 
+  /** Field `name`'s default in `state`: standardize is on for real data (REAL_DATA). */
+  defaultFor(name, state) {
+    if (name === 'standardize') return REAL_DATA.includes(state.data);
+    return this.fields[name].default;
+  }
+
   /** The knobs (config fields) `optimizer` reads. */
   knobs(optimizer) { return this.optimizerKnobs[optimizer] ?? []; }
 
@@ -148,6 +158,9 @@ export class Settings {
       const v = this.coerce(k, raw);
       if (v !== undefined) state[k] = v;
     }
+    if (!new URLSearchParams(hash.replace(/^#/, '')).has('standardize')) {
+      state.standardize = this.defaultFor('standardize', state);
+    }
     return state;
   }
 
@@ -158,9 +171,9 @@ export class Settings {
 
   toHash(state) {
     const params = new URLSearchParams();
-    for (const [k, { default: d }] of Object.entries(this.fields)) {
+    for (const k of Object.keys(this.fields)) {
       const v = state[k];
-      if (v === d && !ALWAYS_IN_URL.has(k)) continue;
+      if (v === this.defaultFor(k, state) && !ALWAYS_IN_URL.has(k)) continue;
       if (typeof v === 'boolean') params.set(k, v ? '1' : '0');
       else params.set(k, v === null || v === undefined ? '' : String(v));
     }

@@ -218,6 +218,21 @@ export class SurfaceChart {
       }
     });
     this.canvas.trails = trails; // what is drawn, for tests and tools
+    this.paintMinimum(ctx, project, inside, xaxis, yaxis, scale);
+  }
+
+  /** ★ where the run's loss is lowest (the surface answer's `minimum`), on top of the paths. */
+  paintMinimum(ctx, project, inside, xaxis, yaxis, scale) {
+    const min = this.surface.minimum ?? this.surface.least_squares;
+    this.canvas.minimum = null;
+    if (!min || !inside(xaxis, min.w) || !inside(yaxis, min.b)) return;
+    const [x, y] = project(min.w, min.b, this.lift(min.w, min.b) + this.zLift);
+    ctx.fillStyle = ink('#000');
+    ctx.strokeStyle = ink('#fff');
+    ctx.lineWidth = 1.5 * scale;
+    markerPath(ctx, 'star', x, y, 8 * scale);
+    ctx.stroke();
+    this.canvas.minimum = { w: min.w, b: min.b, x, y };
   }
 }
 

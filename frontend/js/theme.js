@@ -26,6 +26,13 @@ export function markerPath(ctx, symbol, x, y, r) {
   else if (symbol === 'diamond') {
     ctx.moveTo(x, y - 1.25 * r); ctx.lineTo(x + 1.25 * r, y); ctx.lineTo(x, y + 1.25 * r); ctx.lineTo(x - 1.25 * r, y);
     ctx.closePath();
+  } else if (symbol === 'star') {
+    for (let i = 0; i < 10; i += 1) {
+      const a = -Math.PI / 2 + (i * Math.PI) / 5;
+      const rr = i % 2 ? 0.5 * r : 1.3 * r;
+      ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a));
+    }
+    ctx.closePath();
   } else if (symbol === 'triangle-up') {
     ctx.moveTo(x, y - 1.3 * r); ctx.lineTo(x + 1.2 * r, y + 0.8 * r); ctx.lineTo(x - 1.2 * r, y + 0.8 * r);
     ctx.closePath();

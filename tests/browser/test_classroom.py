@@ -190,3 +190,27 @@ def test_lesson_screenshot(app: App, page: Page, tmp_path) -> None:
     page.wait_for_timeout(300)
     assert fits_viewport(page)
     page.screenshot(path=str(shots_dir(tmp_path) / "lesson-1920.png"))
+
+
+def test_lesson_steps_set_their_enlarged_view_and_esc_leaves_both(app: App, page: Page) -> None:
+    app.open("lesson=8&lang=en")  # steps 8 and 9 both enlarge the loss curve
+    page.wait_for_function("document.getElementById('views').dataset.focus === 'loss'")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.getElementById('lesson').dataset.step === '9'")
+    page.wait_for_timeout(200)
+    assert page.eval_on_selector("#views", "v => v.dataset.focus") == "loss"  # set, not toggled
+    page.keyboard.press("Escape")
+    expect(page.locator("#lesson")).to_be_hidden()
+    assert page.eval_on_selector("#views", "v => v.dataset.focus ?? ''") == ""
+    assert page.locator("main#views > .view:visible").count() == 4
+
+
+def test_the_keys_list_names_the_lesson_and_explain_keys(app: App, page: Page) -> None:
+    app.open("epochs=10&speed=live")
+    app.finished()
+    page.keyboard.press("?")
+    keys = page.locator("#help dl")
+    expect(keys).to_contain_text("next / previous step")
+    expect(keys).to_contain_text("Explain update")
+    expect(keys).to_contain_text("Home / End")
+    page.keyboard.press("Escape")

@@ -71,3 +71,75 @@ def test_phone_stacks_the_views(app: App, page: Page, tmp_path: Path) -> None:
     ] + boxes[0]["height"]
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
     page.screenshot(path=str(shots_dir(tmp_path) / "phone-390x844.png"), full_page=True)
+
+
+RACE = "cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
+TOOLS = (
+    "#show-residuals",
+    "#show-lsq",
+    "#log-scale",
+    "#show-arrows",
+    "#race-methods",
+    "#race-optimizers",
+)
+
+
+def one_row(page: Page, selector: str) -> bool:
+    """Whether every visible child of `selector` shares one line: each starts above where any ends."""
+    return page.evaluate(
+        f"""(() => {{ const boxes = [...document.querySelector('{selector}').children]
+          .filter(e => e.offsetParent && e.id !== 'room-bar').map(e => e.getBoundingClientRect());
+          return Math.max(...boxes.map(b => b.top)) < Math.min(...boxes.map(b => b.bottom)); }})()"""
+    )
+
+
+@pytest.mark.parametrize("projector", [False, True])
+def test_the_top_bar_keeps_one_row_at_1920(
+    app: App, page: Page, tmp_path: Path, projector: bool
+) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    app.open(f"epochs=40&speed=live&{RACE}{'&projector=1' if projector else ''}")
+    app.wait(status="completed", runs="4", playing=False)
+    assert page.is_visible("#single")  # a race: its "Single run" button is in the bar too
+    assert one_row(page, "#topbar")
+    for tool in TOOLS:  # the teacher's tools one click away, in projector mode too
+        assert page.is_visible(tool), tool
+
+
+def test_a_1280x720_projector_with_the_lesson_and_a_race_keeps_every_chart_200px_high(
+    app: App, page: Page, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 1280, "height": 720})
+    app.open(
+        "lesson=4&projector=1&lang=en"
+    )  # step 4 races the manual update against torch.optim.SGD
+    app.wait(status="completed", runs="2", playing=False)
+    page.wait_for_timeout(400)
+    assert fits_viewport(page)
+    heights = [
+        page.locator(f"#chart-{c}").bounding_box()["height"]
+        for c in ("fit", "loss", "contour", "surface")
+    ]
+    assert min(heights) >= 200, heights
+    for tool in TOOLS:
+        assert page.is_visible(tool), tool
+    page.click("#show-residuals")  # one click: on, in the URL
+    assert "resid=1" in page.url
+    page.screenshot(path=str(shots_dir(tmp_path) / "projector-lesson-race-1280x720.png"))
+
+
+def test_the_phone_lesson_caption_reads_as_text_above_the_views(
+    app: App, page: Page, tmp_path: Path
+) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    app.open("lesson=2&lang=en")
+    app.finished()
+    caption = page.locator("#lesson-caption")
+    box = caption.bounding_box()
+    line = page.eval_on_selector(
+        "#lesson-caption", "e => parseFloat(getComputedStyle(e).lineHeight)"
+    )
+    chars_per_line = len(caption.inner_text()) / round(box["height"] / line)
+    assert chars_per_line >= 20
+    assert box["y"] + box["height"] <= page.locator("#views").bounding_box()["y"]
+    page.screenshot(path=str(shots_dir(tmp_path) / "phone-lesson-390x844.png"), full_page=True)

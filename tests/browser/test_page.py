@@ -13,7 +13,7 @@ def test_default_run_reaches_epoch_100_with_all_four_views(app: App, page: Page)
     app.open("speed=live")
     app.finished()
     assert app.data("epoch") == "100"
-    expect(page.locator("#progress-text")).to_have_text("100 / 100 epochs")
+    expect(page.locator("#progress-text")).to_have_text("received 100 / 100")
     # fit: data points, least-squares line, the current line
     fit = app.trace_lengths("fit")
     assert fit[0] == 20 and fit[1] == 2 and fit[3] == 2
@@ -140,11 +140,10 @@ def test_422_is_shown_next_to_its_field(app: App, page: Page, watch: Watch) -> N
     watch.allow_http_errors = True
     app.open("epochs=20&speed=live")
     app.finished()
-    app.fill("lr", "0")
+    app.fill("lr", "0")  # out of the schema's bounds: refused at the field, before any request
     page.click("#run")
-    app.wait(status="invalid")
     expect(page.locator("#err-lr")).to_be_visible()
-    expect(page.locator("#err-lr")).to_contain_text("greater than 0")
+    expect(page.locator("#err-lr")).to_contain_text("must be > 0")
     # a check that needs the data: batch size larger than n
     page.select_option("#mode", "minibatch")
     app.fill("lr", "0.1")
@@ -299,3 +298,50 @@ def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
         calls,
         seconds,
     )
+
+
+def test_jump_to_end_and_home_end_keys(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live")
+    app.finished()
+    page.keyboard.press("Home")
+    app.wait(epoch=0, playing=False)
+    page.keyboard.press("End")
+    app.wait(epoch=30, playing=False)
+    page.keyboard.press("Home")
+    app.wait(epoch=0)
+    page.get_by_role("button", name="Jump to end").click()
+    app.wait(epoch=30, playing=False)
+
+
+def test_the_two_epoch_counters_say_which_is_which(app: App, page: Page) -> None:
+    app.open("epochs=30&speed=live")
+    app.finished()
+    page.keyboard.press("Home")
+    app.wait(epoch=0)
+    expect(page.locator("#progress-text")).to_have_text("received 30 / 30")
+    expect(page.locator("#epoch-text")).to_have_text("shown: epoch 0 / 30")
+
+
+def test_overlapping_squared_errors_are_all_wound_one_way(app: App, page: Page) -> None:
+    """The squares are one filled path: with the nonzero rule, a square wound the other way
+    would cut a hole where it overlaps another."""
+    app.open("resid=1&speed=live&noise=3")
+    app.finished()
+    signs = page.eval_on_selector(
+        "#chart-fit",
+        """el => { const {x, y} = el.data[2]; const out = [];
+          for (let i = 0; i + 4 < x.length; i += 6) { let a = 0;
+            for (let j = 0; j < 4; j += 1) a += x[i + j] * y[i + j + 1] - x[i + j + 1] * y[i + j];
+            if (Math.abs(a) > 1e-12) out.push(Math.sign(a)); }
+          return out; }""",
+    )
+    assert len(signs) >= 15 and len(set(signs)) == 1
+
+
+def test_manual_mode_offers_only_the_optimizer_it_takes(app: App, page: Page, watch: Watch) -> None:
+    watch.allow_http_errors = True  # a link asking manual mode for adam: the server's 422
+    app.open("mode=manual&optimizer=adam&epochs=10&speed=live")
+    app.wait(status="invalid")
+    options = page.eval_on_selector("#optimizer", "s => [...s.options].map(o => o.value)")
+    assert options == ["sgd"]
+    expect(page.locator("#err-optimizer")).to_be_visible()

@@ -25,6 +25,8 @@ def test_korean_captions_survive_a_view_toggle(app: App, page: Page) -> None:
     app.finished()
     page.click("#lesson-lang")
     expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
+    assert page.eval_on_selector("#views", "v => v.dataset.focus") == "surface"  # kept, not toggled
+    page.keyboard.press("4")  # all four views again, the loss curve's toggle with them
     page.check("#log-scale")
     page.click("#projector-toggle")
     assert "lang=ko" in page.url and "log=1" in page.url and "projector=1" in page.url

@@ -26,3 +26,16 @@ test('boundsText says the schema bounds, exclusive or not', () => {
   assert.equal(boundsText(settings.fields.alpha), '> 0, < 1');
   assert.equal(boundsText(settings.fields.mode), '');
 });
+
+test('checkInput refuses what makes no value and says what to type', async () => {
+  const { checkInput, SAY } = await import('../../frontend/js/controls.js');
+  const f = settings.fields;
+  assert.equal(checkInput(f.lr, '0.05'), null);
+  assert.equal(checkInput(f.lr, '0,05'), SAY.comma('0.05'));
+  assert.match(checkInput(f.lr, 'abc'), /“abc” is not a number: type one like 0\.1/);
+  assert.equal(checkInput(f.lr, '0'), 'must be > 0, ≤ 100');
+  assert.equal(checkInput(f.epochs, ''), 'type a number (≥ 1, ≤ 20000)');
+  assert.equal(checkInput(f.epochs, '2.5'), 'type a whole number, like 100');
+  assert.equal(checkInput(f.init_w, ''), null); // empty: a random start
+  assert.equal(checkInput(f.init_w, '-1.5'), null);
+});

@@ -158,3 +158,15 @@ test('the lab holds a scheduler and a list of points as one field each, sent as 
   assert.equal(settings.fromHash('#scheduler=StepLR').scheduler, 'StepLR');
   assert.equal(settings.fields.trace_state.type, 'bool');
 });
+
+test('real data is standardized unless the link says otherwise; synthetic is not', async () => {
+  const { Settings: S } = await import('../../frontend/js/state.js');
+  const { readFileSync: read } = await import('node:fs');
+  const s = new S(JSON.parse(read(new URL('./schema.json', import.meta.url))));
+  assert.equal(s.fromHash('#data=builtin&builtin=cars').standardize, true);
+  assert.equal(s.fromHash('#data=builtin&builtin=cars&standardize=0').standardize, false);
+  assert.equal(s.fromHash('#').standardize, false);
+  const raw = { ...s.fromHash('#data=builtin&builtin=cars'), standardize: false };
+  assert.match(s.toHash(raw), /standardize=0/);
+  assert.doesNotMatch(s.toHash(s.fromHash('#data=builtin&builtin=cars')), /standardize/);
+});

@@ -16,7 +16,7 @@ from typing_extensions import TypedDict
 from ..config import Builtin, JobChange, JobConfig, Loss, Points, Synthetic, check_change
 from ..events import event_stream
 from ..jobs import Job, JobEnded
-from ..payloads import Done, Epoch, LeastSquares, Meta, Status
+from ..payloads import Done, Epoch, LeastSquares, Meta, Minimum, Status
 from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
 from .deps import JobDep, Manager
 from .errors import BAD_BODY, FINISHED, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
@@ -64,6 +64,7 @@ class Surface(BaseModel):
     b: list[float]
     loss: list[list[float]]  # rows follow b, columns follow w (Plotly's z)
     least_squares: LeastSquares
+    minimum: Minimum  # the run's own loss's lowest point: least squares for mse
     window: Window
     loss_name: Loss
     points: int  # the points the loss is averaged over: n, or a sample for mae / huber
@@ -212,6 +213,7 @@ async def read_surface(
         "b": b,
         "loss": loss,
         "least_squares": job.meta["least_squares"],
+        "minimum": job.meta["minimum"],
         "window": box,
         "loss_name": config.loss,
         "points": points,

@@ -1,0 +1,83 @@
+"""Input the form cannot run is refused at its field: no run starts, the field is marked invalid
+(aria-invalid) and a message next to it says what to type. Nothing is silently replaced."""
+
+import pytest
+from conftest import App, Watch
+from playwright.sync_api import Page, expect
+
+
+def jobs_created(watch: Watch) -> int:
+    return sum(1 for url in watch.requests if url.endswith("/api/jobs"))
+
+
+def refused(app: App, page: Page, watch: Watch, field: str, says: str, input_id: str | None = None):
+    before = jobs_created(watch)
+    page.click("#run")
+    err = page.locator(f"#err-{field}")
+    expect(err).to_be_visible()
+    expect(err).to_contain_text(says)
+    expect(page.locator(f"#{input_id or field}")).to_have_attribute("aria-invalid", "true")
+    page.wait_for_timeout(300)
+    assert jobs_created(watch) == before  # no run started
+    assert app.data("status") == "completed"  # the last run stays on screen
+
+
+@pytest.mark.parametrize(
+    ("field", "typed", "says"),
+    [
+        ("lr", "abc", "“abc” is not a number: type one like 0.1"),
+        ("lr", "0,05", "use a point for decimals: 0.05"),
+        ("epochs", "", "type a number (≥ 1, ≤ 20000)"),
+        ("epochs", "2.5", "type a whole number"),
+    ],
+)
+def test_a_field_that_makes_no_number_is_refused_there(
+    app: App, page: Page, watch: Watch, field: str, typed: str, says: str
+) -> None:
+    app.open("epochs=20&speed=live")
+    app.finished()
+    app.fill(field, typed)
+    refused(app, page, watch, field, says)
+    app.fill(field, "0.05" if field == "lr" else "30")  # corrected: the mark goes, the run starts
+    expect(page.locator(f"#{field}")).not_to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#err-{field}")).to_be_hidden()
+    page.click("#run")
+    app.finished()
+    assert f"{field}={'0.05' if field == 'lr' else '30'}" in page.url
+
+
+def test_a_start_w_without_a_start_b_asks_for_both_or_neither(
+    app: App, page: Page, watch: Watch
+) -> None:
+    app.open("epochs=20&speed=live")
+    app.finished()
+    app.fill("init_w", "1")
+    refused(app, page, watch, "init_b", "give both or neither")
+
+
+def test_a_csv_upload_without_a_file_asks_for_one(app: App, page: Page, watch: Watch) -> None:
+    app.open("epochs=20&speed=live")
+    app.finished()
+    page.select_option("#data", "upload")
+    refused(app, page, watch, "upload", "choose a CSV file first", input_id="upload-file")
+
+
+def test_a_refused_upload_leaves_no_stale_file_active(app: App, page: Page, watch: Watch) -> None:
+    watch.allow_http_errors = True
+    app.open("epochs=20&speed=live")
+    app.finished()
+    page.select_option("#data", "upload")
+    good = "hours,score\n" + "".join(f"{h},{50 + 5 * h}\n" for h in range(1, 11))
+    page.set_input_files(
+        "#upload-file", files=[{"name": "ok.csv", "mimeType": "text/csv", "buffer": good.encode()}]
+    )
+    expect(page.locator("#upload-name")).to_have_text("ok.csv: 10 rows")
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": b"only\n1\n2\n"}],
+    )
+    expect(page.locator("#err-upload")).to_be_visible()
+    expect(page.locator("#upload-name")).to_have_text("")
+    assert page.eval_on_selector("#upload-file", "el => el.files.length") == 0
+    assert page.eval_on_selector("#col_x", "el => el.options.length") == 0
+    refused(app, page, watch, "upload", "choose a CSV file first", input_id="upload-file")

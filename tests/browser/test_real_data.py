@@ -1,0 +1,118 @@
+"""Real data on the page's defaults: every built-in set and a typical upload converge (they train
+as z-scores unless told otherwise); a diverged run's banner offers fixes with their numbers; the
+readout gives the least-squares line, R² and the line in the data's own units; for MAE and Huber
+the ★ marks that loss's own minimum."""
+
+import re
+
+import httpx
+import pytest
+from conftest import App
+from playwright.sync_api import Page, expect
+
+HOURS = "hours studied,score\n" + "".join(
+    f"{h},{s}\n"
+    for h, s in [(1, 52), (2, 55), (3, 61), (4, 60), (5, 68), (6, 71), (7, 74), (8, 80), (9, 83)]
+)
+
+
+def builtin_names(server_url: str) -> list[str]:
+    return [d["name"] for d in httpx.get(f"{server_url}/api/datasets").json()["builtin"]]
+
+
+def test_every_builtin_set_converges_with_the_page_defaults(
+    app: App, page: Page, server_url: str
+) -> None:
+    app.open("speed=live")
+    app.finished()
+    page.select_option("#data", "builtin")  # as a teacher picks one: the form's own defaults
+    expect(page.locator("#standardize")).to_be_checked()
+    expect(page.locator("#standardize-note")).to_be_visible()
+    for name in builtin_names(server_url):
+        page.select_option("#builtin", name)
+        page.click("#run")
+        app.finished()
+        assert app.data("status") == "completed", name
+        final, least = page.evaluate(
+            "(() => { const m = document.getElementById('chart-loss').data; return [m[1].y.at(-1), "
+            "m.find(t => t.hovertemplate?.startsWith('least-squares')).y[0]]; })()"
+        )
+        assert final == pytest.approx(least, rel=1e-3), name
+
+
+def test_a_typical_upload_converges_with_the_page_defaults(app: App, page: Page) -> None:
+    app.open("speed=live")
+    app.finished()
+    page.select_option("#data", "upload")
+    page.set_input_files(
+        "#upload-file",
+        files=[{"name": "hours.csv", "mimeType": "text/csv", "buffer": HOURS.encode()}],
+    )
+    expect(page.locator("#upload-name")).to_have_text("hours.csv: 9 rows")
+    expect(page.locator("#standardize")).to_be_checked()
+    page.click("#run")
+    app.finished()
+    assert app.data("status") == "completed"
+    expect(page.locator("#readout-fit")).to_contain_text(
+        "in the data's units: score = 3.933·hours studied + 47.44"
+    )
+
+
+def test_a_diverged_run_offers_fixes_with_numbers_that_apply_and_rerun(
+    app: App, page: Page
+) -> None:
+    app.open("data=builtin&builtin=cars&standardize=0&speed=live")
+    page.wait_for_selector(
+        "#controls fieldset"
+    )  # the page is laid out (a 12-epoch run may end at once)
+    views = page.locator("#views").bounding_box()
+    app.finished(status="diverged")
+    banner = page.locator("#banner")
+    expect(banner).to_be_visible()
+    assert page.locator("#views").bounding_box() == views  # over the views, not pushing them
+    fixes = page.locator("#banner-fixes button")
+    expect(fixes).to_have_text(["standardize x and y", "lr = 0.003, below 2/λ_max = 0.0038"])
+    fixes.nth(1).click()
+    app.finished()
+    assert page.input_value("#lr") == "0.003" and "lr=0.003" in page.url
+    expect(banner).to_be_hidden()
+    page.fill("#lr", "0.1")
+    page.click("#run")
+    app.finished(status="diverged")
+    page.locator("#banner-fixes button", has_text="standardize").click()
+    app.finished()
+    assert page.is_checked("#standardize") and app.data("status") == "completed"
+
+
+def test_the_readout_gives_least_squares_r2_and_the_fit_in_raw_units(app: App, page: Page) -> None:
+    app.open("data=builtin&builtin=cars&speed=live")
+    app.finished()
+    text = page.inner_text("#readout-fit")
+    assert re.search(r"least squares: w = 0\.806\d +b = \S+ +MSE = 0\.34\d\d +R² = 0\.651", text)
+    assert "in the data's units: stopping distance (ft) = 3.932·speed (mph) − 17.58" in text
+    page.uncheck("#standardize")  # raw units: the same line, no second one
+    page.fill("#lr", "0.003")
+    page.click("#run")
+    app.finished()
+    text = page.inner_text("#readout-fit")
+    assert "w = 3.932" in text and "b = −17.58" in text and "units" not in text
+
+
+@pytest.mark.parametrize("loss", ["mae", "huber"])
+def test_the_star_marks_the_runs_own_loss_minimum(app: App, page: Page, loss: str) -> None:
+    app.open(f"data=builtin&builtin=anscombe3&loss={loss}&speed=live")
+    app.finished()
+    page.wait_for_function(  # the surface (with its minimum) may come after the run
+        "!document.getElementById('chart-contour').classList.contains('stale') && "
+        "document.querySelector('#chart-surface canvas.trails').minimum"
+    )
+    meta = page.evaluate(
+        "(() => { const w = document.getElementById('chart-contour').data[1]; "
+        "return {name: w.name, w: w.x[0], b: w.y[0]}; })()"
+    )
+    assert meta["name"] == f"{loss.upper()} minimum"
+    ls_w = 0.8163  # z-scores: the correlation; the outlier pulls least squares, not MAE / Huber
+    assert abs(meta["w"] - ls_w) > 0.05
+    star3d = page.eval_on_selector("#chart-surface canvas.trails", "c => c.minimum")
+    assert star3d["w"] == pytest.approx(meta["w"]) and star3d["b"] == pytest.approx(meta["b"])
+    expect(page.locator("#readout-fit")).to_contain_text(f"★ {loss.upper()} minimum: w = ")

@@ -263,16 +263,18 @@ def test_lesson_step_shows_what_its_caption_says(app: App, page: Page, n: int, l
 @pytest.mark.skipif(
     not os.environ.get("GDVIZ_SCREENSHOTS"), reason="GDVIZ_SCREENSHOTS=1 retakes them"
 )
+@pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("n", range(1, len(CHECKS) + 1))
-def test_lesson_step_screenshot(app: App, page: Page, n: int, tmp_path) -> None:
-    """docs/screenshots/lesson-step-N-en-1920.png: each step as a class sees it at its end (step 1
+def test_lesson_step_screenshot(app: App, page: Page, n: int, lang: str, tmp_path) -> None:
+    """docs/screenshots/lesson-step-N-LANG-1920.png: each step as a class sees it at its end (step 1
     at its start, step 3 at epoch 3, where the gradient arrow is still long)."""
     page.set_viewport_size({"width": 1920, "height": 1080})
-    open_step(app, n, "en")
+    open_step(app, n, lang)
     app.wait(status="diverged" if n == 10 else "completed")
     if n != 1:
         to_end(app, runs=int(app.data("runs")), status="diverged" if n == 10 else "completed")
     if n == 3:
         scrub(app, 3)
     page.wait_for_timeout(1000)
-    page.screenshot(path=str(shots_dir(tmp_path) / f"lesson-step-{n}-en-1920.png"))
+    page.evaluate("document.fonts.ready.then(() => true)")
+    page.screenshot(path=str(shots_dir(tmp_path) / f"lesson-step-{n}-{lang}-1920.png"))

@@ -3,22 +3,31 @@
 Any process creates jobs, streams them, cancels them and trains them; a browser may reach a
 different process on every request. Redis keys, all under ``gdviz:``:
 
-- ``job:{id}``     hash: config, status, done, created / started / finished (wall clock), cancel
+- ``job:{id}``     hash: config, status, done, created / started / finished (wall clock), cancel,
+                   changes (the live changes as JSON: ``[{"epoch": first epoch, knob: value}, ...]``)
 - ``events:{id}``  stream: SSE event N is entry ``0-N`` (fields ``e`` event, ``d`` JSON data)
 - ``lease:{id}``   the training process's token; it expires unless that process renews it
 - ``queue``        list of jobs waiting for their first turn, in order
 - ``live``         sorted set of the unfinished jobs (for the GDVIZ_MAX_JOBS cap)
 - ``running``      set of the claimed jobs: one whose lease is gone lost its process
 - ``upload:{id}``  hash: filename, csv
+- ``news``         channel: ``queued`` (wakes an idle worker), ``cancel ID``, ``change {JSON}``
+- ``reply:{ask}``  list: the answer to one live change, from the process that trains the job
 
 Training is deterministic, so a job whose process died is trained again from the start by
 another process, which appends only the events past the last one written: ``APPEND`` skips ids
-at or below the stream's top, which makes every append idempotent. A finished job's keys expire
+at or below the stream's top, which makes every append idempotent. A live change is decided by
+the process that trains the job and kept in the job's hash before its epoch begins, so the
+successor replays it at the same epoch. A finished job's keys expire
 after GDVIZ_JOB_TTL_S. Each process follows a job's stream with one reader (``Mirror``) however
 many of its clients watch it.
+
+Requests talk to Redis with the asyncio client, so a slow answer never stalls the event loop; the
+blocking client is used only by this process's threads (training, the writer, leases, news).
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -38,8 +47,8 @@ from redis.exceptions import (
 )
 
 from .config import MAX_EPOCHS, JobConfig
-from .events import EventLog, MemoryLog, Payload, as_json, dumps
-from .jobs import Job, JobEnded, JobManager, TooManyJobs
+from .events import EventLog, MemoryLog, Payload, Record, as_json, dumps
+from .jobs import Job, JobEnded, JobManager, NoAnswer, TooManyJobs, quick_to_build
 from .settings import Settings
 from .uploads import Table, parse_csv, uploads
 
@@ -49,7 +58,8 @@ PREFIX = "gdviz:"
 LEASE_S = 5.0  # a training process renews its leases every RENEW_S; a dead one's lapse after this
 RENEW_S = 0.5  # ... and also reads cancel requests this often
 REAP_S = 1.0  # how often a process looks for jobs whose process died
-IDLE_POLL_S = 0.02  # an idle worker asks for a new job this often
+LOOK_S = 1.0  # a worker looks at the cluster's queue at least this often, news or not
+CHANGE_WAIT_S = 8.0  # a live change waits this long for the training process (a takeover: ≤ 6 s)
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 
 _LAST_SEQ = """
@@ -87,7 +97,8 @@ while true do
     redis.call('HSET', job, 'status', 'running', 'started', ARGV[4])
     redis.call('SET', p .. 'lease:' .. id, ARGV[2], 'PX', ARGV[3])
     redis.call('SADD', p .. 'running', id)
-    return {id, redis.call('HGET', job, 'config'), last_seq(p .. 'events:' .. id)}
+    local changes = redis.call('HGET', job, 'changes') or '[]'
+    return {id, redis.call('HGET', job, 'config'), last_seq(p .. 'events:' .. id), changes}
   end
 end
 """
@@ -99,7 +110,8 @@ TAKE_OVER = (
     + """
 if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return false end
 if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-return {redis.call('HGET', KEYS[1], 'config'), last_seq(KEYS[3])}
+local changes = redis.call('HGET', KEYS[1], 'changes') or '[]'
+return {redis.call('HGET', KEYS[1], 'config'), last_seq(KEYS[3]), changes}
 """
 )
 
@@ -111,6 +123,36 @@ for _, id in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'running')) do
 end
 return out
 """
+
+# Appends ARGV[1], one change's JSON, to the job's list of changes (kept as text: Lua's JSON would
+# round the numbers).
+_ADD_CHANGE = """
+local function add_change(job, change)
+  local old = redis.call('HGET', job, 'changes')
+  redis.call('HSET', job, 'changes', (old and string.sub(old, 1, -2) .. ',' or '[') .. change .. ']')
+end
+"""
+
+# KEYS: job; ARGV: the change at epoch 1. A queued job takes it here; answers the status.
+CHANGE_QUEUED = (
+    _ADD_CHANGE
+    + """
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == 'queued' then add_change(KEYS[1], ARGV[1]) end
+return status
+"""
+)
+
+# KEYS: job, lease; ARGV: change, token. The training process keeps a change it decided.
+RECORD_CHANGE = (
+    _ADD_CHANGE
+    + """
+if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
+if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
+add_change(KEYS[1], ARGV[1])
+return 1
+"""
+)
 
 # KEYS: lease, job; ARGV: token, lease ms. -1: the lease is someone else's; 1: cancel asked.
 RENEW = """
@@ -371,21 +413,31 @@ class Mirror(MemoryLog):
 
 class ClusterJob(Job):
     """A job as any process sees it: its data and meta built here from the shared config (for the
-    surface), its status, history and cancel from Redis, its events from a ``Mirror``."""
+    surface), its status, history, cancel and changes from Redis, its events from a ``Mirror``."""
 
     manager: "ClusterJobManager"
 
     def summary(self, history: bool = True) -> dict:
         return self.manager.summary(self, history)
 
-    def cancel(self) -> None:
-        self.manager.cancel(self)
+    async def asummary(self, history: bool = True) -> dict:
+        return await self.manager.asummary(self, history)
 
-    def change(self, values: dict[str, float]) -> int:
-        raise JobEnded(
-            "live changes are not available yet when gdviz serves on Redis (GDVIZ_REDIS_URL): "
-            "start a new run with the new values"
-        )
+    async def acancel(self) -> None:
+        await self.manager.acancel(self)
+
+    async def achange(self, values: dict[str, float]) -> int:
+        return await self.manager.achange(self, values)
+
+    async def achanges(self) -> list[Record]:
+        return await self.manager.achanges(self)
+
+    async def wait_finished(self, timeout: float) -> None:
+        mirror = view_mirror(self)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while not mirror.ended:
+                    await mirror.wait_beyond(len(mirror))
 
 
 class RedisUploads:
@@ -431,22 +483,37 @@ class ClusterJobManager(JobManager):
         self.training: dict[str, Job] = {}  # jobs this process claimed
         self._stopping = threading.Event()
         self._keeper = threading.Thread(target=self._keep, name="gdviz-redis-leases", daemon=True)
-        self._areader: aredis.Redis | None = None
+        self._listener = threading.Thread(target=self._listen, name="gdviz-redis-news", daemon=True)
+        self._next_look = 0.0  # when a worker looks at the cluster's queue without news
+        self._answered: OrderedDict[str, str] = OrderedDict()  # live changes' answers, by ask
+        self._ar: aredis.Redis | None = None  # requests, on the event loop
+        self._areader: aredis.Redis | None = None  # streams' blocking reads, on the event loop
         self._claim_next = self.r.register_script(CLAIM_NEXT)
         self._take_over = self.r.register_script(TAKE_OVER)
         self._orphans = self.r.register_script(ORPHANS)
         self._renew = self.r.register_script(RENEW)
-        self._cancel = self.r.register_script(CANCEL)
+        self._record_change = self.r.register_script(RECORD_CHANGE)
         uploads.shared = RedisUploads(self.r, settings)
+
+    @property
+    def ar(self) -> aredis.Redis:
+        assert self._ar is not None, "start() first"
+        return self._ar
 
     # --- lifetime ---
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._ar = aredis.Redis.from_url(
+            self.url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
+        )
         self._areader = aredis.Redis.from_url(
             self.url, decode_responses=True, socket_timeout=10, socket_connect_timeout=1
         )
+        self._cancel = self._ar.register_script(CANCEL)
+        self._change_queued = self._ar.register_script(CHANGE_QUEUED)
         self.writer.start()
         self._keeper.start()
+        self._listener.start()
         super().start(loop)
 
     def shutdown(self, timeout: float = 2.0) -> None:
@@ -459,6 +526,8 @@ class ClusterJobManager(JobManager):
             assert isinstance(job.log, WriterLog)
             job.log.closed = True
             job.training.stop.set()
+        for _ in self._workers:
+            self._wake_worker()  # to see that it stops
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -469,24 +538,36 @@ class ClusterJobManager(JobManager):
         except UNREACHABLE:
             pass
         self._keeper.join(1.0)
+        self._listener.join(1.5)
         if self._loop is not None:
             for view in list(self.views.values()):
                 self._loop.call_soon_threadsafe(view_mirror(view).close)
         self._workers.clear()
 
-    # --- requests ---
+    # --- requests (event loop) ---
 
     def create(self, config: JobConfig) -> Job:
-        if self.r.zcard(key("live")) >= self.settings.max_jobs:
+        raise NotImplementedError("on Redis, jobs are made with acreate, on the event loop")
+
+    def get(self, job_id: str) -> Job | None:
+        raise NotImplementedError("on Redis, jobs are found with aget, on the event loop")
+
+    async def acreate(self, config: JobConfig) -> Job:
+        if await self.ar.zcard(key("live")) >= self.settings.max_jobs:
             raise TooManyJobs(
                 f"{self.settings.max_jobs} jobs are queued or running (GDVIZ_MAX_JOBS); "
                 "try again shortly"
             )
-        view = ClusterJob(config, self.settings.max_step_events)
+        args = (config, self.settings.max_step_events)
+        view = (
+            ClusterJob(*args)
+            if quick_to_build(config)
+            else await asyncio.to_thread(ClusterJob, *args)
+        )
         assert isinstance(view.log, MemoryLog)
         meta = view.log.events[0][1]
         now = time.time()
-        pipe = self.r.pipeline(transaction=True)
+        pipe = self.ar.pipeline(transaction=True)
         pipe.hset(
             key("job", view.id),
             mapping={"config": config.model_dump_json(), "status": "queued", "created": now},
@@ -494,11 +575,12 @@ class ClusterJobManager(JobManager):
         pipe.xadd(key("events", view.id), {"e": "meta", "d": as_json(meta)}, id="0-1")
         pipe.zadd(key("live"), {view.id: now})
         pipe.rpush(key("queue"), view.id)
-        pipe.execute()
+        pipe.publish(key("news"), "queued")
+        await pipe.execute()
         return self._remember(view)
 
-    def get(self, job_id: str) -> Job | None:
-        config = self.r.hget(key("job", job_id), "config")
+    async def aget(self, job_id: str) -> Job | None:
+        config = await self.ar.hget(key("job", job_id), "config")
         view = self.views.get(job_id)
         if config is None:
             if view is not None:
@@ -529,10 +611,21 @@ class ClusterJobManager(JobManager):
             self._loop.call_soon_threadsafe(view_mirror(view).close)
 
     def summary(self, view: ClusterJob, history: bool = True) -> dict:
+        """From a worker thread (a route that may send a long history)."""
         pipe = self.r.pipeline(transaction=False)
         pipe.hgetall(key("job", view.id))
         pipe.xrange(key("events", view.id))
         stored, entries = pipe.execute()
+        return self._summary(view, stored, entries, history)
+
+    async def asummary(self, view: ClusterJob, history: bool = True) -> dict:
+        pipe = self.ar.pipeline(transaction=False)
+        pipe.hgetall(key("job", view.id))
+        pipe.xrange(key("events", view.id))
+        stored, entries = await pipe.execute()
+        return self._summary(view, stored, entries, history)
+
+    def _summary(self, view: ClusterJob, stored: dict, entries: list, history: bool) -> dict:
         records = [json.loads(f["d"]) for _, f in entries if f["e"] == "epoch"]
         started, finished = stored.get("started"), stored.get("finished")
         elapsed = None
@@ -551,7 +644,7 @@ class ClusterJobManager(JobManager):
             out["history"] = records
         return out
 
-    def cancel(self, view: ClusterJob) -> None:
+    async def acancel(self, view: ClusterJob) -> None:
         done = dumps(
             {
                 "status": "cancelled",
@@ -563,20 +656,53 @@ class ClusterJobManager(JobManager):
         )
         keys = [key("job", view.id), key("events", view.id), key("live"), key("queue")]
         args: list[Any] = [view.id, done, time.time(), self.writer.ttl_ms, self.writer.maxlen]
-        if self._cancel(keys=keys, args=args) == "running" and view.id in self.training:
-            self.training[view.id].training.stop.set()  # here: at once, not at the next renewal
+        if await self._cancel(keys=keys, args=args) == "running":
+            await self.ar.publish(key("news"), f"cancel {view.id}")  # its process stops it at once
 
-    def counts(self) -> dict[str, int]:
-        pipe = self.r.pipeline(transaction=False)
+    async def achange(self, view: ClusterJob, values: dict[str, float]) -> int:
+        """A queued job takes the change here (from epoch 1); a running one is asked over the news
+        channel, and the process that trains it answers with the epoch (asked again while the job
+        is between processes)."""
+        ask = uuid.uuid4().hex
+        deadline = time.monotonic() + CHANGE_WAIT_S
+        while True:
+            change = dumps({"epoch": 1, **values})
+            status = await self._change_queued(keys=[key("job", view.id)], args=[change])
+            if status == "queued":
+                return 1
+            if status != "running":
+                ended = "expired" if status is None else status
+                raise JobEnded(f"job {view.id} has {ended}: there is no epoch left to change")
+            await self.ar.publish(
+                key("news"), "change " + dumps({"job": view.id, "ask": ask, "values": values})
+            )
+            answer = await self.ar.blpop([key("reply", ask)], timeout=0.5)
+            if answer is not None:
+                reply = json.loads(answer[1])
+                if "error" in reply:
+                    raise JobEnded(reply["error"])
+                return int(reply["epoch"])
+            if time.monotonic() > deadline:
+                raise NoAnswer(
+                    f"job {view.id}: the process training it did not answer within "
+                    f"{CHANGE_WAIT_S:.0f} s (it may be being taken over); try again shortly"
+                )
+
+    async def achanges(self, view: ClusterJob) -> list[Record]:
+        entries: Any = await self.ar.xrange(key("events", view.id))
+        return [json.loads(f["d"]) for _, f in entries if f["e"] == "change"]
+
+    async def acounts(self) -> dict[str, int]:
+        pipe = self.ar.pipeline(transaction=False)
         pipe.scard(key("running"))
         pipe.llen(key("queue"))
         pipe.zcard(key("live"))
-        running, queued, live = pipe.execute()
+        running, queued, live = await pipe.execute()
         return {"running": running, "queued": queued, "kept": live}
 
-    def problem(self) -> str | None:
+    async def aproblem(self) -> str | None:
         try:
-            self.r.ping()
+            await self.ar.ping()
         except UNREACHABLE as exc:
             return f"Redis at {where(self.url)} is unreachable: {exc}"
         return None
@@ -592,7 +718,6 @@ class ClusterJobManager(JobManager):
                 self._stopping.wait(0.5)
                 continue
             if job is None:
-                self._stopping.wait(IDLE_POLL_S)
                 continue
             first_turn = job._records is None
             if job.run(budget_s=0.0 if first_turn else self.SLICE_S):
@@ -601,23 +726,31 @@ class ClusterJobManager(JobManager):
                 self.requeue(job)  # a paced job sleeps off the workers
 
     def _next_job(self) -> Job | None:
-        """A job taken over goes first, then a new job of the cluster, then this process's turns."""
+        """A job taken over (or paced) goes first, then a new job of the cluster, then this
+        process's turns. Waits (up to ``LOOK_S``) for one: the news of a queued job puts a
+        wake-up in the local queue, so the cluster's queue is read when there is something in it
+        (and every ``LOOK_S`` in case some news was missed), not on every turn."""
         try:
-            item = self._queue.get_nowait()
+            item = self._queue.get(timeout=LOOK_S)
         except queue.Empty:
             item = None
-        if item is not None and item[0] == self.NEW:
-            return item[2]
+        if self._stopping.is_set():
+            return None
+        priority, _, job = (self.NEW, 0, None) if item is None else item
+        if job is not None and (priority == self.NEW or time.monotonic() < self._next_look):
+            return job
+        self._next_look = time.monotonic() + LOOK_S
         claimed = self._claim_next(args=[PREFIX, self.token, int(LEASE_S * 1000), time.time()])
         if claimed:
-            if item is not None:
-                self._queue.put(item)
-            job_id, config, written = claimed
-            return self._train(job_id, config, int(written))
-        return None if item is None else item[2]
+            if item is not None and job is not None:
+                self._queue.put(item)  # its turn comes after the new job's first epoch
+            job_id, config, written, changes = claimed
+            return self._train(job_id, config, int(written), changes)
+        return job
 
-    def _train(self, job_id: str, config: str, written: int) -> Job | None:
-        """The job built here to train (again); None if it cannot be (its upload expired)."""
+    def _train(self, job_id: str, config: str, written: int, changes: str) -> Job | None:
+        """The job built here to train (again), with the live changes made so far; None if it
+        cannot be (its upload expired)."""
         log = WriterLog(self.writer, job_id, written)
         try:
             job = Job(
@@ -630,6 +763,9 @@ class ClusterJobManager(JobManager):
             done = {"status": "failed", "epochs": 0, "loss": None, "w": None, "b": None}
             self.writer.put(job_id, written + 1, "done", dumps({**done, "reason": str(exc)}))
             return None
+        for change in json.loads(changes):
+            epoch = change.pop("epoch")
+            job.training.change_at(epoch, change)
         if written > 1:
             job.replayed_epochs = self._epochs_written(job_id)
         self.training[job_id] = job
@@ -641,6 +777,61 @@ class ClusterJobManager(JobManager):
             if fields["e"] == "epoch":
                 return int(json.loads(fields["d"])["epoch"])
         return 0
+
+    # --- news (one thread): queued jobs, cancels and live changes ---
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with self.r.pubsub(ignore_subscribe_messages=True) as news:
+                    news.subscribe(key("news"))
+                    self._wake_worker()  # news may have been missed meanwhile
+                    self.quiet.ok("hearing news")
+                    while not self._stopping.is_set():
+                        message = news.get_message(timeout=1.0)
+                        if message is not None:
+                            self._hear(message["data"])
+            except UNREACHABLE as exc:
+                self.quiet.warn("hearing news", exc)
+                self._stopping.wait(0.5)
+
+    def _wake_worker(self) -> None:
+        self._queue.put((self.NEW, next(self._order), None))
+
+    def _hear(self, news: str) -> None:
+        kind, _, rest = news.partition(" ")
+        if kind == "queued":
+            self._wake_worker()
+        elif kind == "cancel" and (job := self.training.get(rest)) is not None:
+            job.training.stop.set()
+        elif kind == "change":
+            asked = json.loads(rest)
+            if (job := self.training.get(asked["job"])) is not None:
+                self._change(job, asked["ask"], asked["values"])
+
+    def _change(self, job: Job, ask: str, values: dict[str, float]) -> None:
+        """Apply a live change to a job trained here, kept in Redis before its epoch begins, and
+        answer the process that asked (once per ask, however often it asks)."""
+        reply = self._answered.get(ask)
+        if reply is None:
+
+            def record(epoch: int) -> None:
+                change = dumps({"epoch": epoch, **values})
+                keys = [key("job", job.id), key("lease", job.id)]
+                if not self._record_change(keys=keys, args=[change, self.token]):
+                    raise JobEnded(f"job {job.id} has ended: there is no epoch left to change")
+
+            try:
+                reply = dumps({"epoch": job.change(values, record)})
+            except JobEnded as exc:
+                reply = dumps({"error": str(exc)})
+            self._answered[ask] = reply
+            while len(self._answered) > 256:
+                self._answered.popitem(last=False)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.rpush(key("reply", ask), reply)
+        pipe.pexpire(key("reply", ask), int(CHANGE_WAIT_S * 1000))
+        pipe.execute()
 
     # --- leases (one thread) ---
 
@@ -683,9 +874,9 @@ class ClusterJobManager(JobManager):
                 args=[self.token, int(LEASE_S * 1000)],
             )
             if taken:
-                config, written = taken
+                config, written, changes = taken
                 log.warning("job %s: its process stopped; training it here", job_id)
-                job = self._train(job_id, config, int(written))
+                job = self._train(job_id, config, int(written), changes)
                 if job is not None:
                     self._queue.put((self.NEW, next(self._order), job))
 

@@ -59,7 +59,7 @@ async def get_stream(
         ) from None
     logs: dict[str, EventLog] = {}
     for job_id in ids:
-        job = manager.get(job_id)
+        job = await manager.aget(job_id)
         if job is None:
             raise HTTPException(
                 404,

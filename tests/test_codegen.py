@@ -130,7 +130,7 @@ def upload(client: httpx.Client, text: str) -> str:
 
 def epoch_events(client: httpx.Client, job_id: str) -> list[dict]:
     with connect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source:
-        events = [(sse.event, json.loads(sse.data)) for sse in source.iter_sse()]
+        events = [(sse.event, json.loads(sse.data)) for sse in source.iter_sse() if sse.data]
     assert events[-1][0] == "done" and events[-1][1]["status"] == "completed", (job_id, events[-1])
     return [data for event, data in events if event == "epoch"]
 

@@ -1,10 +1,13 @@
 """The job manager in-process: worker threads, the queue, forgetting finished jobs."""
 
 import asyncio
+import gc
 import time
+import weakref
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+import torch
 
 from gdviz.config import JobConfig
 from gdviz.jobs import Job, JobManager, TooManyJobs
@@ -128,6 +131,19 @@ def test_minibatch_memory_does_not_grow_with_steps_and_is_freed_on_cancel(manage
     job.cancel()
     wait_finished(job)
     assert job._records is None  # the training's state is dropped
+
+
+def test_a_finished_job_lets_go_of_its_data_and_makes_it_again_when_asked():
+    big = Job(JobConfig(mode="design", epochs=2, dataset={"kind": "synthetic", "n": 100_000}), 1)
+    x, model = weakref.ref(big.data.x), weakref.ref(big.training.model)
+    first = big.data.x.clone()
+    big.run()
+    gc.collect()
+    assert x() is None and model() is None  # the data, and the design matrix made of it
+    assert torch.equal(big.data.x, first)  # made again from the seed, the same numbers
+    small = Job(JobConfig(epochs=2), 1)
+    small.run()
+    assert small.data is small.data  # the lesson's 20 points are simply kept
 
 
 def test_paced_jobs_wait_off_the_workers_and_keep_their_pace(manager):

@@ -75,6 +75,8 @@ class Follower:
             with connect_sse(self.client, "GET", path, headers=headers) as source:
                 self.ready.set()
                 for sse in source.iter_sse():
+                    if not sse.data:  # a keep-alive comment
+                        continue
                     self.events.put(
                         (time.monotonic(), int(sse.id), sse.event, strict_json(sse.data))
                     )

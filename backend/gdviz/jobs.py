@@ -21,6 +21,7 @@ import torch
 
 from . import data as datasets
 from .config import Builtin, ConfigError, JobConfig, Points, Synthetic, check_config
+from .data import Data
 from .events import EventLog, MemoryLog, dumps, finite
 from .payloads import Done, Finished, Meta
 from .settings import Settings
@@ -30,6 +31,7 @@ from .train import Record, Training, make_rng
 log = logging.getLogger("gdviz.jobs")
 
 MAX_META_POINTS = 2000
+KEPT_POINTS = 10_000  # a finished job keeps data this small; larger is made again when asked for
 FINISHED = ("completed", "cancelled", "diverged", "failed")
 
 
@@ -63,14 +65,13 @@ class Job:
         self.not_before = 0.0  # a paced job sleeps (off the workers) until this monotonic time
 
         rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
-        self.data = datasets.load(config, rng)
-        steps = config.epochs * (
-            math.ceil(self.data.n / config.batch_size) if config.minibatch else 1
-        )
+        self._data: Data | None = datasets.load(config, rng)
+        data = self._data
+        steps = config.epochs * (math.ceil(data.n / config.batch_size) if config.minibatch else 1)
         self.training = Training(
-            config, self.data, rng, step_stride=max(1, math.ceil(steps / max_step_events))
+            config, data, rng, step_stride=max(1, math.ceil(steps / max_step_events))
         )
-        self.stats = Stats.of(self.data)
+        self.stats = Stats.of(data)
         self.least_squares = self.stats.least_squares()
         self.meta = self._meta()
         self.log.append("meta", dumps(self.meta))
@@ -104,6 +105,15 @@ class Job:
                 "dropped_rows": d.dropped_rows,
             },
         }
+
+    @property
+    def data(self) -> Data:
+        """The job's data; once a job with many points has ended, made again from its seed or its
+        upload (``ConfigError`` if that upload has gone)."""
+        data = self._data
+        if data is None:
+            data = datasets.load(self.config, make_rng(self.config.seed))
+        return data
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:
         self.log.attach(loop)
@@ -142,6 +152,9 @@ class Job:
             self.status = status
             self.finished_at = time.monotonic()
             self._records = None  # the training's state (a shuffled copy of the data) goes now
+            self.training.release()
+            if self._data is not None and self._data.n > KEPT_POINTS:
+                self._data = None
 
     def run(self, budget_s: float | None = None) -> bool:
         """Train in the calling (worker) thread, publishing every record: to the end, or, given a

@@ -20,7 +20,7 @@ class Settings(BaseSettings):
     upload_max_rows: int = Field(1_000_000, ge=1)
     max_uploads: int = Field(50, ge=1)
     uploads_max_bytes: int = Field(256 * 1024 * 1024, ge=1)  # the numbers all uploads hold
-    max_step_events: int = Field(20_000, ge=1)  # per job; steps are thinned beyond this
+    max_step_events: int = Field(5_000, ge=1)  # per job; steps are thinned beyond this
     allowed_hosts: str = ""  # Host names answered besides loopback, comma-separated; "*": any
     redis_url: str | None = None  # redis://host:port/db: jobs shared by many processes
     room_ttl_s: float = Field(4 * 3600.0, gt=0)  # a class's room closes this long after it opened

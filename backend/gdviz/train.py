@@ -165,6 +165,7 @@ class Training:
         self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1
     ) -> None:
         self.config, self.data, self.rng = config, data, rng
+        self.n = data.n
         self.model = build_model(config, data.x, rng)
         if config.init is not None:
             w, b = self.model.wb()
@@ -189,7 +190,11 @@ class Training:
 
     @property
     def steps_per_epoch(self) -> int:
-        return math.ceil(self.data.n / self.config.batch_size) if self.config.minibatch else 1
+        return math.ceil(self.n / self.config.batch_size) if self.config.minibatch else 1
+
+    def release(self) -> None:
+        """Let go of the data, the model's inputs and the optimizer's state: the run is over."""
+        del self.data, self.model, self.criterion, self.optimizer, self.scheduler
 
     def change(self, values: dict[str, float], accept: Callable[[int], None] | None = None) -> int:
         """Use ``values`` (lr and the optimizer's knobs) from the next epoch on; returns that epoch.

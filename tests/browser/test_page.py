@@ -1,7 +1,6 @@
 """The page in a real browser against a real server: runs, player, URL, compare, errors, upload."""
 
 import base64
-import itertools
 import json
 import re
 
@@ -266,12 +265,10 @@ def test_no_request_leaves_the_origin(app: App, page: Page, watch: Watch) -> Non
 
 
 def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
-    # long tasks, the time between animation frames and every Plotly call per chart, timestamped
+    # Every Plotly call per chart, timestamped. (Long tasks and frame times are timing, measured by
+    # bench/browser.py; this test checks what the page redraws.)
     page.add_init_script("""
-      window.__long = []; window.__frames = []; window.__plotly = [];
-      new PerformanceObserver((l) => { for (const e of l.getEntries()) window.__long.push([e.startTime, e.duration]); })
-        .observe({ type: 'longtask', buffered: true });
-      (function tick(t) { window.__frames.push(t); requestAnimationFrame(tick); })(performance.now());
+      window.__plotly = [];
       let real;
       Object.defineProperty(window, 'Plotly', { configurable: true, get: () => real, set(v) {
         real = v;
@@ -301,16 +298,4 @@ def test_streaming_2000_epochs_does_not_freeze(app: App, page: Page) -> None:
     assert calls.count("chart-loss") <= 3 + 3 * seconds and calls.count("chart-fit") <= 3, (
         calls,
         seconds,
-    )
-    # No long task worth the name (before: one per frame, 50-120 ms each), and frame-sized frames.
-    long = [round(d) for s, d in page.evaluate("window.__long") if t0 <= s <= t1]
-    frames = [t for t in page.evaluate("window.__frames") if t0 <= t <= t1]
-    gaps = sorted(b - a for a, b in itertools.pairwise(frames))
-    p50 = gaps[len(gaps) // 2]
-    # A busy machine adds stray 50-70 ms tasks; the old page spent nearly all its time in long tasks.
-    assert sum(long) <= max(200, 400 * seconds) and max(long, default=0) < 150, (
-        f"long tasks {long} ms over {seconds:.2f} s"
-    )
-    assert p50 <= 20, (
-        f"frames: p50 {p50:.0f} ms, p90 {gaps[int(0.9 * len(gaps))]:.0f} ms, worst {gaps[-1]:.0f} ms"
     )

@@ -1,25 +1,14 @@
 """Jobs shared by every gdviz process on one Redis (``GDVIZ_REDIS_URL``).
 
 Any process creates jobs, streams them, cancels them and trains them; a browser may reach a
-different process on every request. Redis keys, all under ``gdviz:``:
-
-- ``job:{id}``     hash: config, status, done, created / started / finished (wall clock), cancel,
-                   changes (the live changes as JSON: ``[{"epoch": first epoch, knob: value}, ...]``)
-- ``events:{id}``  stream: SSE event N is entry ``0-N`` (fields ``e`` event, ``d`` JSON data)
-- ``lease:{id}``   the training process's token; it expires unless that process renews it
-- ``queue``        list of jobs waiting for their first turn, in order
-- ``live``         sorted set of the unfinished jobs (for the GDVIZ_MAX_JOBS cap)
-- ``running``      set of the claimed jobs: one whose lease is gone lost its process
-- ``upload:{id}``  hash: filename, csv
-- ``news``         channel: ``queued`` (wakes an idle worker), ``cancel ID``, ``change {JSON}``
-- ``reply:{ask}``  list: the answer to one live change, from the process that trains the job
+different process on every request. Its Redis keys and the scripts that change them are in
+``gdviz.cluster_scripts``; how events go through Redis, in ``gdviz.cluster_streams``.
 
 Training is deterministic, so a job whose process died is trained again from the start by
 another process, which appends only the events past the last one written: ``APPEND`` skips ids
 at or below the stream's top, which makes every append idempotent. A live change is decided by
 the process that trains the job and kept in the job's hash before its epoch begins, so the
-successor replays it at the same epoch. A finished job's keys expire
-after GDVIZ_JOB_TTL_S. Each process follows a job's stream with one reader (``Mirror``) however
+successor replays it at the same epoch. A finished job's keys expire after GDVIZ_JOB_TTL_S. Each process follows a job's stream with one reader (``Mirror``) however
 many of its clients watch it.
 
 Requests talk to Redis with the asyncio client, so a slow answer never stalls the event loop; the
@@ -36,379 +25,37 @@ import socket
 import threading
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
-from redis.exceptions import (
-    ConnectionError as RedisConnectionError,
-    TimeoutError as RedisTimeoutError,
-)
 
-from .config import MAX_EPOCHS, JobConfig
-from .events import EventLog, MemoryLog, Payload, Record, as_json, dumps
+from .cluster_scripts import (
+    CANCEL,
+    CHANGE_QUEUED,
+    CLAIM_NEXT,
+    ORPHANS,
+    PREFIX,
+    RECORD_CHANGE,
+    RENEW,
+    TAKE_OVER,
+    key,
+)
+from .cluster_streams import UNREACHABLE, Mirror, Quiet, StreamWriter, WriterLog, ttl_ms, where
+from .config import JobConfig
+from .events import MemoryLog, Record, as_json, dumps
 from .jobs import Job, JobEnded, JobManager, NoAnswer, TooManyJobs, quick_to_build
 from .settings import Settings
 from .uploads import Table, parse_csv, uploads
 
 log = logging.getLogger("gdviz.cluster")
 
-PREFIX = "gdviz:"
 LEASE_S = 5.0  # a training process renews its leases every RENEW_S; a dead one's lapse after this
 RENEW_S = 0.5  # ... and also reads cancel requests this often
 REAP_S = 1.0  # how often a process looks for jobs whose process died
 LOOK_S = 1.0  # a worker looks at the cluster's queue at least this often, news or not
 CHANGE_WAIT_S = 8.0  # a live change waits this long for the training process (a takeover: ≤ 6 s)
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
-
-_LAST_SEQ = """
-local function last_seq(key)
-  local top = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
-  if #top == 0 then return 0 end
-  return tonumber(string.match(top[1][1], '-(%d+)$'))
-end
-"""
-
-# KEYS: events; ARGV: first id, maxlen, then event, data pairs. Ids at or below the top are kept.
-APPEND = (
-    _LAST_SEQ
-    + """
-local n, top = tonumber(ARGV[1]), last_seq(KEYS[1])
-for i = 3, #ARGV, 2 do
-  if n > top then
-    redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '0-' .. n, 'e', ARGV[i], 'd', ARGV[i + 1])
-  end
-  n = n + 1
-end
-"""
-)
-
-# ARGV: prefix, token, lease ms, now. Pops the queue until a job still queued; claims it.
-CLAIM_NEXT = (
-    _LAST_SEQ
-    + """
-local p = ARGV[1]
-while true do
-  local id = redis.call('LPOP', p .. 'queue')
-  if not id then return false end
-  local job = p .. 'job:' .. id
-  if redis.call('HGET', job, 'status') == 'queued' then
-    redis.call('HSET', job, 'status', 'running', 'started', ARGV[4])
-    redis.call('SET', p .. 'lease:' .. id, ARGV[2], 'PX', ARGV[3])
-    redis.call('SADD', p .. 'running', id)
-    local changes = redis.call('HGET', job, 'changes') or '[]'
-    return {id, redis.call('HGET', job, 'config'), last_seq(p .. 'events:' .. id), changes}
-  end
-end
-"""
-)
-
-# KEYS: job, lease, events; ARGV: token, lease ms. Claims a running job whose lease lapsed.
-TAKE_OVER = (
-    _LAST_SEQ
-    + """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return false end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-local changes = redis.call('HGET', KEYS[1], 'changes') or '[]'
-return {redis.call('HGET', KEYS[1], 'config'), last_seq(KEYS[3]), changes}
-"""
-)
-
-# ARGV: prefix. The running jobs without a lease.
-ORPHANS = """
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'running')) do
-  if redis.call('EXISTS', ARGV[1] .. 'lease:' .. id) == 0 then out[#out + 1] = id end
-end
-return out
-"""
-
-# Appends ARGV[1], one change's JSON, to the job's list of changes (kept as text: Lua's JSON would
-# round the numbers).
-_ADD_CHANGE = """
-local function add_change(job, change)
-  local old = redis.call('HGET', job, 'changes')
-  redis.call('HSET', job, 'changes', (old and string.sub(old, 1, -2) .. ',' or '[') .. change .. ']')
-end
-"""
-
-# KEYS: job; ARGV: the change at epoch 1. A queued job takes it here; answers the status.
-CHANGE_QUEUED = (
-    _ADD_CHANGE
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'queued' then add_change(KEYS[1], ARGV[1]) end
-return status
-"""
-)
-
-# KEYS: job, lease; ARGV: change, token. The training process keeps a change it decided.
-RECORD_CHANGE = (
-    _ADD_CHANGE
-    + """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return 0 end
-if redis.call('GET', KEYS[2]) ~= ARGV[2] then return 0 end
-add_change(KEYS[1], ARGV[1])
-return 1
-"""
-)
-
-# KEYS: lease, job; ARGV: token, lease ms. -1: the lease is someone else's; 1: cancel asked.
-RENEW = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if redis.call('HGET', KEYS[2], 'cancel') then return 1 end
-return 0
-"""
-
-# KEYS: job, events, live, running, lease; ARGV: id, done JSON, status, now, ttl ms, token.
-FINISH = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'queued' or status == 'running' then
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'done', ARGV[2], 'finished', ARGV[4])
-end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('SREM', KEYS[4], ARGV[1])
-if redis.call('GET', KEYS[5]) == ARGV[6] then redis.call('DEL', KEYS[5]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-"""
-
-# KEYS: job, events, live, queue; ARGV: id, done JSON, now, ttl ms, maxlen. A queued job ends
-# here; a running one is asked to stop (its process reads ``cancel``). Answers the status before.
-CANCEL = (
-    _LAST_SEQ
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'queued' then
-  local n = last_seq(KEYS[2]) + 1
-  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[5], '0-' .. n, 'e', 'done', 'd', ARGV[2])
-  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'done', ARGV[2], 'finished', ARGV[3])
-  redis.call('LREM', KEYS[4], 0, ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
-elseif status == 'running' then
-  redis.call('HSET', KEYS[1], 'cancel', '1')
-end
-return status
-"""
-)
-
-
-def key(kind: str, id: str = "") -> str:
-    return f"{PREFIX}{kind}:{id}" if id else f"{PREFIX}{kind}"
-
-
-def ttl_ms(settings: Settings) -> int:
-    """How long a finished job's keys (and an upload) are kept: GDVIZ_JOB_TTL_S."""
-    return max(1, int(settings.job_ttl_s * 1000))
-
-
-def where(url: str) -> str:
-    """The Redis address without a password, for messages."""
-    return url.split("@")[-1]
-
-
-class Quiet:
-    """Logs a recurring trouble (Redis unreachable) once per ``every_s`` per kind, without a
-    traceback, and once more when it is over."""
-
-    def __init__(self, every_s: float = 30.0) -> None:
-        self.every_s = every_s
-        self._last: dict[str, float] = {}
-
-    def warn(self, kind: str, exc: BaseException) -> None:
-        now = time.monotonic()
-        if now - self._last.get(kind, -self.every_s) >= self.every_s:
-            self._last[kind] = now
-            log.warning("%s: Redis unreachable (%s); retrying", kind, exc)
-
-    def ok(self, kind: str) -> None:
-        if self._last.pop(kind, None) is not None:
-            log.warning("%s: Redis reachable again", kind)
-
-
-class StreamWriter:
-    """One thread per process writes every job's events to Redis, in order, in batches: one
-    ``APPEND`` per job per batch, and ``FINISH`` after a job's ``done``. A batch that fails is
-    written again until Redis takes it (appends are idempotent)."""
-
-    BATCH = 5000
-
-    def __init__(self, r: redis.Redis, settings: Settings, token: str, quiet: Quiet) -> None:
-        self.r, self.settings, self.token, self.quiet = r, settings, token, quiet
-        self.maxlen = MAX_EPOCHS + settings.max_step_events + 2  # no job has more events
-        self.ttl_ms = ttl_ms(settings)
-        self._pending: deque[tuple[str, int, str, Payload]] = deque()
-        self._wake = threading.Event()
-        self._stop = False
-        self._append = r.register_script(APPEND)
-        self._finish = r.register_script(FINISH)
-        self._thread = threading.Thread(target=self._run, name="gdviz-redis-writer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def put(self, job_id: str, n: int, event: str, payload: Payload) -> None:
-        """Called by training threads: cheap, never blocks."""
-        self._pending.append((job_id, n, event, payload))
-        if not self._wake.is_set():
-            self._wake.set()
-
-    def close(self, timeout: float) -> None:
-        """Write what is pending (for up to ``timeout`` seconds), then stop."""
-        self._stop = True
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            batch: list[tuple[str, int, str, Payload]] = []
-            while self._pending and len(batch) < self.BATCH:
-                batch.append(self._pending.popleft())
-            if batch:
-                self._write(batch)
-                if self._pending or self._stop:  # more to write, or a close() to see
-                    self._wake.set()
-            elif self._stop:
-                return
-
-    def _write(self, batch: list[tuple[str, int, str, Payload]]) -> None:
-        runs: list[tuple[str, int, list[str]]] = []  # (job, first id, event, data, ...) per job
-        finished: list[tuple[str, str]] = []
-        for job_id, n, event, payload in batch:
-            data = as_json(payload)
-            if runs and runs[-1][0] == job_id and runs[-1][1] + len(runs[-1][2]) // 2 == n:
-                runs[-1][2].extend((event, data))
-            else:
-                runs.append((job_id, n, [event, data]))
-            if event == "done":
-                finished.append((job_id, data))
-        while True:
-            try:
-                pipe = self.r.pipeline(transaction=False)
-                for job_id, first, fields in runs:
-                    self._append(
-                        keys=[key("events", job_id)],
-                        args=[first, self.maxlen, *fields],
-                        client=pipe,
-                    )
-                for job_id, data in finished:
-                    status = json.loads(data)["status"]
-                    self._finish(
-                        keys=[
-                            key("job", job_id),
-                            key("events", job_id),
-                            key("live"),
-                            key("running"),
-                            key("lease", job_id),
-                        ],
-                        args=[
-                            job_id,
-                            data,
-                            status,
-                            time.time(),
-                            self.ttl_ms,
-                            self.token,
-                        ],
-                        client=pipe,
-                    )
-                pipe.execute()
-                self.quiet.ok("writing events")
-                return
-            except UNREACHABLE as exc:
-                if self._stop:
-                    log.warning("%d events not written: Redis unreachable at shutdown", len(batch))
-                    return
-                self.quiet.warn("writing events", exc)
-                time.sleep(0.5)
-
-
-class WriterLog(EventLog):
-    """The training side of a job's log in Redis: appends go to the process's ``StreamWriter``,
-    except the first ``written`` (a replay of a job another process began). Streams never read
-    this log; they read the job's stream through a ``Mirror``."""
-
-    def __init__(self, writer: StreamWriter, job_id: str, written: int) -> None:
-        self.writer, self.job_id, self.written = writer, job_id, written
-        self.count = 0
-        self.closed = False  # the lease was lost: another process writes this job now
-
-    def append(self, event: str, payload: Payload) -> None:
-        self.count += 1
-        if self.count > self.written and not self.closed:
-            self.writer.put(self.job_id, self.count, event, payload)
-
-    def __len__(self) -> int:
-        return self.count
-
-    @property
-    def ended(self) -> bool:
-        return False
-
-    def wire(self, start: int) -> list[bytes]:
-        raise NotImplementedError("streams read a job's events through a Mirror")
-
-    async def wait_beyond(self, seen: int) -> None:
-        raise NotImplementedError("streams read a job's events through a Mirror")
-
-    def wake_watchers(self) -> None:
-        pass
-
-
-class Mirror(MemoryLog):
-    """This process's copy of a job's Redis stream, filled by one reader task (started by the
-    first stream that reads it) and read by any number of streams."""
-
-    BLOCK_MS = 2000
-
-    def __init__(self, r: aredis.Redis, job_id: str, quiet: Quiet) -> None:
-        super().__init__()
-        self.r, self.key, self.quiet = r, key("events", job_id), quiet
-        self.gone = False  # the stream expired before its end
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self.gone or super().ended
-
-    def wire(self, start: int) -> list[bytes]:
-        self._follow()
-        return super().wire(start)
-
-    async def wait_beyond(self, seen: int) -> None:
-        self._follow()
-        await super().wait_beyond(seen)
-
-    def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def _follow(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        while not self.ended:
-            try:
-                answer: Any = await self.r.xread(
-                    {self.key: f"0-{len(self.events)}"}, count=5000, block=self.BLOCK_MS
-                )
-                if not answer and not await self.r.exists(self.key):
-                    self.gone = True
-                    self.wake_watchers()
-                self.quiet.ok("reading events")
-            except UNREACHABLE as exc:
-                self.quiet.warn("reading events", exc)
-                await asyncio.sleep(1.0)
-                continue
-            for _, entries in answer or []:
-                for _, fields in entries:
-                    self.append(fields["e"], fields["d"])
 
 
 class ClusterJob(Job):

@@ -19,7 +19,11 @@ from httpx_sse import connect_sse
 from common import Figure, percentile, print_table
 from support import read_events, running_server
 
-RSS_BOUND_MB = 1500  # the server's resident memory, whatever the traffic
+# The server's resident memory, whatever the traffic: what the caps allow it to hold — torch and
+# the app (~0.5 GB), up to GDVIZ_MAX_JOBS = 200 queued or running jobs holding their data (a 10⁶-point
+# job ~16 MB with its model's inputs), the uploads (GDVIZ_UPLOADS_MAX_BYTES = 256 MB), and the
+# finished jobs' events (≤ 5,000 steps each) — with room for the allocator's fragmentation.
+RSS_BOUND_MB = 2000
 HEALTH_P99_MS = 50
 FIRST_EPOCH_MS = 250
 CLIENTS = 6

@@ -239,7 +239,7 @@ SURFACE_CASES = [
     ({"w_min": 0, "w_max": 1, "b_min": 2, "b_max": 2}, "b_max"),
     ({"w_min": "nan", "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
     ({"w_min": 0, "w_max": "inf", "b_min": 0, "b_max": 1}, "w_max"),
-    ({"w_min": -1e7, "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
+    ({"w_min": -1e31, "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
     ({"w_min": "abc", "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
 ]
 

@@ -71,6 +71,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         workers=args.workers,
         timeout_graceful_shutdown=1,  # open event streams must not hold up Ctrl-C
+        timeout_worker_healthcheck=30,  # a worker warms torch up first: seconds on a busy machine
         log_level=args.log_level,
     )
     server = uvicorn.Server(config)

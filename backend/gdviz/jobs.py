@@ -64,9 +64,8 @@ class Job:
         self._in_turn = False  # a worker is running it right now
         self.not_before = 0.0  # a paced job sleeps (off the workers) until this monotonic time
 
-        rng = make_rng(config.seed)  # the seed's torch.manual_seed, for this job alone
-        self._data: Data | None = datasets.load(config, rng)
-        data = self._data
+        data, rng = self._load()
+        self._data: Data | None = data
         steps = config.epochs * (math.ceil(data.n / config.batch_size) if config.minibatch else 1)
         self.training = Training(
             config, data, rng, step_stride=max(1, math.ceil(steps / max_step_events))
@@ -75,6 +74,17 @@ class Job:
         self.least_squares = self.stats.least_squares()
         self.meta = self._meta()
         self.log.append("meta", dumps(self.meta))
+        self._let_go()  # until it starts: a queued job holds its meta, not its data
+
+    def _load(self) -> tuple[Data, torch.Generator]:
+        rng = make_rng(self.config.seed)  # the seed's torch.manual_seed, for this job alone
+        return datasets.load(self.config, rng), rng
+
+    def _let_go(self) -> None:
+        """Free the training's state; data beyond ``KEPT_POINTS`` too (``data`` makes it again)."""
+        if self._data is not None and self._data.n > KEPT_POINTS:
+            self.training.release()
+            self._data = None
 
     def _meta(self) -> Meta:
         d, config = self.data, self.config
@@ -153,8 +163,7 @@ class Job:
             self.finished_at = time.monotonic()
             self._records = None  # the training's state (a shuffled copy of the data) goes now
             self.training.release()
-            if self._data is not None and self._data.n > KEPT_POINTS:
-                self._data = None
+            self._let_go()
 
     def run(self, budget_s: float | None = None) -> bool:
         """Train in the calling (worker) thread, publishing every record: to the end, or, given a
@@ -175,6 +184,13 @@ class Job:
         if self._records is None:
             if not self._begin():
                 return True
+            if self.training.released:
+                try:
+                    self._data, rng = self._load()
+                except ConfigError as exc:  # its upload has gone meanwhile
+                    self._finish("failed", str(exc))
+                    return True
+                self.training.restore(self._data, rng)
             self._records = iter(self.training)
         deadline = None if budget_s is None else time.monotonic() + budget_s
         delay = self.config.delay_ms / 1000

@@ -164,8 +164,23 @@ class Training:
     def __init__(
         self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1
     ) -> None:
-        self.config, self.data, self.rng = config, data, rng
+        self.config = config
         self.n = data.n
+        self.lr = config.lr  # manual mode's rate; an optimizer keeps its own in its param groups
+        self.step_stride = step_stride  # report every k-th step (granularity "step")
+        self.stop = threading.Event()
+        self.epoch_started = 0
+        self._changes: dict[int, dict[str, float]] = {}  # live changes by the epoch they start at
+        self._changes_lock = threading.Lock()
+        self.restore(data, rng)
+        w, b = self.model.wb()
+        self.start: Point = {"w": w.item(), "b": b.item()}
+
+    def restore(self, data: Data, rng: torch.Generator) -> None:
+        """Build the model, the loss and the optimizer on ``data``, drawing from ``rng``: at the
+        start, and again after ``release`` from the same data and a fresh generator of the seed."""
+        config = self.config
+        self.data, self.rng = data, rng
         self.model = build_model(config, data.x, rng)
         if config.init is not None:
             w, b = self.model.wb()
@@ -179,22 +194,17 @@ class Training:
         self.scheduler = build_scheduler(config, self.optimizer)
         # torch.optim.SGD's update called directly (no hooks): a scheduler needs optimizer.step()
         self.fast_sgd = config.optimizer == "sgd" and self.scheduler is None
-        self.lr = config.lr  # manual mode's rate; an optimizer keeps its own in its param groups
-        self.step_stride = step_stride  # report every k-th step (granularity "step")
-        self.stop = threading.Event()
-        self.epoch_started = 0
-        self._changes: dict[int, dict[str, float]] = {}  # live changes by the epoch they start at
-        self._changes_lock = threading.Lock()
-        w, b = self.model.wb()
-        self.start: Point = {"w": w.item(), "b": b.item()}
+        self.released = False
+
+    def release(self) -> None:
+        """Let go of the data, the model's inputs and the optimizer's state (until ``restore``)."""
+        if not self.released:
+            self.released = True
+            del self.data, self.model, self.criterion, self.optimizer, self.scheduler
 
     @property
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / self.config.batch_size) if self.config.minibatch else 1
-
-    def release(self) -> None:
-        """Let go of the data, the model's inputs and the optimizer's state: the run is over."""
-        del self.data, self.model, self.criterion, self.optimizer, self.scheduler
 
     def change(self, values: dict[str, float], accept: Callable[[int], None] | None = None) -> int:
         """Use ``values`` (lr and the optimizer's knobs) from the next epoch on; returns that epoch.

@@ -4,13 +4,16 @@
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
 import { axis, baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
-import { historyTo, pointAt, sameSurface } from './history.js';
+import { pathTo, pointAt, sameSurface } from './history.js';
 import { fmt } from './format.js';
 import { Overlay, drawArrow, strokeThrough } from './overlay.js';
+import { windowFor, edgeExit, divergedAt, DIVERGED_TEXT } from './viewwindow.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
 const Y_TITLE = 'b (intercept)';
+const ARROW_TEXT = (scale) => `arrow: −∇loss × ${scale}`; // the gradient arrows' stated scale
+const ARROWS = ['→', '↗', '↑', '↖', '←', '↙', '↓', '↘']; // the way out, by screen angle
 
 export class ContourChart {
   constructor(el, onPick) {
@@ -74,7 +77,7 @@ export class ContourChart {
 
   /** Legend entries only: the trails themselves are painted on the canvas. */
   legendTraces() {
-    return this.runs.map((s) => ({ x: [null], y: [null], mode: 'lines+markers', name: s.label, hoverinfo: 'skip',
+    return this.runs.map((s) => ({ x: [null], y: [null], mode: 'lines+markers', name: legendName(s), hoverinfo: 'skip',
       line: { color: ink(s.color), width: thick(2.5), dash: s.dash },
       marker: { color: ink(s.color), size: thick(8), symbol: s.marker } }));
   }
@@ -123,6 +126,15 @@ export class ContourChart {
 
   setArrows(on) { this.arrows = on; this.drawnKey = null; }
 
+  /** Run i diverged at `epoch`: its legend entry says so. */
+  markDiverged(i, epoch) {
+    const spec = this.runs[i];
+    if (!spec) return;
+    spec.divergedAt = epoch;
+    this.legend = null; // the next run's legend is drawn afresh
+    Plotly.restyle(this.el, { name: legendName(spec) }, [FIXED + i]);
+  }
+
   /** A class's predictions [[w, b], …] as dots under the runs (a room's point question, once
    *  revealed), and this student's own `mine` ([w, b] or null) ringed; ([]) removes them. */
   setPredictions(points, mine = null) {
@@ -133,7 +145,7 @@ export class ContourChart {
 
   /** Every run up to epoch k; arrows show the −∇ direction only. */
   draw(runs, k) {
-    const key = `${k}:${runs.map((r) => r.epochs.length).join(',')}:${this.arrows}`;
+    const key = `${k}:${runs.map((r) => `${r.epochs.length}.${r.steps.length}.${r.done?.status}`).join(',')}:${this.arrows}`;
     if (key === this.drawnKey || !this.surface) return;
     this.drawnKey = key;
     this.shown = [runs, k];
@@ -147,9 +159,15 @@ export class ContourChart {
     const { ctx, px, py, scale, outline } = this.overlay.begin2d(fl);
     this.paintPredictions(ctx, px, py, scale, outline);
     const trails = [];
+    const edges = [];
+    const gradients = [];
+    const win = this.surface.window;
+    const scale1 = this.arrows ? this.arrowScale(runs, win) : null;
     runs.forEach((run, i) => {
       if (!run.meta) return;
-      const pts = [run.meta.start, ...historyTo(run, k)];
+      const all = pathTo(run, k);
+      const exit = edgeExit(run, all, win, this.surface.least_squares, k >= run.epochs.length);
+      const pts = exit?.cut ? [...all.slice(0, exit.cut), exit] : all; // a diverged run: up to the edge
       const head = pointAt(run, k);
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b],
         color: run.color, dash: run.dash, marker: run.marker });
@@ -163,16 +181,55 @@ export class ContourChart {
       if (pts.length <= MARKERS_UP_TO) {
         for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
       }
-      if (this.arrows && head.grad_w !== undefined) this.arrow(ctx, head, px, py, scale);
+      const g = scale1 && gradientAt(run, pts);
+      if (g) {
+        gradients.push({ label: run.label, ...g });
+        this.arrow(ctx, g, scale1, px, py, scale);
+      }
+      if (exit) edges.push({ label: run.label, epoch: divergedAt(run), ...exit, ...this.edgeMarker(ctx, run, exit, px, py, scale) });
       ctx.fillStyle = ink(run.color);
       ctx.strokeStyle = outline;
       ctx.lineWidth = 2 * scale;
       markerPath(ctx, run.marker, px(head.w), py(head.b), 7 * scale);
       ctx.stroke();
     });
+    if (scale1) this.arrowLegend(ctx, fl, scale1, scale);
     for (const paint of this.painters) paint(ctx, { px, py, scale }, runs, k);
     ctx.restore();
-    this.canvas.trails = trails; // what is drawn, for tests and tools
+    // what is drawn, for tests and tools
+    Object.assign(this.canvas, { trails, edges, gradients: scale1 ? { scale: scale1, arrows: gradients } : null });
+  }
+
+  /** A diverged run's mark where its path leaves the view: an arrowhead on the edge, "→ diverged at epoch N". */
+  edgeMarker(ctx, run, exit, px, py, scale) {
+    const fl = this.el._fullLayout;
+    const [x, y] = [px(exit.w), py(exit.b)];
+    const { xaxis: xa, yaxis: ya } = fl;
+    const perW = xa._length / (xa.range[1] - xa.range[0]); // px per unit
+    const perB = -ya._length / (ya.range[1] - ya.range[0]);
+    const norm = Math.max(Math.abs(exit.dw * perW), Math.abs(exit.db * perB)) || 1;
+    const angle = Math.atan2((exit.db * perB) / norm, (exit.dw * perW) / norm);
+    const sign = ARROWS[((Math.round(-angle / (Math.PI / 4)) % 8) + 8) % 8];
+    const text = `${sign} ${DIVERGED_TEXT(divergedAt(run))}`;
+    const head = 14 * scale;
+    ctx.fillStyle = ink(run.color);
+    ctx.strokeStyle = ink(run.color);
+    ctx.lineWidth = 2.5 * scale;
+    drawArrow(ctx, x - Math.cos(angle) * head * 1.6, y - Math.sin(angle) * head * 1.6, x, y, head);
+    ctx.font = `bold ${Math.round(14 * scale)}px system-ui, sans-serif`;
+    const width = ctx.measureText(text).width;
+    const pad = 6 * scale;
+    // beside the arrow, inside the plot: under (or over) a sideways one, level with an upright one
+    const sideways = Math.abs(Math.cos(angle)) >= Math.abs(Math.sin(angle));
+    const cx = sideways ? x - Math.cos(angle) * (head * 2 + width / 2) : x + (Math.cos(angle) >= 0 ? -1 : 1) * (head + width / 2);
+    const cy = sideways ? y + (y > ya._offset + ya._length / 2 ? -1 : 1) * 22 * scale : y - Math.sin(angle) * head * 2.5;
+    const tx = Math.max(xa._offset + pad, Math.min(xa._offset + xa._length - width - pad, cx - width / 2));
+    const ty = Math.max(ya._offset + 18 * scale, Math.min(ya._offset + ya._length - pad, cy + 5 * scale));
+    ctx.lineWidth = 4 * scale;
+    ctx.strokeStyle = getComputedStyle(this.el).getPropertyValue('--marker-outline').trim() || '#fff';
+    ctx.strokeText(text, tx, ty);
+    ctx.fillText(text, tx, ty);
+    return { text, x, y };
   }
 
   paintPredictions(ctx, px, py, scale, outline) {
@@ -191,35 +248,49 @@ export class ContourChart {
     this.canvas.predictions = points.length; // what is drawn, for tests
   }
 
-  /** An arrow from the current point along −∇loss, a fixed fraction of the window long. */
-  arrow(ctx, p, px, py, scale) {
-    const win = this.surface.window;
-    const sw = win.w_max - win.w_min;
-    const sb = win.b_max - win.b_min;
-    const gw = -p.grad_w / sw;
-    const gb = -p.grad_b / sb;
-    const norm = Math.hypot(gw, gb) || 1;
-    const len = 0.18;
-    const [ax, ay] = [px(p.w), py(p.b)];
-    const [bx, by] = [px(p.w + (gw / norm) * len * sw), py(p.b + (gb / norm) * len * sb)];
-    ctx.lineWidth = 2.5 * scale;
-    drawArrow(ctx, ax, ay, bx, by, 11 * scale);
+  /**
+   * The arrows' one scale for this window: the power of ten that draws the first run's first
+   * gradient (its largest, as a run converges) at most a third of the window long. Lengths then
+   * compare across epochs and runs; the scale is written in the plot's corner.
+   */
+  arrowScale(runs, win) {
+    const first = runs.find((r) => r.meta && gradientAt(r, pathTo(r, 1)));
+    const g = first && gradientAt(first, pathTo(first, 1));
+    if (!g) return null;
+    const size = Math.hypot(g.grad_w / (win.w_max - win.w_min), g.grad_b / (win.b_max - win.b_min));
+    return size > 0 ? 10 ** Math.floor(Math.log10(0.34 / size)) : null;
   }
 
-  /** Points outside the window -> a bigger window covering them (with margin), else null. */
-  biggerWindow(runs, k) {
-    const win = this.surface?.window;
-    if (!win) return null;
-    const pts = runs.filter((r) => r.meta).flatMap((r) => [r.meta.start, ...historyTo(r, k)]);
-    const ws = pts.map((p) => p.w);
-    const bs = pts.map((p) => p.b);
-    const lo = { w: Math.min(win.w_min, ...ws), b: Math.min(win.b_min, ...bs) };
-    const hi = { w: Math.max(win.w_max, ...ws), b: Math.max(win.b_max, ...bs) };
-    if (lo.w >= win.w_min && hi.w <= win.w_max && lo.b >= win.b_min && hi.b <= win.b_max) return null;
-    const mw = (hi.w - lo.w) * 0.15;
-    const mb = (hi.b - lo.b) * 0.15;
-    const cap = (v) => Math.max(-1e6, Math.min(1e6, v));
-    return { w_min: cap(lo.w - mw), w_max: cap(hi.w + mw), b_min: cap(lo.b - mb), b_max: cap(hi.b + mb) };
+  /** −scale·∇loss from where the gradient was taken. */
+  arrow(ctx, g, scale1, px, py, scale) {
+    const [ax, ay] = [px(g.w), py(g.b)];
+    const [bx, by] = [px(g.w - scale1 * g.grad_w), py(g.b - scale1 * g.grad_b)];
+    if (!Number.isFinite(bx + by) || Math.hypot(bx - ax, by - ay) < 1) return;
+    ctx.save();
+    ctx.strokeStyle = ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222'; // over the path, which it may follow
+    ctx.lineWidth = 2.5 * scale;
+    drawArrow(ctx, ax, ay, bx, by, 11 * scale);
+    ctx.restore();
+  }
+
+  arrowLegend(ctx, fl, scale1, scale) {
+    const { xaxis: xa, yaxis: ya } = fl;
+    ctx.font = `${Math.round(13 * scale)}px system-ui, sans-serif`;
+    const text = ARROW_TEXT(scale1 >= 1e-3 && scale1 <= 1e4 ? String(Number(scale1.toPrecision(1))) : scale1.toExponential(0));
+    const pad = 6 * scale;
+    const x = xa._offset + pad;
+    const y = ya._offset + ya._length - pad;
+    ctx.lineWidth = 4 * scale;
+    ctx.strokeStyle = getComputedStyle(this.el).getPropertyValue('--marker-outline').trim() || '#fff';
+    ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222';
+    ctx.strokeText(text, x, y);
+    ctx.fillText(text, x, y);
+  }
+
+  /** The window the path up to epoch k needs, or null while the one shown fits (see viewwindow.js). */
+  neededWindow(runs, k) {
+    const s = this.surface;
+    return s ? windowFor(s.window, runs, k, s.least_squares) : null;
   }
 
   /** Data coordinates of a mouse event over the plot area. */
@@ -249,6 +320,31 @@ export class ContourChart {
     this.explainKey = key;
     Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
   }
+}
+
+/** A run's legend name: its label, and where it diverged. */
+function legendName(spec) {
+  return spec.divergedAt ? `${spec.label} — ${DIVERGED_TEXT(spec.divergedAt)}` : spec.label;
+}
+
+/**
+ * The gradient shown with `pts` (a path up to the cursor): the last update's, drawn where it was
+ * taken — the point before it (w_{k−1}); at epoch 0, the first update's, taken at the start. Null
+ * when the path's points do not carry gradients taken at the point before (mini-batch epochs
+ * without their steps: the epoch's last gradient was taken mid-epoch).
+ */
+function gradientAt(run, pts) {
+  const steps = run.meta.steps_per_epoch ?? 1;
+  if (steps > 1 && !run.steps.length) return null;
+  let i = pts.length - 1;
+  if (i === 0) {
+    const next = pathTo(run, 1)[1];
+    if (!next) return null;
+    return { w: pts[0].w, b: pts[0].b, grad_w: next.grad_w, grad_b: next.grad_b };
+  }
+  if (pts[i].grad_w === undefined) i -= 1;
+  if (i < 1) return null;
+  return { w: pts[i - 1].w, b: pts[i - 1].b, grad_w: pts[i].grad_w, grad_b: pts[i].grad_b };
 }
 
 function dot(ctx, x, y, r) {

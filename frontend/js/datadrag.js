@@ -1,12 +1,14 @@
 // Data by hand, on the fit view: drag a point, click empty space to add one, shift-click a point to
 // remove it, or "add an outlier". The edited set is the run's data (kind "points", in the store's
-// `pts`). On the drop, the least-squares line, the MSE contour and its curvature are recomputed in
-// the page from the sufficient statistics (suffstats.js) and drawn before the new run is asked for.
-import { decodePoints, encodePoints, MAX } from './points.js';
+// `pts`). On the drop, the least-squares line, the MSE contour, the 3D surface and the curvature are
+// recomputed in the page from the sufficient statistics (suffstats.js) and drawn before the new run
+// is asked for: the 2D views at the next frame (`redrawMs`), the 3D surface a frame later (`surfaceMs`).
+import { decodePoints, encodePoints, MAX, SHORT } from './points.js';
 import { statsOf, add, leastSquares, curvature, surfaceOf, windowAround } from './suffstats.js';
 
 const GRAB_PX = 10;  // a press this close to a point grabs it
 const CLICK_PX = 4;  // a press and release closer than this is a click
+const afterPaint = (fn) => requestAnimationFrame(() => setTimeout(fn, 0)); // the first task after the next frame
 
 export class DataEditor {
   /** `onLocal({points, stats, ls, curv, surface})`: the local figures after an edit (drawn by the caller). */
@@ -133,16 +135,22 @@ export class DataEditor {
   /** The edited points go to the store (rounded as the URL keeps them) and a run starts on them,
    *  once the figures computed here are on screen. `t0`: when the gesture ended (the drop). */
   commit(t0 = performance.now()) {
-    const pts = encodePoints(this.points);
-    const p = decodePoints(pts);
-    this.points = { x: [...p.x], y: [...p.y] };
+    if (this.points.x.length <= SHORT) { // the link rounds them: show what it will hold
+      const p = decodePoints(encodePoints(this.points));
+      this.points = { x: [...p.x], y: [...p.y] };
+    }
+    const edited = { x: this.points.x.slice(), y: this.points.y.slice() }; // encoded once drawn
     this.stats = statsOf(this.points);
+    const app = document.getElementById('app');
+    // asked before show(), so these tasks come before the 3D surface's own (see surface3d.js)
+    afterPaint(() => {
+      app.dataset.redrawMs = (performance.now() - t0).toFixed(1);
+      afterPaint(() => {
+        app.dataset.surfaceMs = (performance.now() - t0).toFixed(1);
+        this.store.set({ data: 'points', pts: encodePoints(edited) }, { run: true });
+      });
+    });
     this.show();
-    // painted at the next frame; the task after it is the first moment the drop is on screen
-    requestAnimationFrame(() => setTimeout(() => {
-      document.getElementById('app').dataset.redrawMs = (performance.now() - t0).toFixed(1);
-      this.store.set({ data: 'points', pts }, { run: true });
-    }, 0));
   }
 
   /** Least squares, curvature and the MSE surface from the sums, drawn by the caller. */

@@ -29,7 +29,7 @@ export function historyJson(runs) {
 export const downloadCsv = (runs) => save(new Blob([historyCsv(runs)], { type: 'text/csv' }), 'gdviz-history.csv');
 export const downloadJson = (runs) => save(new Blob([historyJson(runs)], { type: 'application/json' }), 'gdviz-history.json');
 
-/** The chart as Plotly draws it plus what its overlay canvas shows (trails, a moving line), at 2×. */
+/** The chart as Plotly draws it plus what its overlay canvases show (trails, a moving line, painted data), at 2×. */
 export async function downloadPng(el, filename) {
   const { width, height } = el.getBoundingClientRect();
   const [w, h, scale] = [Math.round(width), Math.round(height), 2];
@@ -39,7 +39,8 @@ export async function downloadPng(el, filename) {
   const canvas = Object.assign(document.createElement('canvas'), { width: w * scale, height: h * scale });
   const ctx = canvas.getContext('2d');
   ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-  const overlay = el.querySelector('canvas.trails');
-  if (overlay?.width) ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+  for (const overlay of el.querySelectorAll('canvas.dots, canvas.trails')) {
+    if (overlay.width) ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+  }
   canvas.toBlob((blob) => save(blob, `${filename}.png`), 'image/png');
 }

@@ -1,12 +1,14 @@
 // Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
+// A data set of the page's own above PAINTED_FROM points is painted on a canvas of its own (dots.js).
 import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from './history.js';
 import { Overlay, axesOf } from './overlay.js';
+import { paintDots } from './dots.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
-const WEBGL_FROM = 2000; // more points than this are drawn by WebGL: an SVG of 10,000 markers redraws in seconds
+const PAINTED_FROM = 2000; // more points than this (the page's own data) are painted by dots.js, not Plotly
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
 const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
 
@@ -20,16 +22,24 @@ export class FitChart {
     this.inPlotly = false; // Plotly's traces 2 and 3 hold the shown line
     Plotly.newPlot(el, this.traces(), this.layout(), PLOT_CONFIG);
     this.overlay = new Overlay(el);
+    this.dots = new Overlay(el, { className: 'dots', under: this.overlay }); // a large data set, below the moving line
     el.on('plotly_relayout', () => { this.lastKey = null; });
-    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); });
+    el.on('plotly_afterplot', () => { this.overlay.place(); this.dots.place(); this.paintDots(); this.paint(); });
+    el.on('plotly_relayouting', () => this.paintDots());
+  }
+
+  /** The data shown, and whether dots.js paints it (Plotly's data trace then stays empty). */
+  data() {
+    const p = this.ownPoints ?? this.meta?.points ?? { x: [], y: [] };
+    return { p, painted: p.x.length > PAINTED_FROM };
   }
 
   traces() {
-    const p = this.ownPoints ?? this.meta?.points ?? { x: [], y: [] };
+    const { p, painted } = this.data();
     const ls = this.ownPoints ? this.ownLsq : this.meta?.least_squares;
     const [x0, x1] = this.xRange ?? [0, 1];
     return [
-      { x: p.x, y: p.y, mode: 'markers', type: p.x.length > WEBGL_FROM ? 'scattergl' : 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
+      { x: painted ? [] : p.x, y: painted ? [] : p.y, mode: 'markers', type: 'scatter', name: 'data', marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
         hovertemplate: 'x=%{x:.3g}<br>y=%{y:.3g}<extra>data</extra>' },
       { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: 'least squares',
         line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
@@ -76,13 +86,39 @@ export class FitChart {
   /** The page's own points (data edited by hand, all of them, not the meta's sample) and their
    *  least-squares line, drawn at once; null: the run's meta shows the data again. */
   setPoints(points, ls) {
+    const wasPainted = this.data().painted;
     this.ownPoints = points;
     this.ownLsq = ls;
-    if (!points || !this.xRange) return;
-    const gl = points.x.length > WEBGL_FROM;
-    if (gl !== (this.el.data?.[0]?.type === 'scattergl')) { Plotly.react(this.el, this.traces(), this.layout(), PLOT_CONFIG); return; }
+    if (!this.xRange) return;
+    const { painted } = this.data();
+    this.dotsKey = null; // repainted after Plotly's redraw below
+    if (!points) {
+      if (wasPainted) Plotly.react(this.el, this.traces(), this.layout(), PLOT_CONFIG);
+      return;
+    }
     const [x0, x1] = this.xRange;
-    Plotly.restyle(this.el, { x: [points.x, ls ? [x0, x1] : []], y: [points.y, ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : []] }, [0, 1]);
+    const line = { x: ls ? [x0, x1] : [], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [] };
+    if (painted && !this.el.data[0].x.length) Plotly.restyle(this.el, { x: [line.x], y: [line.y] }, [1]);
+    else Plotly.restyle(this.el, { x: [painted ? [] : points.x, line.x], y: [painted ? [] : points.y, line.y] }, [0, 1]);
+  }
+
+  /** A large data set on its canvas (cleared when Plotly draws the data); again only when the
+   *  points, the axes or the look changed. */
+  paintDots() {
+    const fl = this.el._fullLayout;
+    const { p, painted } = this.data();
+    const canvas = this.dots.canvas;
+    if (!painted || !fl?.xaxis?._length) {
+      if (canvas.points) { this.dots.clear(); canvas.points = null; this.dotsKey = null; }
+      return;
+    }
+    const style = { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 };
+    const key = JSON.stringify([fl.width, fl.height, fl.xaxis.range, fl.yaxis.range, window.devicePixelRatio, style]);
+    if (key === this.dotsKey && canvas.points === p) return;
+    this.dotsKey = key;
+    this.dots.context(fl);
+    paintDots(canvas, fl, p, style);
+    canvas.points = p; // what is drawn, for tests and tools
   }
 
   setOptions({ residuals, lsq }) {

@@ -12,6 +12,7 @@ import { applyLocks } from './locks.js';
 import { schedulerConfig, schedulerField } from './state.js';
 import { encodePoints } from './points.js';
 import { surfaceOf } from './suffstats.js';
+import { inSight } from './sight.js';
 import { fmt } from './format.js';
 
 export const SCHEDULERS = ['StepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau'];
@@ -114,9 +115,14 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
     contourLab.setPoints(f.points);
     if (f.dragging || !f.surface) return;
     const win = charts.contour.surface?.window;
-    const inside = win && f.ls.w > win.w_min && f.ls.w < win.w_max && f.ls.b > win.b_min && f.ls.b < win.b_max;
-    const surface = inside ? surfaceOf(f.stats, win) : f.surface;
-    charts.contour.setSurface(surface);
+    // no window: a run has just started and its own surface is on its way; the sums give MSE's only
+    if (win && store.get().loss === 'mse') {
+      const inside = f.ls.w > win.w_min && f.ls.w < win.w_max && f.ls.b > win.b_min && f.ls.b < win.b_max;
+      const surface = inside ? surfaceOf(f.stats, win) : f.surface;
+      // a view out of sight is left to the run that starts next: it brings every view its surface
+      if (inSight(charts.contour.el)) charts.contour.setSurface(surface);
+      if (inSight(charts.surface.el)) charts.surface.setSurface(surface); // in a task of its own, after the others
+    }
     contourLab.setCurvature(f.curv, f.ls);
     showStable(f.curv);
     app.dataset.lsq = `${f.ls.w},${f.ls.b}`;

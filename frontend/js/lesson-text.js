@@ -1,5 +1,5 @@
-// The lesson's steps: what each one runs (page settings, on top of the defaults), which view it
-// enlarges, and its caption in English and in Korean, the seed's language (its terms: 손실 함수,
+// The lesson's steps: what each one runs (page settings, on top of the defaults), whether it waits
+// at the start (`paused`: the picture is epoch 0), which view it enlarges, and its caption in English and in Korean, the seed's language (its terms: 손실 함수,
 // 경사하강법, 학습률, 미니배치, 설계 행렬). The seed's eight chapters; the eighth, learning rates, in three steps.
 
 export const LANGS = { en: 'English', ko: '한국어' };
@@ -13,11 +13,11 @@ const RUN = { seed: 2021, speed: '2', epochs: 100 };
 
 export const STEPS = [
   {
-    state: { ...RUN, mode: 'manual', init_w: 2, init_b: -1, epochs: 1, speed: '0.25', resid: true }, focus: 'fit',
+    state: { ...RUN, mode: 'manual', init_w: 2, init_b: -1, epochs: 1, speed: '0.25', resid: true }, paused: true, focus: 'fit',
     en: ['The data and a guess',
-      'Twenty points made as y = 2x − 1 plus noise. Our guess is the line ŷ = 2x − 1. How far is it from the points? The vertical gaps are the errors.'],
+      'Twenty points made as y = 2x − 1 plus noise. Our guess is the line ŷ = 2x − 1: w = 2, b = −1. How far is it from the points? The vertical gaps are the errors; their squares’ mean is the loss (in the readout).'],
     ko: ['데이터와 추정치',
-      'y = 2x − 1에 잡음을 더해 만든 점 20개입니다. 추정치는 직선 ŷ = 2x − 1. 점들과 얼마나 떨어져 있을까요? 세로 간격이 바로 오차입니다.'],
+      'y = 2x − 1에 잡음을 더해 만든 점 20개입니다. 추정치는 직선 ŷ = 2x − 1: w = 2, b = −1. 점들과 얼마나 떨어져 있을까요? 세로 간격이 오차이고, 그 제곱의 평균이 손실입니다 (아래 수치).'],
   },
   {
     state: { ...RUN, mode: 'manual' }, focus: 'surface',
@@ -36,16 +36,16 @@ export const STEPS = [
   {
     state: { ...RUN, cmp: 'mode:manual;optimizer:sgd,mode:sgd' }, focus: null,
     en: ['The same with torch.optim.SGD',
-      'optimizer.step() does our update and optimizer.zero_grad() clears the gradients. Same start, same learning rate: the two paths lie exactly on top of each other.'],
+      'optimizer.step() does our update and optimizer.zero_grad() clears the gradients. Same start, same learning rate: the two paths lie on top of each other.'],
     ko: ['torch.optim.SGD로 똑같이',
-      'optimizer.step()이 우리가 짠 업데이트를, optimizer.zero_grad()가 기울기 초기화를 대신합니다. 같은 시작점, 같은 학습률: 두 경로가 정확히 겹칩니다.'],
+      'optimizer.step()이 우리가 짠 업데이트를, optimizer.zero_grad()가 기울기 초기화를 대신합니다. 같은 시작점, 같은 학습률: 두 경로가 겹칩니다.'],
   },
   {
-    state: { ...RUN, cmp: 'mode:sgd,mode:minibatch', batch_size: 5 }, focus: 'contour',
+    state: { ...RUN, cmp: 'mode:sgd,mode:minibatch', batch_size: 5, granularity: 'step' }, focus: 'contour',
     en: ['Mini-batches with DataLoader',
-      'DataLoader(batch_size=5, shuffle=True) feeds 5 points at a time: 4 updates per epoch instead of 1. Each mini-batch sees only part of the data, so the path wobbles, yet it gets there in fewer epochs.'],
+      'DataLoader(batch_size=5, shuffle=True) feeds 5 points at a time: 4 updates per epoch instead of 1, each drawn on the path. Each mini-batch sees only part of the data, so the path wobbles; it gets near the bottom in fewer epochs, then keeps wobbling around it.'],
     ko: ['DataLoader로 미니배치',
-      'DataLoader(batch_size=5, shuffle=True)는 한 번에 5개씩 줍니다: epoch마다 업데이트가 1번이 아니라 4번. 미니배치는 데이터의 일부만 보니 경로가 흔들리지만, 더 적은 epoch에 도착합니다.'],
+      'DataLoader(batch_size=5, shuffle=True)는 한 번에 5개씩 줍니다: epoch마다 업데이트가 1번이 아니라 4번이고, 경로에 하나하나 그려집니다. 미니배치는 데이터의 일부만 보니 경로가 흔들립니다. 더 적은 epoch에 바닥 근처에 닿지만, 그 뒤로도 주변에서 흔들립니다.'],
   },
   {
     state: { ...RUN, mode: 'design', batch_size: 5 }, focus: null,

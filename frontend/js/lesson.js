@@ -15,6 +15,11 @@ export function stepState(n, now, defaults) {
   return { ...defaults, ...STEPS[n - 1].state, ...keep, lesson: n };
 }
 
+/** Does `state`'s lesson step show its run's start, paused (step 1: the guess before any update)? */
+export function lessonPaused(state) {
+  return Boolean(STEPS[state.lesson - 1]?.paused);
+}
+
 /** A hand-written link (#lesson=3, perhaps with a language or a look) gets its step's settings. */
 export function expandLessonLink(state, keys, defaults) {
   const n = state.lesson;

@@ -5,15 +5,18 @@
 import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo } from './history.js';
 import { Overlay, axesOf, strokeThrough } from './overlay.js';
+import { DIVERGED_TEXT } from './viewwindow.js';
 
 const SYNC_MS = 500;   // Plotly catches up with a playing run this often
 const RANGE_MS = 100;  // ... or this often while the curve leaves the y range Plotly chose
+const LOG_SPAN = 1e3;  // a run's loss spanning more than three decades is shown on a log axis
 
 // per run i, traces 3i: steps (light), 3i+1: epochs, 3i+2: the current point (when at rest)
 export class LossChart {
   constructor(el) {
     this.el = el;
-    this.log = false;
+    this.log = false;      // asked for (the log-scale box)
+    this.logShown = false; // on screen: asked for, or a run's loss spans more than LOG_SPAN
     this.runs = [];
     this.total = 1;
     this.plotted = [];     // per run, what Plotly has: {n epochs, s steps, head}
@@ -31,7 +34,7 @@ export class LossChart {
       showlegend: this.runs.length > 1,
       margin: { l: 72, r: 16, t: this.runs.length > 1 ? 36 : 8, b: 56 },
       xaxis: axis('epoch', { range: [0, this.total] }),
-      yaxis: axis('loss', { type: this.log ? 'log' : 'linear', exponentformat: 'power' }),
+      yaxis: axis('loss', { type: this.logShown ? 'log' : 'linear', exponentformat: 'power' }),
       hovermode: 'closest',
     });
   }
@@ -97,15 +100,33 @@ export class LossChart {
   }
 
   setLog(log) {
-    if (log === this.log) return;
     this.log = log;
-    Plotly.relayout(this.el, { 'yaxis.type': log ? 'log' : 'linear', 'yaxis.autorange': true });
+    this.showLog(this.shown ? spansDecades(...this.shown) : false);
+  }
+
+  /** Log axis when asked for or when `wide` (a run's loss spans more than three decades). */
+  showLog(wide) {
+    const log = this.log || wide;
+    if (log === this.logShown) return;
+    this.logShown = log;
+    const change = { 'yaxis.type': log ? 'log' : 'linear', 'yaxis.autorange': true };
+    if (this.pending) Object.assign(this.pending, change);
+    else Plotly.relayout(this.el, change);
+  }
+
+  /** Run i diverged at `epoch`: its legend entry says so. */
+  markDiverged(i, epoch) {
+    const spec = this.runs[i];
+    if (!spec) return;
+    this.legend = null; // the next run's legend is drawn afresh
+    Plotly.restyle(this.el, { name: `${spec.label} — ${DIVERGED_TEXT(epoch)}` }, [3 * i + 1]);
   }
 
   /** Every run up to epoch k. While `moving` (playing), Plotly is brought up to date only now and then. */
   draw(runs, k, moving = false) {
     if (runs.length !== this.plotted.length) return;
     this.shown = [runs, k];
+    this.showLog(spansDecades(runs, k));
     const want = runs.map((run) => this.extent(run, k));
     if (this.pending && want.every((w) => w.n === 0)) return; // the last run's curves stay until there is a new one
     const behind = want.some((w, i) => !same(w, this.plotted[i], !moving));
@@ -219,6 +240,18 @@ export class LossChart {
     ctx.restore();
     this.overlay.canvas.trails = heads; // the current points, for tests and tools
   }
+}
+
+/** Does a run's loss over epochs 1..k span more than LOG_SPAN? */
+function spansDecades(runs, k) {
+  return runs.some((run) => {
+    let lo = Infinity;
+    let hi = 0;
+    for (const e of historyTo(run, k)) {
+      if (e.loss > 0) { lo = Math.min(lo, e.loss); hi = Math.max(hi, e.loss); }
+    }
+    return hi > LOG_SPAN * lo;
+  });
 }
 
 /** Same extent; the head counts only when `withHead`. */

@@ -16,7 +16,7 @@ import { Explain } from './explain.js';
 import { setLook, toggleFullscreen } from './projector.js';
 import { installPresenterKeys } from './presenter.js';
 import { installShare } from './share.js';
-import { installLesson, expandLessonLink } from './lesson.js';
+import { installLesson, expandLessonLink, lessonPaused } from './lesson.js';
 import { followedJob, markFollowing } from './follow.js';
 import { installA11y } from './a11y.js';
 import { installLab } from './labpanel.js';
@@ -93,7 +93,7 @@ function showLook({ projector, dark }) {
 
 store.subscribe((state, changed, { run }) => {
   showSettings(state, [...changed]);
-  if (run) { controls.set(state); runs.start(state); }
+  if (run) { controls.set(state); runs.start(state, { paused: lessonPaused(state) }); }
 });
 
 /** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. */
@@ -179,7 +179,7 @@ function render(p) {
   explain.draw(sel, k);
   a11y(p, sel);
   lab.render(p, sel);
-  runs.widenSurface(k);
+  runs.fitSurface(k);
   classroom?.teacher?.syncPlayer(p);
 }
 
@@ -189,7 +189,12 @@ function readout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) { $('readout').textContent = ''; return; }
   const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
-  if (k === 0 || pt.loss === null) { $('readout').textContent = `start: ${landed}`; return; }
+  if (k === 0 || pt.loss === null) {
+    // the first full-batch update's loss is the start's own: the guess's loss, before any update
+    const first = run.meta.steps_per_epoch === 1 ? run.epochs[0]?.loss : undefined;
+    $('readout').textContent = `start: ${landed}${first === undefined ? '' : `   loss = ${fmt(first)}`}`;
+    return;
+  }
   const parts = [`loss = ${fmt(pt.loss)}`];
   if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
   $('readout').textContent = `${parts.join('   ')}   → step →   ${landed}`;
@@ -243,4 +248,4 @@ api.getDatasets().then((d) => {
 }).catch((err) => banner(`data sets: ${err.message}`, 'error'));
 if (joined) markFollowing(`the teacher of class ${joined}`);
 else if (followed) follow(followed);
-else runs.start(store.get());
+else runs.start(store.get(), { paused: lessonPaused(store.get()) });

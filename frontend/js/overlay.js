@@ -2,9 +2,11 @@
 // chart per call (tens of ms here), a canvas redraw of a few thousand points costs about one.
 
 export class Overlay {
-  constructor(el) {
+  /** `under`: another overlay of the chart this one stays below. */
+  constructor(el, { className = 'trails', under = null } = {}) {
     this.el = el;
-    this.canvas = Object.assign(document.createElement('canvas'), { className: 'trails' });
+    this.under = under;
+    this.canvas = Object.assign(document.createElement('canvas'), { className });
     this.canvas.trails = [];
     Object.assign(this.canvas.style, { position: 'absolute', left: '0', top: '0', pointerEvents: 'none' });
     this.place();
@@ -14,7 +16,7 @@ export class Overlay {
   place() {
     const box = this.el.querySelector('.svg-container');
     if (!box) return;
-    const top = box.querySelectorAll(':scope > svg.main-svg')[1];
+    const top = this.under?.canvas.parentNode === box ? this.under.canvas : box.querySelectorAll(':scope > svg.main-svg')[1];
     if (this.canvas.parentNode !== box || this.canvas.nextSibling !== (top ?? null)) box.insertBefore(this.canvas, top ?? null);
   }
 

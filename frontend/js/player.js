@@ -20,13 +20,14 @@ export class Player {
   }
 
   /** Start a new generation of `specs` runs ({label, color}); returns its id. `toEnd`: no playback,
-   *  the cursor jumps to the end when the runs are done (unless the user plays or steps first). */
-  newGeneration(specs, { toEnd = false } = {}) {
+   *  the cursor jumps to the end when the runs are done (unless the user plays or steps first).
+   *  `paused`: no playback either; the cursor waits at epoch 0, the start, until the user plays. */
+  newGeneration(specs, { toEnd = false, paused = false } = {}) {
     this.gen += 1;
     this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], changes: [], done: null, error: null }));
     this.cursor = 0;
-    this.toEnd = toEnd;
-    this.playing = !toEnd;
+    this.toEnd = toEnd && !paused;
+    this.playing = !toEnd && !paused;
     this.dirty = true;
     return this.gen;
   }

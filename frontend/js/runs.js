@@ -4,6 +4,7 @@
 import { runLabel } from './state.js';
 import { runStyle } from './theme.js';
 import { reducedMotion } from './a11y.js';
+import { diverged } from './viewwindow.js';
 
 export class Runs {
   /**
@@ -19,15 +20,16 @@ export class Runs {
     this.invalid = false;        // the server refused the config: no run to show
   }
 
-  /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start. */
-  async start(state) {
+  /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start.
+   *  `paused`: the player waits at the start instead of playing (a lesson step's picture). */
+  async start(state, { paused = false } = {}) {
     for (const id of this.jobIds) this.api.cancelJob(id);
     this.jobIds = [];
     const overrides = this.settings.comparedRuns(state);
     const specs = (overrides.length ? overrides : [{}]).map((over, i) => ({
       over, ...runStyle(i), label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
     }));
-    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion() });
+    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion(), paused });
     this.charts.fit.setOptions({ residuals: state.resid, lsq: state.lsq });
     this.ui.showRuns(specs, Math.min(state.sel, specs.length - 1));
 
@@ -50,8 +52,8 @@ export class Runs {
   }
 
   /** A new generation of `specs` on cleared charts; answers its id. `toEnd`: see Player. */
-  reset(specs, epochs, { toEnd = false } = {}) {
-    const gen = this.player.newGeneration(specs, { toEnd });
+  reset(specs, epochs, { toEnd = false, paused = false } = {}) {
+    const gen = this.player.newGeneration(specs, { toEnd, paused });
     const { fit, loss, contour, surface } = this.charts;
     this.requestedWindow = '';
     this.invalid = false;
@@ -68,6 +70,7 @@ export class Runs {
   /** Create run i's job (or follow `followId`) and its stream; resolves to its meta (null on failure). */
   async startJob(i, config, gen, followId = null) {
     const { player, ui } = this;
+    const { contour, surface, loss } = this.charts;
     const run = player.runs[i];
     const current = () => player.isCurrent(gen);
     let job;
@@ -101,8 +104,8 @@ export class Runs {
         done(d) {
           run.done = d;
           if (d.status === 'diverged') {
-            const who = player.runs.length > 1 ? `${run.label}: ` : '';
-            ui.banner(`${who}${d.reason ?? 'the loss diverged'} — try a smaller learning rate`);
+            if (d.diverged_at) for (const chart of [contour, surface, loss]) chart.markDiverged(i, d.diverged_at);
+            ui.banner(divergedBanner(player.runs));
           } else if (d.status === 'failed') ui.banner(`${run.label}: the run failed${d.reason ? ` — ${d.reason}` : ''}`, 'error');
           player.touch();
           resolve(null);
@@ -137,10 +140,10 @@ export class Runs {
     }
   }
 
-  /** At epoch k, fetch a bigger surface window when the paths have left the one shown. */
-  widenSurface(k) {
+  /** At epoch k, fetch the surface window the paths up to k need, when it is not the one shown. */
+  fitSurface(k) {
     const { runs, gen } = this.player;
-    const win = this.surfaceBusy ? null : this.charts.contour.biggerWindow(runs, k);
+    const win = this.surfaceBusy ? null : this.charts.contour.neededWindow(runs, k);
     const key = win && JSON.stringify(win);
     if (win && key !== this.requestedWindow && runs[0]?.id) {
       this.requestedWindow = key;
@@ -159,4 +162,12 @@ export class Runs {
     if (runs.some((r) => r.done?.status === 'failed')) return 'failed';
     return 'completed';
   }
+}
+
+/** Every diverged run, not only the last one to report. */
+function divergedBanner(runs) {
+  const gone = runs.filter(diverged);
+  const why = (r) => r.done.reason ?? 'the loss diverged';
+  const text = runs.length > 1 ? gone.map((r) => `${r.label}: ${why(r)}`).join('; ') : why(gone[0]);
+  return `${text} — try a smaller learning rate`;
 }

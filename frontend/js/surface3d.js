@@ -6,7 +6,8 @@
 // Building a surface is the page's costliest task (0.1–0.4 s in software WebGL): it happens in a task
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
 import { baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
-import { historyTo, pointAt, sameSurface } from './history.js';
+import { pathTo, pointAt, sameSurface } from './history.js';
+import { DIVERGED_TEXT } from './viewwindow.js';
 import { Overlay, strokeThrough } from './overlay.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
@@ -83,7 +84,8 @@ export class SurfaceChart {
 
   /** Legend entries only: the paths are painted on the canvas. */
   legendTraces() {
-    return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines', name: s.label,
+    return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines',
+      name: s.divergedAt ? `${s.label} — ${DIVERGED_TEXT(s.divergedAt)}` : s.label,
       line: { color: ink(s.color), width: thick(4), dash: s.dash }, hoverinfo: 'skip' }));
   }
 
@@ -107,6 +109,14 @@ export class SurfaceChart {
     this.legend = legend;
     this.plotted = null;
     Plotly.react(this.el, [this.surfaceTrace(), ...this.legendTraces()], this.layout(), PLOT_CONFIG);
+  }
+
+  /** Run i diverged at `epoch`: its legend entry says so. */
+  markDiverged(i, epoch) {
+    if (!this.runs[i]) return;
+    this.runs[i].divergedAt = epoch;
+    this.legend = null; // the next run's legend is drawn afresh
+    Plotly.restyle(this.el, { name: this.legendTraces()[i].name }, [FIXED + i]);
   }
 
   setSurface(surface) {
@@ -147,7 +157,7 @@ export class SurfaceChart {
   draw(runs, k) {
     this.shown = [runs, k];
     if (!this.surface) return;
-    const key = `${k}:${runs.map((r) => r.epochs.length).join(',')}:${this.surface.window.w_min}`;
+    const key = `${k}:${runs.map((r) => `${r.epochs.length}.${r.steps.length}`).join(',')}:${this.surface.window.w_min}`;
     if (key === this.drawnKey) return;
     this.drawnKey = key;
     this.paint();
@@ -182,7 +192,7 @@ export class SurfaceChart {
     const trails = [];
     runs.forEach((run, i) => {
       if (!run.meta) return;
-      const pts = [run.meta.start, ...historyTo(run, k)].map((p) => [p.w, p.b, this.lift(p.w, p.b) + this.zLift]);
+      const pts = pathTo(run, k).map((p) => [p.w, p.b, this.lift(p.w, p.b) + this.zLift]);
       const h = pointAt(run, k);
       const head = [h.w, h.b, this.lift(h.w, h.b) + this.zLift];
       trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head,

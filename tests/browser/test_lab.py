@@ -1,8 +1,11 @@
 """The lab in a real browser against a real server: data by hand, fit by hand, the lr changed
 during a run, the lr sweep, a teacher's link with locked controls."""
 
+import math
+import random
+
 from conftest import App
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 POINTS = "pts=-2_-5~-1_-3~0_-1~1_1~2_3~3_5&data=points"  # on y = 2x − 1 exactly
 
@@ -52,6 +55,81 @@ def test_dragging_a_point_moves_the_least_squares_line_and_runs_on_it(app: App, 
     page.keyboard.up("Shift")
     app.finished()
     assert len(page.eval_on_selector("#chart-fit", "el => el.data[0].x")) == n
+
+
+def mse(x: list[float], y: list[float], w: float, b: float) -> float:
+    return sum((w * xi + b - yi) ** 2 for xi, yi in zip(x, y, strict=True)) / len(x)
+
+
+def close(a: float, b: float, tol: float = 1e-9) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def test_a_drop_on_10000_points_redraws_every_view_before_the_new_run_answers(
+    app: App, page: Page
+) -> None:
+    rng = random.Random(3)
+    xs = [round(rng.uniform(-3, 3), 3) for _ in range(10_000)]
+    ys = [round(2 * v - 1 + rng.gauss(0, 1), 3) for v in xs]
+    app.open("epochs=5")
+    app.finished()
+    key = page.evaluate(
+        "([x, y]) => import('/static/js/points.js').then((m) => m.encodePoints({x, y}))", [xs, ys]
+    )
+    app.open(f"data=points&pts={key}&epochs=5&speed=live")
+    app.finished()
+    page.wait_for_function("document.getElementById('chart-surface').data[0].z.length > 0")
+    dots = "#chart-fit canvas.dots"
+    assert page.eval_on_selector(dots, "c => c.points.x.length") == 10_000
+    assert page.eval_on_selector("#chart-fit", "el => el.data[0].x.length") == 0  # not Plotly's
+    before = {
+        "line": lsq_line(page),
+        "star": page.eval_on_selector("#chart-contour", "el => el.data[1].x[0]"),
+        "z3d": page.eval_on_selector("#chart-surface", "el => el.data[0].z[0][0]"),
+        "limit": app.data("maxStableLr"),
+    }
+    # the new run's job is held back: what follows the drop is the page's own work
+    held: list[Route] = []
+    page.route("**/api/jobs", lambda route: held.append(route))
+    i = max(range(len(xs)), key=lambda j: xs[j])  # the right-most point: it tilts the line most
+    x, y = fit_point(page, xs[i], ys[i])
+    page.mouse.move(x, y)
+    page.mouse.down()
+    page.mouse.move(x - 30, y + 150, steps=5)
+    page.mouse.up()
+    page.wait_for_function("document.getElementById('app').dataset.surfaceMs !== undefined")
+    px, py = page.eval_on_selector(dots, "c => [c.points.x, c.points.y]")
+    assert px[:i] == xs[:i] and py[:i] == ys[:i] and px[i + 1 :] == xs[i + 1 :]
+    assert px[i] < xs[i] and py[i] < ys[i] - 1  # where it was dropped: left and well below
+    # least squares, its Hessian and 2/λmax from the dropped data, computed here
+    n, sx, sy = len(px), sum(px), sum(py)
+    sxx, sxy = sum(v * v for v in px), sum(a * b for a, b in zip(px, py, strict=True))
+    w = (n * sxy - sx * sy) / (n * sxx - sx * sx)
+    b = (sy - w * sx) / n
+    a, c = 2 * sxx / n, 2 * sx / n
+    lam_max = (a + 2) / 2 + math.hypot((a - 2) / 2, c)
+    lam_min = (a + 2) / 2 - math.hypot((a - 2) / 2, c)
+    line_x = page.eval_on_selector("#chart-fit", "el => el.data[1].x")
+    line = lsq_line(page)
+    assert all(close(line[k], w * line_x[k] + b) for k in range(2)) and line != before["line"]
+    star = page.eval_on_selector("#chart-contour", "el => [el.data[1].x[0], el.data[1].y[0]]")
+    assert close(star[0], w) and close(star[1], b) and star[0] != before["star"]
+    axes = page.eval_on_selector("#chart-contour canvas.trails", "c => c.lab.axes")
+    assert close(axes[0]["lambda"], lam_min) and close(axes[1]["lambda"], lam_max)
+    assert close(float(app.data("maxStableLr")), 2 / lam_max)
+    assert app.data("maxStableLr") != before["limit"]
+    for chart, log in (("contour", True), ("surface", False)):
+        gw, gb, z = page.eval_on_selector(
+            f"#chart-{chart}", "el => [el.data[0].x, el.data[0].y, el.data[0].z]"
+        )
+        for j, k in ((0, 0), (len(gb) // 2, len(gw) // 3), (len(gb) - 1, len(gw) - 1)):
+            want = mse(px, py, gw[k], gb[j])
+            assert close(z[j][k], math.log10(want) if log else want), (chart, j, k)
+    assert page.eval_on_selector("#chart-surface", "el => el.data[0].z[0][0]") != before["z3d"]
+    assert len(held) == 1  # the run was asked for only now, and is let go
+    held[0].continue_()
+    page.unroute("**/api/jobs")
+    app.finished()
 
 
 def test_fit_by_hand_then_gradient_descent_goes_on_from_your_line(app: App, page: Page) -> None:

@@ -159,7 +159,8 @@ async def stream_events(
     return event_stream(events(), shutdown)
 
 
-Bound = Annotated[float | None, Query(ge=-1e6, le=1e6, allow_inf_nan=False)]
+# wide enough for a diverging run's last finite points (a float32 loss overflows near |w| = 1e19)
+Bound = Annotated[float | None, Query(ge=-1e30, le=1e30, allow_inf_nan=False)]
 
 
 @router.get("/jobs/{job_id}/surface", response_model=Surface, responses=NO_JOB)

@@ -1,0 +1,135 @@
+"""The contour and 3D views at every epoch: the window fits the path up to the epoch shown, diverged
+runs are marked at the edge and in the legend, the gradient arrow is the gradient where it is drawn,
+mini-batch steps are drawn (viewwindow.js, contour.js, surface3d.js, history.js)."""
+
+import math
+
+import pytest
+import torch
+from conftest import App
+from playwright.sync_api import Page, expect
+from test_layout import shots_dir
+
+import seed_loops
+
+DIVERGING = "seed=2021&mode=sgd&lr=0.5&epochs=100&speed=live"
+
+
+def scrub(app: App, epoch: int) -> None:
+    app.page.eval_on_selector(
+        "#scrubber", f"el => {{ el.value = '{epoch}'; el.dispatchEvent(new Event('input')); }}"
+    )
+    app.wait(epoch=epoch, playing=False)
+
+
+def contour_range(page: Page) -> tuple[list[float], list[float]]:
+    return page.eval_on_selector(
+        "#chart-contour", "el => [el._fullLayout.xaxis.range, el._fullLayout.yaxis.range]"
+    )
+
+
+def wait_window(page: Page, condition: str) -> None:
+    """Until the contour's axes (x0, x1, y0, y1) meet `condition` (a JS expression)."""
+    page.wait_for_function(
+        "(() => { const fl = document.getElementById('chart-contour')._fullLayout;"
+        " const [x0, x1] = fl.xaxis.range, [y0, y1] = fl.yaxis.range;"
+        f" return {condition}; }})()"
+    )
+
+
+def loss_axis(page: Page) -> str:
+    return page.eval_on_selector("#chart-loss", "el => el._fullLayout.yaxis.type")
+
+
+def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page, tmp_path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    app.open(DIVERGING)
+    app.finished(status="diverged")
+    history = [h for h in seed_loops.sgd(lr=0.5) if math.isfinite(h[0])]
+    last_w = history[-1][1]
+    # at its end: the last finite points in view, and where it went marked at the edge
+    wait_window(page, f"x0 <= {min(last_w, history[-2][1])} && x1 >= {max(last_w, history[-2][1])}")
+    edges = page.eval_on_selector("#chart-contour canvas.trails", "c => c.edges")
+    assert len(edges) == 1 and f"diverged at epoch {len(history) + 1}" in edges[0]["text"]
+    assert loss_axis(page) == "log"  # the loss spans far more than three decades
+    # back to epoch 5: epochs 0–5 at their own scale, not the end's
+    scrub(app, 5)
+    ws = [h[1] for h in history[:5]]
+    wait_window(page, f"x1 - x0 < 4 * {max(ws) - min(ws)} && x0 <= {min(ws)} && x1 >= {max(ws)}")
+    trail = app.page.eval_on_selector("#chart-contour canvas.trails", "c => c.trails[0]")
+    assert trail["x"][1:] == pytest.approx(ws, rel=1e-6)
+    assert page.eval_on_selector("#chart-contour canvas.trails", "c => c.edges") == []
+    page.wait_for_function(
+        "document.getElementById('chart-loss')._fullLayout.yaxis.type === 'linear'"
+    )  # epochs 1–5 span less than three decades
+    # the 3D view shows the same window
+    page.wait_for_function(
+        f"(() => {{ const x = document.getElementById('chart-surface').data[0].x;"
+        f" return x.length && x[x.length - 1] - x[0] < 4 * {max(ws) - min(ws)}; }})()"
+    )
+    page.wait_for_timeout(500)
+    page.screenshot(path=str(shots_dir(tmp_path) / "diverging-epoch5-1920.png"))
+
+
+def test_a_race_survives_one_diverging_run(app: App, page: Page, tmp_path) -> None:
+    page.set_viewport_size({"width": 1920, "height": 1080})
+    app.open("seed=2021&mode=sgd&epochs=100&speed=live&cmp=lr:0.1,lr:0.5,lr:0.6")
+    app.wait(status="diverged", runs="3", playing=False)
+    fine = seed_loops.sgd(lr=0.1)
+    ws = [h[1] for h in fine]
+    # the shared window fits the run that stays finite
+    wait_window(page, f"x1 - x0 < 10 * {max(ws) - min(ws)}")
+    edges = page.eval_on_selector("#chart-contour canvas.trails", "c => c.edges")
+    assert len(edges) == 2 and all("diverged at epoch" in e["text"] for e in edges)
+    names = app.trace_names("contour")[2:]
+    assert "diverged" not in names[0] and all("diverged at epoch" in n for n in names[1:])
+    assert all("diverged at epoch" in n for n in app.trace_names("surface")[2:])
+    banner = page.locator("#banner")
+    labels = page.eval_on_selector_all("#selected-run option", "os => os.map(o => o.textContent)")
+    for label in labels[1:]:
+        expect(banner).to_contain_text(label)  # every diverged run, not only the last to stop
+    assert banner.inner_text().count("at epoch") == 2
+    page.screenshot(path=str(shots_dir(tmp_path) / "race-diverged-1920.png"))
+
+
+def test_the_gradient_arrow_is_drawn_where_it_was_taken(app: App, page: Page) -> None:
+    app.open("seed=2021&mode=manual&epochs=20&arrows=1&speed=live")
+    app.finished()
+    history = seed_loops.manual(epochs=20)
+    X, Y = seed_loops.seed_data()
+    torch.manual_seed(2021)
+    torch.randn(X.shape)
+    start = (torch.randn([1, 1]).item(), torch.randn([1, 1]).item())
+    points = [start] + [(h[1], h[2]) for h in history]
+
+    def grad_at(w: float, b: float) -> tuple[float, float]:
+        tw = torch.tensor(w, requires_grad=True)
+        tb = torch.tensor(b, requires_grad=True)
+        seed_loops.criterion(X * tw + tb, Y).backward()
+        return tw.grad.item(), tb.grad.item()
+
+    for k in (0, 1, 5):
+        scrub(app, k)
+        drawn = page.eval_on_selector("#chart-contour canvas.trails", "c => c.gradients")
+        arrow = drawn["arrows"][0]
+        at = points[max(0, k - 1)]  # w_{k−1}: where epoch k's gradient was taken; the start at 0
+        assert (arrow["w"], arrow["b"]) == pytest.approx(at, rel=1e-5)
+        assert (arrow["grad_w"], arrow["grad_b"]) == pytest.approx(grad_at(*at), rel=1e-3, abs=1e-4)
+        scale = drawn["scale"]
+        assert math.log10(scale) == pytest.approx(round(math.log10(scale)))  # a power of ten
+    page.wait_for_function(
+        "document.querySelector('#chart-contour canvas.trails').gradients.scale > 0"
+    )
+
+
+def test_step_granularity_draws_the_steps(app: App, page: Page) -> None:
+    app.open("seed=2021&mode=minibatch&batch_size=5&granularity=step&epochs=10&speed=live")
+    app.finished()
+    page.wait_for_function(
+        "document.querySelector('#chart-contour canvas.trails').trails[0]?.x.length === 41"
+    )  # the start and 4 steps in each of 10 epochs
+    page.wait_for_function(
+        "document.querySelector('#chart-surface canvas.trails').trails[0]?.x.length === 41"
+    )
+    scrub(app, 2)
+    assert len(app.trails("contour")[0]["x"]) == 9

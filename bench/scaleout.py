@@ -25,7 +25,9 @@ import torch
 from engine_overhead import BackgroundLoop
 
 from common import Figure, cpu_ratio, percentile
-from gdviz.cluster import Quiet, StreamWriter, WriterLog, key, process_token
+from gdviz.cluster import process_token
+from gdviz.cluster_scripts import key
+from gdviz.cluster_streams import Quiet, StreamWriter, WriterLog
 from gdviz.config import JobConfig
 from gdviz.events import encode
 from gdviz.jobs import Job

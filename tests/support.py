@@ -169,11 +169,15 @@ def read_streams(
     last_event_id: str | None = None,
     after: str | None = None,
     stop_after: int | None = None,
+    room: str | None = None,
 ) -> Multiplexed:
-    """The multiplexed stream of ``job_ids`` until it ends, or until the end of the first write
-    that brings it to ``stop_after`` events (leaving then closes the connection mid-stream)."""
+    """The multiplexed stream of ``job_ids`` (and ``room``, whose events come under the key
+    "room") until it ends, or until the end of the first write that brings it to ``stop_after``
+    events (leaving then closes the connection mid-stream)."""
     headers = {} if last_event_id is None else {"Last-Event-ID": last_event_id}
     params = {"jobs": ",".join(job_ids), **({} if after is None else {"after": after})}
+    if room is not None:
+        params["room"] = room
     out = Multiplexed([], None)
     job = None
     with connect_sse(client, "GET", "/api/streams", params=params, headers=headers) as source:
@@ -181,6 +185,9 @@ def read_streams(
         for sse in source.iter_sse():
             if sse.event == "job":
                 job = sse.data
+            elif sse.event == "from-room":
+                assert sse.data == room
+                job = "room"
             elif sse.data:  # a job's event, with the job's own id
                 assert job is not None, "an event before any job event"
                 out.events.append((job, int(sse.id), sse.event, strict_json(sse.data)))

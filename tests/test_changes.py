@@ -1,18 +1,27 @@
 """PATCH /api/jobs/{id}: lr and the optimizer's knobs changed while a job runs, over a real server.
 The changed run's history equals a torch loop that makes the same change at the same epoch, and the
-job's script reproduces it."""
+job's script reproduces it. Every test runs on both backends: in memory, and on Redis, where the
+change travels to the process that trains the job (tests/test_cluster.py: another process, and a
+takeover after a change)."""
 
 import csv
 import io
 import subprocess
 import sys
+from collections.abc import Iterator
 
 import httpx
 import numpy as np
 import pytest
 import torch
 
-from support import read_events
+from support import Server, read_events
+
+
+@pytest.fixture
+def client(any_server: Server) -> Iterator[httpx.Client]:
+    with httpx.Client(base_url=any_server.url, timeout=30) as client:
+        yield client
 
 
 def lesson_data() -> tuple[torch.Tensor, torch.Tensor]:
@@ -109,14 +118,3 @@ def test_bad_changes_name_the_field(client, config, change, field) -> None:
         assert field in answer.text
     finally:
         client.delete(f"/api/jobs/{job['id']}")
-
-
-def test_on_redis_a_live_change_is_refused_clearly(redis_server) -> None:
-    with httpx.Client(base_url=redis_server.url, timeout=30) as client:
-        job = client.post("/api/jobs", json={"epochs": 500, "delay_ms": 50}).json()
-        try:
-            answer = client.patch(f"/api/jobs/{job['id']}", json={"lr": 0.5})
-            assert answer.status_code == 409
-            assert "Redis" in answer.json()["detail"]
-        finally:
-            client.delete(f"/api/jobs/{job['id']}")

@@ -35,7 +35,7 @@ def pair(tmp_path_factory: pytest.TempPathFactory, redis_db: str) -> Iterator[li
 
     def start(name: str) -> Server:
         return stack.enter_context(
-            running_server(logs / f"{name}.log", env={"GDVIZ_REDIS_URL": redis_db}, startup_s=60)
+            running_server(logs / f"{name}.log", env={"GDVIZ_REDIS_URL": redis_db})
         )
 
     with ExitStack() as stack, ThreadPoolExecutor(2) as pool:  # both start at once
@@ -115,7 +115,27 @@ def test_cancel_works_from_any_process(pair, redis_db):
     assert [i for i, _, _ in events] == list(range(1, len(events) + 1))
 
 
+def test_a_live_change_asked_of_another_process_reaches_the_trainer(pair, redis_db):
+    config = {"optimizer": "adam", "epochs": 150, "delay_ms": 20}
+    job_id = create(pair[0], **config)
+    other = next(server for server in pair if server is not trainer(pair, redis_db, job_id))
+    with httpx.Client(base_url=other.url, timeout=30) as client:
+        read_events(client, job_id, stop_after=5)
+        answer = client.patch(f"/api/jobs/{job_id}", json={"lr": 0.02, "beta1": 0.5})
+        assert answer.status_code == 200, answer.text
+        changed_at = answer.json()["epoch"]
+        events = read_events(client, job_id)
+    changes = [(i, d) for i, e, d in events if e == "change"]
+    assert [d for _, d in changes] == [{"epoch": changed_at, "lr": 0.02, "beta1": 0.5}]
+    assert changes[0][0] == changed_at + 1  # right before its epoch: meta is event 1
+    alone = Job(JobConfig(**{**config, "delay_ms": 0}), max_step_events=20_000)
+    alone.training.change_at(changed_at, {"lr": 0.02, "beta1": 0.5})
+    alone.run()
+    assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
+
+
 def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis_db):
+    """Killed after a live change: the successor replays the change at the same epoch."""
     config = {"mode": "minibatch", "optimizer": "adam", "epochs": 200, "delay_ms": 20}
     a, b = pair
     job_id = create(a, **config)
@@ -134,13 +154,20 @@ def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis
             gaps.append(now - last)
             last = now
             events.append((int(sse.id), sse.event, strict_json(sse.data)))
-            if len(events) == 30:
+            if len(events) == 10:
+                answer = client.patch(f"/api/jobs/{job_id}", json={"lr": 0.03})
+                assert answer.status_code == 200, answer.text
+                changed_at = answer.json()["epoch"]
+            if len(events) == 40:
                 os.kill(dead.process.pid, signal.SIGKILL)  # mid-run, no goodbye
     assert dead.process.wait(5) == -signal.SIGKILL
-    assert [i for i, _, _ in events] == list(range(1, 203)), "lost or repeated events"
+    assert changed_at < 39, "the change came too late to be replayed"
+    assert [i for i, _, _ in events] == list(range(1, 204)), "lost or repeated events"
+    assert [d for _, e, d in events if e == "change"] == [{"epoch": changed_at, "lr": 0.03}]
     assert events[-1][2]["status"] == "completed"
     assert max(gaps) < 10, f"the survivor took {max(gaps):.1f} s to take the job over"
     alone = Job(JobConfig(**{**config, "delay_ms": 0}), max_step_events=20_000)  # same numbers
+    alone.training.change_at(changed_at, {"lr": 0.03})
     alone.run()
     assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
     assert events[-1][2] == alone.done
@@ -152,7 +179,7 @@ def test_workers_share_one_port(tmp_path, redis_db):
     """``--workers 2``: two processes behind one port; each request may reach either."""
     with (
         running_server(
-            tmp_path / "workers.log", startup_s=60, args=("--workers", "2", "--redis", redis_db)
+            tmp_path / "workers.log", args=("--workers", "2", "--redis", redis_db)
         ) as server,
         httpx.Client(base_url=server.url, timeout=30) as client,
     ):

@@ -120,6 +120,33 @@ def test_last_event_id_resumes_every_job_where_it_was(client):
         assert mine == whole.of(job_id)
 
 
+def test_a_room_joins_the_stream_and_resumes_with_it(client):
+    room = client.post("/api/rooms").json()
+    teacher = {"Authorization": f"Bearer {room['teacher_key']}"}
+    job = create(client, epochs=20, delay_ms=5)
+    player = {"epoch": 3, "playing": True, "speed": 2}
+    assert client.put(f"/api/rooms/{room['code']}/player", json=player, headers=teacher).is_success
+    first = read_streams(client, [job], room=room["code"], stop_after=3)
+    snapshot = first.of("room")[0]
+    assert snapshot[1] == "room" and snapshot[2]["player"]["epoch"] == 3
+    assert f"room={snapshot[0]}" in first.last_id
+    moved = {**player, "epoch": 9}
+    assert client.put(f"/api/rooms/{room['code']}/player", json=moved, headers=teacher).is_success
+    left = 22 - len(first.of(job)) + 1  # the job's events to its done, and the player's move
+    rest = read_streams(
+        client, [job], room=room["code"], last_event_id=first.last_id, stop_after=left
+    )
+    assert [(e, d["epoch"]) for _, e, d in rest.of("room")] == [("player", 9)]  # no snapshot
+    mine = first.of(job) + rest.of(job)
+    assert [i for i, _, _ in mine] == list(range(1, 23)), "lost or repeated events"
+    assert mine == read_events(client, job)
+
+
+def test_a_stream_of_an_unknown_room_is_a_clean_404(client):
+    answer = client.get("/api/streams", params={"room": "NOROOM"})
+    assert answer.status_code == 404, answer.text
+
+
 def test_a_resume_id_may_name_any_positions_and_the_header_wins_over_the_query(client):
     a = create(client, epochs=8)
     b = create(client, epochs=5)

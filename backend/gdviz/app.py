@@ -18,8 +18,9 @@ from redis.exceptions import (
 )
 
 from . import __version__
-from .cluster import ClusterJobManager, where
+from .cluster import ClusterJobManager
 from .cluster_rooms import RedisRooms
+from .cluster_streams import where
 from .config import ConfigError
 from .guards import Guard, excerpt
 from .jobs import JobManager, TooManyJobs, warm_up

@@ -1,24 +1,22 @@
 """Jobs shared by every gdviz process on one Redis (``GDVIZ_REDIS_URL``).
 
 Any process creates jobs, streams them, cancels them and trains them; a browser may reach a
-different process on every request. Redis keys, all under ``gdviz:``:
-
-- ``job:{id}``     hash: config, status, done, created / started / finished (wall clock), cancel
-- ``events:{id}``  stream: SSE event N is entry ``0-N`` (fields ``e`` event, ``d`` JSON data)
-- ``lease:{id}``   the training process's token; it expires unless that process renews it
-- ``queue``        list of jobs waiting for their first turn, in order
-- ``live``         sorted set of the unfinished jobs (for the GDVIZ_MAX_JOBS cap)
-- ``running``      set of the claimed jobs: one whose lease is gone lost its process
-- ``upload:{id}``  hash: filename, csv
+different process on every request. Its Redis keys and the scripts that change them are in
+``gdviz.cluster_scripts``; how events go through Redis, in ``gdviz.cluster_streams``.
 
 Training is deterministic, so a job whose process died is trained again from the start by
 another process, which appends only the events past the last one written: ``APPEND`` skips ids
-at or below the stream's top, which makes every append idempotent. A finished job's keys expire
-after GDVIZ_JOB_TTL_S. Each process follows a job's stream with one reader (``Mirror``) however
+at or below the stream's top, which makes every append idempotent. A live change is decided by
+the process that trains the job and kept in the job's hash before its epoch begins, so the
+successor replays it at the same epoch. A finished job's keys expire after GDVIZ_JOB_TTL_S. Each process follows a job's stream with one reader (``Mirror``) however
 many of its clients watch it.
+
+Requests talk to Redis with the asyncio client, so a slow answer never stalls the event loop; the
+blocking client is used only by this process's threads (training, the writer, leases, news).
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import os
@@ -27,365 +25,66 @@ import socket
 import threading
 import time
 import uuid
-from collections import OrderedDict, deque
+from collections import OrderedDict
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
-from redis.exceptions import (
-    ConnectionError as RedisConnectionError,
-    TimeoutError as RedisTimeoutError,
-)
 
-from .config import MAX_EPOCHS, JobConfig
-from .events import EventLog, MemoryLog, Payload, as_json, dumps
-from .jobs import Job, JobEnded, JobManager, TooManyJobs
+from .cluster_scripts import (
+    CANCEL,
+    CHANGE_QUEUED,
+    CLAIM_NEXT,
+    ORPHANS,
+    PREFIX,
+    RECORD_CHANGE,
+    RENEW,
+    TAKE_OVER,
+    key,
+)
+from .cluster_streams import UNREACHABLE, Mirror, Quiet, StreamWriter, WriterLog, ttl_ms, where
+from .config import JobConfig
+from .events import MemoryLog, Record, as_json, dumps
+from .jobs import Job, JobEnded, JobManager, NoAnswer, TooManyJobs, quick_to_build
 from .settings import Settings
 from .uploads import Table, parse_csv, uploads
 
 log = logging.getLogger("gdviz.cluster")
 
-PREFIX = "gdviz:"
 LEASE_S = 5.0  # a training process renews its leases every RENEW_S; a dead one's lapse after this
 RENEW_S = 0.5  # ... and also reads cancel requests this often
 REAP_S = 1.0  # how often a process looks for jobs whose process died
-IDLE_POLL_S = 0.02  # an idle worker asks for a new job this often
-UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
-
-_LAST_SEQ = """
-local function last_seq(key)
-  local top = redis.call('XREVRANGE', key, '+', '-', 'COUNT', 1)
-  if #top == 0 then return 0 end
-  return tonumber(string.match(top[1][1], '-(%d+)$'))
-end
-"""
-
-# KEYS: events; ARGV: first id, maxlen, then event, data pairs. Ids at or below the top are kept.
-APPEND = (
-    _LAST_SEQ
-    + """
-local n, top = tonumber(ARGV[1]), last_seq(KEYS[1])
-for i = 3, #ARGV, 2 do
-  if n > top then
-    redis.call('XADD', KEYS[1], 'MAXLEN', ARGV[2], '0-' .. n, 'e', ARGV[i], 'd', ARGV[i + 1])
-  end
-  n = n + 1
-end
-"""
-)
-
-# ARGV: prefix, token, lease ms, now. Pops the queue until a job still queued; claims it.
-CLAIM_NEXT = (
-    _LAST_SEQ
-    + """
-local p = ARGV[1]
-while true do
-  local id = redis.call('LPOP', p .. 'queue')
-  if not id then return false end
-  local job = p .. 'job:' .. id
-  if redis.call('HGET', job, 'status') == 'queued' then
-    redis.call('HSET', job, 'status', 'running', 'started', ARGV[4])
-    redis.call('SET', p .. 'lease:' .. id, ARGV[2], 'PX', ARGV[3])
-    redis.call('SADD', p .. 'running', id)
-    return {id, redis.call('HGET', job, 'config'), last_seq(p .. 'events:' .. id)}
-  end
-end
-"""
-)
-
-# KEYS: job, lease, events; ARGV: token, lease ms. Claims a running job whose lease lapsed.
-TAKE_OVER = (
-    _LAST_SEQ
-    + """
-if redis.call('HGET', KEYS[1], 'status') ~= 'running' then return false end
-if not redis.call('SET', KEYS[2], ARGV[1], 'NX', 'PX', ARGV[2]) then return false end
-return {redis.call('HGET', KEYS[1], 'config'), last_seq(KEYS[3])}
-"""
-)
-
-# ARGV: prefix. The running jobs without a lease.
-ORPHANS = """
-local out = {}
-for _, id in ipairs(redis.call('SMEMBERS', ARGV[1] .. 'running')) do
-  if redis.call('EXISTS', ARGV[1] .. 'lease:' .. id) == 0 then out[#out + 1] = id end
-end
-return out
-"""
-
-# KEYS: lease, job; ARGV: token, lease ms. -1: the lease is someone else's; 1: cancel asked.
-RENEW = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-if redis.call('HGET', KEYS[2], 'cancel') then return 1 end
-return 0
-"""
-
-# KEYS: job, events, live, running, lease; ARGV: id, done JSON, status, now, ttl ms, token.
-FINISH = """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'queued' or status == 'running' then
-  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'done', ARGV[2], 'finished', ARGV[4])
-end
-redis.call('ZREM', KEYS[3], ARGV[1])
-redis.call('SREM', KEYS[4], ARGV[1])
-if redis.call('GET', KEYS[5]) == ARGV[6] then redis.call('DEL', KEYS[5]) end
-redis.call('PEXPIRE', KEYS[1], ARGV[5])
-redis.call('PEXPIRE', KEYS[2], ARGV[5])
-"""
-
-# KEYS: job, events, live, queue; ARGV: id, done JSON, now, ttl ms, maxlen. A queued job ends
-# here; a running one is asked to stop (its process reads ``cancel``). Answers the status before.
-CANCEL = (
-    _LAST_SEQ
-    + """
-local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'queued' then
-  local n = last_seq(KEYS[2]) + 1
-  redis.call('XADD', KEYS[2], 'MAXLEN', ARGV[5], '0-' .. n, 'e', 'done', 'd', ARGV[2])
-  redis.call('HSET', KEYS[1], 'status', 'cancelled', 'done', ARGV[2], 'finished', ARGV[3])
-  redis.call('LREM', KEYS[4], 0, ARGV[1])
-  redis.call('ZREM', KEYS[3], ARGV[1])
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-  redis.call('PEXPIRE', KEYS[2], ARGV[4])
-elseif status == 'running' then
-  redis.call('HSET', KEYS[1], 'cancel', '1')
-end
-return status
-"""
-)
-
-
-def key(kind: str, id: str = "") -> str:
-    return f"{PREFIX}{kind}:{id}" if id else f"{PREFIX}{kind}"
-
-
-def ttl_ms(settings: Settings) -> int:
-    """How long a finished job's keys (and an upload) are kept: GDVIZ_JOB_TTL_S."""
-    return max(1, int(settings.job_ttl_s * 1000))
-
-
-def where(url: str) -> str:
-    """The Redis address without a password, for messages."""
-    return url.split("@")[-1]
-
-
-class Quiet:
-    """Logs a recurring trouble (Redis unreachable) once per ``every_s`` per kind, without a
-    traceback, and once more when it is over."""
-
-    def __init__(self, every_s: float = 30.0) -> None:
-        self.every_s = every_s
-        self._last: dict[str, float] = {}
-
-    def warn(self, kind: str, exc: BaseException) -> None:
-        now = time.monotonic()
-        if now - self._last.get(kind, -self.every_s) >= self.every_s:
-            self._last[kind] = now
-            log.warning("%s: Redis unreachable (%s); retrying", kind, exc)
-
-    def ok(self, kind: str) -> None:
-        if self._last.pop(kind, None) is not None:
-            log.warning("%s: Redis reachable again", kind)
-
-
-class StreamWriter:
-    """One thread per process writes every job's events to Redis, in order, in batches: one
-    ``APPEND`` per job per batch, and ``FINISH`` after a job's ``done``. A batch that fails is
-    written again until Redis takes it (appends are idempotent)."""
-
-    BATCH = 5000
-
-    def __init__(self, r: redis.Redis, settings: Settings, token: str, quiet: Quiet) -> None:
-        self.r, self.settings, self.token, self.quiet = r, settings, token, quiet
-        self.maxlen = MAX_EPOCHS + settings.max_step_events + 2  # no job has more events
-        self.ttl_ms = ttl_ms(settings)
-        self._pending: deque[tuple[str, int, str, Payload]] = deque()
-        self._wake = threading.Event()
-        self._stop = False
-        self._append = r.register_script(APPEND)
-        self._finish = r.register_script(FINISH)
-        self._thread = threading.Thread(target=self._run, name="gdviz-redis-writer", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def put(self, job_id: str, n: int, event: str, payload: Payload) -> None:
-        """Called by training threads: cheap, never blocks."""
-        self._pending.append((job_id, n, event, payload))
-        if not self._wake.is_set():
-            self._wake.set()
-
-    def close(self, timeout: float) -> None:
-        """Write what is pending (for up to ``timeout`` seconds), then stop."""
-        self._stop = True
-        self._wake.set()
-        self._thread.join(timeout)
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait()
-            self._wake.clear()
-            batch: list[tuple[str, int, str, Payload]] = []
-            while self._pending and len(batch) < self.BATCH:
-                batch.append(self._pending.popleft())
-            if batch:
-                self._write(batch)
-                if self._pending or self._stop:  # more to write, or a close() to see
-                    self._wake.set()
-            elif self._stop:
-                return
-
-    def _write(self, batch: list[tuple[str, int, str, Payload]]) -> None:
-        runs: list[tuple[str, int, list[str]]] = []  # (job, first id, event, data, ...) per job
-        finished: list[tuple[str, str]] = []
-        for job_id, n, event, payload in batch:
-            data = as_json(payload)
-            if runs and runs[-1][0] == job_id and runs[-1][1] + len(runs[-1][2]) // 2 == n:
-                runs[-1][2].extend((event, data))
-            else:
-                runs.append((job_id, n, [event, data]))
-            if event == "done":
-                finished.append((job_id, data))
-        while True:
-            try:
-                pipe = self.r.pipeline(transaction=False)
-                for job_id, first, fields in runs:
-                    self._append(
-                        keys=[key("events", job_id)],
-                        args=[first, self.maxlen, *fields],
-                        client=pipe,
-                    )
-                for job_id, data in finished:
-                    status = json.loads(data)["status"]
-                    self._finish(
-                        keys=[
-                            key("job", job_id),
-                            key("events", job_id),
-                            key("live"),
-                            key("running"),
-                            key("lease", job_id),
-                        ],
-                        args=[
-                            job_id,
-                            data,
-                            status,
-                            time.time(),
-                            self.ttl_ms,
-                            self.token,
-                        ],
-                        client=pipe,
-                    )
-                pipe.execute()
-                self.quiet.ok("writing events")
-                return
-            except UNREACHABLE as exc:
-                if self._stop:
-                    log.warning("%d events not written: Redis unreachable at shutdown", len(batch))
-                    return
-                self.quiet.warn("writing events", exc)
-                time.sleep(0.5)
-
-
-class WriterLog(EventLog):
-    """The training side of a job's log in Redis: appends go to the process's ``StreamWriter``,
-    except the first ``written`` (a replay of a job another process began). Streams never read
-    this log; they read the job's stream through a ``Mirror``."""
-
-    def __init__(self, writer: StreamWriter, job_id: str, written: int) -> None:
-        self.writer, self.job_id, self.written = writer, job_id, written
-        self.count = 0
-        self.closed = False  # the lease was lost: another process writes this job now
-
-    def append(self, event: str, payload: Payload) -> None:
-        self.count += 1
-        if self.count > self.written and not self.closed:
-            self.writer.put(self.job_id, self.count, event, payload)
-
-    def __len__(self) -> int:
-        return self.count
-
-    @property
-    def ended(self) -> bool:
-        return False
-
-    def wire(self, start: int) -> list[bytes]:
-        raise NotImplementedError("streams read a job's events through a Mirror")
-
-    async def wait_beyond(self, seen: int) -> None:
-        raise NotImplementedError("streams read a job's events through a Mirror")
-
-    def wake_watchers(self) -> None:
-        pass
-
-
-class Mirror(MemoryLog):
-    """This process's copy of a job's Redis stream, filled by one reader task (started by the
-    first stream that reads it) and read by any number of streams."""
-
-    BLOCK_MS = 2000
-
-    def __init__(self, r: aredis.Redis, job_id: str, quiet: Quiet) -> None:
-        super().__init__()
-        self.r, self.key, self.quiet = r, key("events", job_id), quiet
-        self.gone = False  # the stream expired before its end
-        self._task: asyncio.Task[None] | None = None
-
-    @property
-    def ended(self) -> bool:
-        return self.gone or super().ended
-
-    def wire(self, start: int) -> list[bytes]:
-        self._follow()
-        return super().wire(start)
-
-    async def wait_beyond(self, seen: int) -> None:
-        self._follow()
-        await super().wait_beyond(seen)
-
-    def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-
-    def _follow(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._read())
-
-    async def _read(self) -> None:
-        while not self.ended:
-            try:
-                answer: Any = await self.r.xread(
-                    {self.key: f"0-{len(self.events)}"}, count=5000, block=self.BLOCK_MS
-                )
-                if not answer and not await self.r.exists(self.key):
-                    self.gone = True
-                    self.wake_watchers()
-                self.quiet.ok("reading events")
-            except UNREACHABLE as exc:
-                self.quiet.warn("reading events", exc)
-                await asyncio.sleep(1.0)
-                continue
-            for _, entries in answer or []:
-                for _, fields in entries:
-                    self.append(fields["e"], fields["d"])
+LOOK_S = 1.0  # a worker looks at the cluster's queue at least this often, news or not
+CHANGE_WAIT_S = 8.0  # a live change waits this long for the training process (a takeover: ≤ 6 s)
 
 
 class ClusterJob(Job):
     """A job as any process sees it: its data and meta built here from the shared config (for the
-    surface), its status, history and cancel from Redis, its events from a ``Mirror``."""
+    surface), its status, history, cancel and changes from Redis, its events from a ``Mirror``."""
 
     manager: "ClusterJobManager"
 
     def summary(self, history: bool = True) -> dict:
         return self.manager.summary(self, history)
 
-    def cancel(self) -> None:
-        self.manager.cancel(self)
+    async def asummary(self, history: bool = True) -> dict:
+        return await self.manager.asummary(self, history)
 
-    def change(self, values: dict[str, float]) -> int:
-        raise JobEnded(
-            "live changes are not available yet when gdviz serves on Redis (GDVIZ_REDIS_URL): "
-            "start a new run with the new values"
-        )
+    async def acancel(self) -> None:
+        await self.manager.acancel(self)
+
+    async def achange(self, values: dict[str, float]) -> int:
+        return await self.manager.achange(self, values)
+
+    async def achanges(self) -> list[Record]:
+        return await self.manager.achanges(self)
+
+    async def wait_finished(self, timeout: float) -> None:
+        mirror = view_mirror(self)
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(timeout):
+                while not mirror.ended:
+                    await mirror.wait_beyond(len(mirror))
 
 
 class RedisUploads:
@@ -431,22 +130,37 @@ class ClusterJobManager(JobManager):
         self.training: dict[str, Job] = {}  # jobs this process claimed
         self._stopping = threading.Event()
         self._keeper = threading.Thread(target=self._keep, name="gdviz-redis-leases", daemon=True)
-        self._areader: aredis.Redis | None = None
+        self._listener = threading.Thread(target=self._listen, name="gdviz-redis-news", daemon=True)
+        self._next_look = 0.0  # when a worker looks at the cluster's queue without news
+        self._answered: OrderedDict[str, str] = OrderedDict()  # live changes' answers, by ask
+        self._ar: aredis.Redis | None = None  # requests, on the event loop
+        self._areader: aredis.Redis | None = None  # streams' blocking reads, on the event loop
         self._claim_next = self.r.register_script(CLAIM_NEXT)
         self._take_over = self.r.register_script(TAKE_OVER)
         self._orphans = self.r.register_script(ORPHANS)
         self._renew = self.r.register_script(RENEW)
-        self._cancel = self.r.register_script(CANCEL)
+        self._record_change = self.r.register_script(RECORD_CHANGE)
         uploads.shared = RedisUploads(self.r, settings)
+
+    @property
+    def ar(self) -> aredis.Redis:
+        assert self._ar is not None, "start() first"
+        return self._ar
 
     # --- lifetime ---
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._ar = aredis.Redis.from_url(
+            self.url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
+        )
         self._areader = aredis.Redis.from_url(
             self.url, decode_responses=True, socket_timeout=10, socket_connect_timeout=1
         )
+        self._cancel = self._ar.register_script(CANCEL)
+        self._change_queued = self._ar.register_script(CHANGE_QUEUED)
         self.writer.start()
         self._keeper.start()
+        self._listener.start()
         super().start(loop)
 
     def shutdown(self, timeout: float = 2.0) -> None:
@@ -459,6 +173,8 @@ class ClusterJobManager(JobManager):
             assert isinstance(job.log, WriterLog)
             job.log.closed = True
             job.training.stop.set()
+        for _ in self._workers:
+            self._wake_worker()  # to see that it stops
         deadline = time.monotonic() + timeout
         for worker in self._workers:
             worker.join(max(0.0, deadline - time.monotonic()))
@@ -469,24 +185,36 @@ class ClusterJobManager(JobManager):
         except UNREACHABLE:
             pass
         self._keeper.join(1.0)
+        self._listener.join(1.5)
         if self._loop is not None:
             for view in list(self.views.values()):
                 self._loop.call_soon_threadsafe(view_mirror(view).close)
         self._workers.clear()
 
-    # --- requests ---
+    # --- requests (event loop) ---
 
     def create(self, config: JobConfig) -> Job:
-        if self.r.zcard(key("live")) >= self.settings.max_jobs:
+        raise NotImplementedError("on Redis, jobs are made with acreate, on the event loop")
+
+    def get(self, job_id: str) -> Job | None:
+        raise NotImplementedError("on Redis, jobs are found with aget, on the event loop")
+
+    async def acreate(self, config: JobConfig) -> Job:
+        if await self.ar.zcard(key("live")) >= self.settings.max_jobs:
             raise TooManyJobs(
                 f"{self.settings.max_jobs} jobs are queued or running (GDVIZ_MAX_JOBS); "
                 "try again shortly"
             )
-        view = ClusterJob(config, self.settings.max_step_events)
+        args = (config, self.settings.max_step_events)
+        view = (
+            ClusterJob(*args)
+            if quick_to_build(config)
+            else await asyncio.to_thread(ClusterJob, *args)
+        )
         assert isinstance(view.log, MemoryLog)
         meta = view.log.events[0][1]
         now = time.time()
-        pipe = self.r.pipeline(transaction=True)
+        pipe = self.ar.pipeline(transaction=True)
         pipe.hset(
             key("job", view.id),
             mapping={"config": config.model_dump_json(), "status": "queued", "created": now},
@@ -494,11 +222,12 @@ class ClusterJobManager(JobManager):
         pipe.xadd(key("events", view.id), {"e": "meta", "d": as_json(meta)}, id="0-1")
         pipe.zadd(key("live"), {view.id: now})
         pipe.rpush(key("queue"), view.id)
-        pipe.execute()
+        pipe.publish(key("news"), "queued")
+        await pipe.execute()
         return self._remember(view)
 
-    def get(self, job_id: str) -> Job | None:
-        config = self.r.hget(key("job", job_id), "config")
+    async def aget(self, job_id: str) -> Job | None:
+        config = await self.ar.hget(key("job", job_id), "config")
         view = self.views.get(job_id)
         if config is None:
             if view is not None:
@@ -529,10 +258,21 @@ class ClusterJobManager(JobManager):
             self._loop.call_soon_threadsafe(view_mirror(view).close)
 
     def summary(self, view: ClusterJob, history: bool = True) -> dict:
+        """From a worker thread (a route that may send a long history)."""
         pipe = self.r.pipeline(transaction=False)
         pipe.hgetall(key("job", view.id))
         pipe.xrange(key("events", view.id))
         stored, entries = pipe.execute()
+        return self._summary(view, stored, entries, history)
+
+    async def asummary(self, view: ClusterJob, history: bool = True) -> dict:
+        pipe = self.ar.pipeline(transaction=False)
+        pipe.hgetall(key("job", view.id))
+        pipe.xrange(key("events", view.id))
+        stored, entries = await pipe.execute()
+        return self._summary(view, stored, entries, history)
+
+    def _summary(self, view: ClusterJob, stored: dict, entries: list, history: bool) -> dict:
         records = [json.loads(f["d"]) for _, f in entries if f["e"] == "epoch"]
         started, finished = stored.get("started"), stored.get("finished")
         elapsed = None
@@ -551,7 +291,7 @@ class ClusterJobManager(JobManager):
             out["history"] = records
         return out
 
-    def cancel(self, view: ClusterJob) -> None:
+    async def acancel(self, view: ClusterJob) -> None:
         done = dumps(
             {
                 "status": "cancelled",
@@ -563,20 +303,53 @@ class ClusterJobManager(JobManager):
         )
         keys = [key("job", view.id), key("events", view.id), key("live"), key("queue")]
         args: list[Any] = [view.id, done, time.time(), self.writer.ttl_ms, self.writer.maxlen]
-        if self._cancel(keys=keys, args=args) == "running" and view.id in self.training:
-            self.training[view.id].training.stop.set()  # here: at once, not at the next renewal
+        if await self._cancel(keys=keys, args=args) == "running":
+            await self.ar.publish(key("news"), f"cancel {view.id}")  # its process stops it at once
 
-    def counts(self) -> dict[str, int]:
-        pipe = self.r.pipeline(transaction=False)
+    async def achange(self, view: ClusterJob, values: dict[str, float]) -> int:
+        """A queued job takes the change here (from epoch 1); a running one is asked over the news
+        channel, and the process that trains it answers with the epoch (asked again while the job
+        is between processes)."""
+        ask = uuid.uuid4().hex
+        deadline = time.monotonic() + CHANGE_WAIT_S
+        while True:
+            change = dumps({"epoch": 1, **values})
+            status = await self._change_queued(keys=[key("job", view.id)], args=[change])
+            if status == "queued":
+                return 1
+            if status != "running":
+                ended = "expired" if status is None else status
+                raise JobEnded(f"job {view.id} has {ended}: there is no epoch left to change")
+            await self.ar.publish(
+                key("news"), "change " + dumps({"job": view.id, "ask": ask, "values": values})
+            )
+            answer = await self.ar.blpop([key("reply", ask)], timeout=0.5)
+            if answer is not None:
+                reply = json.loads(answer[1])
+                if "error" in reply:
+                    raise JobEnded(reply["error"])
+                return int(reply["epoch"])
+            if time.monotonic() > deadline:
+                raise NoAnswer(
+                    f"job {view.id}: the process training it did not answer within "
+                    f"{CHANGE_WAIT_S:.0f} s (it may be being taken over); try again shortly"
+                )
+
+    async def achanges(self, view: ClusterJob) -> list[Record]:
+        entries: Any = await self.ar.xrange(key("events", view.id))
+        return [json.loads(f["d"]) for _, f in entries if f["e"] == "change"]
+
+    async def acounts(self) -> dict[str, int]:
+        pipe = self.ar.pipeline(transaction=False)
         pipe.scard(key("running"))
         pipe.llen(key("queue"))
         pipe.zcard(key("live"))
-        running, queued, live = pipe.execute()
+        running, queued, live = await pipe.execute()
         return {"running": running, "queued": queued, "kept": live}
 
-    def problem(self) -> str | None:
+    async def aproblem(self) -> str | None:
         try:
-            self.r.ping()
+            await self.ar.ping()
         except UNREACHABLE as exc:
             return f"Redis at {where(self.url)} is unreachable: {exc}"
         return None
@@ -592,7 +365,6 @@ class ClusterJobManager(JobManager):
                 self._stopping.wait(0.5)
                 continue
             if job is None:
-                self._stopping.wait(IDLE_POLL_S)
                 continue
             first_turn = job._records is None
             if job.run(budget_s=0.0 if first_turn else self.SLICE_S):
@@ -601,23 +373,31 @@ class ClusterJobManager(JobManager):
                 self.requeue(job)  # a paced job sleeps off the workers
 
     def _next_job(self) -> Job | None:
-        """A job taken over goes first, then a new job of the cluster, then this process's turns."""
+        """A job taken over (or paced) goes first, then a new job of the cluster, then this
+        process's turns. Waits (up to ``LOOK_S``) for one: the news of a queued job puts a
+        wake-up in the local queue, so the cluster's queue is read when there is something in it
+        (and every ``LOOK_S`` in case some news was missed), not on every turn."""
         try:
-            item = self._queue.get_nowait()
+            item = self._queue.get(timeout=LOOK_S)
         except queue.Empty:
             item = None
-        if item is not None and item[0] == self.NEW:
-            return item[2]
+        if self._stopping.is_set():
+            return None
+        priority, _, job = (self.NEW, 0, None) if item is None else item
+        if job is not None and (priority == self.NEW or time.monotonic() < self._next_look):
+            return job
+        self._next_look = time.monotonic() + LOOK_S
         claimed = self._claim_next(args=[PREFIX, self.token, int(LEASE_S * 1000), time.time()])
         if claimed:
-            if item is not None:
-                self._queue.put(item)
-            job_id, config, written = claimed
-            return self._train(job_id, config, int(written))
-        return None if item is None else item[2]
+            if item is not None and job is not None:
+                self._queue.put(item)  # its turn comes after the new job's first epoch
+            job_id, config, written, changes = claimed
+            return self._train(job_id, config, int(written), changes)
+        return job
 
-    def _train(self, job_id: str, config: str, written: int) -> Job | None:
-        """The job built here to train (again); None if it cannot be (its upload expired)."""
+    def _train(self, job_id: str, config: str, written: int, changes: str) -> Job | None:
+        """The job built here to train (again), with the live changes made so far; None if it
+        cannot be (its upload expired)."""
         log = WriterLog(self.writer, job_id, written)
         try:
             job = Job(
@@ -630,6 +410,9 @@ class ClusterJobManager(JobManager):
             done = {"status": "failed", "epochs": 0, "loss": None, "w": None, "b": None}
             self.writer.put(job_id, written + 1, "done", dumps({**done, "reason": str(exc)}))
             return None
+        for change in json.loads(changes):
+            epoch = change.pop("epoch")
+            job.training.change_at(epoch, change)
         if written > 1:
             job.replayed_epochs = self._epochs_written(job_id)
         self.training[job_id] = job
@@ -641,6 +424,61 @@ class ClusterJobManager(JobManager):
             if fields["e"] == "epoch":
                 return int(json.loads(fields["d"])["epoch"])
         return 0
+
+    # --- news (one thread): queued jobs, cancels and live changes ---
+
+    def _listen(self) -> None:
+        while not self._stopping.is_set():
+            try:
+                with self.r.pubsub(ignore_subscribe_messages=True) as news:
+                    news.subscribe(key("news"))
+                    self._wake_worker()  # news may have been missed meanwhile
+                    self.quiet.ok("hearing news")
+                    while not self._stopping.is_set():
+                        message = news.get_message(timeout=1.0)
+                        if message is not None:
+                            self._hear(message["data"])
+            except UNREACHABLE as exc:
+                self.quiet.warn("hearing news", exc)
+                self._stopping.wait(0.5)
+
+    def _wake_worker(self) -> None:
+        self._queue.put((self.NEW, next(self._order), None))
+
+    def _hear(self, news: str) -> None:
+        kind, _, rest = news.partition(" ")
+        if kind == "queued":
+            self._wake_worker()
+        elif kind == "cancel" and (job := self.training.get(rest)) is not None:
+            job.training.stop.set()
+        elif kind == "change":
+            asked = json.loads(rest)
+            if (job := self.training.get(asked["job"])) is not None:
+                self._change(job, asked["ask"], asked["values"])
+
+    def _change(self, job: Job, ask: str, values: dict[str, float]) -> None:
+        """Apply a live change to a job trained here, kept in Redis before its epoch begins, and
+        answer the process that asked (once per ask, however often it asks)."""
+        reply = self._answered.get(ask)
+        if reply is None:
+
+            def record(epoch: int) -> None:
+                change = dumps({"epoch": epoch, **values})
+                keys = [key("job", job.id), key("lease", job.id)]
+                if not self._record_change(keys=keys, args=[change, self.token]):
+                    raise JobEnded(f"job {job.id} has ended: there is no epoch left to change")
+
+            try:
+                reply = dumps({"epoch": job.change(values, record)})
+            except JobEnded as exc:
+                reply = dumps({"error": str(exc)})
+            self._answered[ask] = reply
+            while len(self._answered) > 256:
+                self._answered.popitem(last=False)
+        pipe = self.r.pipeline(transaction=False)
+        pipe.rpush(key("reply", ask), reply)
+        pipe.pexpire(key("reply", ask), int(CHANGE_WAIT_S * 1000))
+        pipe.execute()
 
     # --- leases (one thread) ---
 
@@ -683,9 +521,9 @@ class ClusterJobManager(JobManager):
                 args=[self.token, int(LEASE_S * 1000)],
             )
             if taken:
-                config, written = taken
+                config, written, changes = taken
                 log.warning("job %s: its process stopped; training it here", job_id)
-                job = self._train(job_id, config, int(written))
+                job = self._train(job_id, config, int(written), changes)
                 if job is not None:
                     self._queue.put((self.NEW, next(self._order), job))
 

@@ -21,7 +21,8 @@ import time
 
 import redis.asyncio as aredis
 
-from .cluster import _LAST_SEQ, PREFIX, Mirror, Quiet
+from .cluster_scripts import _LAST_SEQ, PREFIX
+from .cluster_streams import Mirror, Quiet
 from .events import EventLog, dumps
 from .rooms import (
     RATE_WINDOW_S,

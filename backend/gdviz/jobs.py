@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator
 import torch
 
 from . import data as datasets
-from .config import ConfigError, JobConfig, check_config
+from .config import Builtin, ConfigError, JobConfig, Points, Synthetic, check_config
 from .data import Data
 from .events import EventLog, MemoryLog, dumps, finite
 from .payloads import Done, Finished, Meta
@@ -240,16 +240,43 @@ class Job:
         self._finish("cancelled" if stop.is_set() else "completed")
         return True
 
-    def change(self, values: dict[str, float]) -> int:
+    def change(self, values: dict[str, float], record: Callable[[int], None] | None = None) -> int:
         """Apply ``values`` from the next epoch on; returns that epoch. Raises ``JobEnded`` when
-        the job has no epoch left to change."""
+        the job has no epoch left to change. ``record(epoch)`` keeps the change elsewhere before
+        that epoch can begin (a shared store, for a process that takes the job over)."""
+
+        def accept(epoch: int) -> None:
+            if epoch > self.config.epochs:
+                raise JobEnded(f"job {self.id} has trained its last epoch: nothing left to change")
+            if record is not None:
+                record(epoch)
+
         with self._lock:
             if self.finished:
                 raise JobEnded(f"job {self.id} has {self.status}: there is no epoch left to change")
-            epoch = self.training.change(values)
-        if epoch > self.config.epochs:
-            raise JobEnded(f"job {self.id} has trained its last epoch: nothing left to change")
-        return epoch
+            return self.training.change(values, accept)
+
+    # The routes' side, on the event loop: a job kept in a shared store answers these without
+    # blocking the loop; one in this process's memory answers at once.
+
+    async def asummary(self, history: bool = True) -> dict[str, object]:
+        return self.summary(history)
+
+    async def acancel(self) -> None:
+        self.cancel()
+
+    async def achange(self, values: dict[str, float]) -> int:
+        return self.change(values)
+
+    async def achanges(self) -> list[Record]:
+        """The live changes applied so far, as their ``change`` events."""
+        return list(self.changes)
+
+    async def wait_finished(self, timeout: float) -> None:
+        """Return once the job has finished, or after ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        while not self.finished and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
 
     def cancel(self) -> None:
         """Stop the job: at once if no worker is running it (queued, or between turns), else at
@@ -285,12 +312,25 @@ def warm_up() -> None:
         Job(JobConfig(mode=mode, epochs=1), max_step_events=1).run()
 
 
+def quick_to_build(config: JobConfig) -> bool:
+    """A job whose data is quick to build: a built-in dataset or at most 10,000 synthetic points."""
+    ds = config.dataset
+    if isinstance(ds, Builtin | Points):
+        return True
+    return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
+
+
 class TooManyJobs(RuntimeError):
     pass
 
 
 class JobEnded(RuntimeError):
     """A change asked of a job that has ended (409)."""
+
+
+class NoAnswer(RuntimeError):
+    """A change that the job's training process did not answer in time (503): on a shared store,
+    the job is between processes (one died and another is taking it over)."""
 
 
 class Pacer:
@@ -392,6 +432,23 @@ class JobManager:
         self._evict()
         return self.jobs.get(job_id)
 
+    # The routes' side, on the event loop: a shared store answers these without blocking the loop.
+
+    async def acreate(self, config: JobConfig) -> Job:
+        """``create``, with a job whose data takes a while to build built in a worker thread."""
+        if quick_to_build(config):  # about a millisecond: less than the hop to a thread under load
+            return self.create(config)
+        return await asyncio.to_thread(self.create, config)
+
+    async def aget(self, job_id: str) -> Job | None:
+        return self.get(job_id)
+
+    async def acounts(self) -> dict[str, int]:
+        return self.counts()
+
+    async def aproblem(self) -> str | None:
+        return self.problem()
+
     def _evict(self, room: int = 0) -> None:
         """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap.
 
@@ -441,4 +498,4 @@ class JobManager:
         self._workers.clear()
 
 
-__all__ = ["ConfigError", "Job", "JobEnded", "JobManager", "TooManyJobs", "warm_up"]
+__all__ = ["ConfigError", "Job", "JobEnded", "JobManager", "NoAnswer", "TooManyJobs", "warm_up"]

@@ -13,8 +13,14 @@ ends with an event that has only an id: every job's position, the id a reconnect
     id: 13  event: epoch        data: {...}
     id: 3f2a9c1d0b7e=13.9c1d0b7e3f2a=40                 no data: dispatches nothing
 
-``interleave`` reads any ``EventLog`` under any key, so a classroom room's log can later join a
-page's stream as one more entry (headed by a ``room`` event rather than ``job``).
+A classroom room joins as one more entry under the key ``room`` (never a job id: those are hex),
+its batches headed by a ``from-room`` event (its data: the room's code), its events with the room's
+own ids, as on the room's own stream; a stream that starts it afresh first gets its ``room``
+snapshot::
+
+    event: from-room            data: K7QX2M
+    id: 4  event: room          data: {...}             the whole state, as of change 4
+    id: 3f2a9c1d0b7e=13.room=4
 """
 
 import asyncio
@@ -29,6 +35,7 @@ from .events import WAKE_INTERVAL_S, EventLog
 
 MAX_JOBS = 8  # four compared runs, a teacher's run to follow, and room to spare
 MAX_POSITION = 10**9
+ROOM = "room"  # the room's key among a stream's entries
 POSITION = re.compile(r"(\w+)=(0|[1-9]\d{0,9})", re.ASCII)
 
 
@@ -40,9 +47,11 @@ class StreamError(ValueError):
         self.field, self.msg = field, msg
 
 
-def parse_jobs(text: str) -> list[str]:
-    """The job ids of ``?jobs=a,b,c``: one to ``MAX_JOBS``, each once."""
-    ids = text.split(",")
+def parse_jobs(text: str | None, room: bool = False) -> list[str]:
+    """The job ids of ``?jobs=a,b,c``: one to ``MAX_JOBS``, each once (none with a room)."""
+    if not text and room:
+        return []
+    ids = (text or "").split(",")
     if not all(ids):
         raise StreamError("jobs", "give job ids separated by single commas, e.g. jobs=3f2a…,9c1d…")
     if len(ids) > MAX_JOBS:
@@ -66,7 +75,7 @@ def parse_positions(text: str, jobs: Sequence[str], field: str) -> dict[str, int
             raise StreamError(field, f"'{part[:40]}' is not job=position (e.g. 3f2a9c1d0b7e=13)")
         job, position = match[1], int(match[2])
         if job not in seen:
-            raise StreamError(field, f"job '{job}' is not one of this stream's jobs")
+            raise StreamError(field, f"'{job}' is not one of this stream's jobs (or its room)")
         if job in named:
             raise StreamError(field, f"job '{job}' is given twice")
         if position > MAX_POSITION:
@@ -80,13 +89,29 @@ def format_positions(seen: dict[str, int]) -> str:
     return ".".join([f"{job}={n}" for job, n in seen.items()])
 
 
+def head(key: str, room_code: str | None = None) -> bytes:
+    """The event that names whose events follow: a job, or the room."""
+    if key == ROOM:
+        return ServerSentEvent(data=room_code, event="from-room").encode()
+    return ServerSentEvent(data=key, event="job").encode()
+
+
+def positions(seen: dict[str, int]) -> bytes:
+    """The end of a write: an event with only an id, every entry's position."""
+    return ServerSentEvent(id=format_positions(seen)).encode()
+
+
 async def interleave(
-    logs: dict[str, EventLog], seen: dict[str, int], stop: asyncio.Future[Any]
+    logs: dict[str, EventLog],
+    seen: dict[str, int],
+    stop: asyncio.Future[Any],
+    room_code: str | None = None,
 ) -> AsyncIterator[bytes]:
-    """The stream of ``logs`` (job id -> log) from the positions ``seen``, which it advances, until
-    every job has sent ``done`` or ``stop`` is done. Each write carries everything new since the
-    last, at most one write per ``WAKE_INTERVAL_S``, as a job's own stream."""
-    heads = {job: ServerSentEvent(data=job, event="job").encode() for job in logs}
+    """The stream of ``logs`` (job id, or ``ROOM``, -> log) from the positions ``seen``, which it
+    advances, until every job has sent ``done`` (and the room has expired) or ``stop`` is done.
+    Each write carries everything new since the last, at most one write per ``WAKE_INTERVAL_S``,
+    as a job's own stream."""
+    heads = {key: head(key, room_code) for key in logs}
     live = {job: log for job, log in logs.items() if not (log.ended and seen[job] >= len(log))}
     waits: dict[str, asyncio.Task[None]] = {}  # each live job's wait_beyond, kept across wake-ups
     woken = asyncio.Event()  # set by any of them, or by ``stop``: one waiter, however many jobs
@@ -106,7 +131,7 @@ async def interleave(
                     parts += batch
                     seen[job] += len(batch)
             if parts:
-                parts.append(ServerSentEvent(id=format_positions(seen)).encode())
+                parts.append(positions(seen))
                 yield b"".join(parts)
                 last_write = time.monotonic()
             for job in [job for job, log in live.items() if log.ended and seen[job] >= len(log)]:

@@ -206,12 +206,19 @@ class Training:
     def steps_per_epoch(self) -> int:
         return math.ceil(self.n / self.config.batch_size) if self.config.minibatch else 1
 
-    def change(self, values: dict[str, float]) -> int:
-        """Use ``values`` (lr and the optimizer's knobs) from the next epoch on; returns that epoch."""
+    def change(self, values: dict[str, float], accept: Callable[[int], None] | None = None) -> int:
+        """Use ``values`` (lr and the optimizer's knobs) from the next epoch on; returns that epoch.
+        ``accept(epoch)`` is called first, before that epoch can begin: raising refuses the change."""
         with self._changes_lock:
             epoch = self.epoch_started + 1
-            self._changes.setdefault(epoch, {}).update(values)
+            if accept is not None:
+                accept(epoch)
+            self.change_at(epoch, values)
             return epoch
+
+    def change_at(self, epoch: int, values: dict[str, float]) -> None:
+        """Use ``values`` from ``epoch`` on: a change made before, replayed."""
+        self._changes.setdefault(epoch, {}).update(values)
 
     def _begin_epoch(self, epoch: int) -> dict[str, float] | None:
         """Mark ``epoch`` started and apply the changes due at it (returned, for the stream)."""

@@ -73,12 +73,13 @@ export const answerQuestion = (code, qid, answer) => request('POST', `${room(cod
 export const shareRun = (code, run) => request('POST', `${room(code)}/runs`, run);
 export const getSharedRuns = (code, key) => request('GET', `${room(code)}/runs`, undefined, bearer(key));
 export const getLessonQuestions = () => request('GET', '/api/lesson/questions');
-/** The room's own stream: a `room` snapshot, then its changes; EventSource resumes by itself. */
-export const openRoomStream = (code) => new EventSource(`${room(code)}/events`);
 
-// ---- the page's one stream
+// ---- the page's one stream: the runs it shows, and its room
 const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}
 const STREAM_EVENTS = ['meta', 'epoch', 'step', 'change', 'done'];
+const ROOM_EVENTS = ['room', 'run', 'player', 'question', 'answers', 'reveal', 'runs'];
+const ROOM = Symbol('room'); // whose events come next, when they are the room's
+let roomFollow = null;
 const JOINED_WITHIN_MS = 30; // the compared runs' jobs, created one after another, join one reconnect
 let source = null;
 let reconnectTimer = 0;
@@ -101,6 +102,47 @@ export function openStream(id, isCurrent, handlers) {
   return () => unfollow(id, follow);
 }
 
+/** The room's events on the page's one stream: a `room` snapshot, then its changes, dispatched as
+ * MessageEvents; `onopen`, `onerror`, `readyState` and `close()` as an EventSource's. */
+class RoomFollow extends EventTarget {
+  constructor(code) {
+    super();
+    this.code = code;
+    this.seen = 0; // the room's last event id delivered: a reconnect resumes after it
+    this.readyState = EventSource.CONNECTING;
+    this.onopen = null;
+    this.onerror = null;
+  }
+
+  close() {
+    if (roomFollow !== this) return;
+    roomFollow = null;
+    this.readyState = EventSource.CLOSED;
+    if (!follows.size && source) { source.close(); source = null; }
+  }
+
+  deliver(name, ev) {
+    const n = Number(ev.lastEventId);
+    if (name !== 'room' && n <= this.seen) return; // delivered before a reconnect
+    this.seen = n;
+    failures = 0;
+    this.dispatchEvent(new MessageEvent(name, { data: ev.data, lastEventId: ev.lastEventId }));
+  }
+
+  status(readyState) {
+    this.readyState = readyState;
+    (readyState === EventSource.OPEN ? this.onopen : this.onerror)?.();
+  }
+}
+
+/** Follow classroom room `code` on the page's one stream, beside its runs. */
+export function followRoom(code) {
+  roomFollow?.close();
+  roomFollow = new RoomFollow(code);
+  reconnectSoon();
+  return roomFollow;
+}
+
 function reconnectSoon(delay = source ? JOINED_WITHIN_MS : 0) {
   if (!reconnectTimer) reconnectTimer = setTimeout(connect, delay);
 }
@@ -110,15 +152,21 @@ function connect() {
   source?.close();
   source = null;
   for (const [id, follow] of follows) if (!follow.isCurrent()) follows.delete(id);
-  if (!follows.size) return;
-  const query = new URLSearchParams({ jobs: [...follows.keys()].join(',') });
+  if (!follows.size && !roomFollow) return;
+  const query = new URLSearchParams();
+  if (follows.size) query.set('jobs', [...follows.keys()].join(','));
+  if (roomFollow) query.set('room', roomFollow.code);
   const after = [...follows].filter(([, f]) => f.seen).map(([id, f]) => `${id}=${f.seen}`);
+  if (roomFollow?.seen) after.push(`room=${roomFollow.seen}`);
   if (after.length) query.set('after', after.join('.'));
   const es = new EventSource(`/api/streams?${query}`);
   source = es;
-  let job = null; // the job whose events come next: each batch is headed by a `job` event
+  let job = null; // whose events come next: each batch is headed by a `job` (or `from-room`) event
   es.addEventListener('job', (ev) => { job = ev.data; });
+  es.addEventListener('from-room', () => { job = ROOM; });
   for (const name of STREAM_EVENTS) es.addEventListener(name, (ev) => deliver(job, name, ev));
+  for (const name of ROOM_EVENTS) es.addEventListener(name, (ev) => { if (job === ROOM) roomFollow?.deliver(name, ev); });
+  es.onopen = () => { if (es === source) roomFollow?.status(EventSource.OPEN); };
   // Reconnect by ourselves, from what was delivered, rather than let EventSource resume from the
   // last id it read; give up after a few failures in a row, or at once when the server refuses.
   es.onerror = () => {
@@ -127,12 +175,19 @@ function connect() {
     es.close();
     source = null;
     failures += 1;
+    const roomRefused = refused && !follows.size; // only the room was asked for: it has ended
     if (refused || failures >= 3) {
       const lost = [...follows.values()];
       follows.clear();
       failures = 0;
       for (const follow of lost) if (follow.isCurrent()) follow.handlers.error?.('lost the connection to the server');
-    } else reconnectSoon(500 * failures);
+    }
+    if (roomFollow) {
+      const room = roomFollow;
+      if (roomRefused) { roomFollow = null; room.status(EventSource.CLOSED); return; }
+      room.status(EventSource.CONNECTING);
+    }
+    if (follows.size || roomFollow) reconnectSoon(Math.min(500 * Math.max(failures, 1), 5000));
   };
 }
 
@@ -153,5 +208,5 @@ function deliver(id, name, ev) {
 function unfollow(id, follow) {
   if (follows.get(id) !== follow) return;
   follows.delete(id);
-  if (!follows.size && source) { source.close(); source = null; }
+  if (!follows.size && !roomFollow && source) { source.close(); source = null; }
 }

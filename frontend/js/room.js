@@ -149,7 +149,7 @@ export class TeacherRoom {
     $('room-code').textContent = saved.code;
     tr($('room-role'), 'room.class');
     $('room-teacher').hidden = false;
-    this.stream = this.api.openRoomStream(saved.code);
+    this.stream = this.api.followRoom(saved.code);
     this.stream.addEventListener('room', (ev) => {
       const s = JSON.parse(ev.data);
       this.card.show(s.question);
@@ -266,7 +266,7 @@ export class StudentRoom {
     tr($('room-role'), 'room.class');
     $('room-student').hidden = false;
     $('room-name').value = localStorage.getItem(NAME) ?? '';
-    const es = this.api.openRoomStream(code);
+    const es = this.api.followRoom(code);
     es.addEventListener('room', (ev) => {
       const s = JSON.parse(ev.data);
       const late = (s.now - (s.player?.at ?? s.now)); // how long the teacher's player has been going

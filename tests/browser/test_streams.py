@@ -1,13 +1,15 @@
-"""The page follows all its runs on one stream: a race of four runs holds one connection, and a
-second tab racing on the same site is not left waiting for one (a browser allows six per site)."""
+"""The page follows all its runs (and its classroom room) on one stream: a race of four runs holds one
+connection, and a second tab racing on the same site is not left waiting for one (a browser allows
+six per site)."""
 
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+import httpx
 import pytest
 from conftest import App, Watch
-from playwright.sync_api import Page, Request, Route
+from playwright.sync_api import Page, Request, Route, expect
 
 from support import running_server
 
@@ -111,3 +113,43 @@ def test_a_second_tab_races_while_the_first_still_runs(app: App, page: Page, wat
         tab.wait(status="completed", runs="4", playing=False)
         assert runs_received(tab) == [60] * 4
     assert first.most == second_streams.most == 1
+
+
+def test_a_student_in_a_room_follows_a_race_and_the_room_on_one_stream(
+    app: App, page: Page, watch: Watch
+) -> None:
+    """The room joins the page's one stream: a student following a race of four, with a second tab
+    racing too, holds two connections of the six a browser allows per site."""
+    racing = "(document.getElementById('chart-loss').data || []).filter((t, i) => i % 3 === 1 && t.x.length).length === 4"
+    page.set_default_timeout(60_000)
+    with httpx.Client(base_url=app.base, timeout=30) as api:
+        made = api.post("/api/rooms").json()
+        code, teacher = made["code"], {"Authorization": f"Bearer {made['teacher_key']}"}
+        optimizers = ("sgd", "momentum", "adam", "rmsprop")
+        ids = [
+            api.post("/api/jobs", json={"epochs": 60, "delay_ms": 300, "optimizer": o}).json()["id"]
+            for o in optimizers
+        ]
+        run = {"job": ids[0], "race": ids[1:]}
+        assert api.put(f"/api/rooms/{code}/job", json=run, headers=teacher).is_success
+        player = {"epoch": 0, "playing": True, "speed": 64}
+        assert api.put(f"/api/rooms/{code}/player", json=player, headers=teacher).is_success
+        streams = Streams().watch(page)
+        page.goto(f"{app.base}/?room={code}")
+        page.wait_for_function(racing)
+        second_page = page.context.new_page()
+        second_page.set_default_timeout(60_000)
+        second_page.on("pageerror", lambda e: watch.errors.append(f"second tab: uncaught: {e}"))
+        second_streams = Streams().watch(second_page)
+        slow_jobs(second_page, delay_ms=100)
+        App(second_page, app.base).open(f"epochs=60&{RACE}")
+        second_page.wait_for_function(racing)
+        assert streams.open + second_streams.open <= 2  # of six
+        question = {"kind": "choice", "prompt": "Which one wins?", "choices": ["sgd", "adam"]}
+        asked = api.post(f"/api/rooms/{code}/questions", json=question, headers=teacher)
+        assert asked.is_success, asked.text
+    expect(page.locator("#room-prompt")).to_have_text("Which one wins?")  # on the same stream
+    assert streams.most == 1 and second_streams.most == 1, (streams.made, second_streams.made)
+    assert all("/api/streams?" in url for url in streams.made), streams.made
+    assert all(f"room={code}" in url for url in streams.made), streams.made
+    assert len(streams.made) <= 4  # the room, then the race's runs joining it

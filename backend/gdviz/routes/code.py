@@ -31,7 +31,8 @@ async def read_code(
     ] = "py",
 ) -> Response | dict:
     """The job as a Python script (torch only) that prints the job's epoch rows as CSV."""
-    code = await run_in_threadpool(generate, job.id, job.config, job.data, list(job.changes))
+    changes = await job.achanges()
+    code = await run_in_threadpool(generate, job.id, job.config, job.data, changes)
     if format == "json":
         return {"script": code.script, "filename": code.filename, "phases": code.phases}
     return Response(

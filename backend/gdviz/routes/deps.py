@@ -28,7 +28,7 @@ SettingsDep = Annotated[Settings, Depends(get_settings)]
 
 async def get_job(job_id: str, manager: Manager) -> Job:
     """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
-    job = manager.get(job_id)
+    job = await manager.aget(job_id)
     if job is None:
         raise HTTPException(
             404,

@@ -50,7 +50,11 @@ FOREIGN_ORIGIN: Responses = {
     403: {"model": Message, "description": "Sent from a page on another origin (`Origin` header)"}
 }
 FINISHED: Responses = {
-    409: {"model": Message, "description": "The job has ended: nothing left to change"}
+    409: {"model": Message, "description": "The job has ended: nothing left to change"},
+    503: {
+        "model": Message,
+        "description": "On Redis: the job is between processes (taken over); try again shortly",
+    },
 }
 
 

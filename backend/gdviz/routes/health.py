@@ -32,7 +32,7 @@ class Health(BaseModel):
 async def health(manager: Manager) -> dict[str, object]:
     """Liveness, with how many jobs are running and queued; 503 with the reason when jobs cannot
     be made now (the Redis store is unreachable)."""
-    problem = manager.problem()
+    problem = await manager.aproblem()
     if problem is not None:
         raise HTTPException(503, detail=f"unavailable: {problem}")
-    return {"status": "ok", "version": __version__, "jobs": manager.counts()}
+    return {"status": "ok", "version": __version__, "jobs": await manager.acounts()}

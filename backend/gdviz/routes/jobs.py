@@ -13,9 +13,9 @@ from pydantic import BaseModel
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from typing_extensions import TypedDict
 
-from ..config import Builtin, JobChange, JobConfig, Loss, Points, Synthetic, check_change
+from ..config import JobChange, JobConfig, Loss, check_change
 from ..events import event_stream
-from ..jobs import Job, JobEnded
+from ..jobs import Job, JobEnded, NoAnswer
 from ..payloads import Done, Epoch, LeastSquares, Meta, Minimum, Status
 from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
 from .deps import JobDep, Manager
@@ -81,14 +81,6 @@ def links(job: Job) -> Links:
     }
 
 
-def small(config: JobConfig) -> bool:
-    """A job whose data is quick to build: a built-in dataset or at most 10,000 synthetic points."""
-    ds = config.dataset
-    if isinstance(ds, Builtin | Points):
-        return True
-    return isinstance(ds, Synthetic) and (ds.n or (ds.x_stop - ds.x_start) / ds.x_step) <= 10_000
-
-
 @router.post(
     "/jobs",
     status_code=201,
@@ -97,10 +89,7 @@ def small(config: JobConfig) -> bool:
 )
 async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
     """Start a training job; `{}` is the lesson's run."""
-    if small(config):  # about a millisecond: less than the hop to a worker thread costs under load
-        job = manager.create(config)
-    else:
-        job = await run_in_threadpool(manager.create, config)
+    job = await manager.acreate(config)
     return {"id": job.id, "status": job.status, "links": links(job)}
 
 
@@ -117,11 +106,9 @@ CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far
 async def cancel_job(job: JobDep) -> dict[str, object]:
     """Cancel a queued or running job and answer its state once the cancel took effect (a finished
     job stays as it is)."""
-    job.cancel()
-    deadline = asyncio.get_running_loop().time() + CANCEL_WAIT_S
-    while not job.finished and asyncio.get_running_loop().time() < deadline:
-        await asyncio.sleep(0.005)
-    return {**job.summary(history=False), "links": links(job)}
+    await job.acancel()
+    await job.wait_finished(CANCEL_WAIT_S)
+    return {**(await job.asummary(history=False)), "links": links(job)}
 
 
 @router.patch("/jobs/{job_id}", responses={**NO_JOB, **FINISHED, **TOO_LARGE, **BAD_BODY})
@@ -130,9 +117,11 @@ async def change_job(job: JobDep, change: JobChange) -> dict:
     stream gets a `change` event at that epoch."""
     values = check_change(job.config, change)
     try:
-        epoch = job.change(values)
+        epoch = await job.achange(values)
     except JobEnded as exc:
         raise HTTPException(409, detail=str(exc)) from None
+    except NoAnswer as exc:
+        raise HTTPException(503, detail=str(exc), headers={"Retry-After": "2"}) from None
     return {"epoch": epoch, **values}
 
 

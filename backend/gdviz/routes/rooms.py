@@ -161,9 +161,9 @@ def links(code: str) -> dict[str, str]:
     }
 
 
-def check_job(manager: JobManager, *ids: str) -> None:
+async def check_job(manager: JobManager, *ids: str) -> None:
     for i, job_id in enumerate(ids):
-        if manager.get(job_id) is None:
+        if await manager.aget(job_id) is None:
             loc = ["body", "job"] if i == 0 else ["body", "race", i - 1]
             raise HTTPException(
                 422,
@@ -187,7 +187,7 @@ async def read_room(code: RoomCode, rooms: Rooms) -> dict:
 @router.put("/rooms/{code}/job", responses={**TEACHER, **BIG_BODY})
 async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, manager: Manager) -> dict:
     """The room's current run (with the other runs of a race): every follower loads it."""
-    check_job(manager, change.job, *change.race)
+    await check_job(manager, change.job, *change.race)
     run = change.model_dump()
     await rooms.set_run(code, run)
     return run
@@ -282,7 +282,7 @@ async def reveal_question(
 )
 async def share_run(code: RoomCode, run: SharedRun, rooms: Rooms, manager: Manager) -> dict:
     """A student sends their own run to the teacher, who may show it to the class."""
-    check_job(manager, run.job)
+    await check_job(manager, run.job)
     await rooms.count_post(code, run.student)
     index = await rooms.share_run(code, run.model_dump())
     return {"index": index}

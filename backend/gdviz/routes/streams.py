@@ -1,4 +1,5 @@
-"""One stream for several jobs: what a page with four compared runs opens instead of four."""
+"""One stream for several jobs and the page's room: what a page with four compared runs in a
+classroom opens instead of five."""
 
 import asyncio
 from collections.abc import AsyncIterator
@@ -6,32 +7,60 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
-from sse_starlette import EventSourceResponse
+from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ..events import EventLog, event_stream
-from ..multiplex import MAX_JOBS, StreamError, interleave, parse_jobs, parse_positions
+from ..events import EventLog, dumps, event_stream
+from ..multiplex import (
+    MAX_JOBS,
+    ROOM,
+    StreamError,
+    head,
+    interleave,
+    parse_jobs,
+    parse_positions,
+    positions,
+)
+from ..rooms import normal_code
 from .deps import Manager
 from .errors import NO_JOB
+from .rooms import NO_ROOM, Rooms
 
 router = APIRouter(prefix="/api", tags=["jobs"])
 
 
 class Stream:
-    """The jobs of one stream and where it resumes each of them."""
+    """The jobs (and room) of one stream, where it resumes each of them, and the room's snapshot
+    when the stream starts the room afresh."""
 
-    def __init__(self, logs: dict[str, EventLog], seen: dict[str, int]) -> None:
-        self.logs, self.seen = logs, seen
+    def __init__(
+        self,
+        logs: dict[str, EventLog],
+        seen: dict[str, int],
+        room: str | None = None,
+        snapshot: dict | None = None,
+    ) -> None:
+        self.logs, self.seen, self.room, self.snapshot = logs, seen, room, snapshot
 
 
 async def get_stream(
     manager: Manager,
+    rooms: Rooms,
     jobs: Annotated[
-        str,
+        str | None,
         Query(
             max_length=MAX_JOBS * 65,
-            description=f"job ids separated by commas, at most {MAX_JOBS}",
+            description=f"job ids separated by commas, at most {MAX_JOBS} (may be left out "
+            "with a room)",
         ),
-    ],
+    ] = None,
+    room: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=16,
+            description="a classroom room's code: its events join the stream (key `room`)",
+        ),
+    ] = None,
     after: Annotated[
         str | None,
         Query(
@@ -47,11 +76,12 @@ async def get_stream(
 ) -> Stream:
     """Resolved before any response starts: a bad query or an unknown job is a clean 4xx."""
     try:
-        ids = parse_jobs(jobs)
+        ids = parse_jobs(jobs, room=room is not None)
+        keys = ids + ([ROOM] if room is not None else [])
         if last_event_id is not None:
-            seen = parse_positions(last_event_id, ids, "last-event-id")
+            seen = parse_positions(last_event_id, keys, "last-event-id")
         else:
-            seen = parse_positions(after or "", ids, "after")
+            seen = parse_positions(after or "", keys, "after")
     except StreamError as exc:
         where = "header" if exc.field == "last-event-id" else "query"
         raise HTTPException(
@@ -59,7 +89,7 @@ async def get_stream(
         ) from None
     logs: dict[str, EventLog] = {}
     for job_id in ids:
-        job = manager.get(job_id)
+        job = await manager.aget(job_id)
         if job is None:
             raise HTTPException(
                 404,
@@ -67,19 +97,33 @@ async def get_stream(
                 "(finished jobs expire)",
             )
         logs[job_id] = job.log
-    return Stream(logs, seen)
+    if room is None:
+        return Stream(logs, seen)
+    code = normal_code(room)
+    await rooms.teacher_digest(code)  # 404 for a room never made, or expired
+    logs[ROOM] = await rooms.log(code)
+    snapshot = None
+    if not seen[ROOM]:  # afresh: the whole state first, then the changes after it
+        snapshot = await rooms.snapshot(code)
+        seen[ROOM] = snapshot["last_event"]
+    return Stream(logs, seen, code, snapshot)
 
 
-@router.get("/streams", response_class=EventSourceResponse, responses=NO_JOB)
+@router.get("/streams", response_class=EventSourceResponse, responses={**NO_JOB, **NO_ROOM})
 async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSourceResponse:
-    """Server-sent events of several jobs on one connection, each batch headed by a `job` event;
-    resumable with Last-Event-ID."""
+    """Server-sent events of several jobs (and a room) on one connection, each batch headed by a
+    `job` (or `from-room`) event; resumable with Last-Event-ID."""
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
 
     async def events() -> AsyncIterator[bytes]:
         stop = asyncio.ensure_future(shutdown.wait())
         try:
-            async for chunk in interleave(stream.logs, stream.seen, stop):
+            if stream.snapshot is not None:
+                snapshot = ServerSentEvent(
+                    data=dumps(stream.snapshot), event="room", id=str(stream.seen[ROOM])
+                )
+                yield head(ROOM, stream.room) + snapshot.encode() + positions(stream.seen)
+            async for chunk in interleave(stream.logs, stream.seen, stop, stream.room):
                 yield chunk
         finally:
             stop.cancel()

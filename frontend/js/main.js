@@ -48,7 +48,7 @@ $('banner-close').addEventListener('click', () => { $('banner').hidden = true; }
 /** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js). */
 function diverged(text) {
   const gone = player.runs.find((r) => r.done?.status === 'diverged');
-  banner(`${text}, or rescale the data:`, 'warn', divergeFixes(store.get(), gone?.meta));
+  banner(t('banner.withFixes', { text }), 'warn', divergeFixes(store.get(), gone?.meta));
 }
 
 let settings;

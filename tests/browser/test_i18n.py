@@ -13,7 +13,7 @@ ALLOWED = {
     "gdviz", "PyTorch", "torch", "nn", "Linear", "SGD", "sgd", "Adam", "adam", "momentum", "rmsprop",
     "adagrad", "nesterov", "Nesterov", "RMSprop", "Adagrad", "MSE", "MAE", "Huber", "CSV", "JSON",
     "PNG", "QR", "py", "epoch", "lr", "grad", "loss", "backward", "zero_grad", "step", "optimizer",
-    "my_optimizer", "data", "None", "max", "min", "mph", "ft", "Esc", "Enter", "Space", "Shift",
+    "my_optimizer", "data", "None", "max", "min", "mph", "ft", "Esc", "Enter", "Space", "Shift", "Home", "End",
     "Ctrl", "English", "manual", "minibatch", "linear", "design", "StepLR", "ExponentialLR",
     "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "manual_seed", "arange",
     "linspace", "x_start", "x_stop", "x_step", "DataLoader", "batch_size", "shuffle", "True",

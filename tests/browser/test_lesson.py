@@ -59,7 +59,7 @@ def losses(page: Page, run: int = 0) -> list[float]:
 
 def readout(page: Page) -> dict[str, float]:
     """The readout's numbers by name: w, b, loss, dw (∂loss/∂w), db."""
-    text = page.locator("#readout").inner_text().replace("−", "-")
+    text = page.locator("#readout").inner_text().replace("−", "-").replace("손실 =", "loss =")
     names = {"w": "w =", "b": "b =", "loss": "loss =", "dw": "∂loss/∂w =", "db": "∂loss/∂b ="}
     out = {}
     for key, label in names.items():
@@ -234,9 +234,13 @@ def step_10_too_large(app: App, page: Page) -> None:
     sides = [np.sign(h[1] - lw) for h in finite[1:]]
     assert all(s != t for s, t in pairwise(sides))  # over the valley, to the other side
     at = len(finite) + 1
-    expect(page.locator("#banner")).to_contain_text(f"infinite at epoch {at}")
+    said, edge = {
+        "en": (f"infinite at epoch {at}", f"diverged at epoch {at}"),
+        "ko": (f"epoch {at}에서 손실이 무한대", f"epoch {at}에서 발산"),
+    }[page.evaluate("document.documentElement.lang")]
+    expect(page.locator("#banner")).to_contain_text(said)
     edges = page.eval_on_selector("#chart-contour canvas.trails", "c => c.edges")
-    assert edges and f"diverged at epoch {at}" in edges[0]["text"]
+    assert edges and edge in edges[0]["text"]
 
 
 CHECKS = [

@@ -208,11 +208,14 @@ def test_clicking_the_contour_starts_a_run_there(app: App, page: Page) -> None:
         "#chart-contour", "el => [el._fullLayout.xaxis.range, el._fullLayout.yaxis.range]"
     )
     fx, fy = 0.2, 0.3
+    before = app.data("job")
     page.mouse.click(box["x"] + fx * box["width"], box["y"] + fy * box["height"])
     (w0, w1), (b0, b1) = window
     want_w = w0 + fx * (w1 - w0)
     want_b = b1 - fy * (b1 - b0)
     page.wait_for_function("location.hash.includes('init_w=')")
+    # the new run (the first one, also 30 epochs, may still look completed for a moment)
+    page.wait_for_function("j => document.getElementById('app').dataset.job !== j", arg=before)
     app.wait(status="completed", epoch=30, playing=False)
     got_w = float(page.input_value("#init_w"))
     got_b = float(page.input_value("#init_b"))

@@ -448,4 +448,5 @@ export default {
   'readout.leastSquares': 'least squares',
   'readout.inUnits': "in the data's units",
   'readout.minimum': '{loss} minimum',
+  'banner.withFixes': '{text}, or rescale the data:',
 };

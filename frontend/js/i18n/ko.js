@@ -427,4 +427,5 @@ export default {
   'readout.leastSquares': '최소제곱',
   'readout.inUnits': '데이터 원래 단위로',
   'readout.minimum': '{loss} 최소점',
+  'banner.withFixes': '{text}. 또는 데이터의 척도를 바꿔 보세요:',
 };

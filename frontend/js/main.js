@@ -41,7 +41,9 @@ function banner(text, kind = 'warn', fixes = []) {
   }));
   box.className = kind;
   box.hidden = !text;
-  box.style.top = `${$('topbar').getBoundingClientRect().bottom + 4}px`; // under the top bar, however many rows it has
+  // under the top bar, however many rows it has, and under the lesson's caption when one is open
+  const above = $('lesson').hidden ? $('topbar') : $('lesson');
+  box.style.top = `${above.getBoundingClientRect().bottom + 4}px`;
 }
 $('banner-close').addEventListener('click', () => { $('banner').hidden = true; });
 

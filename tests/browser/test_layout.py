@@ -143,3 +143,49 @@ def test_the_phone_lesson_caption_reads_as_text_above_the_views(
     assert chars_per_line >= 20
     assert box["y"] + box["height"] <= page.locator("#views").bounding_box()["y"]
     page.screenshot(path=str(shots_dir(tmp_path) / "phone-lesson-390x844.png"), full_page=True)
+
+
+# Where the 3D box's corners land on screen, by the scene's own camera: Plotly writes each axis
+# title just outside the box's edge, so a corner outside the chart is a title cut off.
+BOX_CORNERS = """el => {
+  const fl = el._fullLayout, scene = fl.scene._scene, cam = scene.glplot.cameraParams;
+  const times = (a, b) => { const o = new Array(16);
+    for (let c = 0; c < 4; c++) for (let r = 0; r < 4; r++)
+      o[4 * c + r] = a[r] * b[4 * c] + a[4 + r] * b[4 * c + 1] + a[8 + r] * b[4 * c + 2] + a[12 + r] * b[4 * c + 3];
+    return o; };
+  const m = times(cam.projection, times(cam.view, cam.model));
+  const [sx, sy, sz] = scene.dataScale, dom = fl.scene.domain, size = fl._size;
+  const left = size.l + dom.x[0] * size.w, top = size.t + (1 - dom.y[1]) * size.h;
+  const width = (dom.x[1] - dom.x[0]) * size.w, height = (dom.y[1] - dom.y[0]) * size.h;
+  const out = [];
+  for (const x of fl.scene.xaxis.range) for (const y of fl.scene.yaxis.range) for (const z of fl.scene.zaxis.range) {
+    const [X, Y, Z] = [x * sx, y * sy, z * sz], w = m[3] * X + m[7] * Y + m[11] * Z + m[15];
+    out.push([left + ((m[0] * X + m[4] * Y + m[8] * Z + m[12]) / w + 1) / 2 * width,
+              top + (1 - (m[1] * X + m[5] * Y + m[9] * Z + m[13]) / w) / 2 * height]);
+  }
+  return { corners: out, width: fl.width, height: fl.height };
+}"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "hash_"),
+    [
+        (1920, 1080, "speed=live"),
+        (1366, 768, "speed=live"),
+        (1280, 720, "speed=live&projector=1&lesson=4"),
+        (390, 844, "speed=live"),
+    ],
+)
+def test_the_3d_box_and_its_axis_titles_stay_inside_the_view(
+    app: App, page: Page, width: int, height: int, hash_: str
+) -> None:
+    page.set_viewport_size({"width": width, "height": height})
+    app.open(hash_)
+    app.finished()
+    page.wait_for_function("document.getElementById('chart-surface')._fullLayout?.scene?._scene")
+    page.wait_for_timeout(600)  # the scene fits itself to the view after drawing
+    box = page.eval_on_selector("#chart-surface", BOX_CORNERS)
+    margin = 16  # about a line: the axis title beyond the box's edge (without the scene's own
+    # fitting, a 1280×720 projector's bottom corner came within 15 px of the edge)
+    for x, y in box["corners"]:
+        assert margin <= x <= box["width"] - margin and margin <= y <= box["height"] - margin, box

@@ -119,6 +119,14 @@ class App:
     def finished(self, status: str = "completed") -> None:
         self.wait(status=status, playing=False)
 
+    def upload(self, name: str, text: str | bytes) -> None:
+        """Choose "upload" as the data set and give the file input a CSV called ``name``."""
+        self.page.select_option("#data", "upload")
+        buffer = text.encode() if isinstance(text, str) else text
+        self.page.set_input_files(
+            "#upload-file", files=[{"name": name, "mimeType": "text/csv", "buffer": buffer}]
+        )
+
     def trace_lengths(self, chart: str) -> list[int]:
         return self.page.eval_on_selector(
             f"#chart-{chart}",

@@ -66,13 +66,10 @@ def test_a_refused_upload_leaves_no_stale_file_active(app: App, page: Page, watc
     watch.allow_http_errors = True
     app.open("epochs=20&speed=live")
     app.finished()
-    page.select_option("#data", "upload")
     good = "hours,score\n" + "".join(f"{h},{50 + 5 * h}\n" for h in range(1, 11))
-    page.set_input_files(
-        "#upload-file", files=[{"name": "ok.csv", "mimeType": "text/csv", "buffer": good.encode()}]
-    )
+    app.upload("ok.csv", good)
     expect(page.locator("#upload-name")).to_have_text("ok.csv: 10 rows")
-    page.set_input_files(
+    page.set_input_files(  # the data set is still "upload": the same input, another file
         "#upload-file",
         files=[{"name": "bad.csv", "mimeType": "text/csv", "buffer": b"only\n1\n2\n"}],
     )

@@ -185,20 +185,20 @@ def step_5_minibatches(app: App, page: Page) -> None:
     assert max(mb[-20:]) > 1.05 * SEED["lsq"][2]  # ... and it keeps wobbling
 
 
-def step_6_design_matrix(app: App, page: Page) -> None:
+def ends_as_the_lessons_loop(app: App, page: Page, named: str, history: list) -> None:
+    """The step's caption names ``named``; its run's losses and last w, b are the loop's."""
     to_end(app)
-    assert "[1, x]" in caption(page)
-    final = seed_loops.design()[-1]
-    assert losses(page) == pytest.approx([h[0] for h in seed_loops.design()], rel=1e-5)
-    assert (readout(page)["w"], readout(page)["b"]) == pytest.approx(final[1:], rel=1e-3)
+    assert named in caption(page)
+    assert losses(page) == pytest.approx([h[0] for h in history], rel=1e-5)
+    assert (readout(page)["w"], readout(page)["b"]) == pytest.approx(history[-1][1:], rel=1e-3)
+
+
+def step_6_design_matrix(app: App, page: Page) -> None:
+    ends_as_the_lessons_loop(app, page, "[1, x]", seed_loops.design())
 
 
 def step_7_nn_linear(app: App, page: Page) -> None:
-    to_end(app)
-    assert "nn.Linear(1, 1)" in caption(page)
-    final = seed_loops.linear()[-1]
-    assert losses(page) == pytest.approx([h[0] for h in seed_loops.linear()], rel=1e-5)
-    assert (readout(page)["w"], readout(page)["b"]) == pytest.approx(final[1:], rel=1e-3)
+    ends_as_the_lessons_loop(app, page, "nn.Linear(1, 1)", seed_loops.linear())
 
 
 def step_8_too_small(app: App, page: Page) -> None:

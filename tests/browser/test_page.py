@@ -176,11 +176,7 @@ CSV = (
 def test_csv_upload_with_hostile_column_name(app: App, page: Page) -> None:
     app.open("epochs=30&speed=live")
     app.finished()
-    page.select_option("#data", "upload")
-    page.set_input_files(
-        "#upload-file",
-        files=[{"name": "<b>study</b>.csv", "mimeType": "text/csv", "buffer": CSV.encode()}],
-    )
+    app.upload("<b>study</b>.csv", CSV)
     expect(page.locator("#upload-name")).to_contain_text("<b>study</b>.csv")
     options = page.eval_on_selector("#col_x", "el => [...el.options].map(o => o.value)")
     assert options[0] == "<img src=x onerror=alert(1)>"

@@ -43,11 +43,7 @@ def test_every_builtin_set_converges_with_the_page_defaults(
 def test_a_typical_upload_converges_with_the_page_defaults(app: App, page: Page) -> None:
     app.open("speed=live")
     app.finished()
-    page.select_option("#data", "upload")
-    page.set_input_files(
-        "#upload-file",
-        files=[{"name": "hours.csv", "mimeType": "text/csv", "buffer": HOURS.encode()}],
-    )
+    app.upload("hours.csv", HOURS)
     expect(page.locator("#upload-name")).to_have_text("hours.csv: 9 rows")
     expect(page.locator("#standardize")).to_be_checked()
     page.click("#run")

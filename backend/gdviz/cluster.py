@@ -8,8 +8,8 @@ Training is deterministic, so a job whose process died is trained again from the
 another process, which appends only the events past the last one written: ``APPEND`` skips ids
 at or below the stream's top, which makes every append idempotent. A live change is decided by
 the process that trains the job and kept in the job's hash before its epoch begins, so the
-successor replays it at the same epoch. A finished job's keys expire after GDVIZ_JOB_TTL_S. Each process follows a job's stream with one reader (``Mirror``) however
-many of its clients watch it.
+successor replays it at the same epoch. A finished job's keys expire after GDVIZ_JOB_TTL_S. Each
+process reads the streams its clients watch with one reader (``Follower``), however many watch.
 
 Requests talk to Redis with the asyncio client, so a slow answer never stalls the event loop; the
 blocking client is used only by this process's threads (training, the writer, leases, news).
@@ -42,7 +42,18 @@ from .cluster_scripts import (
     TAKE_OVER,
     key,
 )
-from .cluster_streams import UNREACHABLE, Mirror, Quiet, StreamWriter, WriterLog, ttl_ms, where
+from .cluster_streams import (
+    UNREACHABLE,
+    Follower,
+    Mirror,
+    Quiet,
+    StreamWriter,
+    WriterLog,
+    async_client,
+    client,
+    ttl_ms,
+    where,
+)
 from .config import JobConfig
 from .events import MemoryLog, Record, as_json, dumps
 from .jobs import Job, JobEnded, JobManager, NoAnswer, TooManyJobs, quick_to_build
@@ -120,9 +131,7 @@ class ClusterJobManager(JobManager):
         super().__init__(settings)
         assert settings.redis_url is not None
         self.url = settings.redis_url
-        self.r = redis.Redis.from_url(
-            self.url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
-        )
+        self.r = client(self.url)
         self.token = process_token()
         self.quiet = Quiet()
         self.writer = StreamWriter(self.r, settings, self.token, self.quiet)
@@ -134,7 +143,7 @@ class ClusterJobManager(JobManager):
         self._next_look = 0.0  # when a worker looks at the cluster's queue without news
         self._answered: OrderedDict[str, str] = OrderedDict()  # live changes' answers, by ask
         self._ar: aredis.Redis | None = None  # requests, on the event loop
-        self._areader: aredis.Redis | None = None  # streams' blocking reads, on the event loop
+        self._follower: Follower | None = None  # streams' blocking reads, on the event loop
         self._claim_next = self.r.register_script(CLAIM_NEXT)
         self._take_over = self.r.register_script(TAKE_OVER)
         self._orphans = self.r.register_script(ORPHANS)
@@ -150,12 +159,9 @@ class ClusterJobManager(JobManager):
     # --- lifetime ---
 
     def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
-        self._ar = aredis.Redis.from_url(
-            self.url, decode_responses=True, socket_timeout=2, socket_connect_timeout=1
-        )
-        self._areader = aredis.Redis.from_url(
-            self.url, decode_responses=True, socket_timeout=10, socket_connect_timeout=1
-        )
+        self._ar = async_client(self.url)
+        reader = async_client(self.url, socket_timeout=10)  # blocks up to Follower.BLOCK_MS
+        self._follower = Follower(reader, self._ar, self.quiet)
         self._cancel = self._ar.register_script(CANCEL)
         self._change_queued = self._ar.register_script(CHANGE_QUEUED)
         self.writer.start()
@@ -186,9 +192,8 @@ class ClusterJobManager(JobManager):
             pass
         self._keeper.join(1.0)
         self._listener.join(1.5)
-        if self._loop is not None:
-            for view in list(self.views.values()):
-                self._loop.call_soon_threadsafe(view_mirror(view).close)
+        if self._loop is not None and self._follower is not None:
+            self._loop.call_soon_threadsafe(self._follower.close)
         self._workers.clear()
 
     # --- requests (event loop) ---
@@ -242,9 +247,9 @@ class ClusterJobManager(JobManager):
         return view
 
     def _remember(self, view: ClusterJob) -> ClusterJob:
-        assert self._areader is not None, "start() first"
+        assert self._follower is not None, "start() first"
         view.manager = self
-        view.log = Mirror(self._areader, view.id, self.quiet)
+        view.log = Mirror(self._follower, key("events", view.id))
         if self._loop is not None:
             view.log.attach(self._loop)
         self.views[view.id] = view

@@ -11,7 +11,7 @@ shares jobs. Keys, all under ``gdviz:``, all expiring with the room:
 - ``rooms``                sorted set of the open rooms by expiry (for GDVIZ_MAX_ROOMS)
 
 Every change and its event are written by one Lua script, so that the state and the log agree
-whichever process writes; each process follows a room's stream with one reader (``RoomMirror``)
+whichever process writes; each process follows its rooms' streams with one reader (``Follower``)
 however many of its clients watch it.
 """
 
@@ -22,7 +22,7 @@ import time
 import redis.asyncio as aredis
 
 from .cluster_scripts import _LAST_SEQ, PREFIX
-from .cluster_streams import Mirror, Quiet
+from .cluster_streams import DRIVER, Follower, Mirror, Quiet, async_client
 from .events import EventLog, dumps
 from .rooms import (
     RATE_WINDOW_S,
@@ -187,15 +187,6 @@ def room_key(code: str, part: str = "") -> str:
     return f"{PREFIX}room:{code}" + (f":{part}" if part else "")
 
 
-class RoomMirror(Mirror):
-    """This process's copy of a room's event stream (one reader, any number of streams)."""
-
-    def __init__(self, r: aredis.Redis, code: str, quiet: Quiet) -> None:
-        super().__init__(r, code, quiet)
-        self.key = room_key(code, "events")
-        self.wake_interval = ROOM_WAKE_INTERVAL_S
-
-
 class RedisRooms(RoomStore):
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
@@ -211,12 +202,12 @@ class RedisRooms(RoomStore):
             decode_responses=True,
             socket_timeout=2,
             socket_connect_timeout=2,
+            driver_info=DRIVER,
         )
         self.r = aredis.Redis(connection_pool=pool)
-        self.reader = aredis.Redis.from_url(  # blocking reads wait up to Mirror.BLOCK_MS
-            self.url, decode_responses=True, socket_timeout=10, socket_connect_timeout=1
-        )
-        self.mirrors: dict[str, RoomMirror] = {}
+        reader = async_client(self.url, socket_timeout=10)  # blocks up to Follower.BLOCK_MS
+        self.follower = Follower(reader, self.r, self.quiet)
+        self.mirrors: dict[str, Mirror] = {}
         self._create = self.r.register_script(CREATE)
         self._set = self.r.register_script(SET)
         self._ask = self.r.register_script(ASK)
@@ -404,7 +395,8 @@ class RedisRooms(RoomStore):
     async def log(self, code: str) -> EventLog:
         mirror = self.mirrors.get(code)
         if mirror is None or mirror.gone:
-            mirror = self.mirrors[code] = RoomMirror(self.reader, code, self.quiet)
+            mirror = Mirror(self.follower, room_key(code, "events"), ROOM_WAKE_INTERVAL_S)
+            self.mirrors[code] = mirror
             self._forget_gone()
         return mirror
 
@@ -415,8 +407,8 @@ class RedisRooms(RoomStore):
             self.mirrors.pop(next(iter(self.mirrors))).close()
 
     async def close(self) -> None:
+        self.follower.close()
         for mirror in self.mirrors.values():
-            mirror.close()
             mirror.wake_watchers()
         await self.r.aclose()
-        await self.reader.aclose()
+        await self.follower.reader.aclose()

@@ -1,19 +1,22 @@
 """How a job's events go through Redis: one writer thread per process appends every job's events
-to its stream (``StreamWriter``, fed by each training job's ``WriterLog``), and one reader per job
-and process copies the stream for that process's clients (``Mirror``). Also: how Redis trouble is
+to its stream (``StreamWriter``, fed by each training job's ``WriterLog``), and one reader per
+process (``Follower``) copies the streams its clients watch, each into a ``Mirror``. Also: how Redis trouble is
 logged (``Quiet``), once in a while rather than on every try.
 """
 
 import asyncio
+import contextlib
 import json
 import logging
 import threading
 import time
+import uuid
 from collections import deque
 from typing import Any
 
 import redis
 import redis.asyncio as aredis
+from redis.driver_info import DriverInfo
 from redis.exceptions import (
     ConnectionError as RedisConnectionError,
     TimeoutError as RedisTimeoutError,
@@ -21,7 +24,7 @@ from redis.exceptions import (
 
 from .cluster_scripts import APPEND, FINISH, key
 from .config import MAX_EPOCHS
-from .events import EventLog, MemoryLog, Payload, as_json
+from .events import WAKE_INTERVAL_S, EventLog, MemoryLog, Payload, as_json
 from .settings import Settings
 
 log = logging.getLogger("gdviz.cluster")
@@ -32,6 +35,31 @@ UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
 def ttl_ms(settings: Settings) -> int:
     """How long a finished job's keys (and an upload) are kept: GDVIZ_JOB_TTL_S."""
     return max(1, int(settings.job_ttl_s * 1000))
+
+
+# Made once: otherwise redis-py reads its version from the package's metadata for every new
+# connection, milliseconds each on the event loop when a class opens its streams together.
+DRIVER = DriverInfo()
+
+
+def client(url: str, socket_timeout: float = 2) -> redis.Redis:
+    return redis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=1,
+        driver_info=DRIVER,
+    )
+
+
+def async_client(url: str, socket_timeout: float = 2) -> aredis.Redis:
+    return aredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=socket_timeout,
+        socket_connect_timeout=1,
+        driver_info=DRIVER,
+    )
 
 
 def where(url: str) -> str:
@@ -189,51 +217,115 @@ class WriterLog(EventLog):
 
 
 class Mirror(MemoryLog):
-    """This process's copy of a job's Redis stream, filled by one reader task (started by the
-    first stream that reads it) and read by any number of streams."""
+    """This process's copy of a Redis stream (a job's events, a room's), filled by the process's
+    ``Follower`` from the first time a stream reads it, and read by any number of streams."""
 
-    BLOCK_MS = 2000
-
-    def __init__(self, r: aredis.Redis, job_id: str, quiet: Quiet) -> None:
-        super().__init__()
-        self.r, self.key, self.quiet = r, key("events", job_id), quiet
+    def __init__(
+        self, follower: "Follower", stream: str, wake_interval: float = WAKE_INTERVAL_S
+    ) -> None:
+        super().__init__(wake_interval)
+        self.follower, self.key = follower, stream
         self.gone = False  # the stream expired before its end
-        self._task: asyncio.Task[None] | None = None
 
     @property
     def ended(self) -> bool:
         return self.gone or super().ended
 
     def wire(self, start: int) -> list[bytes]:
-        self._follow()
+        self.follower.follow(self)
         return super().wire(start)
 
     async def wait_beyond(self, seen: int) -> None:
-        self._follow()
+        self.follower.follow(self)
         await super().wait_beyond(seen)
 
     def close(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
+        self.follower.drop(self)
 
-    def _follow(self) -> None:
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._read())
+
+class Follower:
+    """One reader per process for all the streams its clients watch: a single blocking XREAD over
+    them, so a class of fifty costs one round trip per batch of events, not fifty. A stream
+    followed anew wakes that XREAD through a little stream of the follower's own (a blocked
+    XREAD returns as soon as any of its streams grows), so its first events come at once."""
+
+    BLOCK_MS = 2000  # also how often streams are checked for having expired
+    COUNT = 5000
+
+    def __init__(self, reader: aredis.Redis, waker: aredis.Redis, quiet: Quiet) -> None:
+        self.reader, self.waker, self.quiet = reader, waker, quiet
+        self.wake_key = key("wake", uuid.uuid4().hex)
+        self.mirrors: dict[str, Mirror] = {}
+        self._last_wake = "0-0"
+        self._task: asyncio.Task[None] | None = None
+        self._waking: asyncio.Task[None] | None = None
+
+    def follow(self, mirror: Mirror) -> None:
+        if self.mirrors.get(mirror.key) is mirror or mirror.ended:
+            return
+        self.mirrors[mirror.key] = mirror
+        loop = asyncio.get_running_loop()
+        if self._task is None or self._task.done():
+            self._task = loop.create_task(self._read())
+        elif self._waking is None or self._waking.done():
+            self._waking = loop.create_task(self._wake())
+
+    def drop(self, mirror: Mirror) -> None:
+        if self.mirrors.get(mirror.key) is mirror:
+            del self.mirrors[mirror.key]
+
+    def close(self) -> None:
+        self.mirrors.clear()
+        for task in (self._task, self._waking):
+            if task is not None:
+                task.cancel()
+
+    async def _wake(self) -> None:
+        pipe = self.waker.pipeline(transaction=False)
+        pipe.xadd(self.wake_key, {"w": "1"}, maxlen=1, approximate=False)
+        pipe.pexpire(self.wake_key, 10 * self.BLOCK_MS)
+        with contextlib.suppress(*UNREACHABLE):  # the reader, failing too, retries anyway
+            await pipe.execute()
 
     async def _read(self) -> None:
-        while not self.ended:
+        next_check = time.monotonic() + self.BLOCK_MS / 1000
+        while self.mirrors:
+            followed = dict(self.mirrors)
+            streams: dict[Any, Any] = {k: f"0-{len(m.events)}" for k, m in followed.items()}
+            streams[self.wake_key] = self._last_wake
             try:
-                answer: Any = await self.r.xread(
-                    {self.key: f"0-{len(self.events)}"}, count=5000, block=self.BLOCK_MS
+                answer: Any = await self.reader.xread(
+                    streams, count=self.COUNT, block=self.BLOCK_MS
                 )
-                if not answer and not await self.r.exists(self.key):
-                    self.gone = True
-                    self.wake_watchers()
+                self._copy(answer or [], followed)
+                if time.monotonic() >= next_check:
+                    next_check = time.monotonic() + self.BLOCK_MS / 1000
+                    await self._drop_expired()
                 self.quiet.ok("reading events")
             except UNREACHABLE as exc:
                 self.quiet.warn("reading events", exc)
                 await asyncio.sleep(1.0)
+
+    def _copy(self, answer: list, followed: dict[str, Mirror]) -> None:
+        for stream, entries in answer:
+            if stream == self.wake_key:
+                self._last_wake = entries[-1][0]
                 continue
-            for _, entries in answer or []:
-                for _, fields in entries:
-                    self.append(fields["e"], fields["d"])
+            mirror = followed[stream]
+            if self.mirrors.get(stream) is not mirror:
+                continue  # dropped meanwhile
+            for _, fields in entries:
+                mirror.append(fields["e"], fields["d"])
+            if mirror.ended:
+                self.drop(mirror)
+
+    async def _drop_expired(self) -> None:
+        mirrors = list(self.mirrors.values())
+        pipe = self.reader.pipeline(transaction=False)
+        for mirror in mirrors:
+            pipe.exists(mirror.key)
+        for mirror, exists in zip(mirrors, await pipe.execute(), strict=True):
+            if not exists:
+                mirror.gone = True
+                mirror.wake_watchers()
+                self.drop(mirror)

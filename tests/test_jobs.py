@@ -2,6 +2,8 @@
 
 import asyncio
 import gc
+import os
+import threading
 import time
 import warnings
 from concurrent.futures import ThreadPoolExecutor
@@ -11,7 +13,7 @@ import torch
 
 from gdviz.config import JobConfig
 from gdviz.data import load
-from gdviz.jobs import Job, JobManager, TooManyJobs
+from gdviz.jobs import TRAINING_NICENESS, Job, JobManager, TooManyJobs
 from gdviz.settings import Settings
 from gdviz.train import Training, make_rng
 
@@ -54,6 +56,16 @@ def test_too_many_live_jobs_are_refused_not_dropped(manager):
     with pytest.raises(TooManyJobs):
         manager.create(JobConfig())
     assert all(manager.get(job.id) is job for job in live)
+
+
+def test_training_threads_yield_the_cores_to_requests(manager):
+    """They run at a lower OS priority than the event loop (this thread) and the other threads."""
+    ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+    workers = [t for t in threading.enumerate() if t.name.startswith("gdviz-train-")]
+    assert len(workers) == 2
+    for worker in workers:
+        assert worker.native_id is not None
+        assert os.getpriority(os.PRIO_PROCESS, worker.native_id) == ours + TRAINING_NICENESS
 
 
 def test_shutdown_cancels_and_joins_within_two_seconds():

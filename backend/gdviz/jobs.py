@@ -6,10 +6,12 @@ trivial. The job itself holds the setup, the lifecycle and ``run``.
 """
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
 import math
+import os
 import queue
 import threading
 import time
@@ -32,6 +34,7 @@ log = logging.getLogger("gdviz.jobs")
 
 MAX_META_POINTS = 2000
 KEPT_POINTS = 10_000  # a finished job keeps data this small; larger is made again when asked for
+TRAINING_NICENESS = 10  # the OS runs requests (and a class's browsers) before training threads
 FINISHED = ("completed", "cancelled", "diverged", "failed")
 
 
@@ -397,9 +400,14 @@ class JobManager:
         self._loop = loop
         self._pacer.start()
         for i in range(self.settings.max_running):
-            worker = threading.Thread(target=self._work, name=f"gdviz-train-{i}", daemon=True)
+            worker = threading.Thread(target=self._worker, name=f"gdviz-train-{i}", daemon=True)
             worker.start()
             self._workers.append(worker)
+
+    def _worker(self) -> None:
+        with contextlib.suppress(OSError):  # requests first: training yields the cores to them
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
+        self._work()
 
     def _work(self) -> None:
         while (job := self._queue.get()[2]) is not None:

@@ -19,6 +19,7 @@ import redis.asyncio as aredis
 from redis.driver_info import DriverInfo
 from redis.exceptions import (
     ConnectionError as RedisConnectionError,
+    NoScriptError,
     TimeoutError as RedisTimeoutError,
 )
 
@@ -89,9 +90,11 @@ class Quiet:
 class StreamWriter:
     """One thread per process writes every job's events to Redis, in order, in batches: one
     ``APPEND`` per job per batch, and ``FINISH`` after a job's ``done``. A batch that fails is
-    written again until Redis takes it (appends are idempotent)."""
+    written again until Redis takes it (appends are idempotent). Woken by the first event, it
+    waits ``GATHER_S`` for more, so a fast run's events go in batches, not one round trip each."""
 
     BATCH = 5000
+    GATHER_S = 0.005
 
     def __init__(self, r: redis.Redis, settings: Settings, token: str, quiet: Quiet) -> None:
         self.r, self.settings, self.token, self.quiet = r, settings, token, quiet
@@ -100,8 +103,7 @@ class StreamWriter:
         self._pending: deque[tuple[str, int, str, Payload]] = deque()
         self._wake = threading.Event()
         self._stop = False
-        self._append = r.register_script(APPEND)
-        self._finish = r.register_script(FINISH)
+        self._shas: tuple[str, str] | None = None  # APPEND's and FINISH's, once loaded
         self._thread = threading.Thread(target=self._run, name="gdviz-redis-writer", daemon=True)
 
     def start(self) -> None:
@@ -122,6 +124,7 @@ class StreamWriter:
     def _run(self) -> None:
         while True:
             self._wake.wait()
+            time.sleep(self.GATHER_S)  # still set: the events meanwhile cost no wake-up
             self._wake.clear()
             batch: list[tuple[str, int, str, Payload]] = []
             while self._pending and len(batch) < self.BATCH:
@@ -146,36 +149,24 @@ class StreamWriter:
                 finished.append((job_id, data))
         while True:
             try:
+                # By their digests: a pipeline of registered scripts asks SCRIPT EXISTS each time.
+                if self._shas is None:
+                    self._shas = (self.r.script_load(APPEND), self.r.script_load(FINISH))
+                append, finish = self._shas
                 pipe = self.r.pipeline(transaction=False)
                 for job_id, first, fields in runs:
-                    self._append(
-                        keys=[key("events", job_id)],
-                        args=[first, self.maxlen, *fields],
-                        client=pipe,
-                    )
+                    pipe.evalsha(append, 1, key("events", job_id), first, self.maxlen, *fields)
                 for job_id, data in finished:
                     status = json.loads(data)["status"]
-                    self._finish(
-                        keys=[
-                            key("job", job_id),
-                            key("events", job_id),
-                            key("live"),
-                            key("running"),
-                            key("lease", job_id),
-                        ],
-                        args=[
-                            job_id,
-                            data,
-                            status,
-                            time.time(),
-                            self.ttl_ms,
-                            self.token,
-                        ],
-                        client=pipe,
-                    )
+                    keys = [key(kind, job_id) for kind in ("job", "events")]
+                    keys += [key("live"), key("running"), key("lease", job_id)]
+                    args = [job_id, data, status, time.time(), self.ttl_ms, self.token]
+                    pipe.evalsha(finish, len(keys), *keys, *args)
                 pipe.execute()
                 self.quiet.ok("writing events")
                 return
+            except NoScriptError:  # Redis restarted: load them again (appends are idempotent)
+                self._shas = None
             except UNREACHABLE as exc:
                 if self._stop:
                     log.warning("%d events not written: Redis unreachable at shutdown", len(batch))

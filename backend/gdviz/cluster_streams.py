@@ -241,7 +241,7 @@ class Follower:
     XREAD returns as soon as any of its streams grows), so its first events come at once."""
 
     BLOCK_MS = 2000  # also how often streams are checked for having expired
-    COUNT = 5000
+    ENTRIES = 2000  # at most this many entries per read (a few ms of the loop), shared by streams
 
     def __init__(self, reader: aredis.Redis, waker: aredis.Redis, quiet: Quiet) -> None:
         self.reader, self.waker, self.quiet = reader, waker, quiet
@@ -285,9 +285,8 @@ class Follower:
             streams: dict[Any, Any] = {k: f"0-{len(m.events)}" for k, m in followed.items()}
             streams[self.wake_key] = self._last_wake
             try:
-                answer: Any = await self.reader.xread(
-                    streams, count=self.COUNT, block=self.BLOCK_MS
-                )
+                count = max(20, self.ENTRIES // len(streams))
+                answer: Any = await self.reader.xread(streams, count=count, block=self.BLOCK_MS)
                 self._copy(answer or [], followed)
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + self.BLOCK_MS / 1000

@@ -116,8 +116,16 @@ function showLook({ projector, dark }) {
 store.subscribe((state, changed, { run }) => {
   if (changed.has('lang')) setLang(state.lang);
   showSettings(state, [...changed]);
-  if (run) { controls.set(state); runs.start(state, { paused: lessonPaused(state) }); }
+  if (run) start(state);
 });
+
+/** Run `state` unless a field refuses it (a link with data=upload and no file): then that field
+ *  says why, in the page's language, and nothing starts. */
+function start(state) {
+  controls.set(state);
+  if (controls.refusals().length) return;
+  runs.start(state, { paused: lessonPaused(state) });
+}
 
 /** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
  *  that makes no value is refused where it is (see Controls.refusals), and nothing starts. */
@@ -273,4 +281,4 @@ api.getDatasets().then((d) => {
 }).catch((err) => banner(t('banner.datasets', { error: err.message }), 'error'));
 if (joined) markFollowing(t('follow.teacherOfClass', { code: joined }));
 else if (followed) follow(followed);
-else runs.start(store.get(), { paused: lessonPaused(store.get()) });
+else start(store.get());

@@ -3,6 +3,9 @@
 import asyncio
 import time
 import uuid
+from collections.abc import Coroutine
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 import pytest
 import redis
@@ -11,6 +14,13 @@ from gdviz.cluster_streams import Follower, Mirror, Quiet, async_client
 from support import running_redis
 
 pytestmark = pytest.mark.server
+T = TypeVar("T")
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """In a thread of its own: a browser test's Playwright may hold this thread's event loop."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def stream(name: str) -> str:
@@ -31,7 +41,7 @@ async def events_of(mirror: Mirror, count: int, within_s: float) -> list[str]:
 
 def test_one_blocked_read_follows_many_streams_and_a_new_one_at_once() -> None:
     with running_redis() as url:  # its own: no other reader blocked on it
-        reading, woken, histories = asyncio.run(many_streams(url))
+        reading, woken, histories = run(many_streams(url))
     assert reading == 1  # 19 streams, one connection blocked on them
     assert woken < 0.5  # not at the end of the 2 s block
     assert histories == [["meta", "epoch"]] * 20
@@ -80,4 +90,4 @@ def test_a_followed_stream_that_expires_ends_its_watchers(redis_url: str) -> Non
         await f.waker.aclose()
         return mirror.gone, stopped
 
-    assert asyncio.run(scenario()) == (True, True)
+    assert run(scenario()) == (True, True)

@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
+from pathlib import Path
 
 import httpx
 import pytest
@@ -18,6 +19,7 @@ from httpx_sse import connect_sse
 
 from gdviz.config import JobConfig
 from gdviz.jobs import Job
+from gdviz.settings import Settings
 from support import Server, read_events, running_redis, running_server, strict_json
 
 
@@ -70,6 +72,19 @@ def test_a_job_made_on_one_process_streams_from_the_other(pair):
         assert summary["history"] == [d for _, e, d in events if e == "epoch"]
     with httpx.Client(base_url=a.url, timeout=30) as client:
         assert read_events(client, job_id) == events
+
+
+def test_training_threads_yield_the_cores_to_requests(pair):
+    """On Redis a process trains on every core: its training threads run at a lower OS priority
+    (niceness 10 above the rest), so requests, streams and health checks answer first."""
+    pid = pair[0].process.pid
+    niceness = [
+        int(stat.read_text().rsplit(")", 1)[1].split()[16])
+        for stat in Path(f"/proc/{pid}/task").glob("*/stat")
+    ]
+    main = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    assert sorted(niceness).count(main + 10) == Settings().max_running  # the training threads
+    assert niceness.count(main) == len(niceness) - Settings().max_running
 
 
 def test_an_upload_to_one_process_trains_on_the_other(pair):

@@ -13,7 +13,7 @@ import torch
 
 from gdviz.config import JobConfig
 from gdviz.data import load
-from gdviz.jobs import TRAINING_NICENESS, Job, JobManager, TooManyJobs
+from gdviz.jobs import Job, JobManager, TooManyJobs
 from gdviz.settings import Settings
 from gdviz.train import Training, make_rng
 
@@ -58,14 +58,15 @@ def test_too_many_live_jobs_are_refused_not_dropped(manager):
     assert all(manager.get(job.id) is job for job in live)
 
 
-def test_training_threads_yield_the_cores_to_requests(manager):
-    """They run at a lower OS priority than the event loop (this thread) and the other threads."""
+def test_training_threads_run_at_the_processes_own_priority_in_memory(manager):
+    """On a laptop the page shares the cores with the run: it must not starve it (on Redis they
+    yield: tests/test_cluster.py)."""
     ours = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
     workers = [t for t in threading.enumerate() if t.name.startswith("gdviz-train-")]
     assert len(workers) == 2
     for worker in workers:
         assert worker.native_id is not None
-        assert os.getpriority(os.PRIO_PROCESS, worker.native_id) == ours + TRAINING_NICENESS
+        assert os.getpriority(os.PRIO_PROCESS, worker.native_id) == ours
 
 
 def test_shutdown_cancels_and_joins_within_two_seconds():

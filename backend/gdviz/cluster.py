@@ -127,6 +127,10 @@ class ClusterJobManager(JobManager):
     shared by every process (a new job's first epoch goes to whichever worker is free first), and
     the jobs this process claimed kept alive by leases."""
 
+    # A server for a course trains on all its cores: its requests, streams and health checks go
+    # first, or a class waits behind the training threads (docs/benchmarks.md, scale-out).
+    training_niceness = 10
+
     def __init__(self, settings: Settings) -> None:
         super().__init__(settings)
         assert settings.redis_url is not None

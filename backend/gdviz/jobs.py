@@ -34,7 +34,6 @@ log = logging.getLogger("gdviz.jobs")
 
 MAX_META_POINTS = 2000
 KEPT_POINTS = 10_000  # a finished job keeps data this small; larger is made again when asked for
-TRAINING_NICENESS = 10  # the OS runs requests (and a class's browsers) before training threads
 FINISHED = ("completed", "cancelled", "diverged", "failed")
 
 
@@ -384,6 +383,9 @@ class JobManager:
     """
 
     SLICE_S = 0.02
+    # Added to the training threads' OS niceness. 0 here: on a laptop the page that draws the run
+    # shares the cores with it, and should not starve it.
+    training_niceness = 0
     NEW, STARTED, STOP = 0, 1, 2  # turn priorities (a paced job's next epoch counts as NEW)
 
     def __init__(self, settings: Settings) -> None:
@@ -405,8 +407,9 @@ class JobManager:
             self._workers.append(worker)
 
     def _worker(self) -> None:
-        with contextlib.suppress(OSError):  # requests first: training yields the cores to them
-            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), TRAINING_NICENESS)
+        if self.training_niceness:
+            with contextlib.suppress(OSError):
+                os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.training_niceness)
         self._work()
 
     def _work(self) -> None:

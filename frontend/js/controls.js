@@ -154,15 +154,10 @@ export class Controls {
       exact.addEventListener('input', () => { const v = Number(exact.value); if (v > 0) slider.value = String(Math.log10(v)); });
       input = el('span', { className: 'lr' }, slider, exact);
     } else if (kind === 'file') {
-      // The browser names its own file button in its own language: ours, in the page's, lies under
-      // the (transparent) input, which keeps the focus, the keyboard and the label.
-      const file = el('input', { type: 'file', id: 'upload-file', accept: '.csv,text/csv' });
-      file.addEventListener('change', (ev) => this.upload(ev.target.files[0]));
-      const button = tr(el('span', { className: 'file-button' }), 'field.chooseFile');
-      button.setAttribute('aria-hidden', 'true');
       input = el('span', { className: 'file' },
-        el('span', { className: 'file-pick' }, button, file),
+        el('input', { type: 'file', id: 'upload-file', accept: '.csv,text/csv' }),
         el('span', { id: 'upload-name', className: 'note' }));
+      input.firstChild.addEventListener('change', (ev) => this.upload(ev.target.files[0]));
     } else {
       input = el('input', { type: 'text', id, inputMode: 'decimal', size: 7 });
       if (opts?.placeholder) tr(input, null, { placeholder: opts.placeholder });
@@ -171,7 +166,7 @@ export class Controls {
       this.hinted.push([id, kind === 'lr' ? input.lastChild : input]);
       this.hint(id, this.hinted.at(-1)[1]);
     }
-    if (kind !== 'checkbox') (kind === 'lr' ? input.lastChild : kind === 'file' ? input.querySelector('input') : input).setAttribute('aria-describedby', err.id);
+    if (kind !== 'checkbox') (kind === 'lr' ? input.lastChild : kind === 'file' ? input.firstChild : input).setAttribute('aria-describedby', err.id);
     const forId = kind === 'file' ? 'upload-file' : id;
     return el('div', { className: 'row' }, tr(el('label', { htmlFor: forId }), label), input, err);
   }

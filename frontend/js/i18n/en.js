@@ -72,7 +72,6 @@ export default {
   'field.useStep': 'use step',
   'field.builtin': 'built-in',
   'field.upload': 'CSV file',
-  'field.chooseFile': 'Choose a CSV file…',
   'field.col_x': 'x column',
   'field.col_y': 'y column',
   'field.standardize': 'standardize x and y',

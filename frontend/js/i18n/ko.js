@@ -66,7 +66,6 @@ export default {
   'field.useStep': '간격 사용',
   'field.builtin': '내장 데이터',
   'field.upload': 'CSV 파일',
-  'field.chooseFile': 'CSV 파일 선택…',
   'field.col_x': 'x 열',
   'field.col_y': 'y 열',
   'field.standardize': 'x와 y 표준화',

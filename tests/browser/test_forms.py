@@ -68,7 +68,6 @@ def test_a_link_to_a_csv_upload_without_a_file_asks_for_one_in_the_pages_languag
     app.open("lang=ko&data=upload&epochs=20")
     expect(page.locator("#err-upload")).to_have_text("먼저 CSV 파일을 고르세요")
     expect(page.locator("#upload-file")).to_have_attribute("aria-invalid", "true")
-    expect(page.locator(".file-button")).to_have_text("CSV 파일 선택…")
     page.wait_for_timeout(300)
     assert jobs_created(watch) == 0  # the server was not asked: its refusal would be in English
 

@@ -81,6 +81,23 @@ def test_shutdown_cancels_and_joins_within_two_seconds():
     assert all(job.log.ended for job in jobs)
 
 
+def test_a_paced_job_cancelled_during_its_turn_ends_with_the_turn():
+    """A cancel that lands while a worker trains leaves the job to that worker: the turn must end
+    it, not hand it to the pacer (which, on shutdown, would never wake it)."""
+    job = Job(JobConfig(epochs=100, delay_ms=50), max_step_events=100)
+    append = job.log.append
+
+    def cancel_mid_turn(kind: str, record: dict) -> None:
+        append(kind, record)
+        if kind == "epoch":
+            job.cancel()
+
+    job.log.append = cancel_mid_turn  # type: ignore[method-assign]
+    assert job.run(budget_s=0.0) is True
+    assert job.status == "cancelled"
+    assert job.log.ended
+
+
 def test_watchers_of_a_fast_run_are_woken_at_most_sixty_times_a_second():
     job = Job(JobConfig(mode="manual", epochs=3000), max_step_events=20_000)
     wakes, seen = 0, 0

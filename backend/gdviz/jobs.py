@@ -185,11 +185,16 @@ class Job:
             if self.finished:
                 return True
             self._in_turn = True
+        finished = True
         try:
-            return self._run(budget_s)
+            finished = self._run(budget_s)
         finally:
             with self._lock:
                 self._in_turn = False
+                if not finished and self.training.stop.is_set():  # cancelled during this turn
+                    self._finish("cancelled")
+                    finished = True
+        return finished
 
     def _run(self, budget_s: float | None) -> bool:
         if self._records is None:

@@ -196,3 +196,26 @@ def read_streams(
                 if stop_after is not None and len(out.events) >= stop_after:
                     break
     return out
+
+
+def run_scripts(scripts: list[tuple[str, Path, list[str]]]) -> list[subprocess.CompletedProcess]:
+    """Each ``(text, path, args)`` written to ``path`` and run as ``python path *args`` in its
+    folder would run it, with torch imported once for all of them (``script_runner``)."""
+    for text, path, _ in scripts:
+        path.write_text(text)
+    plan = [{"path": str(path), "args": args} for _, path, args in scripts]
+    runner = Path(__file__).with_name("script_runner.py")
+    done = subprocess.run(
+        [sys.executable, str(runner)],
+        input=json.dumps(plan),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stderr
+    return [
+        subprocess.CompletedProcess(
+            [sys.executable, str(path), *args], r["returncode"], r["stdout"], r["stderr"]
+        )
+        for (_, path, args), r in zip(scripts, json.loads(done.stdout), strict=True)
+    ]

@@ -2,13 +2,11 @@
 
 import ast
 import json
-import os
 import random
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from gdviz.codegen import MAX_INLINE_POINTS, PHASES, generate
 from gdviz.config import JobConfig
 from gdviz.train import Training, make_rng
 from gdviz.uploads import Uploads, parse_csv
+from support import run_scripts
 
 DEFAULTS = {mode: {"mode": mode} for mode in ("manual", "sgd", "minibatch", "design", "linear")}
 PEOPLE = {
@@ -136,9 +135,7 @@ def epoch_events(client: httpx.Client, job_id: str) -> list[dict]:
 
 
 def run_script(script: str, path: Path, args: list[str]) -> subprocess.CompletedProcess:
-    path.write_text(script)
-    command = [sys.executable, str(path), *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=path.parent)
+    return run_scripts([(script, path, args)])[0]
 
 
 @dataclass
@@ -181,20 +178,17 @@ def run_all(server_url: str, folder: Path) -> dict[str, Run]:
         streams = {
             name: epoch_events(client, job_id) for name, job_id in jobs.items()
         }  # waits for the jobs
-    with ThreadPoolExecutor(max_workers=max(2, os.cpu_count() or 1)) as pool:
-        futures = {
-            name: pool.submit(
-                run_script,
-                script,
-                folder / f"{name}.py",
-                [str(big_csv)] if "beyond" in name else [],
-            )
-            for name, script in scripts.items()
-        }
-        return {
-            name: Run(streams[name], scripts[name], future.result())
-            for name, future in futures.items()
-        }
+    names = list(scripts)
+    results = run_scripts(
+        [
+            (scripts[name], folder / f"{name}.py", [str(big_csv)] if "beyond" in name else [])
+            for name in names
+        ]
+    )
+    return {
+        name: Run(streams[name], scripts[name], result)
+        for name, result in zip(names, results, strict=True)
+    }
 
 
 def close(a: float, b: float) -> bool:
@@ -261,15 +255,12 @@ def test_a_script_outlives_its_upload(monkeypatch):
     }
     assert "already z-scored" in scripts["design"] and "X, Y = z(X), z(Y)" not in scripts["design"]
     assert "read_csv(sys.argv[1]" in scripts["sgd"] and "X, Y = z(X), z(Y)" in scripts["sgd"]
-    with tempfile.TemporaryDirectory() as folder, ThreadPoolExecutor(2) as pool:
+    with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / "people.csv").write_text(jobs["sgd"][0])
         args = {"design": [], "sgd": ["people.csv"]}
-        futures = {
-            mode: pool.submit(run_script, scripts[mode], Path(folder) / f"{mode}.py", args[mode])
-            for mode in jobs
-        }
-        for mode, future in futures.items():
-            run, history = future.result(), jobs[mode][3]
+        runs = run_scripts([(scripts[m], Path(folder) / f"{m}.py", args[m]) for m in jobs])
+        for mode, run in zip(jobs, runs, strict=True):
+            history = jobs[mode][3]
             assert run.returncode == 0, run.stderr
             rows = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
             assert len(rows) == len(history) == 10

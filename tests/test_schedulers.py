@@ -3,8 +3,8 @@ way): the engine's numbers must be what a plain torch loop gives, to 1e-6."""
 
 import csv
 import io
-import subprocess
-import sys
+import tempfile
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -13,6 +13,7 @@ import torch
 from gdviz.codegen import generate
 from gdviz.config import JobConfig
 from gdviz.jobs import Job
+from support import run_scripts
 
 SCHEDULERS = {
     "StepLR": {"step_size": 7, "gamma": 0.5},
@@ -53,43 +54,55 @@ def reference(name: str, args: dict, epochs: int) -> list[tuple[float, float, fl
     return rows
 
 
+PLATEAU_MINIBATCH = {
+    "mode": "minibatch",
+    "optimizer": "adam",
+    "epochs": 25,
+    "scheduler": {"name": "ReduceLROnPlateau", "patience": 0, "factor": 0.5},
+}
+
+
+@pytest.fixture(scope="module")
+def scheduled() -> dict[str, tuple[Job, list[dict]]]:
+    """Each scheduler's job (30 epochs) and the CSV rows its script printed; and the mini-batch
+    plateau's, as "minibatch-plateau"."""
+    configs = {
+        name: JobConfig.model_validate({"epochs": 30, "scheduler": {"name": name, **args}})
+        for name, args in SCHEDULERS.items()
+    }
+    configs["minibatch-plateau"] = JobConfig.model_validate(PLATEAU_MINIBATCH)
+    jobs = {name: Job(config, max_step_events=1) for name, config in configs.items()}
+    for job in jobs.values():
+        job.run()
+    with tempfile.TemporaryDirectory() as folder:
+        runs = run_scripts(
+            [
+                (generate(job.id, configs[name], job.data).script, Path(folder) / f"{name}.py", [])
+                for name, job in jobs.items()
+            ]
+        )
+    for run in runs:
+        assert run.returncode == 0, run.stderr
+    return {
+        name: (job, list(csv.DictReader(io.StringIO(run.stdout))))
+        for (name, job), run in zip(jobs.items(), runs, strict=True)
+    }
+
+
 @pytest.mark.parametrize("name", SCHEDULERS)
-def test_scheduler_matches_torch_and_its_script(name: str) -> None:
-    config = JobConfig.model_validate(
-        {"epochs": 30, "scheduler": {"name": name, **SCHEDULERS[name]}}
-    )
-    job = Job(config, max_step_events=1)
-    job.run()
+def test_scheduler_matches_torch_and_its_script(scheduled, name: str) -> None:
+    job, rows = scheduled[name]
     want = reference(name, SCHEDULERS[name], 30)
     got = [(r["lr"], r["loss"], r["w"], r["b"]) for r in job.history]
     assert np.allclose(got, want, rtol=0, atol=1e-6)
     assert len({r["lr"] for r in job.history}) > 1  # the rate really changed
-    script = generate(job.id, config, job.data).script
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True)
-    rows = list(csv.DictReader(io.StringIO(out.stdout)))
     printed = [(float(r["loss"]), float(r["w"]), float(r["b"])) for r in rows]
     assert np.allclose(printed, [g[1:] for g in got], rtol=0, atol=1e-6)
 
 
-def test_minibatch_plateau_steps_on_the_epoch_loss_in_the_script_too() -> None:
-    config = JobConfig.model_validate(
-        {
-            "mode": "minibatch",
-            "optimizer": "adam",
-            "epochs": 25,
-            "scheduler": {"name": "ReduceLROnPlateau", "patience": 0, "factor": 0.5},
-        }
-    )
-    job = Job(config, max_step_events=1)
-    job.run()
+def test_minibatch_plateau_steps_on_the_epoch_loss_in_the_script_too(scheduled) -> None:
+    job, rows = scheduled["minibatch-plateau"]
     assert job.history[-1]["lr"] < 0.1
-    out = subprocess.run(
-        [sys.executable, "-c", generate(job.id, config, job.data).script],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    rows = list(csv.DictReader(io.StringIO(out.stdout)))
     assert np.allclose(
         [float(r["w"]) for r in rows], [h["w"] for h in job.history], rtol=0, atol=1e-6
     )

@@ -58,6 +58,7 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
         str(venv / "bin/pip"),
         "install",
         "-q",
+        "--no-compile",  # byte-compiling torch's thousands of modules is half the install
         "-c",
         str(ROOT / "constraints.txt"),
         str(wheel),

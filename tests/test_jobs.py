@@ -173,7 +173,9 @@ def big_tensors() -> list[torch.Tensor]:
 
 
 def test_a_job_with_many_points_holds_its_data_only_while_it_trains():
-    config = JobConfig(mode="design", epochs=3, dataset={"kind": "synthetic", "n": 100_000})
+    config = JobConfig(  # batches of 5,000: the data's size matters here, not the step count
+        mode="design", epochs=3, batch_size=5_000, dataset={"kind": "synthetic", "n": 100_000}
+    )
     rng = make_rng(config.seed)
     data = load(config, rng)
     uninterrupted = [r for kind, r in Training(config, data, rng) if kind == "epoch"]

@@ -1,8 +1,10 @@
 """Rooms over a real server, in memory and on Redis: the whole API, its teacher-only rules, bad
 inputs, limits, and the room's stream (snapshot, resume, a change reaching followers within 1 s)."""
 
+import contextlib
 import json
 import queue
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -66,6 +68,7 @@ class Follower:
         self.client = httpx.Client(base_url=url, timeout=httpx.Timeout(30, read=60))
         headers = {} if last_event_id is None else {"Last-Event-ID": str(last_event_id)}
         self.ready = threading.Event()
+        self.socket: socket.socket | None = None
         self.thread = threading.Thread(target=self._read, args=(path, headers), daemon=True)
         self.thread.start()
         assert self.ready.wait(10), "the stream did not open"
@@ -73,6 +76,8 @@ class Follower:
     def _read(self, path: str, headers: dict) -> None:
         try:
             with connect_sse(self.client, "GET", path, headers=headers) as source:
+                stream = source.response.extensions["network_stream"]
+                self.socket = stream.get_extra_info("socket")
                 self.ready.set()
                 for sse in source.iter_sse():
                     if not sse.data:  # a keep-alive comment
@@ -91,8 +96,13 @@ class Follower:
                 return got
 
     def close(self) -> None:
+        """Hang up at once: a read blocked until the next keep-alive would not see a close."""
+        if self.socket is not None:
+            with contextlib.suppress(OSError):
+                self.socket.shutdown(socket.SHUT_RDWR)
         self.client.close()
         self.thread.join(5)
+        assert not self.thread.is_alive()
 
 
 # --- making and reading rooms ---

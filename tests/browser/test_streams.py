@@ -93,14 +93,14 @@ def test_a_race_of_four_runs_holds_one_stream(app: App, page: Page) -> None:
 def test_a_second_tab_races_while_the_first_still_runs(app: App, page: Page, watch: Watch) -> None:
     racing = "(document.getElementById('chart-loss').data || []).filter((t, i) => i % 3 === 1 && t.x.length).length === 4"
     # the second tab is loaded first: on a busy machine loading the page takes longer than a race
-    page.set_default_timeout(60_000)  # the first tab's runs alone take 24 s
+    page.set_default_timeout(60_000)
     second_page = page.context.new_page()
     second_page.set_default_timeout(60_000)
     second_page.on("pageerror", lambda e: watch.errors.append(f"second tab: uncaught: {e}"))
     second = App(second_page, app.base).open("epochs=1&speed=live")
     second.finished()
     second_streams = Streams().watch(second_page)
-    slow_jobs(page, delay_ms=400)  # the first tab's runs take 24 s: the overlap is sure
+    slow_jobs(page, delay_ms=200)  # the first tab's runs take 12 s: the overlap is sure
     slow_jobs(second_page, delay_ms=10)
     first = Streams().watch(page)
     app.open(f"epochs=60&{RACE}")

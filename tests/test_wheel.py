@@ -1,6 +1,9 @@
 """The wheel: built from this checkout, installed into a fresh venv, serving the page, Plotly and the data sets.
 
-One test, because the install (torch included) is the slow part: about a minute here.
+The venv takes its dependencies from this test's own environment (a .pth file puts its
+site-packages after the venv's own), so the wheel installs in seconds rather than a minute of
+unpacking torch; `make` resolves the same dependencies from pyproject.toml, and the Dockerfile
+installs them from scratch.
 """
 
 import json
@@ -9,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import sysconfig
 import time
 import zipfile
 from pathlib import Path
@@ -27,7 +31,6 @@ def run(*cmd: str, **kwargs) -> subprocess.CompletedProcess:
     return done
 
 
-@pytest.mark.timeout(900)
 @pytest.mark.slow
 def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
     run(
@@ -53,18 +56,10 @@ def test_the_wheel_installs_into_a_fresh_venv_and_serves(tmp_path):
 
     venv = tmp_path / "venv"
     run(sys.executable, "-m", "venv", str(venv))
+    (site,) = (venv / "lib").glob("python3*/site-packages")
+    (site / "dependencies.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    run(
-        str(venv / "bin/pip"),
-        "install",
-        "-q",
-        "--no-compile",  # byte-compiling torch's thousands of modules is half the install
-        "-c",
-        str(ROOT / "constraints.txt"),
-        str(wheel),
-        env=env,
-        timeout=600,
-    )
+    run(str(venv / "bin/pip"), "install", "-q", "--no-deps", str(wheel), env=env, timeout=600)
     where = run(
         str(venv / "bin/python"),
         "-c",

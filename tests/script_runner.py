@@ -47,17 +47,20 @@ def main() -> None:
         outputs = [(Path(folder) / f"{i}.out", Path(folder) / f"{i}.err") for i in range(len(plan))]
         codes: dict[int, int] = {}
         running: dict[int, int] = {}  # pid -> index
+
+        def reap() -> None:
+            pid, status = os.wait()
+            codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
+
         for i, item in enumerate(plan):
             while len(running) >= (os.cpu_count() or 1):
-                pid, status = os.wait()
-                codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
+                reap()
             pid = os.fork()
             if pid == 0:
                 run_child(Path(item["path"]), item["args"], *outputs[i])
             running[pid] = i
         while running:
-            pid, status = os.wait()
-            codes[running.pop(pid)] = os.waitstatus_to_exitcode(status)
+            reap()
         results = [
             {"returncode": codes[i], "stdout": out.read_text(), "stderr": err.read_text()}
             for i, (out, err) in enumerate(outputs)

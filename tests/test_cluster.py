@@ -77,12 +77,13 @@ def test_a_job_made_on_one_process_streams_from_the_other(pair):
 def test_training_threads_yield_the_cores_to_requests(pair):
     """On Redis a process trains on every core: its training threads run at a lower OS priority
     (niceness 10 above the rest), so requests, streams and health checks answer first."""
+
+    def nice(stat: Path) -> int:
+        return int(stat.read_text().rsplit(")", 1)[1].split()[16])
+
     pid = pair[0].process.pid
-    niceness = [
-        int(stat.read_text().rsplit(")", 1)[1].split()[16])
-        for stat in Path(f"/proc/{pid}/task").glob("*/stat")
-    ]
-    main = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[16])
+    niceness = [nice(stat) for stat in Path(f"/proc/{pid}/task").glob("*/stat")]
+    main = nice(Path(f"/proc/{pid}/stat"))
     assert sorted(niceness).count(main + 10) == Settings().max_running  # the training threads
     assert niceness.count(main) == len(niceness) - Settings().max_running
 

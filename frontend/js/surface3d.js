@@ -29,6 +29,7 @@ export class SurfaceChart {
   /** Above the WebGL scene, below Plotly's top layer (hover labels, legend); repaint after each render. */
   hook() {
     this.overlay.place();
+    for (const trace of Object.values(this.scene()?.traces ?? {})) drawnAsGiven(trace);
     const glplot = this.scene()?.glplot;
     if (glplot && glplot !== this.hooked) {
       this.hooked = glplot;
@@ -234,6 +235,26 @@ export class SurfaceChart {
     ctx.stroke();
     this.canvas.minimum = { w: min.w, b: min.b, x, y };
   }
+}
+
+/**
+ * Plotly interpolates a surface of fewer than ~120 rows up to that many: four times the mesh to build,
+ * and to draw at every frame, for nothing on a grid as fine as ours (WebGL without a GPU took 60 ms a
+ * frame instead of 30). It leaves larger grids as given; so is ours, its trace built once more. Its
+ * hover then reads the grid point one row and one column before the one picked: shifted back here.
+ */
+function drawnAsGiven(trace) {
+  if (trace.refineData === false) return;
+  trace.refineData = false;
+  trace.dataScaleX = trace.dataScaleY = 1;
+  const handlePick = trace.handlePick;
+  trace.handlePick = function (selection) {
+    const data = selection.object === this.surface ? selection.data : null;
+    const picked = data?.index;
+    if (picked) data.index = [picked[0] + 1, picked[1] + 1];
+    try { return handlePick.call(this, selection); } finally { if (picked) data.index = picked; }
+  };
+  trace.update(trace.data);
 }
 
 /** The product of two column-major 4×4 matrices (gl-matrix's layout). */

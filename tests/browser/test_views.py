@@ -133,3 +133,43 @@ def test_step_granularity_draws_the_steps(app: App, page: Page) -> None:
     )
     scrub(app, 2)
     assert len(app.trails("contour")[0]["x"]) == 9
+
+
+# The screen point (page coordinates) of a data point of the 3D scene, by the scene's own camera.
+PROJECT_3D = """([w, b, z]) => {
+  const el = document.getElementById('chart-surface'), fl = el._fullLayout;
+  const scene = fl.scene._scene, cam = scene.glplot.cameraParams;
+  const times = (a, c) => { const o = new Array(16);
+    for (let i = 0; i < 4; i++) for (let r = 0; r < 4; r++)
+      o[4 * i + r] = a[r] * c[4 * i] + a[4 + r] * c[4 * i + 1] + a[8 + r] * c[4 * i + 2] + a[12 + r] * c[4 * i + 3];
+    return o; };
+  const m = times(cam.projection, times(cam.view, cam.model));
+  const [sx, sy, sz] = scene.dataScale, dom = fl.scene.domain, size = fl._size, box = el.getBoundingClientRect();
+  const left = box.left + size.l + dom.x[0] * size.w, top = box.top + size.t + (1 - dom.y[1]) * size.h;
+  const width = (dom.x[1] - dom.x[0]) * size.w, height = (dom.y[1] - dom.y[0]) * size.h;
+  const [X, Y, Z] = [w * sx, b * sy, z * sz], q = m[3] * X + m[7] * Y + m[11] * Z + m[15];
+  return [left + ((m[0] * X + m[4] * Y + m[8] * Z + m[12]) / q + 1) / 2 * width,
+          top + (1 - (m[1] * X + m[5] * Y + m[9] * Z + m[13]) / q) / 2 * height];
+}"""
+
+
+def test_the_3d_surface_is_drawn_on_its_own_grid_and_hover_reads_it(app: App, page: Page) -> None:
+    """The page keeps Plotly from interpolating the grid (surface3d.js): the mesh is the grid
+    itself, and hovering over a grid point reads that point's w, b and loss."""
+    page.set_viewport_size({"width": 1920, "height": 1080})  # grid cells 8 px apart or more
+    app.open("seed=2021&epochs=20&speed=live")
+    app.finished()
+    page.wait_for_function(
+        "Object.values(document.getElementById('chart-surface')._fullLayout.scene._scene.traces)"
+        ".some(t => t.refineData === false && t.data.z.length > 2)"
+    )
+    w, b, z = page.eval_on_selector(
+        "#chart-surface", "el => [el.data[0].x, el.data[0].y, el.data[0].z]"
+    )
+    label = page.locator("#chart-surface .hovertext")
+    n = len(w)
+    for i, j in [(n // 5, 4 * n // 5), (n // 2, n // 2), (4 * n // 5, n // 5)]:
+        page.mouse.move(*page.evaluate(PROJECT_3D, [w[i], b[j], z[j][i]]))
+        expect(label).to_have_text(f"w={w[i]:.3f}b={b[j]:.3f}loss={z[j][i]:#.4g}")
+        page.mouse.move(0, 0)
+        expect(label).to_have_count(0)

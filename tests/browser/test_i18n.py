@@ -142,22 +142,15 @@ def test_hangul_renders_with_the_shipped_font_where_the_machine_has_none(
 
 
 def test_play_and_pause_are_drawn_not_a_font_glyph(app: App, page: Page) -> None:
+    icon = "document.querySelector('#play svg')"
     app.open("epochs=200&speed=0.25")
     app.wait(playing=True)
-    assert (
-        page.eval_on_selector(
-            "#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('rect').length"
-        )
-        == "pause:2"
-    )
+    page.wait_for_function(f"{icon}.dataset.icon === 'pause'")
+    assert page.eval_on_selector("#play svg", "s => s.querySelectorAll('rect').length") == 2
     assert "⏸" not in page.text_content("#play")
     page.click("#play")
-    assert (
-        page.eval_on_selector(
-            "#play svg", "s => s.dataset.icon + ':' + s.querySelectorAll('path').length"
-        )
-        == "play:1"
-    )
+    page.wait_for_function(f"{icon}.dataset.icon === 'play'")
+    assert page.eval_on_selector("#play svg", "s => s.querySelectorAll('path').length") == 1
 
 
 @pytest.mark.parametrize(

@@ -207,11 +207,13 @@ export class ContourChart {
       markerPath(ctx, run.marker, px(head.w), py(head.b), 7 * scale);
       ctx.stroke();
     });
-    if (scale1) this.arrowLegend(ctx, fl, scale1, scale);
-    for (const paint of this.painters) paint(ctx, { px, py, scale }, runs, k);
+    const legend = scale1 ? this.arrowLegend(ctx, fl, scale1, scale) : null;
+    const taken = legend ? [legend] : []; // where later labels must not go
+    const box = { l: fl.xaxis._offset, t: fl.yaxis._offset, r: fl.xaxis._offset + fl.xaxis._length, b: fl.yaxis._offset + fl.yaxis._length };
+    for (const paint of this.painters) paint(ctx, { px, py, scale, outline, box, taken }, runs, k);
     ctx.restore();
     // what is drawn, for tests and tools
-    Object.assign(this.canvas, { trails, edges, gradients: scale1 ? { scale: scale1, arrows: gradients } : null });
+    Object.assign(this.canvas, { trails, edges, gradients: scale1 ? { scale: scale1, arrows: gradients, box: legend } : null });
   }
 
   /** A diverged run's mark where its path leaves the view: an arrowhead on the edge, "→ diverged at epoch N". */
@@ -287,11 +289,16 @@ export class ContourChart {
     ctx.restore();
   }
 
+  /** The arrows' scale in the plot's bottom-left corner ("−∇loss × 0.1" alone in a narrow plot);
+   *  returns the box it takes, or null if even that does not fit. */
   arrowLegend(ctx, fl, scale1, scale) {
     const { xaxis: xa, yaxis: ya } = fl;
-    ctx.font = `${Math.round(13 * scale)}px "gdviz Hangul", system-ui, sans-serif`; // Hangul: the shipped font
-    const text = ARROW_TEXT(scale1 >= 1e-3 && scale1 <= 1e4 ? String(Number(scale1.toPrecision(1))) : scale1.toExponential(0));
+    const size = 13 * scale;
+    ctx.font = `${Math.round(size)}px "gdviz Hangul", system-ui, sans-serif`; // Hangul: the shipped font
+    const factor = scale1 >= 1e-3 && scale1 <= 1e4 ? String(Number(scale1.toPrecision(1))) : scale1.toExponential(0);
     const pad = 6 * scale;
+    const text = [ARROW_TEXT(factor), `−∇loss × ${factor}`].find((s) => ctx.measureText(s).width <= xa._length - 2 * pad);
+    if (!text) return null;
     const x = xa._offset + pad;
     const y = ya._offset + ya._length - pad;
     ctx.lineWidth = 4 * scale;
@@ -299,6 +306,7 @@ export class ContourChart {
     ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222';
     ctx.strokeText(text, x, y);
     ctx.fillText(text, x, y);
+    return { l: x, r: x + ctx.measureText(text).width, t: y - size, b: y + 0.3 * size };
   }
 
   /** The window the path up to epoch k needs, or null while the one shown fits (see viewwindow.js). */

@@ -28,12 +28,14 @@ export class ContourLab {
 
   setPoints(points) { this.points = points; this.statsCache = null; }
 
-  paint(ctx, { px, py, scale }, runs, k) {
-    this.contour.canvas.lab = { axes: this.paintAxes(ctx, px, py, scale), state: this.paintState(ctx, px, py, scale, runs[0], k) };
+  paint(ctx, { px, py, scale, outline, box, taken }, runs, k) {
+    this.contour.canvas.lab = { axes: this.paintAxes(ctx, px, py, scale, outline, box, taken),
+      state: this.paintState(ctx, px, py, scale, runs[0], k) };
   }
 
-  /** Both eigen-axes, through the minimum, across the window. */
-  paintAxes(ctx, px, py, scale) {
+  /** Both eigen-axes, through the minimum, across the window, each named with its λ where a label
+   *  fits inside the plot clear of the others ("λmax" alone in a narrow plot). */
+  paintAxes(ctx, px, py, scale, outline, box, taken) {
     const c = this.curvature;
     const m = this.minimum;
     if (!c || !m || !Number.isFinite(m.w)) return null;
@@ -44,7 +46,8 @@ export class ContourLab {
     ctx.strokeStyle = ink(COLORS.axes);
     ctx.fillStyle = ink(COLORS.axes);
     ctx.lineWidth = 1.5 * scale;
-    ctx.font = `${Math.round(14 * scale)}px "gdviz Hangul", system-ui, sans-serif`;
+    const size = Math.round(14 * scale);
+    ctx.font = `${size}px "gdviz Hangul", system-ui, sans-serif`;
     const drawn = [];
     c.eigenvectors.forEach(([vw, vb], i) => {
       ctx.setLineDash(i === 0 ? [6 * scale, 4 * scale] : []);
@@ -52,9 +55,27 @@ export class ContourLab {
       ctx.moveTo(px(m.w - reach * vw), py(m.b - reach * vb));
       ctx.lineTo(px(m.w + reach * vw), py(m.b + reach * vb));
       ctx.stroke();
-      const t = 0.3 * Math.min(win.w_max - win.w_min, win.b_max - win.b_min);
-      ctx.fillText(`λ${i ? 'max' : 'min'} = ${c.eigenvalues[i].toPrecision(3)}`, px(m.w + t * vw) + 6, py(m.b + t * vb) - 6);
       drawn.push({ w: vw, b: vb, lambda: c.eigenvalues[i] });
+    });
+    ctx.setLineDash([]);
+    ctx.lineWidth = 4 * scale;
+    ctx.strokeStyle = outline;
+    drawn.forEach(({ w: vw, b: vb, lambda }, i) => {
+      const name = `λ${i ? 'max' : 'min'}`;
+      const full = `${name} = ${lambda.toPrecision(3)}`; // in half the plot's width at most: it would crowd the paths
+      const texts = ctx.measureText(full).width <= (box.r - box.l) / 2 ? [full, name] : [name];
+      const span = Math.min(win.w_max - win.w_min, win.b_max - win.b_min);
+      // along the axis, on either side of the minimum, nearer and nearer it
+      const along = [0.3, -0.3, 0.15, -0.15, 0.45, -0.45].map((t) => [px(m.w + t * span * vw) + 6, py(m.b + t * span * vb) - 6]);
+      for (const text of texts) {
+        const spot = freeSpot(along, ctx.measureText(text).width, size, box, taken);
+        if (!spot) continue;
+        ctx.strokeText(text, spot.l, spot.b);
+        ctx.fillText(text, spot.l, spot.b);
+        taken.push(spot);
+        Object.assign(drawn[i], { label: text, box: spot });
+        break;
+      }
     });
     ctx.restore();
     return drawn;
@@ -109,6 +130,20 @@ export class ContourLab {
     }
     return { batches, full };
   }
+}
+
+/** The first of the `spots` [x, y] (a label's left end, on its baseline) where a label `width`×`size`
+ *  px, moved inside `box` if need be, overlaps none of the boxes `taken`; null if none. */
+function freeSpot(spots, width, size, box, taken) {
+  const pad = 4;
+  if (width + 2 * pad > box.r - box.l || size + 2 * pad > box.b - box.t) return null;
+  for (const [x, y] of spots) {
+    const l = Math.min(Math.max(x, box.l + pad), box.r - pad - width);
+    const b = Math.min(Math.max(y, box.t + pad + size), box.b - pad);
+    const spot = { l, r: l + width, t: b - size, b };
+    if (!taken.some((o) => spot.l < o.r + pad && o.l < spot.r + pad && spot.t < o.b + pad && o.t < spot.b + pad)) return spot;
+  }
+  return null;
 }
 
 function arrow(ctx, px, py, from, d, zoom, color, width) {

@@ -189,3 +189,49 @@ def test_the_3d_box_and_its_axis_titles_stay_inside_the_view(
     # fitting, a 1280×720 projector's bottom corner came within 15 px of the edge)
     for x, y in box["corners"]:
         assert margin <= x <= box["width"] - margin and margin <= y <= box["height"] - margin, box
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "hash_"),
+    [(1280, 720, "projector=1&arrows=1"), (1366, 768, "arrows=1"), (390, 844, "arrows=1")],
+)
+def test_the_contours_labels_stay_inside_the_plot_and_apart(
+    app: App, page: Page, width: int, height: int, hash_: str
+) -> None:
+    """The eigen-axes' λ labels and the arrows' scale, however small the plot (contourlab.js)."""
+    page.set_viewport_size({"width": width, "height": height})
+    app.open(f"seed=2021&mode=manual&epochs=20&speed=live&{hash_}")
+    app.finished()
+    page.wait_for_function(
+        "document.querySelector('#chart-contour canvas.trails').lab?.axes?.every(a => a.label)"
+    )
+    drawn = page.eval_on_selector(
+        "#chart-contour",
+        """el => { const fl = el._fullLayout, c = el.querySelector('canvas.trails');
+          return { plot: { l: fl.xaxis._offset, r: fl.xaxis._offset + fl.xaxis._length,
+                           t: fl.yaxis._offset, b: fl.yaxis._offset + fl.yaxis._length },
+                   boxes: [...c.lab.axes.map(a => a.box), c.gradients.box] }; }""",
+    )
+    plot, boxes = drawn["plot"], drawn["boxes"]
+    assert all(boxes), boxes  # every label drawn, the arrows' scale too
+    for box in boxes:
+        assert plot["l"] <= box["l"] < box["r"] <= plot["r"], (box, plot)
+        assert plot["t"] <= box["t"] < box["b"] <= plot["b"], (box, plot)
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1 :]:
+            apart = a["r"] <= b["l"] or b["r"] <= a["l"] or a["b"] <= b["t"] or b["b"] <= a["t"]
+            assert apart, (a, b)
+
+
+def test_a_narrow_3d_view_for_its_font_drops_its_tick_labels(app: App, page: Page) -> None:
+    """A projector's four views at 1280×720: the axis titles stay, the crowding numbers go."""
+    page.set_viewport_size({"width": 1280, "height": 720})
+    app.open("projector=1&speed=live")
+    app.finished()
+    page.wait_for_function(
+        "document.getElementById('chart-surface')._fullLayout.scene.xaxis.showticklabels === false"
+    )
+    page.keyboard.press("p")  # projector off: the page's own font, the same view has room for them
+    page.wait_for_function(
+        "document.getElementById('chart-surface')._fullLayout.scene.xaxis.showticklabels === true"
+    )

@@ -3,7 +3,7 @@
 // Plotly draws the contour only when the surface or the view changes; the parts that move every
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
-import { axis, baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
+import { axis, baseLayout, raceLegend, refitLegend, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
 import { pathTo, pointAt, sameSurface } from './history.js';
 import { fmt } from './format.js';
 import { Overlay, drawArrow, strokeThrough } from './overlay.js';
@@ -31,7 +31,7 @@ export class ContourChart {
       if (at) onPick(at);
     });
     // after a zoom, pan, resize or legend click (and live while panning)
-    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); this.fitTitle(); });
+    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); this.fitTitle(); refitLegend(el, () => this.legendFit(), 8); });
     el.on('plotly_relayouting', () => this.paint());
   }
 
@@ -51,10 +51,16 @@ export class ContourChart {
     Plotly.relayout(this.el, { 'yaxis.title.text': text });
   }
 
+  /** The runs' legend over the plot, where it fits one row (the loss curve's names them anyway). */
+  legendFit() {
+    return raceLegend(this.runs.map(legendName), { el: this.el, l: 64, r: 16 });
+  }
+
   layout(extra = {}) {
+    const { showlegend, legend, t: top } = this.legendFit();
     return baseLayout({
-      showlegend: this.runs.length > 1,
-      margin: { l: 64, r: 16, t: this.runs.length > 1 ? 36 : 8, b: 56 },
+      showlegend, legend,
+      margin: { l: 64, r: 16, t: 8 + top, b: 56 },
       xaxis: axis(t('axis.wSlope')),
       yaxis: axis(this.yTitle ?? t('axis.bIntercept')),
       hovermode: 'closest',

@@ -2,7 +2,7 @@
 // Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
-import { axis, baseLayout, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, markerPath } from './theme.js';
+import { axis, baseLayout, raceLegend, refitLegend, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, markerPath } from './theme.js';
 import { historyTo } from './history.js';
 import { Overlay, axesOf, strokeThrough } from './overlay.js';
 import { DIVERGED_TEXT } from './viewwindow.js';
@@ -26,14 +26,21 @@ export class LossChart {
     this.timer = null;
     Plotly.newPlot(el, [], this.layout(), PLOT_CONFIG);
     this.overlay = new Overlay(el);
-    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); });
+    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); refitLegend(el, () => this.legendFit(), 8); });
     el.on('plotly_relayouting', () => this.paint());
   }
 
+  /** The runs' legend: over the plot, or inside its corner in a narrow view. */
+  legendFit() {
+    const names = this.runs.map((s) => (s.divergedAt ? `${s.label} — ${DIVERGED_TEXT(s.divergedAt)}` : s.label));
+    return raceLegend(names, { el: this.el, l: 72, r: 16, inside: true });
+  }
+
   layout() {
+    const { showlegend, legend, t: top } = this.legendFit();
     return baseLayout({
-      showlegend: this.runs.length > 1,
-      margin: { l: 72, r: 16, t: this.runs.length > 1 ? 36 : 8, b: 56 },
+      showlegend, legend,
+      margin: { l: 72, r: 16, t: 8 + top, b: 56 },
       xaxis: axis(t('axis.epoch'), { range: [0, this.total] }),
       yaxis: axis(t('axis.loss'), { type: this.logShown ? 'log' : 'linear', exponentformat: 'power' }),
       hovermode: 'closest',

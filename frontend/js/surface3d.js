@@ -5,7 +5,7 @@
 // every WebGL render, so they follow the camera. They lie on the surface, so they are drawn on top.
 // Building a surface is the page's costliest task (0.1–0.4 s in software WebGL): it happens in a task
 // of its own, a frame after the contour's, and not at all when a new run brings the same surface.
-import { baseLayout, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
+import { baseLayout, raceLegend, refitLegend, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
 import { pathTo, pointAt, sameSurface } from './history.js';
 import { DIVERGED_TEXT } from './viewwindow.js';
 import { Overlay, strokeThrough } from './overlay.js';
@@ -22,7 +22,7 @@ export class SurfaceChart {
     Plotly.newPlot(el, [this.surfaceTrace()], this.layout(), PLOT_CONFIG);
     this.overlay = new Overlay(el);
     this.canvas = this.overlay.canvas;
-    el.on('plotly_afterplot', () => { this.hook(); this.paint(); this.fitScene(); });
+    el.on('plotly_afterplot', () => { this.hook(); this.paint(); this.fitScene(); refitLegend(el, () => this.legendFit(), 0); });
     this.hook();
   }
 
@@ -68,9 +68,10 @@ export class SurfaceChart {
     const axis = (text) => ({ title: { text }, nticks: 5, // colours: the look's template
       showticklabels: this.ticks ?? true });
     const z = this.zoom ?? 1;
+    const { showlegend, legend, t: top } = this.legendFit();
     return baseLayout({
-      showlegend: this.runs.length > 1,
-      margin: { l: 0, r: 0, t: this.runs.length > 1 ? 30 : 0, b: 0 },
+      showlegend, legend,
+      margin: { l: 0, r: 0, t: top, b: 0 },
       scene: { xaxis: axis('w'), yaxis: axis('b'), zaxis: axis(t('axis.loss')),
         camera: { eye: { x: -1.05 * z, y: -1.3 * z, z: 1.05 * z }, center: { x: 0, y: 0, z: -0.12 } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
     });
@@ -83,6 +84,11 @@ export class SurfaceChart {
       name: t('axis.loss'), hovertemplate: `w=%{x:.3f}<br>b=%{y:.3f}<br>${t('axis.loss')}=%{z:.4g}<extra></extra>`,
       contours: { z: { show: true, usecolormap: false, project: { z: false } } }, // opaque: WebGL ignores alpha here
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
+  }
+
+  /** The runs' legend over the scene, where it fits one row (the loss curve's names them anyway). */
+  legendFit() {
+    return raceLegend(this.legendTraces().map((tr) => tr.name), { el: this.el, l: 0, r: 0, t: 30 });
   }
 
   /** Legend entries only: the paths are painted on the canvas. */

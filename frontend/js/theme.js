@@ -55,6 +55,7 @@ const TO_DARK = new Map([
   ['#969696', '#666666'], ['#ddd', '#3d3d3d'], ['#bbb', '#707070'], ['#eeeeee', '#333333'],
   ['#444444', '#bbbbbb'], ['rgba(80,80,80,0.35)', 'rgba(230,230,230,0.35)'], ['#7a7a7a', '#5c5c5c'],
   ['#0072b2', '#56B4E9'], // Okabe–Ito blue -> sky blue, which keeps its contrast on black
+  ['rgba(255,255,255,0.7)', 'rgba(17,17,17,0.7)'],
 ]);
 
 let look = { room: false, dark: false };
@@ -93,13 +94,43 @@ export function template() {
   };
 }
 
+const LEGEND_ROW = { orientation: 'h', x: 0, y: 1, yanchor: 'bottom' };
+const fittedWidth = new WeakMap(); // chart -> the width its legend was fitted to
+let measure = null; // a canvas context, to measure text
+
+/**
+ * A race's legend for the chart `el` with side margins `l` and `r`: {showlegend, legend, t} (`t`: the
+ * top margin it adds). In a row over the plot where the entries `names` fit one row; else, for the
+ * loss curve (`inside`), in the plot's top right corner, and for the contour and 3D views not at all:
+ * their paths have the loss curve's colours, dashes and markers.
+ */
+export function raceLegend(names, { el, l, r, inside, t = 28 }) {
+  fittedWidth.set(el, el.clientWidth);
+  if (names.length < 2) return { showlegend: false, legend: LEGEND_ROW, t: 0 };
+  measure ??= document.createElement('canvas').getContext('2d');
+  measure.font = `${text(14)}px ${FAMILY}`;
+  const row = names.reduce((sum, name) => sum + measure.measureText(name).width + text(50), 0); // a sample and gaps each
+  if (row <= el.clientWidth - text(l + r)) return { showlegend: true, legend: LEGEND_ROW, t };
+  if (!inside) return { showlegend: false, legend: LEGEND_ROW, t: 0 };
+  return { showlegend: true, t: 0, legend: { orientation: 'v', x: 1, xanchor: 'right', y: 1, yanchor: 'top',
+    font: { size: text(12) }, bgcolor: ink('rgba(255,255,255,0.7)') } };
+}
+
+/** After a redraw: the legend fitted again (`fit()`, then the top margin `margin` + its own), if the
+ *  chart's width changed since (a resize, a view enlarged). */
+export function refitLegend(el, fit, margin) {
+  if (!el._fullLayout || fittedWidth.get(el) === el.clientWidth) return;
+  const { showlegend, legend, t } = fit();
+  Plotly.relayout(el, { showlegend, legend, 'margin.t': text(margin + t) });
+}
+
 /** A chart's layout in the current look; `extra.margin` grows with the projector's text. */
 export function baseLayout(extra = {}) {
   const margin = { l: 64, r: 16, t: 8, b: 56, ...extra.margin };
   return {
     template: template(),
     showlegend: false,
-    legend: { orientation: 'h', x: 0, y: 1, yanchor: 'bottom' },
+    legend: LEGEND_ROW,
     uirevision: 'keep', // user zoom survives data updates
     ...extra,
     margin: Object.fromEntries(Object.entries(margin).map(([k, v]) => [k, text(v)])),

@@ -235,3 +235,37 @@ def test_a_narrow_3d_view_for_its_font_drops_its_tick_labels(app: App, page: Pag
     page.wait_for_function(
         "document.getElementById('chart-surface')._fullLayout.scene.xaxis.showticklabels === true"
     )
+
+
+RACE4 = "epochs=30&speed=live&cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
+LEGENDS = """() => Object.fromEntries(['loss', 'contour', 'surface'].map(v => {
+  const fl = document.getElementById('chart-' + v)._fullLayout;
+  return [v, { shown: fl.showlegend, orientation: fl.showlegend ? fl.legend.orientation : null }]; }))"""
+
+
+@pytest.mark.parametrize(
+    ("width", "height", "hash_", "row"),
+    [(1366, 768, RACE4, True), (1280, 720, f"projector=1&{RACE4}", False)],
+)
+def test_a_races_legend_leaves_the_plots_their_room(
+    app: App, page: Page, width: int, height: int, hash_: str, row: bool
+) -> None:
+    """In a row over each plot where it fits; in a narrow view, inside the loss curve's corner and
+    left out of the contour and 3D views (theme.js raceLegend)."""
+    page.set_viewport_size({"width": width, "height": height})
+    app.open(hash_)
+    app.wait(status="completed", runs="4", playing=False)
+    legends = page.evaluate(LEGENDS)
+    if row:
+        assert all(lg == {"shown": True, "orientation": "h"} for lg in legends.values()), legends
+    else:
+        assert legends == {
+            "loss": {"shown": True, "orientation": "v"},
+            "contour": {"shown": False, "orientation": None},
+            "surface": {"shown": False, "orientation": None},
+        }
+    for view in ("loss", "contour"):  # the plot keeps most of its view's height
+        share = page.eval_on_selector(
+            f"#chart-{view}", "el => el._fullLayout._size.h / el._fullLayout.height"
+        )
+        assert share > 0.5, (view, share)

@@ -7,8 +7,9 @@ from support import Server, running_redis, running_server
 
 # Tests are marked by what they need, so `make test-fast` can leave out the slow kinds:
 # `server` (a real gdviz serve), `browser` (Chromium), `slow` (subprocesses that import torch).
-SERVER_FIXTURES = {"server", "server_url", "client"}  # and every "*_server" a module starts
-SLOW_FIXTURES = {"runs"}  # test_codegen: the generated scripts, run
+# and every "*_server" a module starts; test_rooms' "small" starts its own
+SERVER_FIXTURES = {"server", "server_url", "client", "small"}
+SLOW_FIXTURES = {"runs", "scheduled"}  # test_codegen, test_schedulers: the generated scripts, run
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

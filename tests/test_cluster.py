@@ -22,6 +22,8 @@ from gdviz.jobs import Job
 from gdviz.settings import Settings
 from support import Server, read_events, running_redis, running_server, strict_json
 
+pytestmark = pytest.mark.server  # every test here starts gdviz processes of its own
+
 
 @pytest.fixture(scope="module")
 def redis_db(redis_url: str) -> str:

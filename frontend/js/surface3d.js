@@ -42,16 +42,16 @@ export class SurfaceChart {
 
   /**
    * WebGL fits the scene to the view's height: in a narrow view (code panel open, a phone) the camera
-   * steps back so the sides, and the "loss" title, stay in; a low view (under 240 px) or a narrow one for its
-   * font (a projector's four views at 1280×720) keeps its axis titles but not the tick labels, which would
-   * crowd them (the contour has the numbers).
+   * steps back so the sides, and the "loss" title, stay in; a view low or narrow for its font (under 240 px
+   * high at 14 px; a projector at 1280×720) keeps its axis titles but not the tick labels, which would
+   * crowd them or be cut off (the contour has the numbers).
    */
   fitScene() {
     const fl = this.el._fullLayout;
     const eye = fl?.scene?.camera?.eye;
     if (!eye || !fl.height) return;
     const zoom = Math.min(1.8, Math.max(1, 1.55 / (fl.width / fl.height)));
-    const ticks = fl.height >= 240 && fl.width >= 14 * fl.font.size;
+    const ticks = fl.height >= 17 * fl.font.size && fl.width >= 14 * fl.font.size;
     const was = this.zoom ?? 1;
     const update = {};
     if (Math.abs(zoom - was) > 0.05) {

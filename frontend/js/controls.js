@@ -2,7 +2,7 @@
 // schema); filled from a state, read back into one, and the place where the server's 4xx messages
 // appear, next to the field that `detail[].loc` names.
 import { MINIBATCH_MODES, REAL_DATA } from './state.js';
-import { t, tr, has } from './i18n.js';
+import { t, tr, has, currentLang } from './i18n.js';
 
 // The schema's choices that have a label (in the catalogue: choice.<field>.<value>), in this order;
 // a choice without one shows its value.
@@ -331,11 +331,25 @@ export class Controls {
       const row = this.rows[id]?.row;
       if (row) row.hidden = false;
       if (id && box.id !== 'err-general') this.inputOf(id)?.setAttribute('aria-invalid', 'true');
-      const text = box.id === 'err-general' && item.loc?.length ? `${item.loc.filter((p) => p !== 'body').join('.')}: ${item.msg}` : item.msg;
+      const msg = serverSays(item);
+      const text = box.id === 'err-general' && item.loc?.length ? `${item.loc.filter((p) => p !== 'body').join('.')}: ${msg}` : msg;
       box.textContent = box.textContent ? `${box.textContent}; ${text}` : text;
       box.hidden = false;
     }
   }
+}
+
+const BOUNDS = { greater_than_equal: ['≥', 'ge'], greater_than: ['>', 'gt'], less_than_equal: ['≤', 'le'], less_than: ['<', 'lt'] };
+
+/** A 422 item of the server's in the page's language: a bound, a missing field or a lost upload in the
+ *  catalogue's words; anything else, and everything in English, in the server's own. */
+export function serverSays({ type, loc = [], ctx = {}, msg }, lang = currentLang()) {
+  if (lang === 'en') return msg;
+  const [sign, key] = BOUNDS[type] ?? [];
+  if (sign && ctx[key] !== undefined) return SAY.bounds(`${sign} ${ctx[key]}`);
+  if (type === 'missing') return t('say.missing');
+  if (type === 'value_error' && loc.at(-1) === 'id' && loc.includes('dataset')) return t('say.uploadGone');
+  return msg;
 }
 
 /** ["body", "dataset", "synthetic", "noise"] -> "noise"; ["body", "init", "w"] -> "init_w"; unknown -> null. */

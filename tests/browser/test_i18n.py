@@ -5,8 +5,8 @@ font on a machine that has none of its own."""
 import re
 
 import pytest
-from conftest import App
-from playwright.sync_api import Page
+from conftest import App, Watch
+from playwright.sync_api import Page, expect
 
 # Latin words that stay in Korean text: names, code, units, file kinds and the lesson's own "epoch"
 ALLOWED = {
@@ -174,3 +174,19 @@ def test_words_the_lesson_is_the_lesson_and_a_seed_is_a_random_seed(app: App, pa
     assert page.text_content("#race-methods") == "Race the lesson's methods"
     assert page.text_content("label[for=seed]") == "random seed"
     assert "the way the lesson writes it" in page.text_content("#code-text")
+
+
+def test_the_servers_refusal_of_a_link_is_in_the_pages_language(
+    app: App, page: Page, watch: Watch
+) -> None:
+    """A link to an upload the server no longer has: its 422 is shown at the file chooser, in
+    Korean (controls.js serverSays); in English, in the server's own words."""
+    watch.allow_http_errors = True  # the 422s this test asks for
+    link = "data=upload&upload=0123456789ab&col_x=x&col_y=y&epochs=5&speed=live"
+    app.open(f"lang=ko&{link}")
+    expect(page.locator("#err-upload")).to_have_text(
+        "이 업로드는 서버에 더 이상 없습니다: CSV 파일을 다시 고르세요"
+    )
+    app.open(f"lang=en&{link}")
+    page.reload()
+    expect(page.locator("#err-upload")).to_contain_text("expired or never uploaded")

@@ -3,7 +3,8 @@ import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Settings } from '../../frontend/js/state.js';
-import { fieldOf, boundsText } from '../../frontend/js/controls.js';
+import { t } from '../../frontend/js/i18n.js';
+import { fieldOf, boundsText, serverSays, SAY } from '../../frontend/js/controls.js';
 
 const settings = new Settings(JSON.parse(readFileSync(new URL('./schema.json', import.meta.url))));
 
@@ -38,4 +39,15 @@ test('checkInput refuses what makes no value and says what to type', async () =>
   assert.equal(checkInput(f.epochs, '2.5'), 'type a whole number, like 100');
   assert.equal(checkInput(f.init_w, ''), null); // empty: a random start
   assert.equal(checkInput(f.init_w, '-1.5'), null);
+});
+
+test("serverSays gives the server's usual 422 kinds in the page's words, the rest as said", () => {
+  const bound = { type: 'greater_than_equal', loc: ['body', 'epochs'], ctx: { ge: 1 }, msg: 'Input should be greater than or equal to 1' };
+  assert.equal(serverSays(bound, 'en'), bound.msg);
+  assert.equal(serverSays(bound, 'ko'), SAY.bounds('≥ 1'));
+  assert.equal(serverSays({ ...bound, type: 'less_than', ctx: { lt: 2 } }, 'ko'), SAY.bounds('< 2'));
+  const lost = { type: 'value_error', loc: ['body', 'dataset', 'id'], msg: "no uploaded data set 'x' (expired or never uploaded)" };
+  assert.equal(serverSays(lost, 'ko'), t('say.uploadGone'));
+  const other = { type: 'value_error', loc: ['body', 'scheduler'], msg: 'something the page cannot foresee' };
+  assert.equal(serverSays(other, 'ko'), other.msg);
 });

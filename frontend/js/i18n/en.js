@@ -441,6 +441,8 @@ export default {
   'say.whole': 'type a whole number, like {example}',
   'say.bounds': 'must be {bounds}',
   'say.bothOrNeither': 'give both or neither (empty: a random start)',
+  'say.missing': 'required',
+  'say.uploadGone': 'this upload is no longer on the server: choose the CSV file again',
   'say.chooseCsv': 'choose a CSV file first',
   'fix.standardize': 'standardize x and y',
   'fix.lrBelow': 'lr = {lr}, below 2/λ_max = {limit}',

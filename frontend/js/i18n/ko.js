@@ -420,6 +420,8 @@ export default {
   'say.whole': '정수를 입력하세요. 예: {example}',
   'say.bounds': '{bounds} 범위여야 합니다',
   'say.bothOrNeither': '둘 다 쓰거나 둘 다 비우세요 (비우면 무작위 시작)',
+  'say.missing': '꼭 입력해야 합니다',
+  'say.uploadGone': '이 업로드는 서버에 더 이상 없습니다: CSV 파일을 다시 고르세요',
   'say.chooseCsv': '먼저 CSV 파일을 고르세요',
   'fix.standardize': 'x와 y 표준화',
   'fix.lrBelow': '학습률 = {lr}, 2/λ_max = {limit}보다 작게',

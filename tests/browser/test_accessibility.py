@@ -242,6 +242,8 @@ def test_keyboard_alone_runs_races_explains_and_picks_a_start(app: App, page: Pa
     app.wait(status="completed", runs="4", playing=False)
     rounded = [float(f"{v:.3g}") for v in picked]  # as a click rounds it
     assert f"init_w={rounded[0]}" in page.url and f"init_b={rounded[1]}" in page.url
+    # the paths are drawn once the run's surface has come too (it may come after the last epoch)
+    page.wait_for_function("document.querySelector('#chart-contour canvas.trails').trails?.length")
     start = page.eval_on_selector("#chart-contour canvas.trails", "c => c.trails[0]")
     assert [start["x"][0], start["y"][0]] == pytest.approx(rounded, abs=1e-6)  # float32
     # share and the lesson

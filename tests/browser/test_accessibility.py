@@ -259,6 +259,8 @@ def test_keyboard_alone_runs_races_explains_and_picks_a_start(app: App, page: Pa
 
 
 def test_keyboard_alone_uploads_a_csv_and_runs_it(app: App, page: Page) -> None:
+    # Playwright turns on file-chooser interception without waiting for it: on now, a key press cannot outrun it
+    page.on("filechooser", lambda _: None)
     app.open("epochs=20&speed=live")
     app.finished()
     tab_to(page, "#data")

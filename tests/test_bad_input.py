@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
@@ -118,6 +119,27 @@ JOB_CASES = [
 )
 def test_bad_job_config_is_a_422_naming_the_field(client, body, field):
     check(client.post("/api/jobs", json=body), field, 422)
+
+
+REASONS = [
+    ({"dataset": {"kind": "synthetic", "x_start": 3, "x_stop": -3}}, "xOrder", {"x_start": 3}),
+    ({"mode": "minibatch", "batch_size": 21}, "batchOverN", {"n": 20}),
+    ({"optimizer": "nesterov", "momentum": 0}, "nesterovMomentum", {}),
+    ({"mode": "manual", "optimizer": "adam"}, "optimizerMode", {"optimizer": "adam"}),
+    ({"dataset": {"kind": "points", "x": [1, 2, 3], "y": [1, 2]}}, "lengths", {"x": 3, "y": 2}),
+    ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "sameX", {}),
+    ({"dataset": {"kind": "upload", "id": "000000000000"}}, "uploadGone", {}),
+]
+CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
+
+
+@pytest.mark.parametrize(("body", "reason", "figures"), REASONS, ids=[r for _, r, _ in REASONS])
+def test_a_refusal_across_fields_names_its_reason_for_the_page(client, body, reason, figures):
+    """The page says these in its own language (controls.js serverSays): the 422 names its reason,
+    with the figures the message holds, and the Korean catalogue has words for it."""
+    (item,) = client.post("/api/jobs", json=body).json()["detail"]
+    assert item["ctx"] == item["ctx"] | {"reason": reason, **figures}
+    assert f"'say.{reason}'" in CATALOGUE.read_text()
 
 
 NOT_NUMBERS = [

@@ -37,11 +37,12 @@ def frontend_dir() -> Path:
     return packaged if packaged.is_dir() else Path(__file__).parents[2] / "frontend"
 
 
-def field_error(status: int, loc: tuple[str, ...], msg: str) -> JSONResponse:
+def field_error(
+    status: int, loc: tuple[str, ...], msg: str, ctx: dict[str, object] | None = None
+) -> JSONResponse:
     """The same shape as FastAPI's own validation errors, so clients read one format."""
-    return JSONResponse(
-        {"detail": [{"loc": ["body", *loc], "msg": msg, "type": "value_error"}]}, status_code=status
-    )
+    item = {"loc": ["body", *loc], "msg": msg, "type": "value_error"}
+    return JSONResponse({"detail": [item | ({"ctx": ctx} if ctx else {})]}, status_code=status)
 
 
 def json_safe(value: object) -> object:
@@ -97,7 +98,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
-        return field_error(422, exc.loc, exc.msg)
+        return field_error(422, exc.loc, exc.msg, exc.ctx)
 
     @app.exception_handler(UploadError)
     async def upload_error(request: Request, exc: UploadError) -> JSONResponse:

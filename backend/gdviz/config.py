@@ -210,12 +210,18 @@ class JobConfig(Strict):
 
 
 class ConfigError(ValueError):
-    """A value that passes its own bounds but not the run: reported as a 422 on ``loc``."""
+    """A value that passes its own bounds but not the run: reported as a 422 on ``loc``.
 
-    def __init__(self, loc: tuple[str, ...], msg: str) -> None:
+    ``reason`` and ``ctx`` name the refusal and its figures, so a page can say it in its own
+    language (the error's ``ctx``, as pydantic gives a bound's)."""
+
+    def __init__(
+        self, loc: tuple[str, ...], msg: str, reason: str | None = None, **ctx: object
+    ) -> None:
         super().__init__(f"{'.'.join(loc)}: {msg}")
         self.loc = loc
         self.msg = msg
+        self.ctx = {"reason": reason, **ctx} if reason else None
 
 
 def check_config(config: JobConfig) -> None:
@@ -226,18 +232,35 @@ def check_config(config: JobConfig) -> None:
             ("optimizer",),
             f"mode '{config.mode}' allows only {' '.join(map(repr, allowed))}; "
             f"use mode 'sgd' or a mini-batch mode for '{config.optimizer}'",
+            "optimizerMode",
+            mode=config.mode,
+            optimizer=config.optimizer,
         )
     if config.optimizer == "nesterov" and config.momentum == 0:
-        raise ConfigError(("momentum",), "must be greater than 0 for nesterov")
+        raise ConfigError(("momentum",), "must be greater than 0 for nesterov", "nesterovMomentum")
     ds = config.dataset
     if isinstance(ds, Synthetic):
         if ds.x_stop <= ds.x_start:
-            raise ConfigError(("dataset", "x_stop"), f"must be greater than x_start ({ds.x_start})")
+            raise ConfigError(
+                ("dataset", "x_stop"),
+                f"must be greater than x_start ({ds.x_start})",
+                "xOrder",
+                x_start=ds.x_start,
+            )
         if ds.n is None and (ds.x_stop - ds.x_start) / ds.x_step > MAX_POINTS:
-            raise ConfigError(("dataset", "x_step"), f"too small: more than {MAX_POINTS} points")
+            raise ConfigError(
+                ("dataset", "x_step"),
+                f"too small: more than {MAX_POINTS} points",
+                "tooManyPoints",
+                max=MAX_POINTS,
+            )
     if isinstance(ds, Points) and len(ds.x) != len(ds.y):
         raise ConfigError(
-            ("dataset", "y"), f"has {len(ds.y)} values but x has {len(ds.x)}: give one y per x"
+            ("dataset", "y"),
+            f"has {len(ds.y)} values but x has {len(ds.x)}: give one y per x",
+            "lengths",
+            x=len(ds.x),
+            y=len(ds.y),
         )
     if config.scheduler is not None:
         if config.mode == "manual":

@@ -83,21 +83,38 @@ def uploaded(spec: Upload) -> Data:
     table = uploads.get(spec.id)
     if table is None:
         raise ConfigError(
-            ("dataset", "id"), f"no uploaded data set '{spec.id}' (expired or never uploaded)"
+            ("dataset", "id"),
+            f"no uploaded data set '{spec.id}' (expired or never uploaded)",
+            "uploadGone",
         )
     x_name = spec.x if spec.x is not None else table.default_x
     y_name = spec.y if spec.y is not None else table.default_y
     for field, name in (("x", x_name), ("y", y_name)):
         if name in table.names and name not in table.columns:
-            raise ConfigError(("dataset", field), f"column {name!r} holds fewer than 2 numbers")
+            raise ConfigError(
+                ("dataset", field),
+                f"column {name!r} holds fewer than 2 numbers",
+                "fewNumbers",
+                name=name,
+            )
         if name not in table.columns:
-            raise ConfigError(("dataset", field), f"no column named {name!r} in {table.filename}")
+            raise ConfigError(
+                ("dataset", field),
+                f"no column named {name!r} in {table.filename}",
+                "noColumn",
+                name=name,
+                file=table.filename,
+            )
     assert x_name is not None and y_name is not None  # uploads hold 2 numeric columns or more
     x, y = table.columns[x_name], table.columns[y_name]
     keep = x.isfinite() & y.isfinite()
     if int(keep.sum()) < 2:
         raise ConfigError(
-            ("dataset", "y"), f"columns {x_name!r} and {y_name!r} share fewer than 2 numeric rows"
+            ("dataset", "y"),
+            f"columns {x_name!r} and {y_name!r} share fewer than 2 numeric rows",
+            "fewRows",
+            x=x_name,
+            y=y_name,
         )
     x, y = x[keep].view(-1, 1), y[keep].view(-1, 1)  # float64: ``load`` casts after standardizing
     return Data(x, y, table.filename, x_name, y_name, dropped_rows=int((~keep).sum()))
@@ -150,14 +167,25 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
     else:
         data = uploaded(spec)
     if data.n < 2 or data.n > MAX_POINTS:
-        raise ConfigError(("dataset",), f"needs 2 … {MAX_POINTS} points, has {data.n}")
+        raise ConfigError(
+            ("dataset",),
+            f"needs 2 … {MAX_POINTS} points, has {data.n}",
+            "pointCount",
+            max=MAX_POINTS,
+            n=data.n,
+        )
     if float(data.x.max() - data.x.min()) == 0.0:
-        raise ConfigError(("dataset",), "all x values are equal: the line's slope is undefined")
+        raise ConfigError(
+            ("dataset",), "all x values are equal: the line's slope is undefined", "sameX"
+        )
     largest = max(float(data.x.abs().max()), float(data.y.abs().max()))
     if not largest <= MAX_VALUE:  # beyond it, squares and sums overflow: no loss to show
         raise ConfigError(
             ("dataset",),
             f"values up to {largest:.3g}: at most {MAX_VALUE:.0e} in size; rescale them",
+            "tooLarge",
+            largest=f"{largest:.3g}",
+            max=f"{MAX_VALUE:.0e}",
         )
     if config.standardize:
         data = standardized(data)
@@ -165,6 +193,9 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
         data = replace(data, x=data.x.float(), y=data.y.float())
     if config.minibatch and config.batch_size > data.n:
         raise ConfigError(
-            ("batch_size",), f"must be at most n = {data.n}, the number of data points"
+            ("batch_size",),
+            f"must be at most n = {data.n}, the number of data points",
+            "batchOverN",
+            n=data.n,
         )
     return data

@@ -20,6 +20,9 @@ def sweep(config: JobConfig, lrs: list[float]) -> list[dict]:
             ("lrs",),
             f"{len(lrs)} rates × {config.epochs} epochs × {first.training.steps_per_epoch} updates "
             f"per epoch is {work:,} updates; at most {MAX_WORK:,}",
+            "sweepWork",
+            work=work,
+            max=MAX_WORK,
         )
     results = []
     for run in runs:

@@ -341,14 +341,18 @@ export class Controls {
 
 const BOUNDS = { greater_than_equal: ['≥', 'ge'], greater_than: ['>', 'gt'], less_than_equal: ['≤', 'le'], less_than: ['<', 'lt'] };
 
-/** A 422 item of the server's in the page's language: a bound, a missing field or a lost upload in the
- *  catalogue's words; anything else, and everything in English, in the server's own. */
-export function serverSays({ type, loc = [], ctx = {}, msg }, lang = currentLang()) {
+/** A 422 item of the server's in the page's language: a bound, a missing field or a refusal the server
+ *  names (its `ctx.reason`, with its figures) in the catalogue's words (say.<reason>); anything else,
+ *  and everything in English, in the server's own. */
+export function serverSays({ type, ctx = {}, msg }, lang = currentLang()) {
   if (lang === 'en') return msg;
   const [sign, key] = BOUNDS[type] ?? [];
   if (sign && ctx[key] !== undefined) return SAY.bounds(`${sign} ${ctx[key]}`);
   if (type === 'missing') return t('say.missing');
-  if (type === 'value_error' && loc.at(-1) === 'id' && loc.includes('dataset')) return t('say.uploadGone');
+  if (ctx.reason && has(`say.${ctx.reason}`)) {
+    const figures = Object.fromEntries(Object.entries(ctx).map(([k, v]) => [k, Number.isInteger(v) ? v.toLocaleString('en') : v]));
+    return t(`say.${ctx.reason}`, figures);
+  }
   return msg;
 }
 

@@ -190,3 +190,7 @@ def test_the_servers_refusal_of_a_link_is_in_the_pages_language(
     app.open(f"lang=en&{link}")
     page.reload()
     expect(page.locator("#err-upload")).to_contain_text("expired or never uploaded")
+    # a refusal across fields, named by the server (its ctx.reason) with its figures
+    app.open("lang=ko&x_start=3&x_stop=-3&epochs=5&speed=live")
+    page.reload()
+    expect(page.locator("#err-x_stop")).to_have_text("x 시작(3)보다 커야 합니다")

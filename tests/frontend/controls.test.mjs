@@ -46,8 +46,13 @@ test("serverSays gives the server's usual 422 kinds in the page's words, the res
   assert.equal(serverSays(bound, 'en'), bound.msg);
   assert.equal(serverSays(bound, 'ko'), SAY.bounds('≥ 1'));
   assert.equal(serverSays({ ...bound, type: 'less_than', ctx: { lt: 2 } }, 'ko'), SAY.bounds('< 2'));
-  const lost = { type: 'value_error', loc: ['body', 'dataset', 'id'], msg: "no uploaded data set 'x' (expired or never uploaded)" };
+  const lost = { type: 'value_error', loc: ['body', 'dataset', 'id'], msg: "no uploaded data set 'x' (expired or never uploaded)", ctx: { reason: 'uploadGone' } };
   assert.equal(serverSays(lost, 'ko'), t('say.uploadGone'));
+  const cap = { type: 'value_error', loc: ['body', 'lrs'], msg: '…', ctx: { reason: 'sweepWork', work: 2500000, max: 2000000 } };
+  assert.equal(serverSays(cap, 'en'), '…');
+  assert.equal(serverSays(cap, 'ko'), t('say.sweepWork', { work: '2,500,000', max: '2,000,000' }));
+  const unknown = { type: 'value_error', loc: ['body', 'x'], msg: 'as said', ctx: { reason: 'notInTheCatalogue' } };
+  assert.equal(serverSays(unknown, 'ko'), 'as said');
   const other = { type: 'value_error', loc: ['body', 'scheduler'], msg: 'something the page cannot foresee' };
   assert.equal(serverSays(other, 'ko'), other.msg);
 });

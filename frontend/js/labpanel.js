@@ -14,6 +14,7 @@ import { encodePoints } from './points.js';
 import { surfaceOf } from './suffstats.js';
 import { inSight } from './sight.js';
 import { fmt } from './format.js';
+import { serverSays } from './controls.js';
 import { t, tr, translate, onLang } from './i18n.js';
 
 export const SCHEDULERS = ['StepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau'];
@@ -199,7 +200,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
         liveOff = typeof err.detail === 'string' ? err.detail : err.message;
         $('lr-live').textContent = t('lab.liveOff', { why: liveOff });
         app.dataset.live = 'off';
-      } else $('lr-live').textContent = Array.isArray(err.detail) ? err.detail.map((d) => d.msg).join('; ') : err.message;
+      } else $('lr-live').textContent = Array.isArray(err.detail) ? err.detail.map((d) => serverSays(d)).join('; ') : err.message;
     }
   }
   for (const id of ['lr-slider', 'lr']) $(id).addEventListener('change', () => changeLive(Number($('lr').value)));
@@ -264,7 +265,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
       $('desc-sweep').textContent = `${t('sweep.described')} ${text}`;
       app.dataset.sweep = 'done';
     } catch (err) {
-      $('sweep-status').textContent = Array.isArray(err.detail) ? err.detail.map((d) => `${d.loc?.at(-1)}: ${d.msg}`).join('; ') : err.message;
+      $('sweep-status').textContent = Array.isArray(err.detail) ? err.detail.map((d) => `${d.loc?.at(-1)}: ${serverSays(d)}`).join('; ') : err.message;
       app.dataset.sweep = 'error';
     }
   }

@@ -108,8 +108,17 @@ export class FitChart {
     }
     const [x0, x1] = this.xRange;
     const line = { x: ls ? [x0, x1] : [], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [] };
-    if (painted && !this.el.data[0].x.length) Plotly.restyle(this.el, { x: [line.x], y: [line.y] }, [1]);
-    else Plotly.restyle(this.el, { x: [painted ? [] : points.x, line.x], y: [painted ? [] : points.y, line.y] }, [0, 1]);
+    if (painted && !this.el.data[0].x.length) {
+      if (this.drawsLine(line)) { this.paintDots(); return; } // a drop where the drag last drew it
+      Plotly.restyle(this.el, { x: [line.x], y: [line.y] }, [1]);
+    } else Plotly.restyle(this.el, { x: [painted ? [] : points.x, line.x], y: [painted ? [] : points.y, line.y] }, [0, 1]);
+  }
+
+  /** Whether Plotly's least-squares trace already draws `line`, to well under a pixel. */
+  drawsLine(line) {
+    const { x, y } = this.el.data[1];
+    const tol = 1e-6 * (this.yRange[1] - this.yRange[0]);
+    return x.length === line.x.length && line.x.every((v, i) => v === x[i]) && line.y.every((v, i) => Math.abs(v - y[i]) < tol);
   }
 
   /** A large data set on its canvas (cleared when Plotly draws the data); again only when the

@@ -26,6 +26,9 @@ const SUGGEST = {
   max_lr: (s) => Number((s.lr * 5).toPrecision(2)),
 };
 const SWEEP_RATES = 20;
+// The 3D view's grid on a drop: the sums' MSE is a paraboloid, which 30×30 draws as smoothly as the
+// run's 60×60, in a quarter of the mesh a software-WebGL frame has to draw (the run then brings its own).
+const DROP_GRID_3D = 30;
 
 /** 20 points near y = 2x − 1 and one far above: MSE's line tilts towards it, Huber's and MAE's barely. */
 function outlierPoints() {
@@ -125,7 +128,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
       const surface = inside ? surfaceOf(f.stats, win) : f.surface;
       // a view out of sight is left to the run that starts next: it brings every view its surface
       if (inSight(charts.contour.el)) charts.contour.setSurface(surface);
-      if (inSight(charts.surface.el)) charts.surface.setSurface(surface); // in a task of its own, after the others
+      if (inSight(charts.surface.el)) charts.surface.setSurface(surfaceOf(f.stats, surface.window, DROP_GRID_3D)); // in a task of its own, after the others
     }
     contourLab.setCurvature(f.curv, f.ls);
     showStable(f.curv);

@@ -1,4 +1,4 @@
-"""The workshop image's Dockerfile: hadolint-clean at warning level, and the promises the README makes."""
+"""The workshop image's Dockerfile: hadolint-clean at warning level, and the promises docs/deploy.md makes."""
 
 import os
 import re

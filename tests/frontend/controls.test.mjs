@@ -2,9 +2,9 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Settings } from '../../frontend/js/state.js';
-import { t } from '../../frontend/js/i18n.js';
-import { fieldOf, boundsText, serverSays, SAY } from '../../frontend/js/controls.js';
+import { Settings } from '../../frontend/js/core/state.js';
+import { t } from '../../frontend/js/i18n/i18n.js';
+import { fieldOf, boundsText, serverSays, SAY } from '../../frontend/js/form/form.js';
 
 const settings = new Settings(JSON.parse(readFileSync(new URL('./schema.json', import.meta.url))));
 
@@ -29,7 +29,7 @@ test('boundsText says the schema bounds, exclusive or not', () => {
 });
 
 test('checkInput refuses what makes no value and says what to type', async () => {
-  const { checkInput, SAY } = await import('../../frontend/js/controls.js');
+  const { checkInput, SAY } = await import('../../frontend/js/form/form.js');
   const f = settings.fields;
   assert.equal(checkInput(f.lr, '0.05'), null);
   assert.equal(checkInput(f.lr, '0,05'), SAY.comma('0.05'));

@@ -1,8 +1,8 @@
 // Number formatting and the run-history helpers the views read.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { fmt } from '../../frontend/js/format.js';
-import { pointAt, historyTo, sameSurface } from '../../frontend/js/history.js';
+import { fmt } from '../../frontend/js/core/format.js';
+import { pointAt, historyTo, sameSurface } from '../../frontend/js/core/history.js';
 
 test('fmt: significant digits, a dash for nothing', () => {
   assert.equal(fmt(Math.PI), '3.142');

@@ -4,7 +4,7 @@
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Settings, Store } from '../../frontend/js/state.js';
+import { Settings, Store } from '../../frontend/js/core/state.js';
 
 const schema = JSON.parse(readFileSync(new URL('./schema.json', import.meta.url)));
 const settings = new Settings(schema);
@@ -160,7 +160,7 @@ test('the lab holds a scheduler and a list of points as one field each, sent as 
 });
 
 test('real data is standardized unless the link says otherwise; synthetic is not', async () => {
-  const { Settings: S } = await import('../../frontend/js/state.js');
+  const { Settings: S } = await import('../../frontend/js/core/state.js');
   const { readFileSync: read } = await import('node:fs');
   const s = new S(JSON.parse(read(new URL('./schema.json', import.meta.url))));
   assert.equal(s.fromHash('#data=builtin&builtin=cars').standardize, true);

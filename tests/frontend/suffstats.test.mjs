@@ -1,9 +1,9 @@
 // The page's sufficient-statistics maths against the sums computed point by point.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { statsOf, add, leastSquares, mse, gradient, curvature, surfaceOf } from '../../frontend/js/suffstats.js';
-import { encodePoints, decodePoints, SHORT } from '../../frontend/js/points.js';
-import { lockTest } from '../../frontend/js/locks.js';
+import { statsOf, add, leastSquares, mse, gradient, curvature, surfaceOf } from '../../frontend/js/core/suffstats.js';
+import { encodePoints, decodePoints, SHORT } from '../../frontend/js/core/points.js';
+import { lockTest } from '../../frontend/js/form/locks.js';
 
 const pts = { x: [-2, -1, 0, 1.5, 3, 4], y: [-5.1, -2.8, -1.2, 2.2, 4.7, 7.4] };
 const direct = (w, b) => pts.x.reduce((s, x, i) => s + (w * x + b - pts.y[i]) ** 2, 0) / pts.x.length;

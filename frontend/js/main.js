@@ -11,7 +11,7 @@ import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
 import { epochReadout, fitReadout } from './views/readout.js';
 import { divergeFixes } from './form/fixes.js';
-import { downloadCsv, downloadJson, downloadPng, downloadPointsCsv } from './code/export.js';
+import { downloadCsv, downloadJson, downloadPointsCsv } from './code/export.js';
 import { installCodePanel, setCodeJob } from './code/codepanel.js';
 import { Explain } from './code/explain.js';
 import { setLook, toggleFullscreen } from './classroom/projector.js';
@@ -88,9 +88,6 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   created: (ids) => classroom?.teacher?.showRun(ids),
 } });
 const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls') });
-// charts follow their boxes, not only the window: the lesson band, the code panel, a focused view
-const sized = new ResizeObserver((entries) => entries.forEach((e) => Plotly.Plots.resize(e.target)));
-Object.values(charts).forEach((c) => sized.observe(c.el));
 
 // ---- settings: the store owns them (and the URL); the form and the views follow it
 const SHOW = {
@@ -170,7 +167,7 @@ $('export-csv').addEventListener('click', () => downloadCsv(player.runs));
 $('export-points').addEventListener('click', () => downloadPointsCsv(player.runs[Math.min(store.get().sel, player.runs.length - 1)]));
 $('export-json').addEventListener('click', () => downloadJson(player.runs));
 for (const btn of document.querySelectorAll('button.png')) {
-  btn.addEventListener('click', () => downloadPng(charts[btn.dataset.chart].el, `gdviz-${btn.dataset.chart}`));
+  btn.addEventListener('click', () => charts[btn.dataset.chart].png(`gdviz-${btn.dataset.chart}`));
 }
 
 // ---- the runs on screen
@@ -232,7 +229,6 @@ $('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get()
 $('fullscreen').addEventListener('click', toggleFullscreen);
 $('lang-switch').addEventListener('click', () => store.set({ lang: currentLang() === 'ko' ? 'en' : 'ko' }));
 onLang((lang) => {
-  Object.values(charts).forEach((c) => c.relabel());
   controls.relabel();
   $('lang-switch').lang = lang === 'ko' ? 'en' : 'ko';
   player.touch();

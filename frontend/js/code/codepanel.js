@@ -3,6 +3,7 @@
 // the store's `code` setting (so a link can open it).
 import { highlight } from './highlight.js';
 import { getCode } from '../core/api.js';
+import { save } from '../core/download.js';
 import { t } from '../i18n/i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -121,11 +122,5 @@ async function copy() {
 }
 
 function download() {
-  if (!code) return;
-  const url = URL.createObjectURL(new Blob([code.script], { type: 'text/x-python' }));
-  const a = Object.assign(document.createElement('a'), { href: url, download: code.filename });
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  if (code) save(new Blob([code.script], { type: 'text/x-python' }), code.filename);
 }

@@ -1,16 +1,7 @@
-// Export: the runs' history as CSV or JSON, the data points as CSV, a chart as PNG (Plotly's image
-// with the chart's overlay canvas on top). A CSV says what it holds: `#` lines on top with each run's
-// settings, and a file name made of them. (Readers skip the `#` lines: pandas.read_csv(f, comment='#').)
-
-function save(blob, filename) {
-  const a = document.createElement('a');
-  a.href = URL.createObjectURL(blob);
-  a.download = filename;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
-}
+// Export: the runs' history as CSV or JSON, the data points as CSV (a chart's PNG is the chart's own:
+// views/chart.js). A CSV says what it holds: `#` lines on top with each run's settings, and a file
+// name made of them. (Readers skip the `#` lines: pandas.read_csv(f, comment='#').)
+import { save } from '../core/download.js';
 
 const COLUMNS = ['epoch', 'loss', 'w', 'b', 'grad_w', 'grad_b'];
 const quote = (s) => `"${String(s).replaceAll('"', '""')}"`;
@@ -77,20 +68,4 @@ export const downloadCsv = (runs) => save(new Blob([historyCsv(runs)], { type: '
 export const downloadJson = (runs) => save(new Blob([historyJson(runs)], { type: 'application/json' }), exportName('runs', runs, 'json'));
 export function downloadPointsCsv(run) {
   if (run?.meta) save(new Blob([pointsCsv(run)], { type: 'text/csv' }), exportName('data', [run], 'csv'));
-}
-
-/** The chart as Plotly draws it plus what its overlay canvases show (trails, a moving line, painted data), at 2×. */
-export async function downloadPng(el, filename) {
-  const { width, height } = el.getBoundingClientRect();
-  const [w, h, scale] = [Math.round(width), Math.round(height), 2];
-  const image = new Image();
-  image.src = await Plotly.toImage(el, { format: 'png', width: w, height: h, scale });
-  await image.decode();
-  const canvas = Object.assign(document.createElement('canvas'), { width: w * scale, height: h * scale });
-  const ctx = canvas.getContext('2d');
-  ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-  for (const overlay of el.querySelectorAll('canvas.dots, canvas.trails')) {
-    if (overlay.width) ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
-  }
-  canvas.toBlob((blob) => save(blob, `${filename}.png`), 'image/png');
 }

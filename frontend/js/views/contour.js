@@ -3,10 +3,11 @@
 // Plotly draws the contour only when the surface or the view changes; the parts that move every
 // frame (trails, current points, arrows) go on a canvas stacked over the plot area, mapped with the
 // contour's own axes, so a frame costs a canvas redraw instead of a contour recomputation.
-import { axis, baseLayout, raceLegend, refitLegend, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
+import { Chart, legendName } from './chart.js';
+import { axis, ink, thick, canvasDash, drawMarker } from './theme.js';
 import { pathTo, pointAt, sameSurface } from '../core/history.js';
 import { fmt } from '../core/format.js';
-import { Overlay, drawArrow, strokeThrough } from './overlay.js';
+import { drawArrow, strokeThrough } from './overlay.js';
 import { windowFor, edgeExit, divergedAt, DIVERGED_TEXT } from './viewwindow.js';
 import { t } from '../i18n/i18n.js';
 
@@ -15,28 +16,23 @@ const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
 const ARROW_TEXT = (scale) => t('contour.arrowScale', { scale }); // the gradient arrows' stated scale
 const ARROWS = ['→', '↗', '↑', '↖', '←', '↙', '↓', '↘']; // the way out, by screen angle
 
-export class ContourChart {
+export class ContourChart extends Chart {
   constructor(el, onPick) {
-    this.el = el;
+    // the runs' legend over the plot, where it fits one row (the loss curve's names them anyway)
+    super(el, { margin: { l: 64, r: 16, t: 8, b: 56 }, legend: {} });
     this.surface = null;
-    this.runs = [];
     this.arrows = false;
-    this.shown = null; // [runs, k] last drawn, redrawn when Plotly moves the axes
     this.painters = []; // more to paint over the trails: fn(ctx, {px, py, scale}, runs, k)
-    Plotly.newPlot(el, this.fixedTraces(), this.layout(), PLOT_CONFIG);
-    this.overlay = new Overlay(el);
-    this.canvas = this.overlay.canvas;
+    this.plot();
     el.on('plotly_click', (ev) => {
       const at = this.dataAt(ev.event);
       if (at) onPick(at);
     });
-    // after a zoom, pan, resize or legend click (and live while panning)
-    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); this.fitTitle(); refitLegend(el, () => this.legendFit(), 8); });
-    el.on('plotly_relayouting', () => this.paint());
+    el.on('plotly_relayouting', () => this.paint()); // live while panning
   }
 
   /** The long y title where it fits beside the plot (not in a short projector view), else just "b". */
-  fitTitle() {
+  fitBox() {
     const fl = this.el._fullLayout;
     const ya = fl?.yaxis;
     if (!ya?._length || !ya.title?.font) return;
@@ -51,16 +47,8 @@ export class ContourChart {
     Plotly.relayout(this.el, { 'yaxis.title.text': text });
   }
 
-  /** The runs' legend over the plot, where it fits one row (the loss curve's names them anyway). */
-  legendFit() {
-    return raceLegend(this.runs.map(legendName), { el: this.el, l: 64, r: 16 });
-  }
-
   layout(extra = {}) {
-    const { showlegend, legend, t: top } = this.legendFit();
-    return baseLayout({
-      showlegend, legend,
-      margin: { l: 64, r: 16, t: 8 + top, b: 56 },
+    return this.legendLayout({
       xaxis: axis(t('axis.wSlope')),
       yaxis: axis(this.yTitle ?? t('axis.bIntercept')),
       hovermode: 'closest',
@@ -99,33 +87,27 @@ export class ContourChart {
       marker: { color: ink(s.color), size: thick(8), symbol: s.marker } }));
   }
 
-  figure(extra = {}) {
-    return [[...this.fixedTraces(), ...this.legendTraces()], this.layout(extra), PLOT_CONFIG];
+  traces() { return [...this.fixedTraces(), ...this.legendTraces()]; }
+
+  /** The figure over the (w, b) window `w` of the surface plotted (none before the first). */
+  windowed(w = this.plotted?.window) {
+    return this.figure(w ? { uirevision: `${w.w_min},${w.w_max},${w.b_min},${w.b_max}`,
+      xaxis: { ...this.layout().xaxis, range: [w.w_min, w.w_max] }, yaxis: { ...this.layout().yaxis, range: [w.b_min, w.b_max] } } : {});
   }
 
-  /** Redrawn in the current look, zoom kept. */
   /** In the current language: the y title measured anew. */
-  relabel() { this.yTitle = null; this.relook(); }
+  relabel() { this.yTitle = null; super.relabel(); }
 
   relook() {
     this.drawnKey = null;
     this.explainKey = null;
-    const w = this.plotted?.window;
-    Plotly.react(this.el, ...this.figure(w ? { uirevision: `${w.w_min},${w.w_max},${w.b_min},${w.b_max}`,
-      xaxis: { ...this.layout().xaxis, range: [w.w_min, w.w_max] }, yaxis: { ...this.layout().yaxis, range: [w.b_min, w.b_max] } } : {}));
+    Plotly.react(this.el, ...this.windowed());
   }
 
   /** A new generation. The plot is kept (dimmed) until the next surface: often the same one. */
   reset(specs) {
-    const legend = JSON.stringify(specs.map((s) => [s.label, s.color]));
-    this.runs = specs;
     this.surface = null;
-    this.drawnKey = null;
-    this.shown = null;
-    this.overlay.clear();
-    this.el.classList.add('stale');
-    if (legend === this.legend) return;
-    this.legend = legend;
+    if (super.reset(specs)) return;
     this.plotted = null;
     Plotly.react(this.el, ...this.figure({ uirevision: Math.random() }));
   }
@@ -133,27 +115,15 @@ export class ContourChart {
   setSurface(surface) {
     this.surface = surface;
     this.drawnKey = null;
-    this.el.classList.remove('stale');
+    this.dim(false);
     if (sameSurface(surface, this.plotted)) return;
     this.plotted = surface;
-    const w = surface.window;
-    Plotly.react(this.el, ...this.figure({
-      uirevision: `${w.w_min},${w.w_max},${w.b_min},${w.b_max}`,
-      xaxis: { ...this.layout().xaxis, range: [w.w_min, w.w_max] },
-      yaxis: { ...this.layout().yaxis, range: [w.b_min, w.b_max] },
-    }));
+    Plotly.react(this.el, ...this.windowed());
   }
 
   setArrows(on) { this.arrows = on; this.drawnKey = null; }
 
-  /** Run i diverged at `epoch`: its legend entry says so. */
-  markDiverged(i, epoch) {
-    const spec = this.runs[i];
-    if (!spec) return;
-    spec.divergedAt = epoch;
-    this.legend = null; // the next run's legend is drawn afresh
-    Plotly.restyle(this.el, { name: legendName(spec) }, [FIXED + i]);
-  }
+  legendTrace(i) { return FIXED + i; }
 
   /** A class's predictions [[w, b], …] as dots under the runs (a room's point question, once
    *  revealed), and this student's own `mine` ([w, b] or null) ringed; ([]) removes them. */
@@ -191,7 +161,7 @@ export class ContourChart {
       const head = pointAt(run, k);
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b],
         color: run.color, dash: run.dash, marker: run.marker });
-      if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
+      if (this.hidden(i)) return;
       ctx.strokeStyle = ink(run.color);
       ctx.fillStyle = ink(run.color);
       ctx.lineWidth = 2.5 * scale;
@@ -207,11 +177,7 @@ export class ContourChart {
         this.arrow(ctx, g, scale1, px, py, scale);
       }
       if (exit) edges.push({ label: run.label, epoch: divergedAt(run), ...exit, ...this.edgeMarker(ctx, run, exit, px, py, scale) });
-      ctx.fillStyle = ink(run.color);
-      ctx.strokeStyle = outline;
-      ctx.lineWidth = 2 * scale;
-      markerPath(ctx, run.marker, px(head.w), py(head.b), 7 * scale);
-      ctx.stroke();
+      drawMarker(ctx, run.marker, px(head.w), py(head.b), 7 * scale, { fill: ink(run.color), outline, width: 2 * scale });
     });
     const legend = scale1 ? this.arrowLegend(ctx, fl, scale1, scale) : null;
     const taken = legend ? [legend] : []; // where later labels must not go
@@ -348,11 +314,6 @@ export class ContourChart {
     this.explainKey = key;
     Plotly.relayout(el, { annotations: [...now.filter((a) => a.name !== 'explain'), ...notes] });
   }
-}
-
-/** A run's legend name: its label, and where it diverged. */
-function legendName(spec) {
-  return spec.divergedAt ? `${spec.label} — ${DIVERGED_TEXT(spec.divergedAt)}` : spec.label;
 }
 
 /**

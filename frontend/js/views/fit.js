@@ -2,7 +2,8 @@
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
 // A data set of the page's own above PAINTED_FROM points is painted on a canvas of its own (dots.js).
-import { axis, baseLayout, PLOT_CONFIG, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
+import { Chart } from './chart.js';
+import { axis, baseLayout, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from '../core/history.js';
 import { Overlay, axesOf } from './overlay.js';
 import { paintDots } from './dots.js';
@@ -19,20 +20,24 @@ function dataLabel(ds, axisName) {
   return ds?.name && has(key) ? t(key) : ds?.[`${axisName}_label`] || axisName;
 }
 
-export class FitChart {
+export class FitChart extends Chart {
   constructor(el) {
-    this.el = el;
+    super(el);
     this.meta = null;
     this.showResiduals = false;
     this.showLsq = true;
     this.shown = null;   // {pt, color, moving} last drawn
     this.inPlotly = false; // Plotly's traces 2 and 3 hold the shown line
-    Plotly.newPlot(el, this.traces(), this.layout(), PLOT_CONFIG);
-    this.overlay = new Overlay(el);
+    this.plot();
     this.dots = new Overlay(el, { className: 'dots', under: this.overlay }); // a large data set, below the moving line
     el.on('plotly_relayout', () => { this.lastKey = null; });
-    el.on('plotly_afterplot', () => { this.overlay.place(); this.dots.place(); this.paintDots(); this.paint(); });
     el.on('plotly_relayouting', () => this.paintDots());
+  }
+
+  afterPlot() {
+    this.dots.place();
+    this.paintDots();
+    super.afterPlot();
   }
 
   /** The data shown, and whether dots.js paints it (Plotly's data trace then stays empty). */
@@ -57,23 +62,20 @@ export class FitChart {
     ];
   }
 
-  layout() {
+  layout(extra = {}) {
     const ds = this.meta?.dataset;
     return baseLayout({
       xaxis: axis(dataLabel(ds, 'x'), { range: this.xRange }),
       yaxis: axis(dataLabel(ds, 'y'), { range: this.yRange }),
+      ...extra,
     });
   }
 
-  /** After a language change: as after a change of look. */
-  relabel() { this.relook(); }
-
-  /** Redrawn in the current look (and language), zoom kept. */
   relook() {
     this.inPlotly = false;
     this.lastKey = null;
     this.explainKey = null;
-    Plotly.react(this.el, this.traces(), this.layout(), PLOT_CONFIG);
+    super.relook();
   }
 
   /** New data (a new run's meta); `color` is the shown run's colour. */
@@ -90,7 +92,7 @@ export class FitChart {
     this.xRange = pad(Math.min(...xs), Math.max(...xs));
     this.yRange = pad(Math.min(...ys), Math.max(...ys));
     this.inPlotly = false;
-    Plotly.react(this.el, this.traces(), { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
+    Plotly.react(this.el, ...this.figure({ uirevision: Math.random() }));
   }
 
   /** The page's own points (data edited by hand, all of them, not the meta's sample) and their
@@ -103,7 +105,7 @@ export class FitChart {
     const { painted } = this.data();
     this.dotsKey = null; // repainted after Plotly's redraw below
     if (!points) {
-      if (wasPainted) Plotly.react(this.el, this.traces(), this.layout(), PLOT_CONFIG);
+      if (wasPainted) Plotly.react(this.el, ...this.figure());
       return;
     }
     const [x0, x1] = this.xRange;

@@ -2,10 +2,10 @@
 // Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
-import { axis, baseLayout, raceLegend, refitLegend, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, markerPath } from './theme.js';
+import { Chart } from './chart.js';
+import { axis, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, drawMarker } from './theme.js';
 import { historyTo } from '../core/history.js';
-import { Overlay, axesOf, strokeThrough } from './overlay.js';
-import { DIVERGED_TEXT } from './viewwindow.js';
+import { axesOf, strokeThrough } from './overlay.js';
 import { t } from '../i18n/i18n.js';
 
 const SYNC_MS = 500;   // Plotly catches up with a playing run this often
@@ -13,34 +13,22 @@ const RANGE_MS = 100;  // ... or this often while the curve leaves the y range P
 const LOG_SPAN = 1e3;  // a run's loss spanning more than three decades is shown on a log axis
 
 // per run i, traces 3i: steps (light), 3i+1: epochs, 3i+2: the current point (when at rest)
-export class LossChart {
+export class LossChart extends Chart {
   constructor(el) {
-    this.el = el;
+    // the runs' legend: over the plot, or inside its corner in a narrow view
+    super(el, { margin: { l: 72, r: 16, t: 8, b: 56 }, legend: { inside: true } });
     this.log = false;      // asked for (the log-scale box)
     this.logShown = false; // on screen: asked for, or a run's loss spans more than LOG_SPAN
-    this.runs = [];
     this.total = 1;
     this.plotted = [];     // per run, what Plotly has: {n epochs, s steps, head}
-    this.shown = null;     // [runs, k] on screen
     this.lastSync = 0;
     this.timer = null;
-    Plotly.newPlot(el, [], this.layout(), PLOT_CONFIG);
-    this.overlay = new Overlay(el);
-    el.on('plotly_afterplot', () => { this.overlay.place(); this.paint(); refitLegend(el, () => this.legendFit(), 8); });
+    this.plot();
     el.on('plotly_relayouting', () => this.paint());
   }
 
-  /** The runs' legend: over the plot, or inside its corner in a narrow view. */
-  legendFit() {
-    const names = this.runs.map((s) => (s.divergedAt ? `${s.label} — ${DIVERGED_TEXT(s.divergedAt)}` : s.label));
-    return raceLegend(names, { el: this.el, l: 72, r: 16, inside: true });
-  }
-
   layout() {
-    const { showlegend, legend, t: top } = this.legendFit();
-    return baseLayout({
-      showlegend, legend,
-      margin: { l: 72, r: 16, t: 8 + top, b: 56 },
+    return this.legendLayout({
       xaxis: axis(t('axis.epoch'), { range: [0, this.total] }),
       yaxis: axis(t('axis.loss'), { type: this.logShown ? 'log' : 'linear', exponentformat: 'power' }),
       hovermode: 'closest',
@@ -52,23 +40,17 @@ export class LossChart {
    * same, the old curves stay (dimmed) until this run's first epochs replace them in one redraw.
    */
   reset(specs, total) {
-    const legend = JSON.stringify(specs.map((s) => [s.label, s.color]));
-    this.runs = specs;
     this.total = Math.max(1, total);
     this.plotted = specs.map(() => ({ n: -1, s: -1, head: false })); // -1: the last run's
     this.reference = { x: [], y: [] };
-    this.shown = null;
     clearTimeout(this.timer);
     this.timer = null;
-    this.overlay.clear();
-    if (legend === this.legend) {
+    if (super.reset(specs)) {
       this.pending = { 'xaxis.range': [0, this.total], 'yaxis.autorange': true };
-      this.el.classList.add('stale');
       return;
     }
-    this.legend = legend;
     this.pending = null;
-    this.el.classList.remove('stale');
+    this.dim(false);
     this.plotted = specs.map(() => ({ n: 0, s: 0, head: false }));
     const traces = specs.flatMap((s) => [
       { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: ink(s.color), width: thick(1) },
@@ -84,13 +66,10 @@ export class LossChart {
     Plotly.react(this.el, traces, { ...this.layout(), uirevision: Math.random() }, PLOT_CONFIG);
   }
 
-  /** After a language change: as after a change of look. */
-  relabel() { this.relook(); }
-
   /** Redrawn in the current look: new traces, then the curves and the reference again. */
   relook() {
     const { runs, total, reference, shown } = this;
-    this.legend = null;
+    this.legendKey = null;
     this.reset(runs, total);
     if (reference?.x.length) this.setReference(reference.y[0], reference.x[1]);
     if (shown) this.draw(...shown);
@@ -125,13 +104,8 @@ export class LossChart {
     else Plotly.relayout(this.el, change);
   }
 
-  /** Run i diverged at `epoch`: its legend entry says so. */
-  markDiverged(i, epoch) {
-    const spec = this.runs[i];
-    if (!spec) return;
-    this.legend = null; // the next run's legend is drawn afresh
-    Plotly.restyle(this.el, { name: `${spec.label} — ${DIVERGED_TEXT(epoch)}` }, [3 * i + 1]);
-  }
+  /** Run i's epochs' curve. */
+  legendTrace(i) { return 3 * i + 1; }
 
   /** Every run up to epoch k. While `moving` (playing), Plotly is brought up to date only now and then. */
   draw(runs, k, moving = false) {
@@ -194,7 +168,7 @@ export class LossChart {
       idx.push(runs.length * 3);
       Plotly.update(this.el, { x: xs, y: ys }, this.pending, idx);
       this.pending = null;
-      this.el.classList.remove('stale');
+      this.dim(false);
     } else if (idx.length) Plotly.restyle(this.el, { x: xs, y: ys }, idx); // -> afterplot -> paint
   }
 
@@ -222,7 +196,7 @@ export class LossChart {
     runs.forEach((run, i) => {
       const done = this.plotted[i];
       const w = this.extent(run, k);
-      if (!done || w.n === 0 || this.el.data?.[3 * i + 1]?.visible === 'legendonly') return;
+      if (!done || w.n === 0 || this.hidden(i)) return;
       const color = ink(run.color);
       const spe = run.meta?.steps_per_epoch || 1;
       if (w.s > done.s && this.el.data?.[3 * i]?.visible !== false) {
@@ -242,11 +216,7 @@ export class LossChart {
       const last = run.epochs[w.n - 1];
       heads.push({ label: run.label, epoch: last.epoch, loss: last.loss, color: run.color, dash: run.dash, marker: run.marker });
       if (done.head && done.n === w.n) return; // Plotly draws it
-      ctx.fillStyle = color;
-      ctx.strokeStyle = outline;
-      ctx.lineWidth = 2 * scale;
-      markerPath(ctx, run.marker, px(last.epoch), py(last.loss), 5.5 * scale);
-      ctx.stroke();
+      drawMarker(ctx, run.marker, px(last.epoch), py(last.loss), 5.5 * scale, { fill: color, outline, width: 2 * scale });
     });
     ctx.restore();
     this.overlay.canvas.trails = heads; // the current points, for tests and tools

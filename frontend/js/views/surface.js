@@ -6,25 +6,26 @@
 // Building a surface is one of the page's costliest tasks (without a GPU, ~15 ms of JavaScript and a
 // ~40 ms WebGL frame for a 60×60 grid): it happens in a task of its own, a frame after the contour's,
 // and not at all when a new run brings the same surface.
-import { baseLayout, raceLegend, refitLegend, PLOT_CONFIG, ink, thick, canvasDash, markerPath } from './theme.js';
+import { Chart, legendName } from './chart.js';
+import { ink, thick, canvasDash, drawMarker } from './theme.js';
 import { pathTo, pointAt, sameSurface } from '../core/history.js';
-import { DIVERGED_TEXT } from './viewwindow.js';
-import { Overlay, strokeThrough } from './overlay.js';
+import { strokeThrough } from './overlay.js';
 import { t } from '../i18n/i18n.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
 
-export class SurfaceChart {
+export class SurfaceChart extends Chart {
   constructor(el) {
-    this.el = el;
+    // the runs' legend over the scene, where it fits one row (the loss curve's names them anyway)
+    super(el, { margin: { l: 0, r: 0, t: 0, b: 0 }, legend: { t: 30 } });
     this.surface = null;
-    this.runs = [];
-    this.shown = null;
-    Plotly.newPlot(el, [this.surfaceTrace()], this.layout(), PLOT_CONFIG);
-    this.overlay = new Overlay(el);
-    this.canvas = this.overlay.canvas;
-    el.on('plotly_afterplot', () => { this.hook(); this.paint(); this.fitScene(); refitLegend(el, () => this.legendFit(), 0); });
+    this.plot();
     this.hook();
+  }
+
+  afterPlot() {
+    this.hook();
+    super.afterPlot();
   }
 
   /** Above the WebGL scene, below Plotly's top layer (hover labels, legend); repaint after each render. */
@@ -47,7 +48,7 @@ export class SurfaceChart {
    * high at 14 px; a projector at 1280×720) keeps its axis titles but not the tick labels, which would
    * crowd them or be cut off (the contour has the numbers).
    */
-  fitScene() {
+  fitBox() {
     const fl = this.el._fullLayout;
     const eye = fl?.scene?.camera?.eye;
     if (!eye || !fl.height) return;
@@ -69,10 +70,7 @@ export class SurfaceChart {
     const axis = (text) => ({ title: { text }, nticks: 5, // colours: the look's template
       showticklabels: this.ticks ?? true });
     const z = this.zoom ?? 1;
-    const { showlegend, legend, t: top } = this.legendFit();
-    return baseLayout({
-      showlegend, legend,
-      margin: { l: 0, r: 0, t: top, b: 0 },
+    return this.legendLayout({
       scene: { xaxis: axis('w'), yaxis: axis('b'), zaxis: axis(t('axis.loss')),
         camera: { eye: { x: -1.05 * z, y: -1.3 * z, z: 1.05 * z }, center: { x: 0, y: 0, z: -0.12 } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
     });
@@ -87,49 +85,27 @@ export class SurfaceChart {
       lighting: { ambient: 0.85, diffuse: 0.4, specular: 0.05 } };
   }
 
-  /** The runs' legend over the scene, where it fits one row (the loss curve's names them anyway). */
-  legendFit() {
-    return raceLegend(this.legendTraces().map((tr) => tr.name), { el: this.el, l: 0, r: 0, t: 30 });
+  /** The surface, then legend entries only: the paths are painted on the canvas. */
+  traces() {
+    return [this.surfaceTrace(), ...this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines',
+      name: legendName(s), line: { color: ink(s.color), width: thick(4), dash: s.dash }, hoverinfo: 'skip' }))];
   }
 
-  /** Legend entries only: the paths are painted on the canvas. */
-  legendTraces() {
-    return this.runs.map((s) => ({ type: 'scatter3d', x: [null], y: [null], z: [null], mode: 'lines',
-      name: s.divergedAt ? `${s.label} — ${DIVERGED_TEXT(s.divergedAt)}` : s.label,
-      line: { color: ink(s.color), width: thick(4), dash: s.dash }, hoverinfo: 'skip' }));
-  }
-
-  /** After a language change: as after a change of look. */
-  relabel() { this.relook(); }
+  legendTrace(i) { return FIXED + i; }
 
   /** Redrawn in the current look, camera kept. */
   relook() {
     this.drawnKey = null;
-    Plotly.react(this.el, [this.surfaceTrace(), ...this.legendTraces()], this.layout(), PLOT_CONFIG);
+    super.relook();
   }
 
   /** A new generation. The scene is kept (dimmed) until the next surface: often the same one. */
   reset(specs) {
-    const legend = JSON.stringify(specs.map((s) => [s.label, s.color]));
-    this.runs = specs;
     this.surface = null;
     this.pending = null;
-    this.drawnKey = null;
-    this.shown = null;
-    this.overlay.clear();
-    this.el.classList.add('stale');
-    if (legend === this.legend) return;
-    this.legend = legend;
+    if (super.reset(specs)) return;
     this.plotted = null;
-    Plotly.react(this.el, [this.surfaceTrace(), ...this.legendTraces()], this.layout(), PLOT_CONFIG);
-  }
-
-  /** Run i diverged at `epoch`: its legend entry says so. */
-  markDiverged(i, epoch) {
-    if (!this.runs[i]) return;
-    this.runs[i].divergedAt = epoch;
-    this.legend = null; // the next run's legend is drawn afresh
-    Plotly.restyle(this.el, { name: this.legendTraces()[i].name }, [FIXED + i]);
+    Plotly.react(this.el, ...this.figure());
   }
 
   setSurface(surface) {
@@ -148,7 +124,7 @@ export class SurfaceChart {
     const all = surface.loss.flat();
     this.zLift = (all.reduce((a, v) => Math.max(a, v), -Infinity) - all.reduce((a, v) => Math.min(a, v), Infinity)) * 0.015; // keep the path visibly above the surface
     this.drawnKey = null;
-    this.el.classList.remove('stale');
+    this.dim(false);
     if (this.shown) this.draw(...this.shown);
   }
 
@@ -210,7 +186,7 @@ export class SurfaceChart {
       const head = [h.w, h.b, this.lift(h.w, h.b) + this.zLift];
       trails.push({ label: run.label, x: pts.map((p) => p[0]), y: pts.map((p) => p[1]), z: pts.map((p) => p[2]), head,
         color: run.color, dash: run.dash, marker: run.marker });
-      if (this.el.data?.[FIXED + i]?.visible === 'legendonly') return;
+      if (this.hidden(i)) return;
       ctx.strokeStyle = ink(run.color);
       ctx.lineWidth = 3.5 * scale;
       ctx.setLineDash(canvasDash(run.dash, ctx.lineWidth));
@@ -219,11 +195,7 @@ export class SurfaceChart {
       ctx.setLineDash([]);
       if (inside(xaxis, head[0]) && inside(yaxis, head[1])) {
         const [x, y] = project(...head);
-        ctx.fillStyle = ink(run.color);
-        ctx.strokeStyle = outline;
-        ctx.lineWidth = 1.5 * scale;
-        markerPath(ctx, run.marker, x, y, 6 * scale);
-        ctx.stroke();
+        drawMarker(ctx, run.marker, x, y, 6 * scale, { fill: ink(run.color), outline, width: 1.5 * scale });
       }
     });
     this.canvas.trails = trails; // what is drawn, for tests and tools
@@ -236,11 +208,7 @@ export class SurfaceChart {
     this.canvas.minimum = null;
     if (!min || !inside(xaxis, min.w) || !inside(yaxis, min.b)) return;
     const [x, y] = project(min.w, min.b, this.lift(min.w, min.b) + this.zLift);
-    ctx.fillStyle = ink('#000');
-    ctx.strokeStyle = ink('#fff');
-    ctx.lineWidth = 1.5 * scale;
-    markerPath(ctx, 'star', x, y, 8 * scale);
-    ctx.stroke();
+    drawMarker(ctx, 'star', x, y, 8 * scale, { fill: ink('#000'), outline: ink('#fff'), width: 1.5 * scale });
     this.canvas.minimum = { w: min.w, b: min.b, x, y };
   }
 }

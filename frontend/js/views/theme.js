@@ -19,8 +19,12 @@ export function canvasDash(dash, width) {
   return { dash: [3 * w, 2 * w], dot: [0.01, 2 * w], dashdot: [3 * w, 2 * w, 0.01, 2 * w] }[dash] ?? [];
 }
 
-/** A Plotly marker symbol on a canvas, centred at (x, y), about 2r across; filled (stroke it after). */
-export function markerPath(ctx, symbol, x, y, r) {
+/** A Plotly marker symbol on a canvas, centred at (x, y), about 2r across, filled in `fill` and
+ *  outlined in `outline` `width` px wide (a run's current point, a minimum's star). */
+export function drawMarker(ctx, symbol, x, y, r, { fill, outline, width }) {
+  ctx.fillStyle = fill;
+  ctx.strokeStyle = outline;
+  ctx.lineWidth = width;
   ctx.beginPath();
   if (symbol === 'square') ctx.rect(x - r * 0.9, y - r * 0.9, 1.8 * r, 1.8 * r);
   else if (symbol === 'diamond') {
@@ -38,6 +42,7 @@ export function markerPath(ctx, symbol, x, y, r) {
     ctx.closePath();
   } else ctx.arc(x, y, r, 0, 2 * Math.PI);
   ctx.fill();
+  ctx.stroke();
 }
 export const DATA_COLOR = '#555555';
 export const LSQ_COLOR = '#888888';

@@ -1,7 +1,8 @@
 // Wiring only: schema -> settings -> store <-> form, views and URL; runs -> player -> charts.
 import * as api from './core/api.js';
-import { Settings, Store, browserUrl, PRESETS } from './core/state.js';
-import { Controls } from './form/form.js';
+import { Settings, PRESETS } from './core/settings.js';
+import { Store, browserUrl } from './core/store.js';
+import { SettingsForm } from './form/form.js';
 import { Player } from './core/player.js';
 import { Runs } from './runs.js';
 import { FitChart } from './views/fit.js';
@@ -29,14 +30,14 @@ const $ = (id) => document.getElementById(id);
 const app = $('app');
 setLang(linkLang()); // before anything writes a word
 
-/** The page's one message over the views; `fixes`: [{label, changes}], each a button that applies
- *  its changes to the form and runs it. */
+/** The page's one message over the views; `fixes`: [{label, changes}], each a button that runs the
+ *  form with its changes. */
 function banner(text, kind = 'warn', fixes = []) {
   const box = $('banner');
   $('banner-text').textContent = text;
   $('banner-fixes').replaceChildren(...fixes.map(({ label, changes }) => {
     const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
-    button.addEventListener('click', () => { controls.set(changes); submit(); });
+    button.addEventListener('click', () => submit(changes));
     return button;
   }));
   box.className = kind;
@@ -67,7 +68,7 @@ const followed = followedJob();
 const joined = roomCode(); // a student's page in a class (/?room=CODE)
 let classroom = null; // {teacher} on the teacher's page, {student} on a student's
 
-const controls = new Controls($('controls'), settings, { onUpload: api.uploadCsv });
+const form = new SettingsForm($('controls'), store, { onUpload: api.uploadCsv });
 const fit = new FitChart($('chart-fit'));
 const loss = new LossChart($('chart-loss'));
 const contour = new ContourChart($('chart-contour'), pickStart);
@@ -79,8 +80,8 @@ const a11y = installA11y({ contour, pickStart });
 const runs = new Runs({ api, settings, player, charts, ui: {
   banner,
   diverged,
-  showErrors: (err) => controls.showErrors(err),
-  clearErrors: () => controls.clearErrors(),
+  showErrors: (err) => form.showErrors(err),
+  clearErrors: () => form.clearErrors(),
   starting: markStarting,
   showRuns,
   meta: (run, m) => lab.meta(run, m),
@@ -116,34 +117,32 @@ store.subscribe((state, changed, { run }) => {
   if (run) start(state);
 });
 
-/** Run `state` unless a field refuses it (a link with data=upload and no file): then that field
- *  says why, in the page's language, and nothing starts. */
+/** Run `state` (which the form shows) unless a field refuses it (a link with data=upload and no
+ *  file): then that field says why, in the page's language, and nothing starts. */
 function start(state) {
-  controls.set(state);
-  if (controls.refusals().length) return;
+  if (form.refusals().length) return;
   runs.start(state, { paused: lessonPaused(state) });
 }
 
 /** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
- *  that makes no value is refused where it is (see Controls.refusals), and nothing starts. */
+ *  that makes no value is refused where it is (see SettingsForm.refusals), and nothing starts. */
 function submit(changes = {}) {
-  const refused = controls.refusals();
-  if (refused.length) { controls.inputOf(refused[0][0])?.focus(); return; }
+  const refused = form.refusals(changes);
+  if (refused.length) { form.inputOf(refused[0][0])?.focus(); return; }
   markStarting();
-  store.set({ ...controls.read(store.get()), ...changes }, { run: true });
+  store.set({ ...form.read(store.get()), ...changes }, { run: true });
 }
 
 function pickStart({ w, b }) {
   if (classroom?.student?.wantsPoint()) { classroom.student.answerPoint({ w, b }); return; }
   const round = (v) => Number(v.toPrecision(3));
-  controls.set({ init_w: round(w), init_b: round(b) });
-  submit();
+  submit({ init_w: round(w), init_b: round(b) });
 }
 
 $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
 $('race-methods').addEventListener('click', () => submit({ cmp: PRESETS.methods, sel: 0 }));
 $('race-optimizers').addEventListener('click', () => {
-  const manual = controls.read().mode === 'manual'; // manual mode has only plain sgd
+  const manual = form.read().mode === 'manual'; // manual mode has only plain sgd
   submit({ cmp: PRESETS.optimizers, sel: 0, ...(manual ? { mode: 'sgd' } : {}) });
 });
 $('single').addEventListener('click', () => submit({ cmp: '', sel: 0 }));
@@ -229,7 +228,6 @@ $('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get()
 $('fullscreen').addEventListener('click', toggleFullscreen);
 $('lang-switch').addEventListener('click', () => store.set({ lang: currentLang() === 'ko' ? 'en' : 'ko' }));
 onLang((lang) => {
-  controls.relabel();
   $('lang-switch').lang = lang === 'ko' ? 'en' : 'ko';
   player.touch();
 });
@@ -242,12 +240,12 @@ installShare(() => player.runs[0]?.id);
 /** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */
 function followRuns(jobs) {
   store.set({ ...settings.fromConfig(jobs[0].config), cmp: '' });
-  controls.set(store.get());
   runs.follow(jobs);
 }
 function unlock(own) {
   document.body.classList.toggle('following', !own);
   for (const input of document.querySelectorAll('#controls input, #controls select, #run-buttons button')) input.disabled = !own;
+  if (!own) form.revert(); // the teacher's settings, not what the student was typing
 }
 classroom = installRoom({ api, store, player, runs, contour, banner, follow: followRuns, unlock }, joined);
 
@@ -263,18 +261,13 @@ async function follow(id) {
   }
   const speed = store.urlKeys().has('speed') ? {} : { speed: 'live' }; // keep up with the teacher unless told
   store.set({ ...settings.fromConfig(job.config), cmp: '', ...speed });
-  controls.set(store.get());
   markFollowing(t('follow.teachersRun', { run: `${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)}` }));
   runs.follow([{ id, config: job.config }]);
 }
 
 // ---- boot
-controls.set(store.get());
 showSettings(store.get());
-api.getDatasets().then((d) => {
-  controls.setBuiltins(d.builtin);
-  controls.set({ builtin: store.get().builtin || d.builtin[0]?.name || '' });
-}).catch((err) => banner(t('banner.datasets', { error: err.message }), 'error'));
+api.getDatasets().then((d) => form.setBuiltins(d.builtin)).catch((err) => banner(t('banner.datasets', { error: err.message }), 'error'));
 if (joined) markFollowing(t('follow.teacherOfClass', { code: joined }));
 else if (followed) follow(followed);
 else start(store.get());

@@ -1,7 +1,7 @@
 // Runs: start what the settings say (one run, or a comparison on one start point), follow a shared
 // run, and fetch the loss surface the views need. Everything it touches is handed in, as to Explain:
 // the API, the settings, the player that buffers the streams, the charts and the page's `ui` hooks.
-import { runLabel } from './core/state.js';
+import { runLabel } from './core/settings.js';
 import { runStyle } from './views/theme.js';
 import { reducedMotion } from './access/a11y.js';
 import { diverged } from './views/viewwindow.js';

@@ -5,7 +5,7 @@ import { onKey } from '../core/keys.js';
 import { toggleCodePanel, markLines, currentCode } from './codepanel.js';
 import { fmt } from '../core/format.js';
 import { HIGHLIGHT, ink, thick } from '../views/theme.js';
-import { MINIBATCH_MODES } from '../core/state.js';
+import { MINIBATCH_MODES } from '../core/settings.js';
 import { t } from '../i18n/i18n.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];

@@ -1,7 +1,7 @@
 // The MSE of a line on a data set from its sufficient statistics (n, Σx, Σy, Σx², Σxy, Σy²), as the
 // server's surface.py computes it: least squares, the loss and its gradient at any (w, b), the loss
 // over a grid and the Hessian's eigen-axes cost the same for 20 points or 10,000. Moving one point
-// updates the sums in O(1). No DOM: tests/frontend/suffstats.test.mjs runs it in node.
+// updates the sums in O(1). No DOM: tests/frontend/core/suffstats.test.mjs runs it in node.
 
 /** The sums of points {x: [...], y: [...]}. */
 export function statsOf({ x, y }) {

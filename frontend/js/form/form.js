@@ -1,103 +1,22 @@
-// The settings form: laid out here, its choices, bounds and knobs from the settings (the API's
-// schema); filled from a state, read back into one, and the place where the server's 4xx messages
-// appear, next to the field that `detail[].loc` names.
-import { MINIBATCH_MODES, REAL_DATA } from '../core/state.js';
-import { t, tr, has, currentLang } from '../i18n/i18n.js';
+// The settings form: laid out from the settings (each field's `form` metadata in the API's schema:
+// layout.js), filled from the store whenever the store's settings change (what the user types is a
+// draft until they run it), read back into a state to run, and the place where refusals and the
+// server's 4xx messages appear, next to the field that `detail[].loc` names (checks.js).
+import { formLayout } from './layout.js';
+import { SAY, checkInput, boundsText, serverSays, fieldOf } from './checks.js';
+import { REAL_DATA } from '../core/settings.js';
+import { t, tr, has, onLang } from '../i18n/i18n.js';
 
-// The schema's choices that have a label (in the catalogue: choice.<field>.<value>), in this order;
-// a choice without one shows its value.
-const CHOICES = {
-  mode: ['manual', 'sgd', 'minibatch', 'design', 'linear'],
-  loss: ['mse', 'mae', 'huber'],
-  granularity: ['epoch', 'step'],
-  data: ['synthetic', 'builtin', 'points', 'upload'],
-};
-const MINIBATCH = (s) => MINIBATCH_MODES.includes(s.mode);
-const DATA = (kind) => (s) => s.data === kind;
-
-// [id, label key, kind, options, visible(state)]; a string entry starts a group (its legend's key). An optimizer's knobs
-// show when the optimizer takes them (the settings know which).
-const FORM = [
-  'group.method',
-  ['mode', 'field.mode', 'select'],
-  ['optimizer', 'field.optimizer', 'select'],
-  ['momentum', 'field.momentum', 'number'],
-  ['beta1', 'field.beta1', 'number'],
-  ['beta2', 'field.beta2', 'number'],
-  ['alpha', 'field.alpha', 'number'],
-  ['loss', 'field.loss', 'select'],
-  ['huber_delta', 'field.huber_delta', 'number', null, (s) => s.loss === 'huber'],
-  'group.training',
-  ['lr', 'field.lr', 'lr'],
-  ['epochs', 'field.epochs', 'number'],
-  ['batch_size', 'field.batch_size', 'number', null, MINIBATCH],
-  ['shuffle', 'field.shuffle', 'checkbox', null, MINIBATCH],
-  ['granularity', 'field.granularity', 'select'],
-  ['seed', 'field.seed', 'number'],
-  ['init_w', 'field.init_w', 'number', { placeholder: 'field.random' }],
-  ['init_b', 'field.init_b', 'number', { placeholder: 'field.random' }],
-  'group.data',
-  ['data', 'field.data', 'select'],
-  ['true_w', 'field.true_w', 'number', null, DATA('synthetic')],
-  ['true_b', 'field.true_b', 'number', null, DATA('synthetic')],
-  ['noise', 'field.noise', 'number', null, DATA('synthetic')],
-  ['x_start', 'field.x_start', 'number', null, DATA('synthetic')],
-  ['x_stop', 'field.x_stop', 'number', null, DATA('synthetic')],
-  ['x_step', 'field.x_step', 'number', null, DATA('synthetic')],
-  ['n', 'field.n', 'number', { placeholder: 'field.useStep' }, DATA('synthetic')],
-  ['builtin', 'field.builtin', 'select', null, DATA('builtin')],
-  ['upload', 'field.upload', 'file', null, DATA('upload')],
-  ['col_x', 'field.col_x', 'select', null, DATA('upload')],
-  ['col_y', 'field.col_y', 'select', null, DATA('upload')],
-  ['standardize', 'field.standardize', 'checkbox'],
-];
-
-// What the form says when it refuses a field (checkInput) or a combination (refusals).
-export const SAY = {
-  comma: (fixed) => t('say.comma', { fixed }),
-  empty: (bounds) => (bounds ? t('say.emptyBounds', { bounds }) : t('say.empty')),
-  notNumber: (raw, example) => t('say.notNumber', { raw, example }),
-  whole: (example) => t('say.whole', { example }),
-  bounds: (bounds) => t('say.bounds', { bounds }),
-  get bothOrNeither() { return t('say.bothOrNeither'); },
-  get chooseCsv() { return t('say.chooseCsv'); },
-};
-
-/** Why the text `raw` of field `field` (a Settings field) makes no value; null when it does. */
-export function checkInput(field, raw) {
-  const text = String(raw).trim();
-  const bounds = boundsText(field);
-  if (text === '') return field.type === 'num?' ? null : SAY.empty(bounds);
-  const v = Number(text);
-  if (!Number.isFinite(v)) {
-    const fixed = text.replace(',', '.');
-    if (text.includes(',') && Number.isFinite(Number(fixed))) return SAY.comma(fixed);
-    return SAY.notNumber(text, field.default ?? 1);
-  }
-  if (field.integer && !Number.isInteger(v)) return SAY.whole(field.default ?? 1);
-  const low = field.min !== undefined && (field.minExclusive ? v <= field.min : v < field.min);
-  const high = field.max !== undefined && (field.maxExclusive ? v >= field.max : v > field.max);
-  return low || high ? SAY.bounds(bounds) : null;
-}
-
-/** A field's bounds in words, as the schema gives them: "> 0, ≤ 100". */
-export function boundsText({ min, max, minExclusive, maxExclusive }) {
-  const parts = [];
-  if (min !== undefined) parts.push(`${minExclusive ? '>' : '≥'} ${min}`);
-  if (max !== undefined) parts.push(`${maxExclusive ? '<' : '≤'} ${max}`);
-  return parts.join(', ');
-}
-
-// in CHOICES' order where it has one (the schema's otherwise)
-const rank = (id, v) => { const i = (CHOICES[id] ?? []).indexOf(v); return i < 0 ? Infinity : i; };
-const choices = (id, values = []) => [...values].sort((a, b) => rank(id, a) - rank(id, b))
-  .map((v) => [v, v, CHOICES[id]?.includes(v) ? `choice.${id}.${v}` : null]);
+const LOG_SLIDER_FROM = -4; // a log slider's left end: 10⁻⁴
 
 function el(tag, props = {}, ...children) {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
 }
+
+/** `node` with the catalogue's text for `key`, or `fallback` where the catalogue has none. */
+const words = (node, key, fallback) => (has(key) ? tr(node, key) : Object.assign(node, { textContent: fallback }));
 
 function options(select, opts) {
   select.replaceChildren(...opts.map((o) => {
@@ -107,78 +26,92 @@ function options(select, opts) {
   }));
 }
 
-export class Controls {
-  /** `settings`: the page's Settings; `onUpload(file)` uploads and resolves to the answer. */
-  constructor(form, settings, { onUpload, onChange }) {
+/** A field's choices, named in the catalogue where it has them (choice.<field>.<value>). */
+const choices = (id, values = []) => values.map((v) => [v, v, has(`choice.${id}.${v}`) ? `choice.${id}.${v}` : null]);
+
+export class SettingsForm {
+  /** `store`: the page's Store (its settings say the fields); `onUpload(file)` uploads and resolves to the answer. */
+  constructor(form, store, { onUpload }) {
     this.form = form;
-    this.settings = settings;
-    this.rows = {};
-    this.hinted = []; // [id, input] with a hint (title) to say again in another language
+    this.store = store;
+    this.settings = store.settings;
     this.onUpload = onUpload;
-    let group = null;
-    for (const item of FORM) {
-      if (typeof item === 'string') {
-        group = el('fieldset', {}, tr(el('legend'), item));
-        form.append(group);
-        continue;
+    this.rows = {};   // field id -> its row (div[data-field])
+    this.hinted = []; // [id, input] with a hint (title) to say again in another language
+    const { upload, builtin } = this.settings.datasets;
+    this.names = { builtin: builtin?.name, file: upload?.id, columns: [upload?.x, upload?.y] }; // the fields the page fills itself
+    for (const { group, fields } of formLayout(this.settings)) {
+      const fieldset = el('fieldset', {}, words(el('legend'), `group.${group}`, group));
+      for (const { id, widget } of fields) {
+        const row = this.row(id, widget);
+        row.dataset.field = id;
+        this.rows[id] = row;
+        fieldset.append(row);
       }
-      const [id, label, kind, opts, shown] = item;
-      const visible = shown ?? (settings.allKnobs.has(id) ? (s) => settings.isKnobOf(id, s.optimizer) : null);
-      const row = this.row(id, label, kind, opts);
-      row.dataset.field = id;
-      this.rows[id] = { row, visible };
-      group.append(row);
+      form.append(fieldset);
     }
     form.addEventListener('input', (ev) => this.changed(ev));
     form.addEventListener('change', (ev) => this.changed(ev));
-    this.onChange = onChange;
+    onLang(() => this.relabel());
+    // a run (a link, Back, a lesson step) or settings shown from elsewhere (a followed run) replace the draft
+    store.subscribe((state, changed, { run }) => {
+      if (run || [...changed].some((k) => k in this.rows)) this.fill(state);
+    });
+    this.fill(store.get());
   }
 
-  row(id, label, kind, opts) {
+  row(id, widget) {
+    const label = `field.${id}`;
     const err = el('div', { id: `err-${id}`, className: 'err', role: 'alert', hidden: true });
-    if (kind === 'checkbox') {
+    if (widget === 'checkbox') {
       const note = id === 'standardize' ? [tr(el('p', { id: 'standardize-note', className: 'note', hidden: true }), 'field.standardizedNote')] : [];
-      return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ' ', tr(el('span'), label)), ...note, err);
+      return el('div', { className: 'row check' }, el('label', {}, el('input', { type: 'checkbox', id }), ' ', words(el('span'), label, id)), ...note, err);
     }
-    let input;
     const field = this.settings.fields[id];
-    if (kind === 'select') {
-      input = el('select', { id });
+    let input;       // what the row holds
+    let text = null; // its text box, which has the hint
+    let target;      // what its label and message belong to
+    if (widget === 'select') {
+      input = target = el('select', { id });
       options(input, choices(id, field.options));
-    } else if (kind === 'lr') {
-      const max = Math.log10(field.max);
-      const slider = el('input', { type: 'range', id: 'lr-slider', min: -4, max, step: 0.01 });
-      tr(slider, null, { 'aria-label': 'field.lrSlider' });
-      const exact = el('input', { type: 'text', id: 'lr', inputMode: 'decimal', size: 7 });
-      slider.addEventListener('input', () => { exact.value = String(Number((10 ** Number(slider.value)).toPrecision(2))); });
-      exact.addEventListener('input', () => { const v = Number(exact.value); if (v > 0) slider.value = String(Math.log10(v)); });
-      input = el('span', { className: 'lr' }, slider, exact);
-    } else if (kind === 'file') {
-      input = el('span', { className: 'file' },
-        el('input', { type: 'file', id: 'upload-file', accept: '.csv,text/csv' }),
-        el('span', { id: 'upload-name', className: 'note' }));
-      input.firstChild.addEventListener('change', (ev) => this.upload(ev.target.files[0]));
+    } else if (widget === 'log-slider') {
+      const slider = el('input', { type: 'range', id: `${id}-slider`, min: LOG_SLIDER_FROM, max: Math.log10(field.max), step: 0.01 });
+      if (has(`field.${id}Slider`)) tr(slider, null, { 'aria-label': `field.${id}Slider` });
+      text = target = el('input', { type: 'text', id, inputMode: 'decimal', size: 7 });
+      slider.addEventListener('input', () => { text.value = String(Number((10 ** Number(slider.value)).toPrecision(2))); });
+      text.addEventListener('input', () => { const v = Number(text.value); if (v > 0) slider.value = String(Math.log10(v)); });
+      input = el('span', { className: 'log-slider' }, slider, text);
+    } else if (widget === 'file') {
+      target = el('input', { type: 'file', id: `${id}-file`, accept: '.csv,text/csv' });
+      target.addEventListener('change', (ev) => this.upload(ev.target.files[0]));
+      input = el('span', { className: 'file' }, target, el('span', { id: `${id}-name`, className: 'note' }));
     } else {
-      input = el('input', { type: 'text', id, inputMode: 'decimal', size: 7 });
-      if (opts?.placeholder) tr(input, null, { placeholder: opts.placeholder });
+      input = text = target = el('input', { type: 'text', id, inputMode: 'decimal', size: 7 });
+      if (has(`placeholder.${id}`)) tr(input, null, { placeholder: `placeholder.${id}` });
     }
-    if (kind !== 'select' && kind !== 'file') {
-      this.hinted.push([id, kind === 'lr' ? input.lastChild : input]);
-      this.hint(id, this.hinted.at(-1)[1]);
+    if (text) {
+      this.hinted.push([id, text]);
+      this.hint(id, text);
     }
-    if (kind !== 'checkbox') (kind === 'lr' ? input.lastChild : kind === 'file' ? input.firstChild : input).setAttribute('aria-describedby', err.id);
-    const forId = kind === 'file' ? 'upload-file' : id;
-    return el('div', { className: 'row' }, tr(el('label', { htmlFor: forId }), label), input, err);
+    target.setAttribute('aria-describedby', err.id);
+    return el('div', { className: 'row' }, words(el('label', { htmlFor: target.id }), label, id), input, err);
   }
 
   /** The built-in data sets, named in the page's language where the catalogue has them (dataset.<name>). */
-  setBuiltins(list) {
+  showBuiltins(list) {
     this.builtins = list;
-    const select = this.form.querySelector('#builtin');
+    const select = this.inputOf(this.names.builtin);
+    if (!select) return;
     const chosen = select.value;
     const title = (d) => (has(`dataset.${d.name}`) ? t(`dataset.${d.name}`) : d.title);
     options(select, list.map((d) => [d.name, `${title(d)} (n=${d.n})`]));
     if (chosen) select.value = chosen;
+  }
+
+  /** The built-in data sets have come (GET /api/datasets): the store's is shown, else the first. */
+  setBuiltins(list) {
+    this.showBuiltins(list);
+    this.fill({ [this.names.builtin]: this.store.get()[this.names.builtin] || list[0]?.name || '' });
   }
 
   /** A field's hint: what it is (the catalogue's hint.<id>, else the schema's words) and its bounds. */
@@ -191,54 +124,54 @@ export class Controls {
 
   /** After a language change: the words that are not a fixed key's. */
   relabel() {
-    if (this.builtins) this.setBuiltins(this.builtins);
+    if (this.builtins) this.showBuiltins(this.builtins);
     for (const [id, input] of this.hinted) this.hint(id, input);
   }
 
   setColumns(columns) {
     const names = columns.map((c) => [c.name, c.numeric ? c.name : t('field.notNumeric', { name: c.name })]);
-    options(this.form.querySelector('#col_x'), names);
-    options(this.form.querySelector('#col_y'), names);
+    for (const id of this.names.columns) options(this.inputOf(id), names);
   }
 
   async upload(file) {
     if (!file) return;
+    const { file: id, columns: [x, y] } = this.names;
     this.clearErrors();
     this.forgetUpload(); // until the server takes it, no file is active: neither this one nor the last
     try {
       const ans = await this.onUpload(file);
       this.setColumns(ans.columns);
-      this.form.querySelector('#upload-name').textContent = t('field.uploaded', { file: ans.filename, rows: ans.rows });
+      this.form.querySelector(`#${id}-name`).textContent = t('field.uploaded', { file: ans.filename, rows: ans.rows });
       const kindChanges = this.read().data === 'upload' ? {} : { data: 'upload', standardize: this.settings.defaultFor('standardize', { data: 'upload' }) };
-      this.set({ upload: ans.id, col_x: ans.x ?? ans.columns[0]?.name ?? '', col_y: ans.y ?? ans.columns[1]?.name ?? '', ...kindChanges });
-      this.onChange?.(this.read());
+      this.fill({ [id]: ans.id, [x]: ans.x ?? ans.columns[0]?.name ?? '', [y]: ans.y ?? ans.columns[1]?.name ?? '', ...kindChanges });
     } catch (err) {
-      this.form.querySelector('#upload-file').value = '';
-      this.showErrors(err, 'upload');
+      this.inputOf(id).value = '';
+      this.showErrors(err, id);
     }
   }
 
   forgetUpload() {
     this.uploadId = '';
-    this.form.querySelector('#upload-name').textContent = '';
+    this.form.querySelector(`#${this.names.file}-name`).textContent = '';
     this.setColumns([]);
   }
 
   /** Offer the optimizers `mode` allows (manual mode: plain sgd only); keeps the chosen one if allowed. */
   offerOptimizers(mode) {
-    const select = this.form.querySelector('#optimizer');
+    const select = this.inputOf('optimizer');
     const allowed = this.settings.optimizers(mode);
     const chosen = select.value;
-    options(select, allowed);
+    options(select, choices('optimizer', allowed));
     select.value = allowed.includes(chosen) ? chosen : allowed[0];
   }
 
-  /** Fill the form from a state (only the fields it shows). */
-  set(state) {
-    if ('mode' in state) this.offerOptimizers(state.mode);
-    for (const [k, v] of Object.entries(state)) {
-      const input = this.form.querySelector(`#${k}`);
-      if (!input || input.type === 'file') continue;
+  /** Show `values` (a state, or some of its fields) in the fields the form has. */
+  fill(values) {
+    if ('mode' in values) this.offerOptimizers(values.mode);
+    for (const [k, v] of Object.entries(values)) {
+      if (!(k in this.rows)) continue;
+      if (k === this.names.file) { this.uploadId = v; continue; }
+      const input = this.inputOf(k);
       if (input.type === 'checkbox') input.checked = Boolean(v);
       else {
         // a value the select lacks joins it (a data set's name before the list came), bar an optimizer
@@ -249,18 +182,21 @@ export class Controls {
         input.value = v === null ? '' : String(v);
         if (input.tagName === 'SELECT' && input.selectedIndex < 0) input.selectedIndex = 0;
       }
-      if (k === 'lr' && Number(v) > 0) this.form.querySelector('#lr-slider').value = String(Math.log10(Number(v)));
+      const slider = this.form.querySelector(`#${k}-slider`);
+      if (slider && Number(v) > 0) slider.value = String(Math.log10(Number(v)));
     }
-    if ('upload' in state) this.uploadId = state.upload;
     this.updateVisibility();
   }
+
+  /** The draft given up: the form shows the store's settings again (a student's page back in step). */
+  revert() { this.fill(this.store.get()); }
 
   /** The state the form shows. A number that does not parse is kept as typed, for the server to reject. */
   read(base = {}) {
     const state = { ...base };
     for (const id of Object.keys(this.rows)) {
-      if (id === 'upload') { state.upload = this.uploadId ?? ''; continue; }
-      const input = this.form.querySelector(`#${id}`);
+      if (id === this.names.file) { state[id] = this.uploadId ?? ''; continue; }
+      const input = this.inputOf(id);
       const raw = input.type === 'checkbox' ? input.checked : input.value;
       const v = this.settings.coerce(id, raw);
       state[id] = v === undefined ? raw : v;
@@ -268,24 +204,23 @@ export class Controls {
     return state;
   }
 
-  /** Refuse what cannot run, at its field: [[field id, what to type]] for the fields shown; each
-   *  gets its message and aria-invalid. Empty: the form may run. */
-  refusals() {
-    const state = this.read();
-    const shown = (id) => !this.rows[id]?.row.hidden;
+  /** Refuse what cannot run, at its field: [[field id, what to type]] for the fields shown that
+   *  `changes` (run with the form) do not replace; each gets its message and aria-invalid. Empty:
+   *  the form may run. */
+  refusals(changes = {}) {
+    const state = { ...this.read(), ...changes };
     const found = [];
-    for (const id of Object.keys(this.rows)) {
-      const field = this.settings.fields[id];
-      const input = this.form.querySelector(`#${id}`);
-      if (!shown(id) || !input || input.tagName !== 'INPUT' || input.type !== 'text') continue;
-      const why = checkInput(field, input.value);
+    for (const [id, row] of Object.entries(this.rows)) {
+      const input = this.inputOf(id);
+      if (row.hidden || id in changes || input.tagName !== 'INPUT' || input.type !== 'text') continue;
+      const why = checkInput(this.settings.fields[id], input.value);
       if (why) found.push([id, why]);
     }
     const given = (id) => state[id] !== null && state[id] !== '';
     if (given('init_w') !== given('init_b') && !found.some(([id]) => id.startsWith('init_'))) {
       found.push([given('init_w') ? 'init_b' : 'init_w', SAY.bothOrNeither]);
     }
-    if (state.data === 'upload' && !state.upload) found.push(['upload', SAY.chooseCsv]);
+    if (state.data === 'upload' && !state[this.names.file]) found.push([this.names.file, SAY.chooseCsv]);
     this.clearErrors();
     for (const [id, msg] of found) this.showErrors({ detail: [{ loc: [id], msg }] });
     return found;
@@ -293,16 +228,17 @@ export class Controls {
 
   updateVisibility() {
     const s = this.read();
-    for (const { row, visible } of Object.values(this.rows)) row.hidden = visible ? !visible(s) : false;
+    for (const [id, row] of Object.entries(this.rows)) row.hidden = !this.settings.applies(id, s);
     this.form.querySelector('#standardize-note').hidden = !(s.standardize && REAL_DATA.includes(s.data));
   }
 
   changed(ev) {
-    if (ev.target.id === 'mode') this.offerOptimizers(ev.target.value);
-    if (ev.target.id === 'data' && ev.type === 'change') {
-      this.form.querySelector('#standardize').checked = this.settings.defaultFor('standardize', { data: ev.target.value });
+    const id = ev.target.id;
+    if (id === 'mode') this.offerOptimizers(ev.target.value);
+    if (id === 'data' && ev.type === 'change') {
+      this.inputOf('standardize').checked = this.settings.defaultFor('standardize', { data: ev.target.value });
     }
-    if (ev.target.id) this.clearError(ev.target.id === 'lr-slider' ? 'lr' : ev.target.id);
+    if (id) this.clearError(id.replace(/-(slider|file)$/, ''));
     this.updateVisibility();
   }
 
@@ -317,9 +253,9 @@ export class Controls {
     for (const input of this.form.querySelectorAll('[aria-invalid]')) input.removeAttribute('aria-invalid');
   }
 
-  /** The input a field's message belongs to (the lr's text box, the file chooser). */
+  /** The input a field's message belongs to (a log slider's text box, the file chooser). */
   inputOf(id) {
-    return this.form.querySelector(id === 'upload' ? '#upload-file' : `#${id}`);
+    return this.form.querySelector(id === this.names.file ? `#${id}-file` : `#${id}`);
   }
 
   /** Show an ApiError: each `detail` item next to its field; what names no field goes to #err-general. */
@@ -328,7 +264,7 @@ export class Controls {
     for (const item of items) {
       const id = fieldOf(item.loc ?? [], this.settings) ?? fallbackField;
       const box = (id && this.form.querySelector(`#err-${id}`)) || document.getElementById('err-general');
-      const row = this.rows[id]?.row;
+      const row = this.rows[id];
       if (row) row.hidden = false;
       if (id && box.id !== 'err-general') this.inputOf(id)?.setAttribute('aria-invalid', 'true');
       const msg = serverSays(item);
@@ -337,37 +273,4 @@ export class Controls {
       box.hidden = false;
     }
   }
-}
-
-const BOUNDS = { greater_than_equal: ['≥', 'ge'], greater_than: ['>', 'gt'], less_than_equal: ['≤', 'le'], less_than: ['<', 'lt'] };
-
-/** A 422 item of the server's in the page's language: a bound, a missing field or a refusal the server
- *  names (its `ctx.reason`, with its figures) in the catalogue's words (say.<reason>); anything else,
- *  and everything in English, in the server's own. */
-export function serverSays({ type, ctx = {}, msg }, lang = currentLang()) {
-  if (lang === 'en') return msg;
-  const [sign, key] = BOUNDS[type] ?? [];
-  if (sign && ctx[key] !== undefined) return SAY.bounds(`${sign} ${ctx[key]}`);
-  if (type === 'missing') return t('say.missing');
-  if (ctx.reason && has(`say.${ctx.reason}`)) {
-    const figures = Object.fromEntries(Object.entries(ctx).map(([k, v]) => [k, Number.isInteger(v) ? v.toLocaleString('en') : v]));
-    return t(`say.${ctx.reason}`, figures);
-  }
-  return msg;
-}
-
-/** ["body", "dataset", "synthetic", "noise"] -> "noise"; ["body", "init", "w"] -> "init_w"; unknown -> null. */
-export function fieldOf(loc, settings) {
-  const path = loc.filter((p) => p !== 'body' && typeof p === 'string');
-  if (!path.length) return null;
-  const last = path[path.length - 1];
-  if (path[0] === 'init') return path.length > 1 ? `init_${last}` : 'init_w';
-  if (path[0] === 'dataset') {
-    if (last === 'x' || last === 'y') return `col_${last}`;
-    if (last === 'name') return 'builtin';
-    if (last === 'id') return 'upload';
-    if (last === 'kind' || last === 'dataset') return 'data';
-    return settings.has(last) ? last : 'data';
-  }
-  return settings.has(last) ? last : null;
 }

@@ -9,12 +9,12 @@ import { ContourLab } from './contourlab.js';
 import { LrCurve } from './lrcurve.js';
 import { SweepChart, logSpaced } from './sweepchart.js';
 import { applyLocks } from '../form/locks.js';
-import { schedulerConfig, schedulerField } from '../core/state.js';
+import { schedulerConfig, schedulerField } from '../core/settings.js';
 import { encodePoints } from '../core/points.js';
 import { surfaceOf } from '../core/suffstats.js';
 import { inSight } from './sight.js';
 import { fmt } from '../core/format.js';
-import { serverSays } from '../form/form.js';
+import { serverSays } from '../form/checks.js';
 import { t, tr, translate, onLang } from '../i18n/i18n.js';
 
 export const SCHEDULERS = ['StepLR', 'ExponentialLR', 'CosineAnnealingLR', 'LinearLR', 'OneCycleLR', 'ReduceLROnPlateau'];

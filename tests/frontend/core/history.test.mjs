@@ -1,17 +1,7 @@
-// Number formatting and the run-history helpers the views read.
+// The run-history helpers the views read.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { fmt } from '../../frontend/js/core/format.js';
-import { pointAt, historyTo, sameSurface } from '../../frontend/js/core/history.js';
-
-test('fmt: significant digits, a dash for nothing', () => {
-  assert.equal(fmt(Math.PI), '3.142');
-  assert.equal(fmt(-0.000123456, 3), '-0.000123');
-  assert.equal(fmt(123456), '1.235e+5');
-  assert.equal(fmt(0), '0.000');
-  assert.equal(fmt(null), '—');
-  assert.equal(fmt(undefined), '—');
-});
+import { pointAt, historyTo, sameSurface } from '../../../frontend/js/core/history.js';
 
 const run = { meta: { start: { w: 0.5, b: -0.2 } }, epochs: [{ w: 1, b: 0, loss: 3 }, { w: 2, b: 1, loss: 1 }] };
 

@@ -1,7 +1,7 @@
 // A diverged run's one-click fixes: their numbers.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { divergeFixes, lrBelow } from '../../frontend/js/form/fixes.js';
+import { divergeFixes, lrBelow } from '../../../frontend/js/form/fixes.js';
 
 test('lrBelow is a round rate under 2/λ_max', () => {
   assert.equal(lrBelow(0.33), 0.3);

@@ -1,28 +1,16 @@
-// The settings (from the API's schema), the hash codec and the store, without a browser: a fake URL
-// stands in for location.hash. schema.json is GET /api/schema's answer (tests/test_frontend_schema.py
-// keeps it equal to the server's).
+// The settings (from the API's schema), the hash codec and the job config, without a browser.
+// schema.json is GET /api/schema's answer (tests/test_frontend_schema.py keeps it equal to the server's).
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Settings, Store } from '../../frontend/js/core/state.js';
+import { Settings } from '../../../frontend/js/core/settings.js';
 
-const schema = JSON.parse(readFileSync(new URL('./schema.json', import.meta.url)));
+const schema = JSON.parse(readFileSync(new URL('../schema.json', import.meta.url)));
 const settings = new Settings(schema);
 const defaults = () => settings.defaults();
 const fromHash = (h) => settings.fromHash(h);
 const toHash = (s) => settings.toHash(s);
 const coerce = (k, raw) => settings.coerce(k, raw);
-
-function fakeUrl(hash = '') {
-  const url = {
-    hash, writes: [], listeners: [],
-    read: () => url.hash,
-    write(h, { push }) { url.hash = h; url.writes.push({ hash: h, push }); },
-    listen(fn) { url.listeners.push(fn); },
-    visit(h) { url.hash = h; url.listeners.forEach((fn) => fn()); }, // Back, or an edited link
-  };
-  return url;
-}
 
 test('a state survives the hash round trip, defaults left out but the seed kept', () => {
   const state = { ...defaults(), mode: 'minibatch', lr: 0.05, shuffle: false, init_w: 1.5, lang: 'ko',
@@ -59,53 +47,6 @@ test('comparedRuns reads the runs of a comparison', () => {
   assert.deepEqual(settings.comparedRuns({ cmp: '' }), []);
 });
 
-test('set replaces the hash; a run adds a history entry; subscribers see what changed', () => {
-  const url = fakeUrl('#lesson=2&lang=ko');
-  const store = new Store(settings, url);
-  const seen = [];
-  store.subscribe((state, changed, how) => seen.push({ state, changed: [...changed].sort(), how }));
-  store.set({ log: true });
-  assert.deepEqual(url.writes.at(-1), { hash: '#seed=2021&log=1&lesson=2&lang=ko', push: false });
-  assert.deepEqual(seen.at(-1).changed, ['log']);
-  assert.equal(seen.at(-1).how.run, false);
-  store.set({ epochs: 20, lesson: 0 }, { run: true });
-  assert.deepEqual(url.writes.at(-1), { hash: '#epochs=20&seed=2021&log=1&lang=ko', push: true });
-  assert.deepEqual(seen.at(-1).changed, ['epochs', 'lesson']);
-  assert.equal(store.get().lang, 'ko'); // what one part set survives another's change
-  store.set({ log: true });
-  assert.equal(seen.length, 2, 'no change, no news');
-});
-
-test('get hands out a copy', () => {
-  const store = new Store(settings, fakeUrl());
-  store.get().lr = 99;
-  assert.equal(store.get().lr, defaults().lr);
-});
-
-test('a URL changed from outside replaces the state and asks for a run; its own writes do not echo', () => {
-  const url = fakeUrl('#epochs=20');
-  const store = new Store(settings, url);
-  const seen = [];
-  store.subscribe((state, changed, how) => seen.push({ changed: [...changed], how }));
-  store.set({ lr: 0.2 }, { run: true });
-  url.listeners.forEach((fn) => fn()); // the browser's hashchange for the store's own write
-  assert.equal(seen.length, 1);
-  url.visit('#lr=0.3');
-  assert.equal(seen.length, 2);
-  assert.deepEqual(seen[1].how, { run: true });
-  assert.deepEqual(seen[1].changed.sort(), ['epochs', 'lr']);
-  assert.equal(store.get().epochs, defaults().epochs);
-  assert.deepEqual([...store.urlKeys()], ['lr']);
-});
-
-test('expand completes a state read from a URL and writes the completed hash back', () => {
-  const url = fakeUrl('#lesson=3');
-  const expand = (state, keys) => (keys.has('mode') ? state : { ...state, mode: 'manual' });
-  const store = new Store(settings, url, { expand });
-  assert.equal(store.get().mode, 'manual');
-  assert.equal(url.hash, '#mode=manual&seed=2021&lesson=3');
-});
-
 test('defaults and bounds come from the schema', () => {
   const d = defaults();
   assert.equal(d.lr, 0.1);
@@ -116,10 +57,25 @@ test('defaults and bounds come from the schema', () => {
   assert.equal(d.n, null);
   assert.equal(d.init_w, null);
   assert.equal(d.col_x, '');
-  assert.deepEqual(settings.fields.lr, { type: 'num', default: 0.1, min: 0, minExclusive: true, max: 100, description: 'learning rate' });
+  assert.deepEqual(settings.fields.lr, { type: 'num', default: 0.1, min: 0, minExclusive: true, max: 100, description: 'learning rate',
+    form: { group: 'training', order: 110, widget: 'log-slider' } });
   assert.equal(settings.fields.epochs.max, 20000);
   assert.deepEqual(settings.fields.mode.options, ['manual', 'sgd', 'minibatch', 'design', 'linear']);
-  assert.deepEqual(settings.fields.data.options, ['synthetic', 'builtin', 'upload', 'points']);
+  assert.deepEqual(settings.fields.data.options, ['synthetic', 'builtin', 'points', 'upload']);
+});
+
+test('a field applies with its optimizer, its data set and its shown_when', () => {
+  const s = { ...defaults(), optimizer: 'adam', loss: 'mse', mode: 'sgd', data: 'builtin' };
+  assert.equal(settings.applies('beta1', s), true);
+  assert.equal(settings.applies('momentum', s), false);
+  assert.equal(settings.applies('huber_delta', s), false);
+  assert.equal(settings.applies('huber_delta', { ...s, loss: 'huber' }), true);
+  assert.equal(settings.applies('batch_size', s), false);
+  assert.equal(settings.applies('shuffle', { ...s, mode: 'linear' }), true);
+  assert.equal(settings.applies('builtin', s), true);
+  assert.equal(settings.applies('true_w', s), false);
+  assert.equal(settings.applies('col_x', { ...s, data: 'upload' }), true);
+  assert.equal(settings.applies('lr', s), true);
 });
 
 test('each optimizer takes its own knobs; manual mode offers only sgd', () => {
@@ -160,9 +116,9 @@ test('the lab holds a scheduler and a list of points as one field each, sent as 
 });
 
 test('real data is standardized unless the link says otherwise; synthetic is not', async () => {
-  const { Settings: S } = await import('../../frontend/js/core/state.js');
+  const { Settings: S } = await import('../../../frontend/js/core/settings.js');
   const { readFileSync: read } = await import('node:fs');
-  const s = new S(JSON.parse(read(new URL('./schema.json', import.meta.url))));
+  const s = new S(JSON.parse(read(new URL('../schema.json', import.meta.url))));
   assert.equal(s.fromHash('#data=builtin&builtin=cars').standardize, true);
   assert.equal(s.fromHash('#data=builtin&builtin=cars&standardize=0').standardize, false);
   assert.equal(s.fromHash('#').standardize, false);

@@ -1,7 +1,7 @@
-// The page's settings and their one owner. A job's fields, defaults, bounds and choices come from
-// the API's schema (GET /api/schema); the page's own view settings are defined here. `Settings`
-// reads and writes them (URL hash, job config); `Store` holds the current ones and alone touches
-// location.hash, so a link reproduces a run (seed included).
+// The page's settings. A job's fields, defaults, bounds, choices, and where the form shows them (each
+// field's `form` metadata) come from the API's schema (GET /api/schema); the page's own view settings
+// are defined here. `Settings` reads and writes them: the URL hash, the job config sent to the API,
+// and when a field matters at all. store.js holds the current ones.
 
 import { decodePoints, encodePoints } from './points.js';
 
@@ -25,7 +25,7 @@ export const VIEW_FIELDS = {
   hide: ['str', ''],             // ... and controls not shown at all (form/locks.js)
 };
 
-export const MINIBATCH_MODES = ['minibatch', 'design', 'linear'];
+export const MINIBATCH_MODES = ['minibatch', 'design', 'linear']; // what the explain panel says of a mode
 // Measured data (a built-in set, an upload) trains as z-scores unless told otherwise: in raw units
 // its curvature asks for an lr far below the page's 0.1 (cars: 2/λ_max ≈ 0.004). docs/page.md.
 export const REAL_DATA = ['builtin', 'upload'];
@@ -54,8 +54,9 @@ export function schedulerField(cfg) {
   return [name, ...Object.entries(args).map(([k, v]) => `${k}:${v}`)].join(';');
 }
 
-/** A page field from a JSON-schema property: {type, default, options?, min?, max?, minExclusive?, maxExclusive?}. */
-function fieldFrom(prop, { nullable = false } = {}) {
+/** A page field from a JSON-schema property: {type, default, options?, min?, max?, minExclusive?,
+ *  maxExclusive?, integer?, description?, form?} (`form`: where the settings form shows it, form/layout.js). */
+function fieldFrom(prop, { nullable = false, form = prop.form } = {}) {
   const own = prop.anyOf?.find((t) => t.type !== 'null') ?? prop;
   const optional = nullable || Boolean(prop.anyOf?.some((t) => t.type === 'null'));
   const numeric = own.type === 'number' || own.type === 'integer';
@@ -70,6 +71,7 @@ function fieldFrom(prop, { nullable = false } = {}) {
   if ('maximum' in own) field.max = own.maximum;
   if ('exclusiveMaximum' in own) Object.assign(field, { max: own.exclusiveMaximum, maxExclusive: true });
   if (prop.description) field.description = prop.description;
+  if (form) field.form = form;
   return field;
 }
 
@@ -77,8 +79,9 @@ const SCALARS = ['string', 'number', 'integer', 'boolean'];
 /** A property the form and the URL can hold as one value (a nested choice, like a scheduler, is not). */
 const isScalar = (prop) => SCALARS.includes((prop.anyOf?.find((t) => t.type !== 'null') ?? prop).type);
 
-/** The page's job fields from JobConfig's JSON schema: init flattened to init_w/init_b, the data
- *  set to `data` (its kind) and each kind's fields; `datasets`: kind -> {API name: page name}. */
+/** The page's job fields from JobConfig's JSON schema: init flattened to init_w/init_b (in init's
+ *  place in the form), the data set to `data` (its kind) and each kind's fields (`dataKind`: shown and
+ *  sent with it); `datasets`: kind -> {API name: page name}. */
 export function jobFields(job) {
   const defs = job.$defs ?? {};
   const ref = (r) => defs[r.split('/').at(-1)];
@@ -87,20 +90,20 @@ export function jobFields(job) {
   for (const [name, prop] of Object.entries(job.properties)) {
     if (name === 'init') {
       const point = ref(prop.anyOf.find((t) => t.$ref).$ref);
-      for (const [k, p] of Object.entries(point.properties)) fields[`init_${k}`] = fieldFrom(p, { nullable: true });
+      for (const [k, p] of Object.entries(point.properties)) fields[`init_${k}`] = fieldFrom(p, { nullable: true, form: prop.form });
     } else if (name === 'dataset') {
       // the kinds the form and the URL can hold (not a list of points, say)
       // (the lab's points are one field of their own, `pts`: see points.js)
       const kinds = prop.oneOf.map((t) => ref(t.$ref))
         .filter((d) => d.properties.kind.const === 'points' || Object.values(d.properties).every(isScalar));
       const kindOf = (d) => d.properties.kind.const;
-      fields.data = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)) };
+      fields.data = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)), form: prop.form };
       for (const d of kinds) {
         const names = datasets[kindOf(d)] = {};
         for (const [k, p] of Object.entries(d.properties)) {
           if (k === 'kind') continue;
           names[k] = DATASET_NAMES[kindOf(d)]?.[k] ?? k;
-          fields[names[k]] = fieldFrom(p);
+          fields[names[k]] = { ...fieldFrom(p), dataKind: kindOf(d) };
         }
       }
     } else if (isScalar(prop)) fields[name] = fieldFrom(prop);
@@ -137,6 +140,14 @@ export class Settings {
 
   /** Whether field `name` matters for a state: a knob of another optimizer does not. */
   isKnobOf(name, optimizer) { return !this.allKnobs.has(name) || this.knobs(optimizer).includes(name); }
+
+  /** Whether field `name` matters in `state`, so the form shows it and a job sends it: an optimizer's
+   *  knob with that optimizer, a data set's field with its kind, and as its `form.shown_when` says. */
+  applies(name, state) {
+    const field = this.fields[name];
+    if (!this.isKnobOf(name, state.optimizer) || (field.dataKind && field.dataKind !== state.data)) return false;
+    return Object.entries(field.form?.shown_when ?? {}).every(([k, values]) => values.includes(state[k]));
+  }
 
   /** The optimizers `mode` allows. */
   optimizers(mode) { return this.modeOptimizers[mode] ?? this.fields.optimizer.options; }
@@ -195,14 +206,8 @@ export class Settings {
 
   /** The API job config (docs/api.md) for a state. Unparseable numbers go as typed: the server's 422 names them. */
   jobConfig(state) {
-    const minibatch = MINIBATCH_MODES.includes(state.mode);
     const cfg = {};
-    for (const k of this.jobKeys) {
-      if (!this.isKnobOf(k, state.optimizer)) continue;
-      if (k === 'huber_delta' && state.loss !== 'huber') continue;
-      if ((k === 'batch_size' || k === 'shuffle') && !minibatch) continue;
-      if (k in state) cfg[k] = state[k];
-    }
+    for (const k of this.jobKeys) if (k in state && this.applies(k, state)) cfg[k] = state[k];
     if (state.init_w !== null || state.init_b !== null) cfg.init = { w: state.init_w, b: state.init_b };
     const sched = schedulerConfig(state.scheduler); // the lab's field, not the schema's (a nested choice)
     if (sched && state.mode !== 'manual') cfg.scheduler = sched;
@@ -238,80 +243,4 @@ export const PRESETS = {
 export function runLabel(over) {
   const vals = Object.entries(over).filter(([k]) => !(k === 'optimizer' && 'mode' in over));
   return vals.map(([k, v]) => (k === 'mode' || k === 'optimizer' ? v : `${k}=${v}`)).join(' ') || 'run';
-}
-
-/**
- * The page's state and its one writer of the URL hash. `set(changes)` replaces the hash (no new
- * history entry); `set(changes, { run: true })` adds an entry and tells subscribers to run it, as a
- * link, Back or an edited URL does. Subscribers get (state, changed keys, { run }).
- */
-export class Store {
-  /**
-   * `url`: { read() -> hash, write(hash, { push }), listen(fn) }; the browser's is `browserUrl()`.
-   * `expand(state, keys)` completes a state read from a URL that named only `keys` (a lesson link).
-   */
-  constructor(settings, url, { expand = (state) => state } = {}) {
-    this.settings = settings;
-    this.url = url;
-    this.expand = expand;
-    this.subscribers = [];
-    this.state = {};
-    this.fromUrl(url.read());
-    url.listen(() => {
-      const hash = url.read();
-      if (hash !== this.hash) this.notify(this.fromUrl(hash), { run: true });
-    });
-  }
-
-  get() { return { ...this.state }; }
-
-  /** The fields the URL named when the page read it last (opened, Back, an edited link). */
-  urlKeys() { return new Set(this.keys); }
-
-  set(changes, { run = false } = {}) {
-    const before = this.state;
-    this.state = { ...before, ...changes };
-    this.write(run);
-    const changed = Object.keys(changes).filter((k) => changes[k] !== before[k]);
-    if (run || changed.length) this.notify(changed, { run });
-  }
-
-  /** `fn(state, changedKeys, { run })` after every change; answers a function that unsubscribes. */
-  subscribe(fn) {
-    this.subscribers.push(fn);
-    return () => { this.subscribers = this.subscribers.filter((f) => f !== fn); };
-  }
-
-  write(push) {
-    this.hash = this.settings.toHash(this.state);
-    this.url.write(this.hash, { push });
-  }
-
-  fromUrl(hash) {
-    const before = this.state;
-    this.keys = this.settings.hashKeys(hash);
-    const read = this.settings.fromHash(hash);
-    this.state = this.expand(read, this.keys);
-    this.hash = hash;
-    if (this.state !== read) this.write(false);
-    return Object.keys(this.state).filter((k) => this.state[k] !== before[k]);
-  }
-
-  notify(changed, how) {
-    const state = this.get();
-    for (const fn of this.subscribers) fn(state, new Set(changed), how);
-  }
-}
-
-/** The browser's URL for a Store: a run is a new history entry, anything else replaces the current one. */
-export function browserUrl() {
-  return {
-    read: () => location.hash,
-    write(hash, { push }) {
-      if (hash === location.hash) return;
-      if (push) history.pushState(null, '', hash);
-      else history.replaceState(null, '', hash);
-    },
-    listen(fn) { window.addEventListener('hashchange', fn); window.addEventListener('popstate', fn); },
-  };
 }

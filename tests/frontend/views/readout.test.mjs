@@ -1,7 +1,7 @@
 // What the readout says about the data: least squares, R², the raw-unit line, the loss's minimum.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { fitReadout, inRawUnits } from '../../frontend/js/views/readout.js';
+import { fitReadout, inRawUnits } from '../../../frontend/js/views/readout.js';
 
 const cars = { x_mean: 15.4, x_std: 5.2345, y_mean: 42.98, y_std: 25.5104 };
 

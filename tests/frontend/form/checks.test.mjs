@@ -1,12 +1,13 @@
-// The form's pure parts: where a server error's `loc` belongs, and a field's bounds in words.
+// What the form refuses and says: where a server error's `loc` belongs, a field's bounds in words,
+// a typed value that makes no number, the server's 422s in the page's language.
 import test from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { Settings } from '../../frontend/js/core/state.js';
-import { t } from '../../frontend/js/i18n/i18n.js';
-import { fieldOf, boundsText, serverSays, SAY } from '../../frontend/js/form/form.js';
+import { Settings } from '../../../frontend/js/core/settings.js';
+import { t } from '../../../frontend/js/i18n/i18n.js';
+import { fieldOf, boundsText, checkInput, serverSays, SAY } from '../../../frontend/js/form/checks.js';
 
-const settings = new Settings(JSON.parse(readFileSync(new URL('./schema.json', import.meta.url))));
+const settings = new Settings(JSON.parse(readFileSync(new URL('../schema.json', import.meta.url))));
 
 test('fieldOf maps a 422 location to the form field that shows it', () => {
   assert.equal(fieldOf(['body', 'lr'], settings), 'lr');
@@ -28,8 +29,7 @@ test('boundsText says the schema bounds, exclusive or not', () => {
   assert.equal(boundsText(settings.fields.mode), '');
 });
 
-test('checkInput refuses what makes no value and says what to type', async () => {
-  const { checkInput, SAY } = await import('../../frontend/js/form/form.js');
+test('checkInput refuses what makes no value and says what to type', () => {
   const f = settings.fields;
   assert.equal(checkInput(f.lr, '0.05'), null);
   assert.equal(checkInput(f.lr, '0,05'), SAY.comma('0.05'));

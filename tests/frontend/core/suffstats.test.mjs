@@ -1,9 +1,7 @@
 // The page's sufficient-statistics maths against the sums computed point by point.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { statsOf, add, leastSquares, mse, gradient, curvature, surfaceOf } from '../../frontend/js/core/suffstats.js';
-import { encodePoints, decodePoints, SHORT } from '../../frontend/js/core/points.js';
-import { lockTest } from '../../frontend/js/form/locks.js';
+import { statsOf, add, leastSquares, mse, gradient, curvature, surfaceOf } from '../../../frontend/js/core/suffstats.js';
 
 const pts = { x: [-2, -1, 0, 1.5, 3, 4], y: [-5.1, -2.8, -1.2, 2.2, 4.7, 7.4] };
 const direct = (w, b) => pts.x.reduce((s, x, i) => s + (w * x + b - pts.y[i]) ** 2, 0) / pts.x.length;
@@ -47,26 +45,4 @@ test('curvature: H v = λ v for both eigen-pairs, κ = λmax/λmin, 2/λmax', ()
   close(c.max_stable_lr, 2 / c.eigenvalues[1]);
   const grid = surfaceOf(statsOf(pts), { w_min: -1, w_max: 3, b_min: -2, b_max: 2 }, 5);
   close(grid.loss[4][0], direct(-1, 2));
-});
-
-test('points: short sets live in the URL field, rounded; long ones in session storage', () => {
-  const field = encodePoints({ x: [1.23456, -2], y: [3, 4e-7] });
-  assert.equal(field, '1.235_3~-2_4e-7');
-  assert.deepEqual(decodePoints(field), { x: [1.235, -2], y: [3, 4e-7] });
-  const store = new Map();
-  globalThis.sessionStorage = { setItem: (k, v) => store.set(k, v), getItem: (k) => store.get(k) ?? null };
-  const many = { x: Array.from({ length: SHORT + 1 }, (_, i) => i), y: Array.from({ length: SHORT + 1 }, (_, i) => 2 * i) };
-  const key = encodePoints(many);
-  assert.match(key, /^s:[0-9a-z]+$/);
-  assert.deepEqual(decodePoints(key), many);
-  assert.deepEqual(decodePoints('s:unknown'), { x: [], y: [] });
-  delete globalThis.sessionStorage;
-});
-
-test('locks: a list, or all but some', () => {
-  const t = lockTest('mode,optimizer');
-  assert.ok(t('mode') && t('optimizer') && !t('lr'));
-  const all = lockTest('all,-lr');
-  assert.ok(all('mode') && all('scheduler') && !all('lr'));
-  assert.ok(!lockTest('')('mode'));
 });

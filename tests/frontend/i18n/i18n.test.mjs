@@ -1,9 +1,9 @@
 // The catalogues: every language has every key, with the same {params}, and t() fills them.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import en from '../../frontend/js/i18n/en.js';
-import ko from '../../frontend/js/i18n/ko.js';
-import { t } from '../../frontend/js/i18n/i18n.js';
+import en from '../../../frontend/js/i18n/en.js';
+import ko from '../../../frontend/js/i18n/ko.js';
+import { t } from '../../../frontend/js/i18n/i18n.js';
 
 const params = (text) => [...text.matchAll(/\{(\w+)\}/g)].map((m) => m[1]).sort();
 

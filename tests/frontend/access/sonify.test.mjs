@@ -1,7 +1,7 @@
 // The loss as pitch: log loss from the first loss (two octaves up) to the lowest (220 Hz).
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { pitch } from '../../frontend/js/access/sonify.js';
+import { pitch } from '../../../frontend/js/access/sonify.js';
 
 test('pitch follows log loss between the lowest and the first', () => {
   assert.equal(pitch(0.5, 50, 0.5), 220);

@@ -1,7 +1,7 @@
 // The Python tokenizer behind the code panel: every character covered, tokens classed.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { tokenize } from '../../frontend/js/code/highlight.js';
+import { tokenize } from '../../../frontend/js/code/highlight.js';
 
 test('tokens cover the source and carry their class', () => {
   const source = 'def f(x):\n    return torch.tensor([1.5, x])  # "not a string"\ns = \'<b>\'\n';

@@ -1,7 +1,7 @@
 // The player's cursor: playback by speed, live, seek/step bounds, replay, and the generation check.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { Player, EPOCHS_PER_SECOND } from '../../frontend/js/core/player.js';
+import { Player, EPOCHS_PER_SECOND } from '../../../frontend/js/core/player.js';
 
 /** A player on a hand-driven clock: tick(ms) runs one frame that many ms after the last. */
 function manual() {

@@ -1,7 +1,7 @@
 // The views in words: where the path is relative to the minimum, and how a run ended.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { describe, whereFromMinimum } from '../../frontend/js/access/describe.js';
+import { describe, whereFromMinimum } from '../../../frontend/js/access/describe.js';
 
 /** A run from (0, 0) towards the minimum (2, −1), halving the distance each epoch. */
 function run(n, done = null) {

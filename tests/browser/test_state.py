@@ -111,3 +111,19 @@ def test_the_code_panel_is_a_setting_a_link_can_hold(app: App, page: Page) -> No
     page.click("#code-toggle")
     expect(panel).to_be_visible()
     assert "code=1" in page.url
+
+
+def test_a_link_to_synthetic_data_names_no_built_in_set(app: App, page: Page) -> None:
+    """The built-in list fills its select (cars first) once it comes; a run on synthetic data does
+    not carry that choice into its link, and a built-in run does."""
+    app.open("epochs=5&speed=live")
+    app.finished()
+    page.wait_for_function("document.getElementById('builtin').options.length > 1")
+    page.fill("#epochs", "6")
+    page.click("#run")
+    app.wait(status="completed", playing=False, total="6")
+    assert "builtin=" not in page.url and "epochs=6" in page.url
+    page.select_option("#data", "builtin")
+    page.click("#run")
+    app.finished()
+    assert "data=builtin&builtin=" in page.url

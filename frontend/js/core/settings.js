@@ -180,11 +180,19 @@ export class Settings {
     return new Set([...new URLSearchParams(hash.replace(/^#/, '')).keys()].filter((k) => this.has(k)));
   }
 
+  /** Whether field `k` describes a data set other than `state`'s (a built-in's name on synthetic data). */
+  otherData(k, state) {
+    const kind = k === 'pts' ? 'points' : this.fields[k].dataKind;
+    return Boolean(kind) && kind !== state.data;
+  }
+
+  /** The hash of `state`: what differs from the defaults (the seed always), and only the data set's
+   *  own fields (no `builtin=` on a link to synthetic data). */
   toHash(state) {
     const params = new URLSearchParams();
     for (const k of Object.keys(this.fields)) {
       const v = state[k];
-      if (v === this.defaultFor(k, state) && !ALWAYS_IN_URL.has(k)) continue;
+      if ((v === this.defaultFor(k, state) && !ALWAYS_IN_URL.has(k)) || this.otherData(k, state)) continue;
       if (typeof v === 'boolean') params.set(k, v ? '1' : '0');
       else params.set(k, v === null || v === undefined ? '' : String(v));
     }

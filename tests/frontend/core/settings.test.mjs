@@ -126,3 +126,13 @@ test('real data is standardized unless the link says otherwise; synthetic is not
   assert.match(s.toHash(raw), /standardize=0/);
   assert.doesNotMatch(s.toHash(s.fromHash('#data=builtin&builtin=cars')), /standardize/);
 });
+
+test("a link names only its own data set's fields: no builtin= on synthetic data", () => {
+  const state = { ...defaults(), builtin: 'cars', upload: 'abc123', col_x: 'hours', pts: 'x1', true_w: 3 };
+  const hash = toHash(state);
+  assert.doesNotMatch(hash, /builtin=|upload=|col_x=|pts=/);
+  assert.match(hash, /true_w=3/);
+  assert.match(toHash({ ...state, data: 'builtin' }), /data=builtin&builtin=cars/);
+  assert.doesNotMatch(toHash({ ...state, data: 'builtin' }), /true_w=/);
+  assert.match(toHash({ ...state, data: 'upload' }), /upload=abc123/);
+});

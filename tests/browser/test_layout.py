@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import App
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 SIZES = [(1920, 1080), (1366, 768)]
@@ -270,3 +270,19 @@ def test_a_races_legend_leaves_the_plots_their_room(
             f"#chart-{view}", "el => el._fullLayout._size.h / el._fullLayout.height"
         )
         assert share > 0.5, (view, share)
+
+
+@pytest.mark.parametrize(("width", "height"), [(1920, 1080), (1280, 720)])
+def test_projector_mode_keeps_the_full_screen_button(
+    app: App, page: Page, width: int, height: int
+) -> None:
+    """docs/classroom.md promises it: P, then one click to fill the screen (and one to leave)."""
+    page.set_viewport_size({"width": width, "height": height})
+    app.open("projector=1&lesson=3")
+    app.finished()
+    button = page.locator("#fullscreen")
+    expect(button).to_be_visible()
+    button.click()
+    page.wait_for_function("document.fullscreenElement === document.documentElement")
+    button.click()
+    page.wait_for_function("document.fullscreenElement === null")

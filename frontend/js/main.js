@@ -88,7 +88,7 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   changed: (run, c) => lab.changed(run, c),
   created: (ids) => classroom?.teacher?.showRun(ids),
 } });
-const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls') });
+const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls'), submit: (changes) => submit(changes) });
 
 // ---- settings: the store owns them (and the URL); the form and the views follow it
 const SHOW = {

@@ -246,3 +246,54 @@ def test_scheduler_picker_sends_torch_scheduler_and_shows_lr_beside_the_loss(
     assert "scheduler=StepLR;step_size:10;gamma:0.5" in page.url.replace("%3B", ";").replace(
         "%3A", ":"
     )
+
+
+def test_enter_in_the_lr_box_changes_the_run_live_and_starts_no_new_one(
+    app: App, page: Page
+) -> None:
+    """As Tab and the slider do: the same job, a `change` at the next epoch, no new POST /api/jobs."""
+    created = []
+    page.on(
+        "request",
+        lambda r: (
+            created.append(r.url) if r.method == "POST" and r.url.endswith("/api/jobs") else None
+        ),
+    )
+    app.open("speed=live&epochs=80&delay_ms=150&lr=0.02")
+    page.wait_for_function("Number(document.getElementById('app').dataset.received) >= 3")
+    job = app.data("job")
+    page.fill("#lr", "0.07")
+    asked = int(app.data("received"))
+    page.press("#lr", "Enter")
+    page.wait_for_function("document.getElementById('app').dataset.changeEpoch !== undefined")
+    at = int(app.data("changeEpoch"))
+    assert asked < at <= asked + 3  # the next epoch the server trains (a few may be under way)
+    page.press("#lr", "Tab")  # leaving the box sends nothing more
+    app.finished()
+    assert app.data("job") == job and len(created) == 1
+    lrs = page.eval_on_selector(
+        "#chart-loss", "el => el.data.find(t => t.name === 'learning rate').y"
+    )
+    assert all(v == 0.02 for v in lrs[: at - 1]) and all(v == 0.07 for v in lrs[at - 1 :])
+    assert "lr=0.02" in page.url  # the link still reproduces the run as it was started
+    page.press("#lr", "Enter")  # after the run, Enter runs the form: a new run at 0.07
+    page.wait_for_function("job => document.getElementById('app').dataset.job !== job", arg=job)
+    app.finished()
+    assert len(created) == 2 and app.data("job") != job and "lr=0.07" in page.url
+
+
+def test_showing_what_the_optimizer_sees_keeps_the_optimizer_chosen_in_the_form(
+    app: App, page: Page
+) -> None:
+    app.open("speed=live&epochs=20")
+    app.finished()
+    job = app.data("job")
+    page.select_option("#optimizer", "adam")  # chosen, not run yet
+    page.check("#trace-state")
+    page.wait_for_function("job => document.getElementById('app').dataset.job !== job", arg=job)
+    app.finished()
+    assert page.input_value("#optimizer") == "adam"
+    assert "optimizer=adam" in page.url and "trace_state=1" in page.url
+    page.wait_for_function(  # adam's own state: m̂/√v̂ among the arrows
+        "document.querySelector('#chart-contour canvas.trails').lab?.state?.arrows.some(a => a.name === '−lr·m̂/√v̂')"
+    )

@@ -98,7 +98,8 @@ const SWEEP_DIALOG = `
 <p class="sr-only" id="desc-sweep"></p>
 <div class="lab-buttons"><button type="button" id="sweep-run" class="primary" data-i18n="sweep.again"></button><button type="button" id="sweep-close" data-i18n="common.close"></button></div>`;
 
-export function installLab({ api, store, settings, schema, player, runs, charts, form }) {
+/** `submit(changes)`: run what the form shows with `changes`, as ▶ Run does (main.js). */
+export function installLab({ api, store, settings, schema, player, runs, charts, form, submit }) {
   const $ = (id) => document.getElementById(id);
   const panel = Object.assign(document.createElement('fieldset'), { id: 'lab', innerHTML: PANEL });
   form.append(panel);
@@ -189,16 +190,24 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
 
   // ---- the lr during a run: PATCH /api/jobs/{id}
   let liveOff = null; // the server's reason once it refused (409): live changes off until the next run
+  let liveAsked = null; // the lr last sent to this run: Enter, then Tab, sends it once
   app.dataset.live = 'on';
-  async function changeLive(lr) {
+  /** The run a new lr would change: the one run on screen, still training. */
+  const liveRun = () => {
     const run = player.runs[0];
-    if (!(lr > 0) || player.runs.length !== 1 || !run?.id || run.done || runs.status() !== 'running') return;
+    return player.runs.length === 1 && run?.id && !run.done && runs.status() === 'running' ? run : null;
+  };
+  async function changeLive(lr) {
+    const run = liveRun();
+    if (!(lr > 0) || !run || lr === liveAsked) return;
     if (liveOff) { $('lr-live').textContent = t('lab.liveOff', { why: liveOff }); return; }
+    liveAsked = lr;
     const asked = player.received;
     try {
       const ans = await api.changeJob(run.id, { lr });
       $('lr-live').textContent = t('lab.liveChanged', { lr: fmt(ans.lr), epoch: ans.epoch, asked: asked + 1 });
     } catch (err) {
+      liveAsked = null;
       if (err.status === 409) {
         liveOff = typeof err.detail === 'string' ? err.detail : err.message;
         $('lr-live').textContent = t('lab.liveOff', { why: liveOff });
@@ -207,6 +216,13 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
     }
   }
   for (const id of ['lr-slider', 'lr']) $(id).addEventListener('change', () => changeLive(Number($('lr').value)));
+  // Enter in the lr box during a run changes that run, as Tab and the slider do: it starts no new one
+  // (a value that makes no number still goes to the form, which refuses it at the field)
+  $('lr').addEventListener('keydown', (ev) => {
+    if (ev.key !== 'Enter' || !liveRun() || !(Number($('lr').value) > 0)) return;
+    ev.preventDefault();
+    changeLive(Number($('lr').value));
+  });
 
   let stableFor = null; // the curvature shown, to say it again in another language
   onLang(() => showStable(stableFor));
@@ -237,7 +253,8 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
   }
 
   // ---- optimizer state
-  $('trace-state').addEventListener('change', (ev) => store.set({ trace_state: ev.target.checked }, { run: true }));
+  // run what the form shows with it (the optimizer chosen there, run or not yet), as ▶ Run would
+  $('trace-state').addEventListener('change', (ev) => submit({ trace_state: ev.target.checked }));
 
   // ---- presets
   for (const [key, p] of Object.entries(LAB_PRESETS)) $('lab-preset').append(tr(new Option('', key), p.label));
@@ -284,7 +301,7 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
     applyLocks(state);
   };
   store.subscribe((state, changed, { run }) => {
-    if (run) { liveOff = null; app.dataset.live = 'on'; $('lr-live').textContent = ''; }
+    if (run) { liveOff = null; liveAsked = null; app.dataset.live = 'on'; $('lr-live').textContent = ''; }
     if (['data', 'pts'].some((k) => changed.has(k)) || run) editor.load(state);
     if (changed.has('scheduler') && readSched() !== state.scheduler) showSchedArgs(state.scheduler);
     if (changed.has('trace_state')) $('trace-state').checked = Boolean(state.trace_state);

@@ -42,16 +42,19 @@ function banner(text, kind = 'warn', fixes = []) {
   }));
   box.className = kind;
   box.hidden = !text;
-  // under the top bar, however many rows it has, and under the lesson's caption when one is open
-  const above = $('lesson').hidden ? $('topbar') : $('lesson');
-  box.style.top = `${above.getBoundingClientRect().bottom + 4}px`;
+  if (!text) pending = null;
 }
 $('banner-close').addEventListener('click', () => { $('banner').hidden = true; });
 
-/** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js). */
+let pending = null; // {at, show()}: a diverged run's banner, waiting for the player to reach epoch `at`
+
+/** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js), once
+ *  the player shows the first of them end: not before the path it speaks of, and never mid-path. */
 function diverged(text) {
-  const gone = player.runs.find((r) => r.done?.status === 'diverged');
-  banner(t('banner.withFixes', { text }), 'warn', divergeFixes(store.get(), gone?.meta));
+  const gone = player.runs.filter((r) => r.done?.status === 'diverged');
+  pending = { at: Math.min(...gone.map((r) => r.epochs.length)),
+    show: () => banner(t('banner.tryFixes', { text }), 'warn', divergeFixes(store.get(), gone[0]?.meta)) };
+  player.touch();
 }
 
 let settings;
@@ -201,6 +204,7 @@ function render(p) {
   playIcon($('play').firstElementChild, p.playing);
   $('play').lastElementChild.textContent = t(p.playing ? 'player.pause' : 'player.play');
 
+  if (pending && k >= pending.at) { const { show } = pending; pending = null; show(); }
   const sel = p.runs[Math.max(0, Math.min(store.get().sel, p.runs.length - 1))];
   const kv = explain.viewEpoch(k); // explain mode shows (w, b) before the update until its step
   if (sel) fit.draw(sel, kv, sel.color, p.playing);

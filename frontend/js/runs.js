@@ -165,11 +165,10 @@ export class Runs {
   }
 }
 
-/** Every diverged run, not only the last one to report. */
+/** Every diverged run, not only the last one to report, and where it diverged. */
 function divergedBanner(runs) {
   const gone = runs.filter(diverged);
   const why = (r) => t('banner.divergedWhy', { epoch: r.done.diverged_at ?? r.done.epochs + 1,
     what: t(/nan/i.test(r.done.reason ?? '') ? 'banner.becameNan' : 'banner.becameInfinite') });
-  const text = runs.length > 1 ? gone.map((r) => `${r.label}: ${why(r)}`).join('; ') : why(gone[0]);
-  return t('banner.tryLower', { text });
+  return runs.length > 1 ? gone.map((r) => `${r.label}: ${why(r)}`).join('; ') : why(gone[0]);
 }

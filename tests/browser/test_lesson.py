@@ -239,6 +239,9 @@ def step_10_too_large(app: App, page: Page) -> None:
         "ko": (f"epoch {at}에서 손실이 무한대", f"epoch {at}에서 발산"),
     }[page.evaluate("document.documentElement.lang")]
     expect(page.locator("#banner")).to_contain_text(said)
+    page.wait_for_function(  # painted again once the banner has taken its place above the view
+        "document.querySelector('#chart-contour canvas.trails').edges?.length > 0"
+    )
     edges = page.eval_on_selector("#chart-contour canvas.trails", "c => c.edges")
     assert edges and edge in edges[0]["text"]
 

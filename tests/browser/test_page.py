@@ -161,7 +161,8 @@ def test_diverged_run_shows_banner_and_keeps_history(app: App, page: Page) -> No
     banner = page.locator("#banner")
     expect(banner).to_be_visible()
     expect(banner).to_contain_text(re.compile(r"loss became infinite at epoch \d+"))
-    expect(banner).to_contain_text("try a smaller learning rate")
+    expect(banner).to_contain_text("— try:")
+    expect(page.locator("#banner-fixes button", has_text="lr = ")).to_be_visible()
     kept = app.trace_lengths("loss")[1]
     assert kept >= 1 and kept == int(app.data("received"))
 

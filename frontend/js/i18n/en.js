@@ -254,7 +254,7 @@ export default {
 
   // banners from a run
   'banner.divergedWhy': 'the loss {what} at epoch {epoch}',
-  'banner.tryLower': '{text} — try a smaller learning rate',
+  'banner.tryFixes': '{text} — try:', // the fixes follow, each with its numbers (form/fixes.js)
   'contour.arrowScale': 'arrow: −∇loss × {scale}',
   'banner.becameInfinite': 'became infinite',
   'banner.becameNan': 'became NaN',
@@ -466,5 +466,4 @@ export default {
   'readout.leastSquares': 'least squares',
   'readout.inUnits': "in the data's units",
   'readout.minimum': '{loss} minimum',
-  'banner.withFixes': '{text}, or rescale the data:',
 };

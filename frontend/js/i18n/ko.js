@@ -237,7 +237,7 @@ export default {
   'room.error': '수업: {error}',
   'room.teachersRunFailed': '선생님의 실행을 불러오지 못했습니다: {error}',
   'banner.divergedWhy': 'epoch {epoch}에서 손실이 {what}',
-  'banner.tryLower': '{text} — 학습률을 더 작게 해 보세요',
+  'banner.tryFixes': '{text} — 이렇게 해 보세요:',
   'contour.arrowScale': '화살표: −∇loss × {scale}',
   'banner.becameInfinite': '무한대가 되었습니다',
   'banner.becameNan': 'NaN(숫자 아님)이 되었습니다',
@@ -443,5 +443,4 @@ export default {
   'readout.leastSquares': '최소제곱',
   'readout.inUnits': '데이터 원래 단위로',
   'readout.minimum': '{loss} 최소점',
-  'banner.withFixes': '{text}. 또는 데이터의 척도를 바꿔 보세요:',
 };

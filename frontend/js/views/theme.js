@@ -48,6 +48,8 @@ export const DATA_COLOR = '#555555';
 export const LSQ_COLOR = '#888888';
 export const HIGHLIGHT = '#0072B2'; // explain mode's marks
 const SURFACE_SCALE = [[0, '#fdfdfd'], [0.5, '#d9d9d9'], [1, '#969696']]; // light greys: paths stay visible
+// the 3D bowl's bottom a grey, not the scene's white: its shape reads to the bottom (and the ★ on it)
+const SURFACE_SCALE_3D = [[0, '#cfcfcf'], [0.5, '#b0b0b0'], [1, '#8a8a8a']];
 
 const FAMILY = '"gdviz Hangul", system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'; // Hangul from the shipped font (css/fonts.css)
 const FONT_SCALE = 1.6; // projector: 14 px chart text -> 22 px
@@ -59,6 +61,7 @@ const TO_DARK = new Map([
   ['#555555', '#d9d9d9'], ['#888888', '#bdbdbd'], ['#fdfdfd', '#1a1a1a'], ['#d9d9d9', '#383838'],
   ['#969696', '#666666'], ['#ddd', '#3d3d3d'], ['#bbb', '#707070'], ['#eeeeee', '#333333'],
   ['#444444', '#bbbbbb'], ['rgba(80,80,80,0.35)', 'rgba(230,230,230,0.35)'], ['#7a7a7a', '#5c5c5c'],
+  ['#cfcfcf', '#3a3a3a'], ['#b0b0b0', '#4d4d4d'], ['#8a8a8a', '#6b6b6b'], // the 3D bowl: lighter than the scene
   ['#0072b2', '#56B4E9'], // Okabe–Ito blue -> sky blue, which keeps its contrast on black
   ['rgba(255,255,255,0.7)', 'rgba(17,17,17,0.7)'],
 ]);
@@ -86,6 +89,7 @@ export function template() {
   // 3D tick labels grow with the scene less than flat ones do
   const axis3d = { backgroundcolor: ink('#fff'), gridcolor: ink('#ddd'), zerolinecolor: ink('#bbb'), tickfont: { size: text(11) } };
   const scale = SURFACE_SCALE.map(([v, c]) => [v, ink(c)]);
+  const scale3d = SURFACE_SCALE_3D.map(([v, c]) => [v, ink(c)]);
   return {
     layout: {
       font, paper_bgcolor: ink('#ffffff'), plot_bgcolor: ink('#ffffff'),
@@ -94,7 +98,7 @@ export function template() {
     },
     data: {
       contour: [{ colorscale: scale, line: { color: ink('rgba(80,80,80,0.35)'), width: thick(1) } }],
-      surface: [{ colorscale: scale, contours: { z: { color: ink('#7a7a7a') } } }],
+      surface: [{ colorscale: scale3d, contours: { z: { color: ink('#7a7a7a') } } }],
     },
   };
 }

@@ -78,6 +78,7 @@ const contour = new ContourChart($('chart-contour'), pickStart);
 const surface = new SurfaceChart($('chart-surface'));
 const charts = { fit, loss, contour, surface };
 const player = new Player(render);
+contour.onShape = () => player.touch(); // the next frame asks for a window of the plot's new shape
 const explain = new Explain({ player, fit, contour });
 const a11y = installA11y({ contour, pickStart });
 const runs = new Runs({ api, settings, player, charts, ui: {

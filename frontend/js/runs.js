@@ -123,7 +123,9 @@ export class Runs {
     loss.setTotal(m.total_epochs);
     if (m.least_squares?.loss !== undefined && m.config?.loss === 'mse') loss.setReference(m.least_squares.loss, m.total_epochs);
     this.ui.meta?.(run, m);
-    this.loadSurface(run, null, gen);
+    const win = this.charts.contour.firstWindow(run); // in the contour's shape: equal scales at once
+    this.requestedWindow = JSON.stringify(win);
+    this.loadSurface(run, win, gen);
   }
 
   async loadSurface(run, window, gen) {

@@ -5,6 +5,8 @@
 // around the full-batch gradient at the same point. Painted on the contour's overlay canvas.
 import { ink } from '../views/theme.js';
 import { drawArrow } from '../views/overlay.js';
+import { freeSpot } from '../views/labels.js';
+import { t } from '../i18n/i18n.js';
 import { statsOf, gradient } from '../core/suffstats.js';
 
 const COLORS = { grad: '#0072B2', buffer: '#CC79A7', fell: '#009E73', rose: '#D55E00', fan: '#56B4E9', axes: '#444444' };
@@ -28,14 +30,15 @@ export class ContourLab {
 
   setPoints(points) { this.points = points; this.statsCache = null; }
 
-  paint(ctx, { px, py, scale, outline, box, taken }, runs, k) {
-    this.contour.canvas.lab = { axes: this.paintAxes(ctx, px, py, scale, outline, box, taken),
-      state: this.paintState(ctx, px, py, scale, runs[0], k) };
+  paint(ctx, { px, py, scale, outline, box, taken, lines }, runs, k) {
+    this.contour.canvas.lab = { axes: this.paintAxes(ctx, px, py, scale, outline, box, taken, lines),
+      state: this.paintState(ctx, px, py, scale, runs[0], k, { box, taken, lines }) };
   }
 
   /** Both eigen-axes, through the minimum, across the window, each named with its λ where a label
-   *  fits inside the plot clear of the others ("λmax" alone in a narrow plot). */
-  paintAxes(ctx, px, py, scale, outline, box, taken) {
+   *  fits inside the plot clear of the others, the paths' ends and the ★, and off the paths where it
+   *  can be ("λmax" alone in a narrow plot). */
+  paintAxes(ctx, px, py, scale, outline, box, taken, lines) {
     const c = this.curvature;
     const m = this.minimum;
     if (!c || !m || !Number.isFinite(m.w)) return null;
@@ -65,10 +68,12 @@ export class ContourLab {
       const full = `${name} = ${lambda.toPrecision(3)}`; // in half the plot's width at most: it would crowd the paths
       const texts = ctx.measureText(full).width <= (box.r - box.l) / 2 ? [full, name] : [name];
       const span = Math.min(win.w_max - win.w_min, win.b_max - win.b_min);
-      // along the axis, on either side of the minimum, nearer and nearer it
-      const along = [0.3, -0.3, 0.15, -0.15, 0.45, -0.45].map((t) => [px(m.w + t * span * vw) + 6, py(m.b + t * span * vb) - 6]);
+      // along the axis, on either side of the minimum, nearer and nearer it, and on either side of the axis
+      const points = [0.3, -0.3, 0.15, -0.15, 0.45, -0.45].map((t) => [px(m.w + t * span * vw), py(m.b + t * span * vb)]);
       for (const text of texts) {
-        const spot = freeSpot(along, ctx.measureText(text).width, size, box, taken);
+        const width = ctx.measureText(text).width;
+        const along = points.flatMap(([x, y]) => [[x + 6, y - 6], [x - 6 - width, y + size + 6]]);
+        const spot = freeSpot(along, width, size, box, taken, lines);
         if (!spot) continue;
         ctx.strokeText(text, spot.l, spot.b);
         ctx.fillText(text, spot.l, spot.b);
@@ -81,8 +86,10 @@ export class ContourLab {
     return drawn;
   }
 
-  /** The optimizer's view of epoch k (trace_state events): arrows from where the epoch started. */
-  paintState(ctx, px, py, scale, run, k) {
+  /** The optimizer's view of epoch k (trace_state events): arrows from where the epoch started, all
+   *  magnified alike when they are short (×10ⁿ, said in the plot's corner), any that still leaves the
+   *  plot cut at its edge (and said so). */
+  paintState(ctx, px, py, scale, run, k, { box, taken, lines }) {
     const e = run?.epochs?.[k - 1];
     if (!e || e.step_w === undefined) return null;
     const lr = e.lr ?? run.meta?.config?.lr ?? 1;
@@ -103,18 +110,43 @@ export class ContourLab {
     const win = this.contour.surface.window;
     const [sw, sb] = [win.w_max - win.w_min, win.b_max - win.b_min];
     const longest = Math.max(...arrows.map((a) => Math.hypot(a.w / sw, a.b / sb)), 1e-300);
-    const zoom = longest < 0.05 ? 10 ** Math.ceil(Math.log10(0.15 / longest)) : 1;
+    const zoom = longest < 0.05 ? 10 ** Math.floor(Math.log10(0.3 / longest)) : 1; // the longest a tenth to a third of the view
     ctx.save();
     ctx.setLineDash([]);
+    const draw = (d, color, width) => arrow(ctx, px, py, from, d, zoom, color, width, box);
+    let cut = false;
     if (fan) {
       ctx.globalAlpha = 0.55;
-      for (const g of fan.batches) arrow(ctx, px, py, from, g, zoom, ink(COLORS.fan), 1.5 * scale);
+      for (const g of fan.batches) cut = draw(g, ink(COLORS.fan), 1.5 * scale) || cut;
       ctx.globalAlpha = 1;
-      if (fan.full) arrow(ctx, px, py, from, fan.full, zoom, ink(COLORS.axes), 2 * scale); // the full batch's, for comparison
+      if (fan.full) cut = draw(fan.full, ink(COLORS.axes), 2 * scale) || cut; // the full batch's, for comparison
     }
-    for (const a of arrows) arrow(ctx, px, py, from, a, zoom, ink(a.color), 3 * scale);
+    for (const a of arrows) {
+      a.cut = draw(a, ink(a.color), 3 * scale);
+      cut = a.cut || cut;
+    }
+    const said = cut ? (zoom > 1 ? 'lab.arrowsZoomCut' : 'lab.arrowsCut') : zoom > 1 ? 'lab.arrowsZoom' : null;
+    const note = said ? this.note(ctx, t(said, { zoom }), scale, box, taken, lines) : null;
     ctx.restore();
-    return { epoch: k, from, zoom, arrows, fan };
+    return { epoch: k, from, zoom, arrows, fan, cut, note };
+  }
+
+  /** A note in a free corner of the plot (the arrows' magnification), in the page's ink. */
+  note(ctx, text, scale, box, taken, lines) {
+    const size = Math.round(13 * scale);
+    ctx.font = `${size}px "gdviz Hangul", system-ui, sans-serif`;
+    const width = ctx.measureText(text).width;
+    const pad = 6 * scale;
+    const spot = freeSpot([[box.r - pad - width, box.t + pad + size], [box.l + pad, box.t + pad + size], [box.r - pad - width, box.b - pad]],
+      width, size, box, taken, lines);
+    if (!spot) return null;
+    ctx.lineWidth = 4 * scale;
+    ctx.strokeStyle = getComputedStyle(this.contour.el).getPropertyValue('--marker-outline').trim() || '#fff';
+    ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222';
+    ctx.strokeText(text, spot.l, spot.b);
+    ctx.fillText(text, spot.l, spot.b);
+    taken.push(spot);
+    return { text, ...spot };
   }
 
   /** The batches' −lr·g of epoch k, drawn from the epoch's start, and the full-batch −lr·∇ there. */
@@ -132,26 +164,33 @@ export class ContourLab {
   }
 }
 
-/** The first of the `spots` [x, y] (a label's left end, on its baseline) where a label `width`×`size`
- *  px, moved inside `box` if need be, overlaps none of the boxes `taken`; null if none. */
-function freeSpot(spots, width, size, box, taken) {
-  const pad = 4;
-  if (width + 2 * pad > box.r - box.l || size + 2 * pad > box.b - box.t) return null;
-  for (const [x, y] of spots) {
-    const l = Math.min(Math.max(x, box.l + pad), box.r - pad - width);
-    const b = Math.min(Math.max(y, box.t + pad + size), box.b - pad);
-    const spot = { l, r: l + width, t: b - size, b };
-    if (!taken.some((o) => spot.l < o.r + pad && o.l < spot.r + pad && spot.t < o.b + pad && o.t < spot.b + pad)) return spot;
-  }
-  return null;
-}
-
-function arrow(ctx, px, py, from, d, zoom, color, width) {
+/** −zoom·d from `from`, its head inside `box`; one that would leave it is cut at the edge, with a bar
+ *  across its end instead of a head. Answers whether it was cut. */
+function arrow(ctx, px, py, from, d, zoom, color, width, box) {
   const [ax, ay] = [px(from.w), py(from.b)];
-  const [bx, by] = [px(from.w + zoom * d.w), py(from.b + zoom * d.b)];
-  if (!Number.isFinite(bx + by) || Math.hypot(bx - ax, by - ay) < 1) return;
+  let [bx, by] = [px(from.w + zoom * d.w), py(from.b + zoom * d.b)];
+  if (!Number.isFinite(ax + ay) || Math.hypot(bx - ax, by - ay) < 1) return false;
+  const inside = (x, y) => x >= box.l && x <= box.r && y >= box.t && y <= box.b;
+  if (!inside(ax, ay)) return false; // the epoch started out of view: nothing to point from
   ctx.strokeStyle = color;
   ctx.fillStyle = color;
   ctx.lineWidth = width;
-  drawArrow(ctx, ax, ay, bx, by, 4 * width);
+  if (Number.isFinite(bx + by) && inside(bx, by)) {
+    drawArrow(ctx, ax, ay, bx, by, 4 * width);
+    return false;
+  }
+  // where the ray from (ax, ay) leaves the box, a few px in
+  const angle = Math.atan2(by - ay, bx - ax);
+  const [dx, dy] = [Math.cos(angle), Math.sin(angle)];
+  const reach = Math.min(dx > 0 ? (box.r - ax) / dx : dx < 0 ? (box.l - ax) / dx : Infinity,
+    dy > 0 ? (box.b - ay) / dy : dy < 0 ? (box.t - ay) / dy : Infinity) - 2 * width;
+  if (!(reach > 4 * width)) return true;
+  [bx, by] = [ax + dx * reach, ay + dy * reach];
+  ctx.beginPath();
+  ctx.moveTo(ax, ay);
+  ctx.lineTo(bx, by);
+  ctx.moveTo(bx - dy * 3 * width, by + dx * 3 * width); // the cut: a bar across the end
+  ctx.lineTo(bx + dy * 3 * width, by - dx * 3 * width);
+  ctx.stroke();
+  return true;
 }

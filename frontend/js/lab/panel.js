@@ -333,6 +333,6 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
 }
 
 function stateText({ epoch, arrows, zoom }) {
-  const parts = arrows.map((a) => `${a.name === 'step' ? t('lab.arrowStep') : a.name} (${fmt(a.w, 3)}, ${fmt(a.b, 3)})`);
+  const parts = arrows.map((a) => `${a.name === 'step' ? t('lab.arrowStep') : a.name} (${fmt(a.w, 3)}, ${fmt(a.b, 3)}${a.cut ? `, ${t('lab.cut')}` : ''})`);
   return t(arrows.at(-1).fell ? 'lab.stateFell' : 'lab.stateRose', { epoch, zoom, parts: parts.join('; ') });
 }

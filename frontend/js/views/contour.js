@@ -8,7 +8,8 @@ import { axis, ink, thick, canvasDash, drawMarker } from './theme.js';
 import { pathTo, pointAt, sameSurface } from '../core/history.js';
 import { fmt } from '../core/format.js';
 import { drawArrow, strokeThrough } from './overlay.js';
-import { windowFor, edgeExit, divergedAt, DIVERGED_TEXT } from './viewwindow.js';
+import { windowFor, edgeExit, divergedAt, toScale, DIVERGED_TEXT } from './viewwindow.js';
+import { freeSpot, segmentsOf } from './labels.js';
 import { t } from '../i18n/i18n.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
@@ -22,6 +23,9 @@ export class ContourChart extends Chart {
     super(el, { margin: { l: 64, r: 16, t: 8, b: 56 }, legend: {} });
     this.surface = null;
     this.arrows = false;
+    this.aspect = null;  // the plot's shape, px wide per px high, before equal scales shrink an axis
+    this.equal = false;  // w and b drawn to one scale (the window has the plot's shape)
+    this.onShape = () => {}; // the plot's shape changed (a view enlarged): the window may take the new one
     this.painters = []; // more to paint over the trails: fn(ctx, {px, py, scale}, runs, k)
     this.plot();
     el.on('plotly_click', (ev) => {
@@ -31,9 +35,21 @@ export class ContourChart extends Chart {
     el.on('plotly_relayouting', () => this.paint()); // live while panning
   }
 
-  /** The long y title where it fits beside the plot (not in a short projector view), else just "b". */
+  /** The plot's shape followed (equal scales where the window has it); the long y title where it fits
+   *  beside the plot (not in a short projector view), else just "b". */
   fitBox() {
     const fl = this.el._fullLayout;
+    const size = fl?._size;
+    if (size?.w > 0 && size?.h > 0 && Math.abs(size.w / size.h - (this.aspect ?? 0)) > 0.02 * (size.w / size.h)) {
+      this.aspect = size.w / size.h;
+      this.onShape();
+    }
+    const equal = toScale(this.surface?.window, this.aspect);
+    if (equal !== this.equal) {
+      this.equal = equal;
+      Plotly.relayout(this.el, { 'yaxis.scaleanchor': equal ? 'x' : null, 'yaxis.scaleratio': 1 });
+      return;
+    }
     const ya = fl?.yaxis;
     if (!ya?._length || !ya.title?.font) return;
     const ctx = this.canvas.getContext('2d');
@@ -48,9 +64,11 @@ export class ContourChart extends Chart {
   }
 
   layout(extra = {}) {
+    // equal scales: the plot's box shrinks to the window's shape (which fetches its window with it)
+    const scale = this.equal ? { scaleanchor: 'x', scaleratio: 1 } : {};
     return this.legendLayout({
-      xaxis: axis(t('axis.wSlope')),
-      yaxis: axis(this.yTitle ?? t('axis.bIntercept')),
+      xaxis: axis(t('axis.wSlope'), { constrain: 'domain' }),
+      yaxis: axis(this.yTitle ?? t('axis.bIntercept'), { constrain: 'domain', ...scale }),
       hovermode: 'closest',
       ...extra,
     });
@@ -118,6 +136,7 @@ export class ContourChart extends Chart {
     this.dim(false);
     if (sameSurface(surface, this.plotted)) return;
     this.plotted = surface;
+    this.equal = toScale(surface.window, this.aspect);
     Plotly.react(this.el, ...this.windowed());
   }
 
@@ -147,21 +166,30 @@ export class ContourChart extends Chart {
     if (!this.shown || !this.surface || !fl?.xaxis?._length) return;
     const [runs, k] = this.shown;
     const { ctx, px, py, scale, outline } = this.overlay.begin2d(fl);
+    const box = { l: fl.xaxis._offset, t: fl.yaxis._offset, r: fl.xaxis._offset + fl.xaxis._length, b: fl.yaxis._offset + fl.yaxis._length };
     this.paintPredictions(ctx, px, py, scale, outline);
+    const win = this.surface.window;
+    const scale1 = this.arrows ? this.arrowScale(runs, win) : null;
+    // each shown run's path up to the cursor (a diverged one's up to the edge), its end and its exit
+    const shown = runs.flatMap((run, i) => {
+      if (!run.meta) return [];
+      const all = pathTo(run, k);
+      const exit = edgeExit(run, all, win, this.surface.least_squares, k >= run.epochs.length);
+      const pts = exit?.cut ? [...all.slice(0, exit.cut), exit] : all;
+      return [{ run, i, pts, exit, head: pointAt(run, k) }];
+    });
+    // what labels must leave clear: each path's end marker and the ★; and, where they can, the paths
+    const taken = shown.filter((s) => !this.hidden(s.i)).map(({ head }) => around(px(head.w), py(head.b), 9 * scale));
+    const min = this.surface.minimum ?? this.surface.least_squares;
+    if (min) taken.push(around(px(min.w), py(min.b), thick(11)));
+    const lines = segmentsOf(shown.filter((s) => !this.hidden(s.i)).map((s) => s.pts.map((p) => [px(p.w), py(p.b)])));
     const trails = [];
     const edges = [];
     const gradients = [];
-    const win = this.surface.window;
-    const scale1 = this.arrows ? this.arrowScale(runs, win) : null;
-    runs.forEach((run, i) => {
-      if (!run.meta) return;
-      const all = pathTo(run, k);
-      const exit = edgeExit(run, all, win, this.surface.least_squares, k >= run.epochs.length);
-      const pts = exit?.cut ? [...all.slice(0, exit.cut), exit] : all; // a diverged run: up to the edge
-      const head = pointAt(run, k);
+    for (const { run, i, pts, exit, head } of shown) {
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b],
         color: run.color, dash: run.dash, marker: run.marker });
-      if (this.hidden(i)) return;
+      if (this.hidden(i)) continue;
       ctx.strokeStyle = ink(run.color);
       ctx.fillStyle = ink(run.color);
       ctx.lineWidth = 2.5 * scale;
@@ -176,20 +204,50 @@ export class ContourChart extends Chart {
         gradients.push({ label: run.label, ...g });
         this.arrow(ctx, g, scale1, px, py, scale);
       }
-      if (exit) edges.push({ label: run.label, epoch: divergedAt(run), ...exit, ...this.edgeMarker(ctx, run, exit, px, py, scale) });
-      drawMarker(ctx, run.marker, px(head.w), py(head.b), 7 * scale, { fill: ink(run.color), outline, width: 2 * scale });
-    });
+    }
+    for (const { run, i, exit } of shown) {
+      if (exit && !this.hidden(i)) edges.push({ label: run.label, epoch: divergedAt(run), ...exit, ...this.edgeMarker(ctx, run, exit, px, py, scale, { box, taken, lines }) });
+    }
+    for (const { run, i, head } of shown) {
+      if (!this.hidden(i)) drawMarker(ctx, run.marker, px(head.w), py(head.b), 7 * scale, { fill: ink(run.color), outline, width: 2 * scale });
+    }
     const legend = scale1 ? this.arrowLegend(ctx, fl, scale1, scale) : null;
-    const taken = legend ? [legend] : []; // where later labels must not go
-    const box = { l: fl.xaxis._offset, t: fl.yaxis._offset, r: fl.xaxis._offset + fl.xaxis._length, b: fl.yaxis._offset + fl.yaxis._length };
-    for (const paint of this.painters) paint(ctx, { px, py, scale, outline, box, taken }, runs, k);
+    if (legend) taken.push(legend);
+    const note = this.equal ? null : this.scaleNote(ctx, scale, { box, taken, lines });
+    for (const paint of this.painters) paint(ctx, { px, py, scale, outline, box, taken, lines }, runs, k);
     ctx.restore();
     // what is drawn, for tests and tools
-    Object.assign(this.canvas, { trails, edges, gradients: scale1 ? { scale: scale1, arrows: gradients, box: legend } : null });
+    Object.assign(this.canvas, { trails, edges, gradients: scale1 ? { scale: scale1, arrows: gradients, box: legend } : null,
+      marks: taken.slice(0, shown.filter((s) => !this.hidden(s.i)).length + (min ? 1 : 0)), scales: { equal: this.equal, note } });
+  }
+
+  /** "axes not to scale" ("not to scale" in a narrow plot) in a free corner of a plot whose w and b
+   *  have different scales. */
+  scaleNote(ctx, scale, { box, taken, lines }) {
+    const size = Math.round(13 * scale);
+    ctx.font = `${size}px "gdviz Hangul", system-ui, sans-serif`; // Hangul: the shipped font
+    const pad = 6 * scale;
+    let text = null;
+    let spot = null;
+    for (const said of [t('contour.notToScale'), t('contour.notToScaleShort')]) {
+      const width = ctx.measureText(said).width;
+      const corners = [[box.l + pad, box.t + pad + size], [box.r - pad - width, box.t + pad + size], [box.r - pad - width, box.b - pad]];
+      spot = freeSpot(corners, width, size, box, taken, lines);
+      text = said;
+      if (spot) break;
+    }
+    if (!spot) return null;
+    ctx.lineWidth = 4 * scale;
+    ctx.strokeStyle = getComputedStyle(this.el).getPropertyValue('--marker-outline').trim() || '#fff';
+    ctx.fillStyle = getComputedStyle(document.body).getPropertyValue('--ink').trim() || '#222';
+    ctx.strokeText(text, spot.l, spot.b);
+    ctx.fillText(text, spot.l, spot.b);
+    taken.push(spot);
+    return { text, ...spot };
   }
 
   /** A diverged run's mark where its path leaves the view: an arrowhead on the edge, "→ diverged at epoch N". */
-  edgeMarker(ctx, run, exit, px, py, scale) {
+  edgeMarker(ctx, run, exit, px, py, scale, { box, taken, lines }) {
     const fl = this.el._fullLayout;
     const [x, y] = [px(exit.w), py(exit.b)];
     const { xaxis: xa, yaxis: ya } = fl;
@@ -206,18 +264,27 @@ export class ContourChart extends Chart {
     drawArrow(ctx, x - Math.cos(angle) * head * 1.6, y - Math.sin(angle) * head * 1.6, x, y, head);
     ctx.font = `bold ${Math.round(14 * scale)}px "gdviz Hangul", system-ui, sans-serif`; // Hangul: the shipped font
     const width = ctx.measureText(text).width;
-    const pad = 6 * scale;
-    // beside the arrow, inside the plot: under (or over) a sideways one, level with an upright one
+    // beside the arrow, inside the plot: under (or over) a sideways one, level with an upright one;
+    // failing that, further in along the path, or across it — clear of every path's end and the ★
+    const size = Math.round(14 * scale);
     const sideways = Math.abs(Math.cos(angle)) >= Math.abs(Math.sin(angle));
-    const cx = sideways ? x - Math.cos(angle) * (head * 2 + width / 2) : x + (Math.cos(angle) >= 0 ? -1 : 1) * (head + width / 2);
-    const cy = sideways ? y + (y > ya._offset + ya._length / 2 ? -1 : 1) * 22 * scale : y - Math.sin(angle) * head * 2.5;
-    const tx = Math.max(xa._offset + pad, Math.min(xa._offset + xa._length - width - pad, cx - width / 2));
-    const ty = Math.max(ya._offset + 18 * scale, Math.min(ya._offset + ya._length - pad, cy + 5 * scale));
+    const inward = y > ya._offset + ya._length / 2 ? -1 : 1;
+    const spots = [];
+    for (const far of [1, 2.5, 4]) {
+      const cx = sideways ? x - Math.cos(angle) * (head * 2 * far + width / 2) : x + (Math.cos(angle) >= 0 ? -1 : 1) * (head * far + width / 2);
+      const cy = sideways ? y + inward * 22 * scale * far : y - Math.sin(angle) * head * 2.5 * far;
+      spots.push([cx - width / 2, cy + 5 * scale]);
+      if (sideways) spots.push([cx - width / 2, y - inward * 22 * scale * far + 5 * scale]);
+    }
+    const spot = freeSpot(spots, width, size, box, taken, lines) ?? freeSpot(spots.slice(0, 1), width, size, box, []);
     ctx.lineWidth = 4 * scale;
     ctx.strokeStyle = getComputedStyle(this.el).getPropertyValue('--marker-outline').trim() || '#fff';
-    ctx.strokeText(text, tx, ty);
-    ctx.fillText(text, tx, ty);
-    return { text, x, y };
+    if (spot) {
+      ctx.strokeText(text, spot.l, spot.b);
+      ctx.fillText(text, spot.l, spot.b);
+      taken.push(spot);
+    }
+    return { text, x, y, box: spot };
   }
 
   paintPredictions(ctx, px, py, scale, outline) {
@@ -284,7 +351,12 @@ export class ContourChart extends Chart {
   /** The window the path up to epoch k needs, or null while the one shown fits (see viewwindow.js). */
   neededWindow(runs, k) {
     const s = this.surface;
-    return s ? windowFor(s.window, runs, k, s.least_squares) : null;
+    return s ? windowFor(s.window, runs, k, s.least_squares, this.aspect) : null;
+  }
+
+  /** The first window of `run` (its meta just came): its start and minimum, in the plot's shape. */
+  firstWindow(run) {
+    return windowFor(null, [run], 0, run.meta.least_squares, this.aspect);
   }
 
   /** Data coordinates of a mouse event over the plot area. */
@@ -335,6 +407,9 @@ function gradientAt(run, pts) {
   if (i < 1) return null;
   return { w: pts[i - 1].w, b: pts[i - 1].b, grad_w: pts[i].grad_w, grad_b: pts[i].grad_b };
 }
+
+/** A square box `r` px around (x, y): a marker labels keep clear of. */
+const around = (x, y, r) => ({ l: x - r, r: x + r, t: y - r, b: y + r });
 
 function dot(ctx, x, y, r) {
   ctx.beginPath();

@@ -8,6 +8,11 @@ import { t } from '../i18n/i18n.js';
 export const DIVERGED_TEXT = (epoch) => t('say.diverged', { epoch }); // edge marker and legend
 const LIMIT = 1e30;   // the server's bound on a surface window
 const TOO_WIDE = 4;   // a window this many times wider than the path needs (either axis) is refitted
+// Equal scales (a unit of w as long on screen as a unit of b, so a round bowl looks round): the
+// window's shorter side is widened to the plot's shape, up to STRETCH times (a projector's narrow views); a path that would then
+// fill a thin sliver of the plot is drawn to fit it instead, and the plot says its axes are not to scale.
+const STRETCH = 4;
+const SHAPE_TOLERANCE = 1.1; // a window within 10 % of the plot's shape is drawn to scale (and not refetched)
 
 export const diverged = (run) => run.done?.status === 'diverged';
 
@@ -27,8 +32,33 @@ function around(lo, hi) {
   return [Math.max(-LIMIT, lo - margin), Math.min(LIMIT, hi + margin)];
 }
 
-/** The window the views need at epoch k, or null when `win` (the one shown) still fits. */
-export function windowFor(win, runs, k, lsq) {
+/** How far `win`'s shape (w span over b span) is from a plot `aspect` px wide per px high: ≥ 1. */
+function misfit(win, aspect) {
+  const r = (win.w_max - win.w_min) / (win.b_max - win.b_min) / aspect;
+  return r > 0 && Number.isFinite(r) ? Math.max(r, 1 / r) : Infinity;
+}
+
+/** Whether `win` drawn in a plot `aspect` px wide per px high keeps equal scales (its shape is the plot's). */
+export const toScale = (win, aspect) => Boolean(win && aspect) && misfit(win, aspect) <= SHAPE_TOLERANCE;
+
+/** `win` with its shorter side widened (about its middle) to the plot's shape, where that takes at
+ *  most STRETCH times its width; else `win` as it is (drawn not to scale). */
+export function shaped(win, aspect) {
+  if (!aspect) return win;
+  const r = (win.w_max - win.w_min) / (win.b_max - win.b_min) / aspect; // > 1: too wide for the plot
+  if (!(r > 0 && Number.isFinite(r)) || Math.max(r, 1 / r) > STRETCH) return win;
+  const widen = (lo, hi, f) => {
+    const [mid, half] = [(lo + hi) / 2, ((hi - lo) / 2) * f];
+    return [Math.max(-LIMIT, mid - half), Math.min(LIMIT, mid + half)];
+  };
+  if (r >= 1) { const [b_min, b_max] = widen(win.b_min, win.b_max, r); return { ...win, b_min, b_max }; }
+  const [w_min, w_max] = widen(win.w_min, win.w_max, 1 / r);
+  return { ...win, w_min, w_max };
+}
+
+/** The window the views need at epoch k, or null when `win` (the one shown) still fits. `aspect`:
+ *  the contour's plot, px wide per px high (the window takes its shape where it can: shaped()). */
+export function windowFor(win, runs, k, lsq, aspect = null) {
   const box = { w0: Infinity, w1: -Infinity, b0: Infinity, b1: -Infinity };
   const take = (p) => {
     box.w0 = Math.min(box.w0, p.w); box.w1 = Math.max(box.w1, p.w);
@@ -39,11 +69,12 @@ export function windowFor(win, runs, k, lsq) {
   if (!(box.w0 <= box.w1 && box.b0 <= box.b1)) return null;
   const [w_min, w_max] = around(box.w0, box.w1);
   const [b_min, b_max] = around(box.b0, box.b1);
-  const want = { w_min, w_max, b_min, b_max };
+  const want = shaped({ w_min, w_max, b_min, b_max }, aspect);
   if (!win) return want;
   const inside = box.w0 >= win.w_min && box.w1 <= win.w_max && box.b0 >= win.b_min && box.b1 <= win.b_max;
-  const wide = win.w_max - win.w_min > TOO_WIDE * (w_max - w_min) || win.b_max - win.b_min > TOO_WIDE * (b_max - b_min);
-  return inside && !wide ? null : want;
+  const wide = win.w_max - win.w_min > TOO_WIDE * (want.w_max - want.w_min) || win.b_max - win.b_min > TOO_WIDE * (want.b_max - want.b_min);
+  const reshape = toScale(want, aspect) && !toScale(win, aspect); // the plot's shape changed (a view enlarged)
+  return inside && !wide && !reshape ? null : want;
 }
 
 /**

@@ -164,6 +164,20 @@ def test_fit_by_hand_then_gradient_descent_goes_on_from_your_line(app: App, page
     assert f"init_w={round(w, 4)}".rstrip("0") in page.url or "init_w=" in page.url
 
 
+def lr_ticks(page: Page) -> list[str]:
+    """The tick labels of the learning rate's axis beside the loss, as drawn."""
+    return page.eval_on_selector_all(
+        "#chart-loss .y2tick text", "ts => ts.map(t => t.textContent)"
+    )
+
+
+def test_a_schedule_across_decades_reads_in_powers_of_ten(app: App, page: Page) -> None:
+    app.open("speed=live&epochs=60&scheduler=CosineAnnealingLR;T_max:60")
+    app.finished()
+    page.wait_for_function("document.querySelectorAll('#chart-loss .y2tick text').length > 0")
+    assert lr_ticks(page) == ["10⁻⁴", "10⁻³", "10⁻²", "10⁻¹"]  # not Plotly's bare "5 2 5"
+
+
 def test_lr_changed_during_a_run_takes_effect_at_the_announced_epoch(app: App, page: Page) -> None:
     app.open("speed=live&epochs=80&delay_ms=150&lr=0.02")  # 12 s: time to change it midway
     page.wait_for_function("Number(document.getElementById('app').dataset.received) >= 3")
@@ -243,6 +257,7 @@ def test_scheduler_picker_sends_torch_scheduler_and_shows_lr_beside_the_loss(
         "#chart-loss", "el => el.data.find(t => t.name === 'learning rate').y"
     )
     assert lrs[:10] == [0.1] * 10 and lrs[10:20] == [0.05] * 10 and lrs[20:] == [0.025] * 10
+    assert lr_ticks(page) == ["0.025", "0.05", "0.1"]  # the rates themselves, as plain numbers
     assert "scheduler=StepLR;step_size:10;gamma:0.5" in page.url.replace("%3B", ";").replace(
         "%3A", ":"
     )
@@ -275,6 +290,7 @@ def test_enter_in_the_lr_box_changes_the_run_live_and_starts_no_new_one(
         "#chart-loss", "el => el.data.find(t => t.name === 'learning rate').y"
     )
     assert all(v == 0.02 for v in lrs[: at - 1]) and all(v == 0.07 for v in lrs[at - 1 :])
+    assert lr_ticks(page) == ["0.02", "0.07"]
     assert "lr=0.02" in page.url  # the link still reproduces the run as it was started
     page.press("#lr", "Enter")  # after the run, Enter runs the form: a new run at 0.07
     page.wait_for_function("job => document.getElementById('app').dataset.job !== job", arg=job)

@@ -4,6 +4,7 @@
 // so this re-adds itself when missing.
 import { ink, thick } from '../views/theme.js';
 import { t } from '../i18n/i18n.js';
+import { rateTicks } from '../core/format.js';
 
 const NAME = 'learning rate';
 const COLOR = '#009E73';
@@ -28,17 +29,20 @@ export class LrCurve {
     const marks = (run.changes ?? []).map((c) => ({ type: 'line', name: 'lr-change', xref: 'x', yref: 'paper', x0: c.epoch, x1: c.epoch, y0: 0, y1: 1,
       line: { color: ink(COLOR), width: thick(1.5), dash: 'dot' } }));
     const shapes = [...(this.el.layout?.shapes ?? []).filter((s) => s.name !== 'lr-change'), ...marks];
+    // ticks that read: the rates themselves, or 1-2-5 / decades, as 0.05 or 10⁻⁴ (not Plotly's bare "5 2 5")
+    const { tickvals, ticktext } = rateTicks([...y, ...(run.changes ?? []).map((c) => c.lr)]);
+    const ticks = { 'yaxis2.tickmode': 'array', 'yaxis2.tickvals': tickvals, 'yaxis2.ticktext': ticktext };
     if (i < 0) {
       Plotly.relayout(this.el, {
         yaxis2: { title: { text: t('field.lr'), font: { color: ink(COLOR) } }, overlaying: 'y', side: 'right', type: 'log',
-          showgrid: false, tickfont: { color: ink(COLOR) }, exponentformat: 'power', automargin: true },
+          showgrid: false, tickfont: { color: ink(COLOR) }, automargin: true, tickmode: 'array', tickvals, ticktext },
         'margin.r': 64, shapes,
       });
       Plotly.addTraces(this.el, { x, y, yaxis: 'y2', mode: 'lines', name: NAME, line: { color: ink(COLOR), width: thick(2), shape: 'hv' },
         hovertemplate: 'epoch %{x}<br>lr %{y:.4g}<extra></extra>', showlegend: false });
     } else {
       Plotly.restyle(this.el, { x: [x], y: [y] }, [i]);
-      Plotly.relayout(this.el, { shapes });
+      Plotly.relayout(this.el, { shapes, ...ticks });
     }
   }
 }

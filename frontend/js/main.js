@@ -11,7 +11,7 @@ import { ContourChart } from './views/contour.js';
 import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
 import { epochReadout, fitReadout } from './views/readout.js';
-import { divergeFixes } from './form/fixes.js';
+import { divergeFixes, notConverged, moreEpochs, fixedSettings, fixedFate } from './form/fixes.js';
 import { downloadCsv, downloadJson, downloadPointsCsv } from './code/export.js';
 import { installCodePanel, setCodeJob } from './code/codepanel.js';
 import { Explain } from './code/explain.js';
@@ -30,14 +30,14 @@ const $ = (id) => document.getElementById(id);
 const app = $('app');
 setLang(linkLang()); // before anything writes a word
 
-/** The page's one message over the views; `fixes`: [{label, changes}], each a button that runs the
- *  form with its changes. */
+/** The page's one message above the views; `fixes`: [{label, changes}], each a button that runs the
+ *  form with its changes (runFix). */
 function banner(text, kind = 'warn', fixes = []) {
   const box = $('banner');
   $('banner-text').textContent = text;
   $('banner-fixes').replaceChildren(...fixes.map(({ label, changes }) => {
     const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
-    button.addEventListener('click', () => submit(changes));
+    button.addEventListener('click', () => runFix(changes));
     return button;
   }));
   box.className = kind;
@@ -132,10 +132,71 @@ function start(state) {
  *  that makes no value is refused where it is (see SettingsForm.refusals), and nothing starts. */
 function submit(changes = {}) {
   const refused = form.refusals(changes);
-  if (refused.length) { form.inputOf(refused[0][0])?.focus(); return; }
+  if (refused.length) { form.inputOf(refused[0][0])?.focus(); return false; }
   markStarting();
   store.set({ ...form.read(store.get()), ...changes }, { run: true });
+  return true;
 }
+
+// ---- a fix (a banner's button): it says whether it cured the run, and what it set (lr, epochs)
+// stays with the data it was found for
+let fixing = null;   // {gen, changes}: the run a fix started, judged when the player shows its end
+let fixed = null;    // what the fix set and replaced (fixes.js fixedSettings), while the form keeps it
+let restored = null; // {set, was, used}: what the form gave back when the data changed
+const dataKeys = () => Object.keys(settings.fields).filter((k) => settings.fields[k].dataKind || ['data', 'standardize', 'pts'].includes(k));
+/** Settings as the notes say them: "lr 0.003, 5000 epochs". */
+const saySettings = (s) => [s.lr !== undefined && t('fix.lr', { lr: s.lr }), s.epochs !== undefined && t('fix.moreEpochs', { epochs: s.epochs })]
+  .filter(Boolean).join(', ');
+
+function runFix(changes) {
+  const before = form.read(store.get());
+  if (!submit(changes)) return;
+  fixing = { gen: player.gen, changes };
+  const next = fixedSettings(before, changes, dataKeys(), fixed);
+  if (next !== fixed) { fixed = next; restored = null; }
+  showFixed();
+}
+
+/** The fix's run has ended where the player shows it: far above its loss's minimum, it says so and
+ *  offers the epochs that would get there (with the fix's changes again). */
+function judgeFix(p) {
+  const { changes } = fixing;
+  fixing = null;
+  const run = p.runs[0];
+  const gap = p.runs.length === 1 && run.done?.status === 'completed' ? notConverged(run.meta, run.epochs.at(-1)) : null;
+  if (!gap) return;
+  const state = store.get();
+  const epochs = moreEpochs(state, run.meta, gap, settings.fields.epochs.max);
+  const said = { loss: Number(gap.loss.toPrecision(4)), min: Number(gap.min.toPrecision(4)), epochs: state.epochs };
+  if (epochs > state.epochs) {
+    banner(t('banner.notConverged', said), 'warn', [{ label: t('fix.moreEpochs', { epochs }), changes: { ...changes, epochs } }]);
+  } else banner(t('banner.notConvergedMax', said), 'warn');
+}
+
+/** Under the lr box: what the fix set and what it replaced (one click back), or what the form gave
+ *  back when the data changed. */
+function showFixed() {
+  if (fixed) {
+    const back = () => { form.fill(fixed.was); fixed = null; showFixed(); };
+    form.setNote('lr', t('fix.kept', { fix: saySettings(fixed.set), was: saySettings(fixed.was) }),
+      { label: t('fix.back', { was: saySettings(fixed.was) }), onClick: back });
+  } else form.setNote('lr', restored ? t('fix.restored', { fix: saySettings(restored.set), was: saySettings(restored.was) }) : null);
+}
+$('controls').addEventListener('change', () => {
+  const fate = fixed && fixedFate(fixed, form.read(store.get()), dataKeys());
+  if (fate === 'restore') {
+    restored = { ...fixed, used: false };
+    form.fill(fixed.was); // what the fix set was for the data it fixed, not for this
+  }
+  if (fate && fate !== 'kept') { fixed = null; showFixed(); }
+});
+store.subscribe((state, changed, { run }) => {
+  if (!run) return;
+  if (fixed && fixedFate(fixed, state, dataKeys()) !== 'kept') fixed = null;
+  if (restored && (restored.used || Object.entries(restored.was).some(([k, v]) => state[k] !== v))) restored = null;
+  else if (restored) restored.used = true; // said until the run after the one it gave back to
+  showFixed();
+});
 
 function pickStart({ w, b }) {
   if (classroom?.student?.wantsPoint()) { classroom.student.answerPoint({ w, b }); return; }
@@ -206,6 +267,7 @@ function render(p) {
   $('play').lastElementChild.textContent = t(p.playing ? 'player.pause' : 'player.play');
 
   if (pending && k >= pending.at) { const { show } = pending; pending = null; show(); }
+  if (fixing?.gen === p.gen && p.finished && !p.playing && k >= received) judgeFix(p);
   const sel = p.runs[Math.max(0, Math.min(store.get().sel, p.runs.length - 1))];
   const kv = explain.viewEpoch(k); // explain mode shows (w, b) before the update until its step
   if (sel) fit.draw(sel, kv, sel.color, p.playing);

@@ -188,6 +188,19 @@ export class SettingsForm {
     this.updateVisibility();
   }
 
+  /** A note under field `id`'s box, with a button {label, onClick} if given; no text removes it. */
+  setNote(id, text, button = null) {
+    const row = this.rows[id];
+    let note = row.querySelector('.field-note');
+    if (!text) { note?.remove(); return; }
+    if (!note) {
+      note = el('p', { className: 'note field-note', id: `note-${id}` });
+      row.insertBefore(note, row.querySelector('.err'));
+    }
+    const extra = button ? [' ', el('button', { type: 'button', textContent: button.label, onclick: button.onClick })] : [];
+    note.replaceChildren(text, ...extra);
+  }
+
   /** The draft given up: the form shows the store's settings again (a student's page back in step). */
   revert() { this.fill(this.store.get()); }
 

@@ -90,7 +90,7 @@ def test_upload_then_train_on_chosen_columns(client):
     assert r.status_code == 201, r.text
     up = r.json()
     assert [c["name"] for c in up["columns"]] == ["height", "weight", "note"]
-    assert (up["x"], up["y"], up["rows"]) == ("height", "weight", 5)
+    assert (up["x"], up["y"], up["rows"], up["dropped"]) == ("height", "weight", 5, 1)
     dataset = {"kind": "upload", "id": up["id"], "x": "height", "y": "weight"}
     r = client.post(
         "/api/jobs",

@@ -41,6 +41,7 @@ class UploadSummary(TypedDict):
     columns: list[Column]
     x: str | None  # the default x column: the first numeric one
     y: str | None  # the default y column: the second numeric one
+    dropped: int  # rows a job on the default columns leaves out: a cell missing or not a number
 
 
 @dataclass
@@ -65,6 +66,12 @@ class Table:
     def default_y(self) -> str | None:
         return self.numeric[1] if len(self.numeric) > 1 else None
 
+    def dropped(self, x: str | None, y: str | None) -> int:
+        """Rows without a number in column x or y (as a job on them drops them)."""
+        if x not in self.columns or y not in self.columns:
+            return 0
+        return int((~(self.columns[x].isfinite() & self.columns[y].isfinite())).sum())
+
     @property
     def nbytes(self) -> int:
         return sum(col.nbytes for col in self.columns.values())
@@ -77,6 +84,7 @@ class Table:
             "columns": [{"name": name, "numeric": name in self.columns} for name in self.names],
             "x": self.default_x,
             "y": self.default_y,
+            "dropped": self.dropped(self.default_x, self.default_y),
         }
 
 

@@ -12,7 +12,7 @@ import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
 import { epochReadout, fitReadout } from './views/readout.js';
 import { divergeFixes, notConverged, moreEpochs, fixedSettings, fixedFate } from './form/fixes.js';
-import { downloadCsv, downloadJson, downloadPointsCsv } from './code/export.js';
+import { downloadCsv, downloadJson, downloadPointsCsv, installPngDialog } from './code/export.js';
 import { installCodePanel, setCodeJob } from './code/codepanel.js';
 import { Explain } from './code/explain.js';
 import { setLook, toggleFullscreen } from './classroom/projector.js';
@@ -88,7 +88,10 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   clearErrors: () => form.clearErrors(),
   starting: markStarting,
   showRuns,
-  meta: (run, m) => lab.meta(run, m),
+  meta: (run, m) => {
+    lab.meta(run, m);
+    if (m.config.dataset?.kind === 'upload' && m.config.dataset.id === form.uploadId) form.showUploaded(m.dataset.name, m.n, m.dataset.dropped_rows);
+  },
   changed: (run, c) => lab.changed(run, c),
   created: (ids) => classroom?.teacher?.showRun(ids),
 } });
@@ -230,9 +233,7 @@ $('scrubber').addEventListener('input', (ev) => { player.pause(); player.seek(Nu
 $('export-csv').addEventListener('click', () => downloadCsv(player.runs));
 $('export-points').addEventListener('click', () => downloadPointsCsv(player.runs[Math.min(store.get().sel, player.runs.length - 1)]));
 $('export-json').addEventListener('click', () => downloadJson(player.runs));
-for (const btn of document.querySelectorAll('button.png')) {
-  btn.addEventListener('click', () => charts[btn.dataset.chart].png(`gdviz-${btn.dataset.chart}`));
-}
+installPngDialog(charts, player);
 
 // ---- the runs on screen
 /** At once, not at the next frame: nobody may read the replaced run's state as the new one's. */

@@ -2,6 +2,7 @@
 
 import csv
 import io
+import re
 
 from conftest import App
 from playwright.sync_api import Page
@@ -32,7 +33,7 @@ def test_the_loss_history_csv_states_the_runs_settings_and_its_name_says_what_it
         "epochs=12",
     ):
         assert part in run, (part, run)
-    assert "data=synthetic y = 2·x + -1 + 1·ε, x = arange(-3, 3, 0.3)" in run
+    assert "data=synthetic y = 2·x − 1 + 1·ε, x = arange(-3, 3, 0.3)" in run
     rows = list(
         csv.DictReader(
             io.StringIO("\n".join(ln for ln in text.splitlines() if not ln.startswith("#")))
@@ -65,3 +66,15 @@ def test_the_data_points_export_as_csv(app: App, page: Page) -> None:
     assert rows[0] == ["x", "y"] and len(rows) == 51
     meta_x = page.evaluate("document.getElementById('chart-fit').data[0].x")
     assert [float(r[0]) for r in rows[1:]] == meta_x
+
+
+def test_the_data_csv_writes_the_float32_values_as_they_read(app: App, page: Page) -> None:
+    app.open("epochs=3&speed=live")
+    app.finished()
+    _, text = download(page, "#export-points")
+    lines = text.splitlines()
+    assert "y = 2·x − 1 + 1·ε" in lines[1]
+    rows = list(csv.reader(lines[3:]))[1:]
+    assert [r[0] for r in rows[:4]] == ["-3", "-2.7", "-2.4", "-2.1"]  # not -2.700000047683716
+    digits = [re.sub(r"e.*$|[-.]", "", v).lstrip("0") for r in rows for v in r]
+    assert all(len(d) <= 9 for d in digits), rows  # float32 needs 9 significant digits at most

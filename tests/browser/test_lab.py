@@ -166,9 +166,7 @@ def test_fit_by_hand_then_gradient_descent_goes_on_from_your_line(app: App, page
 
 def lr_ticks(page: Page) -> list[str]:
     """The tick labels of the learning rate's axis beside the loss, as drawn."""
-    return page.eval_on_selector_all(
-        "#chart-loss .y2tick text", "ts => ts.map(t => t.textContent)"
-    )
+    return page.eval_on_selector_all("#chart-loss .y2tick text", "ts => ts.map(t => t.textContent)")
 
 
 def test_a_schedule_across_decades_reads_in_powers_of_ten(app: App, page: Page) -> None:

@@ -235,11 +235,13 @@ def test_exports_csv_json_and_png(app: App, page: Page) -> None:
     assert len(runs[0]["history"]) == 25 and runs[0]["meta"]["total_epochs"] == 25
     with page.expect_download() as dl:
         page.click("#view-loss button.png")
+        page.press("#png-title", "Enter")  # the dialog: its title as offered
     assert open(dl.value.path(), "rb").read(8) == b"\x89PNG\r\n\x1a\n"
     # the contour's trail lives on its overlay canvas: the PNG has it too (the run's vermillion)
     with page.expect_download() as dl:
         page.click("#view-contour button.png")
-    assert dl.value.suggested_filename == "gdviz-contour.png"
+        page.click("#png-dialog button[type=submit]")
+    assert dl.value.suggested_filename == "gdviz_contour_sgd-sgd_lr0.1_epoch25.png"
     png = base64.b64encode(open(dl.value.path(), "rb").read()).decode()
     vermillion = page.evaluate(
         """async (src) => {
@@ -253,6 +255,42 @@ def test_exports_csv_json_and_png(app: App, page: Page) -> None:
         png,
     )
     assert vermillion > 200
+
+
+def test_a_png_for_a_slide_is_named_and_titled_for_its_view_run_epoch_and_lr(
+    app: App, page: Page
+) -> None:
+    app.open("lr=0.05&epochs=30&speed=live")
+    app.finished()
+    app.page.eval_on_selector(
+        "#scrubber", "el => { el.value = '12'; el.dispatchEvent(new Event('input')); }"
+    )
+    app.wait(epoch=12, playing=False)
+    page.click("#view-fit button.png")
+    expect(page.locator("#png-heading")).to_have_text("Save “Fit” as PNG")
+    expect(page.locator("#png-title")).to_have_value("Fit — sgd · sgd, lr 0.05, epoch 12 of 30")
+    expect(page.locator("#png-name")).to_have_text("gdviz_fit_sgd-sgd_lr0.05_epoch12.png")
+    page.fill("#png-title", "Fit after 12 epochs")  # the teacher's own words
+    with page.expect_download() as dl:
+        page.click("#png-dialog button[type=submit]")
+    assert dl.value.suggested_filename == "gdviz_fit_sgd-sgd_lr0.05_epoch12.png"
+    assert page.eval_on_selector("#chart-fit", "el => el.dataset.pngTitle") == "Fit after 12 epochs"
+    titled = page.evaluate(
+        """async (src) => { const img = new Image(); img.src = 'data:image/png;base64,' + src;
+          await img.decode(); return img.height; }""",
+        base64.b64encode(open(dl.value.path(), "rb").read()).decode(),
+    )
+    page.click("#view-fit button.png")
+    page.uncheck("#png-titled")  # optional: no title
+    with page.expect_download() as dl:
+        page.click("#png-dialog button[type=submit]")
+    assert page.eval_on_selector("#chart-fit", "el => el.dataset.pngTitle") == ""
+    plain = page.evaluate(
+        """async (src) => { const img = new Image(); img.src = 'data:image/png;base64,' + src;
+          await img.decode(); return img.height; }""",
+        base64.b64encode(open(dl.value.path(), "rb").read()).decode(),
+    )
+    assert titled > plain  # the title's band over the chart
 
 
 def test_no_request_leaves_the_origin(app: App, page: Page, watch: Watch) -> None:

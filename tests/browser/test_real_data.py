@@ -54,6 +54,28 @@ def test_a_typical_upload_converges_with_the_page_defaults(app: App, page: Page)
     )
 
 
+STUDY = "hours,score\n" + "".join(
+    f"{h},{'' if h == 7 else 40 + 3 * h + (h * 7) % 5}\n" for h in range(1, 32)
+)  # 31 rows, the 7th without a score
+
+
+def test_an_upload_says_how_many_rows_it_trains_on_and_how_many_it_dropped(
+    app: App, page: Page
+) -> None:
+    app.open("speed=live&epochs=20")
+    app.finished()
+    app.upload("study.csv", STUDY)
+    said = "study.csv: 30 rows, 1 dropped (missing value)"
+    expect(page.locator("#upload-name")).to_have_text(said)
+    page.click("#run")
+    app.finished()
+    expect(page.locator("#upload-name")).to_have_text(said)  # what the run trained on says the same
+    with page.expect_download() as dl:
+        page.click("#export-points")
+    head = open(dl.value.path(), encoding="utf-8").read().splitlines()[2]
+    assert head.startswith("# 30 points (1 row of study.csv dropped: a missing value)"), head
+
+
 def test_a_diverged_run_offers_fixes_with_numbers_that_apply_and_rerun(
     app: App, page: Page
 ) -> None:

@@ -141,13 +141,20 @@ export class SettingsForm {
     try {
       const ans = await this.onUpload(file);
       this.setColumns(ans.columns);
-      this.form.querySelector(`#${id}-name`).textContent = t('field.uploaded', { file: ans.filename, rows: ans.rows });
+      this.showUploaded(ans.filename, ans.rows - (ans.dropped ?? 0), ans.dropped ?? 0);
       const kindChanges = this.read().data === 'upload' ? {} : { data: 'upload', standardize: this.settings.defaultFor('standardize', { data: 'upload' }) };
       this.fill({ [id]: ans.id, [x]: ans.x ?? ans.columns[0]?.name ?? '', [y]: ans.y ?? ans.columns[1]?.name ?? '', ...kindChanges });
     } catch (err) {
       this.inputOf(id).value = '';
       this.showErrors(err, id);
     }
+  }
+
+  /** What an upload trains on: its rows with a number in both columns, and how many it leaves out
+   *  (at upload, for the default columns; after a run, for the ones it chose). */
+  showUploaded(file, rows, dropped) {
+    const key = !dropped ? 'field.uploaded' : dropped === 1 ? 'field.uploadedDropped' : 'field.uploadedDroppedMany';
+    this.form.querySelector(`#${this.names.file}-name`).textContent = t(key, { file, rows, dropped });
   }
 
   forgetUpload() {

@@ -37,6 +37,12 @@ export default {
   'export.jsonTitle': 'The runs as JSON: settings, history, how they ended',
   'export.points': 'Data CSV',
   'export.pointsTitle': 'The data points (x, y) of the run shown, as CSV',
+  'png.heading': 'Save “{view}” as PNG',
+  'png.withTitle': 'a title on the image',
+  'png.titleLabel': 'title',
+  'png.file': 'file',
+  'png.save': 'Save',
+  'png.title': '{view} — {run}, epoch {k} of {total}',
 
   // the settings form, laid out from the API's schema (form/layout.js): a fieldset's legend is
   // group.<group>, a field's label field.<name> (a new field in backend/gdviz/config.py needs its
@@ -80,6 +86,8 @@ export default {
   'field.standardize': 'standardize x and y',
   'field.notNumeric': '{name} (not numeric)',
   'field.uploaded': '{file}: {rows} rows',
+  'field.uploadedDropped': '{file}: {rows} rows, {dropped} dropped (missing value)',
+  'field.uploadedDroppedMany': '{file}: {rows} rows, {dropped} dropped (missing values)',
   'choice.mode.manual': 'manual (w -= lr·grad)',
   'choice.mode.sgd': 'sgd (full batch)',
   'choice.mode.minibatch': 'mini-batch',

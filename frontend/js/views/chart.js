@@ -112,19 +112,31 @@ export class Chart {
   }
 
   /** A PNG of the chart as shown, at 2×: Plotly's image with what its canvases paint on top (paths, a
-   *  moving line, a large data set). */
-  async png(filename) {
+   *  moving line, a large data set), under a band with `title` when one is given (for a slide). */
+  async png(filename, title = '') {
     const { width, height } = this.el.getBoundingClientRect();
     const [w, h, scale] = [Math.round(width), Math.round(height), 2];
     const image = new Image();
     image.src = await Plotly.toImage(this.el, { format: 'png', width: w, height: h, scale });
     await image.decode();
-    const canvas = Object.assign(document.createElement('canvas'), { width: w * scale, height: h * scale });
+    const fl = this.el._fullLayout;
+    const font = fl?.font ?? { size: 14, family: 'sans-serif', color: '#222' };
+    const band = title ? Math.round(font.size * 2.2) : 0;
+    const canvas = Object.assign(document.createElement('canvas'), { width: w * scale, height: (h + band) * scale });
     const ctx = canvas.getContext('2d');
-    ctx.drawImage(image, 0, 0, canvas.width, canvas.height);
-    for (const overlay of this.el.querySelectorAll('canvas.dots, canvas.trails')) {
-      if (overlay.width) ctx.drawImage(overlay, 0, 0, canvas.width, canvas.height);
+    if (title) {
+      ctx.fillStyle = fl?.paper_bgcolor ?? '#fff';
+      ctx.fillRect(0, 0, canvas.width, band * scale);
+      ctx.fillStyle = font.color;
+      ctx.font = `bold ${font.size * scale}px ${font.family}`;
+      ctx.textBaseline = 'middle';
+      ctx.fillText(title, 10 * scale, (band * scale) / 2, (w - 20) * scale);
     }
+    ctx.drawImage(image, 0, band * scale, w * scale, h * scale);
+    for (const overlay of this.el.querySelectorAll('canvas.dots, canvas.trails')) {
+      if (overlay.width) ctx.drawImage(overlay, 0, band * scale, w * scale, h * scale);
+    }
+    this.el.dataset.pngTitle = title; // what the last PNG says, for tests
     canvas.toBlob((blob) => save(blob, `${filename}.png`), 'image/png');
   }
 }

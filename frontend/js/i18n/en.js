@@ -128,6 +128,7 @@ export default {
   'axis.loss': 'loss',
   'axis.wSlope': 'w (slope)',
   'axis.bIntercept': 'b (intercept)',
+  'axis.lrShort': 'lr',
   'trace.data': 'data',
   'trace.leastSquares': 'least squares',
   'trace.squaredErrors': 'squared errors',

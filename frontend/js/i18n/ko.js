@@ -119,6 +119,7 @@ export default {
   'axis.loss': '손실',
   'axis.wSlope': 'w (기울기)',
   'axis.bIntercept': 'b (절편)',
+  'axis.lrShort': '학습률',
   'trace.data': '데이터',
   'trace.leastSquares': '최소제곱',
   'trace.squaredErrors': '제곱 오차',

@@ -34,7 +34,8 @@ export class LrCurve {
     const ticks = { 'yaxis2.tickmode': 'array', 'yaxis2.tickvals': tickvals, 'yaxis2.ticktext': ticktext };
     if (i < 0) {
       Plotly.relayout(this.el, {
-        yaxis2: { title: { text: t('field.lr'), font: { color: ink(COLOR) } }, overlaying: 'y', side: 'right', type: 'log',
+        // a narrow view (a projector's four in a row) says "lr": the loss keeps its plot
+        yaxis2: { title: { text: t(this.el.clientWidth < 480 ? 'axis.lrShort' : 'field.lr'), font: { color: ink(COLOR) } }, overlaying: 'y', side: 'right', type: 'log',
           showgrid: false, tickfont: { color: ink(COLOR) }, automargin: true, tickmode: 'array', tickvals, ticktext },
         'margin.r': 64, shapes,
       });

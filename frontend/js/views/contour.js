@@ -50,6 +50,15 @@ export class ContourChart extends Chart {
       Plotly.relayout(this.el, { 'yaxis.scaleanchor': equal ? 'x' : null, 'yaxis.scaleratio': 1 });
       return;
     }
+    // as many w ticks as fit level (a projector's big type and 10¹⁸s would tilt them, taking the plot's height)
+    const xa = fl?.xaxis;
+    const label = Math.max(...(xa?.range ?? [0]).map(Math.abs)) >= 1e4 ? 6 : 3.5; // "−5×10¹⁸" or "−2", in ems
+    const nticks = xa?._length ? Math.max(3, Math.floor(xa._length / (label * fl.font.size))) : 0;
+    if (nticks && nticks !== this.nticks) {
+      this.nticks = nticks;
+      this.relook(); // the whole figure again: a relayout of the axis alone misplaced the runs' legend
+      return;
+    }
     const ya = fl?.yaxis;
     if (!ya?._length || !ya.title?.font) return;
     const ctx = this.canvas.getContext('2d');
@@ -67,8 +76,8 @@ export class ContourChart extends Chart {
     // equal scales: the plot's box shrinks to the window's shape (which fetches its window with it)
     const scale = this.equal ? { scaleanchor: 'x', scaleratio: 1 } : {};
     return this.legendLayout({
-      xaxis: axis(t('axis.wSlope'), { constrain: 'domain' }),
-      yaxis: axis(this.yTitle ?? t('axis.bIntercept'), { constrain: 'domain', ...scale }),
+      xaxis: axis(t('axis.wSlope'), { constrain: 'domain', ...(this.nticks ? { nticks: this.nticks } : {}) }),
+      yaxis: axis(this.yTitle ?? t('axis.bIntercept'), { constrain: 'domain', constraintoward: 'top', ...scale }),
       hovermode: 'closest',
       ...extra,
     });

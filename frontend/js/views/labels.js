@@ -1,7 +1,8 @@
 // Where a label goes on a chart's canvas: in the plot, clear of what it must never cover (a path's
 // end marker, the ★, other labels) and, where it can, off the paths. Pure: the tests call it directly.
 
-const PAD = 4;
+const PAD = 4;  // a label's distance from the plot's edge
+const APART = 12; // ... and from what it must leave clear, so two labels never read as one
 
 /** Whether boxes {l, r, t, b} `a` and `o` come within `pad` px of each other. */
 const near = (a, o, pad) => a.l < o.r + pad && o.l < a.r + pad && a.t < o.b + pad && o.t < a.b + pad;
@@ -46,7 +47,7 @@ export function freeSpot(spots, width, size, box, taken, lines = []) {
     const b = Math.min(Math.max(y, box.t + PAD + size), box.b - PAD);
     return { l, r: l + width, t: b - size, b };
   });
-  const clear = (spot) => !taken.some((o) => near(spot, o, PAD));
+  const clear = (spot) => !taken.some((o) => near(spot, o, APART));
   const off = (spot) => !lines.some((seg) => crosses(seg, spot));
   return placed.find((s) => clear(s) && off(s)) ?? placed.find(clear) ?? null;
 }

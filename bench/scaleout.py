@@ -319,8 +319,9 @@ def engine_overhead(redis_url: str) -> list[Figure]:
                 config = JobConfig(mode=mode, epochs=epochs)
 
                 def in_memory(config: JobConfig = config) -> None:
-                    job = Job(config, MemoryLog(), max_step_events=20_000)
-                    job.attach(loop)
+                    log = MemoryLog()
+                    log.attach(loop)
+                    job = Job(config, log, max_step_events=20_000)
                     job.run()
                     job.log.wire(0)
 

@@ -185,12 +185,13 @@ class RedisJobs:
         process takes them over at once (this one's events so far stay written)."""
         deadline = time.monotonic() + timeout
         self.stopping.set()
-        for job in self.claims.all():
+        claimed = self.claims.all()
+        for job in claimed:
             self.claims.lose(job)
         self.queue.line.stop(self.workers.count)  # each worker wakes to see that it stops
         self.workers.join(deadline)
         self.writer.close(max(0.1, deadline - time.monotonic()))
-        self.leases.give_up()
+        self.leases.give_up(claimed)
         self.leases.join(1.0)
         self.news.join(1.5)
         if self._loop is not None and self._follower is not None:

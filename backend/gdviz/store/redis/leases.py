@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 import redis
 
+from ...job import Job
 from .claims import Claims
 from .client import UNREACHABLE, Quiet
 from .scripts import RENEW, key
@@ -43,10 +44,10 @@ class Leases:
     def join(self, timeout: float) -> None:
         self._thread.join(timeout)
 
-    def give_up(self) -> None:
-        """At shutdown: another process takes this one's jobs at once (suppress Redis trouble)."""
+    def give_up(self, jobs: list[Job]) -> None:
+        """At shutdown: another process takes these jobs over at once."""
         try:
-            for job in self.claims.all():
+            for job in jobs:
                 self.r.delete(key("lease", job.id))
         except UNREACHABLE:
             pass

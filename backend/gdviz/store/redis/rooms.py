@@ -1,18 +1,7 @@
-"""Rooms shared by every gdviz process on one Redis (``GDVIZ_REDIS_URL``), as ``gdviz.cluster``
-shares jobs. Keys, all under ``gdviz:``, all expiring with the room:
-
-- ``room:{code}``          hash: digest, expires (ms), run, player (JSON), question (current id),
-                           questions (how many asked)
-- ``room:{code}:q:{n}``    hash: spec (JSON), revealed ("1" once revealed)
-- ``room:{code}:a:{n}``    hash: student → answer (JSON)
-- ``room:{code}:runs``     list of the students' shared runs (JSON)
-- ``room:{code}:events``   stream: SSE event N is entry ``0-N`` (fields ``e`` event, ``d`` data)
-- ``room:{code}:posts:{student}``  sorted set: the times of a student's posts in the last minute
-- ``rooms``                sorted set of the open rooms by expiry (for GDVIZ_MAX_ROOMS)
-
-Every change and its event are written by one Lua script, so that the state and the log agree
-whichever process writes; each process follows its rooms' streams with one reader (``Follower``)
-however many of its clients watch it.
+"""Rooms shared by every gdviz process on one Redis (``GDVIZ_REDIS_URL``), as ``jobs.py`` shares
+jobs. The keys, and the scripts that write every change together with its event, are in
+``scripts.py``; each process follows its rooms' streams with one reader (``Follower``) however
+many of its clients watch it.
 """
 
 import json
@@ -21,14 +10,17 @@ import time
 
 import redis.asyncio as aredis
 
-from .cluster_scripts import _LAST_SEQ, PREFIX
-from .cluster_streams import DRIVER, Follower, Mirror, Quiet, async_client
-from .events import EventLog, dumps
-from .rooms import (
+from ...events import EventLog, dumps
+from ...rooms import (
     RATE_WINDOW_S,
     ROOM_WAKE_INTERVAL_S,
     Answer,
-    RoomStore,
+    Player,
+    QuestionSpec,
+    QuestionView,
+    Run,
+    SharedRun,
+    Snapshot,
     digest,
     full,
     new_code,
@@ -38,159 +30,35 @@ from .rooms import (
     question_view,
     revealed,
     snapshot,
+    too_many_posts,
     too_many_questions,
     too_many_rooms,
     too_many_runs,
 )
-from .settings import Settings
-
-# Appends event ARGV[e], data ARGV[e + 1] to KEYS[events] as the next id; everything expires with
-# the room (``exp``: its ``expires`` in ms).
-_EMIT = (
-    _LAST_SEQ
-    + """
-local function emit(events, exp, event, data)
-  local n = last_seq(events) + 1
-  redis.call('XADD', events, '0-' .. n, 'e', event, 'd', data)
-  redis.call('PEXPIREAT', events, exp)
-  return n
-end
-"""
+from ...settings import Settings
+from .client import DRIVER, Quiet, async_client
+from .follower import Follower, Mirror
+from .scripts import (
+    POST_COUNT,
+    PREFIX,
+    ROOM_ANSWER,
+    ROOM_ASK,
+    ROOM_CREATE,
+    ROOM_EMIT,
+    ROOM_REVEAL,
+    ROOM_SET,
+    ROOM_SHARE,
+    ROOM_SNAPSHOT,
+    room_key,
 )
-
-# KEYS: room, rooms, events; ARGV: code, digest, now ms, expires ms, max rooms, open event's data.
-# 1 made, 0 taken, -1 full. The stream begins with ``open``: it exists as long as the room.
-CREATE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -1 end
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'digest', ARGV[2], 'expires', ARGV[4], 'questions', 0)
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
-redis.call('XADD', KEYS[3], '0-1', 'e', 'open', 'd', ARGV[6])
-redis.call('PEXPIREAT', KEYS[3], ARGV[4])
-return 1
-"""
-
-# KEYS: room, events; ARGV: field, value, event. Sets a field of the room and sends it as the event.
-SET = (
-    _EMIT
-    + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
-if not exp then return 0 end
-redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return emit(KEYS[2], exp, ARGV[3], ARGV[2])
-"""
-)
-
-# KEYS: room, events; ARGV: room key prefix, spec JSON, question view JSON without its id, max.
-# The new question's id; -1 no room, -2 too many questions.
-ASK = (
-    _EMIT
-    + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
-if not exp then return -1 end
-local n = tonumber(redis.call('HGET', KEYS[1], 'questions')) + 1
-if n > tonumber(ARGV[4]) then return -2 end
-local q = ARGV[1] .. ':q:' .. n
-redis.call('HSET', q, 'spec', ARGV[2])
-redis.call('PEXPIREAT', q, exp)
-redis.call('HSET', KEYS[1], 'questions', n, 'question', n)
-emit(KEYS[2], exp, 'question', '{"id":' .. n .. ',' .. string.sub(ARGV[3], 2))
-return n
-"""
-)
-
-# KEYS: room, q, a, events; ARGV: qid, student, answer JSON, max answers.
-# {answers now, 1 if it replaced one}; -1 no room, -2 no question, -3 revealed, -4 full.
-ANSWER = (
-    _EMIT
-    + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
-if not exp then return -1 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
-if redis.call('HGET', KEYS[2], 'revealed') then return -3 end
-local replaced = redis.call('HEXISTS', KEYS[3], ARGV[2])
-if replaced == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[4]) then return -4 end
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-redis.call('PEXPIREAT', KEYS[3], exp)
-local n = redis.call('HLEN', KEYS[3])
-emit(KEYS[4], exp, 'answers', '{"question":' .. ARGV[1] .. ',"answers":' .. n .. '}')
-return {n, replaced}
-"""
-)
-
-# KEYS: room, q, a. Marks the question revealed; {spec, answers in arrival order}; -1, -2 as above.
-REVEAL = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
-if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
-redis.call('HSET', KEYS[2], 'revealed', '1')
-return {redis.call('HGET', KEYS[2], 'spec'), redis.call('HVALS', KEYS[3])}
-"""
-
-# KEYS: room, events; ARGV: event, data. -1 no room.
-EMIT = (
-    _EMIT
-    + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
-if not exp then return -1 end
-return emit(KEYS[2], exp, ARGV[1], ARGV[2])
-"""
-)
-
-# KEYS: room, runs, events; ARGV: run JSON, max. The run's index; -1 no room, -2 full.
-SHARE = (
-    _EMIT
-    + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
-if not exp then return -1 end
-if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[2]) then return -2 end
-local n = redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('PEXPIREAT', KEYS[2], exp)
-emit(KEYS[3], exp, 'runs', '{"runs":' .. n .. '}')
-return n - 1
-"""
-)
-
-# KEYS: room, events; ARGV: room key prefix. {room hash, last event id, spec, revealed, answers}:
-# one consistent reading however many processes write.
-SNAPSHOT = (
-    _LAST_SEQ
-    + """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-local room = redis.call('HGETALL', KEYS[1])
-local seq = last_seq(KEYS[2])
-local current = redis.call('HGET', KEYS[1], 'question')
-local runs = redis.call('LLEN', ARGV[1] .. ':runs')
-if not current then return {room, seq, runs} end
-local q = ARGV[1] .. ':q:' .. current
-return {room, seq, runs, redis.call('HGET', q, 'spec'), redis.call('HGET', q, 'revealed') or '',
-        redis.call('HVALS', ARGV[1] .. ':a:' .. current)}
-"""
-)
-
-# KEYS: posts; ARGV: now ms, window ms, max, a unique member. 1 counted, 0 refused: the times
-# of a student's posts within the last window, in a sorted set expiring with the window.
-COUNT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
-"""
-
 
 POOL_SIZE = 16  # connections to Redis for room requests, per process
 
 
-def room_key(code: str, part: str = "") -> str:
-    return f"{PREFIX}room:{code}" + (f":{part}" if part else "")
-
-
-class RedisRooms(RoomStore):
+class RedisRooms:
     def __init__(self, settings: Settings) -> None:
-        super().__init__(settings)
         assert settings.redis_url is not None
+        self.settings = settings
         self.url = settings.redis_url
         self.quiet = Quiet()
         # A class joins at once: its requests wait for one of a few connections rather than open
@@ -208,16 +76,16 @@ class RedisRooms(RoomStore):
         reader = async_client(self.url, socket_timeout=10)  # blocks up to Follower.BLOCK_MS
         self.follower = Follower(reader, self.r, self.quiet)
         self.mirrors: dict[str, Mirror] = {}
-        self._create = self.r.register_script(CREATE)
-        self._set = self.r.register_script(SET)
-        self._ask = self.r.register_script(ASK)
-        self._answer = self.r.register_script(ANSWER)
-        self._reveal = self.r.register_script(REVEAL)
-        self._emit = self.r.register_script(EMIT)
-        self._share = self.r.register_script(SHARE)
-        self._snapshot = self.r.register_script(SNAPSHOT)
-        self._count = self.r.register_script(COUNT)
-        self._specs: dict[tuple[str, int], dict] = {}  # questions never change once asked
+        self._create = self.r.register_script(ROOM_CREATE)
+        self._set = self.r.register_script(ROOM_SET)
+        self._ask = self.r.register_script(ROOM_ASK)
+        self._answer = self.r.register_script(ROOM_ANSWER)
+        self._reveal = self.r.register_script(ROOM_REVEAL)
+        self._emit = self.r.register_script(ROOM_EMIT)
+        self._share = self.r.register_script(ROOM_SHARE)
+        self._snapshot = self.r.register_script(ROOM_SNAPSHOT)
+        self._count = self.r.register_script(POST_COUNT)
+        self._specs: dict[tuple[str, int], QuestionSpec] = {}  # questions never change once asked
 
     async def create(self) -> tuple[str, str, float]:
         key = secrets.token_urlsafe(24)
@@ -247,7 +115,7 @@ class RedisRooms(RoomStore):
             raise no_room(code)
         return str(stored)
 
-    async def snapshot(self, code: str) -> dict:
+    async def snapshot(self, code: str) -> Snapshot:
         got = await self._snapshot(
             keys=[room_key(code), room_key(code, "events")], args=[room_key(code)]
         )
@@ -272,20 +140,20 @@ class RedisRooms(RoomStore):
             seq,
         )
 
-    async def _set_field(self, code: str, name: str, value: dict, event: str) -> None:
+    async def _set_field(self, code: str, name: str, value: Run | Player, event: str) -> None:
         if not await self._set(
             keys=[room_key(code), room_key(code, "events")], args=[name, dumps(value), event]
         ):
             raise no_room(code)
 
-    async def set_run(self, code: str, run: dict) -> None:
+    async def set_run(self, code: str, run: Run) -> None:
         await self._set_field(code, "run", run, "run")
 
-    async def set_player(self, code: str, player: dict) -> None:
+    async def set_player(self, code: str, player: Player) -> None:
         await self._set_field(code, "player", player, "player")
 
-    async def ask(self, code: str, spec: dict) -> int:
-        view = question_view(0, spec, [], False, False)
+    async def ask(self, code: str, spec: QuestionSpec) -> int:
+        view: dict[str, object] = dict(question_view(0, spec, [], False, False))
         del view["id"]
         qid = await self._ask(
             keys=[room_key(code), room_key(code, "events")],
@@ -295,9 +163,9 @@ class RedisRooms(RoomStore):
             raise no_room(code)
         if qid == -2:
             raise too_many_questions(self.settings)
-        return qid
+        return int(qid)
 
-    async def _spec(self, code: str, qid: int) -> dict:
+    async def _spec(self, code: str, qid: int) -> QuestionSpec:
         spec = self._specs.get((code, qid))
         if spec is None:
             text = await self.r.hget(room_key(code, f"q:{qid}"), "spec")
@@ -310,7 +178,7 @@ class RedisRooms(RoomStore):
                 self._specs.pop(next(iter(self._specs)))
         return spec
 
-    async def question(self, code: str, qid: int) -> tuple[dict, list[Answer], bool]:
+    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Answer], bool]:
         spec = await self._spec(code, qid)
         pipe = self.r.pipeline(transaction=True)
         pipe.hget(room_key(code, f"q:{qid}"), "revealed")
@@ -340,7 +208,7 @@ class RedisRooms(RoomStore):
         count, replaced = got
         return count, bool(replaced)
 
-    async def reveal(self, code: str, qid: int) -> dict:
+    async def reveal(self, code: str, qid: int) -> QuestionView:
         got = await self._reveal(
             keys=[room_key(code), room_key(code, f"q:{qid}"), room_key(code, f"a:{qid}")]
         )
@@ -359,7 +227,7 @@ class RedisRooms(RoomStore):
             raise no_room(code)
         return view
 
-    async def share_run(self, code: str, run: dict) -> int:
+    async def share_run(self, code: str, run: SharedRun) -> int:
         index = await self._share(
             keys=[room_key(code), room_key(code, "runs"), room_key(code, "events")],
             args=[dumps(run), self.settings.room_max_runs],
@@ -368,9 +236,9 @@ class RedisRooms(RoomStore):
             raise no_room(code)
         if index == -2:
             raise too_many_runs(self.settings)
-        return index
+        return int(index)
 
-    async def shared_runs(self, code: str) -> list[dict]:
+    async def shared_runs(self, code: str) -> list[SharedRun]:
         pipe = self.r.pipeline(transaction=True)
         pipe.exists(room_key(code))
         pipe.lrange(room_key(code, "runs"), 0, -1)
@@ -390,7 +258,7 @@ class RedisRooms(RoomStore):
             ],
         )
         if not counted:
-            raise self.too_many_posts()
+            raise too_many_posts(self.settings)
 
     async def log(self, code: str) -> EventLog:
         mirror = self.mirrors.get(code)

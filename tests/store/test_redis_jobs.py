@@ -1,6 +1,6 @@
-"""Two ``gdviz serve`` processes on one real Redis: any process streams, cancels and trains any
-job, and when the training process is killed the other one finishes its job, losing and repeating
-nothing, with the numbers of the uninterrupted run."""
+"""Jobs on Redis: two ``gdviz serve`` processes on one real Redis. Any process streams, cancels
+and trains any job, and when the training process is killed the other one finishes its job,
+losing and repeating nothing, with the numbers of the uninterrupted run."""
 
 import os
 import signal
@@ -18,8 +18,9 @@ import redis
 from httpx_sse import connect_sse
 
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
 from gdviz.settings import Settings
+from gdviz.store.memory.log import MemoryLog
 from support import Server, read_events, running_redis, running_server, strict_json
 
 pytestmark = pytest.mark.server  # every test here starts gdviz processes of its own
@@ -146,7 +147,7 @@ def test_a_live_change_asked_of_another_process_reaches_the_trainer(pair, redis_
     changes = [(i, d) for i, e, d in events if e == "change"]
     assert [d for _, d in changes] == [{"epoch": changed_at, "lr": 0.02, "beta1": 0.5}]
     assert changes[0][0] == changed_at + 1  # right before its epoch: meta is event 1
-    alone = Job(JobConfig(**{**config, "delay_ms": 0}), max_step_events=20_000)
+    alone = Job(JobConfig(**{**config, "delay_ms": 0}), MemoryLog(), max_step_events=20_000)
     alone.training.change_at(changed_at, {"lr": 0.02, "beta1": 0.5})
     alone.run()
     assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
@@ -184,7 +185,9 @@ def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis
     assert [d for _, e, d in events if e == "change"] == [{"epoch": changed_at, "lr": 0.03}]
     assert events[-1][2]["status"] == "completed"
     assert max(gaps) < 10, f"the survivor took {max(gaps):.1f} s to take the job over"
-    alone = Job(JobConfig(**{**config, "delay_ms": 0}), max_step_events=20_000)  # same numbers
+    alone = Job(
+        JobConfig(**{**config, "delay_ms": 0}), MemoryLog(), max_step_events=20_000
+    )  # same numbers
     alone.training.change_at(changed_at, {"lr": 0.03})
     alone.run()
     assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit

@@ -3,7 +3,7 @@
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import JsonDict
+from pydantic.config import JsonDict
 
 Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]

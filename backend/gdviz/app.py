@@ -13,7 +13,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import (
@@ -23,7 +22,7 @@ from redis.exceptions import (
 
 from . import __version__
 from .config import ConfigError, JobConfig
-from .guards import Guard, excerpt
+from .guards import Guard
 from .job import Job
 from .rooms import RoomError
 from .routes import (
@@ -39,11 +38,12 @@ from .routes import (
     streams,
     sweeps,
 )
-from .settings import Settings
+from .routes.bodies import trimmed
+from .settings import Settings, where
 from .store import open_stores
 from .store.memory.log import MemoryLog
 from .store.protocols import TooManyJobs
-from .store.redis.client import where
+from .store.redis.client import REFUSED
 from .uploads import UploadError
 
 ROUTERS = (jobs, streams, schema, code, share, datasets, health, sweeps, rooms, questions, pages)
@@ -112,8 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{**e, "input": excerpt(e["input"])} if "input" in e else e for e in exc.errors()]
-        return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
+        return JSONResponse({"detail": json_safe(trimmed(exc.errors()))}, status_code=422)
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
@@ -135,7 +134,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def store_unreachable(request: Request, exc: Exception) -> JSONResponse:
         # Logged once in a while by the store's threads, which meet the same trouble: no
         # traceback per request.
-        detail = f"the job store (Redis at {where(settings.redis_url or '')}) is unreachable; try again shortly"
+        store = f"the job store (Redis at {where(settings.redis_url or '')})"
+        if isinstance(exc, REFUSED):  # no retry mends it: the operator must
+            detail = (
+                f"{store} refuses this server's password; its operator must fix GDVIZ_REDIS_URL"
+            )
+        else:
+            detail = f"{store} is unreachable; try again shortly"
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
 
     for module in ROUTERS:

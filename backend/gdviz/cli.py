@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from .config import (
@@ -32,10 +32,10 @@ from .config import (
 )
 from .network import ALL_INTERFACES, lan_address
 from .settings import Settings
-from .uploads import UploadStore
 
 if TYPE_CHECKING:
     from .job import Job
+    from .uploads import UploadStore
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -43,7 +43,17 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
-    redis_url = args.redis or Settings().redis_url
+    try:
+        redis_url = Settings(redis_url=args.redis).redis_url if args.redis else Settings().redis_url
+    except ValidationError as exc:  # --redis itself (GDVIZ_* settings are main's)
+        print(f"gdviz serve: --redis: {problems(exc)[0][1]}", file=sys.stderr)
+        return EXIT_INVALID
+    if redis_url and (refused := redis_refuses(redis_url)):  # before serving, in one line
+        print(
+            f"gdviz serve: {'--redis' if args.redis else 'GDVIZ_REDIS_URL'}: {refused}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     if args.workers < 1:
         print("gdviz serve: --workers must be 1 or more", file=sys.stderr)
         return EXIT_INVALID
@@ -78,6 +88,7 @@ def serve(args: argparse.Namespace) -> int:
         host=args.host,
         port=args.port,
         workers=args.workers,
+        proxy_headers=False,  # X-Forwarded-For only from GDVIZ_TRUSTED_PROXIES (gdviz.addresses)
         timeout_graceful_shutdown=1,  # open event streams must not hold up Ctrl-C
         timeout_worker_healthcheck=30,  # a worker warms torch up first: seconds on a busy machine
         log_level=args.log_level,
@@ -93,6 +104,43 @@ def serve(args: argparse.Namespace) -> int:
         else:
             server.run()
     return 0
+
+
+def redis_refuses(url: str) -> str | None:
+    """Why the Redis of ``url`` refuses this server (a wrong password, a database it has not),
+    asked once: no retry mends that. A Redis unreachable now may come up later: a warning only."""
+    import redis
+    from redis.exceptions import (
+        AuthenticationError,
+        AuthorizationError,
+        ConnectionError as Unreachable,
+        ResponseError,
+        TimeoutError as TimedOut,
+    )
+
+    from .settings import where
+
+    probe = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        probe.ping()
+    except (AuthenticationError, AuthorizationError, ResponseError) as exc:
+        if "authenticat" in str(exc).lower() and "@" not in url:
+            why = "it needs a password: redis://:PASSWORD@host:port/db"
+        elif isinstance(exc, AuthenticationError | AuthorizationError):
+            why = f"the password (or user) is wrong ({exc})"
+        else:  # e.g. "DB index is out of range"
+            why = str(exc)
+        return f"Redis at {where(url)} refuses this server: {why}"
+    except (Unreachable, TimedOut, OSError) as exc:
+        print(
+            f"gdviz serve: Redis at {where(url)} is unreachable for now ({exc}); "
+            "requests that need it answer 503 until it is",
+            file=sys.stderr,
+            flush=True,
+        )
+    finally:
+        probe.close()
+    return None
 
 
 # --- gdviz train ---
@@ -122,7 +170,7 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict[str
     return body
 
 
-def load_csv(path: Path, settings: Settings, uploads: UploadStore) -> str:
+def load_csv(path: Path, settings: Settings, uploads: "UploadStore") -> str:
     """Read a CSV as ``POST /api/datasets`` would, with its limits; answer the upload's id."""
     from .uploads import accept
 
@@ -175,8 +223,6 @@ def run_with_progress(job: "Job") -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from .config import ConfigError
     from .job import Job
     from .store.memory.log import MemoryLog
@@ -418,9 +464,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    command: Callable[[argparse.Namespace], int] = args.func
-    return command(args)
+    try:
+        args = build_parser().parse_args(argv)  # the parser's defaults are the settings
+        command: Callable[[argparse.Namespace], int] = args.func
+        return command(args)
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        for name, msg in problems(exc):  # a GDVIZ_* setting out of its bounds: one line each
+            print(f"gdviz: {name}: {msg}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """A settings error as (GDVIZ_NAME, what is wrong) pairs."""
+    return [
+        ("GDVIZ_" + "_".join(map(str, e["loc"])).upper(), e["msg"].removeprefix("Value error, "))
+        for e in exc.errors()
+    ]
 
 
 if __name__ == "__main__":

@@ -21,6 +21,11 @@ Payload = str | Record  # JSON text, or a record of finite numbers written as JS
 
 WAKE_INTERVAL_S = 1 / 60  # streams are woken at most this often: no screen shows more, and 50
 # watchers woken for every one of thousands of epochs would starve the training
+FINAL = frozenset({"done", "closed"})  # the last event of a job's log, and of a room's
+
+# The last event of a stream the server ends because it is stopping; without an id, so a client
+# that resumes later still resumes after the last event it got.
+SHUTDOWN = ServerSentEvent(data='{"reason":"the server is stopping"}', event="shutdown").encode()
 
 
 def dumps(data: object) -> str:
@@ -48,6 +53,13 @@ def encode(id: int, event: str, payload: Payload) -> bytes:
     return ServerSentEvent(data=as_json(payload), event=event, id=str(id)).encode()
 
 
+def gone(job_id: str) -> bytes:
+    """The last event of a stream whose job the store lost before its end (a Redis restarted
+    without its data): no id, as nothing of the job's own comes after it."""
+    reason = f"job {job_id} is gone from the server's store before its end; start it again"
+    return ServerSentEvent(data=dumps({"job": job_id, "reason": reason}), event="gone").encode()
+
+
 def event_stream(body: AsyncIterator[bytes], shutdown: anyio.Event) -> EventSourceResponse:
     """The response every stream (a job's, several jobs', a room's) is sent as: pinged while idle,
     ``shutdown`` set when the server stops, never cached or buffered by a proxy. Ending ``body`` on
@@ -69,6 +81,8 @@ class EventLog(ABC):
     ``len``; ``wake_watchers`` wakes every waiting stream (for new events, or for shutdown).
     """
 
+    gone = False  # its store lost it before its last event (it has ``ended`` too): say so
+
     @abstractmethod
     def append(self, event: str, payload: Payload) -> None:
         """Add the next event (id ``len(self) + 1``); called from the training thread."""
@@ -80,7 +94,8 @@ class EventLog(ABC):
     @property
     @abstractmethod
     def ended(self) -> bool:
-        """True once the last event readable is ``done``: nothing comes after it."""
+        """True once the last event readable is final (``done``, a room's ``closed``), or the log
+        is ``gone``: nothing comes after it."""
 
     @abstractmethod
     def wire(self, start: int) -> list[bytes]:

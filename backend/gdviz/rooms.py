@@ -26,6 +26,9 @@ from .settings import Settings
 CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"  # no look-alikes: 0/O/Q… no O, 1/I/L, 2/Z, 5/S, 8/B, U/V
 CODE_LENGTH = 6
 RATE_WINDOW_S = 60.0  # a student's answers and shared runs are counted over the last minute
+ADDRESS_WINDOW_S = 600.0  # an address's answers to a question (or runs sent to a room), 10 min
+SWEEP_S = 1.0  # how often the rooms due to close (expired, idle) are closed
+CLOSED_KEPT_S = 60.0  # a closed room's stream is kept this long, for followers to read `closed`
 ROOM_WAKE_INTERVAL_S = 0.1  # a room's followers are woken at most this often: a projector's
 # count needs no more, and 300 answers in a burst then cost each follower ten writes a second
 LESSON_QUESTIONS = Path(__file__).parent / "lesson_questions.json"
@@ -96,6 +99,17 @@ class Snapshot(TypedDict):
     expires_at: float
     now: float
     last_event: int
+
+
+CloseReason = Literal["closed", "idle", "expired", "gone"]
+
+
+class Closed(TypedDict):
+    """A room's last event: closed by its teacher, idle for GDVIZ_ROOM_IDLE_S, expired after
+    GDVIZ_ROOM_TTL_S, or gone (its store lost it: a Redis restarted without its data)."""
+
+    code: str
+    reason: CloseReason
 
 
 class Opened(TypedDict):
@@ -207,6 +221,10 @@ def opened(code: str, expires: float) -> Opened:
     return {"code": code, "expires_at": expires}
 
 
+def closed(code: str, reason: CloseReason) -> Closed:
+    return {"code": code, "reason": reason}
+
+
 def snapshot(
     code: str,
     expires: float,
@@ -232,7 +250,17 @@ def snapshot(
 def too_many_rooms(settings: Settings) -> RoomError:
     return RoomError(
         429,
-        f"{settings.max_rooms} rooms are open (GDVIZ_MAX_ROOMS); one closes when it expires",
+        f"{settings.max_rooms} rooms are open (GDVIZ_MAX_ROOMS); one closes when its teacher "
+        "closes it, when it is idle or when it expires",
+    )
+
+
+def too_many_rooms_here(settings: Settings) -> RoomError:
+    return RoomError(
+        429,
+        f"your address has {settings.rooms_per_address} rooms open (GDVIZ_ROOMS_PER_ADDRESS): "
+        "close one (DELETE /api/rooms/{code} with its teacher key) or wait until one is idle "
+        "or expires",
     )
 
 
@@ -254,6 +282,15 @@ def too_many_posts(settings: Settings) -> RoomError:
         429,
         f"at most {settings.room_posts_per_minute} answers and shared runs per student "
         "per minute (GDVIZ_ROOM_POSTS_PER_MINUTE); wait a little",
+    )
+
+
+def too_many_from_address(settings: Settings, what: str) -> RoomError:
+    minutes = round(ADDRESS_WINDOW_S / 60)
+    return RoomError(
+        429,
+        f"at most {settings.room_posts_per_address} {what} from one address in {minutes} "
+        "minutes (GDVIZ_ROOM_POSTS_PER_ADDRESS); wait a little",
     )
 
 

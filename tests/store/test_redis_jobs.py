@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -260,3 +261,68 @@ def test_redis_down_is_a_clear_503_and_recovers(tmp_path):
         log = server.log()
     assert "Traceback" not in log, log[-3000:]
     assert log.count("unreachable") < 10, log[-3000:]
+
+
+def test_a_redis_restarted_empty_ends_every_stream_saying_so(tmp_path):
+    """Redis comes back without its data: a job's stream ends with `gone`, a room's with `closed`
+    (reason `gone`), each within seconds, and nothing the server writes then is left without an
+    expiry, nor is a lease said to be taken over when none was."""
+    with running_redis() as url:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        with running_server(tmp_path / "server.log", env={"GDVIZ_REDIS_URL": url}) as server:
+            client = httpx.Client(base_url=server.url, timeout=10)
+            job_id = create(server, epochs=20000, delay_ms=20)
+            code = client.post("/api/rooms").json()["code"]
+            paths = [
+                f"/api/jobs/{job_id}/events",
+                f"/api/rooms/{code}/events",
+                f"/api/streams?jobs={job_id}&room={code}",
+            ]
+            ends: dict[str, list[tuple[str, str]]] = {path: [] for path in paths}
+
+            def watch(path: str) -> None:
+                with (
+                    httpx.Client(base_url=server.url, timeout=60) as own,
+                    connect_sse(own, "GET", path) as source,
+                ):
+                    for sse in source.iter_sse():
+                        if sse.event in ("gone", "closed", "shutdown"):
+                            ends[path].append((sse.event, sse.data))
+                    ends[path].append(("end", time.monotonic()))
+
+            streams = [threading.Thread(target=watch, args=(p,), daemon=True) for p in paths]
+            for stream in streams:
+                stream.start()
+            time.sleep(1.5)  # the job trains, every stream is open
+            redis.Redis.from_url(url).shutdown(nosave=True)
+            restarted = subprocess.Popen(
+                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+                stdout=subprocess.DEVNULL,
+            )
+            try:
+                back = time.monotonic()
+                for stream in streams:
+                    stream.join(20)
+                assert not any(s.is_alive() for s in streams), ends
+                for path, got in ends.items():
+                    assert got[-1][0] == "end" and got[-1][1] - back < 15, (path, got)
+                assert ends[paths[0]][0][0] == "gone" and job_id in ends[paths[0]][0][1]
+                assert ends[paths[1]][0] == ("closed", f'{{"code":"{code}","reason":"gone"}}')
+                assert [e for e, _ in ends[paths[2]][:-1]] == ["gone", "closed"]
+                deadline = time.monotonic() + 5  # the request pool's first try may meet a
+                while (read := client.get(f"/api/jobs/{job_id}")).status_code == 503:  # stale
+                    assert time.monotonic() < deadline, read.text  # connection
+                    time.sleep(0.2)
+                assert read.status_code == 404
+                time.sleep(2)  # what the process might still write, it has written
+                fresh = redis.Redis.from_url(url, decode_responses=True)
+                lasting = [k for k in fresh.scan_iter("gdviz:*") if fresh.ttl(k) == -1]
+                shared = {"gdviz:live", "gdviz:running", "gdviz:queue", "gdviz:rooms"}
+                assert not set(lasting) - shared, lasting
+            finally:
+                restarted.terminate()
+                restarted.wait(10)
+            client.close()
+        log = server.log()
+    assert "Traceback" not in log, log[-3000:]
+    assert "took it over" not in log and f"job {job_id}: gone from Redis" in log, log[-3000:]

@@ -8,9 +8,10 @@ response starts, so an unknown one is a clean 404 — also for a stream.
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Path, Request
+from fastapi import Depends, Header, HTTPException, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from ..addresses import client_address
 from ..rooms import key_matches, normal_code
 from ..settings import Settings
 from ..store import Stores
@@ -30,6 +31,16 @@ async def get_stores(request: Request) -> Stores:
 
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 StoresDep = Annotated[Stores, Depends(get_stores)]
+
+
+async def get_client_address(request: Request, settings: SettingsDep) -> str:
+    """Who sent the request, as the limits per address count it (``gdviz.addresses``)."""
+    peer = request.client.host if request.client else None
+    forwarded = request.headers.get("x-forwarded-for")
+    return client_address(peer, forwarded, settings.trusted_proxies)
+
+
+ClientAddress = Annotated[str, Depends(get_client_address)]
 
 
 async def get_jobs(stores: StoresDep) -> JobStore:
@@ -92,3 +103,19 @@ async def teacher(code: Code, rooms: Rooms, credentials: Credentials) -> str:
 
 
 TeacherCode = Annotated[str, Depends(teacher)]
+
+
+# A stream's plain event id, 0 … 10⁹, in decimal digits only: Python's int() would also read
+# "1_0" as 10, " 7" or "+7".
+LastEventId = Annotated[
+    str | None,
+    Header(
+        pattern=r"^(0|[1-9][0-9]{0,8}|1000000000)$",
+        description="resume after this event id (0 … 10⁹)",
+    ),
+]
+
+
+def event_id(value: str | None) -> int:
+    """The id a stream resumes after (0: from its start)."""
+    return 0 if value is None else int(value)

@@ -7,19 +7,19 @@ from collections.abc import AsyncIterator
 from typing import Annotated, Any
 
 import anyio
-from fastapi import APIRouter, Header, HTTPException, Query, Request
+from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
-from sse_starlette import EventSourceResponse, ServerSentEvent
+from sse_starlette import EventSourceResponse
 from typing_extensions import TypedDict
 
 from ..config import JobChange, JobConfig, Loss, check_change
-from ..events import event_stream
+from ..events import SHUTDOWN, event_stream, gone
 from ..job import JobEnded
 from ..payloads import Change, Done, Epoch, JobState, LeastSquares, Meta, Minimum, Status
 from ..store.protocols import JobHandle, NoAnswer
 from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
-from .deps import JobDep, Jobs
+from .deps import JobDep, Jobs, LastEventId, event_id
 from .responses import (
     BAD_BODY,
     FINISHED,
@@ -31,10 +31,6 @@ from .responses import (
 )
 
 router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
-
-# The last event of a stream the server ends because it is stopping; without an id, so a client that
-# resumes later still resumes after the last event it got.
-SHUTDOWN = ServerSentEvent(data='{"reason":"the server is stopping"}', event="shutdown").encode()
 
 # Quick handlers are ``async``: FastAPI runs a plain ``def`` in a worker thread, and that hop costs
 # more than the work when a whole class connects at once.
@@ -149,9 +145,7 @@ async def change_job(job: JobDep, change: JobChange) -> dict[str, Any]:
 )
 async def stream_events(
     job: JobDep,
-    last_event_id: Annotated[
-        int | None, Header(ge=0, le=10**9, description="resume after this event id")
-    ] = None,
+    last_event_id: LastEventId = None,
 ) -> EventSourceResponse:
     """Server-sent events: meta, epoch (and step), then done; resumable with Last-Event-ID."""
 
@@ -164,7 +158,7 @@ async def stream_events(
 
     async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())  # one per stream, not one per wait
-        seen = last_event_id or 0
+        seen = event_id(last_event_id)
         try:
             while not shutdown.is_set():
                 batch = log.wire(seen)
@@ -172,6 +166,8 @@ async def stream_events(
                     yield b"".join(batch)
                     seen += len(batch)
                 if log.ended and seen >= len(log):  # done sent, or resumed at or past it
+                    if log.gone:  # the store lost it before its end
+                        yield gone(job.id)
                     return
                 await log.wait_beyond(seen)
             yield SHUTDOWN  # so a client can tell a stopping server from a dropped network

@@ -16,7 +16,7 @@ from ..rooms import (
     lesson_questions,
     question_view,
 )
-from .deps import Credentials, RoomCode, Rooms, TeacherCode
+from .deps import ClientAddress, Credentials, RoomCode, Rooms, TeacherCode
 from .responses import BIG_BODY, NO_ROOM, TEACHER, Guarded, Message
 from .rooms import Strict, Student, Text
 
@@ -109,18 +109,22 @@ async def read_question(
         **NO_ROOM,
         **BIG_BODY,
         409: {"model": Message, "description": "Revealed, or the question is full"},
-        429: {"model": Message, "description": "Too many answers from this student"},
+        429: {"model": Message, "description": "Too many answers from this student or address"},
     },
 )
 async def answer_question(
-    code: RoomCode, qid: QuestionId, body: AnswerIn, rooms: Rooms, response: Response
+    code: RoomCode,
+    qid: QuestionId,
+    body: AnswerIn,
+    rooms: Rooms,
+    response: Response,
+    address: ClientAddress,
 ) -> AnswerCount:
     """A student's answer; a second one from the same student replaces the first (201 for the
     first, 200 for a replacement)."""
     spec, _, _ = await rooms.question(code, qid)
     answer = check_answer(spec, body.choice, body.w, body.b)
-    await rooms.count_post(code, body.student)
-    count, replaced = await rooms.answer(code, qid, body.student, answer)
+    count, replaced = await rooms.answer(code, qid, body.student, address, answer)
     if replaced:
         response.status_code = 200
     return {"answers": count, "replaced": replaced}

@@ -1,13 +1,17 @@
 """The answers routes declare for the OpenAPI schema (each route's ``responses=``): the errors the
 API gives, and what is not JSON (event streams, scripts)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from typing import Any
 
+from fastapi import params
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import Response
 
 from ..guards import CHANGES
+from .bodies import with_json_read
 
 Responses = dict[int | str, dict[str, Any]]  # a route's ``responses=``
 
@@ -90,9 +94,16 @@ def event_stream(description: str) -> Responses:
 class Guarded(APIRoute):
     """A route of the API: a change (POST, PUT, PATCH, DELETE) passes the guard
     (``gdviz.guards``), which refuses one sent from a page on another origin, so it declares that
-    403 (each router makes its routes of this class)."""
+    403; a JSON body is read bounded (``bodies.py``) before FastAPI validates it (each router
+    makes its routes of this class)."""
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if set(kwargs.get("methods") or ()) & CHANGES:
             kwargs["responses"] = {**FOREIGN_ORIGIN, **(kwargs.get("responses") or {})}
         super().__init__(path, endpoint, **kwargs)
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if self.body_field is None or isinstance(self.body_field.field_info, params.Form):
+            return handler
+        return with_json_read(handler)

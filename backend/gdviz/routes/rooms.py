@@ -11,21 +11,22 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Header, HTTPException, Request
+from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from typing_extensions import TypedDict
 
-from ..events import EventLog, dumps, event_stream
-from ..rooms import Player, RoomError, Run, SharedRun, Snapshot, player_state
+from ..events import SHUTDOWN, EventLog, dumps, event_stream
+from ..rooms import Closed, Player, RoomError, Run, SharedRun, Snapshot, closed, player_state
 from ..store.protocols import JobStore
-from .deps import Jobs, RoomCode, Rooms, TeacherCode
+from .deps import ClientAddress, Jobs, LastEventId, RoomCode, Rooms, TeacherCode, event_id
 from .responses import BIG_BODY, NO_ROOM, TEACHER, Guarded, Message, event_stream as declared_stream
 
 router = APIRouter(prefix="/api", tags=["rooms"], route_class=Guarded)
 
-Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]  # one line of text, no control codes
+# One line of text: no control codes (C0, DEL, C1 with U+0085) nor line or paragraph separators.
+Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$")]
 JobId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Student = Annotated[
     str,
@@ -111,12 +112,28 @@ async def check_job(jobs: JobStore, *ids: str) -> None:
 
 
 @router.post(
-    "/rooms", status_code=201, response_model=RoomCreated, responses={429: {"model": Message}}
+    "/rooms",
+    status_code=201,
+    response_model=RoomCreated,
+    responses={
+        429: {
+            "model": Message,
+            "description": "GDVIZ_MAX_ROOMS rooms are open, or GDVIZ_ROOMS_PER_ADDRESS of this "
+            "address's",
+        }
+    },
 )
-async def create_room(rooms: Rooms) -> RoomCreated:
+async def create_room(rooms: Rooms, address: ClientAddress) -> RoomCreated:
     """Open a class: its code (for students) and its teacher key (for the teacher's page only)."""
-    code, key, expires = await rooms.create()
+    code, key, expires = await rooms.create(address)
     return {"code": code, "teacher_key": key, "expires_at": expires, "links": links(code)}
+
+
+@router.delete("/rooms/{code}", response_model=Closed, responses=TEACHER)
+async def close_room(code: TeacherCode, rooms: Rooms) -> Closed:
+    """End the class: its followers' streams end with `closed`, and the room is gone."""
+    await rooms.close_room(code)
+    return closed(code, "closed")
 
 
 @router.get("/rooms/{code}", response_model=RoomState, responses=NO_ROOM)
@@ -150,15 +167,16 @@ async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -
         **NO_ROOM,
         **BIG_BODY,
         409: {"model": Message, "description": "The room holds GDVIZ_ROOM_MAX_RUNS"},
-        429: {"model": Message, "description": "Too many posts from this student"},
+        429: {"model": Message, "description": "Too many posts from this student or address"},
     },
 )
-async def share_run(code: RoomCode, run: RunToShare, rooms: Rooms, jobs: Jobs) -> RunShared:
+async def share_run(
+    code: RoomCode, run: RunToShare, rooms: Rooms, jobs: Jobs, address: ClientAddress
+) -> RunShared:
     """A student sends their own run to the teacher, who may show it to the class."""
     await check_job(jobs, run.job)
-    await rooms.count_post(code, run.student)
-    index = await rooms.share_run(code, {"student": run.student, "job": run.job, "name": run.name})
-    return {"index": index}
+    shared: SharedRun = {"student": run.student, "job": run.job, "name": run.name}
+    return {"index": await rooms.share_run(code, shared, address)}
 
 
 @router.get("/rooms/{code}/runs", response_model=SharedRuns, responses=TEACHER)
@@ -175,13 +193,12 @@ async def list_shared_runs(code: TeacherCode, rooms: Rooms) -> SharedRuns:
 async def stream_room(
     code: RoomCode,
     rooms: Rooms,
-    last_event_id: Annotated[
-        int | None, Header(ge=0, le=10**9, description="resume after this event id")
-    ] = None,
+    last_event_id: LastEventId = None,
 ) -> EventSourceResponse:
     """Server-sent events of the room's changes: `run`, `player`, `question`, `answers` (a count),
-    `reveal`, `runs` (how many were shared). A new follower first gets `room`, the whole state,
-    with the id of the last change; with `Last-Event-ID` it gets exactly the changes after it."""
+    `reveal`, `runs` (how many were shared), and last `closed`. A new follower first gets `room`,
+    the whole state, with the id of the last change; with `Last-Event-ID` it gets exactly the
+    changes after it."""
     log: EventLog = await rooms.log(code)  # both before the response starts: a clean 404
     first = None if last_event_id is not None else await rooms.snapshot(code)
     shutdown = anyio.Event()
@@ -192,7 +209,7 @@ async def stream_room(
 
     async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())
-        seen = last_event_id or 0
+        seen = event_id(last_event_id)
         try:
             if first is not None:
                 seen = first["last_event"]
@@ -202,13 +219,21 @@ async def stream_room(
                 if batch:
                     yield b"".join(batch)
                     seen += len(batch)
-                if log.ended:  # the room expired
+                if log.ended:  # `closed` sent: its teacher closed it, or it was idle or expired
+                    if log.gone:  # its store lost it, or it closed before this stream began
+                        yield room_gone(code)
                     return
                 await log.wait_beyond(seen)
+            yield SHUTDOWN  # so a client can tell a stopping server from a dropped network
         finally:
             waker.cancel()
 
     return event_stream(events(), shutdown)
+
+
+def room_gone(code: str) -> bytes:
+    """The last event of a stream whose room its store lost (no id: nothing of the room's own)."""
+    return ServerSentEvent(data=dumps(closed(code, "gone")), event="closed").encode()
 
 
 def room_error(request: Request, exc: Exception) -> JSONResponse:

@@ -9,7 +9,7 @@ import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ..events import EventLog, dumps, event_stream
+from ..events import SHUTDOWN, EventLog, dumps, event_stream, gone
 from ..multiplex import (
     MAX_JOBS,
     ROOM,
@@ -23,6 +23,7 @@ from ..multiplex import (
 from ..rooms import Snapshot, normal_code
 from .deps import Jobs, Rooms
 from .responses import NO_JOB, NO_ROOM, Guarded, event_stream as declared_stream
+from .rooms import room_gone
 
 router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
 
@@ -122,6 +123,10 @@ async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSo
     `job` (or `from-room`) event; resumable with Last-Event-ID."""
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
 
+    farewells = {job: gone(job) for job in stream.logs if job != ROOM}
+    if stream.room is not None:
+        farewells[ROOM] = room_gone(stream.room)
+
     async def events() -> AsyncIterator[bytes]:
         stop = asyncio.ensure_future(shutdown.wait())
         try:
@@ -130,8 +135,10 @@ async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSo
                     data=dumps(stream.snapshot), event="room", id=str(stream.seen[ROOM])
                 )
                 yield head(ROOM, stream.room) + snapshot.encode() + positions(stream.seen)
-            async for chunk in interleave(stream.logs, stream.seen, stop, stream.room):
+            async for chunk in interleave(stream.logs, stream.seen, stop, stream.room, farewells):
                 yield chunk
+            if shutdown.is_set():
+                yield SHUTDOWN  # so a client can tell a stopping server from a dropped network
         finally:
             stop.cancel()
 

@@ -24,6 +24,7 @@ class Stores:
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.jobs.start(loop)
+        self.rooms.start(loop)
 
     async def close(self, timeout: float = 2.0) -> None:
         """Stop the rooms' readers, then training (within ``timeout`` seconds)."""

@@ -111,10 +111,17 @@ class JobStore(Protocol):
 
 
 class RoomStore(Protocol):
-    """Where rooms live. Every method refuses an unknown or expired room with a 404 ``RoomError``."""
+    """Where rooms live. Every method refuses an unknown, closed or expired room with a 404
+    ``RoomError``. A room closes when its teacher closes it, when it has been idle (no change by
+    its teacher) for ``room_idle_s``, or ``room_ttl_s`` after it opened; its stream then ends with
+    ``closed``."""
 
-    async def create(self) -> tuple[str, str, float]:
-        """A new room: (code, teacher key, expires at); 429 when ``max_rooms`` are open."""
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Start closing the rooms that are due (on ``loop``)."""
+
+    async def create(self, owner: str) -> tuple[str, str, float]:
+        """A new room opened from address ``owner``: (code, teacher key, expires at); 429 when
+        ``max_rooms`` are open, or ``rooms_per_address`` of ``owner``'s."""
 
     async def teacher_digest(self, code: str) -> str:
         """The digest of the room's teacher key."""
@@ -132,19 +139,24 @@ class RoomStore(Protocol):
     async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Answer], bool]:
         """(spec, answers, revealed)."""
 
-    async def answer(self, code: str, qid: int, student: str, answer: Answer) -> tuple[int, bool]:
-        """Keep a student's answer (replacing theirs): (answers now, whether it replaced one)."""
+    async def answer(
+        self, code: str, qid: int, student: str, address: str, answer: Answer
+    ) -> tuple[int, bool]:
+        """Keep a student's answer (replacing theirs), sent from ``address``: (answers now,
+        whether it replaced one). 429 past ``room_posts_per_minute`` of the student's or
+        ``room_posts_per_address`` of the address's; a refused answer counts for nothing."""
 
     async def reveal(self, code: str, qid: int) -> QuestionView:
         """Close the question to answers and show its distribution to everyone; its full view."""
 
-    async def share_run(self, code: str, run: SharedRun) -> int:
-        """A student's run sent to the teacher; its index in the room's list."""
+    async def share_run(self, code: str, run: SharedRun, address: str) -> int:
+        """A student's run sent to the teacher from ``address``; its index in the room's list
+        (limited as ``answer`` is)."""
 
     async def shared_runs(self, code: str) -> list[SharedRun]: ...
 
-    async def count_post(self, code: str, student: str) -> None:
-        """Count a student's answer or shared run; 429 past ``room_posts_per_minute``."""
+    async def close_room(self, code: str) -> None:
+        """Its teacher closes it: its stream ends with ``closed``, and it is gone."""
 
     async def log(self, code: str) -> EventLog:
         """The room's event log, for its stream."""

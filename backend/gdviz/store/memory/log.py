@@ -3,7 +3,7 @@
 import asyncio
 import time
 
-from ...events import WAKE_INTERVAL_S, EventLog, Payload, encode
+from ...events import FINAL, WAKE_INTERVAL_S, EventLog, Payload, encode
 
 
 class MemoryLog(EventLog):
@@ -38,7 +38,7 @@ class MemoryLog(EventLog):
 
     @property
     def ended(self) -> bool:
-        return bool(self.events) and self.events[-1][0] == "done"
+        return bool(self.events) and self.events[-1][0] in FINAL
 
     def wire(self, start: int) -> list[bytes]:
         events, wire = self.events, self._wire

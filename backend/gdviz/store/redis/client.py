@@ -15,6 +15,8 @@ import redis
 import redis.asyncio as aredis
 from redis.driver_info import DriverInfo
 from redis.exceptions import (
+    AuthenticationError,
+    AuthorizationError,
     ConnectionError as RedisConnectionError,
     TimeoutError as RedisTimeoutError,
 )
@@ -24,6 +26,8 @@ from ...settings import Settings
 log = logging.getLogger("gdviz.cluster")
 
 UNREACHABLE = (RedisConnectionError, RedisTimeoutError, OSError)
+REFUSED = (AuthenticationError, AuthorizationError)  # a wrong password or user: no retry mends it
+
 
 # Made once: otherwise redis-py reads its version from the package's metadata for every new
 # connection, milliseconds each on the event loop when a class opens its streams together.
@@ -50,11 +54,6 @@ def async_client(url: str, socket_timeout: float = 2) -> aredis.Redis:
     )
 
 
-def where(url: str) -> str:
-    """The Redis address without a password, for messages."""
-    return url.split("@")[-1]
-
-
 def ttl_ms(settings: Settings) -> int:
     """How long a finished job's keys (and an upload) are kept: GDVIZ_JOB_TTL_S."""
     return max(1, int(settings.job_ttl_s * 1000))
@@ -77,7 +76,10 @@ class Quiet:
         now = time.monotonic()
         if now - self._last.get(kind, -self.every_s) >= self.every_s:
             self._last[kind] = now
-            log.warning("%s: Redis unreachable (%s); retrying", kind, exc)
+            if isinstance(exc, REFUSED):
+                log.error("%s: Redis refuses our password: check GDVIZ_REDIS_URL (%s)", kind, exc)
+            else:
+                log.warning("%s: Redis unreachable (%s); retrying", kind, exc)
 
     def ok(self, kind: str) -> None:
         if self._last.pop(kind, None) is not None:

@@ -41,6 +41,14 @@ class Mirror(MemoryLog):
     def close(self) -> None:
         self.follower.drop(self)
 
+    def lose(self) -> None:
+        """Its stream is gone before its end (a Redis restarted without its data): every stream
+        reading it ends, saying so."""
+        if not self.ended:
+            self.gone = True
+            self.wake_watchers()
+        self.close()
+
 
 class Follower:
     """One reader per process for all the streams its clients watch: a single blocking XREAD over
@@ -124,6 +132,4 @@ class Follower:
             pipe.exists(mirror.key)
         for mirror, exists in zip(mirrors, await pipe.execute(), strict=True):
             if not exists:
-                mirror.gone = True
-                mirror.wake_watchers()
-                self.drop(mirror)
+                mirror.lose()

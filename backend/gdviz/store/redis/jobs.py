@@ -24,13 +24,13 @@ from ...config import JobConfig
 from ...events import as_json, dumps
 from ...job import Job, JobEnded, quick_to_build
 from ...payloads import JobState, Record, Status
-from ...settings import Settings
+from ...settings import Settings, where
 from ...uploads import UploadStore
 from ...workers import Workers
 from ..memory.log import MemoryLog
 from ..protocols import JobCounts, NoAnswer, TooManyJobs
 from .claims import CHANGE_WAIT_S, Claims
-from .client import UNREACHABLE, Quiet, async_client, client, process_token, where
+from .client import UNREACHABLE, Quiet, async_client, client, process_token
 from .follower import Follower, Mirror
 from .leases import Leases
 from .news import News
@@ -228,7 +228,8 @@ class RedisJobs:
         config = await self.ar.hget(key("job", job_id), "config")
         view = self.views.get(job_id)
         if config is None:
-            if view is not None:
+            if view is not None:  # expired, or lost with Redis's data: its streams end
+                view.log.lose()
                 self._forget(job_id)
             return None
         if view is None:

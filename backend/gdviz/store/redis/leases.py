@@ -76,7 +76,12 @@ class Leases:
                 client=pipe,
             )
         for job, answer in zip(claimed, pipe.execute(), strict=True):
-            if answer == -1:  # another process took it over: it writes this job from now on
+            if answer == -2:  # Redis lost it (restarted without its data): nobody can follow it
+                self.claims.lose(job)
+                log.warning(
+                    "job %s: gone from Redis (restarted without its data?); stopped", job.id
+                )
+            elif answer == -1:  # another process took it over: it writes this job from now on
                 self.claims.lose(job)
                 log.warning("job %s: lease lost, left to the process that took it over", job.id)
             elif answer == 1:

@@ -4,6 +4,8 @@ jobs. The keys, and the scripts that write every change together with its event,
 many of its clients watch it.
 """
 
+import asyncio
+import contextlib
 import json
 import secrets
 import time
@@ -12,8 +14,10 @@ import redis.asyncio as aredis
 
 from ...events import EventLog, dumps
 from ...rooms import (
+    ADDRESS_WINDOW_S,
     RATE_WINDOW_S,
     ROOM_WAKE_INTERVAL_S,
+    SWEEP_S,
     Answer,
     Player,
     QuestionSpec,
@@ -30,29 +34,34 @@ from ...rooms import (
     question_view,
     revealed,
     snapshot,
+    too_many_from_address,
     too_many_posts,
     too_many_questions,
     too_many_rooms,
+    too_many_rooms_here,
     too_many_runs,
 )
 from ...settings import Settings
-from .client import DRIVER, Quiet, async_client
+from .client import DRIVER, UNREACHABLE, Quiet, async_client
 from .follower import Follower, Mirror
 from .scripts import (
-    POST_COUNT,
     PREFIX,
     ROOM_ANSWER,
     ROOM_ASK,
+    ROOM_CLOSE,
     ROOM_CREATE,
     ROOM_EMIT,
     ROOM_REVEAL,
     ROOM_SET,
     ROOM_SHARE,
     ROOM_SNAPSHOT,
+    ROOM_SWEEP,
+    key,
     room_key,
 )
 
 POOL_SIZE = 16  # connections to Redis for room requests, per process
+SWEEP_MOST = 100  # rooms one sweep closes at most
 
 
 class RedisRooms:
@@ -84,34 +93,61 @@ class RedisRooms:
         self._emit = self.r.register_script(ROOM_EMIT)
         self._share = self.r.register_script(ROOM_SHARE)
         self._snapshot = self.r.register_script(ROOM_SNAPSHOT)
-        self._count = self.r.register_script(POST_COUNT)
+        self._close = self.r.register_script(ROOM_CLOSE)
+        self._sweep_script = self.r.register_script(ROOM_SWEEP)
         self._specs: dict[tuple[str, int], QuestionSpec] = {}  # questions never change once asked
+        self._sweeper: asyncio.Task[None] | None = None
+        self.idle_ms = int(settings.room_idle_s * 1000)
 
-    async def create(self) -> tuple[str, str, float]:
-        key = secrets.token_urlsafe(24)
+    def start(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._sweeper = loop.create_task(self._sweep())
+
+    async def _sweep(self) -> None:
+        """Close the rooms that are due (expired, or idle): every process sweeps, each room is
+        closed once, by whichever comes first."""
+        while True:
+            await asyncio.sleep(SWEEP_S)
+            try:
+                await self._sweep_script(keys=[key("rooms")], args=[PREFIX, SWEEP_MOST])
+                self.quiet.ok("closing rooms")
+            except UNREACHABLE as exc:
+                self.quiet.warn("closing rooms", exc)
+
+    async def create(self, owner: str) -> tuple[str, str, float]:
+        teacher_key = secrets.token_urlsafe(24)
         while True:
             code = new_code()
             now = time.time()
             expires_ms = int((now + self.settings.room_ttl_s) * 1000)
             made = await self._create(
-                keys=[room_key(code), f"{PREFIX}rooms", room_key(code, "events")],
+                keys=[
+                    room_key(code),
+                    f"{PREFIX}rooms",
+                    room_key(code, "events"),
+                    f"{PREFIX}room-owner:{owner}",
+                ],
                 args=[
                     code,
-                    digest(key),
+                    digest(teacher_key),
                     int(now * 1000),
                     expires_ms,
                     self.settings.max_rooms,
                     dumps(opened(code, expires_ms / 1000)),
+                    self.idle_ms,
+                    owner,
+                    self.settings.rooms_per_address,
                 ],
             )
             if made == -1:
                 raise too_many_rooms(self.settings)
+            if made == -2:
+                raise too_many_rooms_here(self.settings)
             if made == 1:
-                return code, key, expires_ms / 1000
+                return code, teacher_key, expires_ms / 1000
 
     async def teacher_digest(self, code: str) -> str:
-        stored = await self.r.hget(room_key(code), "digest")
-        if stored is None:
+        stored, *closes = await self.r.hmget(room_key(code), ["digest", "expires", "idle"])
+        if stored is None or any(ms and int(ms) <= time.time() * 1000 for ms in closes):
             raise no_room(code)
         return str(stored)
 
@@ -142,7 +178,8 @@ class RedisRooms:
 
     async def _set_field(self, code: str, name: str, value: Run | Player, event: str) -> None:
         if not await self._set(
-            keys=[room_key(code), room_key(code, "events")], args=[name, dumps(value), event]
+            keys=[room_key(code), room_key(code, "events"), key("rooms")],
+            args=[name, dumps(value), event, code, self.idle_ms],
         ):
             raise no_room(code)
 
@@ -156,8 +193,15 @@ class RedisRooms:
         view: dict[str, object] = dict(question_view(0, spec, [], False, False))
         del view["id"]
         qid = await self._ask(
-            keys=[room_key(code), room_key(code, "events")],
-            args=[room_key(code), dumps(spec), dumps(view), self.settings.room_max_questions],
+            keys=[room_key(code), room_key(code, "events"), key("rooms")],
+            args=[
+                room_key(code),
+                dumps(spec),
+                dumps(view),
+                self.settings.room_max_questions,
+                code,
+                self.idle_ms,
+            ],
         )
         if qid == -1:
             raise no_room(code)
@@ -186,15 +230,36 @@ class RedisRooms:
         is_revealed, answers = await pipe.execute()
         return spec, [json.loads(a) for a in answers], bool(is_revealed)
 
-    async def answer(self, code: str, qid: int, student: str, answer: Answer) -> tuple[int, bool]:
+    def _rate_args(self) -> list[int]:
+        """A post's two rates: the student's window and most, then the address's."""
+        settings = self.settings
+        return [
+            int(RATE_WINDOW_S * 1000),
+            settings.room_posts_per_minute,
+            int(ADDRESS_WINDOW_S * 1000),
+            settings.room_posts_per_address,
+        ]
+
+    async def answer(
+        self, code: str, qid: int, student: str, address: str, answer: Answer
+    ) -> tuple[int, bool]:
         got = await self._answer(
             keys=[
                 room_key(code),
                 room_key(code, f"q:{qid}"),
                 room_key(code, f"a:{qid}"),
                 room_key(code, "events"),
+                room_key(code, f"posts:{student}"),
+                room_key(code, f"from:q{qid}:{address}"),
             ],
-            args=[qid, student, dumps(answer), self.settings.room_max_answers],
+            args=[
+                qid,
+                student,
+                dumps(answer),
+                self.settings.room_max_answers,
+                *self._rate_args(),
+                secrets.token_hex(6),
+            ],
         )
         match got:
             case -1:
@@ -205,12 +270,22 @@ class RedisRooms:
                 raise revealed(qid)
             case -4:
                 raise full(self.settings)
+            case -5:
+                raise too_many_posts(self.settings)
+            case -6:
+                raise too_many_from_address(self.settings, "answers to one question")
         count, replaced = got
         return count, bool(replaced)
 
     async def reveal(self, code: str, qid: int) -> QuestionView:
         got = await self._reveal(
-            keys=[room_key(code), room_key(code, f"q:{qid}"), room_key(code, f"a:{qid}")]
+            keys=[
+                room_key(code),
+                room_key(code, f"q:{qid}"),
+                room_key(code, f"a:{qid}"),
+                key("rooms"),
+            ],
+            args=[code, self.idle_ms],
         )
         if got == -1:
             raise no_room(code)
@@ -227,15 +302,31 @@ class RedisRooms:
             raise no_room(code)
         return view
 
-    async def share_run(self, code: str, run: SharedRun) -> int:
+    async def share_run(self, code: str, run: SharedRun, address: str) -> int:
         index = await self._share(
-            keys=[room_key(code), room_key(code, "runs"), room_key(code, "events")],
-            args=[dumps(run), self.settings.room_max_runs],
+            keys=[
+                room_key(code),
+                room_key(code, "runs"),
+                room_key(code, "events"),
+                room_key(code, f"posts:{run['student']}"),
+                room_key(code, f"from:runs:{address}"),
+            ],
+            args=[
+                dumps(run),
+                self.settings.room_max_runs,
+                *self._rate_args(),
+                secrets.token_hex(6),
+            ],
         )
-        if index == -1:
-            raise no_room(code)
-        if index == -2:
-            raise too_many_runs(self.settings)
+        match index:
+            case -1:
+                raise no_room(code)
+            case -2:
+                raise too_many_runs(self.settings)
+            case -5:
+                raise too_many_posts(self.settings)
+            case -6:
+                raise too_many_from_address(self.settings, "runs sent to one room")
         return int(index)
 
     async def shared_runs(self, code: str) -> list[SharedRun]:
@@ -247,18 +338,9 @@ class RedisRooms:
             raise no_room(code)
         return [json.loads(run) for run in runs]
 
-    async def count_post(self, code: str, student: str) -> None:
-        counted = await self._count(
-            keys=[room_key(code, f"posts:{student}")],
-            args=[
-                int(time.time() * 1000),
-                int(RATE_WINDOW_S * 1000),
-                self.settings.room_posts_per_minute,
-                secrets.token_hex(6),
-            ],
-        )
-        if not counted:
-            raise too_many_posts(self.settings)
+    async def close_room(self, code: str) -> None:
+        if not await self._close(keys=[room_key(code)], args=[PREFIX, code]):
+            raise no_room(code)
 
     async def log(self, code: str) -> EventLog:
         mirror = self.mirrors.get(code)
@@ -269,12 +351,16 @@ class RedisRooms:
         return mirror
 
     def _forget_gone(self) -> None:
-        for code in [c for c, m in self.mirrors.items() if m.gone]:
+        for code in [c for c, m in self.mirrors.items() if m.ended]:  # closed, or gone
             self.mirrors.pop(code).close()
         while len(self.mirrors) > self.settings.max_rooms:  # the oldest first
             self.mirrors.pop(next(iter(self.mirrors))).close()
 
     async def close(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         self.follower.close()
         for mirror in self.mirrors.values():
             mirror.wake_watchers()

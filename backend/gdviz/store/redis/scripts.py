@@ -15,20 +15,31 @@ Jobs (``jobs.py``, and the threads that train them):
 - ``reply:{ask}``  list: the answer to one live change, from the process that trains the job
 - ``wake:{id}``    stream: a follower's own, to wake its blocked read (``follower.py``)
 
-Rooms (``rooms.py``), all expiring with the room:
+A job's keys expire with it (``FINISH``, ``CANCEL``), and no script writes to a job whose hash is
+gone (a Redis restarted without its data): nothing is left without an expiry.
 
-- ``room:{code}``          hash: digest, expires (ms), run, player (JSON), question (current id),
+Rooms (``rooms.py``), all expiring a minute after the room does (``CLOSED_KEPT_S``), and all but
+its stream deleted when it closes (its stream a minute later, once its followers read ``closed``):
+
+- ``room:{code}``          hash: digest, expires and idle (ms: it closes at the first), owner (the
+                           address that opened it), run, player (JSON), question (current id),
                            questions (how many asked)
 - ``room:{code}:q:{n}``    hash: spec (JSON), revealed ("1" once revealed)
 - ``room:{code}:a:{n}``    hash: student → answer (JSON)
 - ``room:{code}:runs``     list of the students' shared runs (JSON)
 - ``room:{code}:events``   stream: SSE event N is entry ``0-N`` (fields ``e`` event, ``d`` data)
 - ``room:{code}:posts:{student}``  sorted set: the times of a student's posts in the last minute
-- ``rooms``                sorted set of the open rooms by expiry (for GDVIZ_MAX_ROOMS)
+- ``room:{code}:from:{scope}:{address}``  sorted set: the times of an address's posts to a
+                           question (scope ``q{n}``) or of runs sent (``runs``), last 10 minutes
+- ``room-owner:{address}`` set of the rooms an address opened (for GDVIZ_ROOMS_PER_ADDRESS)
+- ``rooms``                sorted set of the open rooms by when each closes (expiry, or idle):
+                           for GDVIZ_MAX_ROOMS, and for the sweeper that closes them
 
 Every change to a room and its event are written by one script, so that the state and the log
-agree whichever process writes.
+agree whichever process writes. A room's times are Redis's clock (``TIME``), one for every process.
 """
+
+from ...rooms import CLOSED_KEPT_S
 
 PREFIX = "gdviz:"
 
@@ -40,10 +51,13 @@ local function last_seq(key)
 end
 """
 
-# KEYS: events; ARGV: first id, maxlen, then event, data pairs. Ids at or below the top are kept.
+# KEYS: events, job; ARGV: first id, maxlen, then event, data pairs. Ids at or below the top are
+# kept. Nothing is written for a job whose hash is gone (a Redis restarted without its data): its
+# stream would be made again, without an expiry, for a job nobody finishes.
 APPEND = (
     _LAST_SEQ
     + """
+if redis.call('EXISTS', KEYS[2]) == 0 then return 0 end
 local n, top = tonumber(ARGV[1]), last_seq(KEYS[1])
 for i = 3, #ARGV, 2 do
   if n > top then
@@ -124,10 +138,14 @@ return 1
 """
 )
 
-# KEYS: lease, job; ARGV: token, lease ms. -1: the lease is someone else's; 1: cancel asked.
+# KEYS: lease, job; ARGV: token, lease ms. -2: the job is gone (a Redis restarted without its
+# data); -1: the lease is another process's (it took the job over); 1: cancel asked; 0: renewed
+# (taken again if it had lapsed and no process took it meanwhile).
 RENEW = """
-if redis.call('GET', KEYS[1]) ~= ARGV[1] then return -1 end
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+local holder = redis.call('GET', KEYS[1])
+if holder and holder ~= ARGV[1] then return -1 end
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 if redis.call('HGET', KEYS[2], 'cancel') then return 1 end
 return 0
 """
@@ -169,109 +187,196 @@ return status
 
 # --- rooms ---
 
-# Appends event ARGV[e], data ARGV[e + 1] to KEYS[events] as the next id; everything expires with
-# the room (``exp``: its ``expires`` in ms).
-_EMIT_FN = (
+# Rooms' common functions: Redis's own clock (the same for every process); whether a room is open
+# (its expiry, or nil: never made, closed, expired or idle); an event appended as the next id,
+# its stream kept ``KEEP`` ms past the room's expiry, so that followers read a ``closed`` the
+# sweeper writes at the expiry; a change by the teacher (not idle before now + idle ms; the set
+# ``rooms`` orders the open rooms by when each closes, which the sweeper reads); a room closed
+# with its last event, all its keys but that stream gone at once.
+_ROOM_FNS = (
     _LAST_SEQ
+    + f"""
+local KEEP = {int(CLOSED_KEPT_S * 1000)}
+"""
     + """
+local function now_ms()
+  local t = redis.call('TIME')
+  return tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+end
+
+local function open_room(room)
+  local f = redis.call('HMGET', room, 'expires', 'idle')
+  if not f[1] then return nil end
+  local now = now_ms()
+  if tonumber(f[1]) <= now or (f[2] and tonumber(f[2]) <= now) then return nil end
+  return tonumber(f[1])
+end
+
 local function emit(events, exp, event, data)
   local n = last_seq(events) + 1
   redis.call('XADD', events, '0-' .. n, 'e', event, 'd', data)
-  redis.call('PEXPIREAT', events, exp)
+  redis.call('PEXPIREAT', events, exp + KEEP)
   return n
+end
+
+local function touch(room, rooms, code, exp, idle_ms)
+  local idle = now_ms() + tonumber(idle_ms)
+  redis.call('HSET', room, 'idle', idle)
+  redis.call('ZADD', rooms, math.min(exp, idle), code)
+end
+
+local function close_room(p, code, reason)
+  local room = p .. 'room:' .. code
+  redis.call('ZREM', p .. 'rooms', code)
+  local f = redis.call('HMGET', room, 'questions', 'owner')
+  if not f[1] then return 0 end
+  local events = room .. ':events'
+  local n = last_seq(events) + 1
+  local data = '{"code":"' .. code .. '","reason":"' .. reason .. '"}'
+  redis.call('XADD', events, '0-' .. n, 'e', 'closed', 'd', data)
+  redis.call('PEXPIRE', events, KEEP)
+  for q = 1, tonumber(f[1]) do redis.call('DEL', room .. ':q:' .. q, room .. ':a:' .. q) end
+  redis.call('DEL', room, room .. ':runs')
+  if f[2] then redis.call('SREM', p .. 'room-owner:' .. f[2], code) end
+  return 1
+end
+
+local function within(posts, window_ms, most)
+  redis.call('ZREMRANGEBYSCORE', posts, '-inf', now_ms() - tonumber(window_ms))
+  return redis.call('ZCARD', posts) < tonumber(most)
+end
+
+local function count(posts, window_ms, member)
+  redis.call('ZADD', posts, now_ms(), member)
+  redis.call('PEXPIRE', posts, window_ms)
 end
 """
 )
 
-# KEYS: room, rooms, events; ARGV: code, digest, now ms, expires ms, max rooms, open event's data.
-# 1 made, 0 taken, -1 full. The stream begins with ``open``: it exists as long as the room.
-ROOM_CREATE = """
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[5]) then return -1 end
+# KEYS: room, rooms, events, owner's rooms; ARGV: code, digest, now ms, expires ms, max rooms,
+# open event's data, idle ms, owner, max rooms per owner. 1 made, 0 taken, -1 full, -2 the owner
+# has its rooms. The stream begins with ``open``: it exists as long as the room.
+ROOM_CREATE = (
+    _ROOM_FNS
+    + """
+local now, exp = tonumber(ARGV[3]), tonumber(ARGV[4])
+if redis.call('ZCOUNT', KEYS[2], '(' .. now, '+inf') >= tonumber(ARGV[5]) then return -1 end
 if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], 'digest', ARGV[2], 'expires', ARGV[4], 'questions', 0)
-redis.call('PEXPIREAT', KEYS[1], ARGV[4])
-redis.call('ZADD', KEYS[2], ARGV[4], ARGV[1])
+for _, code in ipairs(redis.call('SMEMBERS', KEYS[4])) do
+  local closes = redis.call('ZSCORE', KEYS[2], code)
+  if not closes or tonumber(closes) <= now then redis.call('SREM', KEYS[4], code) end
+end
+if redis.call('SCARD', KEYS[4]) >= tonumber(ARGV[9]) then return -2 end
+local idle = now + tonumber(ARGV[7])
+redis.call('HSET', KEYS[1], 'digest', ARGV[2], 'expires', exp, 'idle', idle, 'owner', ARGV[8],
+           'questions', 0)
+redis.call('PEXPIREAT', KEYS[1], exp + KEEP)
+redis.call('ZADD', KEYS[2], math.min(exp, idle), ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+redis.call('PEXPIREAT', KEYS[4], exp + KEEP)
 redis.call('XADD', KEYS[3], '0-1', 'e', 'open', 'd', ARGV[6])
-redis.call('PEXPIREAT', KEYS[3], ARGV[4])
+redis.call('PEXPIREAT', KEYS[3], exp + KEEP)
 return 1
 """
+)
 
-# KEYS: room, events; ARGV: field, value, event. Sets a field of the room and sends it as the event.
+# KEYS: room, events, rooms; ARGV: field, value, event, code, idle ms. Sets a field of the room
+# (a change by the teacher) and sends it as the event; 0 no room.
 ROOM_SET = (
-    _EMIT_FN
+    _ROOM_FNS
     + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
+local exp = open_room(KEYS[1])
 if not exp then return 0 end
+touch(KEYS[1], KEYS[3], ARGV[4], exp, ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
 return emit(KEYS[2], exp, ARGV[3], ARGV[2])
 """
 )
 
-# KEYS: room, events; ARGV: room key prefix, spec JSON, question view JSON without its id, max.
-# The new question's id; -1 no room, -2 too many questions.
+# KEYS: room, events, rooms; ARGV: room key prefix, spec JSON, question view JSON without its id,
+# max, code, idle ms. The new question's id; -1 no room, -2 too many questions.
 ROOM_ASK = (
-    _EMIT_FN
+    _ROOM_FNS
     + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
+local exp = open_room(KEYS[1])
 if not exp then return -1 end
 local n = tonumber(redis.call('HGET', KEYS[1], 'questions')) + 1
 if n > tonumber(ARGV[4]) then return -2 end
+touch(KEYS[1], KEYS[3], ARGV[5], exp, ARGV[6])
 local q = ARGV[1] .. ':q:' .. n
 redis.call('HSET', q, 'spec', ARGV[2])
-redis.call('PEXPIREAT', q, exp)
+redis.call('PEXPIREAT', q, exp + KEEP)
 redis.call('HSET', KEYS[1], 'questions', n, 'question', n)
 emit(KEYS[2], exp, 'question', '{"id":' .. n .. ',' .. string.sub(ARGV[3], 2))
 return n
 """
 )
 
-# KEYS: room, q, a, events; ARGV: qid, student, answer JSON, max answers.
-# {answers now, 1 if it replaced one}; -1 no room, -2 no question, -3 revealed, -4 full.
+# KEYS: room, q, a, events, the student's posts, the address's posts to this question;
+# ARGV: qid, student, answer JSON, max answers, student window ms, student max, address window
+# ms, address max, a unique member. {answers now, 1 if it replaced one}; -1 no room, -2 no
+# question, -3 revealed, -4 full, -5 the student's rate, -6 the address's. A refused answer
+# counts for nothing.
 ROOM_ANSWER = (
-    _EMIT_FN
+    _ROOM_FNS
     + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
+local exp = open_room(KEYS[1])
 if not exp then return -1 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
 if redis.call('HGET', KEYS[2], 'revealed') then return -3 end
+if not within(KEYS[5], ARGV[5], ARGV[6]) then return -5 end
+if not within(KEYS[6], ARGV[7], ARGV[8]) then return -6 end
 local replaced = redis.call('HEXISTS', KEYS[3], ARGV[2])
 if replaced == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[4]) then return -4 end
 redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-redis.call('PEXPIREAT', KEYS[3], exp)
+redis.call('PEXPIREAT', KEYS[3], exp + KEEP)
+count(KEYS[5], ARGV[5], ARGV[9])
+count(KEYS[6], ARGV[7], ARGV[9])
 local n = redis.call('HLEN', KEYS[3])
 emit(KEYS[4], exp, 'answers', '{"question":' .. ARGV[1] .. ',"answers":' .. n .. '}')
 return {n, replaced}
 """
 )
 
-# KEYS: room, q, a. Marks the question revealed; {spec, answers in arrival order}; -1, -2 as above.
-ROOM_REVEAL = """
-if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+# KEYS: room, q, a, rooms; ARGV: code, idle ms. Marks the question revealed (a change by the
+# teacher); {spec, answers in arrival order}; -1, -2 as above.
+ROOM_REVEAL = (
+    _ROOM_FNS
+    + """
+local exp = open_room(KEYS[1])
+if not exp then return -1 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+touch(KEYS[1], KEYS[4], ARGV[1], exp, ARGV[2])
 redis.call('HSET', KEYS[2], 'revealed', '1')
 return {redis.call('HGET', KEYS[2], 'spec'), redis.call('HVALS', KEYS[3])}
 """
+)
 
 # KEYS: room, events; ARGV: event, data. -1 no room.
 ROOM_EMIT = (
-    _EMIT_FN
+    _ROOM_FNS
     + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
+local exp = open_room(KEYS[1])
 if not exp then return -1 end
 return emit(KEYS[2], exp, ARGV[1], ARGV[2])
 """
 )
 
-# KEYS: room, runs, events; ARGV: run JSON, max. The run's index; -1 no room, -2 full.
+# KEYS: room, runs, events, the student's posts, the address's posts to this room; ARGV: run
+# JSON, max, student window ms, student max, address window ms, address max, a unique member.
+# The run's index; -1 no room, -2 full, -5 the student's rate, -6 the address's.
 ROOM_SHARE = (
-    _EMIT_FN
+    _ROOM_FNS
     + """
-local exp = redis.call('HGET', KEYS[1], 'expires')
+local exp = open_room(KEYS[1])
 if not exp then return -1 end
+if not within(KEYS[4], ARGV[3], ARGV[4]) then return -5 end
+if not within(KEYS[5], ARGV[5], ARGV[6]) then return -6 end
 if redis.call('LLEN', KEYS[2]) >= tonumber(ARGV[2]) then return -2 end
 local n = redis.call('RPUSH', KEYS[2], ARGV[1])
-redis.call('PEXPIREAT', KEYS[2], exp)
+redis.call('PEXPIREAT', KEYS[2], exp + KEEP)
+count(KEYS[4], ARGV[3], ARGV[7])
+count(KEYS[5], ARGV[5], ARGV[7])
 emit(KEYS[3], exp, 'runs', '{"runs":' .. n .. '}')
 return n - 1
 """
@@ -280,9 +385,9 @@ return n - 1
 # KEYS: room, events; ARGV: room key prefix. {room hash, last event id, spec, revealed, answers}:
 # one consistent reading however many processes write.
 ROOM_SNAPSHOT = (
-    _LAST_SEQ
+    _ROOM_FNS
     + """
-if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+if not open_room(KEYS[1]) then return false end
 local room = redis.call('HGETALL', KEYS[1])
 local seq = last_seq(KEYS[2])
 local current = redis.call('HGET', KEYS[1], 'question')
@@ -294,15 +399,28 @@ return {room, seq, runs, redis.call('HGET', q, 'spec'), redis.call('HGET', q, 'r
 """
 )
 
-# KEYS: posts; ARGV: now ms, window ms, max, a unique member. 1 counted, 0 refused: the times
-# of a student's posts within the last window, in a sorted set expiring with the window.
-POST_COUNT = """
-redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', tonumber(ARGV[1]) - tonumber(ARGV[2]))
-if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('ZADD', KEYS[1], ARGV[1], ARGV[4])
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
-return 1
+# KEYS: room; ARGV: prefix, code. Its teacher closes an open room: 1, or 0 (no room).
+ROOM_CLOSE = (
+    _ROOM_FNS
+    + """
+if not open_room(KEYS[1]) then return 0 end
+return close_room(ARGV[1], ARGV[2], 'closed')
 """
+)
+
+# KEYS: rooms; ARGV: prefix, most. Closes the rooms due by now (expired, or idle): their codes.
+ROOM_SWEEP = (
+    _ROOM_FNS
+    + """
+local now = now_ms()
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now, 'LIMIT', 0, tonumber(ARGV[2]))
+for _, code in ipairs(due) do
+  local exp = redis.call('HGET', ARGV[1] .. 'room:' .. code, 'expires')
+  close_room(ARGV[1], code, (exp and tonumber(exp) <= now) and 'expired' or 'idle')
+end
+return due
+"""
+)
 
 
 def key(kind: str, id: str = "") -> str:

@@ -87,7 +87,8 @@ class StreamWriter:
                 append, finish = self._shas
                 pipe = self.r.pipeline(transaction=False)
                 for job_id, first, fields in runs:
-                    pipe.evalsha(append, 1, key("events", job_id), first, self.maxlen, *fields)
+                    stream, job = key("events", job_id), key("job", job_id)
+                    pipe.evalsha(append, 2, stream, job, first, self.maxlen, *fields)
                 for job_id, data in finished:
                     status = json.loads(data)["status"]
                     keys = [key(kind, job_id) for kind in ("job", "events")]

@@ -46,9 +46,25 @@ def app() -> App:
 def test_an_object_with_too_many_keys_is_refused_as_it_is_parsed():
     assert parse(json.dumps({f"k{i}": i for i in range(MAX_KEYS)}).encode())
     with pytest.raises(RequestValidationError) as refused:
-        parse(json.dumps({"init": {f"k{i}": i for i in range(90_000)}}).encode())
+        parse(json.dumps({"init": {f"k{i}": i for i in range(500)}}).encode())
     (error,) = refused.value.errors()
-    assert error["loc"] == ("body",) and "90,000 keys" in error["msg"]
+    assert error["loc"] == ("body",) and "500 keys" in error["msg"]
+
+
+@pytest.mark.parametrize(
+    ("body", "words"),
+    [
+        ({"init": {f"{i:x}": 0 for i in range(90_000)}}, "keys"),  # 0.83 MB
+        ({"epochs": [1] * 100_000}, "items"),
+    ],
+)
+def test_a_body_far_wider_than_any_is_refused_before_it_is_parsed(body: dict, words: str):
+    with pytest.raises(RequestValidationError) as refused:
+        parse(json.dumps(body).encode())
+    (error,) = refused.value.errors()
+    assert error["loc"] == ("body",) and words in error["msg"]
+    points = {"dataset": {"kind": "points", "x": [1.5] * 10_000, "y": [2.5] * 10_000}}
+    assert parse(json.dumps(points).encode()) == points  # the widest a job takes
 
 
 @pytest.mark.parametrize(

@@ -220,7 +220,7 @@ async def stream_room(
                     yield b"".join(batch)
                     seen += len(batch)
                 if log.ended:  # `closed` sent: its teacher closed it, or it was idle or expired
-                    if log.gone:  # its store lost it, or it closed before this stream began
+                    if log.gone:  # its store lost it (a Redis restarted without its data)
                         yield room_gone(code)
                     return
                 await log.wait_beyond(seen)

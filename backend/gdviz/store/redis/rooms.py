@@ -7,6 +7,7 @@ many of its clients watch it.
 import asyncio
 import contextlib
 import json
+import logging
 import secrets
 import time
 
@@ -60,6 +61,8 @@ from .scripts import (
     room_key,
 )
 
+log = logging.getLogger("gdviz.cluster")
+
 POOL_SIZE = 16  # connections to Redis for room requests, per process
 SWEEP_MOST = 100  # rooms one sweep closes at most
 
@@ -112,6 +115,8 @@ class RedisRooms:
                 self.quiet.ok("closing rooms")
             except UNREACHABLE as exc:
                 self.quiet.warn("closing rooms", exc)
+            except Exception:  # a bug: said, and the next sweep tries again
+                log.exception("closing rooms")
 
     async def create(self, owner: str) -> tuple[str, str, float]:
         teacher_key = secrets.token_urlsafe(24)

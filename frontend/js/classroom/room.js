@@ -162,6 +162,10 @@ export class TeacherRoom {
     });
     this.stream.addEventListener('reveal', (ev) => this.reveal(JSON.parse(ev.data)));
     this.stream.addEventListener('runs', (ev) => { $('room-runs-count').textContent = String(JSON.parse(ev.data).runs); });
+    this.stream.addEventListener('closed', () => { // closed, idle or expired: this tab teaches no more
+      sessionStorage.removeItem(TEACHING);
+      this.banner(t('room.ended'));
+    });
     if (state?.question) this.card.show(state.question);
   }
 
@@ -294,6 +298,7 @@ export class StudentRoom {
       this.card.show(q);
       if (q.kind === 'point') this.contour.setPredictions(q.points, Array.isArray(this.card.mine) ? this.card.mine : null);
     });
+    es.addEventListener('closed', () => tr($('room-status'), 'room.ended')); // the teacher closed it, or it expired
     es.onerror = () => { tr($('room-status'), es.readyState === EventSource.CLOSED ? 'room.ended' : 'room.reconnecting'); };
     es.onopen = () => { tr($('room-status'), this.ownPace ? 'room.atOwnPace' : 'room.following'); };
     this.stream = es;

@@ -154,7 +154,17 @@ def test_momentum_trace_state_is_the_buffer() -> None:
 def test_without_trace_state_records_stay_lean() -> None:
     job = Job(JobConfig(epochs=2), max_step_events=1)
     job.run()
-    assert set(job.history[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
+    assert set(job.history[0]) == {
+        "epoch",
+        "loss",
+        "w",
+        "b",
+        "grad_w",
+        "grad_b",
+        "lr",
+        "params",
+        "grads",
+    }
 
 
 def test_points_fit_and_curvature_match_numpy() -> None:

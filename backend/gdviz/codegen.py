@@ -9,6 +9,7 @@ reads the line numbers back from them, for the page's "explain one update" view.
 import json
 import struct
 from collections.abc import Mapping, Sequence
+from typing import Any
 from dataclasses import dataclass
 
 import torch
@@ -271,7 +272,7 @@ def scheduler_lines(config: JobConfig) -> tuple[str, str]:
     return build, f"    scheduler.step({epoch_loss})  # on the epoch's loss\n"
 
 
-def change_lines(config: JobConfig, changes: Sequence[Mapping[str, float]]) -> tuple[str, str]:
+def change_lines(config: JobConfig, changes: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
     """The live changes made during the run, as a table by epoch, and the lines applying them."""
     if not changes:
         return "", ""
@@ -300,7 +301,7 @@ def change_lines(config: JobConfig, changes: Sequence[Mapping[str, float]]) -> t
     )
 
 
-def training_block(config: JobConfig, changes: Sequence[Mapping[str, float]] = ()) -> str:
+def training_block(config: JobConfig, changes: Sequence[Mapping[str, Any]] = ()) -> str:
     w, b, params = NAMES[config.mode]
     blocks = [MODELS[config.mode]]
     if config.init is not None:
@@ -367,7 +368,7 @@ def phases(script: str) -> dict[str, list[int]]:
 
 
 def generate(
-    job_id: str, config: JobConfig, trained: Data, changes: Sequence[Mapping[str, float]] = ()
+    job_id: str, config: JobConfig, trained: Data, changes: Sequence[Mapping[str, Any]] = ()
 ) -> Code:
     """The script for a job, given the data it trained on."""
     filename = f"gdviz_{config.mode}_{job_id}.py"

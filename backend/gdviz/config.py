@@ -2,11 +2,12 @@
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
-Loss = Literal["mse", "mae", "huber"]
+Loss = Literal["mse", "sse", "rmse", "euclidean", "mae", "huber", "bce"]
+Curve = Literal["line", "parabola", "sine"]
 
 Knob = Literal["momentum", "beta1", "beta2", "alpha"]
 
@@ -26,6 +27,7 @@ OPTIMIZER_KNOBS: dict[Optimizer, tuple[Knob, ...]] = {
 MODE_OPTIMIZERS: dict[Mode, tuple[Optimizer, ...]] = {
     mode: ("sgd",) if mode == "manual" else OPTIMIZERS for mode in get_args(Mode)
 }
+MAX_DEGREE = 9
 MAX_EPOCHS = 20_000
 MAX_POINTS = 1_000_000
 MAX_SEED = 2**53 - 1
@@ -63,6 +65,12 @@ class Synthetic(Strict):
         -1.0, ge=-1e6, le=1e6, description="the intercept the data is drawn from"
     )
     noise: Finite = Field(1.0, ge=0, le=1e6, description="standard deviation of ε")
+    curve: Curve = Field(
+        "line", description="f in y = true_w·f(x) + true_b + noise·ε: x, x² or sin(x)"
+    )
+    labels: bool = Field(
+        False, description="y = 1 where true_w·f(x) + true_b + noise·ε > 0, else 0 (logistic)"
+    )
 
 
 class Builtin(Strict):
@@ -151,6 +159,28 @@ Scheduler = Annotated[
 ]
 
 
+class Line(Strict):
+    """ŷ = w·x + b: the lesson's model."""
+
+    kind: Literal["line"] = "line"
+
+
+class Logistic(Strict):
+    """ŷ = σ(w·x + b), the probability that y = 1."""
+
+    kind: Literal["logistic"]
+
+
+class Poly(Strict):
+    """ŷ = b0 + b1·x + … + b_degree·x^degree."""
+
+    kind: Literal["poly"]
+    degree: int = Field(2, ge=2, le=MAX_DEGREE, description="the highest power of x")
+
+
+ModelSpec = Annotated[Line | Logistic | Poly, Field(discriminator="kind")]
+
+
 class StartPoint(Strict):
     w: Finite = Field(ge=-1e6, le=1e6, description="slope to start from")
     b: Finite = Field(ge=-1e6, le=1e6, description="intercept to start from")
@@ -174,9 +204,15 @@ class JobConfig(Strict):
     alpha: Finite = Field(
         0.99, gt=0, lt=1, description="smoothing constant of the running mean of squared gradients"
     )
+    model: ModelSpec = Field(
+        default_factory=Line,
+        description="what is fitted: the line (the lesson's), logistic regression, a polynomial",
+    )
     loss: Loss = Field(
         "mse",
-        description="criterion: mean squared error (the lesson's), mean absolute error, Huber",
+        description="criterion: mean squared error (the lesson's; bce when the model is logistic), "
+        "sum of squares, root mean square, Euclidean distance, mean absolute error, Huber, "
+        "binary cross-entropy",
     )
     huber_delta: Finite = Field(
         1.0, gt=0, le=1e6, description="Huber's threshold between squared and absolute"
@@ -189,6 +225,12 @@ class JobConfig(Strict):
         2021, ge=0, le=MAX_SEED, description="one torch.manual_seed for data, init and shuffles"
     )
     init: StartPoint | None = Field(None, description="start (w, b) instead of the random init")
+    init_params: list[Annotated[Finite, Field(ge=-1e6, le=1e6)]] | None = Field(
+        None,
+        min_length=2,
+        max_length=MAX_DEGREE + 1,
+        description="start parameters in meta.param_names order (any model), instead of the random init",
+    )
     granularity: Literal["epoch", "step"] = Field(
         "epoch", description="also stream every update ('step' events)"
     )
@@ -203,6 +245,13 @@ class JobConfig(Strict):
     dataset: Dataset = Field(
         default_factory=Synthetic, description="synthetic (the lesson's), builtin or upload"
     )
+
+    @model_validator(mode="after")
+    def _logistic_loss(self) -> "JobConfig":
+        """Logistic regression's own loss, binary cross-entropy, unless another one is asked for."""
+        if isinstance(self.model, Logistic) and "loss" not in self.model_fields_set:
+            self.loss = "bce"
+        return self
 
     @property
     def minibatch(self) -> bool:
@@ -225,7 +274,10 @@ class ConfigError(ValueError):
 
 
 def check_config(config: JobConfig) -> None:
-    """The checks across fields; those that need the data live in ``data.load``."""
+    """The checks across fields; those that need the data live in ``data.load``, and the model's
+    own (its losses, its start) in its definition."""
+    from .models import definition  # here: the models build on this module
+
     allowed = MODE_OPTIMIZERS[config.mode]
     if config.optimizer not in allowed:
         raise ConfigError(
@@ -262,6 +314,7 @@ def check_config(config: JobConfig) -> None:
             x=len(ds.x),
             y=len(ds.y),
         )
+    definition(config.model).check(config)
     if config.scheduler is not None:
         if config.mode == "manual":
             raise ConfigError(

@@ -22,12 +22,12 @@ from collections.abc import Callable, Iterator
 import torch
 
 from . import data as datasets
-from .config import Builtin, ConfigError, JobConfig, Points, Synthetic, check_config
+from .config import Builtin, ConfigError, JobConfig, Logistic, Points, Synthetic, check_config
 from .data import Data
 from .events import EventLog, MemoryLog, dumps, finite
 from .payloads import Done, Finished, Meta
 from .settings import Settings
-from .surface import Stats, loss_at, loss_minimum, r_squared
+from .surface import Stats, landscape
 from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")
@@ -94,26 +94,17 @@ class Job:
         if d.n > MAX_META_POINTS:
             idx = torch.linspace(0, d.n - 1, MAX_META_POINTS).long()
             x, y = x[idx], y[idx]
-        w_ls, b_ls = self.least_squares
-        w_min, b_min = loss_minimum(d, self.stats, config.loss, config.huber_delta)
+        least_squares, minimum, curvature = landscape(self.training.definition, d, config)
         return {
             "id": self.id,
             "config": config.model_dump(),
             "n": d.n,
             "points": {"x": x.tolist(), "y": y.tolist()},
-            "least_squares": {
-                "w": w_ls,
-                "b": b_ls,
-                "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
-                "r2": r_squared(self.stats),
-            },
-            "minimum": {
-                "w": w_min,
-                "b": b_min,
-                "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_min, b_min),
-                "loss_name": config.loss,
-            },
-            "curvature": self.stats.curvature() if config.loss == "mse" else None,
+            "param_names": list(self.training.names),
+            "start_params": self.training.start_params,
+            "least_squares": least_squares,
+            "minimum": minimum,
+            "curvature": curvature,
             "start": self.training.start,
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
@@ -158,14 +149,15 @@ class Job:
             if self.finished:
                 return
             last = self.history[-1] if self.history else None
+            params = self.training.start_params if last is None else last["params"]
             done: Done = {
                 "status": status,
                 "epochs": len(self.history),
-                "loss": None if last is None else last["loss"],
-                "w": self.training.start["w"] if last is None else last["w"],
-                "b": self.training.start["b"] if last is None else last["b"],
+                "loss": None if last is None else last["loss"],  # type: ignore[typeddict-item]
+                "params": params,  # type: ignore[typeddict-item]
                 "reason": reason,
             }
+            done.update(self.training.point(params))  # type: ignore[typeddict-item, arg-type]
             if diverged_at is not None:
                 done["diverged_at"] = diverged_at
             self.done = done
@@ -219,8 +211,8 @@ class Job:
                         return False
                     continue
                 if not finite(record):
-                    what = "NaN" if math.isnan(record["loss"]) else "infinite"
-                    epoch = int(record["epoch"])
+                    what = "NaN" if math.isnan(record["loss"]) else "infinite"  # type: ignore[arg-type]
+                    epoch = int(record["epoch"])  # type: ignore[arg-type]
                     self._finish(
                         "diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch
                     )
@@ -228,7 +220,7 @@ class Job:
                 append(kind, record)  # a record: written as JSON only when streamed
                 if kind == "epoch":
                     self.history.append(record)
-                    paced = delay and record["epoch"] > replayed
+                    paced = delay and record["epoch"] > replayed  # type: ignore[operator]
                     if paced and deadline is not None:
                         self.not_before = time.monotonic() + delay
                         return False
@@ -317,6 +309,8 @@ def warm_up() -> None:
     only once: the first optimizer alone imports torch._dynamo, about a second here."""
     for mode in ("manual", "sgd", "minibatch", "design", "linear"):
         Job(JobConfig(mode=mode, epochs=1), max_step_events=1).run()
+    logistic = JobConfig(model=Logistic(kind="logistic"), epochs=1, dataset=Synthetic(labels=True))
+    Job(logistic, max_step_events=1).run()
 
 
 def quick_to_build(config: JobConfig) -> bool:

@@ -1,0 +1,244 @@
+"""The line ŷ = w·x + b (the lesson's model) and logistic regression ŷ = σ(w·x + b).
+
+Both have the parameters (w, b) and build them the same way in every mode; logistic regression
+trains on the logit z = w·x + b, which its criterion turns into a probability.
+"""
+
+import threading
+from collections.abc import Callable
+
+import torch
+from torch import Tensor
+
+from ..config import ConfigError, JobConfig, Loss, Mode, Synthetic, Upload
+from ..data import Data
+from ..losses import LOSSES, SQUARED, Criterion
+from ..payloads import Curvature
+from ..surface import Stats, loss_minimum
+from .base import Built, ModelDef, Optimum, nn_linear, raw
+
+
+def stats_of(data: Data) -> Stats:
+    stats = data.cache.get("stats")
+    if not isinstance(stats, Stats):
+        stats = data.cache["stats"] = Stats.of(data)
+    return stats
+
+
+def read_pair(ts: list[Tensor]) -> list[float]:
+    return [ts[0].item(), ts[1].item()]
+
+
+def read_design(ts: list[Tensor]) -> list[float]:
+    b, w = ts[0].view(-1).tolist()  # beta = [b, w]
+    return [w, b]
+
+
+class LineDef(ModelDef):
+    kind = "line"
+    names = ("w", "b")
+    losses: tuple[Loss, ...] = ("mse", "sse", "rmse", "euclidean", "mae", "huber")
+    what = "the line"
+
+    def build(self, mode: Mode, X: Tensor, rng: torch.Generator) -> Built:
+        if mode == "design":
+            XX = torch.concat([torch.ones([X.shape[0], 1]), X], dim=1)
+            beta = torch.randn([2, 1], generator=rng).requires_grad_()
+            return Built(lambda x: x @ beta, [beta], XX, read_design, [(0, 1), (0, 0)])
+        if mode == "linear":
+            linear = nn_linear(1, rng)
+            return Built(linear, list(linear.parameters()), X, read_pair, [(0, 0), (1, 0)])
+        w = torch.randn([1, 1], generator=rng).requires_grad_()
+        b = torch.randn([1, 1], generator=rng).requires_grad_()
+        if mode == "minibatch":
+            return Built(lambda x: x @ w + b, [w, b], X, read_pair, [(0, 0), (1, 0)])
+        return Built(lambda x: x * w + b, [w, b], X, read_pair, [(0, 0), (1, 0)])
+
+    def outputs(self, theta: Tensor, x: Tensor) -> Tensor:
+        return theta[:, 0:1] * x.view(1, -1) + theta[:, 1:2]
+
+    def losses_at(
+        self, data: Data, config: JobConfig, theta: Tensor, stop: threading.Event | None = None
+    ) -> Tensor:
+        if config.loss in SQUARED:  # from the sums: the same cost for 20 points or a million
+            stats = stats_of(data)
+            mse = stats.mse(theta[:, 0], theta[:, 1]).clamp_min(0.0)
+            return LOSSES[config.loss].finish(mse, stats.n)
+        return super().losses_at(data, config, theta, stop)
+
+    def points_summed(self, data: Data, config: JobConfig, cells: int) -> int:
+        return data.n if config.loss in SQUARED else super().points_summed(data, config, cells)
+
+    def minimum(self, data: Data, config: JobConfig) -> Optimum:
+        w, b = loss_minimum(data, stats_of(data), config.loss, config.huber_delta)
+        method = "closed form" if config.loss in SQUARED else "iteratively reweighted least squares"
+        return Optimum([w, b], self.loss_at(data, config, [w, b]), method)
+
+    def least_squares(self, data: Data) -> Optimum | None:
+        w, b = stats_of(data).least_squares()
+        return Optimum([w, b], None, "closed form")
+
+    def curvature(self, data: Data, config: JobConfig, optimum: Optimum) -> Curvature | None:
+        if config.loss == "mse":  # constant: the quadratic's own Hessian, in closed form
+            return stats_of(data).curvature()
+        found = super().curvature(data, config, optimum)
+        if found is not None and config.loss == "sse":
+            found["at"] = "everywhere"
+        return found
+
+
+class LogisticDef(LineDef):
+    kind = "logistic"
+    losses: tuple[Loss, ...] = ("bce", "mse")
+    what = "logistic regression"
+    standardizes_y = False  # y stays 0/1
+    linear_output = False  # the output is the logit; ŷ = σ(logit)
+
+    def check_data(self, data: Data, config: JobConfig) -> None:
+        y = data.y
+        if bool(((y == 0) | (y == 1)).all()):
+            return
+        other = float(y[(y != 0) & (y != 1)][0])
+        spec = config.dataset
+        if isinstance(spec, Synthetic):
+            raise ConfigError(
+                ("dataset", "labels"),
+                "logistic regression needs y in {0, 1}: set labels to true",
+                "labels01",
+                value=f"{other:.6g}",
+            )
+        field = "name" if not isinstance(spec, Upload) and spec.kind == "builtin" else "y"
+        raise ConfigError(
+            ("dataset", field),
+            f"logistic regression needs y in {{0, 1}}; this y holds {other:.6g}",
+            "labels01",
+            value=f"{other:.6g}",
+        )
+
+    def criterion(self, config: JobConfig) -> Criterion:
+        if config.loss == "mse":  # the squared error of the probability σ(z): not convex in (w, b)
+            return lambda z, y: torch.mean((torch.sigmoid(z) - y) ** 2)
+        return super().criterion(config)  # bce on the logits
+
+    def terms(self, config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
+        if config.loss == "mse":
+            return lambda z, y: (torch.sigmoid(z) - y) ** 2
+        return lambda z, y: torch.nn.functional.binary_cross_entropy_with_logits(
+            z, y.expand_as(z), reduction="none"
+        )
+
+    def losses_at(
+        self, data: Data, config: JobConfig, theta: Tensor, stop: threading.Event | None = None
+    ) -> Tensor:
+        return ModelDef.losses_at(self, data, config, theta, stop)
+
+    def points_summed(self, data: Data, config: JobConfig, cells: int) -> int:
+        return ModelDef.points_summed(self, data, config, cells)
+
+    def least_squares(self, data: Data) -> Optimum | None:
+        return None
+
+    def minimum(self, data: Data, config: JobConfig) -> Optimum:
+        x, y = raw(data)
+        why = separation(x, y)
+        if why is not None:
+            return Optimum(None, 0.0 if "separated" in why else None, "none", why)
+        theta = newton_bce(x, y)
+        if config.loss == "mse":
+            found = descend(lambda t: self.losses_at(data, config, t.view(1, -1))[0], theta)
+            if found is None:
+                return Optimum(
+                    None, None, "none", "no finite minimum found from the cross-entropy's"
+                )
+            return Optimum(found, self.loss_at(data, config, found), "Newton, from BCE's minimum")
+        params = theta.tolist()
+        return Optimum(params, self.loss_at(data, config, params), "Newton's method")
+
+    def curvature(self, data: Data, config: JobConfig, optimum: Optimum) -> Curvature | None:
+        return ModelDef.curvature(self, data, config, optimum)
+
+
+def separation(x: Tensor, y: Tensor) -> str | None:
+    """Why the logistic loss has no minimum in (w, b), if it has none: one class only, or a point
+    on x that parts the classes (a steeper S-curve then always fits better)."""
+    ones, zeros = x[y == 1], x[y == 0]
+    if len(ones) == 0 or len(zeros) == 0:
+        which = "1" if len(zeros) == 0 else "0"
+        return (
+            f"every y is {which}: the loss keeps falling as b → {'+' if which == '1' else '−'}∞, "
+            "so there is no minimum and the path walks off forever"
+        )
+    if float(zeros.max()) <= float(ones.min()) or float(ones.max()) <= float(zeros.min()):
+        low, high = (zeros, ones) if float(zeros.max()) <= float(ones.min()) else (ones, zeros)
+        cut = (float(low.max()) + float(high.min())) / 2
+        return (
+            f"the classes are separated at x = {cut:.4g}: a steeper S-curve through it always "
+            "fits better, so |w| grows without end, there is no minimum and the path walks off "
+            "forever"
+        )
+    return None
+
+
+def newton_bce(x: Tensor, y: Tensor) -> Tensor:
+    """(w, b) minimizing the mean BCE by Newton's method with step halving (float64): the classes
+    overlap, so the minimum exists and is unique."""
+    phi = torch.stack([x, torch.ones_like(x)], dim=1)  # [n, 2]: columns for w and b
+    n = len(x)
+
+    def loss(theta: Tensor) -> float:
+        z = phi @ theta
+        return float(torch.nn.functional.binary_cross_entropy_with_logits(z, y))
+
+    theta = torch.zeros(2, dtype=torch.float64)
+    value = loss(theta)
+    for _ in range(100):
+        p = torch.sigmoid(phi @ theta)
+        grad = phi.T @ (p - y) / n
+        hessian = (phi * (p * (1 - p)).view(-1, 1)).T @ phi / n
+        step = torch.linalg.solve(hessian, grad)
+        t = 1.0
+        while t > 1e-10:
+            candidate = theta - t * step
+            new = loss(candidate)
+            if new <= value:
+                break
+            t /= 2
+        theta, value = candidate, new
+        if float(step.abs().max()) * t <= 1e-13 * (1 + float(theta.abs().max())):
+            break
+    return theta
+
+
+def descend(f: Callable[[Tensor], Tensor], start: Tensor) -> list[float] | None:
+    """A local minimum of f near ``start``: Newton's step where the Hessian is positive definite,
+    else the gradient's, each halved until f falls; None if it runs off or does not settle."""
+    theta = start.clone()
+    value = float(f(theta))
+    for _ in range(200):
+        t0 = theta.clone().requires_grad_()
+        grad = torch.autograd.grad(f(t0), t0)[0]
+        if float(grad.abs().max()) <= 1e-12:
+            return theta.tolist()
+        hessian = torch.autograd.functional.hessian(f, theta)  # type: ignore[no-untyped-call]
+        try:
+            step = torch.linalg.solve(hessian, grad)
+            if float(step @ grad) <= 0:
+                step = grad
+        except RuntimeError:  # singular
+            step = grad
+        t = 1.0
+        while t > 1e-12:
+            candidate = theta - t * step
+            new = float(f(candidate))
+            if new <= value:
+                break
+            t /= 2
+        moved = float((candidate - theta).abs().max())
+        theta, value = candidate, new
+        if not bool(theta.isfinite().all()) or float(theta.abs().max()) > 1e6:
+            return None
+        if moved <= 1e-13 * (1 + float(theta.abs().max())):
+            break
+    t0 = theta.clone().requires_grad_()
+    grad = torch.autograd.grad(f(t0), t0)[0]
+    return theta.tolist() if float(grad.abs().max()) <= 1e-7 else None

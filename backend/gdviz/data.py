@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field as dataclass_field, replace
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -35,7 +35,9 @@ class Data:
     y_label: str = "y"
     dropped_rows: int = 0
     scale: Scale | None = None  # standardized: the raw means and stds, to give a fit in raw units
-    cache: dict[str, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+    cache: dict[str, Any] = dataclass_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     # sums a model's landscape reads again and again (``gdviz.models``)
 
     @property

@@ -60,12 +60,11 @@ class Optimum:
 class ModelCode:
     """A model in a generated script, for one mode."""
 
-    block: str  # builds the parameters (drawn from torch's generator) and the forward
+    block: str  # builds the inputs, the parameters (drawn from torch's generator), the forward
     optimizer_params: str  # what the optimizer is given
-    report: str  # the values printed after each epoch, in ``names`` order
-    init: str  # overwrites the drawn start with ``init_params`` (a format field: {values})
-    manual_update: str  # the lesson's hand-written update and zero_grad, indented for the loop
-    inputs: str  # the tensor the DataLoader deals: X, XP or XX
+    slots: list[str]  # an expression for each parameter, in ``names`` order: "w", "beta[1]", …
+    inputs: str = "X"  # the tensor the DataLoader deals: X, XP or XX
+    manual_update: str = ""  # the lesson's hand-written update and zero_grad (manual mode)
 
 
 def raw(data: Data) -> tuple[Tensor, Tensor]:
@@ -144,6 +143,17 @@ class ModelDef(ABC):
         with torch.no_grad():
             for value, (k, j) in zip(values, built.slots, strict=True):
                 built.params[k].view(-1)[j] = value
+
+    # --- its code in a generated script ---
+
+    formula: str  # the model in the script's docstring
+
+    @abstractmethod
+    def code(self, mode: Mode) -> ModelCode: ...
+
+    def criterion_code(self, config: JobConfig) -> str:
+        """The criterion's body: yhat (the forward's output), y and delta in scope."""
+        return LOSSES[config.loss].code
 
     # --- the landscape (float64, many θ at once) ---
 

@@ -15,7 +15,7 @@ from ..data import Data
 from ..losses import LOSSES, SQUARED, Criterion
 from ..payloads import Curvature
 from ..surface import Stats, loss_minimum
-from .base import Built, ModelDef, Optimum, nn_linear, raw
+from .base import Built, ModelCode, ModelDef, Optimum, nn_linear, raw
 
 
 def stats_of(data: Data) -> Stats:
@@ -39,6 +39,7 @@ class LineDef(ModelDef):
     names = ("w", "b")
     losses: tuple[Loss, ...] = ("mse", "sse", "rmse", "euclidean", "mae", "huber")
     what = "the line"
+    formula = "y = w·x + b"
 
     def build(self, mode: Mode, X: Tensor, rng: torch.Generator) -> Built:
         if mode == "design":
@@ -56,6 +57,66 @@ class LineDef(ModelDef):
 
     def outputs(self, theta: Tensor, x: Tensor) -> Tensor:
         return theta[:, 0:1] * x.view(1, -1) + theta[:, 1:2]
+
+    what_yhat = "yhat = x·w + b"
+
+    def code(self, mode: Mode) -> ModelCode:
+        yhat = self.what_yhat
+        if mode == "design":
+            return ModelCode(
+                f"""# model: {yhat} as XX @ beta on the design matrix XX = [1, x], so beta = [b, w]
+ones = torch.ones([X.shape[0], 1])
+XX = torch.concat([ones, X], axis=1)
+beta = torch.randn([2, 1]).requires_grad_()
+
+
+def model(x):
+    return x @ beta
+""",
+                "[beta]",
+                ["beta[1]", "beta[0]"],
+                "XX",
+            )
+        if mode == "linear":
+            return ModelCode(
+                f"""# model: {yhat}, as torch.nn.Linear computes it (x·weight + bias); its own init draws the start
+model = torch.nn.Linear(1, 1, bias=True)
+""",
+                "model.parameters()",
+                ["model.weight", "model.bias"],
+            )
+        if mode == "minibatch":
+            return ModelCode(
+                f"""# model: {yhat} as x @ beta + beta0 (beta is w, beta0 is b), from a random start
+# (the bias is added once, here: the lesson's printed loop calls model(xx) + beta0, adding it twice)
+beta = torch.randn([1, 1]).requires_grad_()
+beta0 = torch.randn([1, 1]).requires_grad_()
+
+
+def model(x):
+    return x @ beta + beta0
+""",
+                "[beta, beta0]",
+                ["beta", "beta0"],
+            )
+        return ModelCode(
+            f"""# model: {yhat}, from a random start
+w = torch.randn([1, 1]).requires_grad_()
+b = torch.randn([1, 1]).requires_grad_()
+
+
+def forward(x):
+    return x * w + b
+""",
+            "[w, b]",
+            ["w", "b"],
+            manual_update="""    # step: gradient descent by hand, w <- w - lr * d loss/d w
+    w.data = w.data - lr * w.grad.data
+    b.data = b.data - lr * b.grad.data
+    # zero_grad: forget the gradients, or the next backward would add to them
+    w.grad = None
+    b.grad = None""",
+        )
 
     def losses_at(
         self, data: Data, config: JobConfig, theta: Tensor, stop: threading.Event | None = None
@@ -91,6 +152,8 @@ class LogisticDef(LineDef):
     kind = "logistic"
     losses: tuple[Loss, ...] = ("bce", "mse")
     what = "logistic regression"
+    formula = "P(y = 1) = σ(w·x + b), logistic regression"
+    what_yhat = "the logit yhat = x·w + b (the probability that y = 1 is σ(yhat))"
     standardizes_y = False  # y stays 0/1
     linear_output = False  # the output is the logit; ŷ = σ(logit)
 
@@ -119,6 +182,11 @@ class LogisticDef(LineDef):
         if config.loss == "mse":  # the squared error of the probability σ(z): not convex in (w, b)
             return lambda z, y: torch.mean((torch.sigmoid(z) - y) ** 2)
         return super().criterion(config)  # bce on the logits
+
+    def criterion_code(self, config: JobConfig) -> str:
+        if config.loss == "mse":
+            return "torch.mean((torch.sigmoid(yhat) - y) ** 2)  # squared error of the probability"
+        return "torch.nn.functional.binary_cross_entropy_with_logits(yhat, y)  # mean BCE, σ inside"
 
     def terms(self, config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
         if config.loss == "mse":

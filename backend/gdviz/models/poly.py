@@ -15,7 +15,7 @@ from ..data import Data
 from ..losses import LOSSES, SQUARED
 from ..payloads import Curvature
 from ..surface import MAX_GRID_WORK
-from .base import Built, ModelDef, Optimum, nn_linear, raw
+from .base import Built, ModelCode, ModelDef, Optimum, nn_linear, raw
 
 FLOAT32_MAX = 3.4e38
 
@@ -33,6 +33,7 @@ class PolyDef(ModelDef):
     def __init__(self, degree: int) -> None:
         self.degree = degree
         self.names = tuple(f"b{k}" for k in range(degree + 1))
+        self.formula = f"y = b0 + b1·x + … + b{degree}·x^{degree}"
 
     @property
     def default_axes(self) -> tuple[str, str]:
@@ -90,6 +91,72 @@ class PolyDef(ModelDef):
 
         return Built(
             forward, b, X, lambda ts: [t.item() for t in ts], [(k, 0) for k in range(d + 1)]
+        )
+
+    def code(self, mode: Mode) -> ModelCode:
+        d = self.degree
+        if mode == "design":
+            return ModelCode(
+                f"""# model: yhat = XX @ beta on the design matrix XX = [1, x, x², …, x^{d}], so beta = [b0, b1, …, b{d}]
+degree = {d}
+XX = torch.concat([X**k for k in range(degree + 1)], axis=1)
+beta = torch.randn([degree + 1, 1]).requires_grad_()
+
+
+def model(x):
+    return x @ beta
+""",
+                "[beta]",
+                [f"beta[{k}]" for k in range(d + 1)],
+                "XX",
+            )
+        features = f"""degree = {d}
+XP = torch.concat([X**k for k in range(1, degree + 1)], axis=1)  # the features x, x², …, x^{d}
+"""
+        if mode == "linear":
+            return ModelCode(
+                f"""# model: yhat = b0 + b1·x + … + b{d}·x^{d}, as torch.nn.Linear computes it on the features
+# [x, x², …]: weight = [b1, …, b{d}], bias = b0; its own init draws the start
+{features}model = torch.nn.Linear(degree, 1, bias=True)
+""",
+                "model.parameters()",
+                ["model.bias", *(f"model.weight[0, {k}]" for k in range(d))],
+                "XP",
+            )
+        if mode == "minibatch":
+            return ModelCode(
+                f"""# model: yhat = xx @ beta + beta0 on the features [x, x², …]: beta = [b1, …, b{d}], beta0 = b0
+{features}beta = torch.randn([degree, 1]).requires_grad_()
+beta0 = torch.randn([1, 1]).requires_grad_()
+
+
+def model(x):
+    return x @ beta + beta0
+""",
+                "[beta, beta0]",
+                ["beta0", *(f"beta[{k}]" for k in range(d))],
+                "XP",
+            )
+        return ModelCode(
+            f"""# model: yhat = b[0] + b[1]·x + … + b[{d}]·x^{d}, one coefficient per tensor, from a random start
+degree = {d}
+b = [torch.randn([1, 1]).requires_grad_() for _ in range(degree + 1)]
+
+
+def forward(x):
+    yhat = b[0] + b[1] * x
+    for k in range(2, degree + 1):
+        yhat = yhat + b[k] * x**k
+    return yhat
+""",
+            "b",
+            [f"b[{k}]" for k in range(d + 1)],
+            manual_update="""    # step: gradient descent by hand, b[k] <- b[k] - lr * d loss/d b[k]
+    for p in b:
+        p.data = p.data - lr * p.grad.data
+    # zero_grad: forget the gradients, or the next backward would add to them
+    for p in b:
+        p.grad = None""",
         )
 
     def powers(self, x: Tensor) -> Tensor:

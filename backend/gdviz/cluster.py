@@ -307,6 +307,7 @@ class ClusterJobManager(JobManager):
                 "epochs": 0,
                 "loss": None,
                 **view.training.start,
+                "params": view.training.start_params,
                 "reason": "cancelled before it started",
             }
         )
@@ -416,7 +417,14 @@ class ClusterJobManager(JobManager):
                 id=job_id,
             )
         except Exception as exc:
-            done = {"status": "failed", "epochs": 0, "loss": None, "w": None, "b": None}
+            done = {
+                "status": "failed",
+                "epochs": 0,
+                "loss": None,
+                "w": None,
+                "b": None,
+                "params": None,
+            }
             self.writer.put(job_id, written + 1, "done", dumps({**done, "reason": str(exc)}))
             return None
         for change in json.loads(changes):

@@ -30,7 +30,6 @@ def sweep(config: JobConfig, lrs: list[float]) -> list[dict]:
         job.run()
         done = job.done
         assert done is not None  # run() to the end
-        results.append(
-            {"lr": run.lr, **{k: done[k] for k in ("status", "epochs", "loss", "w", "b")}}
-        )
+        keys = ("status", "epochs", "loss", "w", "b", "params")
+        results.append({"lr": run.lr, **{k: done[k] for k in keys if k in done}})  # type: ignore[literal-required]
     return results

@@ -215,7 +215,7 @@ def test_the_same_minimum_under_every_squared_loss_with_its_own_curvature():
 def test_the_lr_that_suits_mse_diverges_under_sse():
     lr = 0.2  # below mse's 2/λ_max (~0.3 here), twenty times above sse's
     _, _, mse = job(lr=lr, epochs=200)
-    training, _, sse = job(lr=lr, loss="sse", epochs=200)
+    _, _, sse = job(lr=lr, loss="sse", epochs=200)
     assert mse[-1]["loss"] < 1
     assert len(sse) < 200 or not math.isfinite(sse[-1]["loss"]) or sse[-1]["loss"] > 1e6
 

@@ -16,7 +16,7 @@ import torch
 from torch import Tensor
 
 from . import data as datasets
-from .config import Builtin, ConfigError, JobConfig, Points, Synthetic
+from .config import Builtin, ConfigError, JobConfig, Points, Synthetic, Upload
 from .data import Data
 from .losses import LOSSES
 from .models import ModelDef, definition
@@ -187,7 +187,7 @@ def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
     source = f"# data: {name} — x: {x_name!r}, y: {y_name!r}\n"
     if trained.dropped_rows:
         source += f"# ({trained.dropped_rows} rows with a missing or non-numeric cell left out)\n"
-    if trained.n > MAX_INLINE_POINTS:
+    if isinstance(spec, Upload) and trained.n > MAX_INLINE_POINTS:  # a built-in set is written out
         usage = f" path/to/{name}  (the CSV uploaded to gdviz)"
         text = (
             f"{READ_CSV}\n\n{source}"

@@ -196,6 +196,7 @@ REASONS = [
     ({"dataset": {"kind": "points", "x": [1, 2, 3], "y": [1, 2]}}, "lengths", {"x": 3, "y": 2}),
     ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "sameX", {}),
     ({"dataset": {"kind": "upload", "id": "000000000000"}}, "uploadGone", {}),
+    ({"loss": "bce"}, "modelLoss", {"model": "line", "loss": "bce"}),
 ]
 CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 

@@ -8,7 +8,7 @@ import { t, tr, has, currentLang } from './i18n.js';
 // a choice without one shows its value.
 const CHOICES = {
   mode: ['manual', 'sgd', 'minibatch', 'design', 'linear'],
-  loss: ['mse', 'mae', 'huber'],
+  loss: ['mse', 'sse', 'rmse', 'euclidean', 'mae', 'huber', 'bce'],
   granularity: ['epoch', 'step'],
   data: ['synthetic', 'builtin', 'points', 'upload'],
 };

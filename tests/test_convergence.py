@@ -68,7 +68,7 @@ def test_below_two_over_lambda_max_it_converges_to_least_squares(dataset, seed, 
     epochs = 400
     job = run(dataset, seed, lr, epochs)
     assert job.status == "completed", job.done
-    w_ls, b_ls = job.least_squares
+    w_ls, b_ls = job.meta["least_squares"]["params"]
     start = job.training.start
     # GD on a quadratic: e_{t+1} = (I − lr·H) e_t, so |e_T| ≤ ρ^T |e_0| with ρ = max|1 − lr·λ|.
     rho = max(abs(1 - lr * lo), abs(1 - lr * hi))

@@ -177,7 +177,7 @@ def test_the_lessons_run_is_bit_for_bit(mode):
     _, _, records = job(mode=mode)
     expected = SEED_LOOPS[mode]()
     assert [(r["loss"], r["w"], r["b"]) for r in records] == expected
-    assert all(r["params"] == [r["w"], r["b"]] for r in records)
+    assert all(r["params"] == (r["w"], r["b"]) for r in records)
 
 
 def test_init_params_start_any_model_where_asked():

@@ -223,12 +223,11 @@ def train(args: argparse.Namespace) -> int:
         return invalid(str(exc))
 
     d, names = job.data, job.meta["param_names"]
-    model = "" if config.model.kind == "line" else f"{config.model.kind} · "
     start = ", ".join(
         f"{n} = {v:.6g}" for n, v in zip(names, job.training.start_params, strict=True)
     )
     print(
-        f"{model}{config.mode} · {config.optimizer} · {config.loss} · lr {config.lr} · "
+        f"{config.model.kind} · {config.mode} · {config.optimizer} · {config.loss} · lr {config.lr} · "
         f"{config.epochs} epochs · {d.name}, n = {d.n} · start {start}"
     )
     try:

@@ -27,7 +27,7 @@ from .data import Data
 from .events import EventLog, MemoryLog, dumps, finite
 from .payloads import Done, Finished, Meta
 from .settings import Settings
-from .surface import Stats, landscape
+from .surface import landscape
 from .train import Record, Training, make_rng
 
 log = logging.getLogger("gdviz.jobs")
@@ -72,8 +72,6 @@ class Job:
         self.training = Training(
             config, data, rng, step_stride=max(1, math.ceil(steps / max_step_events))
         )
-        self.stats = Stats.of(data)
-        self.least_squares = self.stats.least_squares()
         self.meta = self._meta()
         self.log.append("meta", dumps(self.meta))
         self._let_go()  # until it starts: a queued job holds its meta, not its data
@@ -154,10 +152,10 @@ class Job:
                 "status": status,
                 "epochs": len(self.history),
                 "loss": None if last is None else last["loss"],  # type: ignore[typeddict-item]
-                "params": params,  # type: ignore[typeddict-item]
+                "params": list(params),  # type: ignore[arg-type]
                 "reason": reason,
             }
-            done.update(self.training.point(params))  # type: ignore[typeddict-item, arg-type]
+            done.update(self.training.definition.point(params))  # type: ignore[typeddict-item, arg-type]
             if diverged_at is not None:
                 done["diverged_at"] = diverged_at
             self.done = done

@@ -281,12 +281,12 @@ def landscape(
             "loss": model.loss_at(data, config, ls.params),
             "r2": r2_of(model, data, config, ls.params),
         }
-        if model.names == ("w", "b"):
+        if model.wb:
             least_squares = {"w": ls.params[0], "b": ls.params[1], **least_squares}
     optimum = model.minimum(data, config)
     params = optimum.params
     minimum: Minimum = {
-        **named(model, params),  # type: ignore[typeddict-item]
+        **model.point(params),  # type: ignore[typeddict-item]
         "params": params,
         "loss": optimum.loss,
         "loss_name": config.loss,
@@ -294,13 +294,6 @@ def landscape(
         "reason": optimum.reason,
     }
     return least_squares, minimum, model.curvature(data, config, optimum)
-
-
-def named(model: "ModelDef", params: list[float] | None) -> dict[str, float | None]:
-    """{"w", "b"} for a model that has them (None when there is no point), else nothing."""
-    if model.names != ("w", "b"):
-        return {}
-    return {"w": None, "b": None} if params is None else {"w": params[0], "b": params[1]}
 
 
 def r2_of(model: "ModelDef", data: Data, config: "JobConfig", params: list[float]) -> float | None:

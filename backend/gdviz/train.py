@@ -20,6 +20,7 @@ from .data import Data
 from .events import Record as Record  # the records it yields; re-exported for jobs
 from .losses import LOSSES
 from .models import Built, definition
+from .models.base import Values
 from .payloads import Point
 
 
@@ -127,7 +128,7 @@ class Training:
         self.config = config
         self.definition = definition(config.model)
         self.names = self.definition.names
-        self.wb = self.names == ("w", "b")
+        self.wb = self.definition.wb
         self.n = data.n
         self.lr = config.lr  # manual mode's rate; an optimizer keeps its own in its param groups
         self.step_stride = step_stride  # report every k-th step (granularity "step")
@@ -136,12 +137,8 @@ class Training:
         self._changes: dict[int, dict[str, float]] = {}  # live changes by the epoch they start at
         self._changes_lock = threading.Lock()
         self.restore(data, rng)
-        self.start_params = self.model.values()
-        self.start: Point | dict[str, float] = self.point(self.start_params)
-
-    def point(self, values: list[float]) -> dict[str, float]:
-        """{"w", "b"} for a model that has them, else nothing."""
-        return {"w": values[0], "b": values[1]} if self.wb else {}
+        self.start_params = list(self.model.values())
+        self.start = cast(Point | dict[str, float], self.definition.point(self.start_params))
 
     def restore(self, data: Data, rng: torch.Generator) -> None:
         """Build the model, the loss and the optimizer on ``data``, drawing from ``rng``: at the
@@ -210,7 +207,7 @@ class Training:
         elif self.scheduler is not None:
             self.scheduler.step()
 
-    def _record(self, epoch: int, loss: float, grads: list[float], lr: float) -> Record:
+    def _record(self, epoch: int, loss: float, grads: Values, lr: float) -> Record:
         values = self.model.values()
         if self.wb:
             return {
@@ -226,7 +223,7 @@ class Training:
             }
         return {"epoch": epoch, "loss": loss, "lr": lr, "params": values, "grads": grads}
 
-    def _state(self, before: list[float], after: list[float]) -> Record:
+    def _state(self, before: Values, after: Values) -> Record:
         """What the optimizer holds after an update, and the step it took (trace_state): one key
         per parameter, ``step_w`` … (or ``step_b0`` …)."""
         names = self.names
@@ -253,7 +250,7 @@ class Training:
                     out[f"{name}_{axis}"] = value[i]
         return out
 
-    def _grads(self) -> list[float]:
+    def _grads(self) -> Values:
         return self.model.grads()
 
     def _update(self) -> None:
@@ -299,7 +296,7 @@ class Training:
             if change := self._begin_epoch(epoch):
                 yield "change", {"epoch": epoch, **change}
             lr = self.current_lr()
-            before = self.model.values() if trace else []
+            before = self.model.values() if trace else ()
             Yhat = self.model.forward(X)  # forward
             loss = self.criterion(Yhat, Y)  # loss
             backward(loss)  # backward
@@ -309,7 +306,7 @@ class Training:
             self._end_epoch(loss_value)
             record = self._record(epoch, loss_value, grads, lr)
             if trace:
-                record.update(self._state(before, cast(list[float], record["params"])))
+                record.update(self._state(before, cast(Values, record["params"])))
             if want_steps and epoch % self.step_stride == 0:
                 yield "step", {"step": epoch, **record}
             yield "epoch", record
@@ -327,7 +324,7 @@ class Training:
             if change := self._begin_epoch(epoch):
                 yield "change", {"epoch": epoch, **change}
             lr = self.current_lr()
-            epoch_start = self.model.values() if trace else []
+            epoch_start = self.model.values() if trace else ()
             order = loader_order(n, self.config.shuffle, self.rng)
             if order is not None:  # shuffle once per epoch: each DataLoader batch is then a slice
                 X_epoch, Y_epoch = X[order], Y[order]
@@ -352,7 +349,7 @@ class Training:
                 if report_step:
                     record = {"step": step, **self._record(epoch, loss_value, grads, lr)}
                     if trace:
-                        record.update(self._state(before, cast(list[float], record["params"])))
+                        record.update(self._state(before, cast(Values, record["params"])))
                     yield "step", record
                 if step % TURN_STEPS == 0:
                     yield "turn", None  # a chance to hand the worker to another job mid-epoch
@@ -360,5 +357,5 @@ class Training:
             self._end_epoch(epoch_loss)
             record = self._record(epoch, epoch_loss, grads, lr)
             if trace:
-                record.update(self._state(epoch_start, cast(list[float], record["params"])))
+                record.update(self._state(epoch_start, cast(Values, record["params"])))
             yield "epoch", record

@@ -9,7 +9,7 @@ Parameters are always listed in ``names`` order: a vector θ = (θ₀, θ₁, �
 import math
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -27,6 +27,10 @@ from ..losses import LOSSES, Criterion, criterion, pointwise
 from ..payloads import Curvature
 from ..surface import CHUNK_CELLS, Stopped, sample_size
 
+# θ as a tuple: a record of numbers and tuples of them, once kept, is left alone by the garbage
+# collector (lists would have it walk a long run's whole history again and again).
+Values = tuple[float, ...]
+
 
 @dataclass
 class Built:
@@ -35,14 +39,14 @@ class Built:
     forward: Callable[[Tensor], Tensor]
     params: list[Tensor]
     inputs: Tensor  # X, the features [x, x², …], or the design matrix [1, x, …]
-    read: Callable[[list[Tensor]], list[float]]  # tensors laid out like ``params`` -> θ
+    read: Callable[[list[Tensor]], Values]  # tensors laid out like ``params`` -> θ
     slots: list[tuple[int, int]]  # where θ_i is: (which tensor of ``params``, which element)
 
-    def values(self) -> list[float]:
+    def values(self) -> Values:
         """θ, read afresh (the manual update replaces ``.data``)."""
         return self.read(self.params)
 
-    def grads(self) -> list[float]:
+    def grads(self) -> Values:
         return self.read([p.grad for p in self.params])  # type: ignore[misc]  # set: backward ran
 
 
@@ -84,6 +88,17 @@ class ModelDef(ABC):
     @property
     def size(self) -> int:
         return len(self.names)
+
+    @property
+    def wb(self) -> bool:
+        """Its parameters are (w, b): events name them too, as the page reads them."""
+        return self.names == ("w", "b")
+
+    def point(self, values: Sequence[float] | None) -> dict[str, float | None]:
+        """{"w", "b"} (None without a point) for a model with (w, b), else nothing."""
+        if not self.wb:
+            return {}
+        return {"w": None, "b": None} if values is None else {"w": values[0], "b": values[1]}
 
     @property
     def default_axes(self) -> tuple[str, str]:
@@ -138,7 +153,7 @@ class ModelDef(ABC):
     def criterion(self, config: JobConfig) -> Criterion:
         return criterion(config)
 
-    def start(self, built: Built, values: list[float]) -> None:
+    def start(self, built: Built, values: Sequence[float]) -> None:
         """Overwrite the drawn start with ``values`` (θ in ``names`` order)."""
         with torch.no_grad():
             for value, (k, j) in zip(values, built.slots, strict=True):

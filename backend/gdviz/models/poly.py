@@ -15,7 +15,7 @@ from ..data import Data
 from ..losses import LOSSES, SQUARED
 from ..payloads import Curvature
 from ..surface import MAX_GRID_WORK
-from .base import Built, ModelCode, ModelDef, Optimum, nn_linear, raw
+from .base import Built, ModelCode, ModelDef, Optimum, Values, nn_linear, raw
 
 FLOAT32_MAX = 3.4e38
 
@@ -63,7 +63,7 @@ class PolyDef(ModelDef):
                 lambda x: x @ beta,
                 [beta],
                 XX,
-                lambda ts: ts[0].view(-1).tolist(),
+                lambda ts: tuple(ts[0].view(-1).tolist()),
                 [(0, j) for j in range(d + 1)],
             )
         if mode == "linear":
@@ -90,7 +90,7 @@ class PolyDef(ModelDef):
             return yhat
 
         return Built(
-            forward, b, X, lambda ts: [t.item() for t in ts], [(k, 0) for k in range(d + 1)]
+            forward, b, X, lambda ts: tuple(t.item() for t in ts), [(k, 0) for k in range(d + 1)]
         )
 
     def code(self, mode: Mode) -> ModelCode:
@@ -230,6 +230,6 @@ def forward(x):
         return found
 
 
-def read_tail(ts: list[Tensor]) -> list[float]:
+def read_tail(ts: list[Tensor]) -> Values:
     """θ from (the coefficients of x … x^d, the intercept)."""
-    return [ts[1].item(), *ts[0].view(-1).tolist()]
+    return ts[1].item(), *ts[0].view(-1).tolist()

@@ -5,7 +5,7 @@ A new kind (part 2: ``{"kind": "mlp", …}``) is a ``ModelDef`` subclass in its 
 line below.
 """
 
-from ..config import Logistic, ModelSpec, Poly
+from ..config import Line, Logistic, ModelSpec, Poly
 from .base import Built, ModelCode, ModelDef, Optimum, curvature_of
 from .line import LineDef, LogisticDef
 from .poly import PolyDef
@@ -21,7 +21,13 @@ def definition(spec: ModelSpec) -> ModelDef:
     return LINE
 
 
+# One of each kind, as the schema lists them (a polynomial of the default degree)
+SPECS: tuple[ModelSpec, ...] = (Line(), Logistic(kind="logistic"), Poly(kind="poly"))
+KINDS: dict[str, ModelDef] = {spec.kind: definition(spec) for spec in SPECS}
+
+
 __all__ = [
+    "KINDS",
     "Built",
     "LineDef",
     "LogisticDef",

@@ -15,13 +15,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from ..config import (
-    MODE_OPTIMIZERS,
-    ConfigError,
-    JobConfig,
-    Loss,
-    Mode,
-)
+from ..config import ConfigError, JobConfig, Loss, Mode
 from ..data import Data
 from ..losses import LOSSES, Criterion, criterion, pointwise
 from ..payloads import Curvature
@@ -55,7 +49,7 @@ class Optimum:
     """Where the loss over the data is lowest, or why there is no such point."""
 
     params: list[float] | None
-    loss: float | None  # there; or the lower bound approached, when there is no minimum
+    loss: float | None  # the loss there (None without a minimum)
     method: str  # how it was found
     reason: str | None = None  # why there is none
 
@@ -84,6 +78,8 @@ class ModelDef(ABC):
     names: tuple[str, ...]
     losses: tuple[Loss, ...]  # the losses it trains on
     what: str  # in a refusal: "the line", "logistic regression"
+    standardizes_y = True  # z-score y too when asked to standardize (not 0/1 labels)
+    linear_output = True  # the output is ŷ itself, linear in θ (least squares applies)
 
     @property
     def size(self) -> int:
@@ -117,7 +113,7 @@ class ModelDef(ABC):
                 model=self.kind,
                 loss=config.loss,
             )
-        if config.init is not None and self.names != ("w", "b"):
+        if config.init is not None and not self.wb:
             raise ConfigError(
                 ("init",),
                 f"{self.what} has no (w, b): give init_params, one value for each of "
@@ -135,14 +131,10 @@ class ModelDef(ABC):
                 size=self.size,
                 names=", ".join(self.names),
             )
-        assert config.optimizer in MODE_OPTIMIZERS[config.mode]  # check_config's own refusal
 
     def check_data(self, data: Data, config: JobConfig) -> None:
         """Refuse data this model cannot fit (as it trains: loaded and standardized)."""
         return None
-
-    standardizes_y = True  # z-score y too when asked to standardize (not 0/1 labels)
-    linear_output = True  # the output is ŷ itself, linear in θ (least squares applies)
 
     # --- training ---
 

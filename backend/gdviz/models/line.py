@@ -211,7 +211,7 @@ class LogisticDef(LineDef):
         x, y = raw(data)
         why = separation(x, y)
         if why is not None:
-            return Optimum(None, 0.0 if "separated" in why else None, "none", why)
+            return Optimum(None, None, "none", why)
         theta, hessian = newton_bce(x.numpy(), y.numpy())
         if config.loss == "mse":
             found = descend(lambda t: self.losses_at(data, config, t.view(1, -1))[0], theta)

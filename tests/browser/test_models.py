@@ -3,9 +3,8 @@ follows a logistic or polynomial run loads it, plays it to the end and reports n
 
 import httpx
 import pytest
-from playwright.sync_api import Page
-
 from conftest import App
+from playwright.sync_api import Page
 
 RUNS = {
     "logistic": {

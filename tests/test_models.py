@@ -303,3 +303,15 @@ def test_the_poly_least_squares_solves_the_normal_equations():
     hessian = torch.tensor(curvature["hessian"], dtype=torch.float64)
     assert torch.allclose(hessian, 2 * V.T @ V / len(x), rtol=1e-6)
     assert curvature["at"] == "everywhere" and len(curvature["eigenvalues"]) == 6
+
+
+def test_trace_state_names_each_coefficient():
+    fields = {**MODELS["poly"], "mode": "minibatch", "optimizer": "momentum", "lr": 0.02}
+    training, _, records = job(**fields, trace_state=True, epochs=3)
+    before = training.start_params
+    for record in records:
+        after = record["params"]
+        for k, name in enumerate(training.names):
+            assert record[f"step_{name}"] == pytest.approx(after[k] - before[k], abs=1e-7)
+            assert f"momentum_{name}" in record
+        before = after

@@ -9,6 +9,7 @@ the largest lr that converges.
 import math
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
@@ -24,7 +25,8 @@ class LossDef:
     title: str
     code: str  # the criterion's body in a generated script: yhat, y and delta in scope
     squared: bool  # a function of the mean squared residual: exact from sums for a linear model
-    finish: Callable[[Tensor, int], Tensor]  # the loss over n points from the mean of its terms
+    finish: Callable[[Any, int], Any]  # the loss over n points from the mean of its terms (a
+    # float or a tensor of them)
     # A mini-batch epoch's loss, as the lesson sums it (LOSS_sum + loss·len(yy), / n) and its
     # equivalent for the losses that are not means: the loss over all n points when no update
     # happens within the epoch (one batch).
@@ -34,7 +36,7 @@ class LossDef:
     total_code: str = "LOSS_sum.item() / n"
 
 
-def _mean(m: Tensor, n: int) -> Tensor:
+def _mean(m: Any, n: int) -> Any:
     return m
 
 
@@ -58,7 +60,7 @@ LOSSES: dict[str, LossDef] = {
             "root mean squared error",
             "torch.sqrt(torch.mean((yhat - y) ** 2))",
             True,
-            lambda m, n: m.sqrt(),
+            lambda m, n: m**0.5,
             lambda loss, m: loss**2 * m,
             lambda s, n: math.sqrt(s / n),
             "loss.detach() ** 2 * len(yy)",
@@ -69,7 +71,7 @@ LOSSES: dict[str, LossDef] = {
             "Euclidean distance ‖Y − Ŷ‖₂",
             "torch.linalg.vector_norm(yhat - y)",
             True,
-            lambda m, n: (m * n).sqrt(),
+            lambda m, n: (m * n) ** 0.5,
             lambda loss, m: loss**2,
             lambda s, n: math.sqrt(s),
             "loss.detach() ** 2",
@@ -93,6 +95,12 @@ LOSSES: dict[str, LossDef] = {
     )
 }
 SQUARED = tuple(name for name, d in LOSSES.items() if d.squared)
+
+
+def finish(loss: str, mean: Tensor, n: int) -> Tensor:
+    """The loss over n points from the mean of its per-point terms, for a tensor of them."""
+    out: Tensor = LOSSES[loss].finish(mean, n)
+    return out
 
 
 def criterion(config: JobConfig) -> Criterion:

@@ -18,7 +18,7 @@ import torch
 from typing_extensions import TypedDict
 
 from .data import Data
-from .losses import LOSSES, SQUARED
+from .losses import SQUARED, finish
 from .payloads import Curvature, LeastSquares, Minimum
 
 if TYPE_CHECKING:  # the models compute on this module's sums
@@ -115,7 +115,7 @@ def loss_grid(
     over ``sample_size`` evenly spaced points; ``stop`` set ends the work between chunks."""
     W, B = torch.meshgrid(w.double(), b.double(), indexing="xy")  # [len(b), len(w)]
     if loss in SQUARED:
-        return LOSSES[loss].finish(stats.mse(W, B).clamp_min(0.0), stats.n)
+        return finish(loss, stats.mse(W, B).clamp_min(0.0), stats.n)
     f = pointwise_loss(loss, delta)
     W, B = W.reshape(-1, 1), B.reshape(-1, 1)
     x, y = data.x.double().view(1, -1), data.y.double().view(1, -1)
@@ -279,7 +279,7 @@ def landscape(
         least_squares = {
             "params": ls.params,
             "loss": model.loss_at(data, config, ls.params),
-            "r2": r2_of(model, data, config, ls.params),
+            "r2": model.r2(data, config, ls.params),
         }
         if model.wb:
             least_squares = {"w": ls.params[0], "b": ls.params[1], **least_squares}
@@ -294,16 +294,6 @@ def landscape(
         "reason": optimum.reason,
     }
     return least_squares, minimum, model.curvature(data, config, optimum)
-
-
-def r2_of(model: "ModelDef", data: Data, config: "JobConfig", params: list[float]) -> float | None:
-    """1 − SSE/SST of a least-squares fit; None when every y is the same (no variance)."""
-    y = data.y.double()
-    sst = float(((y - y.mean()) ** 2).sum())
-    if not sst > 0:
-        return None
-    mse = model.loss_at(data, config.model_copy(update={"loss": "mse"}), params)
-    return max(0.0, min(1.0, 1 - data.n * mse / sst))
 
 
 class SliceWindow(TypedDict):

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from ..config import ConfigError, JobConfig, Loss, Mode
 from ..data import Data
-from ..losses import LOSSES, Criterion, criterion, pointwise
+from ..losses import LOSSES, Criterion, criterion, finish, pointwise
 from ..payloads import Curvature
 from ..surface import CHUNK_CELLS, Stopped, sample_size
 
@@ -197,7 +197,7 @@ class ModelDef(ABC):
                 raise Stopped
             xs, ys = x[i : i + chunk], y[i : i + chunk]
             total += terms(self.outputs(theta, xs), ys.view(1, -1)).sum(dim=1)
-        return LOSSES[config.loss].finish(total / k, n)
+        return finish(config.loss, total / k, n)
 
     def points_summed(self, data: Data, config: JobConfig, cells: int) -> int:
         """How many points ``losses_at`` sums over for ``cells`` vectors."""
@@ -206,6 +206,15 @@ class ModelDef(ABC):
     def loss_at(self, data: Data, config: JobConfig, params: list[float]) -> float:
         theta = torch.tensor([params], dtype=torch.float64)
         return float(self.losses_at(data, config, theta)[0])
+
+    def r2(self, data: Data, config: JobConfig, params: list[float]) -> float | None:
+        """1 − SSE/SST of a least-squares fit; None when every y is the same (no variance)."""
+        y = data.y.double()
+        sst = float(((y - y.mean()) ** 2).sum())
+        if not sst > 0:
+            return None
+        mse = self.loss_at(data, config.model_copy(update={"loss": "mse"}), params)
+        return max(0.0, min(1.0, 1 - data.n * mse / sst))
 
     @abstractmethod
     def minimum(self, data: Data, config: JobConfig) -> Optimum: ...

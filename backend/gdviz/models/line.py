@@ -13,9 +13,9 @@ from torch import Tensor
 
 from ..config import Builtin, ConfigError, JobConfig, Loss, Mode, Synthetic
 from ..data import Data
-from ..losses import LOSSES, SQUARED, Criterion
+from ..losses import LOSSES, SQUARED, Criterion, finish
 from ..payloads import Curvature
-from ..surface import Stats, loss_minimum
+from ..surface import Stats, loss_minimum, r_squared
 from .base import Built, ModelCode, ModelDef, Optimum, Values, curvature_of, nn_linear, raw
 
 
@@ -125,11 +125,21 @@ def forward(x):
         if config.loss in SQUARED:  # from the sums: the same cost for 20 points or a million
             stats = stats_of(data)
             mse = stats.mse(theta[:, 0], theta[:, 1]).clamp_min(0.0)
-            return LOSSES[config.loss].finish(mse, stats.n)
+            return finish(config.loss, mse, stats.n)
         return super().losses_at(data, config, theta, stop)
 
     def points_summed(self, data: Data, config: JobConfig, cells: int) -> int:
         return data.n if config.loss in SQUARED else super().points_summed(data, config, cells)
+
+    def loss_at(self, data: Data, config: JobConfig, params: list[float]) -> float:
+        if config.loss in SQUARED:  # plain floats: a 1×1 tensor grid costs more than a job's setup
+            stats = stats_of(data)
+            mse = max(0.0, stats.mse(params[0], params[1]))
+            return float(LOSSES[config.loss].finish(mse, stats.n))
+        return super().loss_at(data, config, params)
+
+    def r2(self, data: Data, config: JobConfig, params: list[float]) -> float | None:
+        return r_squared(stats_of(data))
 
     def minimum(self, data: Data, config: JobConfig) -> Optimum:
         w, b = loss_minimum(data, stats_of(data), config.loss, config.huber_delta)
@@ -203,6 +213,9 @@ class LogisticDef(LineDef):
 
     def points_summed(self, data: Data, config: JobConfig, cells: int) -> int:
         return ModelDef.points_summed(self, data, config, cells)
+
+    def loss_at(self, data: Data, config: JobConfig, params: list[float]) -> float:
+        return ModelDef.loss_at(self, data, config, params)
 
     def least_squares(self, data: Data) -> Optimum | None:
         return None

@@ -12,7 +12,7 @@ from torch import Tensor
 
 from ..config import ConfigError, JobConfig, Loss, Mode
 from ..data import Data
-from ..losses import LOSSES, SQUARED
+from ..losses import SQUARED, finish
 from ..payloads import Curvature
 from ..surface import MAX_GRID_WORK
 from .base import Built, ModelCode, ModelDef, Optimum, Values, nn_linear, raw
@@ -172,7 +172,7 @@ def forward(x):
             # from the sums (the Gram matrix), exact for any n
             A, c, syy = self.gram(data)
             mse = (syy - 2 * theta @ c + ((theta @ A) * theta).sum(dim=1)) / data.n
-            return LOSSES[config.loss].finish(mse.clamp_min(0.0), data.n)
+            return finish(config.loss, mse.clamp_min(0.0), data.n)
         return super().losses_at(data, config, theta, stop)
 
     def points_summed(self, data: Data, config: JobConfig, cells: int) -> int:

@@ -221,11 +221,11 @@ class LogisticDef(LineDef):
         return None
 
     def minimum(self, data: Data, config: JobConfig) -> Optimum:
-        x, y = raw(data)
+        x, y = (v.numpy() for v in raw(data))
         why = separation(x, y)
         if why is not None:
             return Optimum(None, None, "none", why)
-        theta, hessian = newton_bce(x.numpy(), y.numpy())
+        theta, hessian, value = newton_bce(x, y)
         if config.loss == "mse":
             found = descend(lambda t: self.losses_at(data, config, t.view(1, -1))[0], theta)
             if found is None:
@@ -235,7 +235,7 @@ class LogisticDef(LineDef):
             return Optimum(found, self.loss_at(data, config, found), "Newton, from BCE's minimum")
         params = theta.tolist()
         data.cache["bce hessian"] = (params, hessian)  # Newton's last: the curvature there
-        return Optimum(params, self.loss_at(data, config, params), "Newton's method")
+        return Optimum(params, value, "Newton's method")
 
     def curvature(self, data: Data, config: JobConfig, optimum: Optimum) -> Curvature | None:
         cached = data.cache.get("bce hessian")
@@ -244,7 +244,7 @@ class LogisticDef(LineDef):
         return ModelDef.curvature(self, data, config, optimum)
 
 
-def separation(x: Tensor, y: Tensor) -> str | None:
+def separation(x: np.ndarray, y: np.ndarray) -> str | None:
     """Why the logistic loss has no minimum in (w, b), if it has none: one class only, or a point
     on x that parts the classes (a steeper S-curve then always fits better)."""
     ones, zeros = x[y == 1], x[y == 0]
@@ -265,37 +265,35 @@ def separation(x: Tensor, y: Tensor) -> str | None:
     return None
 
 
-def newton_bce(x: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor]:
-    """(w, b) minimizing the mean BCE by Newton's method with step halving, and the Hessian there
-    (float64, in numpy: a few microseconds a step on a class's points). The classes overlap, so
-    the minimum exists and is unique."""
-    n = len(x)
-
-    def loss(w: float, b: float) -> float:
-        z = w * x + b
-        return float(np.mean(np.logaddexp(0.0, z) - y * z))  # BCE on the logits, stably
-
+def newton_bce(x: np.ndarray, y: np.ndarray) -> tuple[Tensor, Tensor, float]:
+    """(w, b) minimizing the mean BCE by Newton's method with step halving, the Hessian and the
+    loss there (float64, in numpy: a few microseconds a step on a class's points). The classes
+    overlap, so the minimum exists and is unique."""
+    n, xx = len(x), x * x
     w = b = 0.0
-    value = loss(w, b)
+    z = np.zeros_like(x)
+    value = float(np.logaddexp(0.0, z).sum() - y @ z) / n  # BCE on the logits z, stably
     for _ in range(100):
-        p = 1 / (1 + np.exp(-(w * x + b)))
+        p = 1 / (1 + np.exp(-z))
         r, s = p - y, p * (1 - p)
         g_w, g_b = float(r @ x) / n, float(r.sum()) / n
-        h_ww, h_wb, h_bb = float(s @ (x * x)) / n, float(s @ x) / n, float(s.sum()) / n
+        h_ww, h_wb, h_bb = float(s @ xx) / n, float(s @ x) / n, float(s.sum()) / n
         det = h_ww * h_bb - h_wb * h_wb
         step_w, step_b = (h_bb * g_w - h_wb * g_b) / det, (h_ww * g_b - h_wb * g_w) / det
         t = 1.0
-        while True:
-            new = loss(w - t * step_w, b - t * step_b)
+        while True:  # halve the step until the loss falls
+            w_new, b_new = w - t * step_w, b - t * step_b
+            z = w_new * x + b_new
+            new = float(np.logaddexp(0.0, z).sum() - y @ z) / n
             if new <= value or t < 1e-10:
                 break
             t /= 2
-        w, b, value = w - t * step_w, b - t * step_b, new
-        if max(abs(step_w), abs(step_b)) * t <= 1e-13 * (1 + max(abs(w), abs(b))):
-            break
+        w, b, value = w_new, b_new, new
+        if max(abs(step_w), abs(step_b)) * t <= 1e-10 * (1 + max(abs(w), abs(b))):
+            break  # quadratic convergence: the error is now far below float64's
     theta = torch.tensor([w, b], dtype=torch.float64)
     hessian = torch.tensor([[h_ww, h_wb], [h_wb, h_bb]], dtype=torch.float64)
-    return theta, hessian
+    return theta, hessian, value
 
 
 def descend(f: Callable[[Tensor], Tensor], start: Tensor) -> list[float] | None:

@@ -23,7 +23,9 @@ from support import running_server
 
 N, DROPS, GOAL_MS = 10_000, 9, 100.0
 
-STORE_POINTS = """([x, y]) => import('/static/js/points.js').then((m) => m.encodePoints({x, y}))"""
+STORE_POINTS = (
+    """([x, y]) => import('/static/js/core/points.js').then((m) => m.encodePoints({x, y}))"""
+)
 POINT_AT = """(i) => { const el = document.getElementById('chart-fit'), fl = el._fullLayout;
   const r = el.getBoundingClientRect(), X = fl.xaxis, Y = fl.yaxis, d = el.querySelector('canvas.dots').points;
   return [r.left + X._offset + (d.x[i] - X.range[0]) / (X.range[1] - X.range[0]) * X._length,

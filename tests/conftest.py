@@ -1,4 +1,5 @@
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
@@ -63,3 +64,16 @@ def server_url(server: Server) -> str:
 def client(server_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def memory_jobs() -> Iterator[Any]:
+    """An in-memory job store, started: two workers, five jobs kept, finished ones for 0.3 s."""
+    from gdviz.settings import Settings
+    from gdviz.store.memory.jobs import MemoryJobs
+    from gdviz.store.memory.uploads import MemoryUploads
+
+    jobs = MemoryJobs(Settings(max_running=2, max_jobs=5, job_ttl_s=0.3), MemoryUploads())
+    jobs.start()
+    yield jobs
+    jobs.shutdown()

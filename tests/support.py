@@ -1,5 +1,7 @@
-"""A real ``gdviz serve`` in a subprocess on 127.0.0.1, for tests and benchmarks, and reading its streams."""
+"""A real ``gdviz serve`` in a subprocess on 127.0.0.1, for tests and benchmarks, and reading its
+streams; a store's coroutines run from a test."""
 
+import asyncio
 import json
 import os
 import signal
@@ -7,13 +9,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from httpx_sse import connect_sse
+
+T = TypeVar("T")
 
 # Debian's Chromium, headless, for the browser tests and benchmarks (Playwright cannot fetch its own)
 CHROMIUM = "/usr/bin/chromium"
@@ -224,3 +230,10 @@ def run_scripts(scripts: list[tuple[str, Path, list[str]]]) -> list[subprocess.C
         )
         for (_, path, args), r in zip(scripts, json.loads(done.stdout), strict=True)
     ]
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """A coroutine run to its end in a thread of its own: after the browser tests, Playwright's
+    loop holds the main thread's."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

@@ -203,7 +203,7 @@ CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 
 @pytest.mark.parametrize(("body", "reason", "figures"), REASONS, ids=[r for _, r, _ in REASONS])
 def test_a_refusal_across_fields_names_its_reason_for_the_page(client, body, reason, figures):
-    """The page says these in its own language (controls.js serverSays): the 422 names its reason,
+    """The page says these in its own language (form/checks.js serverSays): the 422 names its reason,
     with the figures the message holds, and the Korean catalogue has words for it."""
     (item,) = client.post("/api/jobs", json=body).json()["detail"]
     assert item["ctx"] == item["ctx"] | {"reason": reason, **figures}

@@ -10,7 +10,7 @@ from gdviz.config import (
     JobConfig,
     check_config,
 )
-from gdviz.data import load
+from gdviz.models import load
 from gdviz.train import Training, make_rng
 
 KNOB_VALUES = {

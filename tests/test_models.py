@@ -10,9 +10,8 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from gdviz.config import MODE_OPTIMIZERS, JobConfig
-from gdviz.data import load
-from gdviz.models import definition
-from gdviz.surface import landscape
+from gdviz.models import definition, load
+from gdviz.models.landscape import landscape
 from gdviz.train import Training, make_rng
 from seed_loops import SEED_LOOPS
 

@@ -4,7 +4,7 @@ import pytest
 import torch
 
 from gdviz.config import JobConfig, Synthetic
-from gdviz.data import load
+from gdviz.models import load
 from gdviz.surface import (
     Stats,
     WindowError,

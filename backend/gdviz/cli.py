@@ -13,8 +13,9 @@ import os
 import sys
 import threading
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel
@@ -31,7 +32,12 @@ from .config import (
     Upload,
 )
 from .network import ALL_INTERFACES, lan_address
-from .settings import settings
+from .payloads import Record
+from .settings import Settings
+from .uploads import UploadStore
+
+if TYPE_CHECKING:
+    from .job import Job
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -39,10 +45,11 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    redis_url = args.redis or Settings().redis_url
     if args.workers < 1:
         print("gdviz serve: --workers must be 1 or more", file=sys.stderr)
         return EXIT_INVALID
-    if args.workers > 1 and not (args.redis or settings.redis_url):
+    if args.workers > 1 and not redis_url:
         print(
             "gdviz serve: --workers needs Redis (--redis redis://host:port/0 or GDVIZ_REDIS_URL): "
             "without it every process would keep its own jobs, and a stream could reach a process "
@@ -61,13 +68,15 @@ def serve(args: argparse.Namespace) -> int:
                 "and the published port; set GDVIZ_PUBLIC_URL to it, or the server refuses that host name)",
                 flush=True,
             )
-    settings.host, settings.port = args.host, args.port  # the app reads them (share links)
-    # Worker processes build their own app from the environment.
-    os.environ.update(GDVIZ_HOST=args.host, GDVIZ_PORT=str(args.port))
+    # Every server process (this one, or each of --workers) builds its app from the environment:
+    # the options go there, and the app reads them as its settings (share links, the guard).
+    options = {"GDVIZ_HOST": args.host, "GDVIZ_PORT": str(args.port)}
     if args.redis:
-        settings.redis_url = os.environ["GDVIZ_REDIS_URL"] = args.redis
+        options["GDVIZ_REDIS_URL"] = args.redis
+    os.environ.update(options)
     config = uvicorn.Config(
-        "gdviz.app:app",
+        "gdviz.app:create_app",
+        factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
@@ -119,17 +128,21 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict[str
     return body
 
 
-def load_csv(path: Path) -> str:
+def load_csv(path: Path, settings: Settings, uploads: UploadStore) -> str:
     """Read a CSV as ``POST /api/datasets`` would, with its limits; answer the upload's id."""
     from .uploads import accept
 
-    return accept(path.read_bytes(), path.name, settings).id
+    return accept(path.read_bytes(), path.name, settings, uploads).id
 
 
-def flat(record: dict, names: list[str]) -> dict:
+def flat(record: Record, names: list[str]) -> dict[str, float]:
     """A history record for a CSV row: params and grads as one column per parameter."""
-    out = {k: v for k, v in record.items() if not isinstance(v, list)}
-    for name, value, grad in zip(names, record["params"], record["grads"], strict=True):
+    out = {k: v for k, v in record.items() if not isinstance(v, list | tuple)}
+    params, grads = (
+        cast(tuple[float, ...], record["params"]),
+        cast(tuple[float, ...], record["grads"]),
+    )
+    for name, value, grad in zip(names, params, grads, strict=True):
         out.setdefault(name, value)
         out.setdefault(f"grad_{name}", grad)
     return out
@@ -139,7 +152,7 @@ def named(names: list[str], values: list[float]) -> str:
     return "  ".join(f"{n} {v:.6g}" for n, v in zip(names, values, strict=True))
 
 
-def write_history(job, path: Path) -> None:
+def write_history(job: "Job", path: Path) -> None:
     if path.suffix == ".json":
         out = {
             "config": job.config.model_dump(),
@@ -160,7 +173,7 @@ def write_history(job, path: Path) -> None:
         writer.writerows(rows)
 
 
-def run_with_progress(job) -> None:
+def run_with_progress(job: "Job") -> None:
     """Train in a thread while the main thread draws the bar (and takes Ctrl-C)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -181,7 +194,9 @@ def run_with_progress(job) -> None:
                 worker.join(0.1)
                 if job.history:
                     last = job.history[-1]
-                    progress.update(task, completed=last["epoch"], loss=f"loss {last['loss']:.6g}")
+                    progress.update(
+                        task, completed=cast(int, last["epoch"]), loss=f"loss {last['loss']:.6g}"
+                    )
         except KeyboardInterrupt:
             job.cancel()
             worker.join()
@@ -192,7 +207,9 @@ def train(args: argparse.Namespace) -> int:
     from pydantic import ValidationError
 
     from .config import ConfigError
-    from .jobs import Job
+    from .job import Job
+    from .store.memory.log import MemoryLog
+    from .store.memory.uploads import MemoryUploads
     from .uploads import UploadError
 
     def invalid(*lines: str) -> int:
@@ -200,6 +217,8 @@ def train(args: argparse.Namespace) -> int:
             print(f"gdviz train: {line}", file=sys.stderr)
         return EXIT_INVALID
 
+    settings = Settings()
+    uploads = MemoryUploads(settings.max_uploads, settings.uploads_max_bytes)
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix not in (".csv", ".json"):
         return invalid(f"out: must end in .csv or .json, got {args.out!r}")
@@ -210,11 +229,11 @@ def train(args: argparse.Namespace) -> int:
         ):
             if not Path(args.dataset).is_file():
                 return invalid(f"dataset: no such file {args.dataset!r}")
-            upload_id = load_csv(Path(args.dataset))
+            upload_id = load_csv(Path(args.dataset), settings, uploads)
         config = JobConfig.model_validate(
             job_body(args, upload_id), strict=False
         )  # command-line values are text
-        job = Job(config, settings.max_step_events)
+        job = Job(config, MemoryLog(), max_step_events=settings.max_step_events, uploads=uploads)
     except ValidationError as exc:
         return invalid(*(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     except (ConfigError, UploadError) as exc:
@@ -413,12 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
         "any number of processes on any machines serve them, and --workers N runs N processes "
         "on this port. Ctrl-C stops it.",
     )
+    defaults = Settings()
     p.add_argument(
         "--host",
-        default=settings.host,
+        default=defaults.host,
         help="address to bind (default %(default)s; 0.0.0.0 for a classroom)",
     )
-    p.add_argument("--port", type=int, default=settings.port, help="port (default %(default)s)")
+    p.add_argument("--port", type=int, default=defaults.port, help="port (default %(default)s)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.add_argument(
         "--redis",
@@ -454,7 +474,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    return args.func(args)
+    command: Callable[[argparse.Namespace], int] = args.func
+    return command(args)
 
 
 if __name__ == "__main__":

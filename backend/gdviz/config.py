@@ -3,6 +3,7 @@
 from typing import Annotated, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic.config import JsonDict
 
 Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
@@ -39,6 +40,31 @@ MAX_VALUE = (
 Finite = Annotated[float, Field(allow_inf_nan=False)]
 
 
+def form(
+    group: str,
+    order: int,
+    *,
+    widget: str | None = None,
+    shown_when: dict[str, list[str]] | None = None,
+) -> JsonDict:
+    """Where the page's settings form shows a field (``form`` in its JSON schema: GET /api/schema).
+
+    ``group``: its fieldset, legend ``group.<group>`` in the page's catalogues (groups come in the
+    order of their first field); ``order``: its place among all the form's fields; ``widget`` where
+    the type does not say it ("log-slider"; "file"; "select": choices the page fetches);
+    ``shown_when`` {field: values}: shown, and sent in a job, only while each field has one of its
+    values. An optimizer's knob shows with its optimizer (OPTIMIZER_KNOBS), a data set's fields with
+    their kind. The label is ``field.<name>`` in frontend/js/i18n/en.js and ko.js. A field without
+    ``form`` is not in the form (it is still in the page's URL and its jobs).
+    """
+    spec: JsonDict = {"group": group, "order": order}
+    if widget:
+        spec["widget"] = widget
+    if shown_when:
+        spec["shown_when"] = {k: list(v) for k, v in shown_when.items()}
+    return {"form": spec}
+
+
 class Strict(BaseModel):
     """Unknown fields refused, and no coercion: ``true`` is not a number, ``"0.1"`` is not one
     either (an int is still a float)."""
@@ -50,21 +76,51 @@ class Synthetic(Strict):
     """The lesson's generator: y = true_w·x + true_b + noise·ε, ε ~ N(0, 1)."""
 
     kind: Literal["synthetic"] = "synthetic"
-    x_start: Finite = Field(-3.0, ge=-1e6, le=1e6, description="first x")
+    x_start: Finite = Field(
+        -3.0, ge=-1e6, le=1e6, description="first x", json_schema_extra=form("data", 250)
+    )
     x_stop: Finite = Field(
-        3.0, ge=-1e6, le=1e6, description="x stops before this (arange) or at it (linspace)"
+        3.0,
+        ge=-1e6,
+        le=1e6,
+        description="x stops before this (arange) or at it (linspace)",
+        json_schema_extra=form("data", 260),
     )
     x_step: Finite = Field(
-        0.3, gt=0, le=1e6, description="spacing of x = arange(x_start, x_stop, x_step)"
+        0.3,
+        gt=0,
+        le=1e6,
+        description="spacing of x = arange(x_start, x_stop, x_step)",
+        json_schema_extra=form("data", 270),
     )
     n: int | None = Field(
-        None, ge=2, le=MAX_POINTS, description="if set, x = linspace(x_start, x_stop, n)"
+        None,
+        ge=2,
+        le=MAX_POINTS,
+        description="if set, x = linspace(x_start, x_stop, n)",
+        json_schema_extra=form("data", 280),
     )
-    true_w: Finite = Field(2.0, ge=-1e6, le=1e6, description="the slope the data is drawn from")
+    true_w: Finite = Field(
+        2.0,
+        ge=-1e6,
+        le=1e6,
+        description="the slope the data is drawn from",
+        json_schema_extra=form("data", 220),
+    )
     true_b: Finite = Field(
-        -1.0, ge=-1e6, le=1e6, description="the intercept the data is drawn from"
+        -1.0,
+        ge=-1e6,
+        le=1e6,
+        description="the intercept the data is drawn from",
+        json_schema_extra=form("data", 230),
     )
-    noise: Finite = Field(1.0, ge=0, le=1e6, description="standard deviation of ε")
+    noise: Finite = Field(
+        1.0,
+        ge=0,
+        le=1e6,
+        description="standard deviation of ε",
+        json_schema_extra=form("data", 240),
+    )
     curve: Curve = Field(
         "line", description="f in y = true_w·f(x) + true_b + noise·ε: x, x² or sin(x)"
     )
@@ -75,14 +131,32 @@ class Synthetic(Strict):
 
 class Builtin(Strict):
     kind: Literal["builtin"]
-    name: str = Field(max_length=64, description="a name from GET /api/datasets")
+    name: str = Field(
+        max_length=64,
+        description="a name from GET /api/datasets",
+        json_schema_extra=form("data", 290, widget="select"),
+    )
 
 
 class Upload(Strict):
     kind: Literal["upload"]
-    id: str = Field(max_length=64, description="the id answered by POST /api/datasets")
-    x: str | None = Field(None, max_length=200, description="x column (default: first numeric)")
-    y: str | None = Field(None, max_length=200, description="y column (default: second numeric)")
+    id: str = Field(
+        max_length=64,
+        description="the id answered by POST /api/datasets",
+        json_schema_extra=form("data", 300, widget="file"),
+    )
+    x: str | None = Field(
+        None,
+        max_length=200,
+        description="x column (default: first numeric)",
+        json_schema_extra=form("data", 310, widget="select"),
+    )
+    y: str | None = Field(
+        None,
+        max_length=200,
+        description="y column (default: second numeric)",
+        json_schema_extra=form("data", 320, widget="select"),
+    )
 
 
 PointValue = Annotated[Finite, Field(ge=-MAX_VALUE, le=MAX_VALUE)]
@@ -96,7 +170,8 @@ class Points(Strict):
     y: list[PointValue] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="one per x")
 
 
-Dataset = Annotated[Synthetic | Builtin | Upload | Points, Field(discriminator="kind")]
+# (in the page's order: its data set menu lists the kinds as the schema does)
+Dataset = Annotated[Synthetic | Builtin | Points | Upload, Field(discriminator="kind")]
 
 
 # Learning-rate schedulers: torch.optim.lr_scheduler's own names and arguments, stepped once per
@@ -192,17 +267,38 @@ class JobConfig(Strict):
     mode: Mode = Field(
         "sgd",
         description="the lesson's way to fit: manual GD, torch.optim.SGD, mini-batches, design matrix, nn.Linear",
+        json_schema_extra=form("method", 10),
     )
-    optimizer: Optimizer = Field("sgd", description="the torch.optim algorithm")
+    optimizer: Optimizer = Field(
+        "sgd", description="the torch.optim algorithm", json_schema_extra=form("method", 20)
+    )
     momentum: Finite = Field(
-        0.9, ge=0, lt=1, description="how much of the last update each update keeps"
+        0.9,
+        ge=0,
+        lt=1,
+        description="how much of the last update each update keeps",
+        json_schema_extra=form("method", 30),
     )
-    beta1: Finite = Field(0.9, ge=0, lt=1, description="decay of the running mean of gradients")
+    beta1: Finite = Field(
+        0.9,
+        ge=0,
+        lt=1,
+        description="decay of the running mean of gradients",
+        json_schema_extra=form("method", 40),
+    )
     beta2: Finite = Field(
-        0.999, ge=0, lt=1, description="decay of the running mean of squared gradients"
+        0.999,
+        ge=0,
+        lt=1,
+        description="decay of the running mean of squared gradients",
+        json_schema_extra=form("method", 50),
     )
     alpha: Finite = Field(
-        0.99, gt=0, lt=1, description="smoothing constant of the running mean of squared gradients"
+        0.99,
+        gt=0,
+        lt=1,
+        description="smoothing constant of the running mean of squared gradients",
+        json_schema_extra=form("method", 60),
     )
     model: ModelSpec = Field(
         default_factory=Line,
@@ -213,18 +309,53 @@ class JobConfig(Strict):
         description="criterion: mean squared error (the lesson's; bce when the model is logistic), "
         "sum of squares, root mean square, Euclidean distance, mean absolute error, Huber, "
         "binary cross-entropy",
+        json_schema_extra=form("method", 70),
     )
     huber_delta: Finite = Field(
-        1.0, gt=0, le=1e6, description="Huber's threshold between squared and absolute"
+        1.0,
+        gt=0,
+        le=1e6,
+        description="Huber's threshold between squared and absolute",
+        json_schema_extra=form("method", 80, shown_when={"loss": ["huber"]}),
     )
-    lr: Finite = Field(0.1, gt=0, le=100, description="learning rate")
-    epochs: int = Field(100, ge=1, le=MAX_EPOCHS, description="passes over the data")
-    batch_size: int = Field(5, ge=1, le=MAX_POINTS, description="mini-batch modes; at most n")
-    shuffle: bool = Field(True, description="DataLoader(shuffle=...) for the mini-batch modes")
+    lr: Finite = Field(
+        0.1,
+        gt=0,
+        le=100,
+        description="learning rate",
+        json_schema_extra=form("training", 110, widget="log-slider"),
+    )
+    epochs: int = Field(
+        100,
+        ge=1,
+        le=MAX_EPOCHS,
+        description="passes over the data",
+        json_schema_extra=form("training", 120),
+    )
+    batch_size: int = Field(
+        5,
+        ge=1,
+        le=MAX_POINTS,
+        description="mini-batch modes; at most n",
+        json_schema_extra=form("training", 130, shown_when={"mode": list(MINIBATCH_MODES)}),
+    )
+    shuffle: bool = Field(
+        True,
+        description="DataLoader(shuffle=...) for the mini-batch modes",
+        json_schema_extra=form("training", 140, shown_when={"mode": list(MINIBATCH_MODES)}),
+    )
     seed: int = Field(
-        2021, ge=0, le=MAX_SEED, description="one torch.manual_seed for data, init and shuffles"
+        2021,
+        ge=0,
+        le=MAX_SEED,
+        description="one torch.manual_seed for data, init and shuffles",
+        json_schema_extra=form("training", 160),
     )
-    init: StartPoint | None = Field(None, description="start (w, b) instead of the random init")
+    init: StartPoint | None = Field(
+        None,
+        description="start (w, b) instead of the random init",
+        json_schema_extra=form("training", 170),
+    )
     init_params: list[Annotated[Finite, Field(ge=-1e6, le=1e6)]] | None = Field(
         None,
         min_length=2,
@@ -232,10 +363,16 @@ class JobConfig(Strict):
         description="start parameters in meta.param_names order (any model), instead of the random init",
     )
     granularity: Literal["epoch", "step"] = Field(
-        "epoch", description="also stream every update ('step' events)"
+        "epoch",
+        description="also stream every update ('step' events)",
+        json_schema_extra=form("training", 150),
     )
     delay_ms: int = Field(0, ge=0, le=5000, description="pause after each epoch, to pace a demo")
-    standardize: bool = Field(False, description="z-score x and y before training")
+    standardize: bool = Field(
+        False,
+        description="z-score x and y before training",
+        json_schema_extra=form("data", 330),
+    )
     scheduler: Scheduler | None = Field(
         None, description="change lr every epoch: torch.optim.lr_scheduler's name and arguments"
     )
@@ -243,7 +380,9 @@ class JobConfig(Strict):
         False, description="epoch (and step) events carry the optimizer's state and the step taken"
     )
     dataset: Dataset = Field(
-        default_factory=Synthetic, description="synthetic (the lesson's), builtin or upload"
+        default_factory=Synthetic,
+        description="synthetic (the lesson's), builtin or upload",
+        json_schema_extra=form("data", 210),
     )
 
     @model_validator(mode="after")
@@ -274,10 +413,8 @@ class ConfigError(ValueError):
 
 
 def check_config(config: JobConfig) -> None:
-    """The checks across fields; those that need the data live in ``data.load``, and the model's
-    own (its losses, its start) in its definition."""
-    from .models import definition  # here: the models build on this module
-
+    """The checks across fields; those that need the data live in ``models.load``, and the model's
+    own (its losses, its start) in its definition (``models.check`` runs both)."""
     allowed = MODE_OPTIMIZERS[config.mode]
     if config.optimizer not in allowed:
         raise ConfigError(
@@ -314,7 +451,6 @@ def check_config(config: JobConfig) -> None:
             x=len(ds.x),
             y=len(ds.y),
         )
-    definition(config.model).check(config)
     if config.scheduler is not None:
         if config.mode == "manual":
             raise ConfigError(

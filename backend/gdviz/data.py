@@ -3,7 +3,7 @@
 import csv
 import io
 import json
-from dataclasses import dataclass, field as dataclass_field, replace
+from dataclasses import dataclass, field as dataclass_field
 from functools import cache
 from importlib.resources import files
 from typing import Any
@@ -21,7 +21,7 @@ from .config import (
     Upload,
 )
 from .payloads import Scale
-from .uploads import uploads
+from .uploads import UploadStore
 
 BUILTIN_DIR = files("gdviz") / "datasets"
 
@@ -73,7 +73,7 @@ def catalog() -> dict[str, dict[str, Any]]:
 
 
 @cache
-def _builtin_columns(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+def builtin_columns(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     """The set's x and y columns (float32); a text column is read through the entry's ``codes``
     (Default's "No"/"Yes" as 0/1), the other columns are not read."""
     entry = catalog()[name]
@@ -95,12 +95,13 @@ def builtin(spec: Builtin) -> Data:
         known = ", ".join(sorted(catalog())) or "none"
         raise ConfigError(("dataset", "name"), f"unknown data set '{spec.name}' (known: {known})")
     entry = catalog()[spec.name]
-    x, y = _builtin_columns(spec.name)
+    x, y = builtin_columns(spec.name)
     return Data(x, y, entry["title"], entry["x_label"], entry["y_label"])
 
 
-def uploaded(spec: Upload) -> Data:
-    table = uploads.get(spec.id)
+def uploaded(spec: Upload, uploads: UploadStore | None) -> Data:
+    """The chosen columns of an upload kept in ``uploads`` (none without a store)."""
+    table = None if uploads is None else uploads.get(spec.id)
     if table is None:
         raise ConfigError(
             ("dataset", "id"),
@@ -172,12 +173,9 @@ def standardized(data: Data, y: bool = True) -> Data:
     )
 
 
-def load(config: JobConfig, rng: torch.Generator) -> Data:
-    """Build the job's data and check what depends on it.
-
-    Uploads are parsed and standardized in float64 and trained in float32, like everything else:
-    Unix timestamps (~1.7·10⁹) in float32 are 128 apart, so casting first would merge most of them.
-    """
+def read(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = None) -> Data:
+    """The job's data as given (an upload's from ``uploads``), checked for what every model needs;
+    ``models.load`` standardizes it as its model does and checks the rest."""
     spec = config.dataset
     if isinstance(spec, Synthetic):
         data = synthetic(spec, rng)
@@ -186,7 +184,7 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
     elif isinstance(spec, Points):
         data = points(spec)
     else:
-        data = uploaded(spec)
+        data = uploaded(spec, uploads)
     if data.n < 2 or data.n > MAX_POINTS:
         raise ConfigError(
             ("dataset",),
@@ -207,20 +205,5 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
             "tooLarge",
             largest=f"{largest:.3g}",
             max=f"{MAX_VALUE:.0e}",
-        )
-    from .models import definition  # here: the models build on ``Data``
-
-    model = definition(config.model)
-    if config.standardize:
-        data = standardized(data, y=model.standardizes_y)
-    if data.x.dtype != torch.float32:
-        data = replace(data, x=data.x.float(), y=data.y.float())
-    model.check_data(data, config)
-    if config.minibatch and config.batch_size > data.n:
-        raise ConfigError(
-            ("batch_size",),
-            f"must be at most n = {data.n}, the number of data points",
-            "batchOverN",
-            n=data.n,
         )
     return data

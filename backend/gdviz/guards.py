@@ -22,6 +22,7 @@ from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .network import lan_address
 from .settings import Settings
 
 BODY_LIMIT = 1024 * 1024  # any body but an upload: a job with 10,000 inline points is ~0.5 MB
@@ -54,8 +55,6 @@ def is_loopback(host: str) -> bool:
 @cache
 def machine_names() -> frozenset[str]:
     """This machine's host names and addresses, as students on its network may type them."""
-    from .cli import lan_address
-
     hostname = socket.gethostname()
     names = {hostname, f"{hostname}.local"}
     with contextlib.suppress(OSError):  # from /etc/hosts as a rule: no network lookup
@@ -94,7 +93,7 @@ def body_limit(method: str, path: str, settings: Settings) -> tuple[int, list[st
     return BODY_LIMIT, ["body"], "the limit"
 
 
-def too_large(limit: int, loc: list[str], why: str) -> list[dict]:
+def too_large(limit: int, loc: list[str], why: str) -> list[dict[str, object]]:
     msg = f"request body larger than {limit} bytes ({why})"
     return [{"loc": loc, "msg": msg, "type": "value_error"}]
 
@@ -161,7 +160,7 @@ def with_allow(headers: list[tuple[bytes, bytes]], scope: Scope) -> list[tuple[b
     return [*others, (b"allow", ", ".join(methods).encode())]
 
 
-async def answer(send: Send, status: int, detail: str | list[dict]) -> None:
+async def answer(send: Send, status: int, detail: str | list[dict[str, object]]) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {

@@ -4,6 +4,8 @@ from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
+# an epoch, step or change event as the engine yields it: numbers, and tuples of them (params, grads)
+Record = dict[str, float | int | tuple[float, ...]]
 Status = Literal["queued", "running", "completed", "cancelled", "diverged", "failed"]
 Finished = Literal["completed", "cancelled", "diverged", "failed"]
 
@@ -25,15 +27,15 @@ class Epoch(TypedDict):
     # with trace_state: step_<name> and the optimizer's state per parameter (see docs/api.md)
 
 
-class Change(TypedDict, total=False):
-    """A live change, sent just before the first epoch that uses it."""
+class Change(TypedDict):
+    """A live change, sent just before the first epoch that uses it: that epoch, and the values."""
 
     epoch: int
-    lr: float
-    momentum: float
-    beta1: float
-    beta2: float
-    alpha: float
+    lr: NotRequired[float]
+    momentum: NotRequired[float]
+    beta1: NotRequired[float]
+    beta2: NotRequired[float]
+    alpha: NotRequired[float]
 
 
 class Curvature(TypedDict):
@@ -134,3 +136,16 @@ class Done(TypedDict):
     b: NotRequired[float | None]
     reason: str | None
     diverged_at: NotRequired[int]
+
+
+class JobState(TypedDict):
+    """A job as ``GET /api/jobs/{id}`` tells it (``history`` left out where not asked for)."""
+
+    id: str
+    status: Status
+    config: dict[str, Any]  # JobConfig.model_dump()
+    meta: Meta
+    done: Done | None
+    epochs_done: int
+    elapsed_s: float | None  # since it started training, on the server's clock
+    history: NotRequired[list[Record]]  # its epoch events

@@ -1,4 +1,5 @@
-"""Server settings, read from the environment with the prefix ``GDVIZ_``."""
+"""Server settings, read from the environment with the prefix ``GDVIZ_``: the app reads them once,
+when it is made (``gdviz.app.create_app``), and hands them to what needs them."""
 
 import os
 
@@ -31,6 +32,3 @@ class Settings(BaseSettings):
     room_posts_per_minute: int = Field(30, ge=1)  # a student's answers and shared runs
     room_max_body_bytes: int = Field(4096, ge=256)  # any request body to /api/rooms
     public_url: str | None = None  # base of share links, e.g. http://192.168.1.20:8000 (Docker)
-
-
-settings = Settings()

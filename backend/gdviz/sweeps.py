@@ -1,19 +1,45 @@
 """A learning-rate sweep: the same run at many rates, each to its end, to draw loss against lr."""
 
-from .config import ConfigError, JobConfig, check_config
-from .jobs import Job
+from typing import NotRequired
+
+from typing_extensions import TypedDict
+
+from . import models
+from .config import ConfigError, JobConfig
+from .job import Job
+from .payloads import Finished
+from .store.memory.log import MemoryLog
+from .uploads import UploadStore
 
 MAX_RATES = 50
 MAX_WORK = 200_000  # updates summed over all rates: a sweep answers within seconds
 
 
-def sweep(config: JobConfig, lrs: list[float]) -> list[dict]:
+class SweepResult(TypedDict):
+    """One rate's outcome: what that single run's ``done`` event says."""
+
+    lr: float
+    status: Finished
+    epochs: int
+    loss: float | None
+    params: list[float] | None  # in meta.param_names order
+    w: NotRequired[float | None]  # where the model has (w, b)
+    b: NotRequired[float | None]
+
+
+def sweep(
+    config: JobConfig, lrs: list[float], uploads: UploadStore | None = None
+) -> list[SweepResult]:
     """Each rate's outcome, equal to what that single run's ``done`` event says."""
-    check_config(config)
+    models.check(config)
     runs = [
         config.model_copy(update={"lr": lr, "granularity": "epoch", "delay_ms": 0}) for lr in lrs
     ]
-    first = Job(runs[0], max_step_events=1)
+
+    def job(run: JobConfig) -> Job:
+        return Job(run, MemoryLog(), max_step_events=1, uploads=uploads)
+
+    first = job(runs[0])
     work = len(lrs) * config.epochs * first.training.steps_per_epoch
     if work > MAX_WORK:
         raise ConfigError(
@@ -24,12 +50,12 @@ def sweep(config: JobConfig, lrs: list[float]) -> list[dict]:
             work=work,
             max=MAX_WORK,
         )
-    results = []
+    results: list[SweepResult] = []
     for run in runs:
-        job = first if run is runs[0] else Job(run, max_step_events=1)
-        job.run()
-        done = job.done
+        trained = first if run is runs[0] else job(run)
+        trained.run()
+        done = trained.done
         assert done is not None  # run() to the end
         keys = ("status", "epochs", "loss", "w", "b", "params")
-        results.append({"lr": run.lr, **{k: done[k] for k in keys if k in done}})  # type: ignore[literal-required]
+        results.append({"lr": run.lr, **{k: done[k] for k in keys if k in done}})  # type: ignore[typeddict-item, literal-required]
     return results

@@ -17,11 +17,10 @@ from torch.optim.sgd import sgd as sgd_update
 
 from .config import OPTIMIZER_KNOBS, JobConfig, OneCycleLR, Optimizer
 from .data import Data
-from .events import Record as Record  # the records it yields; re-exported for jobs
 from .losses import LOSSES
 from .models import Built, definition
 from .models.base import Values
-from .payloads import Point
+from .payloads import Point, Record
 
 
 def make_rng(seed: int) -> torch.Generator:

@@ -1,42 +1,43 @@
 // Wiring only: schema -> settings -> store <-> form, views and URL; runs -> player -> charts.
-import * as api from './api.js';
-import { Settings, Store, browserUrl, PRESETS } from './state.js';
-import { Controls } from './controls.js';
-import { Player } from './player.js';
+import * as api from './core/api.js';
+import { Settings, PRESETS } from './core/settings.js';
+import { Store, browserUrl } from './core/store.js';
+import { SettingsForm } from './form/form.js';
+import { Player } from './core/player.js';
 import { Runs } from './runs.js';
-import { FitChart } from './fitchart.js';
-import { LossChart } from './losschart.js';
-import { ContourChart } from './contour.js';
-import { SurfaceChart } from './surface3d.js';
-import { fmt } from './format.js';
-import { epochReadout, fitReadout } from './readout.js';
-import { divergeFixes } from './fixes.js';
-import { downloadCsv, downloadJson, downloadPng, downloadPointsCsv } from './export.js';
-import { installCodePanel, setCodeJob } from './codepanel.js';
-import { Explain } from './explain.js';
-import { setLook, toggleFullscreen } from './projector.js';
-import { installPresenterKeys } from './presenter.js';
-import { installShare } from './share.js';
-import { installLesson, expandLessonLink, lessonPaused } from './lesson.js';
-import { followedJob, markFollowing } from './follow.js';
-import { installA11y } from './a11y.js';
-import { installLab } from './labpanel.js';
-import { installRoom, roomCode } from './room.js';
-import { t, setLang, onLang, linkLang, currentLang } from './i18n.js';
-import { playIcon } from './icons.js';
+import { FitChart } from './views/fit.js';
+import { LossChart } from './views/loss.js';
+import { ContourChart } from './views/contour.js';
+import { SurfaceChart } from './views/surface.js';
+import { fmt } from './core/format.js';
+import { epochReadout, fitReadout } from './views/readout.js';
+import { divergeFixes } from './form/fixes.js';
+import { downloadCsv, downloadJson, downloadPointsCsv } from './code/export.js';
+import { installCodePanel, setCodeJob } from './code/codepanel.js';
+import { Explain } from './code/explain.js';
+import { setLook, toggleFullscreen } from './classroom/projector.js';
+import { installPresenterKeys } from './classroom/presenter.js';
+import { installShare } from './classroom/share.js';
+import { installLesson, expandLessonLink, lessonPaused } from './classroom/lesson.js';
+import { followedJob, markFollowing } from './classroom/follow.js';
+import { installA11y } from './access/a11y.js';
+import { installLab } from './lab/panel.js';
+import { installRoom, roomCode } from './classroom/room.js';
+import { t, setLang, onLang, linkLang, currentLang } from './i18n/i18n.js';
+import { playIcon } from './views/icons.js';
 
 const $ = (id) => document.getElementById(id);
 const app = $('app');
 setLang(linkLang()); // before anything writes a word
 
-/** The page's one message over the views; `fixes`: [{label, changes}], each a button that applies
- *  its changes to the form and runs it. */
+/** The page's one message over the views; `fixes`: [{label, changes}], each a button that runs the
+ *  form with its changes. */
 function banner(text, kind = 'warn', fixes = []) {
   const box = $('banner');
   $('banner-text').textContent = text;
   $('banner-fixes').replaceChildren(...fixes.map(({ label, changes }) => {
     const button = Object.assign(document.createElement('button'), { type: 'button', textContent: label });
-    button.addEventListener('click', () => { controls.set(changes); submit(); });
+    button.addEventListener('click', () => submit(changes));
     return button;
   }));
   box.className = kind;
@@ -67,7 +68,7 @@ const followed = followedJob();
 const joined = roomCode(); // a student's page in a class (/?room=CODE)
 let classroom = null; // {teacher} on the teacher's page, {student} on a student's
 
-const controls = new Controls($('controls'), settings, { onUpload: api.uploadCsv });
+const form = new SettingsForm($('controls'), store, { onUpload: api.uploadCsv });
 const fit = new FitChart($('chart-fit'));
 const loss = new LossChart($('chart-loss'));
 const contour = new ContourChart($('chart-contour'), pickStart);
@@ -79,8 +80,8 @@ const a11y = installA11y({ contour, pickStart });
 const runs = new Runs({ api, settings, player, charts, ui: {
   banner,
   diverged,
-  showErrors: (err) => controls.showErrors(err),
-  clearErrors: () => controls.clearErrors(),
+  showErrors: (err) => form.showErrors(err),
+  clearErrors: () => form.clearErrors(),
   starting: markStarting,
   showRuns,
   meta: (run, m) => lab.meta(run, m),
@@ -88,9 +89,6 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   created: (ids) => classroom?.teacher?.showRun(ids),
 } });
 const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls') });
-// charts follow their boxes, not only the window: the lesson band, the code panel, a focused view
-const sized = new ResizeObserver((entries) => entries.forEach((e) => Plotly.Plots.resize(e.target)));
-Object.values(charts).forEach((c) => sized.observe(c.el));
 
 // ---- settings: the store owns them (and the URL); the form and the views follow it
 const SHOW = {
@@ -119,34 +117,32 @@ store.subscribe((state, changed, { run }) => {
   if (run) start(state);
 });
 
-/** Run `state` unless a field refuses it (a link with data=upload and no file): then that field
- *  says why, in the page's language, and nothing starts. */
+/** Run `state` (which the form shows) unless a field refuses it (a link with data=upload and no
+ *  file): then that field says why, in the page's language, and nothing starts. */
 function start(state) {
-  controls.set(state);
-  if (controls.refusals().length) return;
+  if (form.refusals().length) return;
   runs.start(state, { paused: lessonPaused(state) });
 }
 
 /** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
- *  that makes no value is refused where it is (see Controls.refusals), and nothing starts. */
+ *  that makes no value is refused where it is (see SettingsForm.refusals), and nothing starts. */
 function submit(changes = {}) {
-  const refused = controls.refusals();
-  if (refused.length) { controls.inputOf(refused[0][0])?.focus(); return; }
+  const refused = form.refusals(changes);
+  if (refused.length) { form.inputOf(refused[0][0])?.focus(); return; }
   markStarting();
-  store.set({ ...controls.read(store.get()), ...changes }, { run: true });
+  store.set({ ...form.read(store.get()), ...changes }, { run: true });
 }
 
 function pickStart({ w, b }) {
   if (classroom?.student?.wantsPoint()) { classroom.student.answerPoint({ w, b }); return; }
   const round = (v) => Number(v.toPrecision(3));
-  controls.set({ init_w: round(w), init_b: round(b) });
-  submit();
+  submit({ init_w: round(w), init_b: round(b) });
 }
 
 $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
 $('race-methods').addEventListener('click', () => submit({ cmp: PRESETS.methods, sel: 0 }));
 $('race-optimizers').addEventListener('click', () => {
-  const manual = controls.read().mode === 'manual'; // manual mode has only plain sgd
+  const manual = form.read().mode === 'manual'; // manual mode has only plain sgd
   submit({ cmp: PRESETS.optimizers, sel: 0, ...(manual ? { mode: 'sgd' } : {}) });
 });
 $('single').addEventListener('click', () => submit({ cmp: '', sel: 0 }));
@@ -170,7 +166,7 @@ $('export-csv').addEventListener('click', () => downloadCsv(player.runs));
 $('export-points').addEventListener('click', () => downloadPointsCsv(player.runs[Math.min(store.get().sel, player.runs.length - 1)]));
 $('export-json').addEventListener('click', () => downloadJson(player.runs));
 for (const btn of document.querySelectorAll('button.png')) {
-  btn.addEventListener('click', () => downloadPng(charts[btn.dataset.chart].el, `gdviz-${btn.dataset.chart}`));
+  btn.addEventListener('click', () => charts[btn.dataset.chart].png(`gdviz-${btn.dataset.chart}`));
 }
 
 // ---- the runs on screen
@@ -232,8 +228,6 @@ $('theme-toggle').addEventListener('click', () => store.set({ dark: !store.get()
 $('fullscreen').addEventListener('click', toggleFullscreen);
 $('lang-switch').addEventListener('click', () => store.set({ lang: currentLang() === 'ko' ? 'en' : 'ko' }));
 onLang((lang) => {
-  Object.values(charts).forEach((c) => c.relabel());
-  controls.relabel();
   $('lang-switch').lang = lang === 'ko' ? 'en' : 'ko';
   player.touch();
 });
@@ -246,12 +240,12 @@ installShare(() => player.runs[0]?.id);
 /** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */
 function followRuns(jobs) {
   store.set({ ...settings.fromConfig(jobs[0].config), cmp: '' });
-  controls.set(store.get());
   runs.follow(jobs);
 }
 function unlock(own) {
   document.body.classList.toggle('following', !own);
   for (const input of document.querySelectorAll('#controls input, #controls select, #run-buttons button')) input.disabled = !own;
+  if (!own) form.revert(); // the teacher's settings, not what the student was typing
 }
 classroom = installRoom({ api, store, player, runs, contour, banner, follow: followRuns, unlock }, joined);
 
@@ -267,18 +261,13 @@ async function follow(id) {
   }
   const speed = store.urlKeys().has('speed') ? {} : { speed: 'live' }; // keep up with the teacher unless told
   store.set({ ...settings.fromConfig(job.config), cmp: '', ...speed });
-  controls.set(store.get());
   markFollowing(t('follow.teachersRun', { run: `${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)}` }));
   runs.follow([{ id, config: job.config }]);
 }
 
 // ---- boot
-controls.set(store.get());
 showSettings(store.get());
-api.getDatasets().then((d) => {
-  controls.setBuiltins(d.builtin);
-  controls.set({ builtin: store.get().builtin || d.builtin[0]?.name || '' });
-}).catch((err) => banner(t('banner.datasets', { error: err.message }), 'error'));
+api.getDatasets().then((d) => form.setBuiltins(d.builtin)).catch((err) => banner(t('banner.datasets', { error: err.message }), 'error'));
 if (joined) markFollowing(t('follow.teacherOfClass', { code: joined }));
 else if (followed) follow(followed);
 else start(store.get());

@@ -1,11 +1,11 @@
 // Runs: start what the settings say (one run, or a comparison on one start point), follow a shared
 // run, and fetch the loss surface the views need. Everything it touches is handed in, as to Explain:
 // the API, the settings, the player that buffers the streams, the charts and the page's `ui` hooks.
-import { runLabel } from './state.js';
-import { runStyle } from './theme.js';
-import { reducedMotion } from './a11y.js';
-import { diverged } from './viewwindow.js';
-import { t } from './i18n.js';
+import { runLabel } from './core/settings.js';
+import { runStyle } from './views/theme.js';
+import { reducedMotion } from './access/a11y.js';
+import { diverged } from './views/viewwindow.js';
+import { t } from './i18n/i18n.js';
 
 export class Runs {
   /**

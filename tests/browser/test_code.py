@@ -78,7 +78,7 @@ def test_code_panel_shows_copies_and_downloads_the_script(
     # the highlighter only makes text nodes: markup in the source stays text
     got = page.evaluate(
         """async (src) => {
-      const { highlight } = await import('/static/js/highlight.js');
+      const { highlight } = await import('/static/js/code/highlight.js');
       const box = document.createElement('div');
       box.append(highlight(src));
       const cls = (text) => [...box.querySelectorAll('[class^=tok-]')].find(e => e.textContent === text)?.className;

@@ -1,9 +1,12 @@
 """Input the form cannot run is refused at its field: no run starts, the field is marked invalid
 (aria-invalid) and a message next to it says what to type. Nothing is silently replaced."""
 
+import json
+
+import httpx
 import pytest
 from conftest import App, Watch
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Page, Route, expect
 
 
 def jobs_created(watch: Watch) -> int:
@@ -88,3 +91,41 @@ def test_a_refused_upload_leaves_no_stale_file_active(app: App, page: Page, watc
     assert page.eval_on_selector("#upload-file", "el => el.files.length") == 0
     assert page.eval_on_selector("#col_x", "el => el.options.length") == 0
     refused(app, page, watch, "upload", "choose a CSV file first", input_id="upload-file")
+
+
+def test_a_knob_the_schema_adds_is_in_the_form_the_link_and_the_job(app: App, page: Page) -> None:
+    """The form is laid out from GET /api/schema: a field with `form` metadata (as config.py's
+    `form()` writes it) shows in its group and place, and its value goes into the link and the job.
+    The server has no such knob: it is taken out of the job on its way, after it is read."""
+    schema = httpx.get(f"{app.base}/api/schema").json()
+    schema["job"]["properties"]["weight_decay"] = {
+        "type": "number",
+        "default": 0,
+        "minimum": 0,
+        "maximum": 1,
+        "description": "L2 penalty on w",
+        "form": {"group": "training", "order": 125},
+    }
+    page.route("**/api/schema", lambda route: route.fulfill(json=schema))
+    sent: list[dict] = []
+
+    def create(route: Route) -> None:
+        body = route.request.post_data_json
+        sent.append(dict(body))
+        body.pop("weight_decay", None)
+        route.continue_(post_data=json.dumps(body))
+
+    page.route("**/api/jobs", create)
+    app.open("epochs=5&speed=live&weight_decay=0.02")
+    app.finished()
+    training = page.eval_on_selector_all(
+        "#controls fieldset:nth-of-type(2) [data-field]", "rows => rows.map(r => r.dataset.field)"
+    )
+    assert training[:4] == ["lr", "epochs", "weight_decay", "batch_size"]
+    expect(page.locator("[data-field=weight_decay] label")).to_have_text("weight_decay")
+    assert page.get_attribute("#weight_decay", "title") == "L2 penalty on w: ≥ 0, ≤ 1"
+    assert page.input_value("#weight_decay") == "0.02" and sent[-1]["weight_decay"] == 0.02
+    app.fill("weight_decay", "0.03")
+    page.click("#run")
+    app.finished()
+    assert "weight_decay=0.03" in page.url and sent[-1]["weight_decay"] == 0.03

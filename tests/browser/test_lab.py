@@ -74,7 +74,8 @@ def test_a_drop_on_10000_points_redraws_every_view_before_the_new_run_answers(
     app.open("epochs=5")
     app.finished()
     key = page.evaluate(
-        "([x, y]) => import('/static/js/points.js').then((m) => m.encodePoints({x, y}))", [xs, ys]
+        "([x, y]) => import('/static/js/core/points.js').then((m) => m.encodePoints({x, y}))",
+        [xs, ys],
     )
     app.open(f"data=points&pts={key}&epochs=5&speed=live")
     app.finished()

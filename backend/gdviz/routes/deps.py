@@ -1,20 +1,21 @@
-"""The dependencies routes share, as ``Annotated`` aliases.
+"""The dependencies routes share, as ``Annotated`` aliases: the settings and the stores (from the
+app's state), a job, and a room's code (for anyone, or for its teacher).
 
 They are ``async``: FastAPI runs a plain ``def`` in a worker thread, and that hop costs more than
-the work when a whole class connects at once.
+the work when a whole class connects at once. A job or a room is resolved here, before any
+response starts, so an unknown one is a clean 404 — also for a stream.
 """
 
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request
+from fastapi import Depends, HTTPException, Path, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from ..jobs import Job, JobManager
+from ..rooms import key_matches, normal_code
 from ..settings import Settings
-
-
-async def get_manager(request: Request) -> JobManager:
-    manager: JobManager = request.app.state.jobs
-    return manager
+from ..store import Stores
+from ..store.protocols import JobHandle, JobStore, RoomStore
+from ..uploads import UploadStore
 
 
 async def get_settings(request: Request) -> Settings:
@@ -22,13 +23,34 @@ async def get_settings(request: Request) -> Settings:
     return settings
 
 
-Manager = Annotated[JobManager, Depends(get_manager)]
+async def get_stores(request: Request) -> Stores:
+    stores: Stores = request.app.state.stores
+    return stores
+
+
 SettingsDep = Annotated[Settings, Depends(get_settings)]
+StoresDep = Annotated[Stores, Depends(get_stores)]
 
 
-async def get_job(job_id: str, manager: Manager) -> Job:
-    """Resolved before any response starts, so an unknown id is a clean 404 — also for the stream."""
-    job = await manager.aget(job_id)
+async def get_jobs(stores: StoresDep) -> JobStore:
+    return stores.jobs
+
+
+async def get_rooms(stores: StoresDep) -> RoomStore:
+    return stores.rooms
+
+
+async def get_uploads(stores: StoresDep) -> UploadStore:
+    return stores.uploads
+
+
+Jobs = Annotated[JobStore, Depends(get_jobs)]
+Rooms = Annotated[RoomStore, Depends(get_rooms)]
+Uploads = Annotated[UploadStore, Depends(get_uploads)]
+
+
+async def get_job(job_id: str, jobs: Jobs) -> JobHandle:
+    job = await jobs.get(job_id)
     if job is None:
         raise HTTPException(
             404,
@@ -37,4 +59,36 @@ async def get_job(job_id: str, manager: Manager) -> Job:
     return job
 
 
-JobDep = Annotated[Job, Depends(get_job)]
+JobDep = Annotated[JobHandle, Depends(get_job)]
+
+Code = Annotated[str, Path(min_length=1, max_length=16, description="the room's code")]
+
+
+async def get_code(code: Code, rooms: Rooms) -> str:
+    """The room's code, checked to exist."""
+    code = normal_code(code)
+    await rooms.teacher_digest(code)
+    return code
+
+
+RoomCode = Annotated[str, Depends(get_code)]
+bearer = HTTPBearer(auto_error=False, description="the teacher key from POST /api/rooms")
+Credentials = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
+
+
+async def teacher(code: Code, rooms: Rooms, credentials: Credentials) -> str:
+    """The room's code, for its teacher only."""
+    code = normal_code(code)
+    stored = await rooms.teacher_digest(code)  # 404 first: an unknown room has no teacher
+    if credentials is None or credentials.scheme.lower() != "bearer":
+        raise HTTPException(
+            401,
+            detail="teacher only: send Authorization: Bearer <teacher_key>",
+            headers={"WWW-Authenticate": "Bearer"},
+        )
+    if not key_matches(credentials.credentials, stored):
+        raise HTTPException(403, detail="the teacher key is wrong for this room")
+    return code
+
+
+TeacherCode = Annotated[str, Depends(teacher)]

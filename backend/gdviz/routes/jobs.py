@@ -1,10 +1,10 @@
-"""Jobs: create, read, cancel, stream their events, and their loss surface."""
+"""Jobs: create, read, cancel, change, stream their events, and their loss surface."""
 
 import asyncio
 import contextlib
 import threading
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 from fastapi import APIRouter, Header, HTTPException, Query, Request
@@ -15,20 +15,23 @@ from typing_extensions import TypedDict
 
 from ..config import JobChange, JobConfig, Loss, check_change
 from ..events import event_stream
-from ..jobs import Job, JobEnded, NoAnswer
-from ..payloads import Done, Epoch, LeastSquares, Meta, Minimum, Status
-from ..surface import (
-    Stopped,
-    WindowError,
-    lowest_in_slice,
-    pick_slice,
-    slice_grid,
-    slice_window,
+from ..job import JobEnded
+from ..models.landscape import lowest_in_slice, pick_slice, slice_grid, slice_window
+from ..payloads import Change, Done, Epoch, JobState, LeastSquares, Meta, Minimum, Status
+from ..store.protocols import JobHandle, NoAnswer
+from ..surface import Stopped, WindowError
+from .deps import JobDep, Jobs
+from .responses import (
+    BAD_BODY,
+    FINISHED,
+    NO_JOB,
+    TOO_LARGE,
+    TOO_MANY_JOBS,
+    Guarded,
+    event_stream as declared_stream,
 )
-from .deps import JobDep, Manager
-from .errors import BAD_BODY, FINISHED, NO_JOB, TOO_LARGE, TOO_MANY_JOBS
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
 
 # The last event of a stream the server ends because it is stopping; without an id, so a client that
 # resumes later still resumes after the last event it got.
@@ -88,7 +91,7 @@ class Surface(BaseModel):
     note: str | None  # says so when it is a sample
 
 
-def links(job: Job) -> Links:
+def links(job: JobHandle) -> Links:
     base = f"/api/jobs/{job.id}"
     return {
         "self": base,
@@ -98,43 +101,51 @@ def links(job: Job) -> Links:
     }
 
 
+def with_links(state: JobState, job: JobHandle) -> dict[str, Any]:
+    return {**state, "links": links(job)}
+
+
 @router.post(
     "/jobs",
     status_code=201,
     response_model=JobCreated,
     responses={**TOO_MANY_JOBS, **BAD_BODY, **TOO_LARGE},
 )
-async def create_job(config: JobConfig, manager: Manager) -> dict[str, object]:
+async def create_job(config: JobConfig, jobs: Jobs) -> dict[str, Any]:
     """Start a training job; `{}` is the lesson's run."""
-    job = await manager.acreate(config)
+    job = await jobs.create(config)
     return {"id": job.id, "status": job.status, "links": links(job)}
 
 
 @router.get("/jobs/{job_id}", response_model=JobDetail, responses=NO_JOB)
-def read_job(job: JobDep) -> dict[str, object]:
+def read_job(job: JobDep) -> dict[str, Any]:
     """Status, config, meta and the history so far."""
-    return {**job.summary(), "links": links(job)}
+    return with_links(job.summary(), job)  # in a worker thread: the history may be long
 
 
 CANCEL_WAIT_S = 5.0  # a worker stops a running job within one step; this is far beyond it
 
 
 @router.delete("/jobs/{job_id}", response_model=JobSummary, responses={**NO_JOB})
-async def cancel_job(job: JobDep) -> dict[str, object]:
+async def cancel_job(job: JobDep) -> dict[str, Any]:
     """Cancel a queued or running job and answer its state once the cancel took effect (a finished
     job stays as it is)."""
-    await job.acancel()
+    await job.cancel()
     await job.wait_finished(CANCEL_WAIT_S)
-    return {**(await job.asummary(history=False)), "links": links(job)}
+    return with_links(await run_in_threadpool(job.summary, False), job)
 
 
-@router.patch("/jobs/{job_id}", responses={**NO_JOB, **FINISHED, **TOO_LARGE, **BAD_BODY})
-async def change_job(job: JobDep, change: JobChange) -> dict:
+@router.patch(
+    "/jobs/{job_id}",
+    response_model=Change,
+    responses={**NO_JOB, **FINISHED, **TOO_LARGE, **BAD_BODY},
+)
+async def change_job(job: JobDep, change: JobChange) -> dict[str, Any]:
     """Change lr (or the optimizer's knobs) of a queued or running job from its next epoch on; the
     stream gets a `change` event at that epoch."""
     values = check_change(job.config, change)
     try:
-        epoch = await job.achange(values)
+        epoch = await job.change(values)
     except JobEnded as exc:
         raise HTTPException(409, detail=str(exc)) from None
     except NoAnswer as exc:
@@ -142,7 +153,11 @@ async def change_job(job: JobDep, change: JobChange) -> dict:
     return {"epoch": epoch, **values}
 
 
-@router.get("/jobs/{job_id}/events", response_class=EventSourceResponse, responses=NO_JOB)
+@router.get(
+    "/jobs/{job_id}/events",
+    response_class=EventSourceResponse,
+    responses={**declared_stream("meta, epoch (and step), change, then done"), **NO_JOB},
+)
 async def stream_events(
     job: JobDep,
     last_event_id: Annotated[
@@ -199,16 +214,16 @@ async def read_surface(
     y_max: Bound = None,
     at_epoch: Annotated[int | None, Query(ge=0, le=10**6)] = None,
     at: Annotated[str | None, Query(max_length=400)] = None,
-) -> dict[str, object]:
+) -> dict[str, Any]:
     """The loss over a grid of two parameters, the others fixed (rows follow y, columns follow
     x): (w, b) by default, or a slice through a polynomial's coefficients."""
-    model, meta, config = job.training.definition, job.meta, job.config
-    start = meta["start_params"]
+    setup, meta, config = job.setup, job.meta, job.config
+    model, start = setup.definition, meta["start_params"]
 
     # the epochs so far, from wherever the job keeps them (this process, or Redis)
-    records = (await job.asummary())["history"] if at_epoch else []
+    records = (await run_in_threadpool(job.summary))["history"] if at_epoch else []
     try:
-        cut = pick_slice(model, x_param, y_param, at_epoch, at, start, lambda: records)  # type: ignore[arg-type, return-value]
+        cut = pick_slice(model, x_param, y_param, at_epoch, at, start, lambda: records)
         axes = (model.names[cut.axes[0]], model.names[cut.axes[1]])
         legacy = (w_min, w_max, b_min, b_max)
         generic = (x_min, x_max, y_min, y_max)
@@ -226,9 +241,10 @@ async def read_surface(
     except WindowError as exc:
         detail = [{"loc": ["query", exc.field], "msg": exc.msg, "type": "value_error"}]
         raise HTTPException(422, detail=detail) from None
+    data = setup.data
     stop = threading.Event()
     work = asyncio.ensure_future(
-        run_in_threadpool(slice_grid, model, job.data, config, cut, box, resolution, stop)
+        run_in_threadpool(slice_grid, model, data, config, cut, box, resolution, stop)
     )
     while not work.done():  # a client that leaves stops the work (mae / huber on many points)
         await asyncio.wait([work], timeout=0.05)
@@ -239,13 +255,13 @@ async def read_surface(
             raise HTTPException(499, detail="the client closed the request")  # nobody reads it
     xs, ys, loss = work.result()
     n = meta["n"]
-    points = model.points_summed(job.data, config, resolution**2)
+    points = model.points_summed(data, config, resolution**2)
     window = {"x_min": box["x_min"], "x_max": box["x_max"], "y_min": box["y_min"]}
     window["y_max"] = box["y_max"]
     if axes == ("w", "b"):  # the (w, b) names too, as the page reads them
         window |= {"w_min": box["x_min"], "w_max": box["x_max"]}
         window |= {"b_min": box["y_min"], "b_max": box["y_max"]}
-    lowest = await run_in_threadpool(lowest_in_slice, model, job.data, config, cut)
+    lowest = await run_in_threadpool(lowest_in_slice, model, data, config, cut)
     return {
         "x": xs,
         "y": ys,

@@ -1,4 +1,5 @@
-"""Classroom rooms: the teacher's class, followed by students, and the questions asked before a run.
+"""Classroom rooms: the teacher's class, followed by students: open one, what it shows (the run, the
+player), the runs students send, and its stream. Its questions are in ``questions.py``.
 
 Teacher-only calls carry ``Authorization: Bearer <teacher_key>``: 401 without it, 403 with a
 wrong one. Every text a client sends (prompts, choices, names) is kept and answered as text;
@@ -6,41 +7,23 @@ the page shows it as text, never as markup.
 """
 
 import asyncio
-from typing import Annotated, Literal
+from collections.abc import AsyncIterator
+from typing import Annotated
 
 import anyio
-from fastapi import APIRouter, Depends, Header, HTTPException, Path, Request
+from fastapi import APIRouter, Header, HTTPException, Request
 from fastapi.responses import JSONResponse
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
+from typing_extensions import TypedDict
 
 from ..events import EventLog, dumps, event_stream
-from ..jobs import JobManager
-from ..rooms import (
-    RoomError,
-    RoomStore,
-    check_answer,
-    key_matches,
-    lesson_questions,
-    normal_code,
-    player_state,
-    question_view,
-)
-from .deps import Manager
-from .errors import Message as Detail, Responses
+from ..rooms import Player, RoomError, Run, SharedRun, Snapshot, player_state
+from ..store.protocols import JobStore
+from .deps import Jobs, RoomCode, Rooms, TeacherCode
+from .responses import BIG_BODY, NO_ROOM, TEACHER, Guarded, Message, event_stream as declared_stream
 
-router = APIRouter(prefix="/api", tags=["rooms"])
-
-NO_ROOM: Responses = {404: {"model": Detail, "description": "No such room: never made, or expired"}}
-TEACHER: Responses = {
-    401: {"model": Detail, "description": "No `Authorization: Bearer <teacher_key>`"},
-    403: {"model": Detail, "description": "The teacher key is wrong"},
-    **NO_ROOM,
-}
-BIG_BODY: Responses = {
-    413: {"model": Detail, "description": "The body is over GDVIZ_ROOM_MAX_BODY_BYTES"}
-}
+router = APIRouter(prefix="/api", tags=["rooms"], route_class=Guarded)
 
 Text = Annotated[str, Field(pattern=r"^[^\x00-\x1f\x7f]*$")]  # one line of text, no control codes
 JobId = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -53,7 +36,6 @@ Student = Annotated[
         description="the student's random id, kept in their browser",
     ),
 ]
-Number = Annotated[float, Field(strict=True, allow_inf_nan=False, ge=-1e6, le=1e6)]
 
 
 class Strict(BaseModel):
@@ -74,35 +56,7 @@ class PlayerChange(Strict):
     speed: float = Field(gt=0, le=64, allow_inf_nan=False, description="epochs per frame")
 
 
-class ChoiceQuestion(Strict):
-    kind: Literal["choice"]
-    prompt: Annotated[Text, Field(min_length=1, max_length=300)]
-    choices: list[Annotated[Text, Field(min_length=1, max_length=80)]] = Field(
-        min_length=2, max_length=8
-    )
-    step: int | None = Field(default=None, ge=1, le=10)
-    why: Annotated[Text, Field(max_length=300)] | None = Field(
-        default=None, description="the question that closes the loop, shown once revealed"
-    )
-
-
-class PointQuestion(Strict):
-    kind: Literal["point"]
-    prompt: Annotated[Text, Field(min_length=1, max_length=300)]
-    step: int | None = Field(default=None, ge=1, le=10)
-    why: Annotated[Text, Field(max_length=300)] | None = Field(
-        default=None, description="the question that closes the loop, shown once revealed"
-    )
-
-
-class AnswerIn(Strict):
-    student: Student
-    choice: int | None = Field(default=None, strict=True, ge=0, description="choice questions")
-    w: Number | None = Field(default=None, description="point questions")
-    b: Number | None = Field(default=None, description="point questions")
-
-
-class SharedRun(Strict):
+class RunToShare(Strict):
     student: Student
     job: JobId
     name: Annotated[Text, Field(max_length=24)] | None = Field(
@@ -110,48 +64,33 @@ class SharedRun(Strict):
     )
 
 
-async def get_rooms(request: Request) -> RoomStore:
-    return request.app.state.rooms
+class RoomLinks(TypedDict):
+    self: str
+    events: str
+    share: str
+    page: str
 
 
-Rooms = Annotated[RoomStore, Depends(get_rooms)]
-Code = Annotated[str, Path(min_length=1, max_length=16, description="the room's code")]
+class RoomCreated(TypedDict):
+    code: str
+    teacher_key: str  # for the teacher's page only
+    expires_at: float
+    links: RoomLinks
 
 
-async def get_code(code: Code, rooms: Rooms) -> str:
-    """The room's code, checked to exist before any response starts (so also before a stream)."""
-    code = normal_code(code)
-    await rooms.teacher_digest(code)
-    return code
+class RoomState(Snapshot):
+    links: RoomLinks
 
 
-RoomCode = Annotated[str, Depends(get_code)]
-bearer = HTTPBearer(auto_error=False, description="the teacher key from POST /api/rooms")
+class RunShared(TypedDict):
+    index: int  # in the room's list of shared runs
 
 
-async def teacher(
-    code: Code,
-    rooms: Rooms,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> str:
-    """The room's code, for its teacher only."""
-    code = normal_code(code)
-    stored = await rooms.teacher_digest(code)  # 404 first: an unknown room has no teacher
-    if credentials is None or credentials.scheme.lower() != "bearer":
-        raise HTTPException(
-            401,
-            detail="teacher only: send Authorization: Bearer <teacher_key>",
-            headers={"WWW-Authenticate": "Bearer"},
-        )
-    if not key_matches(credentials.credentials, stored):
-        raise HTTPException(403, detail="the teacher key is wrong for this room")
-    return code
+class SharedRuns(TypedDict):
+    runs: list[SharedRun]  # oldest first
 
 
-TeacherCode = Annotated[str, Depends(teacher)]
-
-
-def links(code: str) -> dict[str, str]:
+def links(code: str) -> RoomLinks:
     base = f"/api/rooms/{code}"
     return {
         "self": base,
@@ -161,9 +100,9 @@ def links(code: str) -> dict[str, str]:
     }
 
 
-async def check_job(manager: JobManager, *ids: str) -> None:
+async def check_job(jobs: JobStore, *ids: str) -> None:
     for i, job_id in enumerate(ids):
-        if await manager.aget(job_id) is None:
+        if await jobs.get(job_id) is None:
             loc = ["body", "job"] if i == 0 else ["body", "race", i - 1]
             raise HTTPException(
                 422,
@@ -171,30 +110,32 @@ async def check_job(manager: JobManager, *ids: str) -> None:
             )
 
 
-@router.post("/rooms", status_code=201, responses={429: {"model": Detail}})
-async def create_room(rooms: Rooms) -> dict:
+@router.post(
+    "/rooms", status_code=201, response_model=RoomCreated, responses={429: {"model": Message}}
+)
+async def create_room(rooms: Rooms) -> RoomCreated:
     """Open a class: its code (for students) and its teacher key (for the teacher's page only)."""
     code, key, expires = await rooms.create()
     return {"code": code, "teacher_key": key, "expires_at": expires, "links": links(code)}
 
 
-@router.get("/rooms/{code}", responses=NO_ROOM)
-async def read_room(code: RoomCode, rooms: Rooms) -> dict:
+@router.get("/rooms/{code}", response_model=RoomState, responses=NO_ROOM)
+async def read_room(code: RoomCode, rooms: Rooms) -> RoomState:
     """What the room shows now (its run, player and question), for a late joiner."""
     return {**await rooms.snapshot(code), "links": links(code)}
 
 
-@router.put("/rooms/{code}/job", responses={**TEACHER, **BIG_BODY})
-async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, manager: Manager) -> dict:
+@router.put("/rooms/{code}/job", response_model=Run, responses={**TEACHER, **BIG_BODY})
+async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, jobs: Jobs) -> Run:
     """The room's current run (with the other runs of a race): every follower loads it."""
-    await check_job(manager, change.job, *change.race)
-    run = change.model_dump()
+    await check_job(jobs, change.job, *change.race)
+    run: Run = {"job": change.job, "race": change.race, "step": change.step}
     await rooms.set_run(code, run)
     return run
 
 
-@router.put("/rooms/{code}/player", responses={**TEACHER, **BIG_BODY})
-async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -> dict:
+@router.put("/rooms/{code}/player", response_model=Player, responses={**TEACHER, **BIG_BODY})
+async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -> Player:
     """The teacher's player: followers who keep pace go to the same epoch, play state and speed."""
     player = player_state(change.epoch, change.playing, change.speed)
     await rooms.set_player(code, player)
@@ -202,105 +143,35 @@ async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -
 
 
 @router.post(
-    "/rooms/{code}/questions",
-    status_code=201,
-    responses={
-        **TEACHER,
-        **BIG_BODY,
-        409: {"model": Detail, "description": "The room asked GDVIZ_ROOM_MAX_QUESTIONS"},
-    },
-)
-async def ask_question(
-    code: TeacherCode,
-    question: Annotated[ChoiceQuestion | PointQuestion, Field(discriminator="kind")],
-    rooms: Rooms,
-) -> dict:
-    """Ask the class before a run: a choice, or a point on the contour (w, b)."""
-    qid = await rooms.ask(code, question.model_dump(exclude_none=True))
-    return {"id": qid}
-
-
-@router.get("/rooms/{code}/questions/{qid}", responses=NO_ROOM)
-async def read_question(
-    code: RoomCode,
-    qid: Annotated[int, Path(ge=1, le=10**6)],
-    rooms: Rooms,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
-) -> dict:
-    """How many have answered; the counts (choice) or points (point) once revealed, or before
-    that with the teacher key."""
-    spec, answers, revealed = await rooms.question(code, qid)
-    full = credentials is not None and key_matches(
-        credentials.credentials, await rooms.teacher_digest(code)
-    )
-    return question_view(qid, spec, answers, revealed, full)
-
-
-@router.post(
-    "/rooms/{code}/questions/{qid}/answers",
-    responses={
-        **NO_ROOM,
-        **BIG_BODY,
-        409: {"model": Detail, "description": "Revealed, or the question is full"},
-        429: {"model": Detail, "description": "Too many answers from this student"},
-    },
-)
-async def answer_question(
-    code: RoomCode,
-    qid: Annotated[int, Path(ge=1, le=10**6)],
-    body: AnswerIn,
-    rooms: Rooms,
-) -> JSONResponse:
-    """A student's answer; a second one from the same student replaces the first (201 for the
-    first, 200 for a replacement)."""
-    spec, _, _ = await rooms.question(code, qid)
-    answer = check_answer(spec, body.choice, body.w, body.b)
-    await rooms.count_post(code, body.student)
-    count, replaced = await rooms.answer(code, qid, body.student, answer)
-    return JSONResponse(
-        {"answers": count, "replaced": replaced}, status_code=200 if replaced else 201
-    )
-
-
-@router.post("/rooms/{code}/questions/{qid}/reveal", responses=TEACHER)
-async def reveal_question(
-    code: TeacherCode, qid: Annotated[int, Path(ge=1, le=10**6)], rooms: Rooms
-) -> dict:
-    """Close the question and show everyone its answers' distribution."""
-    return await rooms.reveal(code, qid)
-
-
-@router.post(
     "/rooms/{code}/runs",
     status_code=201,
+    response_model=RunShared,
     responses={
         **NO_ROOM,
         **BIG_BODY,
-        409: {"model": Detail, "description": "The room holds GDVIZ_ROOM_MAX_RUNS"},
-        429: {"model": Detail, "description": "Too many posts from this student"},
+        409: {"model": Message, "description": "The room holds GDVIZ_ROOM_MAX_RUNS"},
+        429: {"model": Message, "description": "Too many posts from this student"},
     },
 )
-async def share_run(code: RoomCode, run: SharedRun, rooms: Rooms, manager: Manager) -> dict:
+async def share_run(code: RoomCode, run: RunToShare, rooms: Rooms, jobs: Jobs) -> RunShared:
     """A student sends their own run to the teacher, who may show it to the class."""
-    await check_job(manager, run.job)
+    await check_job(jobs, run.job)
     await rooms.count_post(code, run.student)
-    index = await rooms.share_run(code, run.model_dump())
+    index = await rooms.share_run(code, {"student": run.student, "job": run.job, "name": run.name})
     return {"index": index}
 
 
-@router.get("/rooms/{code}/runs", responses=TEACHER)
-async def list_shared_runs(code: TeacherCode, rooms: Rooms) -> dict:
+@router.get("/rooms/{code}/runs", response_model=SharedRuns, responses=TEACHER)
+async def list_shared_runs(code: TeacherCode, rooms: Rooms) -> SharedRuns:
     """The runs students sent, oldest first (teacher only)."""
     return {"runs": await rooms.shared_runs(code)}
 
 
-@router.get("/lesson/questions", tags=["rooms"])
-async def read_lesson_questions() -> dict:
-    """The ready question of each of the lesson's ten steps, in English (`en`) and Korean (`ko`)."""
-    return {"steps": lesson_questions()}
-
-
-@router.get("/rooms/{code}/events", response_class=EventSourceResponse, responses=NO_ROOM)
+@router.get(
+    "/rooms/{code}/events",
+    response_class=EventSourceResponse,
+    responses={**declared_stream("`room`, then the room's changes"), **NO_ROOM},
+)
 async def stream_room(
     code: RoomCode,
     rooms: Rooms,
@@ -319,7 +190,7 @@ async def stream_room(
         await shutdown.wait()
         log.wake_watchers()
 
-    async def events():
+    async def events() -> AsyncIterator[bytes]:
         waker = asyncio.create_task(wake_on_shutdown())
         seen = last_event_id or 0
         try:
@@ -340,8 +211,9 @@ async def stream_room(
     return event_stream(events(), shutdown)
 
 
-def room_error(request: Request, exc: RoomError) -> JSONResponse:
+def room_error(request: Request, exc: Exception) -> JSONResponse:
     """A ``RoomError`` as the API's error shapes: a field error when it names a field."""
+    assert isinstance(exc, RoomError)
     if exc.loc:
         return JSONResponse(
             {"detail": [{"loc": ["body", *exc.loc], "msg": exc.msg, "type": "value_error"}]},

@@ -7,8 +7,9 @@ from pydantic import BaseModel, Field
 
 from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Loss, Mode, Optimizer
 from ..models import KINDS
+from .responses import Guarded
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
 
 
 class JobSchema(BaseModel):

@@ -4,13 +4,14 @@ from typing import Annotated
 
 from fastapi import APIRouter
 from fastapi.concurrency import run_in_threadpool
-from pydantic import Field
+from pydantic import BaseModel, Field
 
 from ..config import Finite, JobConfig, Strict
-from ..sweeps import MAX_RATES, sweep
-from .errors import BAD_BODY, TOO_LARGE
+from ..sweeps import MAX_RATES, SweepResult, sweep
+from .deps import Uploads
+from .responses import BAD_BODY, TOO_LARGE, Guarded
 
-router = APIRouter(prefix="/api", tags=["sweeps"])
+router = APIRouter(prefix="/api", tags=["sweeps"], route_class=Guarded)
 
 Rate = Annotated[Finite, Field(gt=0, le=100)]
 
@@ -20,9 +21,13 @@ class Sweep(Strict):
     lrs: list[Rate] = Field(min_length=1, max_length=MAX_RATES, description="the rates to try")
 
 
-@router.post("/sweeps", responses={**TOO_LARGE, **BAD_BODY})
-async def create_sweep(body: Sweep) -> dict:
+class SweepResults(BaseModel):
+    results: list[SweepResult]  # one per rate, in order
+
+
+@router.post("/sweeps", response_model=SweepResults, responses={**TOO_LARGE, **BAD_BODY})
+async def create_sweep(body: Sweep, uploads: Uploads) -> SweepResults:
     """Train the config once per rate (a capped number of updates in all) and answer each run's
     outcome: status, epochs, final loss, w and b."""
-    results = await run_in_threadpool(sweep, body.config, body.lrs)
-    return {"results": results}
+    results = await run_in_threadpool(sweep, body.config, body.lrs, uploads)
+    return SweepResults(results=results)

@@ -1,7 +1,7 @@
 // The page's words in English. To add one: a key here and the same key in ko.js (with the same
 // {params}); then t('the.key', { param }) in a module, or data-i18n="the.key" on an element in
 // index.html (data-i18n-title, -aria-label, -placeholder, -alt for attributes).
-// tests/frontend/i18n.test.mjs checks that both catalogues have the same keys and params.
+// tests/frontend/i18n/i18n.test.mjs checks that both catalogues have the same keys and params.
 export default {
   // languages: the switch names the other one, in its own language
   'lang.other': '한국어',
@@ -38,7 +38,9 @@ export default {
   'export.points': 'Data CSV',
   'export.pointsTitle': 'The data points (x, y) of the run shown, as CSV',
 
-  // the settings form
+  // the settings form, laid out from the API's schema (form/layout.js): a fieldset's legend is
+  // group.<group>, a field's label field.<name> (a new field in backend/gdviz/config.py needs its
+  // own, here and in ko.js), a choice choice.<field>.<value>, an empty field's placeholder.<name>
   'form.label': 'settings',
   'group.method': 'Method',
   'group.training': 'Training',
@@ -60,7 +62,8 @@ export default {
   'field.seed': 'random seed',
   'field.init_w': 'start w',
   'field.init_b': 'start b',
-  'field.random': 'random',
+  'placeholder.init_w': 'random',
+  'placeholder.init_b': 'random',
   'field.data': 'data set',
   'field.true_w': 'true w',
   'field.true_b': 'true b',
@@ -69,7 +72,7 @@ export default {
   'field.x_stop': 'x to',
   'field.x_step': 'x step',
   'field.n': 'or n points',
-  'field.useStep': 'use step',
+  'placeholder.n': 'use step',
   'field.builtin': 'built-in',
   'field.upload': 'CSV file',
   'field.col_x': 'x column',

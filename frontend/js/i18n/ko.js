@@ -1,4 +1,4 @@
-// 페이지의 한국어 문구. en.js와 같은 키, 같은 {params}를 가져야 한다 (tests/frontend/i18n.test.mjs).
+// 페이지의 한국어 문구. en.js와 같은 키, 같은 {params}를 가져야 한다 (tests/frontend/i18n/i18n.test.mjs).
 // 용어는 수업 원문을 따른다: 손실 함수, 경사하강법, 학습률, 미니배치, 설계 행렬; epoch는 원문처럼 그대로 쓴다.
 export default {
   'lang.other': 'English',
@@ -54,7 +54,8 @@ export default {
   'field.seed': '난수 시드',
   'field.init_w': '시작 w',
   'field.init_b': '시작 b',
-  'field.random': '무작위',
+  'placeholder.init_w': '무작위',
+  'placeholder.init_b': '무작위',
   'field.data': '데이터 집합',
   'field.true_w': '참 w',
   'field.true_b': '참 b',
@@ -63,7 +64,7 @@ export default {
   'field.x_stop': 'x 끝',
   'field.x_step': 'x 간격',
   'field.n': '또는 점 n개',
-  'field.useStep': '간격 사용',
+  'placeholder.n': '간격 사용',
   'field.builtin': '내장 데이터',
   'field.upload': 'CSV 파일',
   'field.col_x': 'x 열',

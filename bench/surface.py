@@ -7,7 +7,7 @@ import torch
 
 from common import Figure
 from gdviz.config import JobConfig
-from gdviz.data import load
+from gdviz.models import load
 from gdviz.surface import Stats, loss_grid
 from gdviz.train import make_rng
 

@@ -136,6 +136,11 @@ def running_redis(db: int = 0, startup_s: float = 10, args: tuple[str, ...] = ()
         process.wait(10)
 
 
+def as_sent(records: list[dict]) -> list[dict]:
+    """Records as a stream or the API sends them (their tuples of parameters as JSON arrays)."""
+    return json.loads(json.dumps(records))
+
+
 def strict_json(text: str):
     """``json.loads`` that refuses NaN and ±Infinity, which no event may carry."""
 

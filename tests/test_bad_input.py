@@ -111,6 +111,59 @@ JOB_CASES = [
     ({"scheduler": {"name": "StepLR", "step_size": 2, "verbose": True}}, "verbose"),
     ({"mode": "manual", "scheduler": {"name": "StepLR", "step_size": 2}}, "scheduler"),
     ({"trace_state": "yes please"}, "trace_state"),
+    # models, their losses, starts and data
+    ({"model": {"kind": "mlp"}}, "model"),
+    ({"model": "logistic"}, "model"),
+    ({"model": {"kind": "poly", "degree": 1}}, "degree"),
+    ({"model": {"kind": "poly", "degree": 10}}, "degree"),
+    ({"model": {"kind": "poly", "degree": 2.5}}, "degree"),
+    ({"model": {"kind": "logistic", "degree": 2}}, "degree"),
+    ({"model": {"kind": "line", "hidden": [3]}}, "hidden"),
+    ({"loss": "bce"}, "loss"),  # the line has no logits
+    ({"model": {"kind": "poly"}, "loss": "bce"}, "loss"),
+    (
+        {
+            "model": {"kind": "logistic"},
+            "loss": "mae",
+            "dataset": {"kind": "synthetic", "labels": True},
+        },
+        "loss",
+    ),
+    (
+        {
+            "model": {"kind": "logistic"},
+            "loss": "sse",
+            "dataset": {"kind": "synthetic", "labels": True},
+        },
+        "loss",
+    ),
+    ({"loss": "rmse2"}, "loss"),
+    ({"model": {"kind": "logistic"}}, "labels"),  # the lesson's y is not 0/1
+    ({"model": {"kind": "logistic"}, "dataset": {"kind": "builtin", "name": "cars"}}, "name"),
+    (
+        {
+            "model": {"kind": "logistic"},
+            "dataset": {"kind": "points", "x": [1, 2, 3], "y": [0, 1, 2]},
+        },
+        "y",
+    ),
+    (
+        {
+            "model": {"kind": "poly", "degree": 9},
+            "dataset": {"kind": "points", "x": [1e6, 2, 3], "y": [0, 1, 2]},
+        },
+        "degree",
+    ),
+    ({"model": {"kind": "poly"}, "init": {"w": 1, "b": 2}}, "init"),
+    ({"model": {"kind": "poly"}, "init_params": [1, 2]}, "init_params"),
+    ({"init_params": [1, 2, 3]}, "init_params"),
+    ({"init_params": [1]}, "init_params"),
+    ({"init_params": list(range(11))}, "init_params"),
+    ({"init_params": [1, 2e6]}, "init_params"),
+    ({"init_params": [1, "a"]}, "init_params"),
+    ({"init_params": [1, 2], "init": {"w": 1, "b": 2}}, "init_params"),
+    ({"dataset": {"kind": "synthetic", "curve": "cubic"}}, "curve"),
+    ({"dataset": {"kind": "synthetic", "labels": "yes"}}, "labels"),
 ]
 
 
@@ -121,6 +174,20 @@ def test_bad_job_config_is_a_422_naming_the_field(client, body, field):
     check(client.post("/api/jobs", json=body), field, 422)
 
 
+UPLOAD_NOT_01 = b"x,y\n1,0\n2,1\n3,0.5\n4,1\n"
+
+
+def test_logistic_regression_on_an_upload_needs_a_0_1_column(client):
+    upload = client.post("/api/datasets", files={"file": ("p.csv", UPLOAD_NOT_01, "text/csv")})
+    dataset = {"kind": "upload", "id": upload.json()["id"]}
+    body = {"model": {"kind": "logistic"}, "dataset": dataset}
+    check(client.post("/api/jobs", json=body), "y", 422)
+    labels = b"x,y\n1,0\n2,1\n3,0\n4,1\n"
+    upload = client.post("/api/datasets", files={"file": ("q.csv", labels, "text/csv")})
+    body["dataset"] = {"kind": "upload", "id": upload.json()["id"]}
+    assert client.post("/api/jobs", json=body).status_code == 201
+
+
 REASONS = [
     ({"dataset": {"kind": "synthetic", "x_start": 3, "x_stop": -3}}, "xOrder", {"x_start": 3}),
     ({"mode": "minibatch", "batch_size": 21}, "batchOverN", {"n": 20}),
@@ -129,6 +196,7 @@ REASONS = [
     ({"dataset": {"kind": "points", "x": [1, 2, 3], "y": [1, 2]}}, "lengths", {"x": 3, "y": 2}),
     ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "sameX", {}),
     ({"dataset": {"kind": "upload", "id": "000000000000"}}, "uploadGone", {}),
+    ({"loss": "bce"}, "modelLoss", {"model": "line", "loss": "bce"}),
 ]
 CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 

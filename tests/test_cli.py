@@ -270,3 +270,35 @@ def test_serve_refuses_a_redis_it_cannot_use_in_one_line(redis_url):
             assert run.returncode == 2, (url, lines)
             assert len(lines) == 1 and source in lines[0] and words in lines[0], (url, lines)
             assert "wrong@" not in lines[0] and "secret" not in lines[0]  # no password shown
+
+
+def test_train_takes_the_model_and_prints_its_parameters(tmp_path, capsys):
+    out = tmp_path / "history.csv"
+    argv = ["train", "--model", "logistic", "--labels", "--noise", "2", "--epochs", "5"]
+    assert main([*argv, "--no-progress"]) == 0
+    printed = capsys.readouterr().out
+    assert "logistic · sgd · sgd · bce" in printed and "minimum (bce):" in printed
+    assert (
+        main(
+            [
+                "train",
+                "--degree",
+                "3",
+                "--lr",
+                "0.002",
+                "--epochs",
+                "4",
+                "--no-progress",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
+    assert re.search(
+        r"final \(4 epochs\): loss \S+\s+b0 \S+\s+b1 \S+\s+b2 \S+\s+b3 \S+", capsys.readouterr().out
+    )
+    rows = list(csv.DictReader(out.open()))
+    assert len(rows) == 4 and {"b0", "b3", "grad_b3", "lr"} <= set(rows[0])
+    assert main(["train", "--model", "logistic", "--no-progress"]) == 2
+    assert "dataset.labels: logistic regression needs y in {0, 1}" in capsys.readouterr().err

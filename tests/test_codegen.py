@@ -14,7 +14,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from gdviz import data
+from gdviz import models
 from gdviz.codegen import MAX_INLINE_POINTS, PHASES, generate
 from gdviz.config import JobConfig
 from gdviz.store.memory.uploads import MemoryUploads
@@ -108,6 +108,59 @@ VARIANTS = {
         "epochs": 20,
         "dataset": PEOPLE,
     },
+    "logistic-manual": {
+        "model": {"kind": "logistic"},
+        "mode": "manual",
+        "lr": 0.5,
+        "dataset": {"kind": "synthetic", "labels": True, "noise": 2},
+    },
+    "logistic-minibatch-mse-standardized": {
+        "model": {"kind": "logistic"},
+        "mode": "minibatch",
+        "loss": "mse",
+        "standardize": True,
+        "dataset": {"kind": "synthetic", "labels": True, "curve": "sine"},
+    },
+    "logistic-builtin-adam": {
+        "model": {"kind": "logistic"},
+        "mode": "linear",
+        "optimizer": "adam",
+        "batch_size": 500,
+        "epochs": 10,
+        "standardize": True,
+        "dataset": {"kind": "builtin", "name": "default"},
+    },
+    "poly-manual-sine": {
+        "model": {"kind": "poly", "degree": 3},
+        "mode": "manual",
+        "lr": 0.003,
+        "dataset": {"kind": "synthetic", "curve": "sine"},
+    },
+    "poly-design-init-rmse": {
+        "model": {"kind": "poly", "degree": 2},
+        "mode": "design",
+        "loss": "rmse",
+        "lr": 0.02,
+        "init_params": [0.5, -1.0, 2.0],
+        "dataset": {"kind": "synthetic", "curve": "parabola"},
+    },
+    "poly6-standardized-sgd": {
+        "model": {"kind": "poly", "degree": 6},
+        "mode": "sgd",
+        "lr": 4e-5,
+        "standardize": True,
+        "epochs": 30,
+        "dataset": {"kind": "builtin", "name": "boston"},
+    },
+    "poly-minibatch-euclidean-momentum": {
+        "model": {"kind": "poly", "degree": 4},
+        "mode": "minibatch",
+        "optimizer": "momentum",
+        "loss": "euclidean",
+        "lr": 0.001,
+        "standardize": True,
+    },
+    "line-sse": {"mode": "sgd", "loss": "sse", "lr": 0.005},
 }
 CONFIGS = {**DEFAULTS, **VARIANTS}
 
@@ -201,15 +254,18 @@ def test_script_prints_the_jobs_epoch_events(runs, name):
     stream, run = runs[name].stream, runs[name].result
     assert run.returncode == 0, run.stderr
     header, *rows = run.stdout.splitlines()
-    assert header == "epoch,loss,w,b"
+    model = CONFIGS[name].get("model", {"kind": "line"})
+    degree = model.get("degree", 2)
+    names = [f"b{k}" for k in range(degree + 1)] if model["kind"] == "poly" else ["w", "b"]
+    assert header == ",".join(["epoch", "loss", *names])
     assert len(rows) == len(stream) == CONFIGS[name].get("epochs", 100)
     for row, event in zip(rows, stream, strict=True):
-        epoch, loss, w, b = row.split(",")
+        epoch, loss, *params = row.split(",")
         assert int(epoch) == event["epoch"]
-        for got, key in ((loss, "loss"), (w, "w"), (b, "b")):
-            assert close(float(got), event[key]), (
-                f"epoch {epoch} {key}: script {got}, job {event[key]}"
-            )
+        expected = [("loss", loss, event["loss"])]
+        expected += [(k, got, v) for k, got, v in zip(names, params, event["params"], strict=True)]
+        for key, got, value in expected:
+            assert close(float(got), value), f"epoch {epoch} {key}: script {got}, job {value}"
 
 
 def test_scripts_import_only_torch_and_the_standard_library(runs):
@@ -246,7 +302,7 @@ def test_a_script_outlives_its_upload():
         dataset = {"kind": "upload", "id": table.id, "x": "height cm", "y": "weight"}
         config = JobConfig(mode=mode, standardize=True, epochs=10, dataset=dataset)
         rng = make_rng(config.seed)
-        trained = data.load(config, rng, uploads)
+        trained = models.load(config, rng, uploads)
         history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
         jobs[mode] = (text, config, trained, history)
     gone = MemoryUploads()  # every upload gone
@@ -327,7 +383,7 @@ def test_code_errors(client):
 
 def test_the_minibatch_script_says_the_bias_is_added_once():
     script = generate(
-        "bias", JobConfig(mode="minibatch"), data.load(JobConfig(), make_rng(0))
+        "bias", JobConfig(mode="minibatch"), models.load(JobConfig(), make_rng(0))
     ).script
     assert "model(xx) + beta0" in script and "adding it twice" in script
 
@@ -342,7 +398,7 @@ def test_a_script_standardizes_an_upload_in_float64_as_the_job_does(tmp_path):
         mode="sgd", standardize=True, epochs=10, dataset={"kind": "upload", "id": table.id}
     )
     rng = make_rng(config.seed)
-    trained = data.load(config, rng, uploads)
+    trained = models.load(config, rng, uploads)
     history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
     run = run_script(
         generate("ts", config, trained, uploads=uploads).script, tmp_path / "ts.py", []

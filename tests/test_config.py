@@ -12,7 +12,7 @@ from gdviz.config import (
     Synthetic,
     check_config,
 )
-from gdviz.data import load
+from gdviz.models import load
 from gdviz.train import Training, make_rng
 
 KNOB_VALUES = {
@@ -65,6 +65,12 @@ def test_a_data_set_without_a_kind_is_the_default_synthetic_one():
     assert isinstance(config.dataset, Synthetic) and config.dataset.n == 50
     with pytest.raises(ValidationError):
         JobConfig.model_validate({"dataset": {"name": "anscombe1"}})  # a synthetic set has no name
+
+
+def test_a_model_without_a_kind_is_the_line():
+    assert JobConfig.model_validate({"model": {}}).model.kind == "line"
+    with pytest.raises(ValidationError):
+        JobConfig.model_validate({"model": {"degree": 3}})  # the line has no degree
 
 
 def test_a_long_list_of_wrong_points_is_refused_at_its_first():

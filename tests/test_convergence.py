@@ -7,6 +7,7 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gdviz.config import JobConfig
+from gdviz.events import finite
 from gdviz.job import Job
 from gdviz.store.memory.log import MemoryLog
 from support import strict_json
@@ -71,7 +72,7 @@ def test_below_two_over_lambda_max_it_converges_to_least_squares(dataset, seed, 
     epochs = 400
     job = run(dataset, seed, lr, epochs)
     assert job.status == "completed", job.done
-    w_ls, b_ls = job.least_squares
+    w_ls, b_ls = job.meta["least_squares"]["params"]
     start = job.training.start
     # GD on a quadratic: e_{t+1} = (I − lr·H) e_t, so |e_T| ≤ ρ^T |e_0| with ρ = max|1 − lr·λ|.
     rho = max(abs(1 - lr * lo), abs(1 - lr * hi))
@@ -102,4 +103,4 @@ def test_above_two_over_lambda_max_it_diverges_without_nan(dataset, seed, factor
     assert done["epochs"] == len(job.history) == done["diverged_at"] - 1 < 20_000
     assert done["loss"] is None or math.isfinite(done["loss"])  # the last finite loss, or none
     assert job.log.ended
-    assert all(math.isfinite(v) for r in job.history for v in r.values())
+    assert all(finite(r) for r in job.history)

@@ -2,7 +2,8 @@ import pytest
 import torch
 
 from gdviz.config import Builtin, ConfigError, JobConfig, Synthetic
-from gdviz.data import catalog, load
+from gdviz.data import BUILTIN_DIR, catalog
+from gdviz.models import load
 from gdviz.surface import Stats
 from gdviz.train import make_rng
 
@@ -38,7 +39,7 @@ def test_standardize_gives_z_scores():
     ("config", "field"),
     [
         (JobConfig(mode="minibatch", batch_size=21), "batch_size"),
-        (JobConfig(dataset=Builtin(kind="builtin", name="boston")), "name"),
+        (JobConfig(dataset=Builtin(kind="builtin", name="no-such-set")), "name"),
         (JobConfig(dataset=Synthetic(x_start=1, x_stop=1)), "dataset"),
     ],
 )
@@ -93,3 +94,41 @@ def test_standardize_keeps_the_raw_scale_so_a_fit_can_be_given_in_raw_units():
     w, b = Stats.of(raw).least_squares()  # cars: dist = 3.932·speed − 17.58
     assert (slope, intercept) == (pytest.approx(w, rel=1e-5), pytest.approx(b, rel=1e-5))
     assert (round(w, 3), round(b, 2)) == (3.932, -17.58)
+
+
+def test_labels_are_the_lessons_points_by_their_side_of_the_line():
+    plain = load(JobConfig(), make_rng(2021))
+    labelled = load(JobConfig(dataset=Synthetic(labels=True)), make_rng(2021))
+    assert torch.equal(labelled.x, plain.x)
+    assert torch.equal(labelled.y, (plain.y > 0).float())
+
+
+@pytest.mark.parametrize(("curve", "f"), [("parabola", lambda x: x**2), ("sine", torch.sin)])
+def test_curves_bend_the_generator(curve, f):
+    data = load(JobConfig(dataset=Synthetic(curve=curve, noise=0)), make_rng(0))
+    assert torch.allclose(data.y, 2 * f(data.x) - 1)
+
+
+def test_the_islp_sets_read_their_columns_and_codes():
+    default = load(JobConfig(dataset=Builtin(kind="builtin", name="default")), make_rng(0))
+    assert default.n == 10_000 and int(default.y.sum()) == 333
+    assert set(default.y.view(-1).tolist()) == {0.0, 1.0}
+    carseats = load(JobConfig(dataset=Builtin(kind="builtin", name="carseats")), make_rng(0))
+    assert carseats.n == 400 and carseats.x_label == "price charged ($)"
+    boston = load(JobConfig(dataset=Builtin(kind="builtin", name="boston")), make_rng(0))
+    assert boston.n == 506 and float(boston.y.max()) == 50.0
+    header = (BUILTIN_DIR / catalog()["boston"]["file"]).read_text().splitlines()[0]
+    assert '"b"' not in header.lower().split(",") and '"lstat"' in header  # ISLP's, without B
+
+
+def test_logistic_standardizes_x_only():
+    config = JobConfig.model_validate(
+        {
+            "model": {"kind": "logistic"},
+            "standardize": True,
+            "dataset": {"kind": "synthetic", "labels": True},
+        }
+    )
+    data = load(config, make_rng(2021))
+    assert data.x.mean().item() == pytest.approx(0, abs=1e-6)
+    assert set(data.y.view(-1).tolist()) == {0.0, 1.0} and data.scale["y_std"] == 1.0

@@ -1,9 +1,11 @@
 """README.md and docs/ against the tree: the README stays a newcomer's short path whose commands are
 the Makefile's, every relative link and #anchor leads somewhere, and docs/deploy.md's settings are
-exactly the fields of backend/gdviz/settings.py (read as source: no import of the backend)."""
+exactly the fields of backend/gdviz/settings.py (read as source: no import of the backend), and
+docs/backend.md and docs/page.md name every module of the tree and no other."""
 
 import ast
 import re
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -154,3 +156,46 @@ def test_docs_name_only_real_settings():
     named = {name: page.name for page in PAGES for name in SETTING.findall(page.read_text())}
     unknown = {name: page for name, page in named.items() if name not in settings}
     assert unknown == {}, "settings the docs name that settings.py does not have"
+
+
+def table_rows(page: Path) -> list[list[str]]:
+    """The cells of every table row of ``page``, without the header rows and their rules."""
+    lines = [line.strip() for line in page.read_text().splitlines()] + [""]
+    rule = re.compile(r"^\|[-:| ]+\|$")
+    return [
+        [cell.strip() for cell in line.strip("|").split(" | ")]
+        for line, after in pairwise(lines)
+        if line.startswith("|") and not rule.match(line) and not rule.match(after)
+    ]
+
+
+def named(cell: str) -> set[str]:
+    return set(re.findall(r"`([^`]+\.(?:py|js))`", cell))
+
+
+def test_backend_doc_names_every_module_and_no_other():
+    """docs/backend.md: a row per module (`store/redis/jobs.py`), or a folder's row (`models/`)
+    naming each of its modules."""
+    package = ROOT / "backend" / "gdviz"
+    tree = {p.relative_to(package).as_posix() for p in package.rglob("*.py")}
+    doc: set[str] = set()
+    for first, *rest in table_rows(ROOT / "docs" / "backend.md"):
+        folder = re.fullmatch(r"`([\w/]+/)`", first)
+        if folder:
+            doc |= {folder[1] + name for name in named(" ".join(rest))}
+        else:
+            doc |= named(first)
+    assert doc == tree, f"missing: {sorted(tree - doc)}; not in the tree: {sorted(doc - tree)}"
+
+
+def test_page_doc_names_every_folder_and_module_and_no_other():
+    js = ROOT / "frontend" / "js"
+    tree = {p.relative_to(js).as_posix() for p in js.rglob("*.js")}
+    page = ROOT / "docs" / "page.md"
+    top = {name.removeprefix("frontend/js/") for name in named(page.read_text().split("\n|", 1)[0])}
+    doc = {name for name in top if "/" not in name}  # main.js, runs.js: named before the table
+    for first, *rest in table_rows(page):
+        folder = re.fullmatch(r"`(\w[\w-]*/)`", first)
+        assert folder, f"docs/page.md: a row that names no folder: {first}"
+        doc |= {folder[1] + name for name in named(rest[0])}
+    assert doc == tree, f"missing: {sorted(tree - doc)}; not in the tree: {sorted(doc - tree)}"

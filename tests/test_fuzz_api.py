@@ -72,8 +72,12 @@ def a_streams_position(item: dict[str, Any]) -> bool:
 
 
 def a_window(item: dict[str, Any]) -> bool:
-    """A surface's window bounds go together: all four or none, each min below its max."""
-    return item["loc"][:1] == ["query"] and item["loc"][-1] in ("w_min", "w_max", "b_min", "b_max")
+    """A surface's window bounds go together: all four or none, each min below its max; its
+    slice names two parameters of the job's model, at an epoch it has trained or a point of its
+    size."""
+    bounds = [f"{a}_{end}" for a in "wbxy" for end in ("min", "max")]
+    names = (*bounds, "x_param", "y_param", "at", "at_epoch")
+    return item["loc"][:1] == ["query"] and item["loc"][-1] in names
 
 
 def a_files_content(item: dict[str, Any]) -> bool:

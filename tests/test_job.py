@@ -9,8 +9,8 @@ from concurrent.futures import ThreadPoolExecutor
 import torch
 
 from gdviz.config import JobConfig
-from gdviz.data import load
 from gdviz.job import Job
+from gdviz.models import load
 from gdviz.store.memory.log import MemoryLog
 from gdviz.train import Training, make_rng
 

@@ -155,7 +155,17 @@ def test_momentum_trace_state_is_the_buffer() -> None:
 def test_without_trace_state_records_stay_lean() -> None:
     job = Job(JobConfig(epochs=2), MemoryLog(), max_step_events=1)
     job.run()
-    assert set(job.history[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
+    assert set(job.history[0]) == {
+        "epoch",
+        "loss",
+        "w",
+        "b",
+        "grad_w",
+        "grad_b",
+        "lr",
+        "params",
+        "grads",
+    }
 
 
 def test_points_fit_and_curvature_match_numpy() -> None:
@@ -169,7 +179,7 @@ def test_points_fit_and_curvature_match_numpy() -> None:
     xs = x.astype(np.float32).astype(np.float64)
     ys = y.astype(np.float32).astype(np.float64)
     w, b = np.polyfit(xs, ys, 1)
-    assert job.least_squares == pytest.approx((w, b), abs=1e-6)
+    assert job.meta["least_squares"]["params"] == pytest.approx([w, b], abs=1e-6)
     design = np.stack([xs, np.ones_like(xs)], axis=1)
     hessian = 2 * design.T @ design / len(xs)  # of mean((w·x + b − y)²) in (w, b)
     eig = np.linalg.eigvalsh(hessian)

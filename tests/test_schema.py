@@ -7,7 +7,7 @@ def test_schema_answers_the_config_and_its_rules(client):
     r = client.get("/api/schema")
     assert r.status_code == 200
     schema = r.json()
-    assert set(schema) == {"job", "optimizer_knobs", "mode_optimizers"}
+    assert set(schema) == {"job", "optimizer_knobs", "mode_optimizers", "model_losses"}
     assert schema["job"] == JobConfig.model_json_schema()
     assert schema["job"]["properties"]["lr"]["exclusiveMinimum"] == 0
     assert schema["optimizer_knobs"] == {
@@ -23,6 +23,8 @@ def test_schema_answers_the_config_and_its_rules(client):
         "manual": ["sgd"],
         **{mode: six for mode in ("sgd", "minibatch", "design", "linear")},
     }
+    squared = ["mse", "sse", "rmse", "euclidean", "mae", "huber"]
+    assert schema["model_losses"] == {"line": squared, "logistic": ["bce", "mse"], "poly": squared}
 
 
 def test_schema_is_declared_in_openapi(client):

@@ -36,21 +36,46 @@ def test_events_come_in_order_with_increasing_ids(client):
     assert set(meta["start"]) == {"w", "b"} and set(meta["least_squares"]) == {
         "w",
         "b",
+        "params",
         "loss",
         "r2",
     }
+    assert meta["param_names"] == ["w", "b"]
+    assert meta["start_params"] == [meta["start"]["w"], meta["start"]["b"]]
     ls = meta["least_squares"]
-    assert meta["minimum"] == {"w": ls["w"], "b": ls["b"], "loss": ls["loss"], "loss_name": "mse"}
+    assert ls["params"] == [ls["w"], ls["b"]]
+    assert meta["minimum"] == {
+        "w": ls["w"],
+        "b": ls["b"],
+        "params": ls["params"],
+        "loss": ls["loss"],
+        "loss_name": "mse",
+        "method": "closed form",
+        "reason": None,
+    }
     assert 0 < ls["r2"] < 1 and meta["dataset"]["scale"] is None
     epochs = [d for _, e, d in events if e == "epoch"]
     assert [d["epoch"] for d in epochs] == list(range(1, 31))
-    assert set(epochs[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
+    assert set(epochs[0]) == {
+        "epoch",
+        "loss",
+        "w",
+        "b",
+        "grad_w",
+        "grad_b",
+        "lr",
+        "params",
+        "grads",
+    }
+    assert all(d["params"] == [d["w"], d["b"]] for d in epochs)
+    assert all(d["grads"] == [d["grad_w"], d["grad_b"]] for d in epochs)
     done = events[-1][2]
     assert done["status"] == "completed" and done["epochs"] == 30
-    assert (done["loss"], done["w"], done["b"]) == (
+    assert (done["loss"], done["w"], done["b"], done["params"]) == (
         epochs[-1]["loss"],
         epochs[-1]["w"],
         epochs[-1]["b"],
+        epochs[-1]["params"],
     )
     summary = client.get(f"/api/jobs/{job_id}").json()
     assert summary["status"] == "completed" and summary["history"] == epochs

@@ -1,8 +1,10 @@
+import time
+
 import pytest
 import torch
 
 from gdviz.config import JobConfig, Synthetic
-from gdviz.data import load
+from gdviz.models import load
 from gdviz.surface import (
     Stats,
     WindowError,
@@ -172,3 +174,97 @@ def test_mse_minimum_is_least_squares_and_r2_is_the_squared_correlation(data):
     assert loss_minimum(data, stats, "mse", 1.0) == stats.least_squares()
     r = torch.corrcoef(torch.stack([data.x.double().view(-1), data.y.double().view(-1)]))[0, 1]
     assert r_squared(stats) == pytest.approx(float(r) ** 2, rel=1e-9)
+
+
+def finished_job(client, body: dict) -> tuple[str, dict]:
+    job_id = client.post("/api/jobs", json=body).json()["id"]
+    for _ in range(200):
+        job = client.get(f"/api/jobs/{job_id}").json()
+        if job["status"] == "completed":
+            return job_id, job
+        time.sleep(0.05)
+    raise AssertionError(job["status"])
+
+
+POLY = {"model": {"kind": "poly", "degree": 3}, "lr": 0.002, "epochs": 12}
+
+
+def direct_mse(meta: dict, theta: list[float]) -> float:
+    """The polynomial's MSE at θ, from the points as trained, the naive way."""
+    x = torch.tensor(meta["points"]["x"], dtype=torch.float64)
+    y = torch.tensor(meta["points"]["y"], dtype=torch.float64)
+    yhat = sum(t * x**k for k, t in enumerate(theta))
+    return float(((yhat - y) ** 2).mean())
+
+
+def test_a_poly_slice_is_the_exact_loss_through_an_epochs_parameters(client):
+    job_id, job = finished_job(client, POLY)
+    meta, history = job["meta"], job["history"]
+    r = client.get(f"/api/jobs/{job_id}/surface", params={"at_epoch": 5, "resolution": 9})
+    assert r.status_code == 200, r.text
+    s = r.json()
+    assert s["slice"]["axes"] == ["b3", "b0"] and s["w"] is None and s["b"] is None
+    at = history[4]["params"]
+    assert s["slice"]["fixed"] == {"b1": at[1], "b2": at[2]} and s["slice"]["at_epoch"] == 5
+    for i, j in [(0, 0), (3, 7), (8, 8)]:
+        theta = [s["y"][i], at[1], at[2], s["x"][j]]
+        assert s["loss"][i][j] == pytest.approx(direct_mse(meta, theta), rel=1e-9)
+    lowest = s["slice"]["lowest"]
+    assert lowest["loss"] <= min(min(row) for row in s["loss"]) + 1e-12
+    assert lowest["loss"] == pytest.approx(direct_mse(meta, [lowest["y"], *at[1:3], lowest["x"]]))
+    assert s["window"]["x_min"] < at[3] < s["window"]["x_max"]
+
+
+def test_a_slice_over_chosen_axes_through_given_values(client):
+    job_id, job = finished_job(client, POLY)
+    params = {"x_param": "b1", "y_param": "b2", "at": "1,0,0,0.5", "resolution": 5}
+    params |= {"x_min": -1, "x_max": 1, "y_min": -2, "y_max": 2}
+    s = client.get(f"/api/jobs/{job_id}/surface", params=params).json()
+    assert s["slice"] == {
+        "axes": ["b1", "b2"],
+        "fixed": {"b0": 1.0, "b3": 0.5},
+        "at_epoch": None,
+        "lowest": s["slice"]["lowest"],
+    }
+    assert s["x"][0] == -1 and s["y"][-1] == 2
+    assert s["loss"][4][0] == pytest.approx(direct_mse(job["meta"], [1, -1, 2, 0.5]), rel=1e-9)
+
+
+def test_a_logistic_surface_is_the_exact_cross_entropy_over_w_b(client):
+    body = {
+        "model": {"kind": "logistic"},
+        "dataset": {"kind": "synthetic", "labels": True, "noise": 2},
+    }
+    job_id, job = finished_job(client, {**body, "epochs": 5})
+    s = client.get(f"/api/jobs/{job_id}/surface", params={"resolution": 7}).json()
+    assert s["slice"]["axes"] == ["w", "b"] and s["w"] == s["x"] and s["loss_name"] == "bce"
+    assert s["least_squares"] is None and s["minimum"]["params"] is not None
+    x = torch.tensor(job["meta"]["points"]["x"], dtype=torch.float64)
+    y = torch.tensor(job["meta"]["points"]["y"], dtype=torch.float64)
+    for i, j in [(0, 6), (3, 3)]:
+        z = s["w"][j] * x + s["b"][i]
+        bce = torch.nn.functional.binary_cross_entropy_with_logits(z, y)
+        assert s["loss"][i][j] == pytest.approx(float(bce), rel=1e-9)
+    assert {"w_min", "b_max", "x_min", "y_max"} <= set(s["window"])
+
+
+SURFACE_REFUSALS = [
+    ({"x_param": "b7"}, "x_param"),
+    ({"x_param": "b1", "y_param": "b1"}, "y_param"),
+    ({"at_epoch": 13}, "at_epoch"),
+    ({"at": "1,2"}, "at"),
+    ({"at": "1,2,x,4"}, "at"),
+    ({"at": "1,2,3,4", "at_epoch": 2}, "at"),
+    ({"w_min": 0, "w_max": 1, "b_min": 0, "b_max": 1}, "w_min"),
+    ({"x_min": 0, "x_max": 1}, "y_min"),
+    ({"x_min": 1, "x_max": 0, "y_min": 0, "y_max": 1}, "x_max"),
+    ({"at_epoch": -1}, "at_epoch"),
+]
+
+
+def test_bad_slices_are_422s_naming_the_query_parameter(client):
+    job_id, _ = finished_job(client, POLY)
+    for params, field in SURFACE_REFUSALS:
+        r = client.get(f"/api/jobs/{job_id}/surface", params=params)
+        assert r.status_code == 422, (params, r.text)
+        assert r.json()["detail"][0]["loc"] == ["query", field], (params, r.text)

@@ -7,7 +7,7 @@ import torch
 from torch.utils.data import DataLoader, TensorDataset
 
 from gdviz.config import JobConfig, StartPoint
-from gdviz.data import load
+from gdviz.models import load
 from gdviz.surface import Stats
 from gdviz.train import Training, loader_order, make_rng
 from seed_loops import SEED_LOOPS, seed_data

@@ -21,7 +21,7 @@ from redis.exceptions import (
 )
 
 from . import __version__
-from .config import ConfigError, JobConfig
+from .config import ConfigError, JobConfig, Logistic, Synthetic
 from .guards import Guard
 from .job import Job
 from .rooms import RoomError
@@ -60,6 +60,8 @@ def warm_up() -> None:
     only once: the first optimizer alone imports torch._dynamo, about a second here."""
     for mode in ("manual", "sgd", "minibatch", "design", "linear"):
         Job(JobConfig(mode=mode, epochs=1), MemoryLog(), max_step_events=1).run()
+    logistic = JobConfig(model=Logistic(kind="logistic"), epochs=1, dataset=Synthetic(labels=True))
+    Job(logistic, MemoryLog(), max_step_events=1).run()
 
 
 def field_error(

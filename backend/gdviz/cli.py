@@ -15,7 +15,7 @@ import threading
 import webbrowser
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
 from pydantic import BaseModel, ValidationError
@@ -26,11 +26,13 @@ from .config import (
     OPTIMIZER_KNOBS,
     OPTIMIZERS,
     JobConfig,
+    Poly,
     StartPoint,
     Synthetic,
     Upload,
 )
 from .network import ALL_INTERFACES, lan_address
+from .payloads import Record
 from .settings import Settings
 
 if TYPE_CHECKING:
@@ -155,6 +157,10 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict[str
     init = {k: v for k in StartPoint.model_fields if (v := getattr(args, f"init_{k}")) is not None}
     if init:
         body["init"] = init
+    if args.model is not None:
+        body["model"] = {"kind": args.model}
+    if args.degree is not None:  # a degree alone asks for a polynomial
+        body["model"] = {**body.get("model", {"kind": "poly"}), "degree": args.degree}
     if upload_id is not None:
         body["dataset"] = {"kind": "upload", "id": upload_id}
     elif args.dataset is not None:
@@ -177,21 +183,42 @@ def load_csv(path: Path, settings: Settings, uploads: "UploadStore") -> str:
     return accept(path.read_bytes(), path.name, settings, uploads).id
 
 
+def flat(record: Record, names: list[str]) -> dict[str, float]:
+    """A history record for a CSV row: params and grads as one column per parameter."""
+    out = {k: v for k, v in record.items() if not isinstance(v, list | tuple)}
+    params, grads = (
+        cast(tuple[float, ...], record["params"]),
+        cast(tuple[float, ...], record["grads"]),
+    )
+    for name, value, grad in zip(names, params, grads, strict=True):
+        out.setdefault(name, value)
+        out.setdefault(f"grad_{name}", grad)
+    return out
+
+
+def named(names: list[str], values: list[float]) -> str:
+    return "  ".join(f"{n} {v:.6g}" for n, v in zip(names, values, strict=True))
+
+
 def write_history(job: "Job", path: Path) -> None:
     if path.suffix == ".json":
         out = {
             "config": job.config.model_dump(),
+            "param_names": job.meta["param_names"],
             "least_squares": job.meta["least_squares"],
+            "minimum": job.meta["minimum"],
             "done": job.done,
             "history": job.history,
         }
         path.write_text(json.dumps(out, indent=1, allow_nan=False) + "\n")
         return
+    names = job.meta["param_names"]
+    rows = [flat(record, names) for record in job.history]
     with path.open("w", newline="") as f:
-        columns = list(job.history[0]) if job.history else ["epoch", "loss", "w", "b", "lr"]
+        columns = list(rows[0]) if rows else ["epoch", "loss", *names, "lr"]
         writer = csv.DictWriter(f, fieldnames=columns)
         writer.writeheader()
-        writer.writerows(job.history)
+        writer.writerows(rows)
 
 
 def run_with_progress(job: "Job") -> None:
@@ -215,7 +242,9 @@ def run_with_progress(job: "Job") -> None:
                 worker.join(0.1)
                 if job.history:
                     last = job.history[-1]
-                    progress.update(task, completed=last["epoch"], loss=f"loss {last['loss']:.6g}")
+                    progress.update(
+                        task, completed=cast(int, last["epoch"]), loss=f"loss {last['loss']:.6g}"
+                    )
         except KeyboardInterrupt:
             job.cancel()
             worker.join()
@@ -258,17 +287,20 @@ def train(args: argparse.Namespace) -> int:
     except (OSError, json.JSONDecodeError) as exc:  # --config or --dataset unreadable
         return invalid(str(exc))
 
-    d = job.data
+    d, names = job.data, job.meta["param_names"]
+    start = ", ".join(
+        f"{n} = {v:.6g}" for n, v in zip(names, job.training.start_params, strict=True)
+    )
     print(
-        f"{config.mode} · {config.optimizer} · lr {config.lr} · {config.epochs} epochs · "
-        f"{d.name}, n = {d.n} · start w = {job.training.start['w']:.6g}, b = {job.training.start['b']:.6g}"
+        f"{config.model.kind} · {config.mode} · {config.optimizer} · {config.loss} · lr {config.lr} · "
+        f"{config.epochs} epochs · {d.name}, n = {d.n} · start {start}"
     )
     try:
         run_with_progress(job) if not args.no_progress else job.run()
     except KeyboardInterrupt:
         print("gdviz train: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
-    done, ls = job.done, job.meta["least_squares"]
+    done, ls, lowest = job.done, job.meta["least_squares"], job.meta["minimum"]
     assert done is not None  # run() returns once the job has finished
     if out is not None:
         write_history(job, out)
@@ -282,9 +314,16 @@ def train(args: argparse.Namespace) -> int:
         print(f"gdviz train: {done['status']}: {done['reason']}", file=sys.stderr)
         return EXIT_FAILED
     print(
-        f"final ({done['epochs']} epochs): loss {done['loss']:.6g}  w {done['w']:.6g}  b {done['b']:.6g}"
+        f"final ({done['epochs']} epochs): loss {done['loss']:.6g}  {named(names, done.get('params') or [])}"
     )
-    print(f"least squares:       loss {ls['loss']:.6g}  w {ls['w']:.6g}  b {ls['b']:.6g}")
+    if ls is not None:
+        print(f"least squares:       loss {ls['loss']:.6g}  {named(names, ls['params'])}")
+    where = lowest["params"]
+    if where is None:
+        print(f"minimum:             none: {lowest['reason']}")
+    elif ls is None or where != ls["params"]:
+        label = f"minimum ({config.loss}):".ljust(21)
+        print(f"{label}loss {lowest['loss']:.6g}  {named(names, where)}")
     if out is not None:
         print(f"history written to {out}")
     return EXIT_OK
@@ -296,7 +335,10 @@ def train(args: argparse.Namespace) -> int:
 # The options of ``gdviz train`` are JobConfig's fields: names, help, bounds and defaults come from
 # the model, so the CLI cannot drift from the API. Left out: what only shapes the live stream.
 STREAM_ONLY = ("granularity", "delay_ms")
-RUN_OPTIONS = tuple(f for f in JobConfig.model_fields if f not in (*STREAM_ONLY, "init", "dataset"))
+RUN_OPTIONS = tuple(
+    f for f in JobConfig.model_fields if f not in (*STREAM_ONLY, "init", "dataset", "model")
+)
+MODELS = ("line", "logistic", "poly")
 SYNTHETIC_OPTIONS = tuple(f for f in Synthetic.model_fields if f != "kind")
 UPLOAD_OPTIONS = ("x", "y")
 
@@ -385,6 +427,18 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
             else ""
         )
         add_field(run, JobConfig, name, extra)
+    run.add_argument(
+        "--model",
+        metavar="NAME",
+        help=f"{JobConfig.model_fields['model'].description}; {' | '.join(MODELS)} (default line)",
+    )
+    degree = Poly.model_fields["degree"]
+    run.add_argument(
+        "--degree",
+        metavar="N",
+        help=f"poly: {degree.description}; {bounds('degree', degree)} (default {degree.default}; "
+        "alone, it asks for poly)",
+    )
     for name, info in StartPoint.model_fields.items():
         other = "b" if name == "w" else "w"
         run.add_argument(
@@ -397,7 +451,8 @@ def add_train_options(p: argparse.ArgumentParser) -> None:
     data.add_argument(
         "--dataset",
         metavar="SOURCE",
-        help="synthetic (default), a built-in name (anscombe1, faithful, cars, …), or a CSV file",
+        help="synthetic (default), a built-in name (anscombe1, faithful, cars, boston, carseats, "
+        "default, …), or a CSV file",
     )
     for name in UPLOAD_OPTIONS:
         data.add_argument(
@@ -455,7 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="run one training job headless",
         description="Run one training job in this terminal, with the engine the server uses, and print the "
-        "final loss, w and b beside the least-squares solution. Exit codes: 0 completed, "
+        "final loss and parameters beside the least-squares solution (and the loss's own minimum). Exit codes: 0 completed, "
         "1 failed, 2 invalid input (the API's message), 3 diverged, 130 interrupted.",
     )
     add_train_options(t)

@@ -10,86 +10,34 @@ import json
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 from torch import Tensor
 
 from . import data as datasets
-from .config import Builtin, ConfigError, JobConfig, Points, Synthetic
+from .config import Builtin, ConfigError, JobConfig, Points, Synthetic, Upload
 from .data import Data
+from .losses import LOSSES
+from .models import ModelDef, definition
 from .train import optimizer_args
 from .uploads import UploadStore
 
 PHASES = ("forward", "loss", "backward", "step", "zero_grad")
 MAX_INLINE_POINTS = 5000  # more points than this: the script reads the uploaded CSV instead
 
-# per mode: how the script names w and b, and what it hands the optimizer
-NAMES = {
-    "manual": ("w", "b", "[w, b]"),
-    "sgd": ("w", "b", "[w, b]"),
-    "minibatch": ("beta", "beta0", "[beta, beta0]"),
-    "design": ("beta[1]", "beta[0]", "[beta]"),
-    "linear": ("model.weight", "model.bias", "model.parameters()"),
-}
-
-MODELS = {
-    "manual": """# model: yhat = x·w + b, from a random start
-w = torch.randn([1, 1]).requires_grad_()
-b = torch.randn([1, 1]).requires_grad_()
-
-
-def forward(x):
-    return x * w + b
-""",
-    "minibatch": """# model: yhat = x @ beta + beta0 (beta is w, beta0 is b), from a random start
-# (the bias is added once, here: the lesson's printed loop calls model(xx) + beta0, adding it twice)
-beta = torch.randn([1, 1]).requires_grad_()
-beta0 = torch.randn([1, 1]).requires_grad_()
-
-
-def model(x):
-    return x @ beta + beta0
-""",
-    "design": """# model: yhat = XX @ beta on the design matrix XX = [1, x], so beta = [b, w]
-ones = torch.ones([X.shape[0], 1])
-XX = torch.concat([ones, X], axis=1)
-beta = torch.randn([2, 1]).requires_grad_()
-
-
-def model(x):
-    return x @ beta
-""",
-    "linear": """# model: torch.nn.Linear computes x·weight + bias; its own init draws the start
-model = torch.nn.Linear(1, 1, bias=True)
-""",
-}
-MODELS["sgd"] = MODELS["manual"]
-
-CRITERIA = {
-    "mse": "torch.mean((yhat - y) ** 2)  # mean squared error",
-    "mae": "torch.mean(torch.abs(yhat - y))  # mean absolute error",
-    "huber": "torch.nn.functional.huber_loss(yhat, y, delta={delta!r})  # squared near 0, linear beyond delta",
-}
-
-FULL_BATCH_LOOP = """print("epoch,loss,w,b")
+FULL_BATCH_LOOP = """print("epoch,loss,{header}")
 for epoch in range(1, epochs + 1):
-{changes}    # forward: predict y for every x with the current (w, b)
+{changes}    # forward: predict y for every x with the current parameters
     Yhat = forward(X)
     # loss: how far the predictions are from Y
     loss = criterion(Yhat, Y)
-    # backward: autograd puts d loss/d w in w.grad and d loss/d b in b.grad
+    # backward: autograd puts d loss/d parameter in each parameter's .grad
     loss.backward()
 {update}
-{schedule}    # report: the epoch's loss, and (w, b) after its update (print writes floats in full)
-    print(epoch, loss.item(), {w}.item(), {b}.item(), sep=",")
+{schedule}    # report: the epoch's loss, and {names} after its update (print writes floats in full)
+    print(epoch, loss.item(), {report}, sep=",")
 """
-
-MANUAL_UPDATE = """    # step: gradient descent by hand, w <- w - lr * d loss/d w
-    w.data = w.data - lr * w.grad.data
-    b.data = b.data - lr * b.grad.data
-    # zero_grad: forget the gradients, or the next backward would add to them
-    w.grad = None
-    b.grad = None"""
 
 OPTIMIZER_UPDATE = """    # step: the optimizer moves every parameter using its gradient
     my_optimizer.step()
@@ -97,7 +45,7 @@ OPTIMIZER_UPDATE = """    # step: the optimizer moves every parameter using its 
     my_optimizer.zero_grad()"""
 
 MINIBATCH_LOOP = """n = len(X)
-print("epoch,loss,w,b")
+print("epoch,loss,{header}")
 for epoch in range(1, epochs + 1):
 {changes}    LOSS_sum = 0
     for xx, yy in trainloader:
@@ -105,15 +53,15 @@ for epoch in range(1, epochs + 1):
         yhat = model(xx)
         # loss: the batch's loss; LOSS_sum adds it up, weighted by the batch's size
         loss = criterion(yhat, yy)
-        LOSS_sum = LOSS_sum + loss.detach() * len(yy)  # detach: keep the number, not its graph
+        LOSS_sum = LOSS_sum + {term}  # detach: keep the number, not its graph
         # backward: autograd puts d loss/d parameter in each parameter's .grad
         loss.backward()
         # step: the optimizer moves every parameter using its gradient
         my_optimizer.step()
         # zero_grad: forget the gradients, or the next backward would add to them
         my_optimizer.zero_grad()
-{schedule}    # report: the epoch's mean loss over all n points, and (w, b) after its last update
-    print(epoch, LOSS_sum.item() / n, {w}.item(), {b}.item(), sep=",")
+{schedule}    # report: the epoch's loss over all n points, and {names} after its last update
+    print(epoch, {total}, {report}, sep=",")
 """
 
 READ_CSV = '''def number(cell):
@@ -155,7 +103,7 @@ def z(v):
     return (v - v.mean()) / (std if std > 0 else 1.0)
 
 
-X, Y = z(X), z(Y)
+{z}
 """
 TO_FLOAT32 = "X, Y = X.float(), Y.float()  # read (and z-scored) in float64, trained in float32\n"
 
@@ -202,6 +150,21 @@ def given_data(config: JobConfig, trained: Data, uploads: UploadStore | None) ->
         return trained, False
 
 
+CURVES = {"line": ("x", "X"), "parabola": ("x²", "X**2"), "sine": ("sin(x)", "torch.sin(X)")}
+
+
+def standardize_lines(config: JobConfig) -> str:
+    if not config.standardize:
+        return ""
+    both = definition(config.model).standardizes_y
+    return STANDARDIZE.format(z="X, Y = z(X), z(Y)" if both else "X = z(X)  # y stays 0/1")
+
+
+def unwrapped(label: str) -> str:
+    """A column's name from its label: z(name) when standardized."""
+    return label[2:-1] if label.startswith("z(") and label.endswith(")") else label
+
+
 def data_block(
     config: JobConfig, trained: Data, uploads: UploadStore | None
 ) -> tuple[str, set[str]]:
@@ -213,20 +176,21 @@ def data_block(
         else:
             x = f"torch.linspace({spec.x_start!r}, {spec.x_stop!r}, {spec.n})"
         noise = "" if spec.noise == 1.0 else f"{spec.noise!r} * "
+        f, f_code = CURVES[spec.curve]
         text = (
-            f"# data: the lesson's generator, y = w0·x + b0 + ε with ε ~ N(0, {spec.noise:g}²)\n"
+            f"# data: the lesson's generator, y = w0·{f} + b0 + ε with ε ~ N(0, {spec.noise:g}²)\n"
             f"X = {x}.view(-1, 1)\nw0, b0 = {spec.true_w!r}, {spec.true_b!r}\n"
-            f"Y = w0 * X + b0 + {noise}torch.randn(X.shape)  # the run's first random draw: the noise ε\n"
+            f"Y = w0 * {f_code} + b0 + {noise}torch.randn(X.shape)  # the run's first random draw: the noise ε\n"
         )
-        return text + (STANDARDIZE if config.standardize else ""), set()
+        if spec.labels:
+            text += f"Y = (Y > 0).float()  # labels: 1 where the point lies above y = w0·{f} + b0, else 0\n"
+        return text + standardize_lines(config), set()
     name = printable(trained.name)
-    x_name, y_name = trained.x_label, trained.y_label
-    if config.standardize:  # the labels read z(name)
-        x_name, y_name = x_name[2:-1], y_name[2:-1]
+    x_name, y_name = unwrapped(trained.x_label), unwrapped(trained.y_label)
     source = f"# data: {name} — x: {x_name!r}, y: {y_name!r}\n"
     if trained.dropped_rows:
         source += f"# ({trained.dropped_rows} rows with a missing or non-numeric cell left out)\n"
-    if trained.n > MAX_INLINE_POINTS:
+    if isinstance(spec, Upload) and trained.n > MAX_INLINE_POINTS:  # a built-in set is written out
         usage = f" path/to/{name}  (the CSV uploaded to gdviz)"
         text = (
             f"{READ_CSV}\n\n{source}"
@@ -236,7 +200,7 @@ def data_block(
             f'    sys.exit("usage: python " + sys.argv[0] + {usage!r})\n'
             f"X, Y = read_csv(sys.argv[1], {x_name!r}, {y_name!r})\n"
         )
-        text += STANDARDIZE if config.standardize else ""
+        text += standardize_lines(config)
         return text + TO_FLOAT32, {"csv", "io", "math", "sys"}
     given, standardize = given_data(config, trained, uploads)
     if config.standardize and not standardize:
@@ -247,12 +211,12 @@ def data_block(
             for v in (given.x, given.y)
         )
         text = f"{source}# {given.n} points\nX = {x}\nY = {y}\n"
-        return text + STANDARDIZE + TO_FLOAT32, set()
+        return text + standardize_lines(config) + TO_FLOAT32, set()
     text = (
         f"{source}# {given.n} points, written out as float32 values\n"
         f"X = {tensor_literal(given.x)}\nY = {tensor_literal(given.y)}\n"
     )
-    return text + (STANDARDIZE if standardize else ""), set()
+    return text + (standardize_lines(config) if standardize else ""), set()
 
 
 def scheduler_lines(config: JobConfig) -> tuple[str, str]:
@@ -270,11 +234,11 @@ def scheduler_lines(config: JobConfig) -> tuple[str, str]:
     )
     if spec.name != "ReduceLROnPlateau":
         return build, "    scheduler.step()\n"
-    epoch_loss = "LOSS_sum.item() / n" if config.minibatch else "loss.item()"
+    epoch_loss = LOSSES[config.loss].total_code if config.minibatch else "loss.item()"
     return build, f"    scheduler.step({epoch_loss})  # on the epoch's loss\n"
 
 
-def change_lines(config: JobConfig, changes: Sequence[Mapping[str, float]]) -> tuple[str, str]:
+def change_lines(config: JobConfig, changes: Sequence[Mapping[str, Any]]) -> tuple[str, str]:
     """The live changes made during the run, as a table by epoch, and the lines applying them."""
     if not changes:
         return "", ""
@@ -303,43 +267,53 @@ def change_lines(config: JobConfig, changes: Sequence[Mapping[str, float]]) -> t
     )
 
 
-def training_block(config: JobConfig, changes: Sequence[Mapping[str, float]] = ()) -> str:
-    w, b, params = NAMES[config.mode]
-    blocks = [MODELS[config.mode]]
-    if config.init is not None:
-        blocks.append(
-            "# start point: the job's (w, b) replaces the random one (still drawn, so the shuffles match)\n"
-            f"with torch.no_grad():\n    {w}.fill_({config.init.w!r})\n    {b}.fill_({config.init.b!r})\n"
+def training_block(config: JobConfig, changes: Sequence[Mapping[str, Any]] = ()) -> str:
+    model = definition(config.model)
+    code = model.code(config.mode)
+    blocks = [code.block]
+    start = config.init_params or ([config.init.w, config.init.b] if config.init else None)
+    if start is not None:
+        fills = "".join(
+            f"    {slot}.fill_({v!r})\n" for slot, v in zip(code.slots, start, strict=True)
         )
-    criterion = CRITERIA[config.loss].format(delta=config.huber_delta)
+        blocks.append(
+            "# start point: the job's parameters replace the random ones (still drawn, so the shuffles match)\n"
+            f"with torch.no_grad():\n{fills}"
+        )
+    criterion = model.criterion_code(config).replace("delta=delta", f"delta={config.huber_delta!r}")
+    if "#" not in criterion:
+        criterion += f"  # {LOSSES[config.loss].title}"
     blocks.append(f"\ndef criterion(yhat, y):\n    return {criterion}\n\n")
     if config.mode == "manual":
         blocks.append(f"lr = {config.lr!r}\nepochs = {config.epochs}\n")
     else:
         torch_optimizer, kwargs = optimizer_args(config)
         args = "".join(f", {k}={v!r}" for k, v in kwargs.items())
-        optimizer = f"torch.optim.{torch_optimizer.__name__}({params}{args})"
+        optimizer = f"torch.optim.{torch_optimizer.__name__}({code.optimizer_params}{args})"
         blocks.append(f"my_optimizer = {optimizer}\nepochs = {config.epochs}\n")
     build_scheduler, schedule = scheduler_lines(config)
     changes_table, apply_changes = change_lines(config, list(changes))
     if build_scheduler or changes_table:
         blocks.append(build_scheduler + changes_table)
+    report = {
+        "header": ",".join(model.names),
+        "names": f"({', '.join(model.names)})",
+        "report": ", ".join(f"{slot}.item()" for slot in code.slots),
+        "changes": apply_changes,
+        "schedule": schedule,
+    }
     if config.minibatch:
-        inputs = "XX" if config.mode == "design" else "X"
         deals = "shuffles the rows and deals them" if config.shuffle else "deals the rows"
         blocks.append(
             f"# mini-batches: each epoch the loader {deals} out {config.batch_size} at a time\n"
-            f"trainloader = DataLoader(dataset=TensorDataset({inputs}, Y), batch_size={config.batch_size}, "
+            f"trainloader = DataLoader(dataset=TensorDataset({code.inputs}, Y), batch_size={config.batch_size}, "
             f"shuffle={config.shuffle})\n"
         )
-        blocks.append(MINIBATCH_LOOP.format(w=w, b=b, changes=apply_changes, schedule=schedule))
+        loss = LOSSES[config.loss]
+        blocks.append(MINIBATCH_LOOP.format(term=loss.term_code, total=loss.total_code, **report))
     else:
-        update = MANUAL_UPDATE if config.mode == "manual" else OPTIMIZER_UPDATE
-        blocks.append(
-            FULL_BATCH_LOOP.format(
-                update=update, w=w, b=b, changes=apply_changes, schedule=schedule
-            )
-        )
+        update = code.manual_update if config.mode == "manual" else OPTIMIZER_UPDATE
+        blocks.append(FULL_BATCH_LOOP.format(update=update, **report))
     return "\n".join(blocks)
 
 
@@ -350,6 +324,11 @@ def describe(config: JobConfig) -> str:
         how = f"torch.optim '{config.optimizer}'"
     batches = f"mini-batches of {config.batch_size}" if config.minibatch else "the full batch"
     return f"mode '{config.mode}': {how} on {batches}, {config.loss} loss"
+
+
+def needs_math(config: JobConfig, model: ModelDef) -> bool:
+    """The epoch's loss of a root loss over mini-batches takes math.sqrt."""
+    return config.minibatch and "math." in LOSSES[config.loss].total_code
 
 
 def phases(script: str) -> dict[str, list[int]]:
@@ -373,22 +352,26 @@ def generate(
     job_id: str,
     config: JobConfig,
     trained: Data,
-    changes: Sequence[Mapping[str, float]] = (),
+    changes: Sequence[Mapping[str, Any]] = (),
     uploads: UploadStore | None = None,
 ) -> Code:
     """The script for a job, given the data it trained on (and where its upload may still be)."""
     filename = f"gdviz_{config.mode}_{job_id}.py"
+    model = definition(config.model)
     data_text, modules = data_block(config, trained, uploads)
+    if needs_math(config, model):
+        modules = modules | {"math"}
     run = f"python {filename}" + (" data.csv" if "sys" in modules else "")
     settings = json.dumps(
         config.model_dump(mode="json", exclude_defaults=True)
     )  # ASCII: safe in a docstring
     header = (
         f'"""gdviz job {job_id} — {describe(config)}.\n\n'
-        "Fits y = w·x + b with PyTorch alone, the way the lesson writes it: the same data, start\n"
-        "point, shuffles and updates as the job, so every row equals the job's streamed epoch event.\n\n"
+        f"Fits {model.formula} with PyTorch alone, the way the lesson writes it: the same data,\n"
+        "start point, shuffles and updates as the job, so every row equals the job's streamed epoch event.\n\n"
         f"Run:    {run} > history.csv\n"
-        "Prints: CSV with the header epoch,loss,w,b, then one row per epoch (w, b after its updates).\n"
+        f"Prints: CSV with the header epoch,loss,{','.join(model.names)}, then one row per epoch\n"
+        "(the parameters after its updates).\n"
         f"Config: {settings}\n"
         '"""\n\n'
     )

@@ -2,12 +2,13 @@
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from pydantic.config import JsonDict
 
 Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
-Loss = Literal["mse", "mae", "huber"]
+Loss = Literal["mse", "sse", "rmse", "euclidean", "mae", "huber", "bce"]
+Curve = Literal["line", "parabola", "sine"]
 
 Knob = Literal["momentum", "beta1", "beta2", "alpha"]
 
@@ -27,6 +28,7 @@ OPTIMIZER_KNOBS: dict[Optimizer, tuple[Knob, ...]] = {
 MODE_OPTIMIZERS: dict[Mode, tuple[Optimizer, ...]] = {
     mode: ("sgd",) if mode == "manual" else OPTIMIZERS for mode in get_args(Mode)
 }
+MAX_DEGREE = 9
 MAX_EPOCHS = 20_000
 MAX_POINTS = 1_000_000
 MAX_SEED = 2**53 - 1
@@ -119,6 +121,12 @@ class Synthetic(Strict):
         description="standard deviation of ε",
         json_schema_extra=form("data", 240),
     )
+    curve: Curve = Field(
+        "line", description="f in y = true_w·f(x) + true_b + noise·ε: x, x² or sin(x)"
+    )
+    labels: bool = Field(
+        False, description="y = 1 where true_w·f(x) + true_b + noise·ε > 0, else 0 (logistic)"
+    )
 
 
 class Builtin(Strict):
@@ -167,18 +175,22 @@ class Points(Strict):
     )
 
 
-def synthetic_by_default(value: object) -> object:
-    """A data set without a ``kind`` is the schema's default kind, the lesson's synthetic one."""
-    if isinstance(value, dict) and "kind" not in value:
-        return {"kind": "synthetic", **value}
-    return value
+def kind_by_default(kind: str) -> BeforeValidator:
+    """An object without a ``kind`` is of the schema's default kind (``{"n": 50}``: synthetic)."""
+
+    def add(value: object) -> object:
+        if isinstance(value, dict) and "kind" not in value:
+            return {"kind": kind, **value}
+        return value
+
+    return BeforeValidator(add)
 
 
 # (in the page's order: its data set menu lists the kinds as the schema does)
 Dataset = Annotated[
     Synthetic | Builtin | Points | Upload,
     Field(discriminator="kind"),
-    BeforeValidator(synthetic_by_default),
+    kind_by_default("synthetic"),
 ]
 
 
@@ -242,6 +254,28 @@ Scheduler = Annotated[
 ]
 
 
+class Line(Strict):
+    """ŷ = w·x + b: the lesson's model."""
+
+    kind: Literal["line"] = "line"
+
+
+class Logistic(Strict):
+    """ŷ = σ(w·x + b), the probability that y = 1."""
+
+    kind: Literal["logistic"]
+
+
+class Poly(Strict):
+    """ŷ = b0 + b1·x + … + b_degree·x^degree."""
+
+    kind: Literal["poly"]
+    degree: int = Field(2, ge=2, le=MAX_DEGREE, description="the highest power of x")
+
+
+ModelSpec = Annotated[Line | Logistic | Poly, Field(discriminator="kind"), kind_by_default("line")]
+
+
 class StartPoint(Strict):
     w: Finite = Field(ge=-1e6, le=1e6, description="slope to start from")
     b: Finite = Field(ge=-1e6, le=1e6, description="intercept to start from")
@@ -286,9 +320,15 @@ class JobConfig(Strict):
         description="smoothing constant of the running mean of squared gradients",
         json_schema_extra=form("method", 60),
     )
+    model: ModelSpec = Field(
+        default_factory=Line,
+        description="what is fitted: the line (the lesson's), logistic regression, a polynomial",
+    )
     loss: Loss = Field(
         "mse",
-        description="criterion: mean squared error (the lesson's), mean absolute error, Huber",
+        description="criterion: mean squared error (the lesson's; bce when the model is logistic), "
+        "sum of squares, root mean square, Euclidean distance, mean absolute error, Huber, "
+        "binary cross-entropy",
         json_schema_extra=form("method", 70),
     )
     huber_delta: Finite = Field(
@@ -336,6 +376,12 @@ class JobConfig(Strict):
         description="start (w, b) instead of the random init",
         json_schema_extra=form("training", 170),
     )
+    init_params: list[Annotated[Finite, Field(ge=-1e6, le=1e6)]] | None = Field(
+        None,
+        min_length=2,
+        max_length=MAX_DEGREE + 1,
+        description="start parameters in meta.param_names order (any model), instead of the random init",
+    )
     granularity: Literal["epoch", "step"] = Field(
         "epoch",
         description="also stream every update ('step' events)",
@@ -359,6 +405,13 @@ class JobConfig(Strict):
         json_schema_extra=form("data", 210),
     )
 
+    @model_validator(mode="after")
+    def _logistic_loss(self) -> "JobConfig":
+        """Logistic regression's own loss, binary cross-entropy, unless another one is asked for."""
+        if isinstance(self.model, Logistic) and "loss" not in self.model_fields_set:
+            self.loss = "bce"
+        return self
+
     @property
     def minibatch(self) -> bool:
         return self.mode in MINIBATCH_MODES
@@ -380,7 +433,8 @@ class ConfigError(ValueError):
 
 
 def check_config(config: JobConfig) -> None:
-    """The checks across fields; those that need the data live in ``data.load``."""
+    """The checks across fields; those that need the data live in ``models.load``, and the model's
+    own (its losses, its start) in its definition (``models.check`` runs both)."""
     allowed = MODE_OPTIMIZERS[config.mode]
     if config.optimizer not in allowed:
         raise ConfigError(

@@ -1,9 +1,12 @@
 """The data a job trains on: the lesson's synthetic generator, the built-in sets, uploads."""
 
+import csv
+import io
 import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field as dataclass_field
 from functools import cache
 from importlib.resources import files
+from typing import Any
 
 import torch
 
@@ -32,6 +35,10 @@ class Data:
     y_label: str = "y"
     dropped_rows: int = 0
     scale: Scale | None = None  # standardized: the raw means and stds, to give a fit in raw units
+    cache: dict[str, Any] = dataclass_field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
+    # sums a model's landscape reads again and again (``gdviz.models``)
 
     @property
     def n(self) -> int:
@@ -39,7 +46,9 @@ class Data:
 
 
 def synthetic(spec: Synthetic, rng: torch.Generator) -> Data:
-    """The lesson's data: X = arange(-3, 3, 0.3), Y = 2·X − 1 + ε — the run's first random draw."""
+    """The lesson's data: X = arange(-3, 3, 0.3), Y = 2·X − 1 + ε — the run's first random draw.
+    ``curve`` bends it (Y = 2·X² − 1 + ε, or 2·sin X − 1 + ε); ``labels`` keeps only the side of
+    that curve each point falls on: Y = 1 above, 0 below."""
     if spec.n is None:
         X = torch.arange(spec.x_start, spec.x_stop, spec.x_step).view(-1, 1)
     else:
@@ -47,12 +56,15 @@ def synthetic(spec: Synthetic, rng: torch.Generator) -> Data:
     eps = torch.randn(X.shape, generator=rng)
     if spec.noise != 1.0:
         eps = spec.noise * eps
-    Y = spec.true_w * X + spec.true_b + eps
+    f = X if spec.curve == "line" else X**2 if spec.curve == "parabola" else torch.sin(X)
+    Y = spec.true_w * f + spec.true_b + eps
+    if spec.labels:
+        Y = (Y > 0).float()
     return Data(X, Y, "synthetic", "x", "y")
 
 
 @cache
-def catalog() -> dict[str, dict[str, str]]:
+def catalog() -> dict[str, dict[str, Any]]:
     """The built-in data sets, by name (``datasets/catalog.json``)."""
     path = BUILTIN_DIR / "catalog.json"
     if not path.is_file():
@@ -62,12 +74,20 @@ def catalog() -> dict[str, dict[str, str]]:
 
 @cache
 def builtin_columns(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """The set's x and y columns (float32); a text column is read through the entry's ``codes``
+    (Default's "No"/"Yes" as 0/1), the other columns are not read."""
     entry = catalog()[name]
-    lines = (BUILTIN_DIR / entry["file"]).read_text().strip().splitlines()
-    header = [h.strip().strip('"') for h in lines[0].split(",")]
-    rows = [[float(v) for v in line.split(",")] for line in lines[1:]]
-    table = torch.tensor(rows, dtype=torch.float32)
-    return table[:, [header.index(entry["x"])]], table[:, [header.index(entry["y"])]]
+    rows = csv.reader(io.StringIO((BUILTIN_DIR / entry["file"]).read_text()))
+    header = [h.strip() for h in next(rows)]
+    i, j = header.index(entry["x"]), header.index(entry["y"])
+    codes: dict[str, float] = entry.get("codes", {})
+    xs, ys = [], []
+    for row in rows:
+        if row:
+            xs.append(float(codes.get(row[i], row[i])))
+            ys.append(float(codes.get(row[j], row[j])))
+    x = torch.tensor(xs, dtype=torch.float32).view(-1, 1)
+    return x, torch.tensor(ys, dtype=torch.float32).view(-1, 1)
 
 
 def builtin(spec: Builtin) -> Data:
@@ -128,8 +148,9 @@ def points(spec: Points) -> Data:
     return Data(x, y, "your points")
 
 
-def standardized(data: Data) -> Data:
-    """z-scores: (v − mean) / std, with the population std (unbiased=False)."""
+def standardized(data: Data, y: bool = True) -> Data:
+    """z-scores: (v − mean) / std, with the population std (unbiased=False); x only if not ``y``
+    (0/1 labels stay 0/1)."""
 
     def spread(v: torch.Tensor) -> float:
         std = float(v.double().std(unbiased=False))
@@ -138,26 +159,23 @@ def standardized(data: Data) -> Data:
     scale: Scale = {
         "x_mean": float(data.x.double().mean()),
         "x_std": spread(data.x),
-        "y_mean": float(data.y.double().mean()),
-        "y_std": spread(data.y),
+        "y_mean": float(data.y.double().mean()) if y else 0.0,
+        "y_std": spread(data.y) if y else 1.0,
     }
     return Data(
         (data.x - scale["x_mean"]) / scale["x_std"],
-        (data.y - scale["y_mean"]) / scale["y_std"],
+        (data.y - scale["y_mean"]) / scale["y_std"] if y else data.y,
         data.name,
         f"z({data.x_label})",
-        f"z({data.y_label})",
+        f"z({data.y_label})" if y else data.y_label,
         data.dropped_rows,
         scale,
     )
 
 
-def load(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = None) -> Data:
-    """Build the job's data (an upload's from ``uploads``) and check what depends on it.
-
-    Uploads are parsed and standardized in float64 and trained in float32, like everything else:
-    Unix timestamps (~1.7·10⁹) in float32 are 128 apart, so casting first would merge most of them.
-    """
+def read(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = None) -> Data:
+    """The job's data as given (an upload's from ``uploads``), checked for what every model needs;
+    ``models.load`` standardizes it as its model does and checks the rest."""
     spec = config.dataset
     if isinstance(spec, Synthetic):
         data = synthetic(spec, rng)
@@ -187,16 +205,5 @@ def load(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = 
             "tooLarge",
             largest=f"{largest:.3g}",
             max=f"{MAX_VALUE:.0e}",
-        )
-    if config.standardize:
-        data = standardized(data)
-    if data.x.dtype != torch.float32:
-        data = replace(data, x=data.x.float(), y=data.y.float())
-    if config.minibatch and config.batch_size > data.n:
-        raise ConfigError(
-            ("batch_size",),
-            f"must be at most n = {data.n}, the number of data points",
-            "batchOverN",
-            n=data.n,
         )
     return data

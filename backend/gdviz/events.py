@@ -34,9 +34,14 @@ def dumps(data: object) -> str:
 
 
 def dumps_record(record: Record) -> str:
-    """``dumps`` for a flat record of finite numbers (check ``finite`` first), several times faster:
-    json writes ints and floats with their ``repr``, exactly as here."""
-    return "{" + ",".join([f'"{k}":{v!r}' for k, v in record.items()]) + "}"
+    """``dumps`` for a flat record of finite numbers and tuples of them (check ``finite`` first),
+    several times faster: json writes ints and floats with their ``repr``, and an array of them as
+    a list's ``repr`` does, save for the spaces."""
+    items = [
+        f'"{k}":{v!r}' if v.__class__ is not tuple else f'"{k}":{list(v)!r}'
+        for k, v in record.items()
+    ]
+    return "{" + ",".join(items) + "}"
 
 
 def as_json(payload: Payload) -> str:
@@ -44,7 +49,12 @@ def as_json(payload: Payload) -> str:
 
 
 def finite(record: Record) -> bool:
-    return all(map(math.isfinite, record.values()))
+    """Every number finite, those in tuples too: a diverging run's record must never be sent."""
+    isfinite = math.isfinite
+    for value in record.values():
+        if not (all(map(isfinite, value)) if value.__class__ is tuple else isfinite(value)):  # type: ignore[arg-type]
+            return False
+    return True
 
 
 def encode(id: int, event: str, payload: Payload) -> bytes:

@@ -15,12 +15,13 @@ from collections.abc import Callable, Iterator
 
 import torch
 
-from . import data as datasets
-from .config import Builtin, ConfigError, JobConfig, Points, Synthetic, check_config
+from . import models
+from .config import Builtin, ConfigError, JobConfig, Points, Synthetic
 from .data import Data
 from .events import EventLog, dumps, finite
+from .models import ModelDef
+from .models.landscape import landscape
 from .payloads import Done, Finished, JobState, Meta, Point, Record, Status
-from .surface import Stats, loss_at, loss_minimum, r_squared
 from .train import Training, make_rng
 from .uploads import UploadStore
 
@@ -48,7 +49,7 @@ class Job:
         """Build the data and the training, and append ``meta`` to ``log``, where every event
         goes. ``uploads``: where an uploaded data set is found; ``id`` names a job made before
         (to train it again)."""
-        check_config(config)
+        models.check(config)
         self.id = id or uuid.uuid4().hex[:12]
         self.config = config
         self.uploads = uploads
@@ -74,15 +75,13 @@ class Job:
         self.training = Training(
             config, data, rng, step_stride=max(1, math.ceil(steps / max_step_events))
         )
-        self.stats = Stats.of(data)
-        self.least_squares = self.stats.least_squares()
         self.meta = self._meta()
         self.log.append("meta", dumps(self.meta))
         self._let_go()  # until it starts: a queued job holds its meta, not its data
 
     def _load(self) -> tuple[Data, torch.Generator]:
         rng = make_rng(self.config.seed)  # the lesson's torch.manual_seed, for this job alone
-        return datasets.load(self.config, rng, self.uploads), rng
+        return models.load(self.config, rng, self.uploads), rng
 
     def _let_go(self) -> None:
         """Free the training's state; data beyond ``KEPT_POINTS`` too (``data`` makes it again)."""
@@ -96,26 +95,17 @@ class Job:
         if d.n > MAX_META_POINTS:
             idx = torch.linspace(0, d.n - 1, MAX_META_POINTS).long()
             x, y = x[idx], y[idx]
-        w_ls, b_ls = self.least_squares
-        w_min, b_min = loss_minimum(d, self.stats, config.loss, config.huber_delta)
+        least_squares, minimum, curvature = landscape(self.training.definition, d, config)
         return {
             "id": self.id,
             "config": config.model_dump(),
             "n": d.n,
             "points": {"x": x.tolist(), "y": y.tolist()},
-            "least_squares": {
-                "w": w_ls,
-                "b": b_ls,
-                "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_ls, b_ls),
-                "r2": r_squared(self.stats),
-            },
-            "minimum": {
-                "w": w_min,
-                "b": b_min,
-                "loss": loss_at(d, self.stats, config.loss, config.huber_delta, w_min, b_min),
-                "loss_name": config.loss,
-            },
-            "curvature": self.stats.curvature() if config.loss == "mse" else None,
+            "param_names": list(self.training.names),
+            "start_params": self.training.start_params,
+            "least_squares": least_squares,
+            "minimum": minimum,
+            "curvature": curvature,
             "start": self.training.start,
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
@@ -135,13 +125,22 @@ class Job:
         upload (``ConfigError`` if that upload has gone)."""
         data = self._data
         if data is None:
-            data = datasets.load(self.config, make_rng(self.config.seed), self.uploads)
+            data = models.load(self.config, make_rng(self.config.seed), self.uploads)
         return data
 
     @property
-    def start(self) -> Point:
-        """(w, b) before training."""
+    def start(self) -> Point | dict[str, float]:
+        """(w, b) before training, where the model has them."""
         return self.training.start
+
+    @property
+    def start_params(self) -> list[float]:
+        """Every parameter before training, in ``definition.names`` order."""
+        return self.training.start_params
+
+    @property
+    def definition(self) -> ModelDef:
+        return self.training.definition
 
     @property
     def finished(self) -> bool:
@@ -167,14 +166,15 @@ class Job:
             if self.finished:
                 return
             last = self.history[-1] if self.history else None
+            params = self.training.start_params if last is None else last["params"]
             done: Done = {
                 "status": status,
                 "epochs": len(self.history),
-                "loss": None if last is None else last["loss"],
-                "w": self.training.start["w"] if last is None else last["w"],
-                "b": self.training.start["b"] if last is None else last["b"],
+                "loss": None if last is None else last["loss"],  # type: ignore[typeddict-item]
+                "params": list(params),  # type: ignore[arg-type]
                 "reason": reason,
             }
+            done.update(self.training.definition.point(params))  # type: ignore[typeddict-item, arg-type]
             if diverged_at is not None:
                 done["diverged_at"] = diverged_at
             self.done = done
@@ -228,8 +228,8 @@ class Job:
                         return False
                     continue
                 if not finite(record):
-                    what = "NaN" if math.isnan(record["loss"]) else "infinite"
-                    epoch = int(record["epoch"])
+                    what = "NaN" if math.isnan(record["loss"]) else "infinite"  # type: ignore[arg-type]
+                    epoch = int(record["epoch"])  # type: ignore[arg-type]
                     self._finish(
                         "diverged", f"loss became {what} at epoch {epoch}", diverged_at=epoch
                     )
@@ -237,7 +237,7 @@ class Job:
                 append(kind, record)  # a record: written as JSON only when streamed
                 if kind == "epoch":
                     self.history.append(record)
-                    paced = delay and record["epoch"] > replayed
+                    paced = delay and record["epoch"] > replayed  # type: ignore[operator]
                     if paced and deadline is not None:
                         self.not_before = time.monotonic() + delay
                         return False

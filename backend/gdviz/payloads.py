@@ -4,22 +4,27 @@ from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
-Record = dict[str, float | int]  # an epoch, step or change event as the engine yields it
+# an epoch, step or change event as the engine yields it: numbers, and tuples of them (params, grads)
+Record = dict[str, float | int | tuple[float, ...]]
 Status = Literal["queued", "running", "completed", "cancelled", "diverged", "failed"]
 Finished = Literal["completed", "cancelled", "diverged", "failed"]
 
 
 class Epoch(TypedDict):
-    """After an epoch: its loss (the lesson's per-epoch loss), (w, b) after it, the last update's gradients."""
+    """After an epoch: its loss (the lesson's per-epoch loss), the parameters after it and the
+    last update's gradients, in ``meta.param_names`` order; (w, b) by name too where the model
+    has them."""
 
     epoch: int  # from 1
     loss: float
-    w: float
-    b: float
-    grad_w: float
-    grad_b: float
+    params: list[float]
+    grads: list[float]
+    w: NotRequired[float]
+    b: NotRequired[float]
+    grad_w: NotRequired[float]
+    grad_b: NotRequired[float]
     lr: float  # the rate used in this epoch
-    # with trace_state: step_w, step_b and the optimizer's state (see docs/api.md)
+    # with trace_state: step_<name> and the optimizer's state per parameter (see docs/api.md)
 
 
 class Change(TypedDict):
@@ -34,13 +39,15 @@ class Change(TypedDict):
 
 
 class Curvature(TypedDict):
-    """The MSE's Hessian in (w, b) on the data as trained, and what it says about the step size."""
+    """The loss's Hessian in the parameters on the data as trained, and what it says about the
+    step size."""
 
     hessian: list[list[float]]
-    eigenvalues: list[float]  # [λ_min, λ_max]
-    eigenvectors: list[list[float]]  # a (w, b) direction per eigenvalue
+    eigenvalues: list[float]  # ascending, one per parameter: [λ_min, λ_max] for (w, b)
+    eigenvectors: list[list[float]]  # a direction (in param_names order) per eigenvalue
     condition_number: float | None
     max_stable_lr: float  # 2 / λ_max: full-batch gradient descent converges below it
+    at: Literal["everywhere", "minimum"]  # a quadratic's Hessian is constant; else the minimum's
 
 
 class Step(Epoch):
@@ -54,16 +61,27 @@ class Point(TypedDict):
     b: float
 
 
-class LeastSquares(Point):
+class LeastSquares(TypedDict):
+    """The least-squares fit (a model whose output is ŷ): the run's loss there."""
+
+    w: NotRequired[float]  # where the model has (w, b)
+    b: NotRequired[float]
+    params: list[float]
     loss: float
     r2: float | None  # 1 − SSE/SST; None when every y is the same
 
 
-class Minimum(Point):
-    """Where the run's own loss is lowest (least squares for MSE; MAE and Huber differ)."""
+class Minimum(TypedDict):
+    """Where the run's own loss is lowest (least squares for the squared errors; MAE, Huber and
+    logistic regression differ), or null params and the reason why there is no such point."""
 
-    loss: float
+    w: NotRequired[float | None]
+    b: NotRequired[float | None]
+    params: list[float] | None
+    loss: float | None
     loss_name: str
+    method: str  # how it was found: "closed form", "Newton's method", …
+    reason: str | None  # why there is no minimum (separable classes), else null
 
 
 class Scale(TypedDict):
@@ -95,14 +113,16 @@ class Meta(TypedDict):
     config: dict[str, Any]  # JobConfig.model_dump()
     n: int
     points: Points
-    least_squares: LeastSquares
+    param_names: list[str]  # the order of params, grads, start_params
+    start_params: list[float]
+    least_squares: LeastSquares | None  # None for logistic regression
     minimum: Minimum
-    start: Point
+    start: Point | dict[str, float]  # (w, b) where the model has them, else {}
     total_epochs: int
     steps_per_epoch: int
     step_stride: int
     dataset: DatasetInfo
-    curvature: Curvature | None  # MSE only
+    curvature: Curvature | None  # None for MAE, Huber, or without a minimum
 
 
 class Done(TypedDict):
@@ -111,8 +131,9 @@ class Done(TypedDict):
     status: Finished
     epochs: int
     loss: float | None
-    w: float
-    b: float
+    params: NotRequired[list[float] | None]
+    w: NotRequired[float | None]  # where the model has (w, b)
+    b: NotRequired[float | None]
     reason: str | None
     diverged_at: NotRequired[int]
 

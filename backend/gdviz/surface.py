@@ -1,4 +1,5 @@
-"""The loss over a (w, b) grid, and the least-squares line in closed form.
+"""The line's landscape: the loss over a (w, b) grid and the least-squares line in closed form
+(any model's slices are ``gdviz.models.landscape``).
 
 MSE comes from the sufficient statistics (Σx, Σy, Σx², Σxy, Σy², n), so a grid costs the same for
 20 points or a million. MAE and Huber have no such shortcut: they are summed over the points in
@@ -15,6 +16,7 @@ import torch
 from typing_extensions import TypedDict
 
 from .data import Data
+from .losses import SQUARED, finish
 from .payloads import Curvature
 
 CHUNK_CELLS = 4_000_000  # grid cells × points evaluated at once for mae / huber
@@ -67,6 +69,7 @@ class Stats:
             "eigenvectors": eigenvectors.T.tolist(),  # one (w, b) direction per eigenvalue
             "condition_number": hi / lo if lo > 0 else None,
             "max_stable_lr": 2 / hi,
+            "at": "everywhere",
         }
 
     @overload
@@ -105,8 +108,8 @@ def loss_grid(
     """Loss at every (b[i], w[j]): shape [len(b), len(w)], float64. MAE and Huber are averaged
     over ``sample_size`` evenly spaced points; ``stop`` set ends the work between chunks."""
     W, B = torch.meshgrid(w.double(), b.double(), indexing="xy")  # [len(b), len(w)]
-    if loss == "mse":
-        return stats.mse(W, B).clamp_min(0.0)
+    if loss in SQUARED:
+        return finish(loss, stats.mse(W, B).clamp_min(0.0), stats.n)
     f = pointwise_loss(loss, delta)
     W, B = W.reshape(-1, 1), B.reshape(-1, 1)
     x, y = data.x.double().view(1, -1), data.y.double().view(1, -1)
@@ -147,11 +150,11 @@ class WindowError(ValueError):
 
 def default_window(ls: tuple[float, float], start: tuple[float, float]) -> Window:
     """A box around the least-squares point and the start point, with a margin."""
-    (w_min, w_max), (b_min, b_max) = _around(ls[0], start[0]), _around(ls[1], start[1])
+    (w_min, w_max), (b_min, b_max) = around(ls[0], start[0]), around(ls[1], start[1])
     return {"w_min": w_min, "w_max": w_max, "b_min": b_min, "b_max": b_max}
 
 
-def _around(a: float, c: float) -> tuple[float, float]:
+def around(a: float, c: float) -> tuple[float, float]:
     lo, hi = min(a, c), max(a, c)
     margin = 0.35 * (hi - lo) + 0.5 * max(1.0, 0.5 * max(abs(a), abs(c)))
     return lo - margin, hi + margin
@@ -209,7 +212,7 @@ def loss_minimum(data: Data, stats: Stats, loss: str, delta: float) -> tuple[flo
     reweighted least squares from there (weights ψ(r)/r), and for MAE the best line through two
     of the points nearest the result (a least-absolute-deviations line passes through two)."""
     w, b = stats.least_squares()
-    if loss == "mse":
+    if loss in SQUARED:  # sse, rmse, euclidean: the same minimum as mse
         return w, b
     x, y = data.x.double().view(-1), data.y.double().view(-1)
     if len(x) > MINIMUM_SAMPLE:

@@ -1,10 +1,12 @@
 """A learning-rate sweep: the same run at many rates, each to its end, to draw loss against lr."""
 
 import threading
+from typing import NotRequired
 
 from typing_extensions import TypedDict
 
-from .config import ConfigError, JobConfig, check_config
+from . import models
+from .config import ConfigError, JobConfig
 from .job import Job
 from .payloads import Finished
 from .store.memory.log import MemoryLog
@@ -29,8 +31,9 @@ class SweepResult(TypedDict):
     status: Finished
     epochs: int
     loss: float | None
-    w: float
-    b: float
+    params: list[float] | None  # in meta.param_names order
+    w: NotRequired[float | None]  # where the model has (w, b)
+    b: NotRequired[float | None]
 
 
 def sweep(
@@ -41,7 +44,7 @@ def sweep(
 ) -> list[SweepResult]:
     """Each rate's outcome, equal to what that single run's ``done`` event says; ``Stopped`` as
     soon as ``stop`` is set."""
-    check_config(config)
+    models.check(config)
     runs = [
         config.model_copy(update={"lr": lr, "granularity": "epoch", "delay_ms": 0}) for lr in lrs
     ]
@@ -80,14 +83,6 @@ def sweep(
                 raise Stopped("the sweep was stopped")
         done = trained.done
         assert done is not None  # run() to the end
-        results.append(
-            {
-                "lr": run.lr,
-                "status": done["status"],
-                "epochs": done["epochs"],
-                "loss": done["loss"],
-                "w": done["w"],
-                "b": done["b"],
-            }
-        )
+        keys = ("status", "epochs", "loss", "w", "b", "params")
+        results.append({"lr": run.lr, **{k: done[k] for k in keys if k in done}})  # type: ignore[typeddict-item, literal-required]
     return results

@@ -1,4 +1,5 @@
-"""The lesson's five ways to fit y = w·x + b, as one training loop that reports every update.
+"""The lesson's five ways to fit a model (y = w·x + b, and the models of ``gdviz.models``), as one
+training loop that reports every update.
 
 Every random draw goes through the job's own ``torch.Generator`` in the lesson's order — data,
 parameters, then the loader's shuffle epoch by epoch — so a job gives the lesson's numbers exactly
@@ -8,7 +9,6 @@ and never depends on what other threads draw from torch's global generator.
 import math
 import threading
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from typing import Any, cast
 
 import torch
@@ -17,6 +17,9 @@ from torch.optim.sgd import sgd as sgd_update
 
 from .config import OPTIMIZER_KNOBS, JobConfig, OneCycleLR, Optimizer
 from .data import Data
+from .losses import LOSSES
+from .models import Built, definition
+from .models.base import Values
 from .payloads import Point, Record
 
 
@@ -27,53 +30,8 @@ def make_rng(seed: int) -> torch.Generator:
     return rng
 
 
-@dataclass
-class Model:
-    forward: Callable[[Tensor], Tensor]
-    params: list[Tensor]
-    inputs: Tensor  # X, or the design matrix [1, X]
-
-    def wb(self) -> tuple[Tensor, Tensor]:
-        """(w, b) as 0-d tensors; read afresh, since the manual update replaces ``.data``."""
-        if len(self.params) == 1:  # design: beta = [b, w]
-            beta = self.params[0]
-            return beta[1, 0], beta[0, 0]
-        return self.params[0].reshape(()), self.params[1].reshape(())
-
-    def values(self) -> tuple[float, float]:
-        """(w, b) as floats, read afresh."""
-        if len(self.params) == 1:  # design: beta = [b, w]
-            b, w = self.params[0].view(-1).tolist()
-            return w, b
-        return self.params[0].item(), self.params[1].item()
-
-
-def build_model(config: JobConfig, X: Tensor, rng: torch.Generator) -> Model:
-    if config.mode == "design":
-        XX = torch.concat([torch.ones([X.shape[0], 1]), X], dim=1)
-        beta = torch.randn([2, 1], generator=rng).requires_grad_()
-        return Model(lambda x: x @ beta, [beta], XX)
-    if config.mode == "linear":
-        linear = torch.nn.utils.skip_init(torch.nn.Linear, 1, 1, bias=True)  # type: ignore[no-untyped-call]
-        torch.nn.init.kaiming_uniform_(
-            linear.weight, a=math.sqrt(5), generator=rng
-        )  # nn.Linear's own init
-        torch.nn.init.uniform_(linear.bias, -1.0, 1.0, generator=rng)  # bound = 1/sqrt(fan_in) = 1
-        return Model(linear, list(linear.parameters()), X)
-    w = torch.randn([1, 1], generator=rng).requires_grad_()
-    b = torch.randn([1, 1], generator=rng).requires_grad_()
-    if config.mode == "minibatch":
-        return Model(lambda x: x @ w + b, [w, b], X)
-    return Model(lambda x: x * w + b, [w, b], X)
-
-
 def build_criterion(config: JobConfig) -> Callable[[Tensor, Tensor], Tensor]:
-    if config.loss == "mae":
-        return lambda yhat, y: torch.mean(torch.abs(yhat - y))
-    if config.loss == "huber":
-        delta = config.huber_delta
-        return lambda yhat, y: torch.nn.functional.huber_loss(yhat, y, delta=delta)
-    return lambda yhat, y: torch.mean((yhat - y) ** 2)  # the lesson's criterion
+    return definition(config.model).criterion(config)
 
 
 TORCH_OPTIMIZERS: dict[Optimizer, type[torch.optim.Optimizer]] = {
@@ -156,13 +114,20 @@ TURN_STEPS = 64  # mini-batch steps between chances to hand the worker over (~2 
 
 
 class Training:
-    """One run: ``start`` holds (w, b) before training; iterate for ``("step" | "epoch", record)``,
-    and, within long mini-batch epochs, ``("turn", None)`` where the worker may switch jobs."""
+    """One run: ``start_params`` holds θ before training (``start`` too, as (w, b), for the models
+    that have them); iterate for ``("step" | "epoch", record)``, and, within long mini-batch epochs,
+    ``("turn", None)`` where the worker may switch jobs.
+
+    A record holds the epoch, the loss, ``params`` and ``grads`` (lists in the model's names
+    order) and the rate; for a model with (w, b), also ``w``, ``b``, ``grad_w`` and ``grad_b``."""
 
     def __init__(
         self, config: JobConfig, data: Data, rng: torch.Generator, step_stride: int = 1
     ) -> None:
         self.config = config
+        self.definition = definition(config.model)
+        self.names = self.definition.names
+        self.wb = self.definition.wb
         self.n = data.n
         self.lr = config.lr  # manual mode's rate; an optimizer keeps its own in its param groups
         self.step_stride = step_stride  # report every k-th step (granularity "step")
@@ -171,21 +136,21 @@ class Training:
         self._changes: dict[int, dict[str, float]] = {}  # live changes by the epoch they start at
         self._changes_lock = threading.Lock()
         self.restore(data, rng)
-        w, b = self.model.wb()
-        self.start: Point = {"w": w.item(), "b": b.item()}
+        self.start_params = list(self.model.values())
+        self.start = cast(Point | dict[str, float], self.definition.point(self.start_params))
 
     def restore(self, data: Data, rng: torch.Generator) -> None:
         """Build the model, the loss and the optimizer on ``data``, drawing from ``rng``: at the
         start, and again after ``release`` from the same data and a fresh generator of the seed."""
         config = self.config
         self.data, self.rng = data, rng
-        self.model = build_model(config, data.x, rng)
+        self.model: Built = self.definition.build(config.mode, data.x, rng)
         if config.init is not None:
-            w, b = self.model.wb()
-            with torch.no_grad():
-                w.fill_(config.init.w)
-                b.fill_(config.init.b)
+            self.definition.start(self.model, [config.init.w, config.init.b])
+        elif config.init_params is not None:
+            self.definition.start(self.model, config.init_params)
         self.criterion = build_criterion(config)
+        self.loss_def = LOSSES[config.loss]
         self.optimizer = (
             None if config.mode == "manual" else build_optimizer(config, self.model.params)
         )
@@ -241,56 +206,51 @@ class Training:
         elif self.scheduler is not None:
             self.scheduler.step()
 
-    def _record(self, epoch: int, loss: float, grads: tuple[float, float], lr: float) -> Record:
-        w, b = self.model.values()
-        return {
-            "epoch": epoch,
-            "loss": loss,
-            "w": w,
-            "b": b,
-            "grad_w": grads[0],
-            "grad_b": grads[1],
-            "lr": lr,
-        }
+    def _record(self, epoch: int, loss: float, grads: Values, lr: float) -> Record:
+        values = self.model.values()
+        if self.wb:
+            return {
+                "epoch": epoch,
+                "loss": loss,
+                "w": values[0],
+                "b": values[1],
+                "grad_w": grads[0],
+                "grad_b": grads[1],
+                "lr": lr,
+                "params": values,
+                "grads": grads,
+            }
+        return {"epoch": epoch, "loss": loss, "lr": lr, "params": values, "grads": grads}
 
-    def _pair(self, tensors: list[Tensor]) -> tuple[float, float]:
-        """(w, b) parts of per-parameter tensors laid out like the parameters."""
-        if len(tensors) == 1:  # design: beta = [b, w]
-            b, w = tensors[0].view(-1).tolist()
-            return w, b
-        return tensors[0].item(), tensors[1].item()
-
-    def _state(self, before: tuple[float, float], after: tuple[float, float]) -> Record:
-        """What the optimizer holds after an update, and the step it took (trace_state)."""
-        out: Record = {"step_w": after[0] - before[0], "step_b": after[1] - before[1]}
+    def _state(self, before: Values, after: Values) -> Record:
+        """What the optimizer holds after an update, and the step it took (trace_state): one key
+        per parameter, ``step_w`` … (or ``step_b0`` …)."""
+        names = self.names
+        out: Record = {f"step_{k}": a - b for k, a, b in zip(names, after, before, strict=True)}
         if self.optimizer is None:
             return out
-        params = self.model.params
+        params, read = self.model.params, self.model.read
         states = [self.optimizer.state.get(p, {}) for p in params]
         if not states[0]:
             return out
         if "exp_avg" in states[0]:  # adam: the bias-corrected moments its step divides
             beta1, beta2 = self.optimizer.param_groups[0]["betas"]
             t = float(states[0]["step"])
-            m = self._pair([s["exp_avg"] for s in states])
-            v = self._pair([s["exp_avg_sq"] for s in states])
-            for axis, i in (("w", 0), ("b", 1)):
+            m = read([s["exp_avg"] for s in states])
+            v = read([s["exp_avg_sq"] for s in states])
+            for i, axis in enumerate(names):
                 out[f"m_hat_{axis}"] = m[i] / (1 - beta1**t)
                 out[f"v_hat_sqrt_{axis}"] = math.sqrt(v[i] / (1 - beta2**t))
             return out
         for key, name in STATE_KEYS.items():
             if key in states[0] and states[0][key] is not None:
-                value = self._pair([s[key] for s in states])
-                out[f"{name}_w"], out[f"{name}_b"] = value
+                value = read([s[key] for s in states])
+                for i, axis in enumerate(names):
+                    out[f"{name}_{axis}"] = value[i]
         return out
 
-    def _grads(self) -> tuple[float, float]:
-        params = self.model.params
-        grads = cast(list[Tensor], [p.grad for p in params])  # set: backward ran
-        if len(grads) == 1:  # design: beta = [b, w]
-            g_b, g_w = grads[0].view(-1).tolist()
-            return g_w, g_b
-        return grads[0].item(), grads[1].item()
+    def _grads(self) -> Values:
+        return self.model.grads()
 
     def _update(self) -> None:
         if self.optimizer is None:  # the lesson's "학습(m1)": w.data = w.data - lr * w.grad.data
@@ -335,7 +295,7 @@ class Training:
             if change := self._begin_epoch(epoch):
                 yield "change", {"epoch": epoch, **change}
             lr = self.current_lr()
-            before = self.model.values() if trace else (0.0, 0.0)
+            before = self.model.values() if trace else ()
             Yhat = self.model.forward(X)  # forward
             loss = self.criterion(Yhat, Y)  # loss
             backward(loss)  # backward
@@ -345,7 +305,7 @@ class Training:
             self._end_epoch(loss_value)
             record = self._record(epoch, loss_value, grads, lr)
             if trace:
-                record.update(self._state(before, (record["w"], record["b"])))
+                record.update(self._state(before, cast(Values, record["params"])))
             if want_steps and epoch % self.step_stride == 0:
                 yield "step", {"step": epoch, **record}
             yield "epoch", record
@@ -356,13 +316,14 @@ class Training:
         want_steps = self.config.granularity == "step"
         trace = self.config.trace_state
         forward, criterion, stop = self.model.forward, self.criterion, self.stop
+        term, total = self.loss_def.term, self.loss_def.total
         last = (n - 1) // bs  # the epoch's last batch
         step = 0
         for epoch in range(1, self.config.epochs + 1):
             if change := self._begin_epoch(epoch):
                 yield "change", {"epoch": epoch, **change}
             lr = self.current_lr()
-            epoch_start = self.model.values() if trace else (0.0, 0.0)
+            epoch_start = self.model.values() if trace else ()
             order = loader_order(n, self.config.shuffle, self.rng)
             if order is not None:  # shuffle once per epoch: each DataLoader batch is then a slice
                 X_epoch, Y_epoch = X[order], Y[order]
@@ -376,7 +337,7 @@ class Training:
                 yhat = forward(xx)
                 loss = criterion(yhat, yy)
                 backward(loss)
-                loss_sum += loss.detach() * len(yy)  # LOSS_sum = LOSS_sum + loss * len(yy)
+                loss_sum += term(loss.detach(), len(yy))  # LOSS_sum = LOSS_sum + loss * len(yy)
                 loss_value = loss.item()
                 step += 1
                 report_step = want_steps and step % stride == 0
@@ -387,13 +348,13 @@ class Training:
                 if report_step:
                     record = {"step": step, **self._record(epoch, loss_value, grads, lr)}
                     if trace:
-                        record.update(self._state(before, (record["w"], record["b"])))
+                        record.update(self._state(before, cast(Values, record["params"])))
                     yield "step", record
                 if step % TURN_STEPS == 0:
                     yield "turn", None  # a chance to hand the worker to another job mid-epoch
-            epoch_loss = float(loss_sum) / n
+            epoch_loss = total(float(loss_sum), n)
             self._end_epoch(epoch_loss)
             record = self._record(epoch, epoch_loss, grads, lr)
             if trace:
-                record.update(self._state(epoch_start, (record["w"], record["b"])))
+                record.update(self._state(epoch_start, cast(Values, record["params"])))
             yield "epoch", record

@@ -129,6 +129,9 @@ export class Runs {
   }
 
   async loadSurface(run, window, gen) {
+    // The views draw (w, b) only: a polynomial's slices wait for the page to show them (docs/api.md)
+    const names = run.meta?.param_names;
+    if (names && names.join() !== 'w,b') return;
     this.surfaceBusy = true;
     try {
       const s = await this.api.getSurface(run.id, window);

@@ -22,7 +22,7 @@ from gdviz.config import JobConfig
 from gdviz.job import Job
 from gdviz.settings import Settings
 from gdviz.store.memory.log import MemoryLog
-from support import Server, read_events, running_redis, running_server, strict_json
+from support import Server, as_sent, read_events, running_redis, running_server, strict_json
 
 pytestmark = pytest.mark.server  # every test here starts gdviz processes of its own
 
@@ -151,7 +151,7 @@ def test_a_live_change_asked_of_another_process_reaches_the_trainer(pair, redis_
     alone = Job(JobConfig(**{**config, "delay_ms": 0}), MemoryLog(), max_step_events=20_000)
     alone.training.change_at(changed_at, {"lr": 0.02, "beta1": 0.5})
     alone.run()
-    assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
+    assert [d for _, e, d in events if e == "epoch"] == as_sent(alone.history)  # to the bit
 
 
 def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis_db):
@@ -191,7 +191,7 @@ def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis
     )  # same numbers
     alone.training.change_at(changed_at, {"lr": 0.03})
     alone.run()
-    assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
+    assert [d for _, e, d in events if e == "epoch"] == as_sent(alone.history)  # to the bit
     assert events[-1][2] == alone.done
     assert f"job {job_id}: its process stopped; training it here" in survivor.log()
     assert "Traceback" not in survivor.log()

@@ -26,6 +26,7 @@ class BuiltinDataset(TypedDict):
     description: str
     source: str
     licence: str
+    labels: bool  # y is 0/1: a set for logistic regression
 
 
 class Datasets(BaseModel):
@@ -38,7 +39,8 @@ def list_datasets() -> dict[str, object]:
     out = []
     for name, entry in data.catalog().items():
         x, _ = data.builtin_columns(name)
-        out.append({**{k: v for k, v in entry.items() if k != "file"}, "n": x.shape[0]})
+        shown = {k: v for k, v in entry.items() if k not in ("file", "codes")}
+        out.append({**shown, "labels": entry.get("labels", False), "n": x.shape[0]})
     return {"builtin": out}
 
 

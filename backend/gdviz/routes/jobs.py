@@ -16,9 +16,10 @@ from typing_extensions import TypedDict
 from ..config import JobChange, JobConfig, Loss, check_change
 from ..events import SHUTDOWN, event_stream, gone
 from ..job import JobEnded
+from ..models.landscape import lowest_in_slice, pick_slice, slice_grid, slice_window
 from ..payloads import Change, Done, Epoch, JobState, LeastSquares, Meta, Minimum, Status
 from ..store.protocols import JobHandle, NoAnswer
-from ..surface import Stopped, Window, WindowError, grid_over, sample_size, window
+from ..surface import Stopped, WindowError
 from .deps import JobDep, Jobs, LastEventId, event_id
 from .responses import (
     BAD_BODY,
@@ -64,15 +65,25 @@ class JobDetail(JobSummary):
     history: list[Epoch]
 
 
+class SliceInfo(TypedDict):
+    axes: list[str]  # the parameters along x and y
+    fixed: dict[str, float]  # the others, at these values
+    at_epoch: int | None  # their values after this epoch (0: the start), or None when given
+    lowest: dict[str, float] | None  # the slice's own lowest point {x, y, loss}, where exact
+
+
 class Surface(BaseModel):
-    w: list[float]
-    b: list[float]
-    loss: list[list[float]]  # rows follow b, columns follow w (Plotly's z)
-    least_squares: LeastSquares
+    x: list[float]  # the first axis's values (columns)
+    y: list[float]  # the second axis's values (rows)
+    w: list[float] | None  # = x, for a model with (w, b) drawn over (w, b)
+    b: list[float] | None  # = y, likewise
+    loss: list[list[float]]  # rows follow y, columns follow x (Plotly's z)
+    slice: SliceInfo
+    least_squares: LeastSquares | None
     minimum: Minimum  # the run's own loss's lowest point: least squares for mse
-    window: Window
+    window: dict[str, float]  # x_min, x_max, y_min, y_max (and w_min … b_max over (w, b))
     loss_name: Loss
-    points: int  # the points the loss is averaged over: n, or a sample for mae / huber
+    points: int  # the points the loss is averaged over: n, or a sample for mae / huber / bce
     note: str | None  # says so when it is a sample
 
 
@@ -179,6 +190,7 @@ async def stream_events(
 
 # wide enough for a diverging run's last finite points (a float32 loss overflows near |w| = 1e19)
 Bound = Annotated[float | None, Query(ge=-1e30, le=1e30, allow_inf_nan=False)]
+Param = Annotated[str | None, Query(max_length=16, description="a name from meta.param_names")]
 
 
 @router.get("/jobs/{job_id}/surface", response_model=Surface, responses=NO_JOB)
@@ -190,21 +202,45 @@ async def read_surface(
     b_min: Bound = None,
     b_max: Bound = None,
     resolution: Annotated[int, Query(ge=2, le=200)] = 80,
+    x_param: Param = None,
+    y_param: Param = None,
+    x_min: Bound = None,
+    x_max: Bound = None,
+    y_min: Bound = None,
+    y_max: Bound = None,
+    at_epoch: Annotated[int | None, Query(ge=0, le=10**6)] = None,
+    at: Annotated[str | None, Query(max_length=400)] = None,
 ) -> dict[str, Any]:
-    """The loss over a (w, b) grid (rows follow b, columns follow w) and the least-squares point."""
-    setup, config = job.setup, job.config
-    start = setup.start
+    """The loss over a grid of two parameters, the others fixed (rows follow y, columns follow
+    x): (w, b) by default, or a slice through a polynomial's coefficients."""
+    setup, meta, config = job.setup, job.meta, job.config
+    model, start = setup.definition, meta["start_params"]
+
+    # the epochs so far, from wherever the job keeps them (this process, or Redis)
+    records = (await run_in_threadpool(job.summary))["history"] if at_epoch else []
     try:
-        box = window(w_min, w_max, b_min, b_max, setup.least_squares, (start["w"], start["b"]))
+        cut = pick_slice(model, x_param, y_param, at_epoch, at, start, lambda: records)
+        axes = (model.names[cut.axes[0]], model.names[cut.axes[1]])
+        legacy = (w_min, w_max, b_min, b_max)
+        generic = (x_min, x_max, y_min, y_max)
+        if any(v is not None for v in legacy):
+            if axes != ("w", "b"):
+                raise WindowError("w_min", "only for a (w, b) grid: use x_min, x_max, y_min, y_max")
+            if any(v is not None for v in generic):
+                raise WindowError("x_min", "give w_min … b_max or x_min … y_max, not both")
+        ls, minimum = meta["least_squares"], meta["minimum"]
+        anchor = (ls or minimum)["params"]
+        if axes == ("w", "b") and any(v is not None for v in legacy):
+            box = slice_window(legacy, anchor, cut.through, start, cut.axes, ("w", "b"))
+        else:
+            box = slice_window(generic, anchor, cut.through, start, cut.axes)
     except WindowError as exc:
         detail = [{"loc": ["query", exc.field], "msg": exc.msg, "type": "value_error"}]
         raise HTTPException(422, detail=detail) from None
-    stats = setup.stats
+    data = setup.data
     stop = threading.Event()
     work = asyncio.ensure_future(
-        run_in_threadpool(
-            grid_over, setup.data, stats, config.loss, config.huber_delta, box, resolution, stop
-        )
+        run_in_threadpool(slice_grid, model, data, config, cut, box, resolution, stop)
     )
     while not work.done():  # a client that leaves stops the work (mae / huber on many points)
         await asyncio.wait([work], timeout=0.05)
@@ -213,18 +249,37 @@ async def read_surface(
             with contextlib.suppress(Stopped):
                 await work
             raise HTTPException(499, detail="the client closed the request")  # nobody reads it
-    w, b, loss = work.result()
-    points = stats.n if config.loss == "mse" else sample_size(stats.n, resolution**2)
+    xs, ys, loss = work.result()
+    n = meta["n"]
+    points = model.points_summed(data, config, resolution**2)
+    window = {"x_min": box["x_min"], "x_max": box["x_max"], "y_min": box["y_min"]}
+    window["y_max"] = box["y_max"]
+    if axes == ("w", "b"):  # the (w, b) names too, as the page reads them
+        window |= {"w_min": box["x_min"], "w_max": box["x_max"]}
+        window |= {"b_min": box["y_min"], "b_max": box["y_max"]}
+    lowest = await run_in_threadpool(lowest_in_slice, model, data, config, cut)
     return {
-        "w": w,
-        "b": b,
+        "x": xs,
+        "y": ys,
+        "w": xs if axes == ("w", "b") else None,
+        "b": ys if axes == ("w", "b") else None,
         "loss": loss,
-        "least_squares": job.meta["least_squares"],
-        "minimum": job.meta["minimum"],
-        "window": box,
+        "slice": {
+            "axes": list(axes),
+            "fixed": {
+                name: value
+                for k, (name, value) in enumerate(zip(model.names, cut.through, strict=True))
+                if k not in cut.axes
+            },
+            "at_epoch": cut.at_epoch,
+            "lowest": lowest,
+        },
+        "least_squares": ls,
+        "minimum": minimum,
+        "window": window,
         "loss_name": config.loss,
         "points": points,
         "note": None
-        if points == stats.n
-        else f"{config.loss} over {points:,} evenly spaced points of {stats.n:,}",
+        if points == n
+        else f"{config.loss} over {points:,} evenly spaced points of {n:,}",
     }

@@ -5,7 +5,8 @@ from typing import Any
 from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
-from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Mode, Optimizer
+from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Loss, Mode, Optimizer
+from ..models import KINDS
 from .responses import Guarded
 
 router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
@@ -21,12 +22,16 @@ class JobSchema(BaseModel):
     mode_optimizers: dict[Mode, list[Optimizer]] = Field(
         description="the optimizers each mode allows"
     )
+    model_losses: dict[str, list[Loss]] = Field(
+        description="the losses each model kind takes, its default first"
+    )
 
 
 SCHEMA = JobSchema(
     job=JobConfig.model_json_schema(),
     optimizer_knobs={name: list(knobs) for name, knobs in OPTIMIZER_KNOBS.items()},
     mode_optimizers={mode: list(names) for mode, names in MODE_OPTIMIZERS.items()},
+    model_losses={kind: list(model.losses) for kind, model in KINDS.items()},
 )
 
 

@@ -14,9 +14,9 @@ from typing_extensions import TypedDict
 from ..config import JobConfig
 from ..data import Data
 from ..events import EventLog
+from ..models import ModelDef
 from ..payloads import JobState, Meta, Point, Record, Status
 from ..rooms import Answer, Player, QuestionSpec, QuestionView, Run, SharedRun, Snapshot
-from ..surface import Stats
 
 
 class TooManyJobs(RuntimeError):
@@ -41,13 +41,15 @@ class Setup(Protocol):
     def data(self) -> Data: ...
 
     @property
-    def stats(self) -> Stats: ...
+    def definition(self) -> ModelDef:
+        """Its model: parameters, forward, landscape."""
 
     @property
-    def least_squares(self) -> tuple[float, float]: ...
+    def start(self) -> Point | dict[str, float]:
+        """(w, b) before training, where the model has them."""
 
     @property
-    def start(self) -> Point: ...
+    def start_params(self) -> list[float]: ...
 
 
 class JobHandle(Protocol):

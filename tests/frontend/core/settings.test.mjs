@@ -95,7 +95,7 @@ test('jobConfig sends what the run reads, and fromConfig reads it back', () => {
   assert.equal(cfg.batch_size, 5);
   assert.equal('huber_delta' in cfg, false);
   assert.deepEqual(cfg.init, { w: 1, b: -2 });
-  assert.deepEqual(cfg.dataset, { kind: 'synthetic', x_start: -3, x_stop: 3, x_step: 0.3, n: 30, true_w: 2, true_b: -1, noise: 1 });
+  assert.deepEqual(cfg.dataset, { kind: 'synthetic', x_start: -3, x_stop: 3, x_step: 0.3, n: 30, true_w: 2, true_b: -1, noise: 1, curve: 'line', labels: false });
   assert.deepEqual({ ...state, ...settings.fromConfig(cfg) }, state);
   const upload = settings.jobConfig({ ...defaults(), data: 'upload', upload: 'abc', col_x: 'a', col_y: 'b' });
   assert.deepEqual(upload.dataset, { kind: 'upload', id: 'abc', x: 'a', y: 'b' });

@@ -54,7 +54,14 @@ class Claims:
                 id=job_id,
             )
         except Exception as exc:
-            done = {"status": "failed", "epochs": 0, "loss": None, "w": None, "b": None}
+            done = {
+                "status": "failed",
+                "epochs": 0,
+                "loss": None,
+                "w": None,
+                "b": None,
+                "params": None,
+            }
             self.writer.put(job_id, written + 1, "done", dumps({**done, "reason": str(exc)}))
             return None
         for change in json.loads(changes):

@@ -82,6 +82,7 @@ class RedisJob:
                 "epochs": 0,
                 "loss": None,
                 **self.job.start,
+                "params": self.job.start_params,
                 "reason": "cancelled before it started",
             }
         )

@@ -77,7 +77,7 @@ export class ContourChart extends Chart {
     const scale = this.equal ? { scaleanchor: 'x', scaleratio: 1 } : {};
     return this.legendLayout({
       xaxis: axis(t('axis.wSlope'), { constrain: 'domain', ...(this.nticks ? { nticks: this.nticks } : {}) }),
-      yaxis: axis(this.yTitle ?? t('axis.bIntercept'), { constrain: 'domain', constraintoward: 'top', ...scale }),
+      yaxis: axis(this.yTitle ?? t('axis.bIntercept'), { constrain: 'domain', ...scale }),
       hovermode: 'closest',
       ...extra,
     });

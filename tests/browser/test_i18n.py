@@ -120,7 +120,10 @@ def platform_fonts(page: Page, selector: str) -> dict[str, int]:
     cdp.send("CSS.enable")
     fonts = cdp.send("CSS.getPlatformFontsForNode", {"nodeId": node})["fonts"]
     cdp.detach()
-    return {f["familyName"] + (" (web font)" if f["isCustomFont"] else ""): f["glyphCount"] for f in fonts}
+    return {
+        f["familyName"] + (" (web font)" if f["isCustomFont"] else ""): f["glyphCount"]
+        for f in fonts
+    }
 
 
 def test_hangul_is_drawn_with_the_shipped_font(app: App, page: Page) -> None:

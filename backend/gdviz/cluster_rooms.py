@@ -1,8 +1,8 @@
 """Rooms shared by every gdviz process on one Redis (``GDVIZ_REDIS_URL``), as ``gdviz.cluster``
 shares jobs. Keys, all under ``gdviz:``, all expiring with the room:
 
-- ``room:{code}``          hash: digest, expires (ms), run, player (JSON), question (current id),
-                           questions (how many asked)
+- ``room:{code}``          hash: digest, expires (ms), run, player (JSON), question (current id;
+                           none once closed), questions (how many asked)
 - ``room:{code}:q:{n}``    hash: spec (JSON), revealed ("1" once revealed)
 - ``room:{code}:a:{n}``    hash: student → answer (JSON)
 - ``room:{code}:runs``     list of the students' shared runs (JSON)
@@ -128,6 +128,19 @@ redis.call('HSET', KEYS[2], 'revealed', '1')
 return {redis.call('HGET', KEYS[2], 'spec'), redis.call('HVALS', KEYS[3])}
 """
 
+# KEYS: room, events; ARGV: qid, close event's data. 1 closed, 0 not the current question, -1 no room.
+CLOSE = (
+    _EMIT
+    + """
+local exp = redis.call('HGET', KEYS[1], 'expires')
+if not exp then return -1 end
+if redis.call('HGET', KEYS[1], 'question') ~= ARGV[1] then return 0 end
+redis.call('HDEL', KEYS[1], 'question')
+emit(KEYS[2], exp, 'close', ARGV[2])
+return 1
+"""
+)
+
 # KEYS: room, events; ARGV: event, data. -1 no room.
 EMIT = (
     _EMIT
@@ -214,6 +227,7 @@ class RedisRooms(RoomStore):
         self._answer = self.r.register_script(ANSWER)
         self._reveal = self.r.register_script(REVEAL)
         self._emit = self.r.register_script(EMIT)
+        self._close = self.r.register_script(CLOSE)
         self._share = self.r.register_script(SHARE)
         self._snapshot = self.r.register_script(SNAPSHOT)
         self._count = self.r.register_script(COUNT)
@@ -358,6 +372,16 @@ class RedisRooms(RoomStore):
         ):
             raise no_room(code)
         return view
+
+    async def close_question(self, code: str, qid: int) -> bool:
+        await self._spec(code, qid)  # 404 for a question never asked
+        closed = await self._close(
+            keys=[room_key(code), room_key(code, "events")],
+            args=[qid, dumps({"question": qid})],
+        )
+        if closed == -1:
+            raise no_room(code)
+        return bool(closed)
 
     async def share_run(self, code: str, run: dict) -> int:
         index = await self._share(

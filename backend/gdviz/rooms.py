@@ -69,8 +69,34 @@ def key_matches(given: str, stored_digest: str) -> bool:
 
 
 def lesson_questions() -> list[dict]:
-    """The ready question of each of the lesson's ten steps, in English and Korean."""
+    """The ready question of each of the lesson's ten steps, in English and Korean, with its
+    answer (``answer``: a choice's index) and the "why?" that closes the loop."""
     return json.loads(LESSON_QUESTIONS.read_text(encoding="utf-8"))["steps"]
+
+
+def public_lesson_questions() -> list[dict]:
+    """The ready questions as anyone may read them: the prompt and the choices, no answer, no why."""
+    return [
+        {"step": q["step"], "kind": q["kind"], **{lang: asked(q[lang]) for lang in ("en", "ko")}}
+        for q in lesson_questions()
+    ]
+
+
+def lesson_question(step: int) -> dict:
+    """Step ``step``'s ready question as a room asks it: in English, its Korean in ``texts``."""
+    ready = lesson_questions()[step - 1]
+    spec = {"kind": ready["kind"], "step": step, **ready["en"], "texts": {"ko": ready["ko"]}}
+    if "answer" in ready:
+        spec["answer"] = ready["answer"]
+    return spec
+
+
+UNTIL_REVEALED = ("answer", "why")  # what a question keeps from the class until its reveal
+
+
+def asked(text: dict) -> dict:
+    """A question's text without what it keeps until the reveal."""
+    return {k: v for k, v in text.items() if k not in UNTIL_REVEALED}
 
 
 def check_answer(spec: dict, choice: int | None, w: float | None, b: float | None) -> Answer:
@@ -92,8 +118,12 @@ def check_answer(spec: dict, choice: int | None, w: float | None, b: float | Non
 
 
 def question_view(qid: int, spec: dict, answers: list[Answer], revealed: bool, full: bool) -> dict:
-    """A question as the API shows it: the answers' distribution only once revealed, or ``full``
-    (to the teacher)."""
+    """A question as the API shows it: the answers' distribution, the right answer and the "why?"
+    only once revealed, or ``full`` (to the teacher)."""
+    if not (revealed or full):
+        spec = asked(spec)
+        if "texts" in spec:
+            spec["texts"] = {lang: asked(text) for lang, text in spec["texts"].items()}
     view = {"id": qid, **spec, "answers": len(answers), "revealed": revealed}
     if revealed or full:
         if spec["kind"] == "choice":
@@ -152,6 +182,11 @@ class RoomStore(ABC):
     @abstractmethod
     async def reveal(self, code: str, qid: int) -> dict:
         """Close the question to answers and show its distribution to everyone; its full view."""
+
+    @abstractmethod
+    async def close_question(self, code: str, qid: int) -> bool:
+        """Take question ``qid`` off every screen (``close`` event) if it is the current one;
+        whether it was."""
 
     @abstractmethod
     async def share_run(self, code: str, run: dict) -> int:
@@ -299,6 +334,15 @@ class MemoryRooms(RoomStore):
         view = question_view(qid, q.spec, list(q.answers.values()), True, True)
         room.emit("reveal", view)
         return view
+
+    async def close_question(self, code: str, qid: int) -> bool:
+        room = self._room(code)
+        self._question(room, qid)
+        if room.current != qid:
+            return False
+        room.current = None
+        room.emit("close", {"question": qid})
+        return True
 
     async def share_run(self, code: str, run: dict) -> int:
         room = self._room(code)

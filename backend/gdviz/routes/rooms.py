@@ -22,9 +22,10 @@ from ..rooms import (
     RoomStore,
     check_answer,
     key_matches,
-    lesson_questions,
+    lesson_question,
     normal_code,
     player_state,
+    public_lesson_questions,
     question_view,
 )
 from .deps import Manager
@@ -66,6 +67,18 @@ class RunChange(Strict):
         default=[], max_length=8, description="the other runs of a race, shown with `job`"
     )
     step: int | None = Field(default=None, ge=1, le=10, description="the lesson step, if one")
+    staged: bool = Field(
+        default=False,
+        strict=True,
+        description="held at epoch 0 on every screen until the teacher plays it (a lesson step "
+        "before its question)",
+    )
+    student: bool = Field(
+        default=False, strict=True, description="a run a student sent, shown to the class"
+    )
+    name: Annotated[Text, Field(max_length=24)] | None = Field(
+        default=None, description="that student's name, if they gave one"
+    )
 
 
 class PlayerChange(Strict):
@@ -84,6 +97,9 @@ class ChoiceQuestion(Strict):
     why: Annotated[Text, Field(max_length=300)] | None = Field(
         default=None, description="the question that closes the loop, shown once revealed"
     )
+    answer: int | None = Field(
+        default=None, strict=True, ge=0, description="the right choice, shown once revealed"
+    )
 
 
 class PointQuestion(Strict):
@@ -93,6 +109,11 @@ class PointQuestion(Strict):
     why: Annotated[Text, Field(max_length=300)] | None = Field(
         default=None, description="the question that closes the loop, shown once revealed"
     )
+
+
+class LessonQuestion(Strict):
+    kind: Literal["lesson"]
+    step: int = Field(ge=1, le=10, description="the lesson step whose ready question to ask")
 
 
 class AnswerIn(Strict):
@@ -186,9 +207,16 @@ async def read_room(code: RoomCode, rooms: Rooms) -> dict:
 
 @router.put("/rooms/{code}/job", responses={**TEACHER, **BIG_BODY})
 async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, manager: Manager) -> dict:
-    """The room's current run (with the other runs of a race): every follower loads it."""
+    """The room's current run (with the other runs of a race): every follower loads it. Another
+    run closes the question asked about the last one; the same run again (no longer staged, say)
+    keeps it."""
     await check_job(manager, change.job, *change.race)
     run = change.model_dump()
+    before = await rooms.snapshot(code)
+    last, question = before["run"], before["question"]
+    same = last is not None and (last["job"], last["race"]) == (run["job"], run["race"])
+    if question is not None and not same:
+        await rooms.close_question(code, question["id"])
     await rooms.set_run(code, run)
     return run
 
@@ -212,12 +240,24 @@ async def change_player(code: TeacherCode, change: PlayerChange, rooms: Rooms) -
 )
 async def ask_question(
     code: TeacherCode,
-    question: Annotated[ChoiceQuestion | PointQuestion, Field(discriminator="kind")],
+    question: Annotated[
+        ChoiceQuestion | PointQuestion | LessonQuestion, Field(discriminator="kind")
+    ],
     rooms: Rooms,
 ) -> dict:
-    """Ask the class before a run: a choice, or a point on the contour (w, b)."""
-    qid = await rooms.ask(code, question.model_dump(exclude_none=True))
-    return {"id": qid}
+    """Ask the class before a run: a choice, a point on the contour (w, b), or a lesson step's
+    ready question. The answer is the question as its teacher sees it: with its right answer and
+    its "why?", which the class gets at the reveal."""
+    if isinstance(question, LessonQuestion):
+        spec = lesson_question(question.step)
+    else:
+        spec = question.model_dump(exclude_none=True)
+        right = spec.get("answer")
+        if right is not None and right >= len(spec["choices"]):
+            top = len(spec["choices"]) - 1
+            raise RoomError(422, f"must be between 0 and {top}", ("answer",))
+    qid = await rooms.ask(code, spec)
+    return question_view(qid, spec, [], False, True)
 
 
 @router.get("/rooms/{code}/questions/{qid}", responses=NO_ROOM)
@@ -266,8 +306,18 @@ async def answer_question(
 async def reveal_question(
     code: TeacherCode, qid: Annotated[int, Path(ge=1, le=10**6)], rooms: Rooms
 ) -> dict:
-    """Close the question and show everyone its answers' distribution."""
+    """Close the question to answers and show everyone its answers' distribution, its right
+    answer and its "why?"."""
     return await rooms.reveal(code, qid)
+
+
+@router.post("/rooms/{code}/questions/{qid}/close", responses=TEACHER)
+async def close_question(
+    code: TeacherCode, qid: Annotated[int, Path(ge=1, le=10**6)], rooms: Rooms
+) -> dict:
+    """Take the question off every screen, its card and its predictions (answers are kept).
+    `closed` is false when it was not the room's current question."""
+    return {"id": qid, "closed": await rooms.close_question(code, qid)}
 
 
 @router.post(
@@ -296,8 +346,9 @@ async def list_shared_runs(code: TeacherCode, rooms: Rooms) -> dict:
 
 @router.get("/lesson/questions", tags=["rooms"])
 async def read_lesson_questions() -> dict:
-    """The ready question of each of the lesson's ten steps, in English (`en`) and Korean (`ko`)."""
-    return {"steps": lesson_questions()}
+    """The ready question of each of the lesson's ten steps, in English (`en`) and Korean (`ko`):
+    the prompt and the choices only; a room's teacher asks one with `{"kind": "lesson", "step"}`."""
+    return {"steps": public_lesson_questions()}
 
 
 @router.get("/rooms/{code}/events", response_class=EventSourceResponse, responses=NO_ROOM)
@@ -309,7 +360,7 @@ async def stream_room(
     ] = None,
 ) -> EventSourceResponse:
     """Server-sent events of the room's changes: `run`, `player`, `question`, `answers` (a count),
-    `reveal`, `runs` (how many were shared). A new follower first gets `room`, the whole state,
+    `reveal`, `close`, `runs` (how many were shared). A new follower first gets `room`, the whole state,
     with the id of the last change; with `Last-Event-ID` it gets exactly the changes after it."""
     log: EventLog = await rooms.log(code)  # both before the response starts: a clean 404
     first = None if last_event_id is not None else await rooms.snapshot(code)

@@ -29,8 +29,8 @@ export class Player {
     this.cursor = 0;
     const still = paused || holdAt === 0;
     this.holdAt = still ? null : holdAt;
-    this.toEnd = toEnd && !still && holdAt === null;
-    this.playing = !this.toEnd && !still;
+    this.toEnd = toEnd && !still; // to the hold, if there is one
+    this.playing = !toEnd && !still;
     this.dirty = true;
     return this.gen;
   }
@@ -66,9 +66,10 @@ export class Player {
   frame(now) {
     const dt = this.last === null ? 0 : Math.min(0.25, (now - this.last) / 1000);
     this.last = now;
-    if (this.toEnd && this.finished) {
+    if (this.toEnd && (this.finished || (this.holdAt !== null && this.received >= this.holdAt))) {
       this.toEnd = false;
-      this.seek(this.received);
+      this.seek(this.holdAt ?? this.received);
+      this.holdAt = null;
     }
     if (this.playing) {
       const before = this.epoch;

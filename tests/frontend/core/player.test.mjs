@@ -134,3 +134,15 @@ test('a hold stops playback at its epoch once; play goes on from there; 0 is pau
   assert.equal(player.epoch, 0);
   assert.equal(player.playing, false);
 });
+
+test('without playback (less motion), a hold is where the cursor jumps', () => {
+  const { player, tick } = manual();
+  player.newGeneration([{ label: 'a' }], { toEnd: true, holdAt: 4 });
+  feed(player.runs[0], 3);
+  tick(16);
+  assert.equal(player.epoch, 0);
+  feed(player.runs[0], 30);
+  tick(16);
+  assert.equal(player.epoch, 4);
+  assert.equal(player.playing, false);
+});

@@ -75,12 +75,6 @@ def new_job(page: Page, old: str) -> str:
     return data(page, "job")
 
 
-def at_start(page: Page) -> None:
-    page.wait_for_function(
-        "(() => { const d = document.getElementById('app').dataset; return d.epoch === '0' && d.playing === 'false'; })()"
-    )
-
-
 def finished(page: Page) -> None:
     page.wait_for_function(
         "(() => { const d = document.getElementById('app').dataset; return d.playing === 'false' && d.status !== 'running' && d.status !== 'starting'; })()",
@@ -184,10 +178,9 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
 ) -> None:
     teacher = klass.page("/#lesson=9", viewport={"width": 1920, "height": 1080})
     finished(teacher)
-    before = data(teacher, "job")
     code = start_class(teacher)  # the step open is run again, staged for the class
     key = teacher.evaluate("JSON.parse(sessionStorage.getItem('gdviz-teaching')).key")
-    first_job = new_job(teacher, before)
+    first_job = room_run(server_url, code, step=9)
     student = klass.page(f"/?room={code}")
     korean = klass.page(f"/?room={code}#lang=ko")
     phone = klass.page(f"/?room={code}", **PHONE)
@@ -209,7 +202,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
 
     # 1. the teacher opens step 10: every screen shows its setup at epoch 0, and nothing moves
     teacher.click("#lesson-next")
-    job = new_job(teacher, first_job)
+    job = room_run(server_url, code, step=10)
     for page in followers:
         wait_job(page, job)
     wait_server(server_url, job, "diverged")  # the run has diverged on the server already
@@ -224,7 +217,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
     expect(teacher.locator("#room-step")).to_have_text("Step 10: Learning rate 0.5")
     expect(teacher.locator("#lesson-title")).to_have_text("Learning rate 0.5")
     expect(teacher.locator("#lesson-mode")).to_have_text("mode: sgd (full batch)")
-    shoot(shots, "1-staged", tmp_path)
+    shoot(shots, "1-staged", tmp_path, only=("teacher", "ko"))
 
     # the teacher's Play waits for the question's reveal; the caption is hers to see
     teacher.click("#lesson-spoil")
@@ -250,7 +243,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
     teacher.wait_for_timeout(500)
     for page in everyone:
         no_outcome(page)
-    shoot(shots, "2-asked", tmp_path)
+    shoot(shots, "2-asked", tmp_path, only=("student", "phone"))
 
     # 3. students answer while the run is unseen; how many, not what
     student.click("#room-choices [data-choice='2']")
@@ -275,7 +268,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
         no_outcome(page)
     expect(korean.locator("#room-why")).to_contain_text("바닥")
     expect(teacher.locator("#room-key")).to_be_empty()
-    shoot(shots, "3-revealed", tmp_path)
+    shoot(shots, "3-revealed", tmp_path, only=("projector",))
 
     # 5. ▶ Run it plays the run over the predictions on every screen, at the teacher's speed
     teacher.select_option("#speed", "0.25")
@@ -294,7 +287,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
     for page in everyone:
         no_outcome(page, epoch=at)  # the path so far, at its own scale; the outcome still unsaid
     expect(student.locator("#room-step")).to_have_text("Step 10: Learning rate 0.5")
-    shoot(shots, "4-running", tmp_path, only=("teacher", "ko", "projector"))
+    shoot(shots, "4-running", tmp_path, only=("projector",))
 
     # ... and at its end the outcome shows: the banner, where it diverged, the step's own title
     teacher.click("#to-end")
@@ -333,7 +326,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
         page.wait_for_function(
             "document.querySelector('#chart-contour canvas.trails').gradients?.arrows.length === 1"
         )
-    shoot(shots, "5-next-step", tmp_path, only=("teacher", "projector"))
+    shoot(shots, "5-next-step", tmp_path, only=("projector",))
     # ▶ Play with no question open plays it for everyone
     teacher.keyboard.press("Space")
     for page in followers:
@@ -354,17 +347,17 @@ def predictions(page: Page, n: int) -> None:
     )
 
 
-def test_a_phone_student_answers_a_point_question(klass: Class, tmp_path: Path) -> None:
+def test_a_phone_student_answers_a_point_question(
+    klass: Class, server_url: str, tmp_path: Path
+) -> None:
     teacher = klass.page("/#lesson=3", viewport={"width": 1920, "height": 1080})
     finished(teacher)
-    before = data(teacher, "job")
     code = start_class(teacher)
-    job = new_job(teacher, before)
+    job = room_run(server_url, code, step=3)
     phone = klass.page(f"/?room={code}", **PHONE)
     projector = klass.page(f"/?room={code}#projector=1", viewport={"width": 1280, "height": 720})
     for page in (phone, projector):
         wait_job(page, job)
-        at_start(page)
 
     # a tap with no question open starts nothing on a follower's page, and says why
     phone.locator("#view-contour").scroll_into_view_if_needed()

@@ -70,6 +70,7 @@ class QuestionCard {
     $('room-close').addEventListener('click', () => onClose?.());
     onLang(() => { if (this.q) this.render(); });
     window.addEventListener('resize', () => this.fit());
+    new ResizeObserver(() => this.fit()).observe($('views')); // the lesson band, the focus, the projector
   }
 
   show(q) {
@@ -163,13 +164,23 @@ class QuestionCard {
     this.fit();
   }
 
-  /** On a phone the card is a sheet along the bottom: the page leaves its height free below the views,
-   *  and a point question's contour is scrolled above it, so the card never covers where to tap. */
+  /** On a wide screen the card stands in the column the views leave it, level with them: never over
+   *  the room bar or the player. On a phone it is a sheet along the bottom: the page leaves its height
+   *  free below the views, and a point question's contour is scrolled above it, so the card never
+   *  covers where to tap. */
   fit() {
     if (this.box.hidden) return;
     const narrow = matchMedia(PHONE).matches;
-    if (narrow) document.body.style.setProperty('--card-h', `${Math.ceil(this.box.getBoundingClientRect().height)}px`);
-    else document.body.style.removeProperty('--card-h');
+    const style = this.box.style;
+    if (narrow) {
+      for (const k of ['bottom', 'maxHeight']) style.removeProperty(k === 'maxHeight' ? 'max-height' : k);
+      document.body.style.setProperty('--card-h', `${Math.ceil(this.box.getBoundingClientRect().height)}px`);
+      return;
+    }
+    document.body.style.removeProperty('--card-h');
+    const views = $('views').getBoundingClientRect();
+    style.bottom = `${Math.max(8, Math.round(innerHeight - views.bottom))}px`;
+    style.maxHeight = `${Math.max(160, Math.round(views.height))}px`;
   }
 
   place() {
@@ -423,7 +434,6 @@ export class StudentRoom {
       if (s.question?.revealed && s.question.kind === 'point') this.contour.setPredictions(s.question.points);
       this.teacherPlayer = s.player ? { ...s.player, seen: performance.now() - late * 1000 } : null;
       this.loadRun(s.run);
-      tr($('room-status'), 'room.following');
     });
     es.addEventListener('run', (ev) => this.loadRun(JSON.parse(ev.data)));
     es.addEventListener('player', (ev) => {
@@ -450,7 +460,7 @@ export class StudentRoom {
       this.contour.setPredictions([], null);
     });
     es.onerror = () => { tr($('room-status'), es.readyState === EventSource.CLOSED ? 'room.ended' : 'room.reconnecting'); };
-    es.onopen = () => { tr($('room-status'), this.ownPace ? 'room.atOwnPace' : 'room.following'); };
+    es.onopen = () => this.showStatus();
     this.stream = es;
   }
 
@@ -458,6 +468,12 @@ export class StudentRoom {
   showTitle() {
     const run = this.teacherRun;
     $('room-step').textContent = runTitle(run, !sameRun(this.shown, run) || this.runs.veiled);
+  }
+
+  /** Following, at one's own pace, or waiting for the teacher to play a staged step (why nothing moves). */
+  showStatus() {
+    const staged = !this.ownPace && this.teacherRun?.staged;
+    tr($('room-status'), this.ownPace ? 'room.atOwnPace' : staged ? 'room.staged' : 'room.following');
   }
 
   showBadge() {
@@ -472,6 +488,7 @@ export class StudentRoom {
     if (!run) return;
     if (this.ownPace) { $('room-catch-up').classList.add('new-run'); return; }
     this.hold(Boolean(run.staged));
+    this.showStatus();
     if (sameRun(this.loading, run)) return; // the same run, played now: the page has it
     this.loading = run;
     this.shown = null;
@@ -511,7 +528,7 @@ export class StudentRoom {
     $('room-pace').hidden = own;
     $('room-catch-up').hidden = !own;
     $('room-send-box').hidden = !own;
-    tr($('room-status'), own ? 'room.atOwnPace' : 'room.following');
+    this.showStatus();
     this.showBadge();
     this.unlock(own);
     if (own) { this.hold(false); this.loading = null; this.shown = null; } else this.loadRun(this.teacherRun);

@@ -344,6 +344,7 @@ export default {
   'lesson.hideCaption': 'Hide the caption',
   'lesson.showCaptionTitle': "The step's own caption says what its run shows: until the class has seen the run, only on this page",
   'room.step': 'Step {n}: {title}',
+  'room.staged': 'waiting for the teacher’s ▶',
   'room.runOf': "{name}'s run",
   'room.aStudentsRun': "a student's run",
   'room.right': 'right',

@@ -324,6 +324,7 @@ export default {
   'lesson.hideCaption': '설명 숨기기',
   'lesson.showCaptionTitle': '단계의 원래 설명은 실행 결과를 말해 줍니다: 반이 실행을 보기 전에는 이 화면에만 보입니다',
   'room.step': '{n}단계: {title}',
+  'room.staged': '선생님의 ▶를 기다리는 중',
   'room.runOf': '{name}의 실행',
   'room.aStudentsRun': '한 학생의 실행',
   'room.right': '정답',

@@ -6,7 +6,8 @@ import torch
 
 from common import Figure, cpu_ratio
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
+from gdviz.store.memory.log import MemoryLog
 from seed_loops import minibatch
 
 GOAL = 3.0
@@ -28,7 +29,7 @@ def seed_run() -> tuple[float, float, float]:
 
 
 def engine_run() -> tuple[float, float, float]:
-    job = Job(JobConfig(**CONFIG), max_step_events=20_000)
+    job = Job(JobConfig(**CONFIG), MemoryLog(), max_step_events=20_000)
     job.run()
     assert job.status == "completed", job.done
     last = job.history[-1]

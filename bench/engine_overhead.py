@@ -8,7 +8,8 @@ import torch
 
 from common import Figure, cpu_ratio
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
+from gdviz.store.memory.log import MemoryLog
 from seed_loops import SEED_LOOPS
 
 GOAL = 1.05
@@ -32,8 +33,9 @@ class BackgroundLoop:
 
 def job_run(mode: str, epochs: int, loop: asyncio.AbstractEventLoop):
     def run() -> Job:
-        job = Job(JobConfig(mode=mode, epochs=epochs), max_step_events=20_000)
-        job.attach(loop)
+        log = MemoryLog()
+        log.attach(loop)
+        job = Job(JobConfig(mode=mode, epochs=epochs), log, max_step_events=20_000)
         job.run()
         assert job.status == "completed", job.done
         return job

@@ -12,7 +12,8 @@ import numpy as np
 
 from common import Figure, cpu_ratio, print_table
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
+from gdviz.store.memory.log import MemoryLog
 from gdviz.sweeps import sweep
 
 ROUNDS = 7
@@ -20,7 +21,7 @@ GOAL_TRACE = 1.5  # tracing reads a few tensors per epoch: well under half the e
 
 
 def run(config: JobConfig) -> None:
-    Job(config, max_step_events=1).run()
+    Job(config, MemoryLog(), max_step_events=1).run()
 
 
 def measure() -> list[Figure]:

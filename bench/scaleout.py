@@ -25,13 +25,14 @@ import torch
 from engine_overhead import BackgroundLoop
 
 from common import Figure, cpu_ratio, percentile
-from gdviz.cluster import process_token
-from gdviz.cluster_scripts import key
-from gdviz.cluster_streams import Quiet, StreamWriter, WriterLog
 from gdviz.config import JobConfig
 from gdviz.events import encode
-from gdviz.jobs import Job
+from gdviz.job import Job
 from gdviz.settings import Settings
+from gdviz.store.memory.log import MemoryLog
+from gdviz.store.redis.client import Quiet, process_token
+from gdviz.store.redis.scripts import key
+from gdviz.store.redis.writer import StreamWriter, WriterLog
 from support import Server, running_redis, running_server
 
 JOBS, JOB_EPOCHS, GOAL_SPEEDUP = 8, 1500, 1.6
@@ -318,15 +319,16 @@ def engine_overhead(redis_url: str) -> list[Figure]:
                 config = JobConfig(mode=mode, epochs=epochs)
 
                 def in_memory(config: JobConfig = config) -> None:
-                    job = Job(config, max_step_events=20_000)
-                    job.attach(loop)
+                    log = MemoryLog()
+                    log.attach(loop)
+                    job = Job(config, log, max_step_events=20_000)
                     job.run()
                     job.log.wire(0)
 
                 def through_redis(config: JobConfig = config) -> None:
                     job_id = f"bench{time.perf_counter_ns()}"
                     log = WriterLog(writer, job_id, written=0)
-                    job = Job(config, max_step_events=20_000, log=log, id=job_id)
+                    job = Job(config, log, max_step_events=20_000, id=job_id)
                     job.run()
                     while r.xlen(key("events", job_id)) < len(log):  # until all is written
                         time.sleep(0.001)

@@ -1,11 +1,14 @@
 """Soak: a real server under mixed random traffic for minutes — jobs of every kind, uploads, cancels,
-surfaces, hostile bodies — and the probes of issue 17 first (memory, turns, pacing).
+surfaces, hostile bodies, classes that open, flood and close rooms — and the probes of issues 17
+and 29 first (memory, turns, pacing; wide bodies, made-up students).
 
 Not part of ``make bench`` or CI (it takes ten minutes): ``python bench/soak.py [--minutes 10]``.
 Traffic goes only to the server it starts on 127.0.0.1.
 """
 
 import argparse
+import contextlib
+import json
 import random
 import statistics
 import threading
@@ -57,8 +60,101 @@ MILLION_BY_ONE = {
 }
 
 
+# Issue 29's hostile requests, each once in a while from every client: bodies that once held the event
+# loop for seconds, bodies and headers no parser likes, sweeps over their cost, a CSV whose header is
+# markup. (A 4,300-digit number and 1,000-deep JSON go to /api/jobs: a room's body cap is 4 KB.)
+WIDE = json.dumps({"init": {f"{i:x}": 0 for i in range(90_000)}}).encode()  # 0.83 MB
+HOSTILE: list[tuple[str, str, dict]] = [
+    ("POST", "/api/jobs", {"content": WIDE}),
+    ("POST", "/api/jobs", {"json": {"scheduler": {"name": "x" * 10**6}}}),
+    ("POST", "/api/jobs", {"json": {"k" * 200_000: 1}}),
+    ("POST", "/api/jobs", {"content": b'{"epochs": 1' + b"0" * 4400 + b"}"}),
+    ("POST", "/api/jobs", {"content": b"[" * 1000 + b"]" * 1000}),
+    ("POST", "/api/jobs", {"content": b'{"mode": "\xff\xfe"}'}),
+    ("POST", "/api/jobs", {"json": {"dataset": {"n": 50}, "epochs": 5}}),
+    (
+        "POST",
+        "/api/sweeps",
+        {"json": {"config": {"epochs": 4000, "dataset": {"n": 10**6}}, "lrs": [0.01] * 50}},
+    ),
+    ("GET", "/api/health", {"headers": {"Host": "127.0.0.2"}}),
+    ("GET", "/api/jobs/000000000000/events", {"headers": {"Last-Event-ID": "1_0"}}),
+    (
+        "POST",
+        "/api/datasets",
+        {
+            "files": {
+                "file": (
+                    "m.csv",
+                    b'"<a href=""https://evil.example/x"">CLICK</a>",y\n1,2\n2,3\n3,5\n',
+                )
+            }
+        },
+    ),
+]
+JSON = {"Content-Type": "application/json"}
+
+
 def probes(client: httpx.Client, pid: int) -> list[Figure]:
     figures = []
+    # Six 0.83 MB bodies of 90,000 unknown keys at once: health meanwhile, and their answers.
+    answers: list[httpx.Response] = []
+
+    def wide() -> None:
+        with httpx.Client(base_url=str(client.base_url), timeout=60) as own:
+            answers.append(own.post("/api/jobs", content=WIDE, headers=JSON))
+
+    idle = []  # the same polls before, for the machine's own latency
+    for _ in range(20):
+        t0 = time.perf_counter()
+        client.get("/api/health")
+        idle.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.02)
+    posts = [threading.Thread(target=wide) for _ in range(6)]
+    for post in posts:
+        post.start()
+    waits = []
+    while any(post.is_alive() for post in posts):
+        t0 = time.perf_counter()
+        client.get("/api/health")
+        waits.append((time.perf_counter() - t0) * 1000)
+        time.sleep(0.02)
+    for post in posts:
+        post.join()
+    biggest = max(len(r.content) for r in answers)
+    figures.append(
+        Figure(
+            "6 bodies of 90,000 keys at once (0.83 MB each): /api/health meanwhile",
+            "≤ 250 ms; small 422s",
+            f"max {max(waits, default=0):.0f} ms ({len(waits)} polls; before them: max "
+            f"{max(idle):.0f} ms); answers ≤ {biggest} bytes",
+            max(waits, default=0) <= 250 and biggest < 2000,
+            note="before: health waited 2–7 s (31 s with six), answers of 9.5 MB",
+        )
+    )
+    # 20,000 answers from made-up students to one question, from one address: RSS kept.
+    room = client.post("/api/rooms").json()
+    key = {"Authorization": f"Bearer {room['teacher_key']}"}
+    base = f"/api/rooms/{room['code']}"
+    qid = client.post(f"{base}/questions", json={"kind": "point", "prompt": "p"}, headers=key)
+    qid = qid.json()["id"]
+    before = rss_mb(pid)
+    statuses: dict[int, int] = {}
+    for i in range(20_000):
+        body = {"student": f"made-up-{i}", "w": 1, "b": 2}
+        status = client.post(f"{base}/questions/{qid}/answers", json=body).status_code
+        statuses[status] = statuses.get(status, 0) + 1
+    grown = rss_mb(pid) - before
+    client.delete(base, headers=key)
+    figures.append(
+        Figure(
+            "20,000 answers under made-up names to one question, one address",
+            "≤ 300 kept; no memory kept",
+            f"{statuses}; RSS +{grown:.1f} MB",
+            statuses.get(201, 0) <= 300 and grown < 5,
+            note="before: 1,000 kept (the question full for the class), +18 MB kept",
+        )
+    )
     # Uploads: a 100-column header over 200,000 two-cell rows, ten times.
     wide = ",".join(f"c{i}" for i in range(100)).encode() + b"\n"
     wide += b"".join(b"%d,%d\n" % (i, 3 * i) for i in range(200_000))
@@ -224,6 +320,12 @@ def client_loop(url: str, seed: int, until: float, tally: Tally) -> None:
                         ),
                         "hostile",
                     )
+                    method, path, kwargs = rng.choice(HOSTILE)
+                    if "content" in kwargs:
+                        kwargs = {**kwargs, "headers": JSON}
+                    tally.seen(client.request(method, path, **kwargs), "hostile")
+                elif roll < 0.2:  # a class: a room, a question, answers (some made up), closed
+                    classroom(client, rng, tally)
                 else:
                     r = tally.seen(
                         client.post("/api/jobs", json=random_job(rng, tally.uploads)), "create"
@@ -253,6 +355,32 @@ def client_loop(url: str, seed: int, until: float, tally: Tally) -> None:
             except httpx.HTTPError as exc:
                 with tally.lock:
                     tally.errors.append(f"transport: {exc!r}")
+
+
+def classroom(client: httpx.Client, rng: random.Random, tally: Tally) -> None:
+    """A room opened (or refused: five per address), a question, a class's answers and a flood of
+    made-up ones (refused past the address's limit), a sweep left by its client, then closed."""
+    made = tally.seen(client.post("/api/rooms"), "room")
+    if made.status_code != 201:
+        return
+    room = made.json()
+    key = {"Authorization": f"Bearer {room['teacher_key']}"}
+    base = f"/api/rooms/{room['code']}"
+    asked = client.post(
+        f"{base}/questions",
+        json={"kind": "choice", "prompt": "p", "choices": ["a", "b"]},
+        headers=key,
+    )
+    qid = tally.seen(asked, "room").json()["id"]
+    for i in range(rng.choice([30, 400])):
+        body = {"student": f"s{rng.randrange(10**9)}", "choice": i % 2}
+        tally.seen(client.post(f"{base}/questions/{qid}/answers", json=body), "answer")
+    tally.seen(client.post(f"{base}/questions/{qid}/reveal", headers=key), "room")
+    if rng.random() < 0.3:  # a sweep whose client leaves after a second
+        config = {"mode": "minibatch", "batch_size": 20, "epochs": 200, "dataset": {"n": 10_000}}
+        with contextlib.suppress(httpx.ReadTimeout):
+            client.post("/api/sweeps", json={"config": config, "lrs": [0.01]}, timeout=1.0)
+    tally.seen(client.delete(base, headers=key), "room")
 
 
 def soak(url: str, pid: int, seconds: float) -> list[Figure]:

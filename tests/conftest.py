@@ -1,9 +1,10 @@
 from collections.abc import Iterator
+from typing import Any
 
 import httpx
 import pytest
 
-from support import Server, running_redis, running_server
+from support import SHARED, Server, running_redis, running_server
 
 # Tests are marked by what they need, so `make test-fast` can leave out the slow kinds:
 # `server` (a real gdviz serve), `browser` (Chromium), `slow` (subprocesses that import torch).
@@ -29,7 +30,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 @pytest.fixture(scope="session")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """One real ``gdviz serve`` on 127.0.0.1 for the whole session."""
-    with running_server(tmp_path_factory.mktemp("server") / "server.log") as server:
+    with running_server(tmp_path_factory.mktemp("server") / "server.log", env=SHARED) as server:
         yield server
 
 
@@ -44,7 +45,7 @@ def redis_url() -> Iterator[str]:
 def redis_server(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Server]:
     """One real ``gdviz serve`` that keeps its jobs in Redis, for the whole session."""
     log_path = tmp_path_factory.mktemp("redis-server") / "server.log"
-    with running_server(log_path, env={"GDVIZ_REDIS_URL": redis_url}) as server:
+    with running_server(log_path, env={**SHARED, "GDVIZ_REDIS_URL": redis_url}) as server:
         yield server
 
 
@@ -63,3 +64,16 @@ def server_url(server: Server) -> str:
 def client(server_url: str) -> Iterator[httpx.Client]:
     with httpx.Client(base_url=server_url, timeout=30) as client:
         yield client
+
+
+@pytest.fixture
+def memory_jobs() -> Iterator[Any]:
+    """An in-memory job store, started: two workers, five jobs kept, finished ones for 0.3 s."""
+    from gdviz.settings import Settings
+    from gdviz.store.memory.jobs import MemoryJobs
+    from gdviz.store.memory.uploads import MemoryUploads
+
+    jobs = MemoryJobs(Settings(max_running=2, max_jobs=5, job_ttl_s=0.3), MemoryUploads())
+    jobs.start()
+    yield jobs
+    jobs.shutdown()

@@ -1,5 +1,7 @@
-"""A real ``gdviz serve`` in a subprocess on 127.0.0.1, for tests and benchmarks, and reading its streams."""
+"""A real ``gdviz serve`` in a subprocess on 127.0.0.1, for tests and benchmarks, and reading its
+streams; a store's coroutines run from a test."""
 
+import asyncio
 import json
 import os
 import signal
@@ -7,13 +9,17 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Coroutine, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 import httpx
 from httpx_sse import connect_sse
+
+T = TypeVar("T")
 
 # Debian's Chromium, headless, for the browser tests and benchmarks (Playwright cannot fetch its own)
 CHROMIUM = "/usr/bin/chromium"
@@ -26,6 +32,11 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
+
+
+# The suite opens every room from 127.0.0.1: its shared servers let one address open as many
+# rooms as may be open at all (test_rooms holds the default limit on a server of its own).
+SHARED = {"GDVIZ_ROOMS_PER_ADDRESS": "100"}
 
 
 def free_port() -> int:
@@ -84,8 +95,9 @@ def running_server(
 
 
 @contextmanager
-def running_redis(db: int = 0, startup_s: float = 10) -> Iterator[str]:
-    """A private ``redis-server`` on a free port that keeps nothing on disk; yields its URL."""
+def running_redis(db: int = 0, startup_s: float = 10, args: tuple[str, ...] = ()) -> Iterator[str]:
+    """A private ``redis-server`` on a free port that keeps nothing on disk, with ``args`` (e.g.
+    ``--requirepass``); yields its URL."""
     port = free_port()
     process = subprocess.Popen(
         [
@@ -98,6 +110,7 @@ def running_redis(db: int = 0, startup_s: float = 10) -> Iterator[str]:
             "",
             "--appendonly",
             "no",
+            *args,
         ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.STDOUT,
@@ -108,7 +121,7 @@ def running_redis(db: int = 0, startup_s: float = 10) -> Iterator[str]:
             try:
                 with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
                     s.sendall(b"PING\r\n")
-                    if s.recv(16).startswith(b"+PONG"):
+                    if s.recv(16).startswith((b"+PONG", b"-NOAUTH")):  # up, maybe locked
                         break
             except OSError:
                 pass
@@ -219,3 +232,10 @@ def run_scripts(scripts: list[tuple[str, Path, list[str]]]) -> list[subprocess.C
         )
         for (_, path, args), r in zip(scripts, json.loads(done.stdout), strict=True)
     ]
+
+
+def run(coroutine: Coroutine[Any, Any, T]) -> T:
+    """A coroutine run to its end in a thread of its own: after the browser tests, Playwright's
+    loop holds the main thread's."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()

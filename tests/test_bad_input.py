@@ -271,7 +271,9 @@ def test_bad_surface_query_names_the_parameter(client, job_id, query, field):
     check(client.get(f"/api/jobs/{job_id}/surface", params=query), field, 422)
 
 
-@pytest.mark.parametrize("value", ["abc", "-1", "1.5", "99999999999999999999", "", "NaN"])
+@pytest.mark.parametrize(
+    "value", ["abc", "-1", "1.5", "99999999999999999999", "", "NaN", "1_0", "+1", "0012"]
+)
 def test_bad_last_event_id_names_the_header(client, job_id, value):
     check(
         client.get(f"/api/jobs/{job_id}/events", headers={"Last-Event-ID": value}),

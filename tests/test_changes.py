@@ -1,7 +1,7 @@
 """PATCH /api/jobs/{id}: lr and the optimizer's knobs changed while a job runs, over a real server.
 The changed run's history equals a torch loop that makes the same change at the same epoch, and the
 job's script reproduces it. Every test runs on both backends: in memory, and on Redis, where the
-change travels to the process that trains the job (tests/test_cluster.py: another process, and a
+change travels to the process that trains the job (tests/store/test_redis_jobs.py: another process, and a
 takeover after a change)."""
 
 import csv

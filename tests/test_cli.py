@@ -19,7 +19,7 @@ import torch
 import seed_loops
 from gdviz.cli import build_parser, main
 from gdviz.config import JobConfig
-from support import free_port, running_server
+from support import free_port, running_redis, running_server
 
 ROOT = Path(__file__).parents[1]
 
@@ -241,3 +241,32 @@ def test_an_object_field_is_given_as_json(capsys):
     assert "final (3 epochs)" in capsys.readouterr().out
     assert main([*argv, "--scheduler", '{"name": "StepLR"}']) == 2
     assert "scheduler.StepLR.step_size: Field required" in capsys.readouterr().err
+
+
+def test_serve_refuses_a_redis_it_cannot_use_in_one_line(redis_url):
+    """What no retry mends is refused before serving: one line naming it, exit code 2 — not a
+    traceback after "serving on", nor 500s, nor retries forever as if Redis were down."""
+    base = redis_url.rsplit("/", 1)[0]
+    with running_redis(args=("--requirepass", "secret")) as locked:
+        cases = [
+            (base.replace("redis://", "http://") + "/0", "--redis", "schemes"),
+            ("redis://127.0.0.1:99999/0", "--redis", "Port out of range"),
+            (f"{base}/99", "--redis", "DB index is out of range"),
+            (f"{base}/x", "--redis", "must be a number"),
+            (locked.replace("redis://", "redis://:wrong@"), "--redis", "password"),
+            (locked, "GDVIZ_REDIS_URL", "needs a password"),
+        ]
+        for url, source, words in cases:
+            as_env = source == "GDVIZ_REDIS_URL"
+            run = subprocess.run(
+                [sys.executable, "-m", "gdviz", "serve", "--port", str(free_port())]
+                + ([] if as_env else ["--redis", url]),
+                env={**os.environ, **({"GDVIZ_REDIS_URL": url} if as_env else {})},
+                capture_output=True,
+                text=True,
+                timeout=60,
+            )
+            lines = (run.stdout + run.stderr).strip().splitlines()
+            assert run.returncode == 2, (url, lines)
+            assert len(lines) == 1 and source in lines[0] and words in lines[0], (url, lines)
+            assert "wrong@" not in lines[0] and "secret" not in lines[0]  # no password shown

@@ -17,8 +17,9 @@ from httpx_sse import connect_sse
 from gdviz import data
 from gdviz.codegen import MAX_INLINE_POINTS, PHASES, generate
 from gdviz.config import JobConfig
+from gdviz.store.memory.uploads import MemoryUploads
 from gdviz.train import Training, make_rng
-from gdviz.uploads import Uploads, parse_csv
+from gdviz.uploads import parse_csv
 from support import run_scripts
 
 DEFAULTS = {mode: {"mode": mode} for mode in ("manual", "sgd", "minibatch", "design", "linear")}
@@ -234,23 +235,23 @@ def test_beyond_the_inline_cap_the_script_asks_for_the_csv(runs):
 
 
 @pytest.mark.slow
-def test_a_script_outlives_its_upload(monkeypatch):
+def test_a_script_outlives_its_upload():
     """Standardized, after the upload expired: inline z-scores, or (beyond the cap) the CSV z-scored."""
     jobs = {}
     for mode, rows in (("design", 60), ("sgd", MAX_INLINE_POINTS * 4 // 3)):
         text = people_csv(rows, seed=3)
         table = parse_csv(text.encode(), "people.csv", 10**6)
-        monkeypatch.setattr(data, "uploads", Uploads())
-        data.uploads.add(table)
+        uploads = MemoryUploads()
+        uploads.add(table)
         dataset = {"kind": "upload", "id": table.id, "x": "height cm", "y": "weight"}
         config = JobConfig(mode=mode, standardize=True, epochs=10, dataset=dataset)
         rng = make_rng(config.seed)
-        trained = data.load(config, rng)
+        trained = data.load(config, rng, uploads)
         history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
         jobs[mode] = (text, config, trained, history)
-    monkeypatch.setattr(data, "uploads", Uploads())  # every upload gone
+    gone = MemoryUploads()  # every upload gone
     scripts = {
-        mode: generate("expired", config, trained).script
+        mode: generate("expired", config, trained, uploads=gone).script
         for mode, (_, config, trained, _) in jobs.items()
     }
     assert "already z-scored" in scripts["design"] and "X, Y = z(X), z(Y)" not in scripts["design"]
@@ -331,19 +332,21 @@ def test_the_minibatch_script_says_the_bias_is_added_once():
     assert "model(xx) + beta0" in script and "adding it twice" in script
 
 
-def test_a_script_standardizes_an_upload_in_float64_as_the_job_does(monkeypatch, tmp_path):
+def test_a_script_standardizes_an_upload_in_float64_as_the_job_does(tmp_path):
     rnd = random.Random(7)
     rows = "".join(f"{1_700_000_000 + 60 * i},{0.5 * i + rnd.gauss(0, 2)!r}\n" for i in range(100))
     table = parse_csv(f"time,reading\n{rows}".encode(), "log.csv", 1000)
-    monkeypatch.setattr(data, "uploads", Uploads())
-    data.uploads.add(table)
+    uploads = MemoryUploads()
+    uploads.add(table)
     config = JobConfig(
         mode="sgd", standardize=True, epochs=10, dataset={"kind": "upload", "id": table.id}
     )
     rng = make_rng(config.seed)
-    trained = data.load(config, rng)
+    trained = data.load(config, rng, uploads)
     history = [record for kind, record in Training(config, trained, rng) if kind == "epoch"]
-    run = run_script(generate("ts", config, trained).script, tmp_path / "ts.py", [])
+    run = run_script(
+        generate("ts", config, trained, uploads=uploads).script, tmp_path / "ts.py", []
+    )
     assert run.returncode == 0, run.stderr
     rows_out = [[float(v) for v in line.split(",")] for line in run.stdout.splitlines()[1:]]
     for row, event in zip(rows_out, history, strict=True):

@@ -9,6 +9,8 @@ from urllib.parse import urlsplit
 import pytest
 import yaml
 
+from gdviz.settings import Settings
+
 ROOT = Path(__file__).parents[1]
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
@@ -108,3 +110,13 @@ def test_the_deploy_doc_says_how_to_serve_a_course():
         "sticky",
     ):
         assert needed in section, needed
+
+
+def test_the_replicas_count_each_client_by_the_address_the_balancer_names():
+    """The limits per address (rooms, answers) see students, not the balancer: it names the client
+    it took the connection from (replacing any X-Forwarded-For the client sent), and the replicas
+    trust it for that."""
+    assert "proxy_set_header X-Forwarded-For $remote_addr;" in balancer_config()
+    for name in REPLICAS:
+        trusted = SERVICES[name]["environment"]["GDVIZ_TRUSTED_PROXIES"]
+        assert trusted and Settings(trusted_proxies=trusted).trusted_proxies == trusted

@@ -1,6 +1,7 @@
 """The rules across a job config's fields, held against what the engine actually does."""
 
 import pytest
+from pydantic import ValidationError
 
 from gdviz.config import (
     MODE_OPTIMIZERS,
@@ -8,6 +9,7 @@ from gdviz.config import (
     OPTIMIZERS,
     ConfigError,
     JobConfig,
+    Synthetic,
     check_config,
 )
 from gdviz.data import load
@@ -55,3 +57,18 @@ def test_a_mode_allows_exactly_its_optimizers(mode):
                 check_config(config)
             assert refused.value.loc == ("optimizer",)
             assert f"mode '{mode}' allows only 'sgd'" in refused.value.msg
+
+
+def test_a_data_set_without_a_kind_is_the_default_synthetic_one():
+    """The schema's default kind is synthetic: `{"n": 50}` alone is that set with 50 points."""
+    config = JobConfig.model_validate({"dataset": {"n": 50}})
+    assert isinstance(config.dataset, Synthetic) and config.dataset.n == 50
+    with pytest.raises(ValidationError):
+        JobConfig.model_validate({"dataset": {"name": "anscombe1"}})  # a synthetic set has no name
+
+
+def test_a_long_list_of_wrong_points_is_refused_at_its_first():
+    points = {"kind": "points", "x": ["a"] * 10_000, "y": ["b"] * 10_000}
+    with pytest.raises(ValidationError) as refused:
+        JobConfig.model_validate({"dataset": points})
+    assert refused.value.error_count() <= 2  # one per list, not 20,000

@@ -7,7 +7,8 @@ import torch
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
+from gdviz.store.memory.log import MemoryLog
 from support import strict_json
 
 
@@ -42,13 +43,16 @@ datasets = st.fixed_dictionaries(
 def job_for(dataset: dict, seed: int, **fields) -> Job:
     """A job built only to read its data (nothing runs)."""
     return Job(
-        JobConfig(mode="manual", dataset=dataset, seed=seed, **fields), max_step_events=20_000
+        JobConfig(mode="manual", dataset=dataset, seed=seed, **fields),
+        MemoryLog(),
+        max_step_events=20_000,
     )
 
 
 def run(dataset: dict, seed: int, lr: float, epochs: int) -> Job:
     job = Job(
         JobConfig(mode="manual", dataset=dataset, seed=seed, lr=lr, epochs=epochs),
+        MemoryLog(),
         max_step_events=20_000,
     )
     job.run()

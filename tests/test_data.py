@@ -50,16 +50,18 @@ def test_data_dependent_checks_name_the_field(config, field):
 
 def test_uploads_standardize_in_float64_so_unix_timestamps_stay_distinct():
     from gdviz.config import Upload
-    from gdviz.uploads import parse_csv, uploads
+    from gdviz.store.memory.uploads import MemoryUploads
+    from gdviz.uploads import parse_csv
 
     gen = torch.Generator().manual_seed(0)
     t = 1_700_000_000 + 60 * torch.arange(100, dtype=torch.float64)  # a reading every minute
     y = 0.5 * (t - t[0]) / 60 + torch.randn(100, generator=gen, dtype=torch.float64) * 2
     rows = "".join(f"{a:.0f},{b!r}\n" for a, b in zip(t.tolist(), y.tolist(), strict=True))
     table = parse_csv(f"time,reading\n{rows}".encode(), "log.csv", 1000)
+    uploads = MemoryUploads()
     uploads.add(table)
     config = JobConfig(standardize=True, dataset=Upload(kind="upload", id=table.id))
-    data = load(config, make_rng(0))
+    data = load(config, make_rng(0), uploads)
     assert data.x.dtype == torch.float32
     assert len(set(data.x.view(-1).tolist())) == 100
     w, _ = Stats.of(data).least_squares()  # of z-scores: the correlation
@@ -68,13 +70,15 @@ def test_uploads_standardize_in_float64_so_unix_timestamps_stay_distinct():
 
 
 def test_an_upload_with_values_too_large_to_square_is_refused_not_a_500():
-    from gdviz.uploads import parse_csv, uploads
+    from gdviz.store.memory.uploads import MemoryUploads
+    from gdviz.uploads import parse_csv
 
     table = parse_csv(b"a,b\n1e300,1\n-1e300,2\n5,3\n", "huge.csv", 1000)
+    uploads = MemoryUploads()
     uploads.add(table)
     config = JobConfig.model_validate({"dataset": {"kind": "upload", "id": table.id}})
     with pytest.raises(ConfigError, match="rescale") as refused:
-        load(config, make_rng(0))
+        load(config, make_rng(0), uploads)
     assert refused.value.loc == ("dataset",)
 
 

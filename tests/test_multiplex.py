@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from gdviz.multiplex import MAX_JOBS, StreamError, format_positions, parse_jobs, parse_positions
-from support import Server, read_events, read_streams, running_server
+from support import SHARED, Server, read_events, read_streams, running_server
 
 A, B = "3f2a9c1d0b7e", "9c1d0b7e3f2a"
 
@@ -220,7 +220,7 @@ def test_an_unknown_job_is_a_404_naming_it(client):
 def second_process(tmp_path_factory: pytest.TempPathFactory, redis_url: str) -> Iterator[Server]:
     """Another ``gdviz serve`` on the session's Redis, beside ``redis_server``."""
     log_path = tmp_path_factory.mktemp("second") / "server.log"
-    with running_server(log_path, env={"GDVIZ_REDIS_URL": redis_url}) as server:
+    with running_server(log_path, env={**SHARED, "GDVIZ_REDIS_URL": redis_url}) as server:
         yield server
 
 

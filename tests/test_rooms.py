@@ -13,7 +13,7 @@ import httpx
 import pytest
 from httpx_sse import connect_sse
 
-from support import Server, running_server, strict_json
+from support import Multiplexed, Server, read_streams, running_server, strict_json
 
 LOOK_ALIKES = set("0O1IL2Z5S8BUV")
 TEACHER_CALLS = [
@@ -53,8 +53,10 @@ class Room:
 
 
 @pytest.fixture
-def room(api: httpx.Client) -> Room:
-    return Room(api)
+def room(api: httpx.Client) -> Iterator[Room]:
+    room = Room(api)
+    yield room
+    room.api.delete(room.base, headers=room.auth)  # the class ends: its slot is free again
 
 
 def make_job(api: httpx.Client) -> str:
@@ -382,6 +384,9 @@ def test_bad_points_are_422_naming_the_field(room: Room, raw: str, field: str) -
         {"kind": "choice", "prompt": "x" * 301, "choices": ["a", "b"]},
         {"kind": "choice", "prompt": "p", "choices": ["a", "b" * 81]},
         {"kind": "choice", "prompt": "line\nbreak", "choices": ["a", "b"]},
+        {"kind": "choice", "prompt": "next\u0085line", "choices": ["a", "b"]},  # C1's NEL
+        {"kind": "choice", "prompt": "p", "choices": ["a\u2028b", "c"]},  # line separator
+        {"kind": "point", "prompt": "paragraph\u2029separator"},
         {"kind": "curve", "prompt": "p"},
         {"kind": "point", "prompt": "p", "choices": ["a", "b"]},
         {"prompt": "p"},
@@ -571,6 +576,36 @@ def test_a_late_joiner_gets_the_current_state(room: Room) -> None:
     assert state["question"]["revealed"] is True and state["question"]["points"] == [[1, 2]]
 
 
+def test_the_teacher_closes_the_class_and_every_follower_is_told(
+    any_server: Server, api: httpx.Client
+) -> None:
+    room = Room(api)
+    follower = Follower(any_server.url, f"{room.base}/events")
+    follower.next("room")
+    page: list[Multiplexed] = []
+
+    def read_page() -> None:  # the page's one stream, with the room alone on it
+        with httpx.Client(base_url=any_server.url, timeout=30) as own:
+            page.append(read_streams(own, [], room=room.code))
+
+    paging = threading.Thread(target=read_page, daemon=True)
+    paging.start()
+    time.sleep(0.5)
+    assert api.delete(room.base).status_code == 401
+    assert api.delete(room.base, headers={"Authorization": "Bearer wrong"}).status_code == 403
+    closed = api.delete(room.base, headers=room.auth)
+    assert closed.status_code == 200 and closed.json() == {"code": room.code, "reason": "closed"}
+    assert follower.next("closed")[3] == {"code": room.code, "reason": "closed"}
+    follower.thread.join(5)
+    assert not follower.thread.is_alive()  # the stream ended with it
+    paging.join(5)
+    assert page and page[0].events[-1][2:] == ("closed", {"code": room.code, "reason": "closed"})
+    assert api.get(room.base).status_code == 404
+    assert api.get(f"{room.base}/events").status_code == 404
+    assert api.delete(room.base, headers=room.auth).status_code == 404
+    follower.close()
+
+
 # --- limits, on a server of its own with small ones ---
 
 SMALL = {
@@ -634,3 +669,102 @@ def test_rooms_expire(small: httpx.Client) -> None:
         room.teacher("PUT", "player", {"epoch": 0, "playing": True, "speed": 1}).status_code == 404
     )
     assert small.post("/api/rooms").status_code == 201
+
+
+# --- hoarding and flooding, on a server of its own: addresses told by a trusted proxy ---
+
+HOARD = {
+    "GDVIZ_ROOMS_PER_ADDRESS": "2",
+    "GDVIZ_ROOM_IDLE_S": "2",
+    "GDVIZ_ROOM_POSTS_PER_ADDRESS": "5",
+    "GDVIZ_TRUSTED_PROXIES": "127.0.0.1",  # the tests' own X-Forwarded-For is a proxy's
+}
+
+
+@pytest.fixture(scope="module", params=["memory", "redis"])
+def hoard(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Server:
+    env = dict(HOARD)
+    if request.param == "redis":
+        env["GDVIZ_REDIS_URL"] = request.getfixturevalue("redis_url").rsplit("/", 1)[0] + "/4"
+    log = tmp_path_factory.mktemp("hoard") / "server.log"
+    with running_server(log, env=env) as server:
+        yield server
+
+
+def via(address: str) -> dict[str, str]:
+    return {"X-Forwarded-For": address}
+
+
+def test_one_address_opens_a_few_rooms_at_once(hoard: Server) -> None:
+    with httpx.Client(base_url=hoard.url, timeout=30) as api:
+        mine = [api.post("/api/rooms", headers=via("10.0.0.1")) for _ in range(2)]
+        assert [r.status_code for r in mine] == [201, 201]
+        more = api.post("/api/rooms", headers=via("10.0.0.1"))
+        assert more.status_code == 429 and "GDVIZ_ROOMS_PER_ADDRESS" in more.json()["detail"]
+        assert more.headers["retry-after"]
+        # a client naming another address before the proxy's own entry is still itself
+        spoof = api.post("/api/rooms", headers=via("10.9.9.9, 10.0.0.1"))
+        assert spoof.status_code == 429
+        assert api.post("/api/rooms", headers=via("10.0.0.2")).status_code == 201  # another
+        first = mine[0].json()
+        key = {"Authorization": f"Bearer {first['teacher_key']}"}
+        assert api.delete(f"/api/rooms/{first['code']}", headers=key).status_code == 200
+        assert api.post("/api/rooms", headers=via("10.0.0.1")).status_code == 201  # a slot again
+
+
+def test_an_idle_room_closes(hoard: Server) -> None:
+    with httpx.Client(base_url=hoard.url, timeout=30) as api:
+        made = api.post("/api/rooms", headers=via("10.0.3.1")).json()
+        base, key = f"/api/rooms/{made['code']}", {"Authorization": f"Bearer {made['teacher_key']}"}
+        follower = Follower(hoard.url, f"{base}/events")
+        try:
+            for epoch in range(5):  # the teacher's changes keep it open past GDVIZ_ROOM_IDLE_S
+                player = {"epoch": epoch, "playing": True, "speed": 1}
+                assert api.put(f"{base}/player", json=player, headers=key).status_code == 200
+                time.sleep(0.7)
+            assert api.get(base).status_code == 200
+            idle = time.monotonic()
+            _, _, _, data = follower.next("closed", timeout=10)
+            assert data == {"code": made["code"], "reason": "idle"}
+            assert 1.0 < time.monotonic() - idle < 6.0
+            assert api.get(base).status_code == 404
+        finally:
+            follower.close()
+
+
+def test_made_up_students_cannot_flood_a_question(hoard: Server) -> None:
+    with httpx.Client(base_url=hoard.url, timeout=30) as api:
+        made = api.post("/api/rooms", headers=via("10.0.4.1")).json()
+        base, key = f"/api/rooms/{made['code']}", {"Authorization": f"Bearer {made['teacher_key']}"}
+        asked = api.post(f"{base}/questions", json={"kind": "point", "prompt": "p"}, headers=key)
+        qid = asked.json()["id"]
+
+        def answer(student: str, address: str) -> httpx.Response:
+            body = {"student": student, "w": 1, "b": 2}
+            return api.post(f"{base}/questions/{qid}/answers", json=body, headers=via(address))
+
+        flood = [answer(f"fake{i}", "10.0.5.1") for i in range(8)]
+        assert [r.status_code for r in flood] == [201] * 5 + [429] * 3
+        assert "GDVIZ_ROOM_POSTS_PER_ADDRESS" in flood[-1].json()["detail"]
+        assert answer("real", "10.0.5.2").status_code == 201  # the class, elsewhere, still can
+        assert api.get(f"{base}/questions/{qid}").json()["answers"] == 6  # the refused: nothing
+
+
+def test_a_refused_post_counts_for_nothing(hoard: Server) -> None:
+    """Once counted before they were refused, 40 answers to a revealed question cost a student
+    their minute's 30 posts."""
+    with httpx.Client(base_url=hoard.url, timeout=30) as api:
+        made = api.post("/api/rooms", headers=via("10.0.6.1")).json()
+        base, key = f"/api/rooms/{made['code']}", {"Authorization": f"Bearer {made['teacher_key']}"}
+        body = {"kind": "choice", "prompt": "p", "choices": ["a", "b"]}
+        first = api.post(f"{base}/questions", json=body, headers=key).json()["id"]
+        api.post(f"{base}/questions/{first}/reveal", headers=key)
+        late = {"student": "late", "choice": 0}
+        for n in range(40):
+            refused = api.post(
+                f"{base}/questions/{first}/answers", json=late, headers=via(f"10.1.0.{n}")
+            )
+            assert refused.status_code == 409
+        second = api.post(f"{base}/questions", json=body, headers=key).json()["id"]
+        kept = api.post(f"{base}/questions/{second}/answers", json=late, headers=via("10.1.1.1"))
+        assert kept.status_code == 201, kept.text

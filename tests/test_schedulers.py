@@ -12,7 +12,8 @@ import torch
 
 from gdviz.codegen import generate
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
+from gdviz.store.memory.log import MemoryLog
 from support import run_scripts
 
 SCHEDULERS = {
@@ -71,7 +72,7 @@ def scheduled() -> dict[str, tuple[Job, list[dict]]]:
         for name, args in SCHEDULERS.items()
     }
     configs["minibatch-plateau"] = JobConfig.model_validate(PLATEAU_MINIBATCH)
-    jobs = {name: Job(config, max_step_events=1) for name, config in configs.items()}
+    jobs = {name: Job(config, MemoryLog(), max_step_events=1) for name, config in configs.items()}
     for job in jobs.values():
         job.run()
     with tempfile.TemporaryDirectory() as folder:
@@ -110,7 +111,7 @@ def test_minibatch_plateau_steps_on_the_epoch_loss_in_the_script_too(scheduled) 
 
 def traced(config: JobConfig) -> tuple[Job, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """The job, run with trace_state; and the lesson's data and start (w, b) to replay it."""
-    job = Job(config, max_step_events=1)
+    job = Job(config, MemoryLog(), max_step_events=1)
     job.run()
     X, Y = lesson_data()
     w = torch.randn([1, 1]).requires_grad_()
@@ -152,7 +153,7 @@ def test_momentum_trace_state_is_the_buffer() -> None:
 
 
 def test_without_trace_state_records_stay_lean() -> None:
-    job = Job(JobConfig(epochs=2), max_step_events=1)
+    job = Job(JobConfig(epochs=2), MemoryLog(), max_step_events=1)
     job.run()
     assert set(job.history[0]) == {"epoch", "loss", "w", "b", "grad_w", "grad_b", "lr"}
 
@@ -164,7 +165,7 @@ def test_points_fit_and_curvature_match_numpy() -> None:
     config = JobConfig.model_validate(
         {"dataset": {"kind": "points", "x": x.tolist(), "y": y.tolist()}, "epochs": 1}
     )
-    job = Job(config, max_step_events=1)
+    job = Job(config, MemoryLog(), max_step_events=1)
     xs = x.astype(np.float32).astype(np.float64)
     ys = y.astype(np.float32).astype(np.float64)
     w, b = np.polyfit(xs, ys, 1)
@@ -180,10 +181,14 @@ def test_points_fit_and_curvature_match_numpy() -> None:
 
 
 def test_gradient_descent_diverges_just_above_two_over_lambda_max() -> None:
-    probe = Job(JobConfig(epochs=1), max_step_events=1)
+    probe = Job(JobConfig(epochs=1), MemoryLog(), max_step_events=1)
     limit = probe.meta["curvature"]["max_stable_lr"]
-    below = Job(JobConfig(mode="manual", lr=0.95 * limit, epochs=300), max_step_events=1)
-    above = Job(JobConfig(mode="manual", lr=1.05 * limit, epochs=3000), max_step_events=1)
+    below = Job(
+        JobConfig(mode="manual", lr=0.95 * limit, epochs=300), MemoryLog(), max_step_events=1
+    )
+    above = Job(
+        JobConfig(mode="manual", lr=1.05 * limit, epochs=3000), MemoryLog(), max_step_events=1
+    )
     below.run()
     above.run()
     assert below.status == "completed"
@@ -191,4 +196,7 @@ def test_gradient_descent_diverges_just_above_two_over_lambda_max() -> None:
 
 
 def test_curvature_is_for_mse_only() -> None:
-    assert Job(JobConfig(loss="mae", epochs=1), max_step_events=1).meta["curvature"] is None
+    assert (
+        Job(JobConfig(loss="mae", epochs=1), MemoryLog(), max_step_events=1).meta["curvature"]
+        is None
+    )

@@ -1,5 +1,6 @@
 """The job API and its event stream, over a real uvicorn on 127.0.0.1."""
 
+import signal
 import threading
 import time
 from collections.abc import Iterator
@@ -185,30 +186,41 @@ def test_started_jobs_take_turns(one_slot_server):
 
 
 @pytest.mark.server
-def test_shutdown_ends_open_streams_quickly_with_a_shutdown_event(tmp_path):
-    import time
-
+def test_shutdown_ends_every_open_stream_quickly_with_a_shutdown_event(tmp_path):
+    """A job's own stream, several jobs', a room's on the page's stream (alone, and beside a
+    job), and a room's own: each ends with `shutdown` when the server stops (SIGTERM)."""
     with running_server(tmp_path / "server.log") as server:
         client = httpx.Client(base_url=server.url, timeout=30)
         job_id = create(client, epochs=20000, delay_ms=50)
-        last_event: list[str] = []
+        code = client.post("/api/rooms").json()["code"]
+        paths = [
+            f"/api/jobs/{job_id}/events",
+            f"/api/streams?jobs={job_id}",
+            f"/api/streams?room={code}",
+            f"/api/streams?jobs={job_id}&room={code}",
+            f"/api/rooms/{code}/events",
+        ]
+        last_events: dict[str, list[str]] = {path: [] for path in paths}
 
-        def watch() -> None:
-            with connect_sse(client, "GET", f"/api/jobs/{job_id}/events") as source:
-                last_event.extend(sse.event for sse in source.iter_sse())
+        def watch(path: str) -> None:
+            with connect_sse(client, "GET", path) as source:
+                last_events[path].extend(sse.event for sse in source.iter_sse() if sse.event)
 
-        stream = threading.Thread(target=watch, daemon=True)
-        stream.start()
-        time.sleep(0.5)
+        streams = [threading.Thread(target=watch, args=(p,), daemon=True) for p in paths]
+        for stream in streams:
+            stream.start()
+        time.sleep(1.0)
         began = time.monotonic()
-        server.process.send_signal(2)
+        server.process.send_signal(signal.SIGTERM)
         server.process.wait(10)
         assert (
             time.monotonic() - began < 5.0
         )  # the process, torch teardown included, on a busy machine
-        stream.join(5)
+        for stream in streams:
+            stream.join(5)
         client.close()
-    assert last_event[-1] == "shutdown"  # the stream says why it ends
+    for path, events in last_events.items():  # each stream says why it ends
+        assert events and events[-1] == "shutdown", (path, events[-5:])
     assert "Traceback" not in server.log()
     assert "still running" not in server.log()  # the jobs were cancelled and joined within 2 s
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from gdviz.uploads import UploadError, Uploads, parse_csv
+from gdviz.uploads import UploadError, parse_csv
 
 
 def test_parses_numeric_columns_and_marks_bad_cells():
@@ -47,21 +47,6 @@ def test_a_wide_header_over_narrow_rows_holds_little_memory():
     table = parse_csv(raw, "wide.csv", 1_000_000)
     assert table.numeric == ["c0", "c1"] and len(table.summary()["columns"]) == 100
     assert table.nbytes <= 2 * 200_000 * 8  # the two numeric columns, nothing for the 98 empty
-
-
-def test_uploads_are_capped_in_bytes_evicting_the_oldest():
-    def table(rows: int):
-        return parse_csv(b"x,y\n" + b"1,2\n" * rows, "t.csv", 10_000)
-
-    kept = Uploads(max_count=50, max_bytes=3 * 1000 * 16)
-    tables = [table(1000) for _ in range(4)]
-    for t in tables:
-        kept.add(t)
-    assert kept.get(tables[0].id) is None and all(kept.get(t.id) for t in tables[1:])
-    assert kept.nbytes <= kept.max_bytes
-    with pytest.raises(UploadError) as err:
-        kept.add(table(4000))
-    assert err.value.status == 413
 
 
 @pytest.mark.parametrize(

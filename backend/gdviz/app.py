@@ -1,4 +1,8 @@
-"""Builds the FastAPI app: routers, error shapes, the page, and the job manager's lifetime."""
+"""Builds the FastAPI app: its stores, routers, error shapes and the page.
+
+``create_app`` is uvicorn's factory (``gdviz serve``): importing this module builds nothing, and
+each server process builds its own app from the settings of its environment.
+"""
 
 import asyncio
 import gc
@@ -9,7 +13,6 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 
 from fastapi import FastAPI, Request
-from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from redis.exceptions import (
@@ -18,23 +21,45 @@ from redis.exceptions import (
 )
 
 from . import __version__
-from .cluster import ClusterJobManager
-from .cluster_rooms import RedisRooms
-from .cluster_streams import where
-from .config import ConfigError
-from .guards import Guard, excerpt
-from .jobs import JobManager, TooManyJobs, warm_up
-from .rooms import MemoryRooms, RoomError, RoomStore
-from .routes import code, datasets, health, jobs, pages, rooms, schema, share, streams, sweeps
-from .routes.errors import declare_guarded
-from .settings import Settings, settings as default_settings
-from .uploads import UploadError, uploads
+from .config import ConfigError, JobConfig
+from .guards import Guard
+from .job import Job
+from .rooms import RoomError
+from .routes import (
+    code,
+    datasets,
+    health,
+    jobs,
+    pages,
+    questions,
+    rooms,
+    schema,
+    share,
+    streams,
+    sweeps,
+)
+from .routes.bodies import trimmed
+from .settings import Settings, where
+from .store import open_stores
+from .store.memory.log import MemoryLog
+from .store.protocols import TooManyJobs
+from .store.redis.client import REFUSED
+from .uploads import UploadError
+
+ROUTERS = (jobs, streams, schema, code, share, datasets, health, sweeps, rooms, questions, pages)
 
 
 def frontend_dir() -> Path:
     """The page's files: inside the installed package (wheel), or ``frontend/`` in a checkout."""
     packaged = Path(__file__).parent / "frontend"
     return packaged if packaged.is_dir() else Path(__file__).parents[2] / "frontend"
+
+
+def warm_up() -> None:
+    """Train one epoch of every mode, so that no student's first click pays for what torch does
+    only once: the first optimizer alone imports torch._dynamo, about a second here."""
+    for mode in ("manual", "sgd", "minibatch", "design", "linear"):
+        Job(JobConfig(mode=mode, epochs=1), MemoryLog(), max_step_events=1).run()
 
 
 def field_error(
@@ -57,13 +82,9 @@ def json_safe(value: object) -> object:
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    settings = settings or default_settings
-    if settings.redis_url:
-        manager: JobManager = ClusterJobManager(settings)
-    else:
-        manager = JobManager(settings)
-    room_store: RoomStore = RedisRooms(settings) if settings.redis_url else MemoryRooms(settings)
-    uploads.max_count, uploads.max_bytes = settings.max_uploads, settings.uploads_max_bytes
+    """The app, with ``settings`` (by default: from the environment, ``GDVIZ_*``)."""
+    settings = settings or Settings()
+    stores = open_stores(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -75,10 +96,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # out of the collector's sight, a full collection no longer stops every request for ~80 ms.
         gc.collect()
         gc.freeze()
-        manager.start(asyncio.get_running_loop())
+        stores.start(asyncio.get_running_loop())
         yield
-        await room_store.close()
-        await asyncio.to_thread(manager.shutdown, 2.0)
+        await stores.close(2.0)
 
     app = FastAPI(
         title="gdviz",
@@ -86,15 +106,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Gradient descent made visible: real PyTorch training jobs streamed as server-sent events.",
         lifespan=lifespan,
     )
-    app.state.jobs = manager
-    app.state.rooms = room_store
+    app.state.stores = stores
     app.state.settings = settings
     app.state.frontend = frontend_dir()
 
     @app.exception_handler(RequestValidationError)
     async def validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [{**e, "input": excerpt(e["input"])} if "input" in e else e for e in exc.errors()]
-        return JSONResponse({"detail": json_safe(jsonable_encoder(errors))}, status_code=422)
+        return JSONResponse({"detail": json_safe(trimmed(exc.errors()))}, status_code=422)
 
     @app.exception_handler(ConfigError)
     async def config_error(request: Request, exc: ConfigError) -> JSONResponse:
@@ -108,22 +126,24 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def too_many_jobs(request: Request, exc: TooManyJobs) -> JSONResponse:
         return JSONResponse({"detail": str(exc)}, status_code=429, headers={"Retry-After": "2"})
 
-    app.add_exception_handler(RoomError, rooms.room_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RoomError, rooms.room_error)
     app.add_middleware(Guard, settings=settings)
 
     @app.exception_handler(RedisConnectionError)
     @app.exception_handler(RedisTimeoutError)
     async def store_unreachable(request: Request, exc: Exception) -> JSONResponse:
-        # Logged once in a while by the manager's threads, which meet the same trouble: no
+        # Logged once in a while by the store's threads, which meet the same trouble: no
         # traceback per request.
-        detail = f"the job store (Redis at {where(settings.redis_url or '')}) is unreachable; try again shortly"
+        store = f"the job store (Redis at {where(settings.redis_url or '')})"
+        if isinstance(exc, REFUSED):  # no retry mends it: the operator must
+            detail = (
+                f"{store} refuses this server's password; its operator must fix GDVIZ_REDIS_URL"
+            )
+        else:
+            detail = f"{store} is unreachable; try again shortly"
         return JSONResponse({"detail": detail}, status_code=503, headers={"Retry-After": "2"})
 
-    for module in (jobs, streams, schema, code, share, datasets, health, sweeps, rooms, pages):
-        declare_guarded(module.router.routes)
+    for module in ROUTERS:
         app.include_router(module.router)
-    pages.mount_static(app)
+    pages.mount_static(app, app.state.frontend)
     return app
-
-
-app = create_app()

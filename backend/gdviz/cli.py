@@ -13,11 +13,12 @@ import os
 import sys
 import threading
 import webbrowser
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, get_args, get_origin
+from typing import TYPE_CHECKING, Any, Literal, get_args, get_origin
 
 from annotated_types import Ge, Gt, Le, Lt
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from .config import (
@@ -30,7 +31,11 @@ from .config import (
     Upload,
 )
 from .network import ALL_INTERFACES, lan_address
-from .settings import settings
+from .settings import Settings
+
+if TYPE_CHECKING:
+    from .job import Job
+    from .uploads import UploadStore
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -38,10 +43,21 @@ EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_DIVERGED, EXIT_INTERRUPTED = 0, 1, 2, 3
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
+    try:
+        redis_url = Settings(redis_url=args.redis).redis_url if args.redis else Settings().redis_url
+    except ValidationError as exc:  # --redis itself (GDVIZ_* settings are main's)
+        print(f"gdviz serve: --redis: {problems(exc)[0][1]}", file=sys.stderr)
+        return EXIT_INVALID
+    if redis_url and (refused := redis_refuses(redis_url)):  # before serving, in one line
+        print(
+            f"gdviz serve: {'--redis' if args.redis else 'GDVIZ_REDIS_URL'}: {refused}",
+            file=sys.stderr,
+        )
+        return EXIT_INVALID
     if args.workers < 1:
         print("gdviz serve: --workers must be 1 or more", file=sys.stderr)
         return EXIT_INVALID
-    if args.workers > 1 and not (args.redis or settings.redis_url):
+    if args.workers > 1 and not redis_url:
         print(
             "gdviz serve: --workers needs Redis (--redis redis://host:port/0 or GDVIZ_REDIS_URL): "
             "without it every process would keep its own jobs, and a stream could reach a process "
@@ -60,16 +76,19 @@ def serve(args: argparse.Namespace) -> int:
                 "and the published port; set GDVIZ_PUBLIC_URL to it, or the server refuses that host name)",
                 flush=True,
             )
-    settings.host, settings.port = args.host, args.port  # the app reads them (share links)
-    # Worker processes build their own app from the environment.
-    os.environ.update(GDVIZ_HOST=args.host, GDVIZ_PORT=str(args.port))
+    # Every server process (this one, or each of --workers) builds its app from the environment:
+    # the options go there, and the app reads them as its settings (share links, the guard).
+    options = {"GDVIZ_HOST": args.host, "GDVIZ_PORT": str(args.port)}
     if args.redis:
-        settings.redis_url = os.environ["GDVIZ_REDIS_URL"] = args.redis
+        options["GDVIZ_REDIS_URL"] = args.redis
+    os.environ.update(options)
     config = uvicorn.Config(
-        "gdviz.app:app",
+        "gdviz.app:create_app",
+        factory=True,
         host=args.host,
         port=args.port,
         workers=args.workers,
+        proxy_headers=False,  # X-Forwarded-For only from GDVIZ_TRUSTED_PROXIES (gdviz.addresses)
         timeout_graceful_shutdown=1,  # open event streams must not hold up Ctrl-C
         timeout_worker_healthcheck=30,  # a worker warms torch up first: seconds on a busy machine
         log_level=args.log_level,
@@ -85,6 +104,43 @@ def serve(args: argparse.Namespace) -> int:
         else:
             server.run()
     return 0
+
+
+def redis_refuses(url: str) -> str | None:
+    """Why the Redis of ``url`` refuses this server (a wrong password, a database it has not),
+    asked once: no retry mends that. A Redis unreachable now may come up later: a warning only."""
+    import redis
+    from redis.exceptions import (
+        AuthenticationError,
+        AuthorizationError,
+        ConnectionError as Unreachable,
+        ResponseError,
+        TimeoutError as TimedOut,
+    )
+
+    from .settings import where
+
+    probe = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    try:
+        probe.ping()
+    except (AuthenticationError, AuthorizationError, ResponseError) as exc:
+        if "authenticat" in str(exc).lower() and "@" not in url:
+            why = "it needs a password: redis://:PASSWORD@host:port/db"
+        elif isinstance(exc, AuthenticationError | AuthorizationError):
+            why = f"the password (or user) is wrong ({exc})"
+        else:  # e.g. "DB index is out of range"
+            why = str(exc)
+        return f"Redis at {where(url)} refuses this server: {why}"
+    except (Unreachable, TimedOut, OSError) as exc:
+        print(
+            f"gdviz serve: Redis at {where(url)} is unreachable for now ({exc}); "
+            "requests that need it answer 503 until it is",
+            file=sys.stderr,
+            flush=True,
+        )
+    finally:
+        probe.close()
+    return None
 
 
 # --- gdviz train ---
@@ -114,14 +170,14 @@ def job_body(args: argparse.Namespace, upload_id: str | None = None) -> dict[str
     return body
 
 
-def load_csv(path: Path) -> str:
+def load_csv(path: Path, settings: Settings, uploads: "UploadStore") -> str:
     """Read a CSV as ``POST /api/datasets`` would, with its limits; answer the upload's id."""
     from .uploads import accept
 
-    return accept(path.read_bytes(), path.name, settings).id
+    return accept(path.read_bytes(), path.name, settings, uploads).id
 
 
-def write_history(job, path: Path) -> None:
+def write_history(job: "Job", path: Path) -> None:
     if path.suffix == ".json":
         out = {
             "config": job.config.model_dump(),
@@ -138,7 +194,7 @@ def write_history(job, path: Path) -> None:
         writer.writerows(job.history)
 
 
-def run_with_progress(job) -> None:
+def run_with_progress(job: "Job") -> None:
     """Train in a thread while the main thread draws the bar (and takes Ctrl-C)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -167,10 +223,10 @@ def run_with_progress(job) -> None:
 
 
 def train(args: argparse.Namespace) -> int:
-    from pydantic import ValidationError
-
     from .config import ConfigError
-    from .jobs import Job
+    from .job import Job
+    from .store.memory.log import MemoryLog
+    from .store.memory.uploads import MemoryUploads
     from .uploads import UploadError
 
     def invalid(*lines: str) -> int:
@@ -178,6 +234,8 @@ def train(args: argparse.Namespace) -> int:
             print(f"gdviz train: {line}", file=sys.stderr)
         return EXIT_INVALID
 
+    settings = Settings()
+    uploads = MemoryUploads(settings.max_uploads, settings.uploads_max_bytes)
     out = Path(args.out) if args.out else None
     if out is not None and out.suffix not in (".csv", ".json"):
         return invalid(f"out: must end in .csv or .json, got {args.out!r}")
@@ -188,11 +246,11 @@ def train(args: argparse.Namespace) -> int:
         ):
             if not Path(args.dataset).is_file():
                 return invalid(f"dataset: no such file {args.dataset!r}")
-            upload_id = load_csv(Path(args.dataset))
+            upload_id = load_csv(Path(args.dataset), settings, uploads)
         config = JobConfig.model_validate(
             job_body(args, upload_id), strict=False
         )  # command-line values are text
-        job = Job(config, settings.max_step_events)
+        job = Job(config, MemoryLog(), max_step_events=settings.max_step_events, uploads=uploads)
     except ValidationError as exc:
         return invalid(*(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors()))
     except (ConfigError, UploadError) as exc:
@@ -365,12 +423,13 @@ def build_parser() -> argparse.ArgumentParser:
         "any number of processes on any machines serve them, and --workers N runs N processes "
         "on this port. Ctrl-C stops it.",
     )
+    defaults = Settings()
     p.add_argument(
         "--host",
-        default=settings.host,
+        default=defaults.host,
         help="address to bind (default %(default)s; 0.0.0.0 for a classroom)",
     )
-    p.add_argument("--port", type=int, default=settings.port, help="port (default %(default)s)")
+    p.add_argument("--port", type=int, default=defaults.port, help="port (default %(default)s)")
     p.add_argument("--open", action="store_true", help="open the page in the default browser")
     p.add_argument(
         "--redis",
@@ -405,8 +464,24 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
+    try:
+        args = build_parser().parse_args(argv)  # the parser's defaults are the settings
+        command: Callable[[argparse.Namespace], int] = args.func
+        return command(args)
+    except ValidationError as exc:
+        if exc.title != Settings.__name__:
+            raise
+        for name, msg in problems(exc):  # a GDVIZ_* setting out of its bounds: one line each
+            print(f"gdviz: {name}: {msg}", file=sys.stderr)
+        return EXIT_INVALID
+
+
+def problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """A settings error as (GDVIZ_NAME, what is wrong) pairs."""
+    return [
+        ("GDVIZ_" + "_".join(map(str, e["loc"])).upper(), e["msg"].removeprefix("Value error, "))
+        for e in exc.errors()
+    ]
 
 
 if __name__ == "__main__":

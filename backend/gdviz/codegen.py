@@ -18,6 +18,7 @@ from . import data as datasets
 from .config import Builtin, ConfigError, JobConfig, Points, Synthetic
 from .data import Data
 from .train import optimizer_args
+from .uploads import UploadStore
 
 PHASES = ("forward", "loss", "backward", "step", "zero_grad")
 MAX_INLINE_POINTS = 5000  # more points than this: the script reads the uploaded CSV instead
@@ -186,7 +187,7 @@ def tensor_literal(values: Tensor) -> str:
     return "torch.tensor([\n    " + ",\n    ".join(rows) + ",\n]).view(-1, 1)"
 
 
-def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
+def given_data(config: JobConfig, trained: Data, uploads: UploadStore | None) -> tuple[Data, bool]:
     """The values to write out, and whether the script z-scores them itself."""
     spec = config.dataset
     if not config.standardize or isinstance(spec, Synthetic):  # synthetic data is drawn, not given
@@ -196,12 +197,14 @@ def given_data(config: JobConfig, trained: Data) -> tuple[Data, bool]:
             return datasets.builtin(spec), True
         if isinstance(spec, Points):
             return datasets.points(spec), True
-        return datasets.uploaded(spec), True
+        return datasets.uploaded(spec, uploads), True
     except ConfigError:  # the upload has expired: write the z-scores the job trained on
         return trained, False
 
 
-def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
+def data_block(
+    config: JobConfig, trained: Data, uploads: UploadStore | None
+) -> tuple[str, set[str]]:
     """The lines that build X and Y, and the standard-library modules they need."""
     spec = config.dataset
     if isinstance(spec, Synthetic):
@@ -235,7 +238,7 @@ def data_block(config: JobConfig, trained: Data) -> tuple[str, set[str]]:
         )
         text += STANDARDIZE if config.standardize else ""
         return text + TO_FLOAT32, {"csv", "io", "math", "sys"}
-    given, standardize = given_data(config, trained)
+    given, standardize = given_data(config, trained, uploads)
     if config.standardize and not standardize:
         source += "# (already z-scored here: the original upload has expired from the server)\n"
     if given.x.dtype == torch.float64:  # an upload, to be z-scored: in float64, as gdviz does
@@ -367,11 +370,15 @@ def phases(script: str) -> dict[str, list[int]]:
 
 
 def generate(
-    job_id: str, config: JobConfig, trained: Data, changes: Sequence[Mapping[str, float]] = ()
+    job_id: str,
+    config: JobConfig,
+    trained: Data,
+    changes: Sequence[Mapping[str, float]] = (),
+    uploads: UploadStore | None = None,
 ) -> Code:
-    """The script for a job, given the data it trained on."""
+    """The script for a job, given the data it trained on (and where its upload may still be)."""
     filename = f"gdviz_{config.mode}_{job_id}.py"
-    data_text, modules = data_block(config, trained)
+    data_text, modules = data_block(config, trained, uploads)
     run = f"python {filename}" + (" data.csv" if "sys" in modules else "")
     settings = json.dumps(
         config.model_dump(mode="json", exclude_defaults=True)

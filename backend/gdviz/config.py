@@ -2,8 +2,8 @@
 
 from typing import Annotated, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
-from pydantic.json_schema import JsonDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic.config import JsonDict
 
 Mode = Literal["manual", "sgd", "minibatch", "design", "linear"]
 Optimizer = Literal["sgd", "momentum", "nesterov", "adam", "rmsprop", "adagrad"]
@@ -158,12 +158,28 @@ class Points(Strict):
     """Points given inline: the page's own dragged data, or any small set."""
 
     kind: Literal["points"]
-    x: list[PointValue] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="x values")
-    y: list[PointValue] = Field(min_length=2, max_length=MAX_INLINE_POINTS, description="one per x")
+    # fail_fast: a list of 10,000 wrong values is refused at its first, not listed whole
+    x: list[PointValue] = Field(
+        min_length=2, max_length=MAX_INLINE_POINTS, fail_fast=True, description="x values"
+    )
+    y: list[PointValue] = Field(
+        min_length=2, max_length=MAX_INLINE_POINTS, fail_fast=True, description="one per x"
+    )
+
+
+def synthetic_by_default(value: object) -> object:
+    """A data set without a ``kind`` is the schema's default kind, the lesson's synthetic one."""
+    if isinstance(value, dict) and "kind" not in value:
+        return {"kind": "synthetic", **value}
+    return value
 
 
 # (in the page's order: its data set menu lists the kinds as the schema does)
-Dataset = Annotated[Synthetic | Builtin | Points | Upload, Field(discriminator="kind")]
+Dataset = Annotated[
+    Synthetic | Builtin | Points | Upload,
+    Field(discriminator="kind"),
+    BeforeValidator(synthetic_by_default),
+]
 
 
 # Learning-rate schedulers: torch.optim.lr_scheduler's own names and arguments, stepped once per

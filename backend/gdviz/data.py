@@ -18,7 +18,7 @@ from .config import (
     Upload,
 )
 from .payloads import Scale
-from .uploads import uploads
+from .uploads import UploadStore
 
 BUILTIN_DIR = files("gdviz") / "datasets"
 
@@ -61,7 +61,7 @@ def catalog() -> dict[str, dict[str, str]]:
 
 
 @cache
-def _builtin_columns(name: str) -> tuple[torch.Tensor, torch.Tensor]:
+def builtin_columns(name: str) -> tuple[torch.Tensor, torch.Tensor]:
     entry = catalog()[name]
     lines = (BUILTIN_DIR / entry["file"]).read_text().strip().splitlines()
     header = [h.strip().strip('"') for h in lines[0].split(",")]
@@ -75,12 +75,13 @@ def builtin(spec: Builtin) -> Data:
         known = ", ".join(sorted(catalog())) or "none"
         raise ConfigError(("dataset", "name"), f"unknown data set '{spec.name}' (known: {known})")
     entry = catalog()[spec.name]
-    x, y = _builtin_columns(spec.name)
+    x, y = builtin_columns(spec.name)
     return Data(x, y, entry["title"], entry["x_label"], entry["y_label"])
 
 
-def uploaded(spec: Upload) -> Data:
-    table = uploads.get(spec.id)
+def uploaded(spec: Upload, uploads: UploadStore | None) -> Data:
+    """The chosen columns of an upload kept in ``uploads`` (none without a store)."""
+    table = None if uploads is None else uploads.get(spec.id)
     if table is None:
         raise ConfigError(
             ("dataset", "id"),
@@ -151,8 +152,8 @@ def standardized(data: Data) -> Data:
     )
 
 
-def load(config: JobConfig, rng: torch.Generator) -> Data:
-    """Build the job's data and check what depends on it.
+def load(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = None) -> Data:
+    """Build the job's data (an upload's from ``uploads``) and check what depends on it.
 
     Uploads are parsed and standardized in float64 and trained in float32, like everything else:
     Unix timestamps (~1.7·10⁹) in float32 are 128 apart, so casting first would merge most of them.
@@ -165,7 +166,7 @@ def load(config: JobConfig, rng: torch.Generator) -> Data:
     elif isinstance(spec, Points):
         data = points(spec)
     else:
-        data = uploaded(spec)
+        data = uploaded(spec, uploads)
     if data.n < 2 or data.n > MAX_POINTS:
         raise ConfigError(
             ("dataset",),

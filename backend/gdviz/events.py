@@ -1,25 +1,31 @@
 """A job's events: how they are written as server-sent events, and the log that keeps them.
 
 A job's events are numbered from 1 (the SSE id) and only ever appended. ``EventLog`` is the seam
-between the job that writes them and the streams that read them: ``MemoryLog`` keeps them in this
-process; ``gdviz.cluster`` keeps them in a Redis stream that every process reads.
+between what writes them (the job's training, a room's changes) and the streams that read them;
+the stores keep them (``gdviz.store``): in this process's memory, or in a Redis stream that every
+process reads.
 """
 
 import asyncio
 import json
 import math
-import time
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
 
 import anyio
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-Record = dict[str, float | int]
+from .payloads import Record
+
 Payload = str | Record  # JSON text, or a record of finite numbers written as JSON only when sent
 
 WAKE_INTERVAL_S = 1 / 60  # streams are woken at most this often: no screen shows more, and 50
 # watchers woken for every one of thousands of epochs would starve the training
+FINAL = frozenset({"done", "closed"})  # the last event of a job's log, and of a room's
+
+# The last event of a stream the server ends because it is stopping; without an id, so a client
+# that resumes later still resumes after the last event it got.
+SHUTDOWN = ServerSentEvent(data='{"reason":"the server is stopping"}', event="shutdown").encode()
 
 
 def dumps(data: object) -> str:
@@ -47,6 +53,13 @@ def encode(id: int, event: str, payload: Payload) -> bytes:
     return ServerSentEvent(data=as_json(payload), event=event, id=str(id)).encode()
 
 
+def gone(job_id: str) -> bytes:
+    """The last event of a stream whose job the store lost before its end (a Redis restarted
+    without its data): no id, as nothing of the job's own comes after it."""
+    reason = f"job {job_id} is gone from the server's store before its end; start it again"
+    return ServerSentEvent(data=dumps({"job": job_id, "reason": reason}), event="gone").encode()
+
+
 def event_stream(body: AsyncIterator[bytes], shutdown: anyio.Event) -> EventSourceResponse:
     """The response every stream (a job's, several jobs', a room's) is sent as: pinged while idle,
     ``shutdown`` set when the server stops, never cached or buffered by a proxy. Ending ``body`` on
@@ -68,6 +81,8 @@ class EventLog(ABC):
     ``len``; ``wake_watchers`` wakes every waiting stream (for new events, or for shutdown).
     """
 
+    gone = False  # its store lost it before its last event (it has ``ended`` too): say so
+
     @abstractmethod
     def append(self, event: str, payload: Payload) -> None:
         """Add the next event (id ``len(self) + 1``); called from the training thread."""
@@ -79,7 +94,8 @@ class EventLog(ABC):
     @property
     @abstractmethod
     def ended(self) -> bool:
-        """True once the last event readable is ``done``: nothing comes after it."""
+        """True once the last event readable is final (``done``, a room's ``closed``), or the log
+        is ``gone``: nothing comes after it."""
 
     @abstractmethod
     def wire(self, start: int) -> list[bytes]:
@@ -95,79 +111,3 @@ class EventLog(ABC):
 
     def attach(self, loop: asyncio.AbstractEventLoop) -> None:  # noqa: B027 (optional: a log may need no loop)
         """The event loop the streams run on (a log without one wakes nobody)."""
-
-
-class MemoryLog(EventLog):
-    """The events in one list in this process.
-
-    The writer appends ``(event, payload)`` and wakes the event loop at most once per pending
-    wake-up and at most ``1 / wake_interval`` times a second; the wire form is built on the event
-    loop, once, when a stream first asks for it, however many streams watch.
-    """
-
-    def __init__(self, wake_interval: float = WAKE_INTERVAL_S) -> None:
-        self.wake_interval = wake_interval  # at most one wake-up per this many seconds
-        self.events: list[tuple[str, Payload]] = []
-        self._wire: list[bytes] = []  # the events' wire form so far (event loop side)
-        self._loop: asyncio.AbstractEventLoop | None = None
-        self._changed: asyncio.Event | None = None
-        self._wake_pending = False
-        self._last_wake = 0.0
-        self._waiting = 0  # streams waiting in wait_beyond: only they need a wake-up
-
-    def attach(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._loop = loop
-        self._changed = asyncio.Event()
-
-    def append(self, event: str, payload: Payload) -> None:
-        self.events.append((event, payload))
-        if self._waiting:
-            self._notify()
-
-    def __len__(self) -> int:
-        return len(self.events)
-
-    @property
-    def ended(self) -> bool:
-        return bool(self.events) and self.events[-1][0] == "done"
-
-    def wire(self, start: int) -> list[bytes]:
-        events, wire = self.events, self._wire
-        for i in range(len(wire), len(events)):  # the writer only appends: events[i] stays as is
-            wire.append(encode(i + 1, *events[i]))
-        return wire[start:]
-
-    async def wait_beyond(self, seen: int) -> None:
-        if self._changed is None:  # first use on this loop
-            self.attach(asyncio.get_running_loop())
-        changed = self._changed
-        assert changed is not None
-        self._waiting += 1  # before the check: an append after it sees a waiter and wakes us
-        try:
-            if len(self.events) > seen:
-                return
-            await changed.wait()
-        finally:
-            self._waiting -= 1
-
-    def wake_watchers(self) -> None:
-        self._wake_pending = False
-        self._last_wake = time.monotonic()
-        changed, self._changed = self._changed, asyncio.Event()
-        if changed is not None:
-            changed.set()
-
-    def _notify(self) -> None:
-        """Wake the waiting streams: at once, or, within ``wake_interval`` of the last wake-up, at
-        the end of that interval with everything appended meanwhile in one write per stream."""
-        if self._wake_pending or self._loop is None:
-            return
-        self._wake_pending = True
-        delay = self._last_wake + self.wake_interval - time.monotonic()
-        try:
-            if delay <= 0:
-                self._loop.call_soon_threadsafe(self.wake_watchers)
-            else:
-                self._loop.call_soon_threadsafe(self._loop.call_later, delay, self.wake_watchers)
-        except RuntimeError:  # the loop has closed: nobody is watching any more
-            pass

@@ -12,6 +12,7 @@ the size of its body — and the ``Allow`` header of a 405.
 """
 
 import contextlib
+import ipaddress
 import json
 import socket
 from functools import cache
@@ -22,6 +23,7 @@ from starlette.datastructures import Headers
 from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .network import lan_address
 from .settings import Settings
 
 BODY_LIMIT = 1024 * 1024  # any body but an upload: a job with 10,000 inline points is ~0.5 MB
@@ -31,8 +33,15 @@ CHANGES = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 EXCERPT_CHARS = 80  # of a refused input, echoed in an error
 
 
+EXCERPT_ITEMS = 100  # a longer list (or object) is told by its number of items, not written out
+
+
 def excerpt(value: object) -> object:
     """A refused input as an error may echo it: itself if short, else its start and its length."""
+    if isinstance(value, list | dict) and len(value) > EXCERPT_ITEMS:
+        items = list(value)[:EXCERPT_ITEMS] if isinstance(value, dict) else value[:EXCERPT_ITEMS]
+        start = json.dumps(items, default=str)[:EXCERPT_CHARS]
+        return f"{start}… ({len(value):,} items)"
     text = value if isinstance(value, str) else json.dumps(value, default=str)
     if len(text) <= EXCERPT_CHARS:
         return value
@@ -48,14 +57,18 @@ def host_name(host: str) -> str:
 
 
 def is_loopback(host: str) -> bool:
-    return host in LOOPBACK_NAMES or host.startswith("127.")
+    """``localhost``, ``::1`` or any address of 127.0.0.0/8 (not a name that starts with 127.)."""
+    if host in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @cache
 def machine_names() -> frozenset[str]:
     """This machine's host names and addresses, as students on its network may type them."""
-    from .cli import lan_address
-
     hostname = socket.gethostname()
     names = {hostname, f"{hostname}.local"}
     with contextlib.suppress(OSError):  # from /etc/hosts as a rule: no network lookup
@@ -94,7 +107,7 @@ def body_limit(method: str, path: str, settings: Settings) -> tuple[int, list[st
     return BODY_LIMIT, ["body"], "the limit"
 
 
-def too_large(limit: int, loc: list[str], why: str) -> list[dict]:
+def too_large(limit: int, loc: list[str], why: str) -> list[dict[str, object]]:
     msg = f"request body larger than {limit} bytes ({why})"
     return [{"loc": loc, "msg": msg, "type": "value_error"}]
 
@@ -112,7 +125,8 @@ class Guard:
         headers = Headers(scope=scope)
         host = headers.get("host", "")
         allowed = allowed_hosts(self.settings)
-        if allowed is not None and host_name(host) not in allowed:
+        name = host_name(host)
+        if allowed is not None and name not in allowed and not is_loopback(name):
             return await answer(send, 400, f"host {host[:100]!r} is not a name of this server")
         method = scope["method"]
         origin = headers.get("origin")
@@ -161,7 +175,7 @@ def with_allow(headers: list[tuple[bytes, bytes]], scope: Scope) -> list[tuple[b
     return [*others, (b"allow", ", ".join(methods).encode())]
 
 
-async def answer(send: Send, status: int, detail: str | list[dict]) -> None:
+async def answer(send: Send, status: int, detail: str | list[dict[str, object]]) -> None:
     body = json.dumps({"detail": detail}).encode()
     await send(
         {

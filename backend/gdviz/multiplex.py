@@ -106,13 +106,17 @@ async def interleave(
     seen: dict[str, int],
     stop: asyncio.Future[Any],
     room_code: str | None = None,
+    farewells: dict[str, bytes] | None = None,
 ) -> AsyncIterator[bytes]:
     """The stream of ``logs`` (job id, or ``ROOM``, -> log) from the positions ``seen``, which it
-    advances, until every job has sent ``done`` (and the room has expired) or ``stop`` is done.
+    advances, until every job has sent ``done`` (and the room has closed) or ``stop`` is done.
     Each write carries everything new since the last, at most one write per ``WAKE_INTERVAL_S``,
-    as a job's own stream."""
+    as a job's own stream. An entry whose log is ``gone`` (its store lost it) ends with its
+    event of ``farewells``."""
     heads = {key: head(key, room_code) for key in logs}
-    live = {job: log for job, log in logs.items() if not (log.ended and seen[job] >= len(log))}
+    live = {
+        job: log for job, log in logs.items() if log.gone or not log.ended or seen[job] < len(log)
+    }
     waits: dict[str, asyncio.Task[None]] = {}  # each live job's wait_beyond, kept across wake-ups
     woken = asyncio.Event()  # set by any of them, or by ``stop``: one waiter, however many jobs
 
@@ -130,14 +134,15 @@ async def interleave(
                     parts.append(heads[job])
                     parts += batch
                     seen[job] += len(batch)
+            for job in [job for job, log in live.items() if log.ended and seen[job] >= len(log)]:
+                if live.pop(job).gone and (farewell := (farewells or {}).get(job)):
+                    parts += [heads[job], farewell]
+                if (task := waits.pop(job, None)) is not None:
+                    task.cancel()
             if parts:
                 parts.append(positions(seen))
                 yield b"".join(parts)
                 last_write = time.monotonic()
-            for job in [job for job, log in live.items() if log.ended and seen[job] >= len(log)]:
-                del live[job]
-                if (task := waits.pop(job, None)) is not None:
-                    task.cancel()
             for job, log in live.items():
                 if (task := waits.get(job)) is None or task.done():
                     waits[job] = task = asyncio.ensure_future(log.wait_beyond(seen[job]))

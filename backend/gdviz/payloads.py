@@ -4,6 +4,7 @@ from typing import Any, Literal, NotRequired
 
 from typing_extensions import TypedDict  # pydantic reads typing's own only from Python 3.12
 
+Record = dict[str, float | int]  # an epoch, step or change event as the engine yields it
 Status = Literal["queued", "running", "completed", "cancelled", "diverged", "failed"]
 Finished = Literal["completed", "cancelled", "diverged", "failed"]
 
@@ -21,15 +22,15 @@ class Epoch(TypedDict):
     # with trace_state: step_w, step_b and the optimizer's state (see docs/api.md)
 
 
-class Change(TypedDict, total=False):
-    """A live change, sent just before the first epoch that uses it."""
+class Change(TypedDict):
+    """A live change, sent just before the first epoch that uses it: that epoch, and the values."""
 
     epoch: int
-    lr: float
-    momentum: float
-    beta1: float
-    beta2: float
-    alpha: float
+    lr: NotRequired[float]
+    momentum: NotRequired[float]
+    beta1: NotRequired[float]
+    beta2: NotRequired[float]
+    alpha: NotRequired[float]
 
 
 class Curvature(TypedDict):
@@ -114,3 +115,16 @@ class Done(TypedDict):
     b: float
     reason: str | None
     diverged_at: NotRequired[int]
+
+
+class JobState(TypedDict):
+    """A job as ``GET /api/jobs/{id}`` tells it (``history`` left out where not asked for)."""
+
+    id: str
+    status: Status
+    config: dict[str, Any]  # JobConfig.model_dump()
+    meta: Meta
+    done: Done | None
+    epochs_done: int
+    elapsed_s: float | None  # since it started training, on the server's clock
+    history: NotRequired[list[Record]]  # its epoch events

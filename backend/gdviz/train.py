@@ -17,9 +17,7 @@ from torch.optim.sgd import sgd as sgd_update
 
 from .config import OPTIMIZER_KNOBS, JobConfig, OneCycleLR, Optimizer
 from .data import Data
-from .payloads import Point
-
-Record = dict[str, float | int]
+from .payloads import Point, Record
 
 
 def make_rng(seed: int) -> torch.Generator:

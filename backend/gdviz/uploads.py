@@ -1,5 +1,5 @@
-"""Uploaded CSV tables: parsed once, only their numbers kept (float64), the oldest evicted under a
-byte cap.
+"""Uploaded CSV tables: parsed once, only their numbers kept (float64), and the store they are kept
+in as jobs see it (``UploadStore``; its kinds are in ``gdviz.store``).
 
 Real-world exports are understood: old-Mac line endings (bare ``\\r``), Excel's "Unicode text"
 (UTF-16 with a BOM, tab-separated) and European exports (``;`` between cells, decimal commas).
@@ -10,7 +10,7 @@ import io
 import math
 import uuid
 from array import array
-from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -94,7 +94,7 @@ def decode(raw: bytes) -> str:
         raise UploadError(422, "file: not UTF-8 text; save the CSV as UTF-8") from None
 
 
-def number_reader(decimal_comma: bool):
+def number_reader(decimal_comma: bool) -> Callable[[str], float]:
     """Cell text → float, NaN where it is not a finite number."""
 
     def number(cell: str) -> float:
@@ -129,7 +129,7 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
             raise UploadError(422, "file: column names in the header must be unique")
         # A column's array is made only when its first number turns up (NaN-filled up to there):
         # a wide header over narrow rows costs nothing for the columns that stay empty.
-        values: list[array | None] = [None] * len(header)
+        values: list[array[float] | None] = [None] * len(header)
         rows = 0
         for row in reader:
             if not row:
@@ -153,7 +153,7 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
                 413, f"file: a cell longer than {MAX_CELL_CHARS} characters (the limit)"
             ) from None
         raise UploadError(422, f"file: not a readable CSV ({exc})") from None
-    columns = {}
+    columns: dict[str, torch.Tensor] = {}
     for name, col in zip(header, values, strict=True):
         if col is None:
             continue
@@ -177,57 +177,19 @@ def parse_csv(raw: bytes, filename: str, max_rows: int) -> Table:
     )
 
 
-class SharedUploads(Protocol):
-    """Where every process finds the uploads (Redis, see ``gdviz.cluster``)."""
+class UploadStore(Protocol):
+    """Where uploads are kept for jobs to use: this process's memory, or Redis for every process."""
 
-    def put(self, table: Table, raw: bytes) -> None: ...
+    def add(self, table: Table, raw: bytes) -> None:
+        """Keep ``table`` (``raw``: its file, for a store that parses it again elsewhere); 413
+        ``UploadError`` when its numbers alone are more than all uploads may hold."""
 
     def get(self, id: str) -> Table | None: ...
 
 
-class Uploads:
-    """The uploads kept, oldest first: at most ``max_count`` of them and ``max_bytes`` of numbers."""
-
-    def __init__(self, max_count: int = 50, max_bytes: int = 256 * 1024 * 1024) -> None:
-        self.max_count = max_count
-        self.max_bytes = max_bytes
-        self._tables: OrderedDict[str, Table] = OrderedDict()
-        self.shared: SharedUploads | None = None
-
-    @property
-    def nbytes(self) -> int:
-        return sum(table.nbytes for table in self._tables.values())
-
-    def add(self, table: Table, raw: bytes = b"") -> None:
-        """Keep ``table``; ``raw``, its file, goes to the shared store if there is one."""
-        if table.nbytes > self.max_bytes:
-            raise UploadError(
-                413, f"file: its numbers need {table.nbytes} bytes, more than all uploads may hold"
-            )
-        if self.shared is not None:
-            self.shared.put(table, raw)
-        self._keep(table)
-
-    def get(self, id: str) -> Table | None:
-        table = self._tables.get(id)
-        if table is None and self.shared is not None:
-            table = self.shared.get(id)
-            if table is not None:
-                self._keep(table)
-        return table
-
-    def _keep(self, table: Table) -> None:
-        self._tables[table.id] = table
-        while len(self._tables) > self.max_count or self.nbytes > self.max_bytes:
-            self._tables.popitem(last=False)
-
-
-uploads = Uploads()
-
-
-def accept(raw: bytes, filename: str, settings: Settings) -> Table:
+def accept(raw: bytes, filename: str, settings: Settings, uploads: UploadStore) -> Table:
     """A CSV as ``POST /api/datasets`` and ``gdviz train --dataset FILE.csv`` take it: checked
-    against the size and row limits, parsed, and kept for jobs to use."""
+    against the size and row limits, parsed, and kept in ``uploads`` for jobs to use."""
     if len(raw) > settings.upload_max_bytes:
         raise UploadError(413, f"file: larger than {settings.upload_max_bytes} bytes (the limit)")
     table = parse_csv(raw, filename, settings.upload_max_rows)

@@ -484,3 +484,15 @@ def test_a_rooms_texts_are_shown_as_text(klass: Class, server_url: str) -> None:
     expect(student.locator("#room-choices .label").first).to_have_text(f"A {Y_NAME}")
     expect(student.locator("#room-why")).to_have_text(X_NAME)
     assert student.evaluate(INJECTED) == CLEAN
+
+
+def test_students_are_told_when_the_teacher_ends_the_class(klass: Class, server_url: str) -> None:
+    import httpx
+
+    with httpx.Client(base_url=server_url) as api:
+        made = api.post("/api/rooms").json()
+        auth = {"Authorization": f"Bearer {made['teacher_key']}"}
+        student = klass.page(f"/?room={made['code']}")
+        expect(student.locator("#room-status")).to_have_text("following the teacher")
+        assert api.delete(f"/api/rooms/{made['code']}", headers=auth).status_code == 200
+    expect(student.locator("#room-status")).to_have_text("the class has ended", timeout=5_000)

@@ -4,39 +4,52 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import Response
+from fastapi.responses import PlainTextResponse, Response
+from pydantic import BaseModel
 
 from ..codegen import generate
-from .deps import JobDep
-from .errors import NO_JOB
+from .deps import JobDep, Uploads
+from .responses import NO_JOB, Guarded
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
+
+
+class Script(BaseModel):
+    """The script with its name, and the lines of each phase of one update (``format=json``)."""
+
+    script: str
+    filename: str
+    phases: dict[str, list[int]]  # phase -> 1-based line numbers
+
+
+class PythonScript(PlainTextResponse):
+    media_type = "text/x-python"
 
 
 @router.get(
     "/jobs/{job_id}/code",
-    response_model=None,
+    response_model=Script,
     responses={
         200: {
-            "content": {"text/x-python": {}},
-            "description": "the script (JSON with format=json)",
+            "content": {"text/x-python": {"schema": {"type": "string"}}},
+            "description": "the script (format=py, the default), or, with format=json, the "
+            "script, its file name and its phases' lines",
         },
         **NO_JOB,
     },
 )
 async def read_code(
     job: JobDep,
+    uploads: Uploads,
     format: Annotated[
         Literal["py", "json"], Query(description="py: the script; json: {script, filename, phases}")
     ] = "py",
-) -> Response | dict:
+) -> Response | Script:
     """The job as a Python script (torch only) that prints the job's epoch rows as CSV."""
-    changes = await job.achanges()
-    code = await run_in_threadpool(generate, job.id, job.config, job.data, changes)
+    changes = await job.changes()
+    code = await run_in_threadpool(generate, job.id, job.config, job.setup.data, changes, uploads)
     if format == "json":
-        return {"script": code.script, "filename": code.filename, "phases": code.phases}
-    return Response(
-        code.script,
-        media_type="text/x-python",
-        headers={"Content-Disposition": f'inline; filename="{code.filename}"'},
+        return Script(script=code.script, filename=code.filename, phases=code.phases)
+    return PythonScript(
+        code.script, headers={"Content-Disposition": f'inline; filename="{code.filename}"'}
     )

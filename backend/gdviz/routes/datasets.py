@@ -9,10 +9,10 @@ from typing_extensions import TypedDict
 
 from .. import data
 from ..uploads import UploadSummary, accept
-from .deps import SettingsDep
-from .errors import BAD_BODY, TOO_LARGE
+from .deps import SettingsDep, Uploads
+from .responses import BAD_BODY, TOO_LARGE, Guarded
 
-router = APIRouter(prefix="/api/datasets", tags=["datasets"])
+router = APIRouter(prefix="/api/datasets", tags=["datasets"], route_class=Guarded)
 
 
 class BuiltinDataset(TypedDict):
@@ -37,7 +37,7 @@ def list_datasets() -> dict[str, object]:
     """The built-in data sets, with their source and licence."""
     out = []
     for name, entry in data.catalog().items():
-        x, _ = data._builtin_columns(name)
+        x, _ = data.builtin_columns(name)
         out.append({**{k: v for k, v in entry.items() if k != "file"}, "n": x.shape[0]})
     return {"builtin": out}
 
@@ -50,11 +50,12 @@ def list_datasets() -> dict[str, object]:
 )
 async def upload_dataset(
     settings: SettingsDep,
+    uploads: Uploads,
     file: Annotated[
         UploadFile, File(description="CSV with a header row; ≤ 5 MB and ≤ 10⁶ rows by default")
     ],
 ) -> UploadSummary:
     """Upload a CSV; jobs then pick its x and y columns by name."""
     raw = await file.read(settings.upload_max_bytes + 1)  # one byte over is enough to refuse it
-    table = await run_in_threadpool(accept, raw, file.filename or "upload.csv", settings)
+    table = await run_in_threadpool(accept, raw, file.filename or "upload.csv", settings, uploads)
     return table.summary()

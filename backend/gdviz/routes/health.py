@@ -4,18 +4,13 @@ from typing import Literal
 
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
-from typing_extensions import TypedDict
 
 from .. import __version__
-from .deps import Manager
+from ..store.protocols import JobCounts
+from .deps import Jobs
+from .responses import Guarded, Message
 
-router = APIRouter(prefix="/api", tags=["health"])
-
-
-class JobCounts(TypedDict):
-    running: int
-    queued: int
-    kept: int  # every job the server still holds, finished ones included
+router = APIRouter(prefix="/api", tags=["health"], route_class=Guarded)
 
 
 class Health(BaseModel):
@@ -27,12 +22,17 @@ class Health(BaseModel):
 @router.get(
     "/health",
     response_model=Health,
-    responses={503: {"description": "jobs cannot be made now: the reason (Redis unreachable)"}},
+    responses={
+        503: {
+            "model": Message,
+            "description": "jobs cannot be made now: the reason (Redis unreachable)",
+        }
+    },
 )
-async def health(manager: Manager) -> dict[str, object]:
+async def health(jobs: Jobs) -> dict[str, object]:
     """Liveness, with how many jobs are running and queued; 503 with the reason when jobs cannot
     be made now (the Redis store is unreachable)."""
-    problem = await manager.aproblem()
+    problem = await jobs.problem()
     if problem is not None:
         raise HTTPException(503, detail=f"unavailable: {problem}")
-    return {"status": "ok", "version": __version__, "jobs": await manager.acounts()}
+    return {"status": "ok", "version": __version__, "jobs": await jobs.counts()}

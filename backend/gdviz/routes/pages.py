@@ -12,20 +12,22 @@ router = APIRouter(include_in_schema=False)
 PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
 
 
-@router.get("/")
+@router.get("/", response_class=FileResponse)
 def index(request: Request) -> FileResponse:
     return FileResponse(
-        request.app.state.frontend / "index.html", headers={"Cache-Control": "no-cache"}
+        request.app.state.frontend / "index.html",
+        media_type="text/html",
+        headers={"Cache-Control": "no-cache"},
     )
 
 
-@router.get("/vendor/plotly.min.js")
+@router.get("/vendor/plotly.min.js", response_class=FileResponse)
 def plotly_js() -> FileResponse:
     return FileResponse(
         PLOTLY_JS, media_type="text/javascript", headers={"Cache-Control": "max-age=86400"}
     )
 
 
-def mount_static(app: FastAPI) -> None:
+def mount_static(app: FastAPI, frontend: Path) -> None:
     """Under a prefix, not at ``/``: a mount at the root would swallow other methods on API paths."""
-    app.mount("/static", StaticFiles(directory=app.state.frontend), name="static")
+    app.mount("/static", StaticFiles(directory=frontend), name="static")

@@ -6,8 +6,9 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Mode, Optimizer
+from .responses import Guarded
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
 
 
 class JobSchema(BaseModel):

@@ -7,11 +7,10 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
 from ..network import share_base
-from .deps import JobDep, SettingsDep
-from .errors import NO_JOB
-from .rooms import NO_ROOM, RoomCode
+from .deps import JobDep, RoomCode, SettingsDep
+from .responses import NO_JOB, NO_ROOM, Guarded
 
-router = APIRouter(prefix="/api", tags=["share"])
+router = APIRouter(prefix="/api", tags=["share"], route_class=Guarded)
 
 
 class ShareLink(BaseModel):

@@ -9,7 +9,7 @@ import anyio
 from fastapi import APIRouter, Depends, Header, HTTPException, Query
 from sse_starlette import EventSourceResponse, ServerSentEvent
 
-from ..events import EventLog, dumps, event_stream
+from ..events import SHUTDOWN, EventLog, dumps, event_stream, gone
 from ..multiplex import (
     MAX_JOBS,
     ROOM,
@@ -20,12 +20,12 @@ from ..multiplex import (
     parse_positions,
     positions,
 )
-from ..rooms import normal_code
-from .deps import Manager
-from .errors import NO_JOB
-from .rooms import NO_ROOM, Rooms
+from ..rooms import Snapshot, normal_code
+from .deps import Jobs, Rooms
+from .responses import NO_JOB, NO_ROOM, Guarded, event_stream as declared_stream
+from .rooms import room_gone
 
-router = APIRouter(prefix="/api", tags=["jobs"])
+router = APIRouter(prefix="/api", tags=["jobs"], route_class=Guarded)
 
 
 class Stream:
@@ -37,13 +37,13 @@ class Stream:
         logs: dict[str, EventLog],
         seen: dict[str, int],
         room: str | None = None,
-        snapshot: dict | None = None,
+        snapshot: Snapshot | None = None,
     ) -> None:
         self.logs, self.seen, self.room, self.snapshot = logs, seen, room, snapshot
 
 
 async def get_stream(
-    manager: Manager,
+    job_store: Jobs,
     rooms: Rooms,
     jobs: Annotated[
         str | None,
@@ -89,7 +89,7 @@ async def get_stream(
         ) from None
     logs: dict[str, EventLog] = {}
     for job_id in ids:
-        job = await manager.aget(job_id)
+        job = await job_store.get(job_id)
         if job is None:
             raise HTTPException(
                 404,
@@ -109,11 +109,23 @@ async def get_stream(
     return Stream(logs, seen, code, snapshot)
 
 
-@router.get("/streams", response_class=EventSourceResponse, responses={**NO_JOB, **NO_ROOM})
+@router.get(
+    "/streams",
+    response_class=EventSourceResponse,
+    responses={
+        **declared_stream("each job's events, headed by a `job` (or `from-room`) event"),
+        **NO_JOB,
+        **NO_ROOM,
+    },
+)
 async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSourceResponse:
     """Server-sent events of several jobs (and a room) on one connection, each batch headed by a
     `job` (or `from-room`) event; resumable with Last-Event-ID."""
     shutdown = anyio.Event()  # set by sse-starlette when the server stops
+
+    farewells = {job: gone(job) for job in stream.logs if job != ROOM}
+    if stream.room is not None:
+        farewells[ROOM] = room_gone(stream.room)
 
     async def events() -> AsyncIterator[bytes]:
         stop = asyncio.ensure_future(shutdown.wait())
@@ -123,8 +135,10 @@ async def stream_jobs(stream: Annotated[Stream, Depends(get_stream)]) -> EventSo
                     data=dumps(stream.snapshot), event="room", id=str(stream.seen[ROOM])
                 )
                 yield head(ROOM, stream.room) + snapshot.encode() + positions(stream.seen)
-            async for chunk in interleave(stream.logs, stream.seen, stop, stream.room):
+            async for chunk in interleave(stream.logs, stream.seen, stop, stream.room, farewells):
                 yield chunk
+            if shutdown.is_set():
+                yield SHUTDOWN  # so a client can tell a stopping server from a dropped network
         finally:
             stop.cancel()
 

@@ -262,6 +262,10 @@ export class TeacherRoom {
       this.contour.setPredictions([]);
     });
     this.stream.addEventListener('runs', (ev) => { $('room-runs-count').textContent = String(JSON.parse(ev.data).runs); });
+    this.stream.addEventListener('closed', () => { // closed, idle or expired: this tab teaches no more
+      sessionStorage.removeItem(TEACHING);
+      this.banner(t('room.ended'));
+    });
     if (state?.question) this.showQuestion(state.question);
   }
 
@@ -459,6 +463,7 @@ export class StudentRoom {
       this.card.show(null);
       this.contour.setPredictions([], null);
     });
+    es.addEventListener('closed', () => tr($('room-status'), 'room.ended')); // the teacher closed it, or it expired
     es.onerror = () => { tr($('room-status'), es.readyState === EventSource.CLOSED ? 'room.ended' : 'room.reconnecting'); };
     es.onopen = () => this.showStatus();
     this.stream = es;

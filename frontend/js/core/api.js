@@ -79,7 +79,7 @@ export const getSharedRuns = (code, key) => request('GET', `${room(code)}/runs`,
 // ---- the page's one stream: the runs it shows, and its room
 const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}
 const STREAM_EVENTS = ['meta', 'epoch', 'step', 'change', 'done'];
-const ROOM_EVENTS = ['room', 'run', 'player', 'question', 'answers', 'reveal', 'close', 'runs'];
+const ROOM_EVENTS = ['room', 'run', 'player', 'question', 'answers', 'reveal', 'close', 'runs', 'closed']; // closed: its last
 const ROOM = Symbol('room'); // whose events come next, when they are the room's
 let roomFollow = null;
 const JOINED_WITHIN_MS = 30; // the compared runs' jobs, created one after another, join one reconnect
@@ -129,6 +129,7 @@ class RoomFollow extends EventTarget {
     this.seen = n;
     failures = 0;
     this.dispatchEvent(new MessageEvent(name, { data: ev.data, lastEventId: ev.lastEventId }));
+    if (name === 'closed') this.close(); // the class has ended: nothing to reconnect to
   }
 
   status(readyState) {
@@ -167,6 +168,7 @@ function connect() {
   es.addEventListener('job', (ev) => { job = ev.data; });
   es.addEventListener('from-room', () => { job = ROOM; });
   for (const name of STREAM_EVENTS) es.addEventListener(name, (ev) => deliver(job, name, ev));
+  es.addEventListener('gone', (ev) => lose(job, ev)); // the server's store lost the job
   for (const name of ROOM_EVENTS) es.addEventListener(name, (ev) => { if (job === ROOM) roomFollow?.deliver(name, ev); });
   es.onopen = () => { if (es === source) roomFollow?.status(EventSource.OPEN); };
   // Reconnect by ourselves, from what was delivered, rather than let EventSource resume from the
@@ -205,6 +207,14 @@ function deliver(id, name, ev) {
   if (name === 'done') { unfollow(id, follow); follow.handlers.done(data); }
   else if (name === 'step' || name === 'change') follow.handlers[name]?.(data);
   else follow.handlers[name](data);
+}
+
+/** A job the server lost before its end (docs/api.md, `gone`): an error for whoever follows it. */
+function lose(id, ev) {
+  const follow = follows.get(id);
+  if (!follow) return;
+  unfollow(id, follow);
+  if (follow.isCurrent()) follow.handlers.error?.(JSON.parse(ev.data).reason);
 }
 
 function unfollow(id, follow) {

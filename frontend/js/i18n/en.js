@@ -483,6 +483,7 @@ export default {
   'say.tooLarge': 'values up to {largest}: at most {max} in size; rescale them',
   'say.batchOverN': 'must be at most n = {n}, the number of data points',
   'say.sweepWork': '{work} updates in all: at most {max}; fewer rates or epochs',
+  'say.sweepPoints': '{work} point-updates in all (rates × epochs × data points): at most {max}; fewer rates, epochs or points',
   'fix.standardize': 'standardize x and y',
   'fix.lrBelow': 'lr = {lr}, below 2/λ_max = {limit}',
   'fix.lrTenth': 'lr = {lr}, a tenth',

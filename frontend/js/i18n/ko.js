@@ -460,6 +460,7 @@ export default {
   'say.tooLarge': '값이 {largest}까지 있습니다: 크기는 {max} 이하여야 합니다; 척도를 바꾸세요',
   'say.batchOverN': '데이터 점의 개수 n = {n} 이하여야 합니다',
   'say.sweepWork': '업데이트가 모두 {work}번입니다: 최대 {max}번; 학습률이나 에포크를 줄이세요',
+  'say.sweepPoints': '점 업데이트가 모두 {work}번입니다(학습률 × 에포크 × 데이터 점): 최대 {max}번; 학습률, 에포크나 데이터 점을 줄이세요',
   'fix.standardize': 'x와 y 표준화',
   'fix.lrBelow': '학습률 = {lr}, 2/λ_max = {limit}보다 작게',
   'fix.lrTenth': '학습률 = {lr}, 10분의 1로',

@@ -4,7 +4,7 @@
 // generation of runs shown dimmed on the last one's figure until its data comes, and a PNG of it.
 // A chart extends Chart, sets its own fields, then calls plot(); it gives traces() and layout() (from
 // legendLayout() when it has a legend) and paints what moves in paint().
-import { baseLayout, raceLegend, refitLegend, PLOT_CONFIG } from './theme.js';
+import { baseLayout, plain, raceLegend, refitLegend, PLOT_CONFIG } from './theme.js';
 import { Overlay } from './overlay.js';
 import { DIVERGED_TEXT } from './viewwindow.js';
 import { save } from '../core/download.js';
@@ -12,8 +12,11 @@ import { onLang } from '../i18n/i18n.js';
 
 let sized = null; // one ResizeObserver for every chart: they follow their boxes, not only the window
 
-/** A run's name in a legend: its label, and where it diverged. */
-export const legendName = (spec) => (spec.divergedAt ? `${spec.label} — ${DIVERGED_TEXT(spec.divergedAt)}` : spec.label);
+/** A run's name in a legend, as its text: its label, and where it diverged. */
+const legendText = (spec) => (spec.divergedAt ? `${spec.label} — ${DIVERGED_TEXT(spec.divergedAt)}` : spec.label);
+
+/** A run's name in a legend, as Plotly is handed it (the label is the user's: `plain`). */
+export const legendName = (spec) => plain(legendText(spec));
 
 export class Chart {
   /**
@@ -55,7 +58,7 @@ export class Chart {
 
   legendFit() {
     const { l, r } = this.margin;
-    return raceLegend(this.runs.map(legendName), { el: this.el, l, r, ...this.legendOptions });
+    return raceLegend(this.runs.map(legendText), { el: this.el, l, r, ...this.legendOptions });
   }
 
   /** After every Plotly redraw (new data, a zoom, a pan, a resize): the overlay painted again over

@@ -3,7 +3,7 @@
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
 // A data set of the page's own above PAINTED_FROM points is painted on a canvas of its own (dots.js).
 import { Chart } from './chart.js';
-import { axis, baseLayout, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
+import { axis, baseLayout, plain, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from '../core/history.js';
 import { Overlay, axesOf } from './overlay.js';
 import { paintDots } from './dots.js';
@@ -14,10 +14,11 @@ const PAINTED_FROM = 2000; // more points than this (the page's own data) are pa
 // traces: 0 data, 1 least squares, 2 residual squares, 3 current line
 const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
 
-/** A data set's axis title: a built-in set's in the catalogue (dataset.<name>.x), an upload's column name. */
+/** A data set's axis title: a built-in set's in the catalogue (dataset.<name>.x), an upload's
+ *  column name (the user's: as text). */
 function dataLabel(ds, axisName) {
   const key = `dataset.${ds?.name}.${axisName}`;
-  return ds?.name && has(key) ? t(key) : ds?.[`${axisName}_label`] || axisName;
+  return ds?.name && has(key) ? t(key) : plain(ds?.[`${axisName}_label`] || axisName);
 }
 
 export class FitChart extends Chart {

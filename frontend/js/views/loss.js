@@ -2,8 +2,8 @@
 // Plotly holds the curves (hover with exact values, PNG export) but, while a run plays, is redrawn at
 // most every SYNC_MS: in between, each curve's newest part and the current points are painted on an
 // overlay canvas, so a frame costs a canvas redraw instead of a Plotly redraw of thousands of points.
-import { Chart } from './chart.js';
-import { axis, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, drawMarker } from './theme.js';
+import { Chart, legendName } from './chart.js';
+import { axis, plain, PLOT_CONFIG, LSQ_COLOR, ink, thick, canvasDash, drawMarker } from './theme.js';
 import { historyTo } from '../core/history.js';
 import { axesOf, strokeThrough } from './overlay.js';
 import { t } from '../i18n/i18n.js';
@@ -53,10 +53,10 @@ export class LossChart extends Chart {
     this.dim(false);
     this.plotted = specs.map(() => ({ n: 0, s: 0, head: false }));
     const traces = specs.flatMap((s) => [
-      { x: [], y: [], mode: 'lines', name: `${s.label} (steps)`, line: { color: ink(s.color), width: thick(1) },
-        opacity: 0.3, showlegend: false, hovertemplate: `${t('trace.stepLoss')} %{y:.6g}<extra>${s.label}</extra>` },
-      { x: [], y: [], mode: 'lines', name: s.label, line: { color: ink(s.color), width: thick(3), dash: s.dash },
-        hovertemplate: `epoch %{x}<br>${t('axis.loss')} %{y:.6g}<extra>${s.label}</extra>` },
+      { x: [], y: [], mode: 'lines', name: `${plain(s.label)} (steps)`, line: { color: ink(s.color), width: thick(1) },
+        opacity: 0.3, showlegend: false, hovertemplate: `${t('trace.stepLoss')} %{y:.6g}<extra>${plain(s.label)}</extra>` },
+      { x: [], y: [], mode: 'lines', name: legendName(s), line: { color: ink(s.color), width: thick(3), dash: s.dash },
+        hovertemplate: `epoch %{x}<br>${t('axis.loss')} %{y:.6g}<extra>${plain(s.label)}</extra>` },
       { x: [], y: [], mode: 'markers', showlegend: false,
         marker: { color: ink(s.color), size: thick(11), symbol: s.marker, line: { color: ink('#fff'), width: thick(2) } },
         hoverinfo: 'skip' },

@@ -142,6 +142,12 @@ export function baseLayout(extra = {}) {
   };
 }
 
+/** Text a user gave (a column name, a run's label) as Plotly must be handed it to show it as text:
+ *  Plotly reads a subset of HTML in every string it draws (titles, legends, hovers, annotations:
+ *  `<a href>` a live link, `<b style>` huge text) and `%{…}` in a hover template, and shows an
+ *  entity as its character. Every user-given string reaches a chart through here, once. */
+export const plain = (text) => String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/%/g, '&#37;');
+
 /** An axis with a symbol title that is never clipped. */
 export function axis(title, extra = {}) {
   return { title: { text: title, standoff: 6 }, automargin: true, zeroline: false, ...extra };

@@ -1,11 +1,12 @@
-"""Two ``gdviz serve`` processes on one real Redis: any process streams, cancels and trains any
-job, and when the training process is killed the other one finishes its job, losing and repeating
-nothing, with the numbers of the uninterrupted run."""
+"""Jobs on Redis: two ``gdviz serve`` processes on one real Redis. Any process streams, cancels
+and trains any job, and when the training process is killed the other one finishes its job,
+losing and repeating nothing, with the numbers of the uninterrupted run."""
 
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -18,8 +19,9 @@ import redis
 from httpx_sse import connect_sse
 
 from gdviz.config import JobConfig
-from gdviz.jobs import Job
+from gdviz.job import Job
 from gdviz.settings import Settings
+from gdviz.store.memory.log import MemoryLog
 from support import Server, read_events, running_redis, running_server, strict_json
 
 pytestmark = pytest.mark.server  # every test here starts gdviz processes of its own
@@ -146,7 +148,7 @@ def test_a_live_change_asked_of_another_process_reaches_the_trainer(pair, redis_
     changes = [(i, d) for i, e, d in events if e == "change"]
     assert [d for _, d in changes] == [{"epoch": changed_at, "lr": 0.02, "beta1": 0.5}]
     assert changes[0][0] == changed_at + 1  # right before its epoch: meta is event 1
-    alone = Job(JobConfig(**{**config, "delay_ms": 0}), max_step_events=20_000)
+    alone = Job(JobConfig(**{**config, "delay_ms": 0}), MemoryLog(), max_step_events=20_000)
     alone.training.change_at(changed_at, {"lr": 0.02, "beta1": 0.5})
     alone.run()
     assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
@@ -184,7 +186,9 @@ def test_a_killed_trainer_is_taken_over_losing_and_repeating_nothing(pair, redis
     assert [d for _, e, d in events if e == "change"] == [{"epoch": changed_at, "lr": 0.03}]
     assert events[-1][2]["status"] == "completed"
     assert max(gaps) < 10, f"the survivor took {max(gaps):.1f} s to take the job over"
-    alone = Job(JobConfig(**{**config, "delay_ms": 0}), max_step_events=20_000)  # same numbers
+    alone = Job(
+        JobConfig(**{**config, "delay_ms": 0}), MemoryLog(), max_step_events=20_000
+    )  # same numbers
     alone.training.change_at(changed_at, {"lr": 0.03})
     alone.run()
     assert [d for _, e, d in events if e == "epoch"] == alone.history  # to the bit
@@ -257,3 +261,68 @@ def test_redis_down_is_a_clear_503_and_recovers(tmp_path):
         log = server.log()
     assert "Traceback" not in log, log[-3000:]
     assert log.count("unreachable") < 10, log[-3000:]
+
+
+def test_a_redis_restarted_empty_ends_every_stream_saying_so(tmp_path):
+    """Redis comes back without its data: a job's stream ends with `gone`, a room's with `closed`
+    (reason `gone`), each within seconds, and nothing the server writes then is left without an
+    expiry, nor is a lease said to be taken over when none was."""
+    with running_redis() as url:
+        port = int(url.rsplit(":", 1)[1].split("/")[0])
+        with running_server(tmp_path / "server.log", env={"GDVIZ_REDIS_URL": url}) as server:
+            client = httpx.Client(base_url=server.url, timeout=10)
+            job_id = create(server, epochs=20000, delay_ms=20)
+            code = client.post("/api/rooms").json()["code"]
+            paths = [
+                f"/api/jobs/{job_id}/events",
+                f"/api/rooms/{code}/events",
+                f"/api/streams?jobs={job_id}&room={code}",
+            ]
+            ends: dict[str, list[tuple[str, str]]] = {path: [] for path in paths}
+
+            def watch(path: str) -> None:
+                with (
+                    httpx.Client(base_url=server.url, timeout=60) as own,
+                    connect_sse(own, "GET", path) as source,
+                ):
+                    for sse in source.iter_sse():
+                        if sse.event in ("gone", "closed", "shutdown"):
+                            ends[path].append((sse.event, sse.data))
+                    ends[path].append(("end", time.monotonic()))
+
+            streams = [threading.Thread(target=watch, args=(p,), daemon=True) for p in paths]
+            for stream in streams:
+                stream.start()
+            time.sleep(1.5)  # the job trains, every stream is open
+            redis.Redis.from_url(url).shutdown(nosave=True)
+            restarted = subprocess.Popen(
+                ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", ""],
+                stdout=subprocess.DEVNULL,
+            )
+            try:
+                back = time.monotonic()
+                for stream in streams:
+                    stream.join(20)
+                assert not any(s.is_alive() for s in streams), ends
+                for path, got in ends.items():
+                    assert got[-1][0] == "end" and got[-1][1] - back < 15, (path, got)
+                assert ends[paths[0]][0][0] == "gone" and job_id in ends[paths[0]][0][1]
+                assert ends[paths[1]][0] == ("closed", f'{{"code":"{code}","reason":"gone"}}')
+                assert [e for e, _ in ends[paths[2]][:-1]] == ["gone", "closed"]
+                deadline = time.monotonic() + 5  # the request pool's first try may meet a
+                while (read := client.get(f"/api/jobs/{job_id}")).status_code == 503:  # stale
+                    assert time.monotonic() < deadline, read.text  # connection
+                    time.sleep(0.2)
+                assert read.status_code == 404
+                time.sleep(2)  # what the process might still write, it has written
+                fresh = redis.Redis.from_url(url, decode_responses=True)
+                lasting = [k for k in fresh.scan_iter("gdviz:*") if fresh.ttl(k) == -1]
+                shared = {"gdviz:live", "gdviz:running", "gdviz:queue", "gdviz:rooms"}
+                assert not set(lasting) - shared, lasting
+            finally:
+                restarted.terminate()
+                restarted.wait(10)
+            client.close()
+        log = server.log()
+    assert "Traceback" not in log, log[-3000:]
+    assert "took it over" not in log and f"job {job_id}: gone from Redis" in log, log[-3000:]

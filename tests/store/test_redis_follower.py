@@ -10,7 +10,8 @@ from typing import Any, TypeVar
 import pytest
 import redis
 
-from gdviz.cluster_streams import Follower, Mirror, Quiet, async_client
+from gdviz.store.redis.client import Quiet, async_client
+from gdviz.store.redis.follower import Follower, Mirror
 from support import running_redis
 
 pytestmark = pytest.mark.server

@@ -1,0 +1,143 @@
+"""Jobs in this process's memory: kept in a dict, trained by this process's workers, forgotten
+after ``job_ttl_s`` or when over ``max_jobs``."""
+
+import asyncio
+import time
+from collections import OrderedDict
+
+from ...config import JobConfig
+from ...job import Job, quick_to_build
+from ...payloads import JobState, Record, Status
+from ...settings import Settings
+from ...uploads import UploadStore
+from ...workers import Line, Workers
+from ..protocols import JobCounts, TooManyJobs
+from .log import MemoryLog
+
+
+class MemoryJob:
+    """A job of this process, as requests see it: they ask the ``Job`` itself."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = self.setup = job
+        self.id, self.config, self.meta, self.log = job.id, job.config, job.meta, job.log
+
+    @property
+    def status(self) -> Status:
+        return self.job.status
+
+    def summary(self, history: bool = True) -> JobState:
+        return self.job.summary(history)
+
+    async def change(self, values: dict[str, float]) -> int:
+        return self.job.change(values)
+
+    async def cancel(self) -> None:
+        self.job.cancel()
+
+    async def changes(self) -> list[Record]:
+        return list(self.job.changes)
+
+    async def wait_finished(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while not self.job.finished and time.monotonic() < deadline:
+            await asyncio.sleep(0.005)
+
+
+class MemoryJobs:
+    """Keeps jobs, trains at most ``max_running`` at once (``gdviz.workers``), forgets finished
+    ones after a while. It is its workers' source of jobs: this process's ``Line``."""
+
+    # Added to the training threads' OS niceness. 0 here: on a laptop the page that draws the run
+    # shares the cores with it, and should not starve it.
+    training_niceness = 0
+
+    def __init__(self, settings: Settings, uploads: UploadStore) -> None:
+        self.settings, self.uploads = settings, uploads
+        self.jobs: OrderedDict[str, MemoryJob] = OrderedDict()
+        self.line = Line()
+        self.workers = Workers(self, settings.max_running, self.training_niceness)
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._next_expiry_check = 0.0
+
+    def start(self, loop: asyncio.AbstractEventLoop | None = None) -> None:
+        self._loop = loop
+        self.line.start()
+        self.workers.start()
+
+    def shutdown(self, timeout: float = 2.0) -> None:
+        """Cancel every job and join the workers within ``timeout`` seconds."""
+        deadline = time.monotonic() + timeout
+        for handle in list(self.jobs.values()):
+            handle.job.cancel()
+        self.line.stop(self.workers.count)
+        self.workers.join(deadline)
+
+    # --- requests (event loop) ---
+
+    async def create(self, config: JobConfig) -> MemoryJob:
+        """A job whose data takes a while to build is built in a worker thread."""
+        if quick_to_build(config):  # about a millisecond: less than the hop to a thread under load
+            return self._create(config)
+        return await asyncio.to_thread(self._create, config)
+
+    def _create(self, config: JobConfig) -> MemoryJob:
+        self._evict(room=1)
+        if len(self.jobs) >= self.settings.max_jobs:
+            raise TooManyJobs(
+                f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly"
+            )
+        log = MemoryLog()
+        if self._loop is not None:
+            log.attach(self._loop)
+        job = Job(config, log, max_step_events=self.settings.max_step_events, uploads=self.uploads)
+        self.jobs[job.id] = handle = MemoryJob(job)
+        self.line.put_new(job)
+        return handle
+
+    async def get(self, job_id: str) -> MemoryJob | None:
+        self._evict()
+        return self.jobs.get(job_id)
+
+    async def counts(self) -> JobCounts:
+        statuses = [handle.job.status for handle in list(self.jobs.values())]
+        return {
+            "running": statuses.count("running"),
+            "queued": statuses.count("queued"),
+            "kept": len(statuses),
+        }
+
+    async def problem(self) -> str | None:
+        return None
+
+    def _evict(self, room: int = 0) -> None:
+        """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap.
+
+        Called on every request for a job, so it walks all jobs only when it must: for expiry at
+        most every tenth of the TTL (and once a second), for the cap only when over it."""
+        now, ttl = time.monotonic(), self.settings.job_ttl_s
+        if now >= self._next_expiry_check:
+            self._next_expiry_check = now + min(1.0, ttl / 10)
+            for job_id, handle in list(self.jobs.items()):
+                job = handle.job
+                if job.finished and now - (job.finished_at or now) > ttl:
+                    self.jobs.pop(job_id, None)  # another thread may have just forgotten it
+        excess = len(self.jobs) - self.settings.max_jobs + room
+        if excess <= 0:
+            return
+        for job_id, handle in list(self.jobs.items()):
+            if handle.job.finished:
+                self.jobs.pop(job_id, None)  # another thread may have just forgotten it
+                excess -= 1
+                if excess <= 0:
+                    break
+
+    # --- the workers' source (worker threads) ---
+
+    def next_job(self) -> Job | None:
+        turn = self.line.take()
+        return None if turn is None else turn[2]
+
+    def after_turn(self, job: Job, finished: bool) -> None:
+        if not finished:
+            self.line.put_back(job)

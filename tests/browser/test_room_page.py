@@ -9,6 +9,7 @@ views' axes at the start's scale.
 Set GDVIZ_SCREENSHOTS=1 to write each moment's screenshots to docs/screenshots/.
 """
 
+import contextlib
 import math
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Page, TimeoutError as PlaywrightTimeout, expect
 from test_layout import shots_dir
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
@@ -347,6 +348,13 @@ def predictions(page: Page, n: int) -> None:
     )
 
 
+CONTOUR_CLEAR_OF_THE_CARD = """() => {
+  const plot = document.querySelector('#chart-contour .nsewdrag').getBoundingClientRect();
+  const card = document.getElementById('room-question').getBoundingClientRect();
+  return plot.top >= 0 && plot.bottom <= card.top;
+}"""
+
+
 def test_a_phone_student_answers_a_point_question(
     klass: Class, server_url: str, tmp_path: Path
 ) -> None:
@@ -370,7 +378,8 @@ def test_a_phone_student_answers_a_point_question(
     card = phone.locator("#room-question")
     expect(card).to_have_attribute("data-kind", "point")
     expect(phone.locator("#room-prompt")).to_contain_text("Click where the run will end")
-    phone.wait_for_timeout(600)  # scrolled to the contour
+    with contextlib.suppress(PlaywrightTimeout):  # scrolled to the contour: slower when busy
+        phone.wait_for_function(CONTOUR_CLEAR_OF_THE_CARD, timeout=5_000)
     plot = phone.locator("#chart-contour .nsewdrag").bounding_box()
     sheet = card.bounding_box()
     assert plot and sheet

@@ -21,6 +21,7 @@ TEACHER_CALLS = [
     ("PUT", "player", {"epoch": 0, "playing": False, "speed": 1}),
     ("POST", "questions", {"kind": "point", "prompt": "where?"}),
     ("POST", "questions/1/reveal", None),
+    ("POST", "questions/1/close", None),
     ("GET", "runs", None),
 ]
 
@@ -154,8 +155,14 @@ def test_the_teacher_sets_the_run_and_the_player(room: Room) -> None:
     player = room.teacher("PUT", "player", {"epoch": 40, "playing": True, "speed": 2})
     assert player.status_code == 200 and player.json()["at"] > 0
     state = room.api.get(room.base).json()
-    assert state["job"] == job and state["run"] == {"job": job, "race": [other], "step": 3}
+    run = {"job": job, "race": [other], "step": 3, "staged": False, "student": False, "name": None}
+    assert state["job"] == job and state["run"] == run
     assert state["player"]["epoch"] == 40 and state["player"]["playing"] is True
+    # a lesson step staged, then played; a student's run shown by name
+    staged = room.teacher("PUT", "job", {"job": job, "step": 10, "staged": True}).json()
+    assert staged["staged"] is True and room.api.get(room.base).json()["run"]["staged"] is True
+    shown = {"job": other, "student": True, "name": "Ann"}
+    assert room.teacher("PUT", "job", shown).json() | shown == room.api.get(room.base).json()["run"]
 
 
 def test_the_run_must_be_a_job(room: Room) -> None:
@@ -164,7 +171,16 @@ def test_the_run_must_be_a_job(room: Room) -> None:
     job = make_job(room.api)
     answer = room.teacher("PUT", "job", {"job": job, "race": [job, "gone"]})
     assert answer.status_code == 422 and answer.json()["detail"][0]["loc"] == ["body", "race", 1]
-    for bad in ({}, {"job": ""}, {"job": "a b"}, {"job": job, "step": 11}, {"job": job, "x": 1}):
+    for bad in (
+        {},
+        {"job": ""},
+        {"job": "a b"},
+        {"job": job, "step": 11},
+        {"job": job, "x": 1},
+        {"job": job, "staged": "yes"},
+        {"job": job, "student": True, "name": "x" * 25},
+        {"job": job, "student": True, "name": "new\nline"},
+    ):
         assert room.teacher("PUT", "job", bad).status_code == 422, bad
 
 
@@ -226,6 +242,83 @@ def test_a_point_question_keeps_points(room: Room) -> None:
     assert "points" not in room.api.get(f"{room.base}/questions/{qid}").json()
     shown = room.teacher("POST", f"questions/{qid}/reveal").json()
     assert sorted(shown["points"]) == [[1.75, 0.5], [2, -1]]
+
+
+def test_answers_stay_with_the_teacher_until_the_reveal(any_server: Server, room: Room) -> None:
+    follower = Follower(any_server.url, f"{room.base}/events")
+    try:
+        asked = room.teacher("POST", "questions", {"kind": "lesson", "step": 10})
+        assert asked.status_code == 201
+        full = asked.json()  # the teacher's: the right answer and the why
+        assert full["kind"] == "choice" and full["step"] == 10 and full["answer"] == 2
+        assert full["prompt"] == "lr = 0.5: the loss will…" and full["why"]
+        assert full["texts"]["ko"]["prompt"] == "학습률 0.5: 손실은…" and full["texts"]["ko"]["why"]
+        qid = full["id"]
+        _, _, _, event = follower.next("question")
+        public = [
+            event,
+            room.api.get(f"{room.base}/questions/{qid}").json(),
+            room.api.get(room.base).json()["question"],
+        ]
+        for view in public:  # the class: the prompt and the choices, in both languages
+            assert view["choices"] == ["converge", "oscillate, then settle", "diverge"]
+            assert view["texts"]["ko"]["choices"][2] == "발산한다"
+            assert "answer" not in view and "why" not in view and "why" not in view["texts"]["ko"]
+        teacher = room.api.get(f"{room.base}/questions/{qid}", headers=room.auth).json()
+        assert teacher["answer"] == 2 and teacher["why"] == full["why"]
+        room.teacher("POST", f"questions/{qid}/reveal")
+        _, _, _, revealed = follower.next("reveal")  # everyone, at the reveal
+        assert revealed["answer"] == 2 and revealed["why"] == full["why"]
+        assert revealed["texts"]["ko"]["why"] == full["texts"]["ko"]["why"]
+        after = room.api.get(f"{room.base}/questions/{qid}").json()
+        assert after["answer"] == 2 and after["why"]
+    finally:
+        follower.close()
+    # a typed question may name its right choice too, within its choices
+    typed = {"kind": "choice", "prompt": "p", "choices": ["a", "b"], "why": "w", "answer": 1}
+    qid = room.ask(typed)
+    view = room.api.get(f"{room.base}/questions/{qid}").json()
+    assert "answer" not in view and "why" not in view
+    for bad, field in ((2, "answer"), (-1, "answer"), ("1", "answer"), (True, "answer")):
+        refused = room.teacher("POST", "questions", {**typed, "answer": bad})
+        assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == field, bad
+    for bad in (
+        {"kind": "lesson"},
+        {"kind": "lesson", "step": 11},
+        {"kind": "lesson", "step": 1, "x": 1},
+    ):
+        assert room.teacher("POST", "questions", bad).status_code == 422, bad
+
+
+def test_a_question_closes_by_hand_or_with_a_new_run(any_server: Server, room: Room) -> None:
+    job, other = make_job(room.api), make_job(room.api)
+    room.teacher("PUT", "job", {"job": job, "step": 3, "staged": True})
+    follower = Follower(any_server.url, f"{room.base}/events")
+    try:
+        qid = room.ask({"kind": "point", "prompt": "where?"})
+        closed = room.teacher("POST", f"questions/{qid}/close")
+        assert closed.status_code == 200 and closed.json() == {"id": qid, "closed": True}
+        _, _, _, data = follower.next("close")
+        assert data == {"question": qid}
+        assert room.api.get(room.base).json()["question"] is None
+        again = room.teacher("POST", f"questions/{qid}/close")  # nothing left to close
+        assert again.json() == {"id": qid, "closed": False}
+        assert room.teacher("POST", "questions/99/close").status_code == 404
+
+        # the same run, no longer staged, keeps its question; another run closes it
+        qid = room.ask({"kind": "point", "prompt": "where now?"})
+        room.teacher("PUT", "job", {"job": job, "step": 3, "staged": False})
+        assert room.api.get(room.base).json()["question"]["id"] == qid
+        room.teacher("PUT", "job", {"job": other, "step": 4})
+        _, close_id, _, data = follower.next("close")
+        _, run_id, _, run = follower.next("run")
+        assert data == {"question": qid} and run_id > close_id and run["job"] == other
+        state = room.api.get(room.base).json()
+        assert state["question"] is None and state["job"] == other
+        late = room.answer(qid, {"student": "s", "w": 1, "b": 1})  # a closed card takes no tap, but
+        assert late.status_code in (200, 201)  # an answer already on its way is not an error
+    finally:
+        follower.close()
 
 
 def refused_answer(room: Room, qid: int, raw: str, field: str) -> httpx.Response:
@@ -373,22 +466,30 @@ def test_a_body_over_the_limit_is_413(room: Room) -> None:
 def test_lesson_questions_cover_ten_steps_in_english_and_korean(api: httpx.Client) -> None:
     steps = api.get("/api/lesson/questions").json()["steps"]
     assert [s["step"] for s in steps] == list(range(1, 11))
+    room = Room(api)
     for step in steps:
         assert step["kind"] in ("choice", "point")
+        assert (
+            "answer" not in step
+        )  # the prompt and the choices only: answers stay with the teacher
         for lang in ("en", "ko"):
             text = step[lang]
-            assert text["prompt"] and text["why"]
+            assert text["prompt"] and "why" not in text
             if step["kind"] == "choice":
                 assert 2 <= len(text["choices"]) <= 8
                 assert len(text["choices"]) == len(step["en"]["choices"])
-                assert 0 <= step["answer"] < len(text["choices"])
         assert any("\uac00" <= ch <= "\ud7a3" for ch in step["ko"]["prompt"])  # Hangul
-    room = Room(api)  # every ready question is one the API takes
-    for step in steps:
-        body = {"kind": step["kind"], "prompt": step["en"]["prompt"], "step": step["step"]}
+        # every ready question is one a room asks, with its answer and why for the teacher
+        full = room.teacher("POST", "questions", {"kind": "lesson", "step": step["step"]}).json()
+        assert full["prompt"] == step["en"]["prompt"] and full["why"] and full["texts"]["ko"]["why"]
+        assert full["texts"]["ko"]["prompt"] == step["ko"]["prompt"]
         if step["kind"] == "choice":
-            body["choices"] = step["ko"]["choices"]
-        room.ask(body)
+            assert full["choices"] == step["en"]["choices"]
+            assert 0 <= full["answer"] < len(step["en"]["choices"])
+        body = {"kind": step["kind"], "prompt": step["ko"]["prompt"], "why": full["why"]}
+        if step["kind"] == "choice":
+            body |= {"choices": step["ko"]["choices"], "answer": full["answer"]}
+        room.ask(body)  # and typed by hand, the same fits the API's bounds
 
 
 # --- the room's stream ---

@@ -17,7 +17,7 @@ import math
 import secrets
 import time
 from pathlib import Path
-from typing import Literal, NotRequired, cast
+from typing import Literal, NotRequired, TypeVar, cast
 
 from typing_extensions import TypedDict
 
@@ -37,11 +37,15 @@ Answer = int | list[float]  # a choice's index, or a point [w, b]
 
 
 class Run(TypedDict):
-    """What the room shows: a job, the other runs of a race, the lesson step."""
+    """What the room shows: a job, the other runs of a race, the lesson step; whether it is held
+    at epoch 0 until the teacher plays it (``staged``); a student's run, by their name."""
 
     job: str
     race: list[str]
     step: int | None
+    staged: bool
+    student: bool
+    name: str | None
 
 
 class Player(TypedDict):
@@ -54,6 +58,14 @@ class Player(TypedDict):
     at: float
 
 
+class LessonText(TypedDict):
+    """A question's words in one language; ``why`` kept from the class until the reveal."""
+
+    prompt: str
+    choices: NotRequired[list[str]]
+    why: NotRequired[str]
+
+
 class QuestionSpec(TypedDict):
     """A question as the teacher asked it."""
 
@@ -62,17 +74,22 @@ class QuestionSpec(TypedDict):
     choices: NotRequired[list[str]]  # choice questions
     step: NotRequired[int]
     why: NotRequired[str]  # the question that closes the loop, shown once revealed
+    answer: NotRequired[int]  # choice: the right one, shown once revealed
+    texts: NotRequired[dict[str, LessonText]]  # a lesson step's: its words in other languages
 
 
 class QuestionView(TypedDict):
-    """A question as the API shows it: its answers' distribution once revealed (or to the teacher)."""
+    """A question as the API shows it: its answers' distribution, its right answer and its "why?"
+    once revealed (or to the teacher)."""
 
     id: int
     kind: Literal["choice", "point"]
     prompt: str
     choices: NotRequired[list[str]]
     step: NotRequired[int]
-    why: NotRequired[str]
+    why: NotRequired[str]  # once revealed (or to the teacher)
+    answer: NotRequired[int]  # once revealed (or to the teacher)
+    texts: NotRequired[dict[str, LessonText]]
     answers: int  # how many have answered
     revealed: bool
     counts: NotRequired[list[int]]  # choice: per choice
@@ -119,14 +136,15 @@ class Opened(TypedDict):
     expires_at: float
 
 
-class LessonText(TypedDict):
-    prompt: str
-    choices: NotRequired[list[str]]
-    why: str
+class QuestionClosed(TypedDict):
+    """A question taken off every screen (its ``close`` event)."""
+
+    question: int
 
 
 class LessonStep(TypedDict):
-    """A lesson step's ready question, in English and Korean."""
+    """A lesson step's ready question, in English and Korean (its answer and whys only in the
+    room that asks it)."""
 
     step: int
     kind: Literal["choice", "point"]
@@ -170,9 +188,44 @@ def key_matches(given: str, stored_digest: str) -> bool:
 
 
 def lesson_questions() -> list[LessonStep]:
-    """The ready question of each of the lesson's ten steps, in English and Korean."""
+    """The ready question of each of the lesson's ten steps, in English and Korean, with its
+    answer (``answer``: a choice's index) and the "why?" that closes the loop."""
     steps: list[LessonStep] = json.loads(LESSON_QUESTIONS.read_text(encoding="utf-8"))["steps"]
     return steps
+
+
+def public_lesson_questions() -> list[LessonStep]:
+    """The ready questions as anyone may read them: the prompt and the choices, no answer, no why."""
+    return [
+        {"step": q["step"], "kind": q["kind"], "en": asked(q["en"]), "ko": asked(q["ko"])}
+        for q in lesson_questions()
+    ]
+
+
+def lesson_question(step: int) -> QuestionSpec:
+    """Step ``step``'s ready question as a room asks it: in English, its Korean in ``texts``."""
+    ready = lesson_questions()[step - 1]
+    en = ready["en"]
+    spec: QuestionSpec = {"kind": ready["kind"], "step": step, "prompt": en["prompt"]}
+    if "choices" in en:
+        spec["choices"] = en["choices"]
+    if "why" in en:
+        spec["why"] = en["why"]
+    spec["texts"] = {"ko": ready["ko"]}
+    if "answer" in ready:
+        spec["answer"] = ready["answer"]
+    return spec
+
+
+UNTIL_REVEALED = ("answer", "why")  # what a question keeps from the class until its reveal
+
+
+Asked = TypeVar("Asked", QuestionSpec, LessonText)
+
+
+def asked(text: Asked) -> Asked:
+    """A question's text without what it keeps until the reveal."""
+    return cast(Asked, {k: v for k, v in text.items() if k not in UNTIL_REVEALED})
 
 
 def check_answer(
@@ -198,8 +251,12 @@ def check_answer(
 def question_view(
     qid: int, spec: QuestionSpec, answers: list[Answer], revealed: bool, full: bool
 ) -> QuestionView:
-    """A question as the API shows it: the answers' distribution only once revealed, or ``full``
-    (to the teacher)."""
+    """A question as the API shows it: the answers' distribution, the right answer and the "why?"
+    only once revealed, or ``full`` (to the teacher)."""
+    if not (revealed or full):
+        spec = asked(spec)
+        if "texts" in spec:
+            spec["texts"] = {lang: asked(text) for lang, text in spec["texts"].items()}
     view = cast(QuestionView, {"id": qid, **spec, "answers": len(answers), "revealed": revealed})
     if revealed or full:
         if spec["kind"] == "choice":
@@ -219,6 +276,10 @@ def player_state(epoch: int, playing: bool, speed: float) -> Player:
 
 def opened(code: str, expires: float) -> Opened:
     return {"code": code, "expires_at": expires}
+
+
+def question_closed(qid: int) -> QuestionClosed:
+    return {"question": qid}
 
 
 def closed(code: str, reason: CloseReason) -> Closed:

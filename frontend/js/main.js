@@ -12,13 +12,14 @@ import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
 import { epochReadout, fitReadout } from './views/readout.js';
 import { divergeFixes, notConverged, moreEpochs, fixedSettings, fixedFate } from './form/fixes.js';
+import { lockedChanges } from './form/locks.js';
 import { downloadCsv, downloadJson, downloadPointsCsv, installPngDialog } from './code/export.js';
 import { installCodePanel, setCodeJob } from './code/codepanel.js';
 import { Explain } from './code/explain.js';
 import { setLook, toggleFullscreen } from './classroom/projector.js';
 import { installPresenterKeys } from './classroom/presenter.js';
 import { installShare } from './classroom/share.js';
-import { installLesson, expandLessonLink, lessonPaused } from './classroom/lesson.js';
+import { installLesson, expandLessonLink, lessonHold } from './classroom/lesson.js';
 import { followedJob, markFollowing } from './classroom/follow.js';
 import { installA11y } from './access/a11y.js';
 import { installLab } from './lab/panel.js';
@@ -48,13 +49,23 @@ $('banner-close').addEventListener('click', () => { $('banner').hidden = true; }
 
 let pending = null; // {at, show()}: a diverged run's banner, waiting for the player to reach epoch `at`
 
-/** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js), once
- *  the player shows the first of them end: not before the path it speaks of, and never mid-path. */
+/** The banner for the diverged runs (`text` names each), with what would fix them (fixes.js) and
+ *  what a teacher's link leaves free to change, once the player shows the first of them end: not
+ *  before the path it speaks of, and never mid-path. */
 function diverged(text) {
   const gone = player.runs.filter((r) => r.done?.status === 'diverged');
+  const fixes = () => divergeFixes(store.get(), gone[0]?.meta).filter((f) => !lockedChanges(store.get(), f.changes).length);
   pending = { at: Math.min(...gone.map((r) => r.epochs.length)),
-    show: () => banner(t('banner.tryFixes', { text }), 'warn', divergeFixes(store.get(), gone[0]?.meta)) };
+    show: () => banner(t('banner.tryFixes', { text }), 'warn', fixes()) };
   player.touch();
+}
+
+/** Whether `changes` may go ahead: a teacher's locked link refuses what alters what it locks, and
+ *  says so (a key, a click on the contour, a preset, a lesson step: not only the disabled controls). */
+function mayChange(changes) {
+  if (!lockedChanges(store.get(), changes).length) return true;
+  banner(t('locks.refused'), 'warn');
+  return false;
 }
 
 let settings;
@@ -70,6 +81,7 @@ const store = new Store(settings, browserUrl(), { expand: (s, keys) => expandLes
 const followed = followedJob();
 const joined = roomCode(); // a student's page in a class (/?room=CODE)
 let classroom = null; // {teacher} on the teacher's page, {student} on a student's
+let lesson = null;    // {toggle, veil} on a page that walks the lesson
 
 const form = new SettingsForm($('controls'), store, { onUpload: api.uploadCsv });
 const fit = new FitChart($('chart-fit'));
@@ -94,8 +106,14 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   },
   changed: (run, c) => lab.changed(run, c),
   created: (ids) => classroom?.teacher?.showRun(ids),
+  veiled(on) { // a staged lesson step's outcome, kept back until the class has seen the run
+    document.body.classList.toggle('veiled', on);
+    lesson?.veil(on);
+    classroom?.teacher?.showTitle();
+    classroom?.student?.showTitle();
+  },
 } });
-const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls'), submit: (changes) => submit(changes) });
+const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls'), submit: (changes) => submit(changes), allowed: mayChange });
 
 // ---- settings: the store owns them (and the URL); the form and the views follow it
 const SHOW = {
@@ -125,10 +143,15 @@ store.subscribe((state, changed, { run }) => {
 });
 
 /** Run `state` (which the form shows) unless a field refuses it (a link with data=upload and no
- *  file): then that field says why, in the page's language, and nothing starts. */
+ *  file): then that field says why, in the page's language, and nothing starts. A lesson step plays
+ *  up to the moment its caption talks about; in a class it is staged: held at its start, its outcome
+ *  veiled, until the teacher plays it (after the class has answered its question). */
 function start(state) {
   if (form.refusals().length) return;
-  runs.start(state, { paused: lessonPaused(state) });
+  const teacher = classroom?.teacher;
+  const staged = Boolean(teacher?.room) && state.lesson > 0;
+  teacher?.stage(staged);
+  runs.start(state, staged ? { paused: true, veiled: true } : { holdAt: lessonHold(state) });
 }
 
 /** Run what the form says (plus `changes`): the URL gets a new entry that reproduces it. A field
@@ -136,6 +159,7 @@ function start(state) {
 function submit(changes = {}) {
   const refused = form.refusals(changes);
   if (refused.length) { form.inputOf(refused[0][0])?.focus(); return false; }
+  if (!mayChange(changes)) return false; // the form's locked fields are disabled: what else it changes
   markStarting();
   store.set({ ...form.read(store.get()), ...changes }, { run: true });
   return true;
@@ -201,10 +225,13 @@ store.subscribe((state, changed, { run }) => {
   showFixed();
 });
 
+/** A click on the contour (or Enter on its cross): a student's prediction, or a run from there. */
 function pickStart({ w, b }) {
-  if (classroom?.student?.wantsPoint()) { classroom.student.answerPoint({ w, b }); return; }
+  if (classroom?.student?.takePoint({ w, b })) return;
   const round = (v) => Number(v.toPrecision(3));
-  submit({ init_w: round(w), init_b: round(b) });
+  const at = { init_w: round(w), init_b: round(b) };
+  if (lockedChanges(store.get(), at).length) { banner(t('locks.start'), 'warn'); return; }
+  submit(at);
 }
 
 $('controls').addEventListener('submit', (ev) => { ev.preventDefault(); submit(); });
@@ -221,13 +248,18 @@ $('show-residuals').addEventListener('change', (ev) => store.set({ resid: ev.tar
 $('show-lsq').addEventListener('change', (ev) => store.set({ lsq: ev.target.checked }));
 $('selected-run').addEventListener('change', (ev) => store.set({ sel: Number(ev.target.value) }));
 
-// ---- player controls
-$('play').addEventListener('click', () => player.toggle());
-$('step-back').addEventListener('click', () => player.step(-1));
-$('step-fwd').addEventListener('click', () => player.step(1));
+// ---- player controls (a teacher's staged lesson step moves once its question is revealed)
+const mayMove = () => classroom?.teacher?.mayMove() ?? true;
+$('play').addEventListener('click', () => { if (player.playing) player.pause(); else if (mayMove()) player.play(); });
+$('step-back').addEventListener('click', () => { if (mayMove()) player.step(-1); });
+$('step-fwd').addEventListener('click', () => { if (mayMove()) player.step(1); });
 $('reset').addEventListener('click', () => player.reset());
-$('to-end').addEventListener('click', () => player.toEndNow());
-$('scrubber').addEventListener('input', (ev) => { player.pause(); player.seek(Number(ev.target.value)); });
+$('to-end').addEventListener('click', () => { if (mayMove()) player.toEndNow(); });
+$('scrubber').addEventListener('input', (ev) => {
+  if (!mayMove()) { ev.target.value = String(player.epoch); return; }
+  player.pause();
+  player.seek(Number(ev.target.value));
+});
 
 // ---- export
 $('export-csv').addEventListener('click', () => downloadCsv(player.runs));
@@ -281,6 +313,7 @@ function render(p) {
   a11y(p, sel);
   lab.render(p, sel);
   runs.fitSurface(k);
+  runs.follows(p);
   classroom?.teacher?.syncPlayer(p);
 }
 
@@ -301,21 +334,31 @@ onLang((lang) => {
 });
 const toggleCode = installCodePanel(store);
 // the presenter's keys first: the lesson's → / ← / Esc, installed after them, come before them
-installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: () => toggleLesson() });
-const toggleLesson = followed || joined ? () => {} : installLesson(store);
+installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: () => lesson?.toggle() });
+if (!followed && !joined) lesson = installLesson(store, { allowed: mayChange });
 installShare(() => player.runs[0]?.id);
 
 /** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */
-function followRuns(jobs) {
+function followRuns(jobs, options) {
   store.set({ ...settings.fromConfig(jobs[0].config), cmp: '' });
-  runs.follow(jobs);
+  runs.follow(jobs, options);
 }
 function unlock(own) {
   document.body.classList.toggle('following', !own);
   for (const input of document.querySelectorAll('#controls input, #controls select, #run-buttons button')) input.disabled = !own;
   if (!own) form.revert(); // the teacher's settings, not what the student was typing
 }
-classroom = installRoom({ api, store, player, runs, contour, banner, follow: followRuns, unlock }, joined);
+/** A student's player while the teacher's lesson step is staged: at epoch 0, nothing to press. */
+function holdPlayer(on) {
+  document.body.classList.toggle('staged', on);
+  for (const id of ['play', 'step-back', 'step-fwd', 'to-end', 'scrubber', 'explain']) $(id).disabled = on;
+}
+/** A class starts: a lesson step open now is run again, staged; any other run is shown as it is. */
+function restart() {
+  if (store.get().lesson) start(store.get());
+  else classroom?.teacher?.showRun(player.runs.map((r) => r.id));
+}
+classroom = installRoom({ api, store, player, runs, contour, banner, follow: followRuns, unlock, hold: holdPlayer, restart }, joined);
 
 /** The teacher's job `id`: its settings shown read-only, its history and live events streamed. */
 async function follow(id) {

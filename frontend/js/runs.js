@@ -11,7 +11,8 @@ export class Runs {
   /**
    * `ui`: { banner(text, kind?), diverged(text): the banner naming the diverged runs, with fixes, showErrors(err), clearErrors(), starting(), showRuns(specs, sel),
    *   meta?(run, m), changed?(run, change),
-   *   created?(ids): the job ids of the runs on screen (null: not made yet), each time one is made }.
+   *   created?(ids): the job ids of the runs on screen (null: not made yet), each time one is made,
+   *   veiled?(on): whether the runs' outcome is veiled (see `veil`) }.
    */
   constructor({ api, settings, player, charts, ui }) {
     Object.assign(this, { api, settings, player, charts, ui });
@@ -19,18 +20,21 @@ export class Runs {
     this.surfaceBusy = false;
     this.requestedWindow = '';
     this.invalid = false;        // the server refused the config: no run to show
+    this.veiled = false;         // the runs' outcome kept back until the playback reaches it
+    this.withheld = [];          // their `done` events meanwhile: [settle() arguments]
   }
 
   /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start.
-   *  `paused`: the player waits at the start instead of playing (a lesson step's picture). */
-  async start(state, { paused = false } = {}) {
+   *  `paused`: the player waits at the start instead of playing (a lesson step's picture);
+   *  `holdAt`: it plays up to that epoch and waits there; `veiled`: see `reset`. */
+  async start(state, { paused = false, holdAt = null, veiled = false } = {}) {
     for (const id of this.jobIds) this.api.cancelJob(id);
     this.jobIds = [];
     const overrides = this.settings.comparedRuns(state);
     const specs = (overrides.length ? overrides : [{}]).map((over, i) => ({
       over, ...runStyle(i), label: overrides.length ? runLabel(over) : `${state.mode} · ${state.optimizer}`,
     }));
-    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion(), paused });
+    const gen = this.reset(specs, state.epochs, { toEnd: reducedMotion(), paused, holdAt, veiled });
     this.charts.fit.setOptions({ residuals: state.resid, lsq: state.lsq });
     this.ui.showRuns(specs, Math.min(state.sel, specs.length - 1));
 
@@ -44,20 +48,29 @@ export class Runs {
     specs.slice(1).forEach((s, i) => this.startJob(i + 1, { ...config(s.over), init }, gen));
   }
 
-  /** Show `jobs` ([{id, config}], the server's configs: one run or a race) without ever cancelling them. */
-  follow(jobs) {
+  /** Show `jobs` ([{id, config}], the server's configs: one run or a race) without ever cancelling
+   *  them; `paused`, `veiled` as for `start`. */
+  follow(jobs, { paused = false, veiled = false } = {}) {
     const specs = jobs.map(({ config }, i) => ({ over: {}, ...runStyle(i), label: `${config.mode} · ${config.optimizer}` }));
-    const gen = this.reset(specs, Math.max(...jobs.map((j) => j.config.epochs)));
+    const gen = this.reset(specs, Math.max(...jobs.map((j) => j.config.epochs)), { paused, veiled });
     this.ui.showRuns(specs, 0);
     jobs.forEach(({ id, config }, i) => this.startJob(i, config, gen, id));
   }
 
-  /** A new generation of `specs` on cleared charts; answers its id. `toEnd`: see Player. */
-  reset(specs, epochs, { toEnd = false, paused = false } = {}) {
-    const gen = this.player.newGeneration(specs, { toEnd, paused });
+  /**
+   * A new generation of `specs` on cleared charts; answers its id. `toEnd`, `paused`, `holdAt`: see
+   * Player. `veiled`: the runs' outcome is kept back until the playback first reaches their end (a
+   * lesson step in a class, asked before it is run): until then their `done` is withheld, so no
+   * view, banner or legend can say that a run diverged, or where; the views show only the epochs
+   * the cursor has passed.
+   */
+  reset(specs, epochs, { toEnd = false, paused = false, holdAt = null, veiled = false } = {}) {
+    const gen = this.player.newGeneration(specs, { toEnd, paused, holdAt });
     const { fit, loss, contour, surface } = this.charts;
     this.requestedWindow = '';
     this.invalid = false;
+    this.withheld = [];
+    if (veiled !== this.veiled) { this.veiled = veiled; this.ui.veiled?.(veiled); }
     this.ui.starting();
     this.ui.clearErrors();
     this.ui.banner('');
@@ -71,7 +84,6 @@ export class Runs {
   /** Create run i's job (or follow `followId`) and its stream; resolves to its meta (null on failure). */
   async startJob(i, config, gen, followId = null) {
     const { player, ui } = this;
-    const { contour, surface, loss } = this.charts;
     const run = player.runs[i];
     const current = () => player.isCurrent(gen);
     let job;
@@ -102,18 +114,42 @@ export class Runs {
         epoch(e) { run.epochs.push(e); player.touch(); },
         step(s) { run.steps.push(s); player.touch(); },
         change(c) { run.changes.push(c); ui.changed?.(run, c); player.touch(); },
-        done(d) {
-          run.done = d;
-          if (d.status === 'diverged') {
-            if (d.diverged_at) for (const chart of [contour, surface, loss]) chart.markDiverged(i, d.diverged_at);
-            ui.diverged(divergedBanner(player.runs));
-          } else if (d.status === 'failed') ui.banner(t('banner.failed', { run: run.label, reason: d.reason ?? '' }), 'error');
+        done: (d) => {
+          if (this.veiled && d.status !== 'failed') this.withheld.push([run, i, d]);
+          else this.settle(run, i, d);
           player.touch();
           resolve(null);
         },
         error(msg) { run.error = msg; ui.banner(msg, 'error'); player.touch(); resolve(null); },
       });
     });
+  }
+
+  /** Run i's end: the run is done, and a divergence or failure says so. */
+  settle(run, i, d) {
+    const { contour, surface, loss } = this.charts;
+    run.done = d;
+    if (d.status === 'diverged') {
+      if (d.diverged_at) for (const chart of [contour, surface, loss]) chart.markDiverged(i, d.diverged_at);
+      this.ui.diverged(divergedBanner(this.player.runs));
+    } else if (d.status === 'failed') this.ui.banner(t('banner.failed', { run: run.label, reason: d.reason ?? '' }), 'error');
+  }
+
+  /** Every frame (`p`: the player): a veiled generation's outcome shows once the cursor has reached
+   *  the end of runs that have all ended. */
+  follows(p) {
+    if (!this.veiled || !p.runs.length || p.received === 0 || p.epoch < p.received) return;
+    if (p.runs.every((r) => r.done || r.error || this.withheld.some(([w]) => w === r))) this.unveil();
+  }
+
+  /** The outcome shown now: the withheld ends settled, the page told. */
+  unveil() {
+    if (!this.veiled) return;
+    this.veiled = false;
+    for (const args of this.withheld) this.settle(...args);
+    this.withheld = [];
+    this.ui.veiled?.(false);
+    this.player.touch();
   }
 
   /** The first run's meta sets up the charts: the data, the epochs to come, the least-squares loss. */

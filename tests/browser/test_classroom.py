@@ -3,6 +3,8 @@
 Set GDVIZ_SCREENSHOTS=1 to write the projector and lesson screenshots to docs/screenshots/.
 """
 
+from itertools import pairwise
+
 import httpx
 import pytest
 from conftest import App
@@ -214,3 +216,37 @@ def test_the_keys_list_names_the_lesson_and_explain_keys(app: App, page: Page) -
     expect(keys).to_contain_text("Explain update")
     expect(keys).to_contain_text("Home / End")
     page.keyboard.press("Escape")
+
+
+def test_lesson_steps_hold_their_key_moment_and_say_their_mode(app: App, page: Page) -> None:
+    # step 3: its caption's arrow, at the start, where it is longest
+    app.open("lesson=3&lang=en")
+    app.wait(status="completed", epoch=0, playing=False)
+    page.wait_for_timeout(400)
+    assert app.data("epoch") == "0"
+    page.wait_for_function(
+        "document.querySelector('#chart-contour canvas.trails').gradients?.arrows.length === 1"
+    )
+    expect(page.locator("#lesson-mode")).to_have_text("mode: manual (w -= lr·grad)")
+    # step 10: the zig-zag over the valley, before the numbers explode
+    app.open("lesson=10&lang=en")
+    app.wait(status="diverged", epoch=4, playing=False)
+    page.wait_for_timeout(400)
+    assert app.data("epoch") == "4"
+    path = app.trails("contour")[0]
+    lsq_w = 1.7149
+    sides = [x > lsq_w for x in path["x"][1:]]
+    assert len(path["x"]) == 5 and all(a != b for a, b in pairwise(sides))
+    page.wait_for_function(  # the view at the zig-zag's scale, not at the loss of 1e37 to come
+        "Math.max(...document.getElementById('chart-contour')._fullLayout.xaxis.range.map(Math.abs)) < 200"
+    )
+    expect(page.locator("#lesson-mode")).to_have_text("mode: sgd (full batch)")
+    page.click("#play")  # then it plays on
+    app.wait(status="diverged", epoch=60, playing=False)
+    # a race says both modes, in the page's language; a step without a moment plays to its end
+    app.open("lesson=4&lang=ko")
+    expect(page.locator("#lesson-mode")).to_have_text(
+        "겨루기: 직접 구현 (w -= lr·grad) 대 sgd (전체 배치)"
+    )
+    app.open("lesson=9&lang=en")
+    app.wait(status="completed", epoch=100, playing=False)

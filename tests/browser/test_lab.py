@@ -312,3 +312,57 @@ def test_showing_what_the_optimizer_sees_keeps_the_optimizer_chosen_in_the_form(
     page.wait_for_function(  # adam's own state: m̂/√v̂ among the arrows
         "document.querySelector('#chart-contour canvas.trails').lab?.state?.arrows.some(a => a.name === '−lr·m̂/√v̂')"
     )
+
+
+def test_a_locked_link_stays_locked_every_way_and_through_every_navigation(
+    app: App, page: Page
+) -> None:
+    app.open("speed=live&lr=0.5&lock=all,-lr")
+    app.finished(status="diverged")
+    job = app.data("job")
+    # the buttons that change a run: the races, the lesson, the presets
+    for sel in ("#race-methods", "#race-optimizers", "#lesson-open", "#lab-preset", "#mode"):
+        expect(page.locator(sel)).to_be_disabled()
+    # the one-click fixes: only the learning rate's, the one thing the link leaves free
+    expect(page.locator("#banner-fixes button")).to_have_count(1)
+    expect(page.locator("#banner-fixes button")).to_contain_text("lr =")
+    # the contour's click-to-start: not offered, and a click says why and starts nothing
+    expect(page.locator("#view-contour .view-head .hint")).to_be_hidden()
+    box = page.locator("#chart-contour .nsewdrag").bounding_box()
+    assert box
+    page.locator("#chart-contour .nsewdrag").click(
+        position={"x": box["width"] * 0.3, "y": box["height"] * 0.4}
+    )
+    expect(page.locator("#banner")).to_contain_text("locks the start point")
+    page.wait_for_timeout(300)
+    assert app.data("job") == job
+    # the lesson's key: refused, said
+    page.keyboard.press("l")
+    expect(page.locator("#banner")).to_contain_text("This exercise's link locks that")
+    expect(page.locator("#lesson")).to_be_hidden()
+    assert app.data("job") == job
+
+    # the free learning rate changes, and the lock stays through Back and Forward
+    page.fill("#lr", "0.3")
+    page.click("#run")
+    app.finished()
+    assert "lr=0.3" in page.url and "lock=all,-lr" in page.url.replace("%2C", ",")
+    for go in (page.go_back, page.go_forward):
+        go()
+        page.wait_for_timeout(300)
+        app.wait(playing=False)
+        assert "lock=all,-lr" in page.url.replace("%2C", ",")
+        for sel in ("#mode", "#race-methods", "#lesson-open", "#init_w"):
+            expect(page.locator(sel)).to_be_disabled()
+        expect(page.locator("#lr")).to_be_enabled()
+
+    # a lesson step linked with a lock: the step's settings, and its steps locked too
+    app.open("lesson=3&lock=all,-lr")
+    expect(page.locator("#lesson")).to_have_attribute("data-step", "3")
+    expect(page.locator("#mode")).to_have_value("manual")
+    for sel in ("#lesson-prev", "#lesson-next", "#mode"):
+        expect(page.locator(sel)).to_be_disabled()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_timeout(300)
+    expect(page.locator("#lesson")).to_have_attribute("data-step", "3")
+    assert "lock=all,-lr" in page.url.replace("%2C", ",")

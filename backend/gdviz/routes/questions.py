@@ -11,9 +11,11 @@ from ..rooms import (
     LessonStep,
     QuestionSpec,
     QuestionView,
+    RoomError,
     check_answer,
     key_matches,
-    lesson_questions,
+    lesson_question,
+    public_lesson_questions,
     question_view,
 )
 from .deps import ClientAddress, Credentials, RoomCode, Rooms, TeacherCode
@@ -36,6 +38,9 @@ class ChoiceQuestion(Strict):
     why: Annotated[Text, Field(max_length=300)] | None = Field(
         default=None, description="the question that closes the loop, shown once revealed"
     )
+    answer: int | None = Field(
+        default=None, strict=True, ge=0, description="the right choice, shown once revealed"
+    )
 
 
 class PointQuestion(Strict):
@@ -47,6 +52,11 @@ class PointQuestion(Strict):
     )
 
 
+class LessonQuestion(Strict):
+    kind: Literal["lesson"]
+    step: int = Field(ge=1, le=10, description="the lesson step whose ready question to ask")
+
+
 class AnswerIn(Strict):
     student: Student
     choice: int | None = Field(default=None, strict=True, ge=0, description="choice questions")
@@ -54,13 +64,14 @@ class AnswerIn(Strict):
     b: Number | None = Field(default=None, description="point questions")
 
 
-class QuestionAsked(TypedDict):
-    id: int
-
-
 class AnswerCount(TypedDict):
     answers: int  # how many have answered
     replaced: bool  # this student had answered before
+
+
+class QuestionClosing(TypedDict):
+    id: int
+    closed: bool  # false when it was not the room's current question
 
 
 class LessonQuestions(BaseModel):
@@ -70,7 +81,7 @@ class LessonQuestions(BaseModel):
 @router.post(
     "/rooms/{code}/questions",
     status_code=201,
-    response_model=QuestionAsked,
+    response_model=QuestionView,
     responses={
         **TEACHER,
         **BIG_BODY,
@@ -79,12 +90,25 @@ class LessonQuestions(BaseModel):
 )
 async def ask_question(
     code: TeacherCode,
-    question: Annotated[ChoiceQuestion | PointQuestion, Field(discriminator="kind")],
+    question: Annotated[
+        ChoiceQuestion | PointQuestion | LessonQuestion, Field(discriminator="kind")
+    ],
     rooms: Rooms,
-) -> QuestionAsked:
-    """Ask the class before a run: a choice, or a point on the contour (w, b)."""
-    spec: QuestionSpec = question.model_dump(exclude_none=True)  # type: ignore[assignment]
-    return {"id": await rooms.ask(code, spec)}
+) -> QuestionView:
+    """Ask the class before a run: a choice, a point on the contour (w, b), or a lesson step's
+    ready question. The answer is the question as its teacher sees it: with its right answer and
+    its "why?", which the class gets at the reveal."""
+    spec: QuestionSpec
+    if isinstance(question, LessonQuestion):
+        spec = lesson_question(question.step)
+    else:
+        spec = question.model_dump(exclude_none=True)  # type: ignore[assignment]
+        right = spec.get("answer")
+        if right is not None and right >= len(spec.get("choices", [])):
+            top = len(spec.get("choices", [])) - 1
+            raise RoomError(422, f"must be between 0 and {top}", ("answer",))
+    qid = await rooms.ask(code, spec)
+    return question_view(qid, spec, [], False, True)
 
 
 @router.get("/rooms/{code}/questions/{qid}", response_model=QuestionView, responses=NO_ROOM)
@@ -132,11 +156,22 @@ async def answer_question(
 
 @router.post("/rooms/{code}/questions/{qid}/reveal", response_model=QuestionView, responses=TEACHER)
 async def reveal_question(code: TeacherCode, qid: QuestionId, rooms: Rooms) -> QuestionView:
-    """Close the question and show everyone its answers' distribution."""
+    """Close the question to answers and show everyone its answers' distribution, its right
+    answer and its "why?"."""
     return await rooms.reveal(code, qid)
+
+
+@router.post(
+    "/rooms/{code}/questions/{qid}/close", response_model=QuestionClosing, responses=TEACHER
+)
+async def close_question(code: TeacherCode, qid: QuestionId, rooms: Rooms) -> QuestionClosing:
+    """Take the question off every screen, its card and its predictions (answers are kept).
+    `closed` is false when it was not the room's current question."""
+    return {"id": qid, "closed": await rooms.close_question(code, qid)}
 
 
 @router.get("/lesson/questions", response_model=LessonQuestions)
 async def read_lesson_questions() -> LessonQuestions:
-    """The ready question of each of the lesson's ten steps, in English (`en`) and Korean (`ko`)."""
-    return LessonQuestions(steps=lesson_questions())
+    """The ready question of each of the lesson's ten steps, in English (`en`) and Korean (`ko`):
+    the prompt and the choices only; a room's teacher asks one with `{"kind": "lesson", "step"}`."""
+    return LessonQuestions(steps=public_lesson_questions())

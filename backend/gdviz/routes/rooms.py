@@ -49,6 +49,18 @@ class RunChange(Strict):
         default=[], max_length=8, description="the other runs of a race, shown with `job`"
     )
     step: int | None = Field(default=None, ge=1, le=10, description="the lesson step, if one")
+    staged: bool = Field(
+        default=False,
+        strict=True,
+        description="held at epoch 0 on every screen until the teacher plays it (a lesson step "
+        "before its question)",
+    )
+    student: bool = Field(
+        default=False, strict=True, description="a run a student sent, shown to the class"
+    )
+    name: Annotated[Text, Field(max_length=24)] | None = Field(
+        default=None, description="that student's name, if they gave one"
+    )
 
 
 class PlayerChange(Strict):
@@ -144,9 +156,23 @@ async def read_room(code: RoomCode, rooms: Rooms) -> RoomState:
 
 @router.put("/rooms/{code}/job", response_model=Run, responses={**TEACHER, **BIG_BODY})
 async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, jobs: Jobs) -> Run:
-    """The room's current run (with the other runs of a race): every follower loads it."""
+    """The room's current run (with the other runs of a race): every follower loads it. Another
+    run closes the question asked about the last one; the same run again (no longer staged, say)
+    keeps it."""
     await check_job(jobs, change.job, *change.race)
-    run: Run = {"job": change.job, "race": change.race, "step": change.step}
+    run: Run = {
+        "job": change.job,
+        "race": change.race,
+        "step": change.step,
+        "staged": change.staged,
+        "student": change.student,
+        "name": change.name,
+    }
+    before = await rooms.snapshot(code)
+    last, question = before["run"], before["question"]
+    same = last is not None and (last["job"], last["race"]) == (run["job"], run["race"])
+    if question is not None and not same:
+        await rooms.close_question(code, question["id"])
     await rooms.set_run(code, run)
     return run
 
@@ -196,9 +222,9 @@ async def stream_room(
     last_event_id: LastEventId = None,
 ) -> EventSourceResponse:
     """Server-sent events of the room's changes: `run`, `player`, `question`, `answers` (a count),
-    `reveal`, `runs` (how many were shared), and last `closed`. A new follower first gets `room`,
-    the whole state, with the id of the last change; with `Last-Event-ID` it gets exactly the
-    changes after it."""
+    `reveal`, `close` (a question taken off the screens), `runs` (how many were shared), and
+    last `closed`. A new follower first gets `room`, the whole state, with the id of the last
+    change; with `Last-Event-ID` it gets exactly the changes after it."""
     log: EventLog = await rooms.log(code)  # both before the response starts: a clean 404
     first = None if last_event_id is not None else await rooms.snapshot(code)
     shutdown = anyio.Event()

@@ -151,6 +151,10 @@ class RoomStore(Protocol):
     async def reveal(self, code: str, qid: int) -> QuestionView:
         """Close the question to answers and show its distribution to everyone; its full view."""
 
+    async def close_question(self, code: str, qid: int) -> bool:
+        """Take question ``qid`` off every screen (``close`` event) if it is the current one;
+        whether it was. 404 for a question never asked."""
+
     async def share_run(self, code: str, run: SharedRun, address: str) -> int:
         """A student's run sent to the teacher from ``address``; its index in the room's list
         (limited as ``answer`` is)."""

@@ -11,7 +11,12 @@ export function followedJob(search = location.search) {
 export function markFollowing(label) {
   document.body.classList.add('following');
   for (const input of document.querySelectorAll('#controls input, #controls select, #run-buttons button')) input.disabled = true;
+  setBadge(t('follow.badge', { label }));
+}
+
+/** The badge's words: whose run the page shows, and whether the form is the student's own. */
+export function setBadge(text) {
   const badge = document.getElementById('follow-badge');
-  badge.textContent = t('follow.badge', { label });
-  badge.hidden = false;
+  badge.textContent = text;
+  badge.hidden = !text;
 }

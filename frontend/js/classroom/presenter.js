@@ -8,7 +8,7 @@ export const KEYS = [
   ['Space', 'help.play'], ['→ / ←', 'help.step'], ['Home / End', 'help.homeEnd'], ['+ / −', 'help.speed'],
   ['R', 'help.reset'], ['1 – 4', 'help.enlarge'], ['P', 'help.projector'],
   ['C', 'help.code'], ['L', 'help.lesson'], ['→ / ←', 'help.lessonStep'], ['→ / ←', 'help.explainPhase'],
-  ['?', 'help.list'], ['Esc', 'help.close'],
+  ['Q', 'help.ask'], ['X', 'help.closeQuestion'], ['?', 'help.list'], ['Esc', 'help.close'],
   ['← → ↑ ↓, Enter', 'help.contour'],
 ];
 const VIEWS = ['fit', 'loss', 'contour', 'surface'];

@@ -4,13 +4,19 @@
 // teacher's player unless the student goes at their own pace, and each question to answer before
 // the run. The teacher key stays in the teacher's tab (sessionStorage), never in a link.
 //
+// Predict, then run: a lesson step in a room is staged. Its run is made (it trains on the server)
+// but every page holds it at epoch 0, its outcome veiled (runs.js), until the teacher plays it:
+// ▶ Run it after the reveal, or ▶ Play when no question is open. A question's right answer and its
+// "why?" reach the class only in the reveal; a question closes by hand (✕, X) or with another run.
+//
 // Everything it touches is handed in (`deps`): the API, the store, the player, the runs, the
 // contour and the page's follow/banner hooks. Text from the room (prompts, choices, names) is
 // only ever set as textContent.
 import { onKey } from '../core/keys.js';
-import { STEPS } from './lesson-text.js';
+import { stepLook, stepText } from './lesson.js';
 import { showFocus } from './presenter.js';
-import { t, tr } from '../i18n/i18n.js';
+import { setBadge } from './follow.js';
+import { t, tr, onLang, currentLang } from '../i18n/i18n.js';
 
 const $ = (id) => document.getElementById(id);
 const el = (tag, props = {}, ...children) => {
@@ -22,6 +28,7 @@ const TEACHING = 'gdviz-teaching'; // sessionStorage: {code, key} of the class t
 const STUDENT = 'gdviz-student';   // localStorage: this browser's anonymous id
 const NAME = 'gdviz-name';         // localStorage: the optional display name
 const LETTERS = 'ABCDEFGH';
+const PHONE = '(max-width: 900px)'; // the card is a sheet along the bottom, not a column beside the views
 
 /** The room code of a student's page (/?room=CODE), or null. */
 export function roomCode(search = location.search) {
@@ -37,31 +44,56 @@ function studentId() {
   return id;
 }
 
+/** What the room bar says the class is shown: a lesson step (its setup's title while `veiled`), a
+ *  student's run by name, or nothing. */
+function runTitle(run, veiled) {
+  if (!run) return '';
+  if (run.student) return run.name ? t('room.runOf', { name: run.name }) : t('room.aStudentsRun');
+  if (!run.step) return '';
+  return t('room.step', { n: run.step, title: stepText(run.step, currentLang(), veiled)[0] });
+}
+
+/** The same runs (a staged step played: the class keeps what it has). */
+const sameRun = (a, b) => Boolean(a && b) && a.job === b.job && a.race.join() === b.race.join();
+
 /** The question card both sides show: the prompt, the choices (answer buttons for a student), the
- *  count while it is open, and the distribution once revealed. */
+ *  count while it is open, and the distribution, the right answer and the "why?" once revealed. */
 class QuestionCard {
-  constructor({ teacher, onChoice }) {
+  constructor({ teacher, contour, onChoice, onClose }) {
     this.box = $('room-question');
     this.teacher = teacher;
+    this.contour = contour;
     this.onChoice = onChoice;
     this.q = null;
     this.mine = null; // this student's answer: a choice index or [w, b]
+    $('room-close').hidden = !teacher;
+    $('room-close').addEventListener('click', () => onClose?.());
+    onLang(() => { if (this.q) this.render(); });
+    window.addEventListener('resize', () => this.fit());
+    new ResizeObserver(() => this.fit()).observe($('views')); // the lesson band, the focus, the projector
   }
 
   show(q) {
     if (!q) {
+      if (!this.q && this.box.hidden) return;
       this.box.hidden = true;
       this.q = null;
-      document.body.classList.remove('predicting', 'has-question');
+      this.mine = null;
+      document.body.classList.remove('predicting', 'has-question', 'point-question');
+      document.body.style.removeProperty('--card-h');
+      this.contour.hideMinimum(false);
+      window.dispatchEvent(new Event('resize')); // the charts take the room back
       return;
     }
-    if (q.id !== this.q?.id) {
+    const fresh = q.id !== this.q?.id;
+    if (fresh) {
       this.mine = null;
       this.q = null;
       if (q.kind === 'point') showFocus('contour'); // where the predictions go
     }
     this.q = { ...this.q, ...q };
     this.render();
+    if (fresh) this.place();
   }
 
   count(n) { if (this.q) { this.q.answers = n; $('room-count').textContent = this.countText(); } }
@@ -71,28 +103,46 @@ class QuestionCard {
     return n === 1 ? t('room.answer') : t('room.answers', { n });
   }
 
+  /** The question's words in the page's language, where it has them (a lesson step's, in Korean). */
+  text() {
+    const q = this.q;
+    return { prompt: q.prompt, choices: q.choices, why: q.why, ...q.texts?.[currentLang()] };
+  }
+
+  /** A line in the card saying why a click or key was not taken ('' clears it). */
+  note(text) { $('room-note').textContent = text; }
+
   render() {
     const q = this.q;
+    const text = this.text();
+    const right = q.answer ?? null;
     this.box.hidden = false;
     if (!document.body.classList.contains('has-question')) {
       document.body.classList.add('has-question');
       window.dispatchEvent(new Event('resize')); // the charts take the room the card leaves
     }
     document.body.classList.toggle('predicting', !q.revealed); // no spoiler: the run waits for the reveal
+    document.body.classList.toggle('point-question', q.kind === 'point' && !q.revealed);
+    this.contour.hideMinimum(q.kind === 'point' && !q.revealed); // the ★ would be the answer
     Object.assign(this.box.dataset, { kind: q.kind, revealed: String(q.revealed), question: String(q.id) });
-    $('room-prompt').textContent = q.prompt;
+    this.box.lang = currentLang();
+    $('room-prompt').textContent = text.prompt;
     $('room-count').textContent = this.countText();
     const list = $('room-choices');
     if (q.kind === 'choice') {
       const total = Math.max(1, q.answers);
-      list.replaceChildren(...q.choices.map((text, i) => {
+      list.replaceChildren(...text.choices.map((choice, i) => {
         const bar = el('span', { className: 'bar' });
-        const label = el('span', { className: 'label' }, el('b', { textContent: `${LETTERS[i]} ` }), text);
+        const label = el('span', { className: 'label' }, el('b', { textContent: `${LETTERS[i]} ` }), choice);
         const item = this.teacher || q.revealed
           ? el('div', { className: 'choice' }, label)
           : el('button', { type: 'button', className: 'choice', onclick: () => this.onChoice(i) }, label);
         item.dataset.choice = String(i);
         if (this.mine === i) item.classList.add('mine');
+        if (q.revealed && right === i) {
+          item.classList.add('right');
+          label.append(el('span', { className: 'tick', textContent: ` ✓ ${t('room.right')}` }));
+        }
         if (q.counts && q.revealed) {
           bar.style.width = `${(100 * q.counts[i]) / total}%`;
           item.append(bar, el('span', { className: 'n', textContent: String(q.counts[i]) }));
@@ -101,44 +151,89 @@ class QuestionCard {
       }));
     } else {
       list.replaceChildren(el('p', { className: 'hint', textContent: this.teacher ? t('room.teacherPointHint')
-        : (this.mine ? t('room.yourPrediction', { w: this.mine[0].toFixed(2), b: this.mine[1].toFixed(2) }) : t('room.clickToPredict')) }));
+        : q.revealed ? t('room.pointsShown')
+          : (this.mine ? t('room.yourPrediction', { w: this.mine[0].toFixed(2), b: this.mine[1].toFixed(2) }) : t('room.clickToPredict')) }));
     }
+    // the teacher's own page knows the answer before the class does (not in projector mode: that is the class's screen)
+    $('room-key').textContent = this.teacher && !q.revealed && right !== null ? t('room.key', { letter: LETTERS[right] }) : '';
     $('room-why').hidden = !q.revealed;
-    $('room-why').textContent = q.why ?? t('room.why');
+    $('room-why').textContent = q.revealed ? text.why ?? t('room.why') : '';
     $('room-reveal').hidden = !this.teacher || q.revealed;
     $('room-run-it').hidden = !this.teacher || !q.revealed;
     $('room-mine').textContent = !this.teacher && this.mine !== null && !q.revealed ? t('room.answerSent') : '';
+    this.fit();
+  }
+
+  /** On a wide screen the card stands in the column the views leave it, level with them: never over
+   *  the room bar or the player. On a phone it is a sheet along the bottom: the page leaves its height
+   *  free below the views, and a point question's contour is scrolled above it, so the card never
+   *  covers where to tap. */
+  fit() {
+    if (this.box.hidden) return;
+    const narrow = matchMedia(PHONE).matches;
+    const style = this.box.style;
+    if (narrow) {
+      for (const k of ['bottom', 'maxHeight']) style.removeProperty(k === 'maxHeight' ? 'max-height' : k);
+      document.body.style.setProperty('--card-h', `${Math.ceil(this.box.getBoundingClientRect().height)}px`);
+      return;
+    }
+    document.body.style.removeProperty('--card-h');
+    const views = $('views').getBoundingClientRect();
+    style.bottom = `${Math.max(8, Math.round(innerHeight - views.bottom))}px`;
+    style.maxHeight = `${Math.max(160, Math.round(views.height))}px`;
+  }
+
+  place() {
+    this.note('');
+    if (this.q.kind !== 'point' || this.q.revealed || !matchMedia(PHONE).matches) return;
+    requestAnimationFrame(() => $('view-contour').scrollIntoView({ block: 'start' }));
   }
 }
 
 /** The teacher's side: open (or resume) a class and tell it everything the page shows. */
 export class TeacherRoom {
-  constructor({ api, store, player, runs, contour, banner }) {
-    Object.assign(this, { api, store, player, runs, contour, banner });
-    this.room = null;
+  constructor({ api, store, player, runs, contour, banner, follow, restart }) {
+    Object.assign(this, { api, store, player, runs, contour, banner, follow, restart });
+    // the class this tab teaches, at once (a reload's first run is staged in it); checked by resume()
+    this.room = JSON.parse(sessionStorage.getItem(TEACHING) ?? 'null');
     this.sentPlayer = null;
     this.playerTimer = 0;
-    this.card = new QuestionCard({ teacher: true });
-    this.readyQuestions = null;
+    this.card = new QuestionCard({ teacher: true, contour, onClose: () => this.closeQuestion() });
+    this.shown = null;    // the run the room shows: {job, race, step, staged, student, name}
+    this.staged = false;  // this page's next run is a lesson step held at epoch 0 for the class
+    this.runSent = Promise.resolve();
+    this.resumed = Promise.resolve();
+    onLang(() => this.showTitle());
   }
 
   /** Resume the class this tab opened (after a reload), if it is still open. */
-  async resume() {
-    const saved = JSON.parse(sessionStorage.getItem(TEACHING) ?? 'null');
+  resume() {
+    this.resumed = this.reopen();
+    return this.resumed;
+  }
+
+  async reopen() {
+    const saved = this.room;
     if (!saved) return;
     try {
       const state = await this.api.getRoom(saved.code);
       this.begin(saved, state);
-    } catch { sessionStorage.removeItem(TEACHING); }
+    } catch {
+      sessionStorage.removeItem(TEACHING);
+      this.room = null;
+      this.staged = false;
+      this.runs.unveil(); // no class to hold the run for
+    }
   }
 
   async start() {
-    if (this.room) return this.room;
+    if (this.room && this.stream) return this.room;
     const made = await this.api.createRoom();
     const saved = { code: made.code, key: made.teacher_key };
     sessionStorage.setItem(TEACHING, JSON.stringify(saved));
+    this.room = saved;
     this.begin(saved, null);
-    this.showRun(this.player.runs.map((r) => r.id));
+    this.restart(); // a lesson step open now is staged for the class; any other run is shown as it is
     return this.room;
   }
 
@@ -152,7 +247,7 @@ export class TeacherRoom {
     this.stream = this.api.followRoom(saved.code);
     this.stream.addEventListener('room', (ev) => {
       const s = JSON.parse(ev.data);
-      this.card.show(s.question);
+      this.showQuestion(s.question);
       $('room-runs-count').textContent = String(s.shared_runs);
     });
     this.stream.addEventListener('question', (ev) => this.card.show(JSON.parse(ev.data)));
@@ -161,28 +256,84 @@ export class TeacherRoom {
       if (a.question === this.card.q?.id) this.card.count(a.answers);
     });
     this.stream.addEventListener('reveal', (ev) => this.reveal(JSON.parse(ev.data)));
+    this.stream.addEventListener('close', (ev) => {
+      if (JSON.parse(ev.data).question !== this.card.q?.id) return;
+      this.card.show(null);
+      this.contour.setPredictions([]);
+    });
     this.stream.addEventListener('runs', (ev) => { $('room-runs-count').textContent = String(JSON.parse(ev.data).runs); });
     this.stream.addEventListener('closed', () => { // closed, idle or expired: this tab teaches no more
       sessionStorage.removeItem(TEACHING);
       this.banner(t('room.ended'));
     });
-    if (state?.question) this.card.show(state.question);
+    if (state?.question) this.showQuestion(state.question);
+  }
+
+  /** The room's question as the teacher sees it: with its answer (a snapshot has not got it). */
+  async showQuestion(q) {
+    this.card.show(q);
+    if (q?.revealed && q.kind === 'point') this.contour.setPredictions(q.points);
+    if (q && !q.revealed) {
+      const full = await this.api.getQuestion(this.room.code, this.key(), q.id).catch(() => null);
+      if (full && full.id === this.card.q?.id) this.card.show(full);
+    }
   }
 
   key() { return this.room.key; }
+
+  /** The next run this page starts is `staged` for the class (a lesson step) or not. */
+  stage(staged) {
+    this.staged = staged;
+    this.runSent = new Promise((resolve) => { this.runArrived = resolve; });
+  }
 
   /** The runs on screen (a single run or a race), with the lesson step if one is open. */
   showRun(ids) {
     if (!this.room || !ids.length || ids.some((id) => !id)) return; // a race: once all its jobs exist
     const step = this.store.get().lesson || null;
-    this.api.setRoomRun(this.room.code, this.key(), { job: ids[0], race: ids.slice(1), step })
-      .catch((err) => this.banner(t('room.error', { error: err.message }), 'error'));
-    this.contour.setPredictions(this.card.q?.kind === 'point' && this.card.q.revealed ? this.card.q.points : []);
+    this.send({ job: ids[0], race: ids.slice(1), step, staged: this.staged && Boolean(step) });
+  }
+
+  async send(run) {
+    const arrived = this.runArrived;
+    await this.resumed; // after a reload: the class is still open
+    if (!this.room) { arrived?.(); return; }
+    const last = this.shown;
+    this.shown = run;
+    this.showTitle();
+    if (!sameRun(last, run) && this.card.q) { this.card.show(null); this.contour.setPredictions([]); } // the room closes it too
+    try {
+      await this.api.setRoomRun(this.room.code, this.key(), run);
+    } catch (err) {
+      this.banner(t('room.error', { error: err.message }), 'error');
+    } finally {
+      arrived?.();
+    }
+  }
+
+  showTitle() { $('room-step').textContent = runTitle(this.shown, this.runs.veiled); }
+
+  /** Whether the teacher's player may move (play, step, seek): not while a question waits for its
+   *  reveal (the run would answer it); a staged step then plays for the class with the teacher. */
+  mayMove() {
+    if (!this.room) return true;
+    if (this.card.q && !this.card.q.revealed) {
+      this.card.note(t('room.revealFirst'));
+      return false;
+    }
+    this.unstage();
+    return true;
+  }
+
+  unstage() {
+    if (!this.shown?.staged) return;
+    this.staged = false;
+    this.send({ ...this.shown, staged: false });
   }
 
   /** Called on every frame drawn: tells the class when the teacher plays, pauses, seeks or changes speed. */
   syncPlayer(p) {
-    if (!this.room) return;
+    if (!this.room || !this.stream) return;
     const speed = p.speed === 'live' ? 64 : Number(p.speed);
     const now = { epoch: p.epoch, playing: p.playing, speed };
     const last = this.sentPlayer;
@@ -196,18 +347,15 @@ export class TeacherRoom {
     }, 120);
   }
 
-  /** Ask the open lesson step's ready question (in the lesson's language), or the one typed in. */
+  /** Ask the open lesson step's ready question, or the one typed in: once the room shows this
+   *  page's run (a question asked before would close with it). */
   async ask() {
-    if (!this.room) await this.start();
+    if (!this.room) return;
     this.player.reset(); // the class sees the start only: the run plays after the reveal
-    const { lesson, lang } = this.store.get();
-    if (lesson) {
-      this.readyQuestions ??= (await this.api.getLessonQuestions()).steps;
-      const ready = this.readyQuestions[lesson - 1];
-      const text = ready[lang === 'ko' ? 'ko' : 'en'];
-      const body = { kind: ready.kind, prompt: text.prompt, why: text.why, step: lesson, ...(ready.kind === 'choice' ? { choices: text.choices } : {}) };
-      await this.api.askQuestion(this.room.code, this.key(), body);
-    } else $('ask').showModal();
+    await Promise.race([this.runSent, new Promise((resolve) => { setTimeout(resolve, 10_000); })]);
+    const { lesson } = this.store.get();
+    if (lesson) this.card.show(await this.api.askQuestion(this.room.code, this.key(), { kind: 'lesson', step: lesson }));
+    else $('ask').showModal();
   }
 
   async askTyped(form) {
@@ -215,17 +363,22 @@ export class TeacherRoom {
     const choices = form.choices.value.split('\n').map((c) => c.trim()).filter(Boolean);
     const body = { kind, prompt: form.prompt.value.trim(), ...(kind === 'choice' ? { choices } : {}) };
     this.player.reset();
-    await this.api.askQuestion(this.room.code, this.key(), body);
+    this.card.show(await this.api.askQuestion(this.room.code, this.key(), body));
   }
 
   /** After the reveal: the run plays from its start, over the predictions, on every screen. */
   runIt() {
+    this.unstage();
     this.player.seek(0);
     this.player.play();
   }
 
   async revealNow() {
     if (this.card.q) await this.api.revealQuestion(this.room.code, this.key(), this.card.q.id);
+  }
+
+  async closeQuestion() {
+    if (this.card.q) await this.api.closeQuestion(this.room.code, this.key(), this.card.q.id);
   }
 
   reveal(q) {
@@ -237,29 +390,35 @@ export class TeacherRoom {
     const { runs } = await this.api.getSharedRuns(this.room.code, this.key());
     $('room-runs-list').replaceChildren(...runs.map((r, i) => el('li', {},
       el('span', { textContent: r.name || t('room.student', { n: i + 1 }) }), ' ',
-      tr(el('button', { type: 'button', onclick: () => this.showStudentRun(r.job) }), 'room.show'))));
+      tr(el('button', { type: 'button', onclick: () => this.showStudentRun(r) }), 'room.show'))));
     $('room-runs').showModal();
   }
 
-  /** A student's run on the projector: followed here as a student's page follows the teacher. */
-  async showStudentRun(id) {
+  /** A student's run on the projector: its settings in the teacher's form, followed here as a
+   *  student's page follows the teacher, and named on every screen. */
+  async showStudentRun({ job: id, name }) {
     $('room-runs').close();
     const job = await this.api.getJob(id);
-    this.runs.follow([{ id, config: job.config }]);
-    await this.api.setRoomRun(this.room.code, this.key(), { job: id, race: [], step: null });
+    this.staged = false;
+    this.store.set({ lesson: 0 });
+    this.follow([{ id, config: job.config }]);
+    await this.send({ job: id, race: [], step: null, staged: false, student: true, name: name || null });
   }
 }
 
 /** A student's side: follow the room's stream; answer; go at one's own pace; send a run. */
 export class StudentRoom {
-  constructor({ api, player, runs, contour, banner, follow, unlock }) {
-    Object.assign(this, { api, player, runs, contour, banner, follow, unlock });
+  constructor({ api, store, player, runs, contour, banner, follow, unlock, hold }) {
+    Object.assign(this, { api, store, player, runs, contour, banner, follow, unlock, hold });
     this.code = null;
     this.ownPace = false;
-    this.teacherRun = null;     // {job, race, step} the teacher shows
+    this.teacherRun = null;     // {job, race, step, staged, student, name} the teacher shows
+    this.loading = null;        // the teacher's run this page loads or has loaded
+    this.shown = null;          // ... and has loaded
     this.teacherPlayer = null;  // {epoch, playing, speed, at} and when it arrived here
-    this.card = new QuestionCard({ teacher: false, onChoice: (i) => this.answer({ choice: i }) });
+    this.card = new QuestionCard({ teacher: false, contour, onChoice: (i) => this.answer({ choice: i }) });
     this.student = studentId();
+    onLang(() => { this.showTitle(); this.showBadge(); });
   }
 
   join(code) {
@@ -270,6 +429,7 @@ export class StudentRoom {
     tr($('room-role'), 'room.class');
     $('room-student').hidden = false;
     $('room-name').value = localStorage.getItem(NAME) ?? '';
+    this.showBadge();
     const es = this.api.followRoom(code);
     es.addEventListener('room', (ev) => {
       const s = JSON.parse(ev.data);
@@ -278,7 +438,6 @@ export class StudentRoom {
       if (s.question?.revealed && s.question.kind === 'point') this.contour.setPredictions(s.question.points);
       this.teacherPlayer = s.player ? { ...s.player, seen: performance.now() - late * 1000 } : null;
       this.loadRun(s.run);
-      tr($('room-status'), 'room.following');
     });
     es.addEventListener('run', (ev) => this.loadRun(JSON.parse(ev.data)));
     es.addEventListener('player', (ev) => {
@@ -295,29 +454,62 @@ export class StudentRoom {
     });
     es.addEventListener('reveal', (ev) => {
       const q = JSON.parse(ev.data);
+      const mine = this.card.q?.id === q.id ? this.card.mine : null;
       this.card.show(q);
-      if (q.kind === 'point') this.contour.setPredictions(q.points, Array.isArray(this.card.mine) ? this.card.mine : null);
+      if (q.kind === 'point') this.contour.setPredictions(q.points, Array.isArray(mine) ? mine : null);
+    });
+    es.addEventListener('close', (ev) => {
+      if (JSON.parse(ev.data).question !== this.card.q?.id) return;
+      this.card.show(null);
+      this.contour.setPredictions([], null);
     });
     es.addEventListener('closed', () => tr($('room-status'), 'room.ended')); // the teacher closed it, or it expired
     es.onerror = () => { tr($('room-status'), es.readyState === EventSource.CLOSED ? 'room.ended' : 'room.reconnecting'); };
-    es.onopen = () => { tr($('room-status'), this.ownPace ? 'room.atOwnPace' : 'room.following'); };
+    es.onopen = () => this.showStatus();
     this.stream = es;
   }
 
-  /** The teacher's run (or race, or lesson step): shown now, or, at one's own pace, offered. */
+  /** The room bar's title: a lesson step's setup until this page has played it to its end. */
+  showTitle() {
+    const run = this.teacherRun;
+    $('room-step').textContent = runTitle(run, !sameRun(this.shown, run) || this.runs.veiled);
+  }
+
+  /** Following, at one's own pace, or waiting for the teacher to play a staged step (why nothing moves). */
+  showStatus() {
+    const staged = !this.ownPace && this.teacherRun?.staged;
+    tr($('room-status'), this.ownPace ? 'room.atOwnPace' : staged ? 'room.staged' : 'room.following');
+  }
+
+  showBadge() {
+    setBadge(this.ownPace ? t('follow.ownPaceBadge', { code: this.code }) : t('follow.badge', { label: t('follow.teacherOfClass', { code: this.code }) }));
+  }
+
+  /** The teacher's run (or race, or lesson step): shown now, or, at one's own pace, offered. A
+   *  lesson step comes veiled, and held at epoch 0 while it is staged. */
   async loadRun(run) {
     this.teacherRun = run;
-    const step = run?.step;
-    $('room-step').textContent = step ? `Step ${step}: ${STEPS[step - 1].en[0]}` : '';
+    this.showTitle();
     if (!run) return;
     if (this.ownPace) { $('room-catch-up').classList.add('new-run'); return; }
+    this.hold(Boolean(run.staged));
+    this.showStatus();
+    if (sameRun(this.loading, run)) return; // the same run, played now: the page has it
+    this.loading = run;
+    this.shown = null;
     try {
       const ids = [run.job, ...run.race];
       const jobs = await Promise.all(ids.map(async (id) => ({ id, config: (await this.api.getJob(id)).config })));
-      if (run !== this.teacherRun || this.ownPace) return;
-      this.follow(jobs);
-      for (const delay of [300, 1200]) setTimeout(() => this.applyPlayer(), delay); // once its events arrive
+      if (!sameRun(run, this.teacherRun) || this.ownPace) return;
+      this.follow(jobs, { paused: true, veiled: Boolean(run.step) }); // the teacher's player says when it plays
+      const look = run.step ? stepLook(run.step) : { view: {}, focus: null };
+      this.store.set(look.view); // a lesson step looks as on the teacher's page: its arrows, its log scale, its view
+      if (!this.card.q || this.card.q.kind !== 'point') showFocus(look.focus);
+      this.shown = run;
+      this.showTitle();
+      for (const delay of [0, 300, 1200]) setTimeout(() => this.applyPlayer(), delay); // once its events arrive
     } catch (err) {
+      this.loading = null;
       this.banner(t('room.teachersRunFailed', { error: err.message }), 'error');
     }
   }
@@ -327,7 +519,7 @@ export class StudentRoom {
     const t = this.teacherPlayer;
     if (!t || this.ownPace) return;
     const speed = t.speed >= 64 ? 'live' : String(t.speed);
-    this.player.setSpeed(speed);
+    if (this.store.get().speed !== speed) this.store.set({ speed }); // the speed box says the teacher's
     const since = (performance.now() - t.seen) / 1000;
     this.player.seek(t.playing && speed !== 'live' ? t.epoch + since * 10 * t.speed : t.epoch);
     if (t.playing) this.player.play(); else this.player.pause();
@@ -341,9 +533,10 @@ export class StudentRoom {
     $('room-pace').hidden = own;
     $('room-catch-up').hidden = !own;
     $('room-send-box').hidden = !own;
-    tr($('room-status'), own ? 'room.atOwnPace' : 'room.following');
+    this.showStatus();
+    this.showBadge();
     this.unlock(own);
-    if (!own) this.loadRun(this.teacherRun);
+    if (own) { this.hold(false); this.loading = null; this.shown = null; } else this.loadRun(this.teacherRun);
   }
 
   async answer(value) {
@@ -351,17 +544,30 @@ export class StudentRoom {
     if (!q || q.revealed) return;
     try {
       await this.api.answerQuestion(this.code, q.id, { student: this.student, ...value });
+      if (this.card.q?.id !== q.id) return; // closed meanwhile
       this.card.mine = 'choice' in value ? value.choice : [value.w, value.b];
+      this.card.note('');
       this.card.render();
       if (q.kind === 'point') this.contour.setPredictions([], this.card.mine);
     } catch (err) {
-      $('room-mine').textContent = t('room.notSent', { error: err.message });
+      this.card.note(t('room.notSent', { error: err.message }));
     }
   }
 
-  /** A click on the contour: a prediction while a point question is open. */
-  wantsPoint() { return this.card.q?.kind === 'point' && !this.card.q.revealed; }
-  answerPoint({ w, b }) { this.answer({ w: Number(w.toPrecision(4)), b: Number(b.toPrecision(4)) }); }
+  /** A click on the contour at (w, b): a prediction while a point question is open; otherwise,
+   *  unless at one's own pace, a word on why it starts nothing. Answers whether it was taken here. */
+  takePoint({ w, b }) {
+    const q = this.card.q;
+    if (q?.kind === 'point') {
+      if (q.revealed) this.card.note(t('room.answersClosed'));
+      else this.answer({ w: Number(w.toPrecision(4)), b: Number(b.toPrecision(4)) });
+      return true;
+    }
+    if (this.ownPace) return false; // her own run, from there
+    if (q) this.card.note(t('room.notAPoint'));
+    else this.banner(t('room.clickFollowing'), 'warn');
+    return true;
+  }
 
   async sendRun() {
     const job = this.player.runs[0]?.id;
@@ -403,9 +609,10 @@ export function installRoom(deps, code) {
       if (!$('share').open) $('share').showModal();
     } catch (err) { deps.banner(t('room.error', { error: err.message }), 'error'); }
   };
+  const failed = (key) => (err) => deps.banner(t(key, { error: err.message }), 'error');
   $('room-start').addEventListener('click', start);
-  $('room-ask').addEventListener('click', () => teacher.ask().catch((err) => deps.banner(t('room.questionError', { error: err.message }), 'error')));
-  $('room-reveal').addEventListener('click', () => teacher.revealNow());
+  $('room-ask').addEventListener('click', () => teacher.ask().catch(failed('room.questionError')));
+  $('room-reveal').addEventListener('click', () => teacher.revealNow().catch(failed('room.questionError')));
   $('room-run-it').addEventListener('click', () => teacher.runIt());
   $('room-runs-open').addEventListener('click', () => teacher.listRuns());
   $('room-runs-close').addEventListener('click', () => $('room-runs').close());
@@ -415,9 +622,10 @@ export function installRoom(deps, code) {
     teacher.askTyped(ev.target).then(() => $('ask').close(), (err) => { $('ask-error').textContent = err.message; });
   });
   onKey((ev) => {
-    if (!teacher.room || (ev.key !== 'q' && ev.key !== 'Q')) return false;
-    $('room-ask').click();
-    return true;
+    if (!teacher.stream) return false;
+    if (ev.key === 'q' || ev.key === 'Q') { $('room-ask').click(); return true; }
+    if ((ev.key === 'x' || ev.key === 'X') && teacher.card.q) { teacher.closeQuestion().catch(failed('room.questionError')); return true; }
+    return false;
   });
   teacher.resume();
   return { teacher };

@@ -68,16 +68,18 @@ export const getRoomShare = (code) => request('GET', `${room(code)}/share`);
 export const setRoomRun = (code, key, run) => request('PUT', `${room(code)}/job`, run, bearer(key));
 export const setRoomPlayer = (code, key, player) => request('PUT', `${room(code)}/player`, player, bearer(key));
 export const askQuestion = (code, key, question) => request('POST', `${room(code)}/questions`, question, bearer(key));
+/** The question as its teacher sees it: with its right answer and its why. */
+export const getQuestion = (code, key, qid) => request('GET', `${room(code)}/questions/${qid}`, undefined, bearer(key));
 export const revealQuestion = (code, key, qid) => request('POST', `${room(code)}/questions/${qid}/reveal`, undefined, bearer(key));
+export const closeQuestion = (code, key, qid) => request('POST', `${room(code)}/questions/${qid}/close`, undefined, bearer(key));
 export const answerQuestion = (code, qid, answer) => request('POST', `${room(code)}/questions/${qid}/answers`, answer);
 export const shareRun = (code, run) => request('POST', `${room(code)}/runs`, run);
 export const getSharedRuns = (code, key) => request('GET', `${room(code)}/runs`, undefined, bearer(key));
-export const getLessonQuestions = () => request('GET', '/api/lesson/questions');
 
 // ---- the page's one stream: the runs it shows, and its room
 const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}
 const STREAM_EVENTS = ['meta', 'epoch', 'step', 'change', 'done'];
-const ROOM_EVENTS = ['room', 'run', 'player', 'question', 'answers', 'reveal', 'runs', 'closed']; // closed: its last
+const ROOM_EVENTS = ['room', 'run', 'player', 'question', 'answers', 'reveal', 'close', 'runs', 'closed']; // closed: its last
 const ROOM = Symbol('room'); // whose events come next, when they are the room's
 let roomFollow = null;
 const JOINED_WITHIN_MS = 30; // the compared runs' jobs, created one after another, join one reconnect

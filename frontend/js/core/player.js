@@ -21,13 +21,16 @@ export class Player {
 
   /** Start a new generation of `specs` runs ({label, color}); returns its id. `toEnd`: no playback,
    *  the cursor jumps to the end when the runs are done (unless the user plays or steps first).
-   *  `paused`: no playback either; the cursor waits at epoch 0, the start, until the user plays. */
-  newGeneration(specs, { toEnd = false, paused = false } = {}) {
+   *  `paused`: no playback either; the cursor waits at epoch 0, the start, until the user plays.
+   *  `holdAt`: playback stops at that epoch (a lesson step's key moment); 0 is `paused`. */
+  newGeneration(specs, { toEnd = false, paused = false, holdAt = null } = {}) {
     this.gen += 1;
     this.runs = specs.map((s) => ({ ...s, id: null, meta: null, epochs: [], steps: [], changes: [], done: null, error: null }));
     this.cursor = 0;
-    this.toEnd = toEnd && !paused;
-    this.playing = !toEnd && !paused;
+    const still = paused || holdAt === 0;
+    this.holdAt = still ? null : holdAt;
+    this.toEnd = toEnd && !still; // to the hold, if there is one
+    this.playing = !toEnd && !still;
     this.dirty = true;
     return this.gen;
   }
@@ -44,11 +47,12 @@ export class Player {
 
   play() {
     this.toEnd = false;
+    this.holdAt = null;
     if (this.epoch >= this.received && this.finished) this.cursor = 0; // replay a finished run
     this.playing = true;
     this.dirty = true;
   }
-  pause() { this.playing = false; this.toEnd = false; this.dirty = true; }
+  pause() { this.playing = false; this.toEnd = false; this.holdAt = null; this.dirty = true; }
   toggle() { if (this.playing) this.pause(); else this.play(); }
   seek(epoch) {
     this.cursor = Math.max(0, Math.min(this.received, Math.round(epoch)));
@@ -62,15 +66,20 @@ export class Player {
   frame(now) {
     const dt = this.last === null ? 0 : Math.min(0.25, (now - this.last) / 1000);
     this.last = now;
-    if (this.toEnd && this.finished) {
+    if (this.toEnd && (this.finished || (this.holdAt !== null && this.received >= this.holdAt))) {
       this.toEnd = false;
-      this.seek(this.received);
+      this.seek(this.holdAt ?? this.received);
+      this.holdAt = null;
     }
     if (this.playing) {
       const before = this.epoch;
       const max = this.received;
       if (this.speed === 'live') this.cursor = max;
       else this.cursor = Math.min(max, this.cursor + dt * EPOCHS_PER_SECOND * Number(this.speed));
+      if (this.holdAt !== null && this.cursor >= this.holdAt && this.received >= this.holdAt) {
+        this.cursor = this.holdAt; // the moment a lesson step is about: it waits there
+        this.pause();
+      }
       if (this.epoch !== before) this.dirty = true;
       if (this.cursor >= max && this.finished) { this.playing = false; this.dirty = true; }
     }

@@ -41,7 +41,7 @@ export class ContourLab {
   paintAxes(ctx, px, py, scale, outline, box, taken, lines) {
     const c = this.curvature;
     const m = this.minimum;
-    if (!c || !m || !Number.isFinite(m.w)) return null;
+    if (!c || !m || !Number.isFinite(m.w) || this.contour.minimumHidden) return null;
     const win = this.contour.surface?.window;
     if (!win) return null;
     const reach = 2 * Math.hypot(win.w_max - win.w_min, win.b_max - win.b_min);

@@ -98,8 +98,9 @@ const SWEEP_DIALOG = `
 <p class="sr-only" id="desc-sweep"></p>
 <div class="lab-buttons"><button type="button" id="sweep-run" class="primary" data-i18n="sweep.again"></button><button type="button" id="sweep-close" data-i18n="common.close"></button></div>`;
 
-/** `submit(changes)`: run what the form shows with `changes`, as ▶ Run does (main.js). */
-export function installLab({ api, store, settings, schema, player, runs, charts, form, submit }) {
+/** `submit(changes)`: run what the form shows with `changes`, as ▶ Run does (main.js); false when
+ *  it refused them. `allowed(changes)`: whether a teacher's locked link lets them through. */
+export function installLab({ api, store, settings, schema, player, runs, charts, form, submit, allowed = () => true }) {
   const $ = (id) => document.getElementById(id);
   const panel = Object.assign(document.createElement('fieldset'), { id: 'lab', innerHTML: PANEL });
   form.append(panel);
@@ -145,7 +146,8 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
   const hand = new HandFit(panel, { fit: charts.fit, contour: charts.contour,
     goOn: ({ w, b }) => {
       const round = (v) => Number(v.toPrecision(4));
-      store.set({ init_w: round(w), init_b: round(b), cmp: '' }, { run: true });
+      const next = { init_w: round(w), init_b: round(b), cmp: '' };
+      if (allowed(next)) store.set(next, { run: true });
     } });
   const handOptions = () => {
     const s = store.get();
@@ -254,13 +256,15 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
 
   // ---- optimizer state
   // run what the form shows with it (the optimizer chosen there, run or not yet), as ▶ Run would
-  $('trace-state').addEventListener('change', (ev) => submit({ trace_state: ev.target.checked }));
+  $('trace-state').addEventListener('change', (ev) => {
+    if (!submit({ trace_state: ev.target.checked })) ev.target.checked = Boolean(store.get().trace_state);
+  });
 
   // ---- presets
   for (const [key, p] of Object.entries(LAB_PRESETS)) $('lab-preset').append(tr(new Option('', key), p.label));
   $('lab-preset').addEventListener('change', (ev) => {
     const p = LAB_PRESETS[ev.target.value];
-    if (p) store.set(p.state(), { run: true });
+    if (p && allowed(p.state())) store.set(p.state(), { run: true });
   });
 
   // ---- sweep

@@ -101,7 +101,7 @@ export class ContourChart extends Chart {
     const min = s ? s.minimum ?? s.least_squares : null;
     const mse = !s || !s.minimum || s.minimum.loss_name === 'mse';
     const name = mse ? t('trace.leastSquares') : t('readout.minimum', { loss: s.minimum.loss_name.toUpperCase() });
-    return { x: min ? [min.w] : [], y: min ? [min.b] : [], mode: mse ? 'markers' : 'markers+text', name,
+    return { x: min ? [min.w] : [], y: min ? [min.b] : [], mode: mse ? 'markers' : 'markers+text', name, visible: !this.minimumHidden,
       text: [name], textposition: 'top center', textfont: { color: ink('#000'), size: thick(14) },
       marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
       hovertemplate: `${name}<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>` };
@@ -158,6 +158,16 @@ export class ContourChart extends Chart {
   setPredictions(points, mine = null) {
     this.predictions = points;
     this.mine = mine;
+    this.paint();
+  }
+
+  /** While a class predicts a point (the bowl's bottom, where a run ends) the minimum's ★ and the
+   *  lab's axes through it are not drawn: they would be the answer. */
+  hideMinimum(on) {
+    if (on === Boolean(this.minimumHidden)) return;
+    this.minimumHidden = on;
+    Plotly.restyle(this.el, { visible: !on }, [1]);
+    this.drawnKey = null;
     this.paint();
   }
 
@@ -296,20 +306,23 @@ export class ContourChart extends Chart {
     return { text, x, y, box: spot };
   }
 
+  /** The class's predictions: white discs ringed in dark ink, big enough to count from the back of
+   *  a room on a projector (8 px across times the look's line scale); this student's own, orange. */
   paintPredictions(ctx, px, py, scale, outline) {
     const points = this.predictions ?? [];
-    ctx.fillStyle = ink('rgba(255, 255, 255, 0.85)');
-    ctx.strokeStyle = ink('#333');
-    ctx.lineWidth = 1.5 * scale;
-    for (const [w, b] of points) { dot(ctx, px(w), py(b), 5 * scale); ctx.stroke(); }
+    const r = 8 * scale;
+    ctx.fillStyle = ink('rgba(255, 255, 255, 0.9)');
+    ctx.strokeStyle = ink('#222');
+    ctx.lineWidth = 2.5 * scale;
+    for (const [w, b] of points) { dot(ctx, px(w), py(b), r); ctx.stroke(); }
     if (this.mine) {
       ctx.strokeStyle = outline;
       ctx.lineWidth = 3 * scale;
-      dot(ctx, px(this.mine[0]), py(this.mine[1]), 9 * scale);
+      dot(ctx, px(this.mine[0]), py(this.mine[1]), r + 3 * scale);
       ctx.fillStyle = ink('#E69F00');
-      dot(ctx, px(this.mine[0]), py(this.mine[1]), 7 * scale);
+      dot(ctx, px(this.mine[0]), py(this.mine[1]), r);
     }
-    this.canvas.predictions = points.length; // what is drawn, for tests
+    Object.assign(this.canvas, { predictions: points.length, predictionSize: 2 * r }); // what is drawn, for tests
   }
 
   /**

@@ -113,7 +113,8 @@ export class LossChart extends Chart {
     this.shown = [runs, k];
     this.showLog(spansDecades(runs, k));
     const want = runs.map((run) => this.extent(run, k));
-    if (this.pending && want.every((w) => w.n === 0)) return; // the last run's curves stay until there is a new one
+    // the last run's curves stay until there is a new one, unless this one waits at its start
+    if (this.pending && want.every((w) => w.n === 0) && (moving || !runs.every((r) => r.meta))) return;
     const behind = want.some((w, i) => !same(w, this.plotted[i], !moving));
     if (behind) {
       const back = want.some((w, i) => w.n < this.plotted[i].n || w.s < this.plotted[i].s);

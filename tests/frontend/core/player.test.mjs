@@ -116,3 +116,33 @@ test('toEnd gives way to the user: play animates, a step stays where it was put'
   seconds(1);
   assert.equal(player.epoch, 3 + EPOCHS_PER_SECOND);
 });
+
+test('a hold stops playback at its epoch once; play goes on from there; 0 is paused', () => {
+  const { player, seconds } = manual();
+  player.newGeneration([{ label: 'a' }], { holdAt: 4 });
+  feed(player.runs[0], 50);
+  player.runs[0].done = { status: 'completed' };
+  seconds(3);
+  assert.equal(player.epoch, 4);
+  assert.equal(player.playing, false, 'it waits at the moment its caption talks about');
+  player.play();
+  seconds(1);
+  assert.equal(player.epoch, 4 + EPOCHS_PER_SECOND, 'then plays on, held no more');
+  player.newGeneration([{ label: 'a' }], { holdAt: 0 });
+  feed(player.runs[0], 50);
+  seconds(1);
+  assert.equal(player.epoch, 0);
+  assert.equal(player.playing, false);
+});
+
+test('without playback (less motion), a hold is where the cursor jumps', () => {
+  const { player, tick } = manual();
+  player.newGeneration([{ label: 'a' }], { toEnd: true, holdAt: 4 });
+  feed(player.runs[0], 3);
+  tick(16);
+  assert.equal(player.epoch, 0);
+  feed(player.runs[0], 30);
+  tick(16);
+  assert.equal(player.epoch, 4);
+  assert.equal(player.playing, false);
+});

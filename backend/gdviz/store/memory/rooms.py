@@ -28,6 +28,7 @@ from ...rooms import (
     no_question,
     no_room,
     opened,
+    question_closed,
     question_view,
     revealed,
     snapshot,
@@ -238,6 +239,16 @@ class MemoryRooms:
         view = question_view(qid, q.spec, list(q.answers.values()), True, True)
         room.emit("reveal", view)
         return view
+
+    async def close_question(self, code: str, qid: int) -> bool:
+        room = self._room(code)
+        self._question(room, qid)
+        if room.current != qid:
+            return False
+        self._touch(room)
+        room.current = None
+        room.emit("close", question_closed(qid))
+        return True
 
     async def share_run(self, code: str, run: SharedRun, address: str) -> int:
         room = self._room(code)

@@ -32,6 +32,7 @@ from ...rooms import (
     no_question,
     no_room,
     opened,
+    question_closed,
     question_view,
     revealed,
     snapshot,
@@ -50,6 +51,7 @@ from .scripts import (
     ROOM_ANSWER,
     ROOM_ASK,
     ROOM_CLOSE,
+    ROOM_CLOSE_QUESTION,
     ROOM_CREATE,
     ROOM_EMIT,
     ROOM_REVEAL,
@@ -97,6 +99,7 @@ class RedisRooms:
         self._share = self.r.register_script(ROOM_SHARE)
         self._snapshot = self.r.register_script(ROOM_SNAPSHOT)
         self._close = self.r.register_script(ROOM_CLOSE)
+        self._close_question = self.r.register_script(ROOM_CLOSE_QUESTION)
         self._sweep_script = self.r.register_script(ROOM_SWEEP)
         self._specs: dict[tuple[str, int], QuestionSpec] = {}  # questions never change once asked
         self._sweeper: asyncio.Task[None] | None = None
@@ -306,6 +309,22 @@ class RedisRooms:
         ):
             raise no_room(code)
         return view
+
+    async def close_question(self, code: str, qid: int) -> bool:
+        got = await self._close_question(
+            keys=[
+                room_key(code),
+                room_key(code, f"q:{qid}"),
+                room_key(code, "events"),
+                key("rooms"),
+            ],
+            args=[qid, dumps(question_closed(qid)), code, self.idle_ms],
+        )
+        if got == -1:
+            raise no_room(code)
+        if got == -2:
+            raise no_question(code, qid)
+        return bool(got)
 
     async def share_run(self, code: str, run: SharedRun, address: str) -> int:
         index = await self._share(

@@ -22,8 +22,8 @@ Rooms (``rooms.py``), all expiring a minute after the room does (``CLOSED_KEPT_S
 its stream deleted when it closes (its stream a minute later, once its followers read ``closed``):
 
 - ``room:{code}``          hash: digest, expires and idle (ms: it closes at the first), owner (the
-                           address that opened it), run, player (JSON), question (current id),
-                           questions (how many asked)
+                           address that opened it), run, player (JSON), question (current id;
+                           none once closed), questions (how many asked)
 - ``room:{code}:q:{n}``    hash: spec (JSON), revealed ("1" once revealed)
 - ``room:{code}:a:{n}``    hash: student → answer (JSON)
 - ``room:{code}:runs``     list of the students' shared runs (JSON)
@@ -349,6 +349,23 @@ if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
 touch(KEYS[1], KEYS[4], ARGV[1], exp, ARGV[2])
 redis.call('HSET', KEYS[2], 'revealed', '1')
 return {redis.call('HGET', KEYS[2], 'spec'), redis.call('HVALS', KEYS[3])}
+"""
+)
+
+# KEYS: room, q, events, rooms; ARGV: qid, close event's data, code, idle ms. Takes the current
+# question off every screen (a change by the teacher): 1 closed, 0 not the current question; -1
+# no room, -2 no question.
+ROOM_CLOSE_QUESTION = (
+    _ROOM_FNS
+    + """
+local exp = open_room(KEYS[1])
+if not exp then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+if redis.call('HGET', KEYS[1], 'question') ~= ARGV[1] then return 0 end
+touch(KEYS[1], KEYS[4], ARGV[3], exp, ARGV[4])
+redis.call('HDEL', KEYS[1], 'question')
+emit(KEYS[3], exp, 'close', ARGV[2])
+return 1
 """
 )
 

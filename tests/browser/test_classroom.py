@@ -165,7 +165,9 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page, tmp_pat
             if n < 10:
                 page.keyboard.press("ArrowRight")  # the lesson's →, not the player's
         if lang == "en":
-            app.finished(status="diverged")  # step 10: lr 0.5
+            app.finished(status="diverged")  # step 10: lr 0.5, held at its zig-zag
+            expect(page.locator("#banner")).to_be_hidden()  # not before the path shows it
+            page.click("#to-end")
             expect(page.locator("#banner-fixes button").first).to_be_visible()  # with its fixes
             for _ in range(9):
                 page.keyboard.press("ArrowLeft")
@@ -245,8 +247,6 @@ def test_lesson_steps_hold_their_key_moment_and_say_their_mode(app: App, page: P
     app.wait(status="diverged", epoch=60, playing=False)
     # a race says both modes, in the page's language; a step without a moment plays to its end
     app.open("lesson=4&lang=ko")
-    expect(page.locator("#lesson-mode")).to_have_text(
-        "겨루기: 직접 구현 (w -= lr·grad) 대 sgd (전체 배치)"
-    )
+    expect(page.locator("#lesson-mode")).to_have_text("겨루기: manual 대 sgd")
     app.open("lesson=9&lang=en")
     app.wait(status="completed", epoch=100, playing=False)

@@ -39,12 +39,13 @@ export function stepLook(n) {
   return { view: { arrows: Boolean(state.arrows), log: Boolean(state.log), resid: Boolean(state.resid) }, focus };
 }
 
-/** What step n runs: its mode, or the modes it races ("mode: sgd (full batch)"). */
+/** What step n runs: its mode ("mode: sgd (full batch)"), or the modes it races ("race: manual vs sgd"). */
 export function stepModes(n) {
   const { state } = STEPS[n - 1];
   const modes = state.cmp ? state.cmp.split(',').map((run) => /mode:(\w+)/.exec(run)?.[1] ?? state.mode ?? 'sgd') : [state.mode];
-  const names = modes.map((m) => t(`choice.mode.${m}`));
-  return names.length > 1 ? t('lesson.race', { modes: names.join(t('lesson.versus')) }) : t('lesson.mode', { mode: names[0] });
+  // a race names its modes as the code does (manual, sgd), so that the step's title keeps one line
+  if (modes.length > 1) return t('lesson.race', { modes: modes.join(t('lesson.versus')) });
+  return t('lesson.mode', { mode: t(`choice.mode.${modes[0]}`) });
 }
 
 /** A hand-written link (#lesson=3, perhaps with a language, a look or a lock) gets its step's settings. */

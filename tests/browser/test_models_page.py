@@ -3,11 +3,14 @@ separable run that says why it walks off, a polynomial's slice and its picker, t
 on the lr slider, and the model in the URL (core/models.js, views/fit.js, runs.js, form/form.js)."""
 
 import math
+from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
+import pytest
 from conftest import App, Watch
 from playwright.sync_api import Page, expect
+from test_layout import fits_viewport, shots_dir
 
 LIVE = "speed=live"
 
@@ -21,7 +24,9 @@ def contour_grid(page: Page) -> dict:
     )
 
 
-def assert_grid_is_the_apis(server_url: str, job: str, grid: dict, extra: dict | None = None) -> None:
+def assert_grid_is_the_apis(
+    server_url: str, job: str, grid: dict, extra: dict | None = None
+) -> None:
     """The contour's loss is the API's surface over the same grid, point for point."""
     x, y = grid["x"], grid["y"]
     keys = ("x_min", "x_max", "y_min", "y_max") if extra else ("w_min", "w_max", "b_min", "b_max")
@@ -46,7 +51,8 @@ def test_logistic_regression_draws_its_s_curve_boundary_and_exact_landscape(
     done = httpx.get(f"{server_url}/api/jobs/{job}").json()
     w, b = done["done"]["params"]
     fit = page.eval_on_selector(
-        "#chart-fit", "el => [el.data[0].y, el.data[3].x, el.data[3].y, el.data[4].x, el.data[4].name]"
+        "#chart-fit",
+        "el => [el.data[0].y, el.data[3].x, el.data[3].y, el.data[4].x, el.data[4].name]",
     )
     data_y, xs, ys, cut, name = fit
     assert set(data_y) == {0, 1}  # the points at 0 and 1
@@ -161,3 +167,27 @@ def test_a_refusal_of_the_new_fields_is_said_in_korean(app: App, page: Page, wat
     watch.allow_http_errors = True  # the 422 is the point
     app.open("lang=ko&model=logistic&labels=0&epochs=5")
     expect(page.locator("#err-labels")).to_contain_text("로지스틱 회귀는 모든 y가 0 또는 1이어야")
+
+
+SHOWN = {
+    "poly": "model=poly&degree=9&curve=sine&noise=0.3&standardize=1&lr=0.0008&epochs=300",
+    "logistic": "model=logistic&lr=2&epochs=150",
+}
+
+
+@pytest.mark.parametrize("size", [(1920, 1080), (1366, 768)], ids=lambda s: f"{s[0]}x{s[1]}")
+@pytest.mark.parametrize("lang", ["en", "ko"])
+@pytest.mark.parametrize("model", list(SHOWN))
+def test_screenshots_of_the_models(
+    app: App, page: Page, tmp_path: Path, model: str, lang: str, size: tuple[int, int]
+) -> None:
+    """A finished run of each model at the two screens, in both languages: the page fits them."""
+    page.set_viewport_size({"width": size[0], "height": size[1]})
+    app.open(f"{SHOWN[model]}&lang={lang}&{LIVE}")
+    app.finished()
+    page.wait_for_function("document.getElementById('chart-surface').data[0].z.length > 0")
+    page.wait_for_timeout(400)  # the 3D view's WebGL
+    assert fits_viewport(page)
+    page.screenshot(
+        path=str(shots_dir(tmp_path) / f"models-{model}-{lang}-{size[0]}x{size[1]}.png")
+    )

@@ -17,9 +17,9 @@ const rawLabel = (label) => label.replace(/^z\((.*)\)$/, '$1');
 export function epochReadout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) return '';
-  const poly = modelKind(run.meta) === 'poly';
+  const poly = modelKind(run.meta) === 'poly'; // its up to ten coefficients in 3 digits
   const params = paramsOf(pt, run.meta) ?? [];
-  const landed = poly ? run.meta.param_names.map((n, i) => `${n} = ${fmt(params[i])}`).join('  ') : `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
+  const landed = poly ? run.meta.param_names.map((n, i) => `${n} = ${fmt(params[i], 3)}`).join('  ') : `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
   if (k === 0 || pt.loss === null) {
     // the first full-batch update's loss is the start's own: the guess's loss, before any update
     const first = run.meta.steps_per_epoch === 1 ? run.epochs[0]?.loss : undefined;
@@ -48,7 +48,7 @@ export function inRawUnits({ w, b }, scale) {
 function named(meta, best) {
   const names = meta.param_names ?? ['w', 'b'];
   const params = best.params ?? [best.w, best.b];
-  return names.map((n, i) => `${n} = ${num(params[i])}`).join(names.length > 2 ? '  ' : '   ');
+  return names.length > 2 ? names.map((n, i) => `${n} = ${num(params[i], 3)}`).join('  ') : names.map((n, i) => `${n} = ${num(params[i])}`).join('   ');
 }
 
 /** Logistic regression's minimum and its decision boundary, or why the path walks off forever. */

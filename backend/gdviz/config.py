@@ -122,10 +122,14 @@ class Synthetic(Strict):
         json_schema_extra=form("data", 240),
     )
     curve: Curve = Field(
-        "line", description="f in y = true_w·f(x) + true_b + noise·ε: x, x² or sin(x)"
+        "line",
+        description="f in y = true_w·f(x) + true_b + noise·ε: x, x² or sin(x)",
+        json_schema_extra=form("data", 244),
     )
     labels: bool = Field(
-        False, description="y = 1 where true_w·f(x) + true_b + noise·ε > 0, else 0 (logistic)"
+        False,
+        description="y = 1 where true_w·f(x) + true_b + noise·ε > 0, else 0 (logistic)",
+        json_schema_extra=form("data", 246),
     )
 
 
@@ -270,7 +274,13 @@ class Poly(Strict):
     """ŷ = b0 + b1·x + … + b_degree·x^degree."""
 
     kind: Literal["poly"]
-    degree: int = Field(2, ge=2, le=MAX_DEGREE, description="the highest power of x")
+    degree: int = Field(
+        2,
+        ge=2,
+        le=MAX_DEGREE,
+        description="the highest power of x",
+        json_schema_extra=form("method", 66, shown_when={"model": ["poly"]}),
+    )
 
 
 ModelSpec = Annotated[Line | Logistic | Poly, Field(discriminator="kind"), kind_by_default("line")]
@@ -323,6 +333,7 @@ class JobConfig(Strict):
     model: ModelSpec = Field(
         default_factory=Line,
         description="what is fitted: the line (the lesson's), logistic regression, a polynomial",
+        json_schema_extra=form("method", 65),
     )
     loss: Loss = Field(
         "mse",

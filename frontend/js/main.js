@@ -10,7 +10,7 @@ import { LossChart } from './views/loss.js';
 import { ContourChart } from './views/contour.js';
 import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
-import { epochReadout, fitReadout } from './views/readout.js';
+import { epochReadout, fitReadout, sliceText } from './views/readout.js';
 import { divergeFixes, notConverged, moreEpochs, fixedSettings, fixedFate } from './form/fixes.js';
 import { lockedChanges } from './form/locks.js';
 import { downloadCsv, downloadJson, downloadPointsCsv, installPngDialog } from './code/export.js';
@@ -112,6 +112,7 @@ const runs = new Runs({ api, settings, player, charts, ui: {
     classroom?.teacher?.showTitle();
     classroom?.student?.showTitle();
   },
+  slice: showSlice,
 } });
 const lab = installLab({ api, store, settings, schema, player, runs, charts, form: $('controls'), submit: (changes) => submit(changes), allowed: mayChange });
 
@@ -124,6 +125,7 @@ const SHOW = {
   arrows: (v) => { $('show-arrows').checked = v; contour.setArrows(v); },
   projector: (v, s) => showLook(s),
   dark: (v, s) => showLook(s),
+  axes: (v) => runs.setAxes(v ? v.split(',') : []),
 };
 const showSettings = (state, keys = Object.keys(SHOW)) => {
   for (const k of keys) SHOW[k]?.(state[k], state);
@@ -228,6 +230,7 @@ store.subscribe((state, changed, { run }) => {
 /** A click on the contour (or Enter on its cross): a student's prediction, or a run from there. */
 function pickStart({ w, b }) {
   if (classroom?.student?.takePoint({ w, b })) return;
+  if (player.runs[0]?.slice) return; // a polynomial's slice: two of its coefficients, not a start (w, b)
   const round = (v) => Number(v.toPrecision(3));
   const at = { init_w: round(w), init_b: round(b) };
   if (lockedChanges(store.get(), at).length) { banner(t('locks.start'), 'warn'); return; }
@@ -268,6 +271,28 @@ $('export-json').addEventListener('click', () => downloadJson(player.runs));
 installPngDialog(charts, player);
 
 // ---- the runs on screen
+/** A polynomial's slice picker: its coefficients, the two the views slice through; hidden otherwise. */
+function showSlice(run) {
+  const names = run.slice ? run.meta.param_names : [];
+  $('slice-pick').hidden = !run.slice;
+  for (const [i, id] of ['slice-x', 'slice-y'].entries()) {
+    const select = $(id);
+    select.replaceChildren(...names.map((n) => new Option(n, n)));
+    if (run.slice) select.value = run.slice.axes[i];
+  }
+}
+for (const [i, id] of ['slice-x', 'slice-y'].entries()) {
+  $(id).addEventListener('change', () => {
+    const run = player.runs[0];
+    if (!run?.slice) return;
+    const axes = [...run.slice.axes];
+    const other = axes[1 - i];
+    axes[i] = $(id).value;
+    if (axes[i] === other) axes[1 - i] = run.slice.axes[i]; // the same twice: the two swap
+    store.set({ axes: axes.join() });
+  });
+}
+
 /** At once, not at the next frame: nobody may read the replaced run's state as the new one's. */
 function markStarting() {
   Object.assign(app.dataset, { status: 'starting', epoch: '0', received: '0', playing: 'false' });
@@ -312,7 +337,7 @@ function render(p) {
   explain.draw(sel, k);
   a11y(p, sel);
   lab.render(p, sel);
-  runs.fitSurface(k);
+  runs.fitSurface(k, p.playing);
   runs.follows(p);
   classroom?.teacher?.syncPlayer(p);
 }
@@ -320,6 +345,12 @@ function render(p) {
 function readout(run, k) {
   $('readout').textContent = epochReadout(run, k);
   $('readout-fit').textContent = fitReadout(run?.meta);
+  const note = sliceText(contour.surface?.slice);
+  for (const id of ['slice-note-contour', 'slice-note-surface']) {
+    const el = $(id);
+    if (el.textContent !== note) el.textContent = note;
+    el.hidden = !note;
+  }
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run

@@ -1,11 +1,15 @@
 // Runs: start what the settings say (one run, or a comparison on one start point), follow a shared
-// run, and fetch the loss surface the views need. Everything it touches is handed in, as to Explain:
+// run, and fetch the loss surface the views need: over (w, b), or for a polynomial a slice through
+// two coefficients (the picked ones) with the others at the epoch shown. Everything it touches is handed in, as to Explain:
 // the API, the settings, the player that buffers the streams, the charts and the page's `ui` hooks.
 import { runLabel } from './core/settings.js';
 import { runStyle } from './views/theme.js';
 import { reducedMotion } from './access/a11y.js';
 import { diverged } from './views/viewwindow.js';
 import { t } from './i18n/i18n.js';
+import { isWB, sliceAxes, onAxes, viewSurface } from './core/models.js';
+
+const SLICE_EVERY_MS = 1000; // while playing, a polynomial's slice follows the epoch at most this often
 
 export class Runs {
   /**
@@ -22,6 +26,38 @@ export class Runs {
     this.invalid = false;        // the server refused the config: no run to show
     this.veiled = false;         // the runs' outcome kept back until the playback reaches it
     this.withheld = [];          // their `done` events meanwhile: [settle() arguments]
+    this.chosenAxes = [];        // a polynomial's slice: the two coefficients picked ([]: the API's default)
+    this.sliceAt = null;         // the epoch the slice shown holds the other coefficients at
+    this.sliceTime = 0;
+  }
+
+  /** A run's slice {axes, idx} for its meta, or null over (w, b). */
+  sliceOf(meta) {
+    if (!meta || isWB(meta)) return null;
+    const axes = sliceAxes(meta.param_names, this.chosenAxes);
+    return { axes, idx: axes.map((n) => meta.param_names.indexOf(n)) };
+  }
+
+  /** Give run's records the views' w, b from its slice's axes (a polynomial's), anew. */
+  mapRun(run) {
+    run.slice = this.sliceOf(run.meta);
+    if (!run.slice) return;
+    onAxes(Object.assign(run.meta.start, { params: run.meta.start_params }), run.slice.idx);
+    for (const e of run.epochs) onAxes(e, run.slice.idx);
+    for (const st of run.steps) onAxes(st, run.slice.idx);
+    run.path = null; // pathTo's cache held the old axes
+  }
+
+  /** Slice a polynomial's landscape through `axes` ([x, y] names; [] the default) from now on. */
+  setAxes(axes) {
+    if (axes.join() === this.chosenAxes.join()) return;
+    this.chosenAxes = axes;
+    const { runs, gen } = this.player;
+    if (!runs[0]?.slice) return;
+    for (const run of runs) if (run.meta) this.mapRun(run);
+    this.requestedWindow = '';
+    this.ui.slice?.(runs[0]);
+    this.loadSurface(runs[0], null, gen);
   }
 
   /** Cancel the runs under way and start `state`'s: one run, or each compared run from the first's start.
@@ -44,8 +80,8 @@ export class Runs {
     // every compared run starts where the first one does, unless a start point was given
     const meta = await first;
     if (!meta || !this.player.isCurrent(gen)) return;
-    const init = { w: meta.start.w, b: meta.start.b };
-    specs.slice(1).forEach((s, i) => this.startJob(i + 1, { ...config(s.over), init }, gen));
+    const start = isWB(meta) ? { init: { w: meta.start.w, b: meta.start.b } } : { init_params: meta.start_params };
+    specs.slice(1).forEach((s, i) => this.startJob(i + 1, { ...config(s.over), ...start }, gen));
   }
 
   /** Show `jobs` ([{id, config}], the server's configs: one run or a race) without ever cancelling
@@ -107,12 +143,13 @@ export class Runs {
       this.api.openStream(job.id, current, {
         meta: (m) => {
           run.meta = m;
+          this.mapRun(run);
           if (i === 0) this.showMeta(run, m, gen);
           player.touch();
           resolve(m);
         },
-        epoch(e) { run.epochs.push(e); player.touch(); },
-        step(s) { run.steps.push(s); player.touch(); },
+        epoch(e) { run.epochs.push(run.slice ? onAxes(e, run.slice.idx) : e); player.touch(); },
+        step(s) { run.steps.push(run.slice ? onAxes(s, run.slice.idx) : s); player.touch(); },
         change(c) { run.changes.push(c); ui.changed?.(run, c); player.touch(); },
         done: (d) => {
           if (this.veiled && d.status !== 'failed') this.withheld.push([run, i, d]);
@@ -159,19 +196,24 @@ export class Runs {
     loss.setTotal(m.total_epochs);
     if (m.least_squares?.loss !== undefined && m.config?.loss === 'mse') loss.setReference(m.least_squares.loss, m.total_epochs);
     this.ui.meta?.(run, m);
-    const win = this.charts.contour.firstWindow(run); // in the contour's shape: equal scales at once
-    this.requestedWindow = JSON.stringify(win);
+    this.ui.slice?.(run);
+    this.sliceAt = null;
+    // over (w, b), in the contour's shape (equal scales at once); a slice or a model without a
+    // least-squares point: the server's window, around its start and minimum
+    const win = run.slice || !m.least_squares ? null : this.charts.contour.firstWindow(run);
+    this.requestedWindow = win ? JSON.stringify(win) : '';
     this.loadSurface(run, win, gen);
   }
 
+  /** The surface over (w, b), or run's slice with the other coefficients at the epoch shown. */
   async loadSurface(run, window, gen) {
-    // The views draw (w, b) only: a polynomial's slices wait for the page to show them (docs/api.md)
-    const names = run.meta?.param_names;
-    if (names && names.join() !== 'w,b') return;
     this.surfaceBusy = true;
+    const at = Math.min(this.player.epoch ?? 0, run.epochs.length);
+    const slice = run.slice ? { axes: run.slice.axes, at_epoch: at } : null;
     try {
-      const s = await this.api.getSurface(run.id, window);
+      const s = viewSurface(await this.api.getSurface(run.id, window, slice));
       if (!this.player.isCurrent(gen)) return;
+      if (slice) { this.sliceAt = at; this.sliceTime = performance.now(); }
       this.charts.contour.setSurface(s);
       this.charts.surface.setSurface(s);
       this.player.touch();
@@ -182,14 +224,24 @@ export class Runs {
     }
   }
 
-  /** At epoch k, fetch the surface window the paths up to k need, when it is not the one shown. */
-  fitSurface(k) {
+  /** At epoch k, fetch the surface window the paths up to k need, when it is not the one shown; a
+   *  polynomial's slice also when the epoch it holds the other coefficients at is not k (while
+   *  `playing`, at most every SLICE_EVERY_MS). */
+  fitSurface(k, playing = false) {
     const { runs, gen } = this.player;
-    const win = this.surfaceBusy ? null : this.charts.contour.neededWindow(runs, k);
+    if (this.surfaceBusy || !runs[0]?.id) return;
+    const win = this.charts.contour.neededWindow(runs, k);
     const key = win && JSON.stringify(win);
-    if (win && key !== this.requestedWindow && runs[0]?.id) {
+    if (win && key !== this.requestedWindow) {
       this.requestedWindow = key;
       this.loadSurface(runs[0], win, gen);
+      return;
+    }
+    const run = runs[0];
+    const at = Math.min(k, run.epochs.length);
+    const shown = this.charts.contour.surface;
+    if (run.slice && shown && this.sliceAt !== null && at !== this.sliceAt && !(playing && performance.now() - this.sliceTime < SLICE_EVERY_MS)) {
+      this.loadSurface(run, shown.window, gen);
     }
   }
 

@@ -1,5 +1,5 @@
-"""Until the page draws them (the next round), a run of another model must not break it: a page that
-follows a logistic or polynomial run loads it, plays it to the end and reports no error."""
+"""A followed run of another model plays: a page that follows a logistic or polynomial run (its
+settings from the job's config) loads it, plays it to the end and reports no error."""
 
 import httpx
 import pytest

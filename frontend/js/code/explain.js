@@ -215,7 +215,7 @@ export class Explain {
     }
     if (phase === 'loss') {
       if (u.config.loss === 'mse') {
-        const sq = this.fit.squares({ w, b });
+        const sq = this.fit.squares([w, b]);
         return [line, { ...sq, mode: 'lines', fill: 'toself', name: t('trace.squaredErrors'), hoverinfo: 'skip',
           line: { color: ink(color), width: thick(1.5) }, fillcolor: 'rgba(0,114,178,0.18)' }];
       }

@@ -53,9 +53,16 @@ export function uploadCsv(file) {
 }
 
 /** The loss over a (w, b) grid; `window` is {w_min, w_max, b_min, b_max} or null for the server's default. */
-export function getSurface(id, window, resolution = 60) {
+/** The loss over (w, b) in `window` ({w_min, …}; null: the server's); `slice` {axes: [x, y], at_epoch}:
+ *  a slice through two other parameters, the rest at their values after epoch `at_epoch`. */
+export function getSurface(id, window, slice = null, resolution = 60) {
   const q = new URLSearchParams({ resolution: String(resolution) });
-  if (window) for (const k of ['w_min', 'w_max', 'b_min', 'b_max']) q.set(k, String(window[k]));
+  if (slice) {
+    q.set('x_param', slice.axes[0]);
+    q.set('y_param', slice.axes[1]);
+    q.set('at_epoch', String(slice.at_epoch));
+    if (window) for (const [k, wb] of [['x_min', 'w_min'], ['x_max', 'w_max'], ['y_min', 'b_min'], ['y_max', 'b_max']]) q.set(k, String(window[wb]));
+  } else if (window) for (const k of ['w_min', 'w_max', 'b_min', 'b_max']) q.set(k, String(window[k]));
   return request('GET', `${job(id)}/surface?${q}`);
 }
 

@@ -23,6 +23,7 @@ export const VIEW_FIELDS = {
   scheduler: ['str', ''],        // "StepLR;step_size:10;gamma:0.5" (schedulerConfig); '' none
   lock: ['str', ''],             // a teacher's link: controls shown but locked ("mode,optimizer")
   hide: ['str', ''],             // ... and controls not shown at all (form/locks.js)
+  axes: ['str', ''],             // a polynomial's slice in the contour and 3D views: "b9,b0"; '' the API's default
 };
 
 export const MINIBATCH_MODES = ['minibatch', 'design', 'linear']; // what the explain panel says of a mode
@@ -30,6 +31,8 @@ export const MINIBATCH_MODES = ['minibatch', 'design', 'linear']; // what the ex
 // its curvature asks for an lr far below the page's 0.1 (cars: 2/λ_max ≈ 0.004). docs/page.md.
 export const REAL_DATA = ['builtin', 'upload'];
 const ALWAYS_IN_URL = new Set(['seed']);
+// Fields whose default follows other fields (defaultFor): a hash without them takes that default.
+const FOLLOWING = ['standardize', 'loss', 'labels'];
 // The page's names for a data set's fields, where they differ from the API's.
 const DATASET_NAMES = { builtin: { name: 'builtin' }, upload: { id: 'upload', x: 'col_x', y: 'col_y' }, points: { x: 'pts', y: 'pts' } };
 
@@ -81,12 +84,14 @@ const isScalar = (prop) => SCALARS.includes((prop.anyOf?.find((t) => t.type !== 
 
 /** The page's job fields from JobConfig's JSON schema: init flattened to init_w/init_b (in init's
  *  place in the form), the data set to `data` (its kind) and each kind's fields (`dataKind`: shown and
- *  sent with it); `datasets`: kind -> {API name: page name}. */
+ *  sent with it), the model to `model` (its kind) and each kind's fields (`modelKind`); `datasets`:
+ *  kind -> {API name: page name}; `models`: kind -> its fields. */
 export function jobFields(job) {
   const defs = job.$defs ?? {};
   const ref = (r) => defs[r.split('/').at(-1)];
   const fields = {};
   const datasets = {};
+  const models = {};
   for (const [name, prop] of Object.entries(job.properties)) {
     if (name === 'init') {
       const point = ref(prop.anyOf.find((t) => t.$ref).$ref);
@@ -106,9 +111,18 @@ export function jobFields(job) {
           fields[names[k]] = { ...fieldFrom(p), dataKind: kindOf(d) };
         }
       }
+    } else if (name === 'model') {
+      // the model's kind, and each kind's fields (a polynomial's degree) as fields of their own
+      const kinds = prop.oneOf.map((t) => ref(t.$ref));
+      const kindOf = (d) => d.properties.kind.const;
+      fields.model = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)), form: prop.form };
+      for (const d of kinds) {
+        models[kindOf(d)] = Object.keys(d.properties).filter((k) => k !== 'kind');
+        for (const k of models[kindOf(d)]) fields[k] = { ...fieldFrom(d.properties[k]), modelKind: kindOf(d) };
+      }
     } else if (isScalar(prop)) fields[name] = fieldFrom(prop);
   }
-  return { fields, datasets };
+  return { fields, datasets, models };
 }
 
 /** Every setting of the page: the job's (from the API's schema) and the view's. */
@@ -120,6 +134,7 @@ export class Settings {
     for (const [k, [type, d]] of Object.entries(VIEW_FIELDS)) this.fields[k] = { type, default: d };
     this.optimizerKnobs = schema.optimizer_knobs;
     this.modeOptimizers = schema.mode_optimizers;
+    this.modelLosses = schema.model_losses ?? {};
     this.allKnobs = new Set(Object.values(schema.optimizer_knobs).flat());
   }
 
@@ -129,11 +144,18 @@ export class Settings {
     return Object.fromEntries(Object.entries(this.fields).map(([k, f]) => [k, f.default]));
   }
 
-  /** Field `name`'s default in `state`: standardize is on for real data (REAL_DATA). */
+  /** Field `name`'s default in `state`: standardize is on for real data (REAL_DATA); the loss is the
+   *  model's own (its first in `model_losses`: bce for logistic regression), whose synthetic data come
+   *  labelled 0/1. */
   defaultFor(name, state) {
     if (name === 'standardize') return REAL_DATA.includes(state.data);
+    if (name === 'loss') return this.losses(state.model)[0] ?? this.fields.loss.default;
+    if (name === 'labels') return state.model === 'logistic';
     return this.fields[name].default;
   }
+
+  /** The losses model `kind` takes, its default first. */
+  losses(kind) { return this.modelLosses[kind ?? this.fields.model?.default] ?? this.fields.loss.options; }
 
   /** The knobs (config fields) `optimizer` reads. */
   knobs(optimizer) { return this.optimizerKnobs[optimizer] ?? []; }
@@ -146,6 +168,7 @@ export class Settings {
   applies(name, state) {
     const field = this.fields[name];
     if (!this.isKnobOf(name, state.optimizer) || (field.dataKind && field.dataKind !== state.data)) return false;
+    if (field.modelKind && field.modelKind !== state.model) return false;
     return Object.entries(field.form?.shown_when ?? {}).every(([k, values]) => values.includes(state[k]));
   }
 
@@ -169,9 +192,8 @@ export class Settings {
       const v = this.coerce(k, raw);
       if (v !== undefined) state[k] = v;
     }
-    if (!new URLSearchParams(hash.replace(/^#/, '')).has('standardize')) {
-      state.standardize = this.defaultFor('standardize', state);
-    }
+    const given = new URLSearchParams(hash.replace(/^#/, ''));
+    for (const k of FOLLOWING) if (this.has(k) && !given.has(k)) state[k] = this.defaultFor(k, state);
     return state;
   }
 
@@ -219,6 +241,11 @@ export class Settings {
     if (state.init_w !== null || state.init_b !== null) cfg.init = { w: state.init_w, b: state.init_b };
     const sched = schedulerConfig(state.scheduler); // the lab's field, not the schema's (a nested choice)
     if (sched && state.mode !== 'manual') cfg.scheduler = sched;
+    if (this.models && 'model' in cfg) {
+      const model = { kind: cfg.model };
+      for (const k of this.models[cfg.model] ?? []) model[k] = state[k];
+      cfg.model = model;
+    }
     const kind = state.data in this.datasets ? state.data : this.fields.data.default;
     cfg.dataset = { kind };
     if (kind === 'points') return { ...cfg, dataset: { kind, ...decodePoints(state.pts) } };
@@ -234,6 +261,9 @@ export class Settings {
     put('init_w', config.init?.w ?? null);
     put('init_b', config.init?.b ?? null);
     if ('scheduler' in config) put('scheduler', schedulerField(config.scheduler));
+    const { kind: model = this.fields.model?.default, ...spec } = config.model ?? {};
+    put('model', model);
+    for (const k of this.models?.[model] ?? []) put(k, spec[k] ?? this.fields[k].default);
     const { kind, ...ds } = config.dataset ?? {};
     put('data', kind);
     if (kind === 'points') { put('pts', encodePoints(ds)); return state; }

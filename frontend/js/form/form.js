@@ -172,9 +172,21 @@ export class SettingsForm {
     select.value = allowed.includes(chosen) ? chosen : allowed[0];
   }
 
+  /** Offer the losses `model` takes (logistic regression: bce, mse); keeps the chosen one if taken,
+   *  else the model's own. */
+  offerLosses(model) {
+    const select = this.inputOf('loss');
+    if (!select) return;
+    const allowed = this.settings.losses(model);
+    const chosen = select.value;
+    options(select, choices('loss', allowed));
+    select.value = allowed.includes(chosen) ? chosen : allowed[0];
+  }
+
   /** Show `values` (a state, or some of its fields) in the fields the form has. */
   fill(values) {
     if ('mode' in values) this.offerOptimizers(values.mode);
+    if ('model' in values) this.offerLosses(values.model);
     for (const [k, v] of Object.entries(values)) {
       if (!(k in this.rows)) continue;
       if (k === this.names.file) { this.uploadId = v; continue; }
@@ -183,7 +195,7 @@ export class SettingsForm {
       else {
         // a value the select lacks joins it (a data set's name before the list came), bar an optimizer
         // the mode refuses: it stays out, the mode's first is shown and the run's 422 says why
-        if (input.tagName === 'SELECT' && k !== 'optimizer' && v !== '' && ![...input.options].some((o) => o.value === String(v))) {
+        if (input.tagName === 'SELECT' && k !== 'optimizer' && k !== 'loss' && v !== '' && ![...input.options].some((o) => o.value === String(v))) {
           input.append(el('option', { value: String(v), textContent: String(v) }));
         }
         input.value = v === null ? '' : String(v);
@@ -255,6 +267,13 @@ export class SettingsForm {
   changed(ev) {
     const id = ev.target.id;
     if (id === 'mode') this.offerOptimizers(ev.target.value);
+    if (id === 'model' && ev.type === 'change') {
+      // the model's own loss and, for logistic regression, labelled synthetic data
+      this.offerLosses(ev.target.value);
+      this.inputOf('loss').value = this.settings.defaultFor('loss', { model: ev.target.value });
+      const labels = this.inputOf('labels');
+      if (labels) labels.checked = this.settings.defaultFor('labels', { model: ev.target.value });
+    }
     if (id === 'data' && ev.type === 'change') {
       this.inputOf('standardize').checked = this.settings.defaultFor('standardize', { data: ev.target.value });
     }

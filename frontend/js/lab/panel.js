@@ -37,16 +37,32 @@ function outlierPoints() {
   return { x: [...x, 2.7], y: [...y, 24] };
 }
 
+// the lesson's model, so that a preset after a polynomial or logistic regression fits the line
+const LINE = { model: 'line', curve: 'line', labels: false, loss: 'mse', axes: '' };
+// the lesson's synthetic data (x from −3 to 3 in steps of 0.3, y = 2x − 1 + noise)
+const LESSON_DATA = { data: 'synthetic', x_start: -3, x_stop: 3, x_step: 0.3, n: null, true_w: 2, true_b: -1, noise: 1,
+  mode: 'sgd', optimizer: 'sgd', scheduler: '', cmp: '', sel: 0 };
+// degree 9 through a sine: on raw x the x⁹ direction is ~10⁸ times stiffer than the intercept's
+// (2/λmax ≈ 3.6e-8: lr just under it zig-zags along b9 while b0 barely moves); standardized, 2/λmax ≈ 9e-4
+const POLY9 = { ...LESSON_DATA, ...LINE, model: 'poly', degree: 9, curve: 'sine', noise: 0.3, epochs: 300, init_w: null, init_b: null };
+
 export const LAB_PRESETS = {
   outlier: { label: 'lab.presetOutlier',
-    state: () => ({ data: 'points', pts: encodePoints(outlierPoints()), mode: 'sgd', optimizer: 'sgd', lr: 0.1, epochs: 300,
+    state: () => ({ ...LINE, data: 'points', pts: encodePoints(outlierPoints()), mode: 'sgd', optimizer: 'sgd', lr: 0.1, epochs: 300,
       scheduler: '', standardize: false, cmp: 'loss:mse,loss:huber,loss:mae', sel: 0, init_w: 0, init_b: 0 }) },
   scaled: { label: 'lab.presetScaled',
-    state: () => ({ data: 'synthetic', x_start: 10, x_stop: 20, x_step: 0.5, n: null, true_w: 2, true_b: -1, noise: 1, mode: 'sgd', optimizer: 'sgd',
+    state: () => ({ ...LINE, data: 'synthetic', x_start: 10, x_stop: 20, x_step: 0.5, n: null, true_w: 2, true_b: -1, noise: 1, mode: 'sgd', optimizer: 'sgd',
       lr: 0.0042, epochs: 200, scheduler: '', standardize: false, cmp: '', init_w: 0, init_b: 0 }) },
   standardized: { label: 'lab.presetStandardized',
-    state: () => ({ data: 'synthetic', x_start: 10, x_stop: 20, x_step: 0.5, n: null, true_w: 2, true_b: -1, noise: 1, mode: 'sgd', optimizer: 'sgd',
+    state: () => ({ ...LINE, data: 'synthetic', x_start: 10, x_stop: 20, x_step: 0.5, n: null, true_w: 2, true_b: -1, noise: 1, mode: 'sgd', optimizer: 'sgd',
       lr: 0.4, epochs: 200, scheduler: '', standardize: true, cmp: '', init_w: 0, init_b: 0 }) },
+  polyRaw: { label: 'lab.presetPolyRaw', state: () => ({ ...POLY9, standardize: false, lr: 3e-8 }) },
+  polyStandardized: { label: 'lab.presetPolyStd', state: () => ({ ...POLY9, standardize: true, lr: 0.0008 }) },
+  logistic: { label: 'lab.presetLogistic',
+    state: () => ({ ...LESSON_DATA, ...LINE, model: 'logistic', loss: 'bce', labels: true, standardize: false, lr: 2, epochs: 150, init_w: 0, init_b: 0 }) },
+  // the same minimum, a loss n = 20 times larger: 2/λmax 0.33 for MSE, 0.017 for SSE, so lr 0.1 diverges
+  mse: { label: 'lab.presetMse', state: () => ({ ...LESSON_DATA, ...LINE, standardize: false, lr: 0.1, epochs: 100, init_w: 0, init_b: 0 }) },
+  sse: { label: 'lab.presetSse', state: () => ({ ...LESSON_DATA, ...LINE, loss: 'sse', standardize: false, lr: 0.1, epochs: 100, init_w: 0, init_b: 0 }) },
 };
 
 const PANEL = `
@@ -320,7 +336,8 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
       const points = editor.active ? editor.points : m.points;
       hand.setData(points, handOptions());
       contourLab.setPoints(editor.active || m.n === m.points.x.length ? points : null);
-      contourLab.setCurvature(m.curvature, m.least_squares);
+      const wb = !m.param_names || m.param_names.join() === 'w,b'; // a polynomial's eigen-axes are not the slice's
+      contourLab.setCurvature(wb ? m.curvature : null, m.least_squares ?? m.minimum);
       showStable(m.curvature);
       if (editor.active) editor.show();
     },

@@ -65,19 +65,26 @@ export class ContourChart extends Chart {
     ctx.font = `${ya.title.font.size}px ${ya.title.font.family}`;
     const middle = ya._offset + ya._length / 2;
     const room = 2 * Math.min(middle, fl.height - middle) - 4;
-    const long = t('axis.bIntercept');
+    const long = this.axisNames()[1];
     const text = ctx.measureText(long).width <= room ? long : 'b';
     if (text === (this.yTitle ?? long)) return;
     this.yTitle = text;
     Plotly.relayout(this.el, { 'yaxis.title.text': text });
   }
 
+  /** The axes' titles: w and b, or a polynomial's slice's two coefficients. */
+  axisNames() {
+    const sl = this.surface?.slice?.axes;
+    return sl && sl.join() !== 'w,b' ? sl : [t('axis.wSlope'), t('axis.bIntercept')];
+  }
+
   layout(extra = {}) {
+    const [x, y] = this.axisNames();
     // equal scales: the plot's box shrinks to the window's shape (which fetches its window with it)
     const scale = this.equal ? { scaleanchor: 'x', scaleratio: 1 } : {};
     return this.legendLayout({
-      xaxis: axis(t('axis.wSlope'), { constrain: 'domain', ...(this.nticks ? { nticks: this.nticks } : {}) }),
-      yaxis: axis(this.yTitle ?? t('axis.bIntercept'), { constrain: 'domain', ...scale }),
+      xaxis: axis(x, { constrain: 'domain', ...(this.nticks ? { nticks: this.nticks } : {}) }),
+      yaxis: axis(this.yTitle ?? y, { constrain: 'domain', ...scale }),
       hovermode: 'closest',
       ...extra,
     });
@@ -90,18 +97,21 @@ export class ContourChart extends Chart {
     return [
       { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, showscale: false, // colours and lines: the look's template
         ncontours: 24, contours: { coloring: 'heatmap' },
-        hovertemplate: `w=%{x:.3f}<br>b=%{y:.3f}<br>${t('axis.loss')}=%{text}<extra></extra>`, name: t('axis.loss'), showlegend: false },
+        hovertemplate: `${s?.slice?.axes[0] ?? 'w'}=%{x:.3f}<br>${s?.slice?.axes[1] ?? 'b'}=%{y:.3f}<br>${t('axis.loss')}=%{text}<extra></extra>`, name: t('axis.loss'), showlegend: false },
       this.minimumTrace(),
     ];
   }
 
-  /** ★ where the run's own loss is lowest: the least-squares point for MSE, labelled otherwise. */
+  /** ★ where the run's own loss is lowest: the least-squares point for MSE, labelled otherwise (a
+   *  polynomial's slice: its own lowest point; separable classes: none). */
   minimumTrace() {
     const s = this.surface;
     const min = s ? s.minimum ?? s.least_squares : null;
     const mse = !s || !s.minimum || s.minimum.loss_name === 'mse';
-    const name = mse ? t('trace.leastSquares') : t('readout.minimum', { loss: s.minimum.loss_name.toUpperCase() });
-    return { x: min ? [min.w] : [], y: min ? [min.b] : [], mode: mse ? 'markers' : 'markers+text', name, visible: !this.minimumHidden,
+    const name = s?.sliceLowest ? t('trace.sliceLowest')
+      : mse ? t('trace.leastSquares') : t('readout.minimum', { loss: s.minimum.loss_name.toUpperCase() });
+    const at = min && Number.isFinite(min.w) && Number.isFinite(min.b);
+    return { x: at ? [min.w] : [], y: at ? [min.b] : [], mode: mse ? 'markers' : 'markers+text', name, visible: !this.minimumHidden,
       text: [name], textposition: 'top center', textfont: { color: ink('#000'), size: thick(14) },
       marker: { symbol: 'star', size: thick(18), color: ink('#000'), line: { color: ink('#fff'), width: thick(1.5) } }, showlegend: false,
       hovertemplate: `${name}<br>w=%{x:.4f}<br>b=%{y:.4f}<extra></extra>` };
@@ -140,6 +150,7 @@ export class ContourChart extends Chart {
   }
 
   setSurface(surface) {
+    if (String(surface.slice?.axes) !== String(this.surface?.slice?.axes ?? this.plotted?.slice?.axes)) this.yTitle = null; // new axes: measured anew
     this.surface = surface;
     this.drawnKey = null;
     this.dim(false);

@@ -1,18 +1,21 @@
-// Fit view: the data, the current line y = w·x + b, optional squared residuals, the least-squares line.
+// Fit view: the data, the run's current fit — the line y = w·x + b, logistic regression's S-curve
+// σ(w·x + b) with its 0.5 decision boundary, or a polynomial (core/models.js) — optional squared
+// residuals, and the least-squares fit (logistic regression: the loss's minimum).
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
 // A data set of the page's own above PAINTED_FROM points is painted on a canvas of its own (dots.js).
 import { Chart } from './chart.js';
 import { axis, baseLayout, plain, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from '../core/history.js';
+import { modelKind, curve, boundary, predict, paramsOf } from '../core/models.js';
 import { Overlay, axesOf } from './overlay.js';
 import { paintDots } from './dots.js';
 import { t, has } from '../i18n/i18n.js';
 
 const MAX_SQUARES = 300; // residual squares drawn for at most this many points
 const PAINTED_FROM = 2000; // more points than this (the page's own data) are painted by dots.js, not Plotly
-// traces: 0 data, 1 least squares, 2 residual squares, 3 current line
-const OVERLAY_FROM = 4; // the overlay's traces come after the chart's own four
+// traces: 0 data, 1 least squares, 2 residual squares, 3 current fit, 4 decision boundary (logistic)
+const OVERLAY_FROM = 5; // the overlay's traces come after the chart's own five
 
 /** A data set's axis title: a built-in set's in the catalogue (dataset.<name>.x), an upload's
  *  column name (the user's: as text). */
@@ -49,18 +52,35 @@ export class FitChart extends Chart {
 
   traces() {
     const { p, painted } = this.data();
-    const ls = this.ownPoints ? this.ownLsq : this.meta?.least_squares;
-    const [x0, x1] = this.xRange ?? [0, 1];
+    const best = this.bestCurve();
     return [
       { x: painted ? [] : p.x, y: painted ? [] : p.y, mode: 'markers', type: 'scatter', name: t('trace.data'), marker: { color: ink(DATA_COLOR), size: thick(8), opacity: 0.8 },
         hovertemplate: `x=%{x:.3g}<br>y=%{y:.3g}<extra>${t('trace.data')}</extra>` },
-      { x: [x0, x1], y: ls ? [ls.w * x0 + ls.b, ls.w * x1 + ls.b] : [], mode: 'lines', name: t('trace.leastSquares'),
+      { x: best.x, y: best.y, mode: 'lines', name: t(this.kind === 'logistic' ? 'trace.minimum' : 'trace.leastSquares'),
         line: { color: ink(LSQ_COLOR), width: thick(2), dash: 'dash' }, visible: this.showLsq, hoverinfo: 'skip' },
       { x: [], y: [], mode: 'lines', fill: 'toself', name: t('trace.squaredErrors'), line: { color: RUN_COLORS[0], width: thick(1) },
         fillcolor: 'rgba(213,94,0,0.15)', hoverinfo: 'skip', visible: this.showResiduals },
       { x: [], y: [], mode: 'lines', name: t('trace.fit'), line: { color: RUN_COLORS[0], width: thick(4) },
         hovertemplate: 'ŷ=%{y:.3g}<extra></extra>' },
+      { x: [], y: [], mode: 'lines', name: t('trace.boundary'), line: { color: RUN_COLORS[0], width: thick(2), dash: 'dot' },
+        hovertemplate: `${t('trace.boundary')}: x=%{x:.3g}<extra></extra>` },
     ];
+  }
+
+  /** The least-squares fit (the page's own points' line, while they are edited), or logistic
+   *  regression's minimum; {x: [], y: []} when there is none (separable classes). */
+  bestCurve() {
+    const range = this.xRange ?? [0, 1];
+    if (this.ownPoints) return curve('line', this.ownLsq ? [this.ownLsq.w, this.ownLsq.b] : null, range);
+    const best = this.kind === 'logistic' ? this.meta?.minimum : this.meta?.least_squares;
+    return curve(this.kind, best?.params ?? (best ? [best.w, best.b] : null), range);
+  }
+
+  /** The shown fit's curve and, for logistic regression, its boundary x (null: none in view). */
+  fitOf(pt) {
+    const params = paramsOf(pt, this.meta);
+    const cut = this.kind === 'logistic' && params ? boundary(params) : null;
+    return { params, line: curve(this.kind, params, this.xRange), cut: cut !== null && cut >= this.xRange[0] && cut <= this.xRange[1] ? cut : null };
   }
 
   layout(extra = {}) {
@@ -81,10 +101,11 @@ export class FitChart extends Chart {
 
   /** New data (a new run's meta); `color` is the shown run's colour. */
   setMeta(meta) {
-    const key = JSON.stringify([meta.points, meta.least_squares, meta.dataset]);
+    const key = JSON.stringify([meta.points, meta.least_squares, meta.minimum, meta.dataset, meta.config?.model]);
     const same = key === this.metaKey;
     this.metaKey = key;
     this.meta = meta;
+    this.kind = modelKind(meta);
     this.lastKey = null;
     if (same) return; // a new run on the same data: the chart already shows it
     const pad = (lo, hi) => { const d = (hi - lo || 1) * 0.08; return [lo - d, hi + d]; };
@@ -155,7 +176,7 @@ export class FitChart extends Chart {
    *  not in the frame that shows its first epochs along with the loss chart's redraw). */
   unpin() {
     if (!this.inPlotly) return;
-    Plotly.restyle(this.el, { x: [[], []], y: [[], []] }, [2, 3]);
+    Plotly.restyle(this.el, { x: [[], [], []], y: [[], [], []] }, [2, 3, 4]);
     this.inPlotly = false;
     this.lastKey = null;
   }
@@ -171,17 +192,18 @@ export class FitChart extends Chart {
       this.paint();
       return;
     }
-    const key = `${pt.w},${pt.b},${color},${dash},${this.showResiduals}`;
+    const fitted = this.fitOf(pt);
+    const key = `${fitted.params},${color},${dash},${this.showResiduals}`;
     if (key === this.lastKey) return;
     this.lastKey = key;
     this.inPlotly = true;
     this.overlay.clear();
-    const [x0, x1] = this.xRange;
-    const sq = this.showResiduals ? this.squares(pt) : { x: [], y: [] };
+    const sq = this.showResiduals ? this.squares(fitted.params) : { x: [], y: [] };
+    const cut = fitted.cut === null ? { x: [], y: [] } : { x: [fitted.cut, fitted.cut], y: this.yRange };
     Plotly.restyle(this.el, {
-      x: [sq.x, [x0, x1]], y: [sq.y, [pt.w * x0 + pt.b, pt.w * x1 + pt.b]],
-      'line.color': [ink(color), ink(color)], 'line.dash': ['solid', dash], fillcolor: [hexAlpha(ink(color), 0.15), null],
-    }, [2, 3]);
+      x: [sq.x, fitted.line.x, cut.x], y: [sq.y, fitted.line.y, cut.y],
+      'line.color': [ink(color), ink(color), ink(color)], 'line.dash': ['solid', dash, 'dot'], fillcolor: [hexAlpha(ink(color), 0.15), null, null],
+    }, [2, 3, 4]);
   }
 
   /** The moving line and squares, on the overlay. */
@@ -195,8 +217,9 @@ export class FitChart extends Chart {
     const c = ink(color);
     ctx.save();
     clip(ctx);
+    const fitted = this.fitOf(pt);
     if (this.showResiduals) {
-      const sq = this.squares(pt);
+      const sq = this.squares(fitted.params);
       ctx.beginPath();
       for (let i = 0; i < sq.x.length; i += 6) {
         ctx.moveTo(px(sq.x[i]), py(sq.y[i]));
@@ -208,21 +231,27 @@ export class FitChart extends Chart {
       ctx.lineWidth = scale;
       ctx.stroke();
     }
-    const [x0, x1] = this.xRange;
     ctx.strokeStyle = c;
     ctx.lineWidth = 4 * scale;
     ctx.setLineDash(canvasDash(dash, ctx.lineWidth));
     ctx.lineCap = 'round';
     ctx.beginPath();
-    ctx.moveTo(px(x0), py(pt.w * x0 + pt.b));
-    ctx.lineTo(px(x1), py(pt.w * x1 + pt.b));
+    fitted.line.x.forEach((x, i) => ctx[i ? 'lineTo' : 'moveTo'](px(x), py(fitted.line.y[i])));
     ctx.stroke();
+    if (fitted.cut !== null) { // the decision boundary, σ = 0.5
+      ctx.lineWidth = 2 * scale;
+      ctx.setLineDash(canvasDash('dot', ctx.lineWidth));
+      ctx.beginPath();
+      ctx.moveTo(px(fitted.cut), py(this.yRange[0]));
+      ctx.lineTo(px(fitted.cut), py(this.yRange[1]));
+      ctx.stroke();
+    }
     ctx.restore();
-    this.overlay.canvas.trails = [{ w: pt.w, b: pt.b }]; // what is drawn, for tests and tools
+    this.overlay.canvas.trails = [{ w: pt.w, b: pt.b, params: fitted.params, boundary: fitted.cut }]; // what is drawn, for tests and tools
   }
 
   /** One closed square per point, side = |residual|, drawn square on screen (not in data units). */
-  squares({ w, b }) {
+  squares(params) {
     const xa = this.el._fullLayout?.xaxis;
     const ya = this.el._fullLayout?.yaxis;
     const xr = xa ? xa.range : this.xRange;
@@ -237,7 +266,7 @@ export class FitChart extends Chart {
     for (let i = 0; i < px.length; i += stride) {
       const x = px[i];
       const y = py[i];
-      const yhat = w * x + b;
+      const yhat = predict(this.kind, params, x);
       const side = Math.abs(y - yhat) / yPerPx * xPerPx * (x > mid ? -1 : 1); // grow towards the middle
       // every square wound the same way round: where two overlap, the nonzero fill rule fills both
       if (side * (yhat - y) >= 0) { xs.push(x, x + side, x + side, x, x, null); ys.push(y, y, yhat, yhat, y, null); }

@@ -1,7 +1,10 @@
 // The player's two lines of numbers: what epoch k did (loss, gradients, where the step landed) and
 // what a statistics teacher reads off the data: the least-squares line, its loss and R², the line
-// in the data's own units when it trains standardized, and the run's own loss's minimum.
+// in the data's own units when it trains standardized, and the run's own loss's minimum. Logistic
+// regression has no least squares: its minimum (or why there is none); a polynomial lists its
+// coefficients.
 import { pointAt } from '../core/history.js';
+import { modelKind, paramsOf, boundary, noMinimumWhy } from '../core/models.js';
 import { fmt } from '../core/format.js';
 import { t } from '../i18n/i18n.js';
 
@@ -14,7 +17,9 @@ const rawLabel = (label) => label.replace(/^z\((.*)\)$/, '$1');
 export function epochReadout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) return '';
-  const landed = `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
+  const poly = modelKind(run.meta) === 'poly'; // its up to ten coefficients in 3 digits
+  const params = paramsOf(pt, run.meta) ?? [];
+  const landed = poly ? run.meta.param_names.map((n, i) => `${n} = ${fmt(params[i], 3)}`).join('  ') : `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
   if (k === 0 || pt.loss === null) {
     // the first full-batch update's loss is the start's own: the guess's loss, before any update
     const first = run.meta.steps_per_epoch === 1 ? run.epochs[0]?.loss : undefined;
@@ -22,8 +27,15 @@ export function epochReadout(run, k) {
     return `${t('readout.start', { landed })}${loss}`;
   }
   const parts = [`${t('readout.loss')} = ${fmt(pt.loss)}`];
-  if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
+  if (poly && pt.grads) parts.push(`‖∇loss‖ = ${fmt(Math.hypot(...pt.grads), 3)}`);
+  else if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
   return `${parts.join('   ')}   → ${t('readout.step')} →   ${landed}`;
+}
+
+/** A polynomial's slice as its views say it: "slice: b9, b0 at epoch 12; the other coefficients fixed". */
+export function sliceText(slice) {
+  if (!slice || slice.axes.join() === 'w,b') return '';
+  return t('view.slice', { x: slice.axes[0], y: slice.axes[1], epoch: slice.at_epoch ?? 0 });
 }
 
 /** A standardized fit (w, b) in z-scores as the line in the data's units: slope and intercept. */
@@ -32,10 +44,41 @@ export function inRawUnits({ w, b }, scale) {
   return { slope, intercept: scale.y_mean + scale.y_std * b - slope * scale.x_mean };
 }
 
-/** The least-squares line (and R²), in raw units too when standardized, and ★ the loss's own minimum. */
+/** The parameters as the readout writes them: "w = 0.8069   b = 0.000", "b0 = 1.000  b1 = …". */
+function named(meta, best) {
+  const names = meta.param_names ?? ['w', 'b'];
+  const params = best.params ?? [best.w, best.b];
+  return names.length > 2 ? names.map((n, i) => `${n} = ${num(params[i], 3)}`).join('  ') : names.map((n, i) => `${n} = ${num(params[i])}`).join('   ');
+}
+
+/** Logistic regression's minimum and its decision boundary, or why the path walks off forever. */
+function logisticReadout(meta) {
+  const min = meta.minimum;
+  if (!min) return '';
+  if (!min.params) {
+    const [key, params] = noMinimumWhy(min.reason ?? '');
+    return `${t('readout.noMinimum')}: ${t(key, params)}`;
+  }
+  const loss = min.loss_name.toUpperCase();
+  const cut = boundary(min.params);
+  const parts = [`★ ${t('readout.theMinimum')}: ${named(meta, min)}   ${loss} = ${num(min.loss)}`];
+  if (cut !== null) parts.push(`${t('readout.boundary')}: x = ${num(cut)}`);
+  return parts.join('   ·   ');
+}
+
+/** The least-squares fit (and R²), in raw units too when standardized, and ★ the loss's own minimum;
+ *  logistic regression's minimum. */
 export function fitReadout(meta) {
+  if (modelKind(meta) === 'logistic') return logisticReadout(meta);
   const ls = meta?.least_squares;
   if (!ls) return '';
+  if (ls.params && ls.w === undefined) { // a polynomial: its coefficients
+    const loss = (meta.config?.loss ?? 'mse').toUpperCase();
+    const parts = [`${t('readout.leastSquares')}: ${named(meta, ls)}   ${loss} = ${num(ls.loss)}${ls.r2 === null || ls.r2 === undefined ? '' : `   R² = ${fmt(ls.r2, 3)}`}`];
+    const min = meta.minimum;
+    if (min?.params && ['mae', 'huber'].includes(min.loss_name)) parts.push(`★ ${t('readout.minimum', { loss: min.loss_name.toUpperCase() })}: ${named(meta, min)}`);
+    return parts.join('   ·   ');
+  }
   const loss = meta.config?.loss ?? 'mse';
   const scale = meta.dataset?.scale;
   const b = scale && Math.abs(ls.b) < 1e-6 ? 0 : ls.b; // z-scores: 0 in theory, float32 rounding in fact

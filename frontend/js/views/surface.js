@@ -71,7 +71,7 @@ export class SurfaceChart extends Chart {
       showticklabels: this.ticks ?? true });
     const z = this.zoom ?? 1;
     return this.legendLayout({
-      scene: { xaxis: axis('w'), yaxis: axis('b'), zaxis: axis(t('axis.loss')),
+      scene: { xaxis: axis(this.names?.[0] ?? 'w'), yaxis: axis(this.names?.[1] ?? 'b'), zaxis: axis(t('axis.loss')),
         camera: { eye: { x: -1.05 * z, y: -1.3 * z, z: 1.05 * z }, center: { x: 0, y: 0, z: -0.12 } }, aspectmode: 'manual', aspectratio: { x: 1, y: 1, z: 0.6 } },
     });
   }
@@ -110,6 +110,11 @@ export class SurfaceChart extends Chart {
 
   setSurface(surface) {
     this.pending = surface;
+    const names = surface.slice?.axes ?? ['w', 'b']; // a polynomial's slice: its two coefficients
+    if (names.join() !== (this.names ?? ['w', 'b']).join()) {
+      this.names = names;
+      Plotly.relayout(this.el, { 'scene.xaxis.title.text': names[0], 'scene.yaxis.title.text': names[1] });
+    }
     if (sameSurface(surface, this.plotted)) { this.show(surface); return; }
     requestAnimationFrame(() => setTimeout(() => {
       if (this.pending !== surface) return; // a newer surface or run came first
@@ -206,7 +211,7 @@ export class SurfaceChart extends Chart {
   paintMinimum(ctx, project, inside, xaxis, yaxis, scale) {
     const min = this.surface.minimum ?? this.surface.least_squares;
     this.canvas.minimum = null;
-    if (!min || !inside(xaxis, min.w) || !inside(yaxis, min.b)) return;
+    if (!min || !Number.isFinite(min.w) || !Number.isFinite(min.b) || !inside(xaxis, min.w) || !inside(yaxis, min.b)) return;
     const [x, y] = project(min.w, min.b, this.lift(min.w, min.b) + this.zLift);
     drawMarker(ctx, 'star', x, y, 8 * scale, { fill: ink('#000'), outline: ink('#fff'), width: 1.5 * scale });
     this.canvas.minimum = { w: min.w, b: min.b, x, y };

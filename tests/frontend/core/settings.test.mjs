@@ -101,7 +101,36 @@ test('jobConfig sends what the run reads, and fromConfig reads it back', () => {
   assert.deepEqual(upload.dataset, { kind: 'upload', id: 'abc', x: 'a', y: 'b' });
   assert.equal('batch_size' in upload, false);
   assert.deepEqual(settings.jobConfig({ ...defaults(), data: 'builtin', builtin: 'anscombe2' }).dataset, { kind: 'builtin', name: 'anscombe2' });
-  assert.deepEqual(settings.fromConfig({ dataset: { kind: 'upload', id: 'u', x: null, y: 'q' } }), { init_w: null, init_b: null, data: 'upload', upload: 'u', col_x: '', col_y: 'q' });
+  assert.deepEqual(settings.fromConfig({ dataset: { kind: 'upload', id: 'u', x: null, y: 'q' } }), { init_w: null, init_b: null, model: 'line', data: 'upload', upload: 'u', col_x: '', col_y: 'q' });
+});
+
+test('the model: its kind and a polynomial\'s degree, sent as the API wants them and back', () => {
+  assert.deepEqual(settings.jobConfig(defaults()).model, { kind: 'line' });
+  const poly = { ...defaults(), model: 'poly', degree: 9, curve: 'sine' };
+  const cfg = settings.jobConfig(poly);
+  assert.deepEqual(cfg.model, { kind: 'poly', degree: 9 });
+  assert.equal('degree' in cfg, false);
+  assert.equal(cfg.dataset.curve, 'sine');
+  assert.deepEqual({ ...defaults(), ...settings.fromConfig(cfg) }, { ...poly });
+  assert.equal(settings.applies('degree', poly), true);
+  assert.equal(settings.applies('degree', defaults()), false);
+  assert.equal('degree' in settings.jobConfig({ ...defaults(), degree: 5 }).model, false);
+});
+
+test('the loss and the labels follow the model, and the hash keeps only what differs', () => {
+  assert.deepEqual(settings.losses('logistic'), ['bce', 'mse']);
+  assert.ok(settings.losses('poly').includes('sse'));
+  const logistic = fromHash('#model=logistic');
+  assert.equal(logistic.loss, 'bce');
+  assert.equal(logistic.labels, true);
+  assert.equal(toHash(logistic), '#model=logistic&seed=2021');
+  const mse = fromHash('#model=logistic&loss=mse&labels=0');
+  assert.deepEqual([mse.loss, mse.labels], ['mse', false]);
+  assert.deepEqual(fromHash(toHash(mse)), mse);
+  const poly = { ...defaults(), model: 'poly', degree: 9, axes: 'b3,b1' };
+  assert.match(toHash(poly), /model=poly&degree=9/);
+  assert.deepEqual(fromHash(toHash(poly)), poly);
+  assert.equal(fromHash('#').loss, 'mse');
 });
 
 test('the lab holds a scheduler and a list of points as one field each, sent as the API wants them', () => {

@@ -23,3 +23,21 @@ test('fitReadout gives w, b, loss and R², the raw line, and the MAE minimum', (
   assert.match(text, /★ MAE minimum: w = 0\.6976 {3}b = −0\.08700/);
   assert.doesNotMatch(fitReadout({ ...meta, config: { loss: 'mse' }, minimum: { ...meta.least_squares, loss_name: 'mse' }, dataset: { scale: null } }), /minimum|units/);
 });
+
+test("logistic regression's readout: its minimum and boundary, or why there is none", () => {
+  const meta = { config: { loss: 'bce', model: { kind: 'logistic' } }, param_names: ['w', 'b'], least_squares: null,
+    minimum: { w: 3.044, b: -2.284, params: [3.044, -2.284], loss: 0.1794, loss_name: 'bce' } };
+  const text = fitReadout(meta);
+  assert.match(text, /★ the minimum: w = 3\.044 {3}b = −2\.284 {3}BCE = 0\.1794/);
+  assert.match(text, /decision boundary σ = 0\.5: x = 0\.750/);
+  assert.doesNotMatch(text, /least squares/);
+  const apart = fitReadout({ ...meta, minimum: { w: null, b: null, params: null, loss: null, loss_name: 'bce',
+    reason: 'the classes are separated at x = 0.45: a steeper S-curve …' } });
+  assert.match(apart, /^no minimum: the classes are separated at x = 0\.45: .*forever$/);
+});
+
+test("a polynomial's readout lists its least-squares coefficients", () => {
+  const meta = { config: { loss: 'mse', model: { kind: 'poly', degree: 2 } }, param_names: ['b0', 'b1', 'b2'],
+    least_squares: { params: [1, -0.5, 0.25], loss: 0.02, r2: 0.97 }, minimum: { params: [1, -0.5, 0.25], loss_name: 'mse' } };
+  assert.match(fitReadout(meta), /^least squares: b0 = 1\.00 {2}b1 = −0\.500 {2}b2 = 0\.250 {3}MSE = 0\.02000 {3}R² = 0\.970$/);
+});

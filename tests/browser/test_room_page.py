@@ -6,11 +6,10 @@ Set GDVIZ_SCREENSHOTS=1 to write the projector and phone screenshots to docs/scr
 """
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
+from conftest import screenshot
 from playwright.sync_api import Browser, Page, expect
-from test_layout import shots_dir
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -96,7 +95,7 @@ def answers_shown(page: Page, n: int) -> None:
     expect(page.locator("#room-count")).to_have_text(f"{n} answer{'s' if n != 1 else ''}")
 
 
-def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
+def test_a_class_predicts_then_watches(klass: Class) -> None:
     teacher = klass.page("/#lesson=10&speed=2", viewport={"width": 1920, "height": 1080})
     finished(teacher)
     code = start_class(teacher)
@@ -133,7 +132,7 @@ def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
     for page in [teacher, *students]:
         answers_shown(page, 2)
         expect(page.locator("#room-choices .n")).to_have_count(0)  # how many, not what
-    phone.screenshot(path=str(shots_dir(tmp_path) / "room-phone-390x844.png"))
+    screenshot(phone, "room-phone-390x844.png")
 
     teacher.click("#room-reveal")
     for page in [teacher, *students]:
@@ -190,7 +189,7 @@ def test_a_class_predicts_then_watches(klass: Class, tmp_path: Path) -> None:
     teacher.click("#room-run-it")
     teacher.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 5")
     finished(teacher)
-    teacher.screenshot(path=str(shots_dir(tmp_path) / "room-projector-1920.png"))
+    screenshot(teacher, "room-projector-1920.png")
 
 
 def test_a_student_sends_a_run_the_teacher_shows(klass: Class) -> None:

@@ -10,6 +10,7 @@ import pytest
 from gdviz.rooms import RoomError
 from gdviz.settings import Settings
 from gdviz.store.memory.rooms import MemoryRooms
+from support import run
 
 
 def test_refused_posts_keep_nothing():
@@ -33,7 +34,7 @@ def test_refused_posts_keep_nothing():
         tracemalloc.stop()
         return rooms, code, refused if grown < 200_000 else -grown
 
-    rooms, code, refused = asyncio.run(flood())
+    rooms, code, refused = run(flood())
     assert refused == 20_000, f"memory grew by {-refused} bytes"
     room = rooms.rooms[code]
     assert len(room.students.times) == 1 and len(room.addresses.times) == 1  # the one kept
@@ -51,7 +52,7 @@ def test_rooms_due_close_with_their_last_event():
         await rooms.close()
         return [(event, payload) for event, payload in log.events]  # type: ignore[attr-defined]
 
-    events = asyncio.run(idle())
+    events = run(idle())
     assert events[-1][0] == "closed" and '"reason":"idle"' in str(events[-1][1])
 
 
@@ -66,4 +67,4 @@ def test_posts_are_forgotten_once_out_of_their_window():
         room.students.prune(time.monotonic() + 61)  # a minute on: no student's post counts
         return len(room.students.times)
 
-    assert asyncio.run(posts()) == 0
+    assert run(posts()) == 0

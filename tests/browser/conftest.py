@@ -159,6 +159,13 @@ class App:
     def finished(self, status: str = "completed") -> None:
         self.wait(status=status, playing=False)
 
+    def to_end(self, status: str = "completed", runs: int | None = None) -> None:
+        """Once every run is done, the player at its last epoch without playing it back (the page's
+        "jump to end"): what a lesson step (speed 2, 100 epochs: 5 s of playback) ends showing."""
+        self.wait(status=status, **({} if runs is None else {"runs": str(runs)}))
+        self.page.eval_on_selector("#to-end", "b => b.click()")
+        self.wait(status=status, playing=False, epoch=int(self.data("received")))
+
     def upload(self, name: str, text: str | bytes) -> None:
         """Choose "upload" as the data set and give the file input a CSV called ``name``."""
         self.page.select_option("#data", "upload")

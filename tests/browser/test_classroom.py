@@ -158,7 +158,7 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page) -> None
             if n < 10:
                 page.keyboard.press("ArrowRight")  # the lesson's →, not the player's
         if lang == "en":
-            app.finished(status="diverged")  # step 10: lr 0.5
+            app.to_end(status="diverged")  # step 10: lr 0.5
             expect(page.locator("#banner")).to_contain_text("try a smaller learning rate")
             for _ in range(9):
                 page.keyboard.press("ArrowLeft")
@@ -168,7 +168,7 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page) -> None
     assert any("학습률" in c or "경사하강법" in c for c in captions["ko"])
     # a step is a link: step 4 races manual against torch.optim.SGD, same path
     page.goto(f"{app.base}/#lesson=4&lang=en")
-    app.wait(status="completed", runs="2", playing=False)
+    app.to_end(runs=2)
     trails = app.trails("contour")
     assert trails[0]["x"] == pytest.approx(trails[1]["x"]) and trails[0]["y"] == pytest.approx(
         trails[1]["y"]
@@ -181,7 +181,7 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page) -> None
 def test_the_lesson_on_a_1920_projector_fits_the_screen(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open("lesson=5&projector=1&lang=en")
-    app.wait(status="completed", runs="2", playing=False)
+    app.to_end(runs=2)
     page.wait_for_timeout(300)
     assert fits_viewport(page)
     screenshot(page, "lesson-1920.png")

@@ -96,7 +96,7 @@ def test_a_1280x720_projector_with_the_lesson_and_a_race_keeps_every_chart_200px
     app.open(
         "lesson=4&projector=1&lang=en"
     )  # step 4 races the manual update against torch.optim.SGD
-    app.wait(status="completed", runs="2", playing=False)
+    app.to_end(runs=2)
     page.wait_for_timeout(400)
     assert fits_viewport(page)
     heights = [
@@ -114,7 +114,7 @@ def test_a_1280x720_projector_with_the_lesson_and_a_race_keeps_every_chart_200px
 def test_the_phone_lesson_caption_reads_as_text_above_the_views(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     app.open("lesson=2&lang=en")
-    app.finished()
+    app.to_end()
     caption = page.locator("#lesson-caption")
     box = caption.bounding_box()
     line = page.eval_on_selector(
@@ -162,7 +162,7 @@ def test_the_3d_box_and_its_axis_titles_stay_inside_the_view(
 ) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open(hash_)
-    app.finished()
+    app.to_end()  # the lesson's step plays back for 5 s
     page.wait_for_function("document.getElementById('chart-surface')._fullLayout?.scene?._scene")
     page.wait_for_timeout(600)  # the scene fits itself to the view after drawing
     box = page.eval_on_selector("#chart-surface", BOX_CORNERS)

@@ -9,8 +9,8 @@ from support import SHARED, Server, running_redis, running_server
 
 # Tests are marked by what they need, so `make test-fast` can leave out the slow kinds:
 # `server` (a real gdviz serve), `browser` (Chromium), `slow` (subprocesses that import torch).
-# and every "*_server" a module starts; test_rooms' "small" starts its own
-SERVER_FIXTURES = {"server", "server_url", "client", "small"}
+# and every "*_server" a module starts; test_rooms' "small" and "hoard" start their own
+SERVER_FIXTURES = {"server", "server_url", "client", "small", "hoard"}
 SLOW_FIXTURES = {"runs", "scheduled"}  # test_codegen, test_schedulers: the generated scripts, run
 
 

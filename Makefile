@@ -17,7 +17,7 @@ test: lint browser redis
 
 # Everyday work: the tests that need no server, no browser and no subprocess (under 30 s).
 test-fast: $(VENV)/.test
-	$(VENV)/bin/pytest -m "not server and not browser and not slow"
+	$(VENV)/bin/pytest -n 2 -m "not server and not browser and not slow"
 
 lint: $(VENV)/.test
 	$(VENV)/bin/ruff check backend tests bench

@@ -1,3 +1,4 @@
+import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -8,12 +9,18 @@ from support import SHARED, Server, running_redis, running_server
 
 # Tests are marked by what they need, so `make test-fast` can leave out the slow kinds:
 # `server` (a real gdviz serve), `browser` (Chromium), `slow` (subprocesses that import torch).
-# and every "*_server" a module starts; test_rooms' "small" starts its own
-SERVER_FIXTURES = {"server", "server_url", "client", "small"}
+# and every "*_server" a module starts; test_rooms' "small" and "hoard" start their own
+SERVER_FIXTURES = {"server", "server_url", "client", "small", "hoard"}
 SLOW_FIXTURES = {"runs", "scheduled"}  # test_codegen, test_schedulers: the generated scripts, run
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    # A test that only writes the docs' screenshots runs when they are asked for.
+    if not os.environ.get("GDVIZ_SCREENSHOTS"):
+        skip = pytest.mark.skip(reason="GDVIZ_SCREENSHOTS=1 takes the docs' screenshots")
+        for item in items:
+            if item.get_closest_marker("screenshots"):
+                item.add_marker(skip)
     # The wheel's install takes a minute or more: started first, it runs beside the rest on two
     # workers (`make test`) instead of after them.
     items.sort(key=lambda item: item.path.name != "test_wheel.py")

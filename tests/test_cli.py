@@ -243,6 +243,7 @@ def test_an_object_field_is_given_as_json(capsys):
     assert "scheduler.StepLR.step_size: Field required" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # gdviz serve, three times
 def test_serve_refuses_a_redis_it_cannot_use_in_one_line(redis_url):
     """What no retry mends is refused before serving: one line naming it, exit code 2 — not a
     traceback after "serving on", nor 500s, nor retries forever as if Redis were down."""

@@ -388,6 +388,7 @@ def test_the_minibatch_script_says_the_bias_is_added_once():
     assert "model(xx) + beta0" in script and "adding it twice" in script
 
 
+@pytest.mark.slow
 def test_a_script_standardizes_an_upload_in_float64_as_the_job_does(tmp_path):
     rnd = random.Random(7)
     rows = "".join(f"{1_700_000_000 + 60 * i},{0.5 * i + rnd.gauss(0, 2)!r}\n" for i in range(100))

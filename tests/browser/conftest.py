@@ -9,10 +9,12 @@ cleared before each test: only a profile on disk keeps V8's code cache, and with
 in a third of the time. Tests that need a browser of their own (several students) use ``browser``.
 """
 
+import os
 import re
 import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
@@ -23,6 +25,19 @@ from support import ARGS, CHROMIUM
 HTTP_ERROR = re.compile(r"Failed to load resource: the server responded with a status of 4\d\d")
 VIEWPORT = {"width": 1366, "height": 768}
 STORED = "cookies,local_storage,indexeddb,websql,service_workers,cache_storage,shader_cache"
+SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
+
+
+def screenshot(page: Page, name: str, settle_ms: int = 0, **options) -> None:
+    """With GDVIZ_SCREENSHOTS set, wait ``settle_ms`` (late draws) and write docs/screenshots/
+    ``name``; otherwise nothing: a test's screenshot is for the docs, not part of what it checks."""
+    if not os.environ.get("GDVIZ_SCREENSHOTS"):
+        return
+    if settle_ms:
+        page.wait_for_timeout(settle_ms)
+    page.evaluate("document.fonts.ready.then(() => true)")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / name), **options)
 
 
 @pytest.fixture(scope="session")
@@ -144,6 +159,13 @@ class App:
 
     def finished(self, status: str = "completed") -> None:
         self.wait(status=status, playing=False)
+
+    def to_end(self, status: str = "completed", runs: int | None = None) -> None:
+        """Once every run is done, the player at its last epoch without playing it back (the page's
+        "jump to end"): what a lesson step (speed 2, 100 epochs: 5 s of playback) ends showing."""
+        self.wait(status=status, **({} if runs is None else {"runs": str(runs)}))
+        self.page.eval_on_selector("#to-end", "b => b.click()")
+        self.wait(status=status, playing=False, epoch=int(self.data("received")))
 
     def upload(self, name: str, text: str | bytes) -> None:
         """Choose "upload" as the data set and give the file input a CSV called ``name``."""

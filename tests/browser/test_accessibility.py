@@ -9,9 +9,8 @@ import re
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page, expect
-from test_layout import shots_dir
 
 RACE = "cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
 AXE = Axe()
@@ -43,7 +42,7 @@ PAGES = {
 def test_axe_finds_no_violations(app: App, page: Page, name: str) -> None:
     hash_, click = PAGES[name]
     app.open(hash_)
-    app.finished()
+    app.to_end()  # the lesson's step plays back at its own speed
     if click:
         page.click(click)
         page.wait_for_timeout(500)
@@ -446,28 +445,25 @@ def test_sound_is_off_until_asked_and_its_pitch_follows_the_loss(app: App, page:
     assert pitches[0] > pitches[1] > pitches[2] >= 219, pitches  # lower loss, lower pitch
 
 
-def test_accessibility_screenshots(app: App, page: Page, tmp_path) -> None:
-    shots = shots_dir(tmp_path)
+@pytest.mark.screenshots
+def test_accessibility_screenshots(app: App, page: Page) -> None:
+    """docs/screenshots/{race-greyscale,table-view,focus-contour,focus-button}-1366x768.png."""
     page.set_viewport_size({"width": 1366, "height": 768})
     app.open(f"epochs=40&speed=live&{RACE}")
     app.wait(status="completed", runs="4", playing=False)
     page.add_style_tag(content="html { filter: grayscale(1); }")
-    page.wait_for_timeout(300)
-    page.screenshot(path=str(shots / "race-greyscale-1366x768.png"))
+    screenshot(page, "race-greyscale-1366x768.png", settle_ms=300)
     page.add_style_tag(content="html { filter: none; }")
     page.click("#view-loss .table-toggle")
-    page.wait_for_timeout(200)
-    page.screenshot(path=str(shots / "table-view-1366x768.png"))
+    screenshot(page, "table-view-1366x768.png", settle_ms=200)
     page.click("#view-loss .table-toggle")
     page.focus("#view-contour .table-toggle")
     tab_to(page, "#chart-contour", limit=1)
     for key in ["ArrowLeft"] * 3 + ["Shift+ArrowDown"]:
         page.keyboard.press(key)
-    page.wait_for_timeout(200)
-    page.screenshot(path=str(shots / "focus-contour-1366x768.png"))
+    screenshot(page, "focus-contour-1366x768.png", settle_ms=200)
     page.focus("#run")
     tab_to(page, "#race-methods", limit=1)
-    page.screenshot(
-        path=str(shots / "focus-button-1366x768.png"),
-        clip={"x": 0, "y": 0, "width": 900, "height": 120},
+    screenshot(
+        page, "focus-button-1366x768.png", clip={"x": 0, "y": 0, "width": 900, "height": 120}
     )

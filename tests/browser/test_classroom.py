@@ -7,9 +7,9 @@ from itertools import pairwise
 
 import httpx
 import pytest
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page, expect
-from test_layout import fits_viewport, shots_dir
+from test_layout import fits_viewport
 
 MIN_TEXT = """Math.min(...[...document.querySelectorAll('#app *')].filter(e => e.offsetParent && e.childNodes.length &&
   [...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(e => parseFloat(getComputedStyle(e).fontSize)))"""
@@ -23,7 +23,7 @@ def chart_font(page: Page, chart: str) -> float:
     ("width", "height", "dark"), [(1920, 1080, False), (1920, 1080, True), (1280, 720, False)]
 )
 def test_projector_mode_from_the_url(
-    app: App, page: Page, tmp_path, width: int, height: int, dark: bool
+    app: App, page: Page, width: int, height: int, dark: bool
 ) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open(f"projector=1{'&dark=1' if dark else ''}&speed=live")
@@ -43,12 +43,7 @@ def test_projector_mode_from_the_url(
     assert (bg == "#111111") is dark
     assert fits_viewport(page)
     theme = "dark" if dark else "light"
-    page.screenshot(
-        path=str(
-            shots_dir(tmp_path)
-            / f"projector-{theme}-{width}{'' if width == 1920 else f'x{height}'}.png"
-        )
-    )
+    screenshot(page, f"projector-{theme}-{width}{'' if width == 1920 else f'x{height}'}.png")
 
 
 def test_presenter_keys(app: App, page: Page) -> None:
@@ -146,7 +141,7 @@ def test_follower_sees_the_teachers_run(
     follower.close()
 
 
-def test_lesson_walks_every_step_in_both_languages(app: App, page: Page, tmp_path) -> None:
+def test_lesson_walks_every_step_in_both_languages(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open("speed=live")
     app.finished()
@@ -177,7 +172,7 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page, tmp_pat
     assert any("학습률" in c or "경사하강법" in c for c in captions["ko"])
     # a step is a link: step 4 races manual against torch.optim.SGD, same path
     page.goto(f"{app.base}/#lesson=4&lang=en")
-    app.wait(status="completed", runs="2", playing=False)
+    app.to_end(runs=2)
     trails = app.trails("contour")
     assert trails[0]["x"] == pytest.approx(trails[1]["x"]) and trails[0]["y"] == pytest.approx(
         trails[1]["y"]
@@ -187,13 +182,13 @@ def test_lesson_walks_every_step_in_both_languages(app: App, page: Page, tmp_pat
     expect(lesson).to_be_hidden()
 
 
-def test_lesson_screenshot(app: App, page: Page, tmp_path) -> None:
+def test_the_lesson_on_a_1920_projector_fits_the_screen(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open("lesson=5&projector=1&lang=en")
-    app.wait(status="completed", runs="2", playing=False)
+    app.to_end(runs=2)
     page.wait_for_timeout(300)
     assert fits_viewport(page)
-    page.screenshot(path=str(shots_dir(tmp_path) / "lesson-1920.png"))
+    screenshot(page, "lesson-1920.png")
 
 
 def test_lesson_steps_set_their_enlarged_view_and_esc_leaves_both(app: App, page: Page) -> None:

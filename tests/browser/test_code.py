@@ -7,9 +7,8 @@ import re
 
 import httpx
 import pytest
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page
-from test_layout import shots_dir
 
 PHASES = ["forward", "loss", "backward", "step", "zero_grad"]
 HOSTILE = (
@@ -106,7 +105,7 @@ def test_code_panel_shows_copies_and_downloads_the_script(
 
 
 def test_explain_walks_one_update_phase_by_phase(
-    app: App, page: Page, client: httpx.Client, tmp_path
+    app: App, page: Page, client: httpx.Client
 ) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open("epochs=12&speed=live&lr=0.05")
@@ -151,8 +150,7 @@ def test_explain_walks_one_update_phase_by_phase(
                 [before["w"], 0.05, after["grad_w"], after["w"]], rel=1e-4
             )
         if phase == "backward":
-            page.wait_for_timeout(300)  # the 3D view draws throttled
-            page.screenshot(path=str(shots_dir(tmp_path) / "explain-1920.png"))
+            screenshot(page, "explain-1920.png", settle_ms=300)  # the 3D view draws throttled
 
     d = explain_data(page)
     assert (

@@ -73,7 +73,7 @@ def test_every_word_on_the_korean_page_is_korean(app: App, page: Page) -> None:
     assert english_words(page) == {}
     page.click("#explain-exit")
     app.open("lesson=5&lang=ko")
-    app.finished()
+    app.to_end()
     assert english_words(page) == {}
 
 

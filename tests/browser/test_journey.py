@@ -6,12 +6,10 @@ or the field a banner asks to change, and the page never scrolls.
 Set GDVIZ_SCREENSHOTS=1 to write the moments that matter to docs/screenshots/ (journey-*.png).
 """
 
-from pathlib import Path
-
 import pytest
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page, expect
-from test_layout import fits_viewport, shots_dir
+from test_layout import fits_viewport
 
 # Where nothing may lie over a view: its plot's centre and corners and, on the contour, every
 # path's end marker and the ★ (contour.js `marks`). Answers what covers any of them.
@@ -107,7 +105,7 @@ def step_shown(app: App, n: int) -> None:
     ],
 )
 def test_the_lesson_walked_through_all_ten_steps(
-    app: App, page: Page, tmp_path: Path, width: int, height: int, projector: bool, lang: str
+    app: App, page: Page, width: int, height: int, projector: bool, lang: str
 ) -> None:
     page.set_viewport_size({"width": width, "height": height})
     look = "&projector=1" if projector else ""
@@ -117,12 +115,7 @@ def test_the_lesson_walked_through_all_ten_steps(
         step_shown(app, n)
         check_step(page, n, height, projector)
         if n in SHOTS[projector, lang]:
-            page.evaluate("document.fonts.ready.then(() => true)")
-            page.screenshot(
-                path=str(
-                    shots_dir(tmp_path) / f"journey-{where}-step{n}-{lang}-{width}x{height}.png"
-                )
-            )
+            screenshot(page, f"journey-{where}-step{n}-{lang}-{width}x{height}.png")
         if n < 10:
             page.click("#lesson-next")  # the teacher's Next →
     # step 10 diverges: its banner came with the end of the path, with fixes, beside the view
@@ -137,7 +130,7 @@ def test_the_lesson_walked_through_all_ten_steps(
     [(1280, 720, True, "en"), (1366, 768, False, "ko")],
 )
 def test_enter_in_the_lr_box_changes_the_run_under_way(
-    app: App, page: Page, tmp_path: Path, width: int, height: int, projector: bool, lang: str
+    app: App, page: Page, width: int, height: int, projector: bool, lang: str
 ) -> None:
     """The teacher types a new learning rate during a run and presses Enter: the same job takes it at
     its next epoch (a `change` in the stream, marked beside the loss), and no new run starts."""
@@ -178,8 +171,5 @@ def test_enter_in_the_lr_box_changes_the_run_under_way(
     )
     assert ticks == ["0.02", "0.2"]  # the lr axis reads the two rates
     assert fits_viewport(page) and page.evaluate(COVERED, None) == []
-    page.evaluate("document.fonts.ready.then(() => true)")
     where = "projector" if projector else "laptop"
-    page.screenshot(
-        path=str(shots_dir(tmp_path) / f"journey-{where}-live-lr-{lang}-{width}x{height}.png")
-    )
+    screenshot(page, f"journey-{where}-live-lr-{lang}-{width}x{height}.png")

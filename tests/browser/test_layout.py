@@ -1,24 +1,13 @@
 """Layout at 1920×1080, 1366×768 and on a phone; screenshots of a finished run and a comparison.
 
-Set GDVIZ_SCREENSHOTS=1 to write them to docs/screenshots/ (otherwise to a temporary folder).
+Set GDVIZ_SCREENSHOTS=1 to write them to docs/screenshots/ (otherwise none are taken).
 """
 
-import os
-from pathlib import Path
-
 import pytest
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page, expect
 
-SHOTS = Path(__file__).parents[2] / "docs" / "screenshots"
 SIZES = [(1920, 1080), (1366, 768)]
-
-
-def shots_dir(tmp_path: Path) -> Path:
-    if os.environ.get("GDVIZ_SCREENSHOTS"):
-        SHOTS.mkdir(parents=True, exist_ok=True)
-        return SHOTS
-    return tmp_path
 
 
 def fits_viewport(page: Page) -> bool:
@@ -28,9 +17,7 @@ def fits_viewport(page: Page) -> bool:
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_finished_run_fits_the_screen(
-    app: App, page: Page, tmp_path: Path, width: int, height: int
-) -> None:
+def test_finished_run_fits_the_screen(app: App, page: Page, width: int, height: int) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open("speed=live&resid=1")
     app.finished()
@@ -41,13 +28,11 @@ def test_finished_run_fits_the_screen(
         "[...e.childNodes].some(n => n.nodeType === 3 && n.textContent.trim())).map(e => parseFloat(getComputedStyle(e).fontSize)))"
     )
     assert min_font >= 14
-    page.screenshot(path=str(shots_dir(tmp_path) / f"run-{width}x{height}.png"))
+    screenshot(page, f"run-{width}x{height}.png")
 
 
 @pytest.mark.parametrize(("width", "height"), SIZES)
-def test_comparison_fits_the_screen(
-    app: App, page: Page, tmp_path: Path, width: int, height: int
-) -> None:
+def test_comparison_fits_the_screen(app: App, page: Page, width: int, height: int) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open(
         "epochs=60&speed=live&cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
@@ -55,10 +40,10 @@ def test_comparison_fits_the_screen(
     app.wait(status="completed", runs="4", playing=False)
     page.wait_for_timeout(400)
     assert fits_viewport(page)
-    page.screenshot(path=str(shots_dir(tmp_path) / f"compare-{width}x{height}.png"))
+    screenshot(page, f"compare-{width}x{height}.png")
 
 
-def test_phone_stacks_the_views(app: App, page: Page, tmp_path: Path) -> None:
+def test_phone_stacks_the_views(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     app.open("epochs=30&speed=live")
     app.finished()
@@ -70,7 +55,7 @@ def test_phone_stacks_the_views(app: App, page: Page, tmp_path: Path) -> None:
         "y"
     ] + boxes[0]["height"]
     assert page.evaluate("document.scrollingElement.scrollWidth <= innerWidth")
-    page.screenshot(path=str(shots_dir(tmp_path) / "phone-390x844.png"), full_page=True)
+    screenshot(page, "phone-390x844.png", full_page=True)
 
 
 RACE = "cmp=optimizer:sgd,optimizer:momentum,optimizer:adam,optimizer:rmsprop"
@@ -94,9 +79,7 @@ def one_row(page: Page, selector: str) -> bool:
 
 
 @pytest.mark.parametrize("projector", [False, True])
-def test_the_top_bar_keeps_one_row_at_1920(
-    app: App, page: Page, tmp_path: Path, projector: bool
-) -> None:
+def test_the_top_bar_keeps_one_row_at_1920(app: App, page: Page, projector: bool) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open(f"epochs=40&speed=live&{RACE}{'&projector=1' if projector else ''}")
     app.wait(status="completed", runs="4", playing=False)
@@ -107,13 +90,13 @@ def test_the_top_bar_keeps_one_row_at_1920(
 
 
 def test_a_1280x720_projector_with_the_lesson_and_a_race_keeps_every_chart_200px_high(
-    app: App, page: Page, tmp_path: Path
+    app: App, page: Page
 ) -> None:
     page.set_viewport_size({"width": 1280, "height": 720})
     app.open(
         "lesson=4&projector=1&lang=en"
     )  # step 4 races the manual update against torch.optim.SGD
-    app.wait(status="completed", runs="2", playing=False)
+    app.to_end(runs=2)
     page.wait_for_timeout(400)
     assert fits_viewport(page)
     heights = [
@@ -125,15 +108,13 @@ def test_a_1280x720_projector_with_the_lesson_and_a_race_keeps_every_chart_200px
         assert page.is_visible(tool), tool
     page.click("#show-residuals")  # one click: on, in the URL
     assert "resid=1" in page.url
-    page.screenshot(path=str(shots_dir(tmp_path) / "projector-lesson-race-1280x720.png"))
+    screenshot(page, "projector-lesson-race-1280x720.png")
 
 
-def test_the_phone_lesson_caption_reads_as_text_above_the_views(
-    app: App, page: Page, tmp_path: Path
-) -> None:
+def test_the_phone_lesson_caption_reads_as_text_above_the_views(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 390, "height": 844})
     app.open("lesson=2&lang=en")
-    app.finished()
+    app.to_end()
     caption = page.locator("#lesson-caption")
     box = caption.bounding_box()
     line = page.eval_on_selector(
@@ -142,7 +123,7 @@ def test_the_phone_lesson_caption_reads_as_text_above_the_views(
     chars_per_line = len(caption.inner_text()) / round(box["height"] / line)
     assert chars_per_line >= 20
     assert box["y"] + box["height"] <= page.locator("#views").bounding_box()["y"]
-    page.screenshot(path=str(shots_dir(tmp_path) / "phone-lesson-390x844.png"), full_page=True)
+    screenshot(page, "phone-lesson-390x844.png", full_page=True)
 
 
 # Where the 3D box's corners land on screen, by the scene's own camera: Plotly writes each axis
@@ -181,7 +162,7 @@ def test_the_3d_box_and_its_axis_titles_stay_inside_the_view(
 ) -> None:
     page.set_viewport_size({"width": width, "height": height})
     app.open(hash_)
-    app.finished()
+    app.to_end()  # the lesson's step plays back for 5 s
     page.wait_for_function("document.getElementById('chart-surface')._fullLayout?.scene?._scene")
     page.wait_for_timeout(600)  # the scene fits itself to the view after drawing
     box = page.eval_on_selector("#chart-surface", BOX_CORNERS)

@@ -2,15 +2,13 @@
 names are read off the page and compared with the lesson's own code run here (seed_loops)."""
 
 import math
-import os
 from itertools import pairwise
 
 import numpy as np
 import pytest
 import torch
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page, expect
-from test_layout import shots_dir
 
 import seed_loops
 
@@ -267,12 +265,10 @@ def test_lesson_step_shows_what_its_caption_says(app: App, page: Page, n: int, l
     CHECKS[n - 1](app, page)
 
 
-@pytest.mark.skipif(
-    not os.environ.get("GDVIZ_SCREENSHOTS"), reason="GDVIZ_SCREENSHOTS=1 retakes them"
-)
+@pytest.mark.screenshots
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("n", range(1, len(CHECKS) + 1))
-def test_lesson_step_screenshot(app: App, page: Page, n: int, lang: str, tmp_path) -> None:
+def test_lesson_step_screenshot(app: App, page: Page, n: int, lang: str) -> None:
     """docs/screenshots/lesson-step-N-LANG-1920.png: each step as a class sees it at its end (step 1
     at its start, step 3 at epoch 3, where the gradient arrow is still long)."""
     page.set_viewport_size({"width": 1920, "height": 1080})
@@ -282,6 +278,5 @@ def test_lesson_step_screenshot(app: App, page: Page, n: int, lang: str, tmp_pat
         to_end(app, runs=int(app.data("runs")), status="diverged" if n == 10 else "completed")
     if n == 3:
         scrub(app, 3)
-    page.wait_for_timeout(1000)
     page.evaluate("document.fonts.ready.then(() => true)")
-    page.screenshot(path=str(shots_dir(tmp_path) / f"lesson-step-{n}-{lang}-1920.png"))
+    screenshot(page, f"lesson-step-{n}-{lang}-1920.png", settle_ms=1000)

@@ -3,14 +3,13 @@ separable run that says why it walks off, a polynomial's slice and its picker, t
 on the lr slider, and the model in the URL (core/models.js, views/fit.js, runs.js, form/form.js)."""
 
 import math
-from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import App, Watch
+from conftest import App, Watch, screenshot
 from playwright.sync_api import Page, expect
-from test_layout import fits_viewport, shots_dir
+from test_layout import fits_viewport
 
 LIVE = "speed=live"
 
@@ -179,7 +178,7 @@ SHOWN = {
 @pytest.mark.parametrize("lang", ["en", "ko"])
 @pytest.mark.parametrize("model", list(SHOWN))
 def test_screenshots_of_the_models(
-    app: App, page: Page, tmp_path: Path, model: str, lang: str, size: tuple[int, int]
+    app: App, page: Page, model: str, lang: str, size: tuple[int, int]
 ) -> None:
     """A finished run of each model at the two screens, in both languages: the page fits them."""
     page.set_viewport_size({"width": size[0], "height": size[1]})
@@ -188,6 +187,4 @@ def test_screenshots_of_the_models(
     page.wait_for_function("document.getElementById('chart-surface').data[0].z.length > 0")
     page.wait_for_timeout(400)  # the 3D view's WebGL
     assert fits_viewport(page)
-    page.screenshot(
-        path=str(shots_dir(tmp_path) / f"models-{model}-{lang}-{size[0]}x{size[1]}.png")
-    )
+    screenshot(page, f"models-{model}-{lang}-{size[0]}x{size[1]}.png")

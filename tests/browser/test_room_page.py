@@ -13,12 +13,11 @@ import contextlib
 import math
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import httpx
 import pytest
+from conftest import screenshot
 from playwright.sync_api import Browser, Page, TimeoutError as PlaywrightTimeout, expect
-from test_layout import shots_dir
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 
@@ -81,6 +80,16 @@ def finished(page: Page) -> None:
         "(() => { const d = document.getElementById('app').dataset; return d.playing === 'false' && d.status !== 'running' && d.status !== 'starting'; })()",
         timeout=60_000,
     )
+
+
+def to_end(page: Page) -> None:
+    """Once the run is done, its last epoch without the 5 s of playback (the page's "jump to end")."""
+    page.wait_for_function(
+        "!['running', 'starting'].includes(document.getElementById('app').dataset.status)",
+        timeout=60_000,
+    )
+    page.eval_on_selector("#to-end", "b => b.click()")
+    finished(page)
 
 
 def start_class(teacher: Page) -> str:
@@ -168,14 +177,14 @@ def room_run(server_url: str, code: str, step: int) -> str:
     raise AssertionError(f"the room never showed step {step}")
 
 
-def shoot(pages: dict[str, Page], moment: str, tmp_path: Path, only: tuple[str, ...] = ()) -> None:
+def shoot(pages: dict[str, Page], moment: str, only: tuple[str, ...] = ()) -> None:
     for name, page in pages.items():
         if not only or name in only:
-            page.screenshot(path=str(shots_dir(tmp_path) / f"room-{moment}-{name}.png"))
+            screenshot(page, f"room-{moment}-{name}.png")
 
 
 def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
-    klass: Class, server_url: str, tmp_path: Path
+    klass: Class, server_url: str
 ) -> None:
     teacher = klass.page("/#lesson=9", viewport={"width": 1920, "height": 1080})
     finished(teacher)
@@ -218,7 +227,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
     expect(teacher.locator("#room-step")).to_have_text("Step 10: Learning rate 0.5")
     expect(teacher.locator("#lesson-title")).to_have_text("Learning rate 0.5")
     expect(teacher.locator("#lesson-mode")).to_have_text("mode: sgd (full batch)")
-    shoot(shots, "1-staged", tmp_path, only=("teacher", "ko"))
+    shoot(shots, "1-staged", only=("teacher", "ko"))
 
     # the teacher's Play waits for the question's reveal; the caption is hers to see
     teacher.click("#lesson-spoil")
@@ -244,7 +253,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
     teacher.wait_for_timeout(500)
     for page in everyone:
         no_outcome(page)
-    shoot(shots, "2-asked", tmp_path, only=("phone",))
+    shoot(shots, "2-asked", only=("phone",))
 
     # 3. students answer while the run is unseen; how many, not what
     student.click("#room-choices [data-choice='2']")
@@ -269,7 +278,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
         no_outcome(page)
     expect(korean.locator("#room-why")).to_contain_text("바닥")
     expect(teacher.locator("#room-key")).to_be_empty()
-    shoot(shots, "3-revealed", tmp_path, only=("projector",))
+    shoot(shots, "3-revealed", only=("projector",))
 
     # 5. ▶ Run it plays the run over the predictions on every screen, at the teacher's speed
     teacher.select_option("#speed", "0.25")
@@ -288,7 +297,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
     for page in everyone:
         no_outcome(page, epoch=at)  # the path so far, at its own scale; the outcome still unsaid
     expect(student.locator("#room-step")).to_have_text("Step 10: Learning rate 0.5")
-    shoot(shots, "4-running", tmp_path, only=("projector",))
+    shoot(shots, "4-running", only=("projector",))
 
     # ... and at its end the outcome shows: the banner, where it diverged, the step's own title
     teacher.click("#to-end")
@@ -327,7 +336,7 @@ def test_a_lesson_question_is_staged_for_a_teacher_and_three_students(
         page.wait_for_function(
             "document.querySelector('#chart-contour canvas.trails').gradients?.arrows.length === 1"
         )
-    shoot(shots, "5-next-step", tmp_path, only=("projector",))
+    shoot(shots, "5-next-step", only=("projector",))
     # ▶ Play with no question open plays it for everyone
     teacher.keyboard.press("Space")
     for page in followers:
@@ -355,9 +364,7 @@ CONTOUR_CLEAR_OF_THE_CARD = """() => {
 }"""
 
 
-def test_a_phone_student_answers_a_point_question(
-    klass: Class, server_url: str, tmp_path: Path
-) -> None:
+def test_a_phone_student_answers_a_point_question(klass: Class, server_url: str) -> None:
     teacher = klass.page("/#lesson=3", viewport={"width": 1920, "height": 1080})
     finished(teacher)
     code = start_class(teacher)
@@ -388,7 +395,7 @@ def test_a_phone_student_answers_a_point_question(
     for page in (teacher, phone, projector):
         page.wait_for_function("document.getElementById('chart-contour').data[1].visible === false")
         expect(page.locator("#readout-fit")).to_be_hidden()
-    shoot({"phone": phone}, "6-point-asked", tmp_path)
+    shoot({"phone": phone}, "6-point-asked")
 
     tap(phone, 0.62, 0.55)
     expect(phone.locator("#room-mine")).to_contain_text("Answer sent")
@@ -411,7 +418,7 @@ def test_a_phone_student_answers_a_point_question(
     )
     teacher.click("#room-run-it")
     projector.wait_for_function("Number(document.getElementById('app').dataset.epoch) > 5")
-    shoot({"projector": projector}, "7-point-run", tmp_path)
+    shoot({"projector": projector}, "7-point-run")
 
     # the teacher closes the question (X): the card and its dots leave every screen
     teacher.keyboard.press("x")

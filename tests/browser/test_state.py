@@ -7,7 +7,7 @@ from playwright.sync_api import Page, expect
 
 def test_a_closed_lesson_stays_closed_on_the_next_run(app: App, page: Page) -> None:
     app.open("lesson=2&speed=live")
-    app.finished()
+    app.to_end()  # a lesson's step plays at its own speed
     lesson = page.locator("#lesson")
     expect(lesson).to_be_visible()
     page.click("#lesson-close")
@@ -22,7 +22,7 @@ def test_a_closed_lesson_stays_closed_on_the_next_run(app: App, page: Page) -> N
 
 def test_korean_captions_survive_a_view_toggle(app: App, page: Page) -> None:
     app.open("lesson=2&speed=live")
-    app.finished()
+    app.to_end()  # a lesson's step plays at its own speed
     page.click("#lesson-lang")
     expect(page.locator("#lesson")).to_have_attribute("lang", "ko")
     assert page.eval_on_selector("#views", "v => v.dataset.focus") == "surface"  # kept, not toggled

@@ -6,9 +6,8 @@ import math
 
 import pytest
 import torch
-from conftest import App
+from conftest import App, screenshot
 from playwright.sync_api import Page, expect
-from test_layout import shots_dir
 
 import seed_loops
 
@@ -41,7 +40,7 @@ def loss_axis(page: Page) -> str:
     return page.eval_on_selector("#chart-loss", "el => el._fullLayout.yaxis.type")
 
 
-def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page, tmp_path) -> None:
+def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open(DIVERGING)
     app.finished(status="diverged")
@@ -67,11 +66,10 @@ def test_a_diverging_run_scrubbed_back_is_readable(app: App, page: Page, tmp_pat
         f"(() => {{ const x = document.getElementById('chart-surface').data[0].x;"
         f" return x.length && x[x.length - 1] - x[0] < 4 * {max(ws) - min(ws)}; }})()"
     )
-    page.wait_for_timeout(500)
-    page.screenshot(path=str(shots_dir(tmp_path) / "diverging-epoch5-1920.png"))
+    screenshot(page, "diverging-epoch5-1920.png", settle_ms=500)
 
 
-def test_a_race_survives_one_diverging_run(app: App, page: Page, tmp_path) -> None:
+def test_a_race_survives_one_diverging_run(app: App, page: Page) -> None:
     page.set_viewport_size({"width": 1920, "height": 1080})
     app.open("seed=2021&mode=sgd&epochs=100&speed=live&cmp=lr:0.1,lr:0.5,lr:0.6")
     app.wait(status="diverged", runs="3", playing=False)
@@ -89,7 +87,7 @@ def test_a_race_survives_one_diverging_run(app: App, page: Page, tmp_path) -> No
     for label in labels[1:]:
         expect(banner).to_contain_text(label)  # every diverged run, not only the last to stop
     assert banner.inner_text().count("at epoch") == 2
-    page.screenshot(path=str(shots_dir(tmp_path) / "race-diverged-1920.png"))
+    screenshot(page, "race-diverged-1920.png")
 
 
 def test_the_gradient_arrow_is_drawn_where_it_was_taken(app: App, page: Page) -> None:

@@ -393,12 +393,16 @@ def soak(url: str, pid: int, seconds: float) -> list[Figure]:
     for c in clients:
         c.start()
     health, rss = [], []
+    minutes: dict[int, float] = {}  # the largest RSS of each minute: a plateau or growth
+    began = time.monotonic()
     with httpx.Client(base_url=url, timeout=30) as poller:
         while time.monotonic() < until:
             t0 = time.perf_counter()
             assert poller.get("/api/health").status_code == 200
             health.append((time.perf_counter() - t0) * 1000)
             rss.append(rss_mb(pid))
+            minute = int((time.monotonic() - began) // 60)
+            minutes[minute] = max(minutes.get(minute, 0.0), rss[-1])
             time.sleep(0.1)
     for c in clients:
         c.join()
@@ -417,7 +421,8 @@ def soak(url: str, pid: int, seconds: float) -> list[Figure]:
         Figure(
             "soak: server RSS",
             f"≤ {RSS_BOUND_MB} MB",
-            f"max {max(rss):.0f} MB, last {rss[-1]:.0f} MB, first {rss[0]:.0f} MB",
+            f"max {max(rss):.0f} MB, last {rss[-1]:.0f} MB, first {rss[0]:.0f} MB; "
+            f"each minute's max: {', '.join(f'{v:.0f}' for v in minutes.values())}",
             max(rss) <= RSS_BOUND_MB,
         ),
         Figure(

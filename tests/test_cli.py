@@ -175,8 +175,8 @@ def test_serve_prints_urls_and_opens_the_browser(tmp_path):
             rf"gdviz: students on the same network open http://[\d.]+:{port}/", lines[1].strip()
         )
         deadline = time.monotonic() + 30
-        while not opened.exists() and time.monotonic() < deadline:
-            time.sleep(0.1)
+        while not (opened.exists() and opened.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)  # the shell makes the file before echo writes to it
         assert opened.read_text().strip() == f"http://127.0.0.1:{port}/"
     finally:
         process.send_signal(signal.SIGINT)

@@ -1,6 +1,8 @@
 """Jobs in memory: kept, capped, forgotten, refused, cancelled before they start."""
 
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -62,3 +64,24 @@ def test_a_queued_job_can_be_cancelled():
     run(job.cancel())
     assert job.status == "cancelled" and job.job.done is not None
     assert job.job.done["reason"] == "cancelled before it started"
+
+
+def test_jobs_built_at_once_in_threads_stay_under_the_cap():
+    """Jobs with much data are built in threads, several at once (and quick ones on the event loop
+    meanwhile): each takes its place under the cap before it is built, and the jobs' table is never
+    walked while another thread changes it (a soak once met "OrderedDict mutated during
+    iteration", a 500)."""
+    jobs = MemoryJobs(Settings(max_jobs=3), MemoryUploads())  # not started: nothing trains
+    big = JobConfig(dataset={"kind": "synthetic", "n": 1_000_000})
+    gate = threading.Barrier(8)
+
+    def make() -> str:
+        gate.wait()
+        try:
+            return create(jobs, big).id
+        except TooManyJobs:
+            return "refused"
+
+    with ThreadPoolExecutor(8) as pool:
+        made = list(pool.map(lambda _: make(), range(8)))
+    assert made.count("refused") == 5 and len(jobs.jobs) == 3

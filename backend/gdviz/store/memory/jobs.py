@@ -2,6 +2,7 @@
 after ``job_ttl_s`` or when over ``max_jobs``."""
 
 import asyncio
+import threading
 import time
 from collections import OrderedDict
 
@@ -55,6 +56,9 @@ class MemoryJobs:
     def __init__(self, settings: Settings, uploads: UploadStore) -> None:
         self.settings, self.uploads = settings, uploads
         self.jobs: OrderedDict[str, MemoryJob] = OrderedDict()
+        # held to change or walk ``jobs``: jobs are made on the event loop and in threads at once
+        self._lock = threading.Lock()
+        self._building = 0  # jobs being built: their places under the cap are taken
         self.line = Line()
         self.workers = Workers(self, settings.max_running, self.training_niceness)
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -68,7 +72,9 @@ class MemoryJobs:
     def shutdown(self, timeout: float = 2.0) -> None:
         """Cancel every job and join the workers within ``timeout`` seconds."""
         deadline = time.monotonic() + timeout
-        for handle in list(self.jobs.values()):
+        with self._lock:
+            handles = list(self.jobs.values())
+        for handle in handles:
             handle.job.cancel()
         self.line.stop(self.workers.count)
         self.workers.join(deadline)
@@ -82,25 +88,40 @@ class MemoryJobs:
         return await asyncio.to_thread(self._create, config)
 
     def _create(self, config: JobConfig) -> MemoryJob:
-        self._evict(room=1)
-        if len(self.jobs) >= self.settings.max_jobs:
-            raise TooManyJobs(
-                f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly"
-            )
         log = MemoryLog()
         if self._loop is not None:
             log.attach(self._loop)
-        job = Job(config, log, max_step_events=self.settings.max_step_events, uploads=self.uploads)
-        self.jobs[job.id] = handle = MemoryJob(job)
+        with self._lock:  # a place under the cap, kept while the job is built outside the lock
+            self._evict(room=1 + self._building)
+            kept = len(self.jobs) + self._building
+            if kept >= self.settings.max_jobs:
+                raise TooManyJobs(
+                    f"{kept} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly"
+                )
+            self._building += 1
+        try:
+            job = Job(
+                config, log, max_step_events=self.settings.max_step_events, uploads=self.uploads
+            )
+        except BaseException:
+            with self._lock:
+                self._building -= 1
+            raise
+        with self._lock:
+            self._building -= 1
+            self.jobs[job.id] = handle = MemoryJob(job)
         self.line.put_new(job)
         return handle
 
     async def get(self, job_id: str) -> MemoryJob | None:
-        self._evict()
-        return self.jobs.get(job_id)
+        with self._lock:
+            self._evict()
+            return self.jobs.get(job_id)
 
     async def counts(self) -> JobCounts:
-        statuses = [handle.job.status for handle in list(self.jobs.values())]
+        with self._lock:
+            handles = list(self.jobs.values())
+        statuses = [handle.job.status for handle in handles]
         return {
             "running": statuses.count("running"),
             "queued": statuses.count("queued"),
@@ -111,7 +132,8 @@ class MemoryJobs:
         return None
 
     def _evict(self, room: int = 0) -> None:
-        """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap.
+        """Forget expired jobs, then the oldest finished ones until ``room`` more fit under the cap
+        (with ``_lock`` held).
 
         Called on every request for a job, so it walks all jobs only when it must: for expiry at
         most every tenth of the TTL (and once a second), for the cap only when over it."""
@@ -121,13 +143,13 @@ class MemoryJobs:
             for job_id, handle in list(self.jobs.items()):
                 job = handle.job
                 if job.finished and now - (job.finished_at or now) > ttl:
-                    self.jobs.pop(job_id, None)  # another thread may have just forgotten it
+                    del self.jobs[job_id]
         excess = len(self.jobs) - self.settings.max_jobs + room
         if excess <= 0:
             return
         for job_id, handle in list(self.jobs.items()):
             if handle.job.finished:
-                self.jobs.pop(job_id, None)  # another thread may have just forgotten it
+                del self.jobs[job_id]
                 excess -= 1
                 if excess <= 0:
                     break

@@ -384,7 +384,7 @@ export class ContourChart extends Chart {
   /** The window the path up to epoch k needs, or null while the one shown fits (see viewwindow.js). */
   neededWindow(runs, k) {
     const s = this.surface;
-    return s ? windowFor(s.window, runs, k, s.least_squares, this.aspect) : null;
+    return s ? windowFor(s.window, runs, k, s.least_squares ?? s.minimum, this.aspect) : null; // logistic: its minimum
   }
 
   /** The first window of `run` (its meta just came): its start and minimum, in the plot's shape. */

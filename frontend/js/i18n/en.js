@@ -469,6 +469,8 @@ export default {
   'plotly.resetViews': 'Reset views',
   // real data, refusals, fixes, the fit readout
   'view.leastSquaresShort': 'LS',
+  'view.minimum': 'minimum',
+  'view.minimumShort': 'min',
   'view.logScaleShort': 'log',
   'player.toEnd': 'End ▶|',
   'player.toEndTitle': 'Jump to end: the last epoch received (End)',

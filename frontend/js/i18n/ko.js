@@ -446,6 +446,8 @@ export default {
   'plotly.resetViews': '보기 되돌리기',
   // real data, refusals, fixes, the fit readout
   'view.leastSquaresShort': '최소제곱',
+  'view.minimum': '최솟값',
+  'view.minimumShort': '최솟값',
   'view.logScaleShort': '로그',
   'player.toEnd': '끝 ▶|',
   'player.toEndTitle': '끝으로: 받은 마지막 epoch (End)',

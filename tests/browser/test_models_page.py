@@ -93,6 +93,7 @@ def test_a_polynomial_shows_its_curve_and_the_slice_the_picker_chooses(
     expect(page.locator("#slice-note-surface")).to_be_visible()
     expect(page.locator("#view-contour .view-head .hint")).to_be_hidden()  # the note says it all
     expect(page.locator("#explain")).to_be_hidden()  # it narrates the line's update only
+    expect(page.locator("#hand-toggle")).to_be_disabled()  # its sliders are a line's w and b
     grid = contour_grid(page)
     assert (grid["title"], grid["ytitle"]) == ("b3", "b0")
     assert_grid_is_the_apis(

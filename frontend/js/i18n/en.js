@@ -390,6 +390,7 @@ export default {
   'lab.removeLast': 'Remove last point',
   'lab.dataNote': 'Drag a point on the fit view, click to add one, shift-click to remove one.',
   'lab.fitByHand': 'Fit by hand',
+  'lab.handLineOnly': 'For the line ŷ = w·x + b: choose that model to fit one by hand.',
   'lab.yourW': 'your w',
   'lab.yourB': 'your b',
   'lab.goOn': 'Let gradient descent go on from here',

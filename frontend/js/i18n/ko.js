@@ -369,6 +369,7 @@ export default {
   'lab.removeLast': '마지막 점 지우기',
   'lab.dataNote': '적합 화면에서 점을 끌어 옮기고, 클릭해 추가하고, Shift+클릭으로 지웁니다.',
   'lab.fitByHand': '직접 맞추기',
+  'lab.handLineOnly': '직선 ŷ = w·x + b 전용입니다. 직접 맞추려면 그 모델을 고르세요.',
   'lab.yourW': '내 w',
   'lab.yourB': '내 b',
   'lab.goOn': '여기서부터 경사하강법 계속하기',

@@ -68,6 +68,11 @@ def test_the_origin_is_the_final_parameters_and_its_loss(network, plane):
     assert answer["dims"] == 25 and answer["epoch"] == 80
     assert answer["path_epochs"] == list(range(81))
     assert answer["path"][-1] == [0.0, 0.0, 0.0]
+    assert answer["origin"] == job["done"]["params"] and len(answer["directions"]) == 2
+    d = np.array(answer["directions"]).T  # a page projects a path itself with these
+    deltas = path_of(job) - np.array(answer["origin"])
+    coords = np.linalg.lstsq(d, deltas.T, rcond=None)[0].T
+    np.testing.assert_allclose(coords, np.array(answer["path"])[:, :2], atol=1e-9)
     assert min(min(row) for row in answer["z"]) <= final  # the grid is the loss, not a constant
     assert max(max(row) for row in answer["z"]) > 1.5 * final
 

@@ -40,24 +40,46 @@ class Plane:
     path: list[list[float]]  # [a, b, off_plane] for every point of the path
     explained: list[float] | None  # pca: the two fractions of the path's variance
     origin_loss: float  # the loss at θ_final, the grid's centre
+    origin: list[float]  # θ_final
+    directions: list[list[float]]  # the two directions, each [P]
 
 
 def pca_directions(path: Tensor) -> tuple[Tensor, list[float]]:
     """The top two principal directions [P, 2] of the rows of ``path`` − its last row, and the
-    fractions of the variance they hold."""
+    fractions of the variance they hold: from the eigenvectors of the smaller Gram matrix (T×T or
+    P×P; a path carries at most ~100 points of a model beyond 64 parameters), each signed so that
+    its largest entry is positive."""
     deltas = path - path[-1]
-    centred = deltas - deltas.mean(dim=0)
-    _, s, vt = torch.linalg.svd(centred, full_matrices=False)
-    var = s**2
-    total = float(var.sum())
-    explained = [float(v) / total if total > 0 else 0.0 for v in var[:2]]
+    X = deltas - deltas.mean(dim=0)  # [T, P]
+    T, P = X.shape
+    if T <= P:
+        values, vectors = torch.linalg.eigh(X @ X.T)  # ascending
+        top = values.flip(0)[:2].clamp_min(0.0)
+        directions = X.T @ vectors.flip(1)[:, :2]  # [P, ≤2], each of norm √λ
+        directions = directions / top.sqrt().clamp_min(1e-300)
+    else:
+        values, vectors = torch.linalg.eigh(X.T @ X)
+        top = values.flip(0)[:2].clamp_min(0.0)
+        directions = vectors.flip(1)[:, :2]
+    total = float(values.clamp_min(0.0).sum())
+    explained = [float(v) / total if total > 0 else 0.0 for v in top]
     explained += [0.0] * (2 - len(explained))
-    directions = vt[:2].T
-    if directions.shape[1] < 2:  # one point of the path besides the origin: any second axis
-        extra = torch.zeros(path.shape[1], 1, dtype=path.dtype)
-        extra[int(torch.argmin(directions[:, 0].abs())), 0] = 1.0
-        directions = torch.cat([directions, extra], dim=1)
-    return directions, explained
+    columns: list[Tensor] = []
+    for k in range(2):  # a path of fewer than 3 distinct points: any orthonormal completion
+        v = directions[:, k] if k < directions.shape[1] and explained[k] > 1e-12 else None
+        if v is None:
+            v = torch.zeros(P, dtype=path.dtype)
+            v[len(columns) % P] = 1.0
+            for u in columns:
+                v = v - (v @ u) * u
+            if float(v.norm()) < 1e-6:
+                v = torch.zeros(P, dtype=path.dtype)
+                v[(len(columns) + 1) % P] = 1.0
+                for u in columns:
+                    v = v - (v @ u) * u
+        v = v / v.norm()
+        columns.append(v if float(v[v.abs().argmax()]) >= 0 else -v)
+    return torch.stack(columns, dim=1), explained
 
 
 def filter_groups(names: tuple[str, ...]) -> list[list[int]]:
@@ -136,4 +158,13 @@ def plane_grid(
     origin_loss = float(z[middle, middle])
     z = torch.nan_to_num(z, nan=1e300, posinf=1e300).clamp(max=1e300)
     points = torch.cat([coords, off.view(-1, 1)], dim=1)
-    return Plane(a.tolist(), b.tolist(), z.tolist(), points.tolist(), explained, origin_loss)
+    return Plane(
+        a.tolist(),
+        b.tolist(),
+        z.tolist(),
+        points.tolist(),
+        explained,
+        origin_loss,
+        origin.tolist(),
+        directions.T.tolist(),
+    )

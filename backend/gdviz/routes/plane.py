@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel
 
 from ..config import Loss
+from ..models.base import MAX_EVENT_PARAMS
 from ..models.plane import Plane, PlaneKind, plane_grid
 from ..store.protocols import JobHandle
 from ..surface import Stopped
@@ -31,6 +32,10 @@ class PlaneSurface(BaseModel):
     origin_loss: float  # the loss at the origin: the parameters after the last epoch
     epoch: int  # the origin's epoch (the final one once the job has ended)
     dims: int  # the model's parameters: the plane shows 2 of them
+    # up to 64 parameters (as events carry them): θ_final and the two directions, so that a page
+    # projects any path on this plane itself (another run's, in a race)
+    origin: list[float] | None
+    directions: list[list[float]] | None
     loss_name: Loss
     points: int  # the points the loss is averaged over: n, or a sample of them
     note: str | None  # says so when it is a sample
@@ -82,6 +87,7 @@ async def plane_surface(
         found = work.result()
         data.cache[key] = ((epochs[-1], size), found)
     n = meta["n"]
+    small = model.size <= MAX_EVENT_PARAMS
     points = model.points_summed(data, config, size**2)
     return {
         "plane": plane,
@@ -94,6 +100,8 @@ async def plane_surface(
         "origin_loss": found.origin_loss,
         "epoch": epochs[-1],
         "dims": model.size,
+        "origin": found.origin if small else None,
+        "directions": found.directions if small else None,
         "loss_name": config.loss,
         "points": points,
         "note": None

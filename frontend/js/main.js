@@ -10,7 +10,7 @@ import { LossChart } from './views/loss.js';
 import { ContourChart } from './views/contour.js';
 import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
-import { epochReadout, fitReadout, sliceText } from './views/readout.js';
+import { epochReadout, fitReadout, sliceText, planeText } from './views/readout.js';
 import { divergeFixes, notConverged, moreEpochs, fixedSettings, fixedFate } from './form/fixes.js';
 import { lockedChanges } from './form/locks.js';
 import { downloadCsv, downloadJson, downloadPointsCsv, installPngDialog } from './code/export.js';
@@ -314,7 +314,7 @@ function render(p) {
   const received = p.received;
   const total = p.total;
   Object.assign(app.dataset, { epoch: String(k), received: String(received), total: String(total),
-    status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '' });
+    status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '', jobs: p.runs.map((r) => r.id ?? '').join(',') });
   $('progress').max = Math.max(1, total);
   $('progress').value = received;
   $('progress-text').textContent = t('player.progress', { received, total });
@@ -345,12 +345,14 @@ function render(p) {
 function readout(run, k) {
   $('readout').textContent = epochReadout(run, k);
   $('readout-fit').textContent = fitReadout(run?.meta);
-  const note = sliceText(contour.surface?.slice);
+  const shown = contour.surface;
+  const note = shown?.plane ? planeText(shown, run, k) : sliceText(shown?.slice);
   for (const id of ['slice-note-contour', 'slice-note-surface']) {
     const el = $(id);
     if (el.textContent !== note) el.textContent = note;
     el.hidden = !note;
   }
+  $('plane-help').hidden = !shown?.plane;
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run

@@ -66,6 +66,12 @@ export function getSurface(id, window, slice = null, resolution = 60) {
   return request('GET', `${job(id)}/surface?${q}`);
 }
 
+/** A network's loss over a plane through its parameters: `plane` 'pca' or 'random' (docs/api.md). */
+export function getPlane(id, plane, resolution = 41) {
+  const q = new URLSearchParams({ plane, resolution: String(resolution) });
+  return request('GET', `${job(id)}/surface?${q}`);
+}
+
 // ---- classroom rooms (docs/api.md, "Rooms"): `key` is the teacher key, sent only by the teacher's page
 const room = (code) => `/api/rooms/${encodeURIComponent(code)}`;
 const bearer = (key) => ({ Authorization: `Bearer ${key}` });

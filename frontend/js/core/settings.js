@@ -181,6 +181,7 @@ export class Settings {
     const field = this.fields[name];
     if (!this.isKnobOf(name, state.optimizer) || (field.dataKind && field.dataKind !== state.data)) return false;
     if (field.modelKind && field.modelKind !== state.model) return false;
+    if ((name === 'init_w' || name === 'init_b') && state.model === 'mlp') return false; // a network starts from its seed
     return Object.entries(field.form?.shown_when ?? {}).every(([k, values]) => values.includes(state[k]));
   }
 

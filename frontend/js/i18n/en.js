@@ -557,6 +557,8 @@ export default {
   'axis.pc2': 'PC 2 (path)',
   'axis.dir1': 'random direction 1',
   'axis.dir2': 'random direction 2',
+  'axis.pc2Short': 'PC 2',
+  'axis.dir2Short': 'dir. 2',
   'plane.note': 'a plane through 2 of {dims} dimensions ({kind})',
   'plane.off': '; the path is {d} off it at epoch {epoch}',
   'plane.pca': "the path's top two principal directions: {first}% and {second}% of its variance",

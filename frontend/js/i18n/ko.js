@@ -534,6 +534,8 @@ export default {
   'axis.pc2': '주성분 2 (경로)',
   'axis.dir1': '무작위 방향 1',
   'axis.dir2': '무작위 방향 2',
+  'axis.pc2Short': '주성분 2',
+  'axis.dir2Short': '방향 2',
   'plane.note': '{dims}차원 가운데 2차원을 지나는 평면 ({kind})',
   'plane.off': '; 에포크 {epoch}에서 경로는 이 평면에서 {d}만큼 떨어져 있습니다',
   'plane.pca': '경로의 두 주성분 방향: 경로 분산의 {first}%와 {second}%',

@@ -73,7 +73,8 @@ export class ContourChart extends Chart {
     const middle = ya._offset + ya._length / 2;
     const room = 2 * Math.min(middle, fl.height - middle) - 4;
     const long = this.axisNames()[1];
-    const text = ctx.measureText(long).width <= room ? long : 'b';
+    const short = this.surface?.plane ? t(this.surface.plane === 'pca' ? 'axis.pc2Short' : 'axis.dir2Short') : 'b';
+    const text = ctx.measureText(long).width <= room ? long : short;
     if (text === (this.yTitle ?? long)) return;
     this.yTitle = text;
     Plotly.relayout(this.el, { 'yaxis.title.text': text });

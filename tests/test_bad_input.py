@@ -112,7 +112,12 @@ JOB_CASES = [
     ({"mode": "manual", "scheduler": {"name": "StepLR", "step_size": 2}}, "scheduler"),
     ({"trace_state": "yes please"}, "trace_state"),
     # models, their losses, starts and data
-    ({"model": {"kind": "mlp"}}, "model"),
+    ({"model": {"kind": "cnn"}}, "model"),
+    ({"model": {"kind": "mlp", "hidden": [0]}}, "hidden"),
+    ({"model": {"kind": "mlp", "hidden": [65]}}, "hidden"),
+    ({"model": {"kind": "mlp", "hidden": [4, 4, 4, 4]}}, "hidden"),
+    ({"model": {"kind": "mlp", "activation": "sigmoid"}}, "activation"),
+    ({"model": {"kind": "mlp"}, "mode": "design"}, "mode"),
     ({"model": "logistic"}, "model"),
     ({"model": {"kind": "poly", "degree": 1}}, "degree"),
     ({"model": {"kind": "poly", "degree": 10}}, "degree"),

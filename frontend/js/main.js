@@ -230,7 +230,9 @@ store.subscribe((state, changed, { run }) => {
 /** A click on the contour (or Enter on its cross): a student's prediction, or a run from there. */
 function pickStart({ w, b }) {
   if (classroom?.student?.takePoint({ w, b })) return;
-  if (player.runs[0]?.slice) return; // a polynomial's slice: two of its coefficients, not a start (w, b)
+  // a polynomial's slice: two of its coefficients, not a start (w, b); a network's plane: two of its
+  // many dimensions, and a network starts from its seed
+  if (player.runs[0]?.slice || player.runs[0]?.onPlane) return;
   const round = (v) => Number(v.toPrecision(3));
   const at = { init_w: round(w), init_b: round(b) };
   if (lockedChanges(store.get(), at).length) { banner(t('locks.start'), 'warn'); return; }
@@ -353,6 +355,7 @@ function readout(run, k) {
     el.hidden = !note;
   }
   $('plane-help').hidden = !shown?.plane;
+  document.body.classList.toggle('on-plane', Boolean(shown?.plane)); // no click-to-start on a plane
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run

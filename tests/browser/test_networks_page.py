@@ -63,6 +63,12 @@ def test_a_network_runs_live_on_a_random_plane_then_ends_on_the_pca_plane(
         assert abs(y - network(params, 16, x)) < 1e-6 * (1 + abs(y))
     assert "49 parameters" in page.text_content("#readout")
     screenshot(page, "network-pca-plane.png")
+    # a click on the plane starts nothing: a network starts from its seed, not from (a, b)
+    expect(page.locator("#view-contour .view-head .hint")).to_be_hidden()
+    box = page.locator("#chart-contour .nsewdrag").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)
+    page.wait_for_timeout(300)  # a run it started would have replaced the job by now
+    assert app.data("job") == job and "init_w" not in page.evaluate("location.hash")
 
 
 @pytest.mark.parametrize("lang", ["en", "ko"])
@@ -87,6 +93,9 @@ def test_the_plane_note_and_its_help_in_both_languages(app: App, page: Page, lan
         page.click("#plane-help summary")
         expect(page.locator("#plane-help p")).to_contain_text("다른 차원은 보여 줄 수 없습니다")
     screenshot(page, f"network-plane-note-{lang}.png")
+    other = {"width": 1366, "height": 768} if lang == "en" else {"width": 1920, "height": 1080}
+    page.set_viewport_size(other)
+    screenshot(page, f"network-plane-note-{lang}-{other['width']}.png", settle_ms=500)
 
 
 def test_two_seeds_race_to_two_minima_on_one_plane(app: App, page: Page, server_url: str) -> None:

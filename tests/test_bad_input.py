@@ -202,6 +202,14 @@ REASONS = [
     ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "sameX", {}),
     ({"dataset": {"kind": "upload", "id": "000000000000"}}, "uploadGone", {}),
     ({"loss": "bce"}, "modelLoss", {"model": "line", "loss": "bce"}),
+    ({"model": {"kind": "mlp"}, "mode": "linear"}, "networkMode", {"mode": "linear"}),
+    ({"model": {"kind": "mlp"}, "seed": 1, "init_params": [0, 1]}, "networkInit", {}),
+    (
+        {"model": {"kind": "mlp", "hidden": [64, 64]}, "trace_state": True},
+        "traceSize",
+        {"size": 4353},
+    ),
+    ({"init": {"w": 0, "b": 0}, "init_params": [0, 1]}, "initBoth", {}),
 ]
 CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 

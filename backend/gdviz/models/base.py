@@ -140,7 +140,7 @@ class ModelDef(ABC):
                 names=", ".join(self.names),
             )
         if config.init is not None and config.init_params is not None:
-            raise ConfigError(("init_params",), "give init or init_params, not both")
+            raise ConfigError(("init_params",), "give init or init_params, not both", "initBoth")
         if config.init_params is not None and len(config.init_params) != self.size:
             raise ConfigError(
                 ("init_params",),

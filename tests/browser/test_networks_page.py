@@ -65,6 +65,7 @@ def test_a_network_runs_live_on_a_random_plane_then_ends_on_the_pca_plane(
     screenshot(page, "network-pca-plane.png")
     # a click on the plane starts nothing: a network starts from its seed, not from (a, b)
     expect(page.locator("#view-contour .view-head .hint")).to_be_hidden()
+    expect(page.locator("#explain")).to_be_hidden()  # a network's update is not one (w, b) step
     box = page.locator("#chart-contour .nsewdrag").first.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 3, box["y"] + box["height"] / 3)
     page.wait_for_timeout(300)  # a run it started would have replaced the job by now

@@ -37,7 +37,9 @@ def network(server_url: str) -> dict:
             assert r.status_code == 200, r.text
             planes[plane] = r.json()
         again = client.get(f"/api/jobs/{job_id}/surface", params={"plane": "random"}).json()
-    return {"id": job_id, "job": job, "planes": planes, "again": again}
+        query = {"plane": "random", "through": "start"}
+        start = client.get(f"/api/jobs/{job_id}/surface", params=query).json()
+    return {"id": job_id, "job": job, "planes": planes, "again": again, "start": start}
 
 
 def path_of(job: dict) -> np.ndarray:
@@ -104,6 +106,19 @@ def test_the_random_plane_is_filter_normalised_from_the_seed(network):
     assert path[0, 2] <= whole + 1e-9
 
 
+def test_a_random_plane_through_the_start_stays_put_while_the_path_grows(network):
+    start, job = network["start"], network["job"]
+    assert start["through"] == "start" and network["planes"]["random"]["through"] == "final"
+    assert start["origin"] == job["meta"]["start_params"]
+    assert start["path"][0] == [0.0, 0.0, 0.0]
+    assert start["origin_loss"] == pytest.approx(
+        network_loss(job["meta"]["start_params"], job), rel=1e-9
+    )
+    assert start["path"][-1][2] > 0  # the end is off a random plane through the start
+    size = len(start["a"])
+    assert start["z"][size // 2][size // 2] == start["origin_loss"]
+
+
 def test_a_path_in_a_plane_is_on_it_with_the_grids_loss(client):
     """Gradient descent on a quadratic from θ* + e₁ + e₂ (two eigenvectors of its Hessian) stays
     in the plane they span: off_plane ≈ 0, and the grid's loss (between its nodes) is the loss."""
@@ -153,6 +168,8 @@ def test_a_path_in_a_plane_is_on_it_with_the_grids_loss(client):
         ({"plane": ""}, "plane"),
         ({"plane": "pca", "resolution": 40}, "resolution"),
         ({"plane": "random", "resolution": 3}, "resolution"),
+        ({"plane": "random", "through": "middle"}, "through"),
+        ({"through": "start"}, "through"),
     ],
 )
 def test_bad_plane_queries_are_422_naming_the_field(network, client, query, field):

@@ -52,8 +52,9 @@ export class Runs {
     run.path = null;
   }
 
-  /** A network's plane: random while its runs train (through the latest epoch), the PCA of its path
-   *  once they have all ended (docs/api.md). */
+  /** A network's plane: while its runs train, random directions through the start (a plane that
+   *  stays put: only its extent grows with the path); once they have all ended, the PCA of its path
+   *  through its final parameters (docs/api.md). */
   async loadPlane(run, gen) {
     const ended = this.player.runs.every((r) => r.done || r.error);
     const kind = ended ? 'pca' : 'random';
@@ -61,7 +62,7 @@ export class Runs {
     if (kind === 'pca' && epochs === 0) return;
     this.surfaceBusy = true;
     try {
-      const answer = await this.api.getPlane(run.id, kind);
+      const answer = await this.api.getPlane(run.id, kind, ended ? 'final' : 'start');
       if (!this.player.isCurrent(gen)) return;
       this.plane = { ...answer, job: run.id, ended };
       this.planeTime = performance.now();

@@ -38,6 +38,7 @@ def test_a_network_runs_live_on_a_random_plane_then_ends_on_the_pca_plane(
     note = page.text_content("#slice-note-contour")
     assert running[0] == "running" and int(running[1]) < 40
     assert note.startswith("a plane through 2 of 49 dimensions (two random filter-normalised")
+    assert "through the start" in note
     expect(page.locator("#plane-help")).to_be_visible()
     screenshot(page, "network-random-plane.png")
     app.finished()

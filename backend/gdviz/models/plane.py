@@ -1,13 +1,14 @@
 """A model's loss over a plane through its final parameters (Li et al., "Visualizing the Loss
 Landscape of Neural Nets", 2018), for models of more than two parameters.
 
-The plane passes through θ_final (the origin) and is spanned by two directions:
+The plane passes through θ_final (the origin; or through the start, asked with ``through``: a plane
+that stays put while the run trains) and is spanned by two directions:
 
 - ``pca``: the top two principal directions of the path θ_t − θ_final (centred, as a PCA is), with
   ``explained``, the fractions of the path's variance they hold;
 - ``random``: two random directions drawn from the job's seed and filter-normalised — each row of a
   weight matrix (one unit's incoming weights; a lone parameter on its own) scaled to the norm of the
-  same row of θ_final, and the biases' entries set to 0, as Li et al. do.
+  same row of the origin, and the biases' entries set to 0, as Li et al. do.
 
 Every point of the path is projected on the plane (least squares over the two directions) and its
 distance from it, ``off_plane``, is kept: a plane through 2 of P dimensions shows the path only
@@ -28,6 +29,7 @@ from ..data import Data
 from .base import ModelDef
 
 PlaneKind = Literal["pca", "random"]
+Through = Literal["final", "start"]
 MARGIN = 1.25  # the grid reaches this far beyond the path's farthest projection on each axis
 ROW = re.compile(r"^(.*)\[(\d+)(?:,\d+)?\]$")  # "0.weight[3,0]" -> ("0.weight", "3")
 
@@ -39,8 +41,8 @@ class Plane:
     z: list[list[float]]  # the loss: rows over b, columns over a
     path: list[list[float]]  # [a, b, off_plane] for every point of the path
     explained: list[float] | None  # pca: the two fractions of the path's variance
-    origin_loss: float  # the loss at θ_final, the grid's centre
-    origin: list[float]  # θ_final
+    origin_loss: float  # the loss at the origin (θ_final, or the start), the grid's centre
+    origin: list[float]  # θ_final, or the start
     directions: list[list[float]]  # the two directions, each [P]
 
 
@@ -115,10 +117,10 @@ def random_directions(names: tuple[str, ...], origin: Tensor, seed: int) -> Tens
     return d.T
 
 
-def project(path: Tensor, directions: Tensor) -> tuple[Tensor, Tensor]:
-    """Each point's coordinates [T, 2] on the plane through the last point, and its distance
-    from the plane [T] (least squares over the two directions)."""
-    deltas = path - path[-1]
+def project(path: Tensor, directions: Tensor, origin: Tensor) -> tuple[Tensor, Tensor]:
+    """Each point's coordinates [T, 2] on the plane through ``origin``, and its distance from the
+    plane [T] (least squares over the two directions)."""
+    deltas = path - origin
     coords = torch.linalg.lstsq(directions, deltas.T, driver="gelsd").solution.T  # [T, 2]
     off = (deltas - coords @ directions.T).norm(dim=1)
     return coords, off
@@ -136,16 +138,18 @@ def plane_grid(
     kind: PlaneKind,
     resolution: int,
     stop: threading.Event | None = None,
+    through: Through = "final",
 ) -> Plane:
     """The loss over ``resolution``² points of the plane through the last row of ``path`` [T, P]
-    (float64), with the path projected on it. Raises ``Stopped`` once ``stop`` is set."""
-    origin = path[-1]
+    (float64) — or, ``through="start"``, its first row (a plane that stays put while a run
+    trains) — with the path projected on it. Raises ``Stopped`` once ``stop`` is set."""
+    origin = path[-1] if through == "final" else path[0]
     explained: list[float] | None = None
     if kind == "pca":
         directions, explained = pca_directions(path)
     else:
         directions = random_directions(model.names, origin, config.seed)
-    coords, off = project(path, directions)
+    coords, off = project(path, directions, origin)
     spans = [MARGIN * float(coords[:, k].abs().max()) if len(coords) > 1 else 0.0 for k in range(2)]
     spans = [s if s > 1e-12 else 1.0 for s in spans]  # a path that has not moved: a unit plane
     a, b = axis(spans[0], resolution), axis(spans[1], resolution)

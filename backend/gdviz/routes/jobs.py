@@ -17,7 +17,7 @@ from ..config import JobChange, JobConfig, Loss, check_change
 from ..events import SHUTDOWN, event_stream, gone
 from ..job import JobEnded
 from ..models.landscape import lowest_in_slice, pick_slice, slice_grid, slice_window
-from ..models.plane import PlaneKind
+from ..models.plane import PlaneKind, Through
 from ..payloads import Change, Done, Epoch, JobState, LeastSquares, Meta, Minimum, Status
 from ..store.protocols import JobHandle, NoAnswer
 from ..surface import Stopped, WindowError
@@ -213,13 +213,19 @@ async def read_surface(
     at_epoch: Annotated[int | None, Query(ge=0, le=10**6)] = None,
     at: Annotated[str | None, Query(max_length=400)] = None,
     plane: Annotated[PlaneKind | None, Query(description="pca or random")] = None,
+    through: Annotated[
+        Through | None, Query(description="a plane's origin: final or start")
+    ] = None,
 ) -> dict[str, Any]:
     """The loss over a grid of two parameters, the others fixed (rows follow y, columns follow
     x): (w, b) by default, or a slice through a polynomial's coefficients. With ``plane``, for a
     model of more than two parameters: the loss over a plane through its final parameters, the
     path projected on it (PlaneSurface)."""
     if plane is not None:
-        return await plane_surface(request, job, plane, resolution)
+        return await plane_surface(request, job, plane, resolution, through or "final")
+    if through is not None:
+        detail = [{"loc": ["query", "through"], "msg": "only with plane", "type": "value_error"}]
+        raise HTTPException(422, detail=detail)
     resolution = 80 if resolution is None else resolution
     setup, meta, config = job.setup, job.meta, job.config
     model, start = setup.definition, meta["start_params"]

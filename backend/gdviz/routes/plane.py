@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from ..config import Loss
 from ..models.base import MAX_EVENT_PARAMS
-from ..models.plane import Plane, PlaneKind, plane_grid
+from ..models.plane import Plane, PlaneKind, Through, plane_grid
 from ..store.protocols import JobHandle
 from ..surface import Stopped
 
@@ -23,14 +23,15 @@ PLANE_RESOLUTION = 41  # the default grid: 41 × 41
 
 class PlaneSurface(BaseModel):
     plane: Literal["pca", "random"]
+    through: Literal["final", "start"]  # the origin: the last epoch's parameters, or the start
     a: list[float]  # the first direction's coordinates (columns), odd-sized, centred on 0
     b: list[float]  # the second's (rows)
     z: list[list[float]]  # the loss: rows over b, columns over a
     path: list[list[float]]  # [a, b, off_plane] for each epoch in path_epochs
     path_epochs: list[int]  # 0 (the start), then every epoch whose event carries params
     explained: list[float] | None  # pca: the fractions of the path's variance on each axis
-    origin_loss: float  # the loss at the origin: the parameters after the last epoch
-    epoch: int  # the origin's epoch (the final one once the job has ended)
+    origin_loss: float  # the loss at the origin: the parameters after the last epoch (or the start)
+    epoch: int  # the path's last epoch (the final one once the job has ended)
     dims: int  # the model's parameters: the plane shows 2 of them
     # up to 64 parameters (as events carry them): θ_final and the two directions, so that a page
     # projects any path on this plane itself (another run's, in a race)
@@ -46,7 +47,11 @@ def refuse(field: str, msg: str) -> HTTPException:
 
 
 async def plane_surface(
-    request: Request, job: JobHandle, plane: PlaneKind, resolution: int | None
+    request: Request,
+    job: JobHandle,
+    plane: PlaneKind,
+    resolution: int | None,
+    through: Through = "final",
 ) -> dict[str, Any]:
     setup, meta, config = job.setup, job.meta, job.config
     model = setup.definition
@@ -65,7 +70,7 @@ async def plane_surface(
     if plane == "pca" and len(epochs) < 2:
         raise refuse("plane", "pca needs the path of at least one epoch: use random until then")
     data = setup.data
-    key = f"plane {plane}"
+    key = f"plane {plane} {through}"
     cached = data.cache.get(key)
     if cached is not None and cached[0] == (epochs[-1], size):
         found: Plane = cached[1]
@@ -75,7 +80,7 @@ async def plane_surface(
         )
         stop = threading.Event()
         work = asyncio.ensure_future(
-            run_in_threadpool(plane_grid, model, data, config, path, plane, size, stop)
+            run_in_threadpool(plane_grid, model, data, config, path, plane, size, stop, through)
         )
         while not work.done():  # a client that leaves stops the work
             await asyncio.wait([work], timeout=0.05)
@@ -91,6 +96,7 @@ async def plane_surface(
     points = model.points_summed(data, config, size**2)
     return {
         "plane": plane,
+        "through": through,
         "a": found.a,
         "b": found.b,
         "z": found.z,

@@ -66,9 +66,10 @@ export function getSurface(id, window, slice = null, resolution = 60) {
   return request('GET', `${job(id)}/surface?${q}`);
 }
 
-/** A network's loss over a plane through its parameters: `plane` 'pca' or 'random' (docs/api.md). */
-export function getPlane(id, plane, resolution = 41) {
-  const q = new URLSearchParams({ plane, resolution: String(resolution) });
+/** A network's loss over a plane through its parameters: `plane` 'pca' or 'random', `through` its
+ *  origin, 'final' (the last epoch's parameters) or 'start' (docs/api.md). */
+export function getPlane(id, plane, through = 'final', resolution = 41) {
+  const q = new URLSearchParams({ plane, through, resolution: String(resolution) });
   return request('GET', `${job(id)}/surface?${q}`);
 }
 

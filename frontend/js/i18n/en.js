@@ -562,7 +562,7 @@ export default {
   'plane.note': 'a plane through 2 of {dims} dimensions ({kind})',
   'plane.off': '; the path is {d} off it at epoch {epoch}',
   'plane.pca': "the path's top two principal directions: {first}% and {second}% of its variance",
-  'plane.random': 'two random filter-normalised directions, through the latest epoch',
+  'plane.random': 'two random filter-normalised directions, through the start',
   'readout.netParams': '{n} parameters',
   'readout.netMinimum': "a network's loss has many minima (swap two hidden units: the same loss); no formula finds one — the plane shows where this run went",
   'say.labels01': 'logistic regression needs every y to be 0 or 1; this y holds {value}',

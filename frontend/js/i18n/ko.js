@@ -539,7 +539,7 @@ export default {
   'plane.note': '{dims}차원 가운데 2차원을 지나는 평면 ({kind})',
   'plane.off': '; 에포크 {epoch}에서 경로는 이 평면에서 {d}만큼 떨어져 있습니다',
   'plane.pca': '경로의 두 주성분 방향: 경로 분산의 {first}%와 {second}%',
-  'plane.random': '필터 정규화한 무작위 두 방향, 가장 최근 에포크를 지남',
+  'plane.random': '필터 정규화한 무작위 두 방향, 출발점을 지남',
   'readout.netParams': '매개변수 {n}개',
   'readout.netMinimum': '신경망의 손실에는 최솟값이 여럿 있습니다(은닉 유닛 둘을 바꿔도 손실이 같음). 공식으로 찾을 수 없으니, 평면이 이 실행이 간 곳을 보여 줍니다',
   'say.labels01': '로지스틱 회귀는 모든 y가 0 또는 1이어야 합니다. 이 y에는 {value}가 있습니다',

@@ -1,4 +1,4 @@
-"""All seven benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
+"""All eight benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
 
 import platform
 import sys
@@ -10,6 +10,7 @@ import browser
 import classroom
 import engine_overhead
 import first_event
+import plane
 import streams
 import surface
 import torch
@@ -39,6 +40,7 @@ def main() -> int:
         engine_overhead,
         big_minibatch,
         surface,
+        plane,
         classroom,
         first_event,
         browser,

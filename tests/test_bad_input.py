@@ -112,7 +112,12 @@ JOB_CASES = [
     ({"mode": "manual", "scheduler": {"name": "StepLR", "step_size": 2}}, "scheduler"),
     ({"trace_state": "yes please"}, "trace_state"),
     # models, their losses, starts and data
-    ({"model": {"kind": "mlp"}}, "model"),
+    ({"model": {"kind": "cnn"}}, "model"),
+    ({"model": {"kind": "mlp", "hidden": [0]}}, "hidden"),
+    ({"model": {"kind": "mlp", "hidden": [65]}}, "hidden"),
+    ({"model": {"kind": "mlp", "hidden": [4, 4, 4, 4]}}, "hidden"),
+    ({"model": {"kind": "mlp", "activation": "sigmoid"}}, "activation"),
+    ({"model": {"kind": "mlp"}, "mode": "design"}, "mode"),
     ({"model": "logistic"}, "model"),
     ({"model": {"kind": "poly", "degree": 1}}, "degree"),
     ({"model": {"kind": "poly", "degree": 10}}, "degree"),
@@ -197,6 +202,14 @@ REASONS = [
     ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "sameX", {}),
     ({"dataset": {"kind": "upload", "id": "000000000000"}}, "uploadGone", {}),
     ({"loss": "bce"}, "modelLoss", {"model": "line", "loss": "bce"}),
+    ({"model": {"kind": "mlp"}, "mode": "linear"}, "networkMode", {"mode": "linear"}),
+    ({"model": {"kind": "mlp"}, "seed": 1, "init_params": [0, 1]}, "networkInit", {}),
+    (
+        {"model": {"kind": "mlp", "hidden": [64, 64]}, "trace_state": True},
+        "traceSize",
+        {"size": 4353},
+    ),
+    ({"init": {"w": 0, "b": 0}, "init_params": [0, 1]}, "initBoth", {}),
 ]
 CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 

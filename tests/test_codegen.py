@@ -161,6 +161,31 @@ VARIANTS = {
         "standardize": True,
     },
     "line-sse": {"mode": "sgd", "loss": "sse", "lr": 0.005},
+    "mlp-sgd-adam-sine": {
+        "model": {"kind": "mlp", "hidden": [8], "activation": "tanh"},
+        "mode": "sgd",
+        "optimizer": "adam",
+        "lr": 0.02,
+        "epochs": 40,
+        "dataset": {"kind": "synthetic", "curve": "sine", "n": 50, "x_start": -3, "x_stop": 3},
+    },
+    "mlp-minibatch-relu-standardized": {
+        "model": {"kind": "mlp", "hidden": [6, 4], "activation": "relu"},
+        "mode": "minibatch",
+        "optimizer": "momentum",
+        "lr": 0.01,
+        "epochs": 30,
+        "standardize": True,
+    },
+    "mlp-manual-bce": {
+        "model": {"kind": "mlp", "hidden": [5]},
+        "mode": "manual",
+        "loss": "bce",
+        "lr": 0.5,
+        "epochs": 30,
+        "standardize": True,
+        "dataset": {"kind": "synthetic", "labels": True, "noise": 2.0},
+    },
 }
 CONFIGS = {**DEFAULTS, **VARIANTS}
 
@@ -255,8 +280,7 @@ def test_script_prints_the_jobs_epoch_events(runs, name):
     assert run.returncode == 0, run.stderr
     header, *rows = run.stdout.splitlines()
     model = CONFIGS[name].get("model", {"kind": "line"})
-    degree = model.get("degree", 2)
-    names = [f"b{k}" for k in range(degree + 1)] if model["kind"] == "poly" else ["w", "b"]
+    names = list(models.definition(JobConfig.model_validate({"model": model}).model).names)
     assert header == ",".join(["epoch", "loss", *names])
     assert len(rows) == len(stream) == CONFIGS[name].get("epochs", 100)
     for row, event in zip(rows, stream, strict=True):

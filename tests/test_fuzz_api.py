@@ -74,9 +74,10 @@ def a_streams_position(item: dict[str, Any]) -> bool:
 def a_window(item: dict[str, Any]) -> bool:
     """A surface's window bounds go together: all four or none, each min below its max; its
     slice names two parameters of the job's model, at an epoch it has trained or a point of its
-    size."""
+    size; a plane is for a model of more than two parameters, at an odd resolution, its PCA once
+    an epoch has been trained."""
     bounds = [f"{a}_{end}" for a in "wbxy" for end in ("min", "max")]
-    names = (*bounds, "x_param", "y_param", "at", "at_epoch")
+    names = (*bounds, "x_param", "y_param", "at", "at_epoch", "plane", "resolution")
     return item["loc"][:1] == ["query"] and item["loc"][-1] in names
 
 

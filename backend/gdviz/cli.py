@@ -186,6 +186,8 @@ def load_csv(path: Path, settings: Settings, uploads: "UploadStore") -> str:
 def flat(record: Record, names: list[str]) -> dict[str, float]:
     """A history record for a CSV row: params and grads as one column per parameter."""
     out = {k: v for k, v in record.items() if not isinstance(v, list | tuple)}
+    if "params" not in record:  # a large network's epoch between those that carry them
+        return out
     params, grads = (
         cast(tuple[float, ...], record["params"]),
         cast(tuple[float, ...], record["grads"]),

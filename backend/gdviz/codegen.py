@@ -156,7 +156,7 @@ CURVES = {"line": ("x", "X"), "parabola": ("x²", "X**2"), "sine": ("sin(x)", "t
 def standardize_lines(config: JobConfig) -> str:
     if not config.standardize:
         return ""
-    both = definition(config.model).standardizes_y
+    both = definition(config.model).standardizes(config)
     return STANDARDIZE.format(z="X, Y = z(X), z(Y)" if both else "X = z(X)  # y stays 0/1")
 
 
@@ -298,7 +298,7 @@ def training_block(config: JobConfig, changes: Sequence[Mapping[str, Any]] = ())
     report = {
         "header": ",".join(model.names),
         "names": f"({', '.join(model.names)})",
-        "report": ", ".join(f"{slot}.item()" for slot in code.slots),
+        "report": code.report or ", ".join(f"{slot}.item()" for slot in code.slots),
         "changes": apply_changes,
         "schedule": schedule,
     }

@@ -283,7 +283,32 @@ class Poly(Strict):
     )
 
 
-ModelSpec = Annotated[Line | Logistic | Poly, Field(discriminator="kind"), kind_by_default("line")]
+MAX_HIDDEN_LAYERS, MAX_UNITS = 3, 64
+Units = Annotated[int, Field(ge=1, le=MAX_UNITS)]
+
+
+class Mlp(Strict):
+    """A small network: ``nn.Sequential`` of ``nn.Linear`` layers with an activation between them,
+    from x to ŷ (or to the logit, with bce)."""
+
+    kind: Literal["mlp"]
+    hidden: list[Units] = Field(
+        [16],
+        min_length=1,
+        max_length=MAX_HIDDEN_LAYERS,
+        description="units in each hidden layer (1 to 3 layers of 1 to 64 units)",
+        json_schema_extra=form("method", 67, shown_when={"model": ["mlp"]}),
+    )
+    activation: Literal["tanh", "relu"] = Field(
+        "tanh",
+        description="the nonlinearity after each hidden layer",
+        json_schema_extra=form("method", 68, shown_when={"model": ["mlp"]}),
+    )
+
+
+ModelSpec = Annotated[
+    Line | Logistic | Poly | Mlp, Field(discriminator="kind"), kind_by_default("line")
+]
 
 
 class StartPoint(Strict):
@@ -332,7 +357,7 @@ class JobConfig(Strict):
     )
     model: ModelSpec = Field(
         default_factory=Line,
-        description="what is fitted: the line (the lesson's), logistic regression, a polynomial",
+        description="what is fitted: the line (the lesson's), logistic regression, a polynomial, a small network",
         json_schema_extra=form("method", 65),
     )
     loss: Loss = Field(

@@ -111,6 +111,7 @@ class Job:
             "total_epochs": config.epochs,
             "steps_per_epoch": self.training.steps_per_epoch,
             "step_stride": self.training.step_stride,
+            "params_stride": self.training.params_stride,
             "dataset": {
                 "name": d.name,
                 "x_label": d.x_label,
@@ -167,7 +168,9 @@ class Job:
             if self.finished:
                 return
             last = self.history[-1] if self.history else None
-            params = self.training.start_params if last is None else last["params"]
+            # the last epoch that carried its parameters (every one, but for a large model's)
+            kept = next((r["params"] for r in reversed(self.history) if "params" in r), None)
+            params = self.training.start_params if kept is None else kept
             done: Done = {
                 "status": status,
                 "epochs": len(self.history),

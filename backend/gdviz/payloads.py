@@ -17,8 +17,9 @@ class Epoch(TypedDict):
 
     epoch: int  # from 1
     loss: float
-    params: list[float]
-    grads: list[float]
+    # every epoch up to 64 parameters; beyond, every meta.params_stride-th epoch and the last
+    params: NotRequired[list[float]]
+    grads: NotRequired[list[float]]
     w: NotRequired[float]
     b: NotRequired[float]
     grad_w: NotRequired[float]
@@ -121,6 +122,7 @@ class Meta(TypedDict):
     total_epochs: int
     steps_per_epoch: int
     step_stride: int
+    params_stride: int  # epoch events carry params every this many epochs (1 up to 64 params)
     dataset: DatasetInfo
     curvature: Curvature | None  # None for MAE, Huber, or without a minimum
 

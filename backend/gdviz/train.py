@@ -131,6 +131,8 @@ class Training:
         self.n = data.n
         self.lr = config.lr  # manual mode's rate; an optimizer keeps its own in its param groups
         self.step_stride = step_stride  # report every k-th step (granularity "step")
+        # a large model's records carry params and grads every k-th epoch (and at the last)
+        self.params_stride = self.definition.params_stride(config.epochs)
         self.stop = threading.Event()
         self.epoch_started = 0
         self._changes: dict[int, dict[str, float]] = {}  # live changes by the epoch they start at
@@ -207,6 +209,9 @@ class Training:
             self.scheduler.step()
 
     def _record(self, epoch: int, loss: float, grads: Values, lr: float) -> Record:
+        stride = self.params_stride
+        if stride > 1 and epoch % stride and epoch != self.config.epochs:
+            return {"epoch": epoch, "loss": loss, "lr": lr}
         values = self.model.values()
         if self.wb:
             return {

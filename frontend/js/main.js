@@ -11,7 +11,7 @@ import { LossChart } from './views/loss.js';
 import { ContourChart } from './views/contour.js';
 import { SurfaceChart } from './views/surface.js';
 import { fmt } from './core/format.js';
-import { epochReadout, fitReadout, sliceText } from './views/readout.js';
+import { epochReadout, fitReadout, sliceText, planeText } from './views/readout.js';
 import { divergeFixes, notConverged, moreEpochs, fixedSettings, fixedFate } from './form/fixes.js';
 import { lockedChanges } from './form/locks.js';
 import { downloadCsv, downloadJson, downloadPointsCsv, installPngDialog } from './code/export.js';
@@ -235,7 +235,9 @@ store.subscribe((state, changed, { run }) => {
 /** A click on the contour (or Enter on its cross): a student's prediction, or a run from there. */
 function pickStart({ w, b }) {
   if (classroom?.student?.takePoint({ w, b })) return;
-  if (player.runs[0]?.slice) return; // a polynomial's slice: two of its coefficients, not a start (w, b)
+  // a polynomial's slice: two of its coefficients, not a start (w, b); a network's plane: two of its
+  // many dimensions, and a network starts from its seed
+  if (player.runs[0]?.slice || player.runs[0]?.onPlane) return;
   const round = (v) => Number(v.toPrecision(3));
   const at = { init_w: round(w), init_b: round(b) };
   if (lockedChanges(store.get(), at).length) { banner(t('locks.start'), 'warn'); return; }
@@ -319,7 +321,7 @@ function render(p) {
   const received = p.received;
   const total = p.total;
   Object.assign(app.dataset, { epoch: String(k), received: String(received), total: String(total),
-    status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '' });
+    status: runs.status(), playing: String(p.playing), job: p.runs[0]?.id ?? '', jobs: p.runs.map((r) => r.id ?? '').join(',') });
   $('progress').max = Math.max(1, total);
   $('progress').value = received;
   $('progress-text').textContent = t('player.progress', { received, total });
@@ -350,12 +352,15 @@ function render(p) {
 function readout(run, k) {
   $('readout').textContent = epochReadout(run, k);
   $('readout-fit').textContent = fitReadout(run?.meta);
-  const note = sliceText(contour.surface?.slice);
+  const shown = contour.surface;
+  const note = shown?.plane ? planeText(shown, run, k) : sliceText(shown?.slice);
   for (const id of ['slice-note-contour', 'slice-note-surface']) {
     const el = $(id);
     if (el.textContent !== note) el.textContent = note;
     el.hidden = !note;
   }
+  $('plane-help').hidden = !shown?.plane;
+  document.body.classList.toggle('on-plane', Boolean(shown?.plane)); // no click-to-start on a plane
 }
 
 // ---- classroom: projector look, presenter keys, code panel, share, lesson, following a run

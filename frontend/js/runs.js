@@ -7,9 +7,10 @@ import { runStyle } from './views/theme.js';
 import { reducedMotion } from './access/a11y.js';
 import { diverged } from './views/viewwindow.js';
 import { t } from './i18n/i18n.js';
-import { isWB, sliceAxes, onAxes, viewSurface } from './core/models.js';
+import { isWB, sliceAxes, onAxes, viewSurface, onPlane, toPlane, planeSurface } from './core/models.js';
 
 const SLICE_EVERY_MS = 1000; // while playing, a polynomial's slice follows the epoch at most this often
+const PLANE_EVERY_MS = 1500; // while a network trains, its plane follows the path at most this often
 
 export class Runs {
   /**
@@ -29,6 +30,63 @@ export class Runs {
     this.chosenAxes = [];        // a polynomial's slice: the two coefficients picked ([]: the API's default)
     this.sliceAt = null;         // the epoch the slice shown holds the other coefficients at
     this.sliceTime = 0;
+    this.plane = null;           // a network's plane shown: the API's answer (its origin, directions, path)
+    this.planeTime = 0;
+  }
+
+  /** Put run's records on the plane shown (a network's): each epoch's place (w, b) and its distance. */
+  planeRun(run) {
+    const plane = this.plane;
+    if (!plane || !run.meta) return;
+    // beyond 64 parameters the server's path, for the run it was asked for (epochs without params:
+    // the last one before them that had them)
+    const own = !plane.directions && run.id === plane.job;
+    const byEpoch = own ? (epoch) => {
+      let i = 0;
+      while (i + 1 < plane.path_epochs.length && plane.path_epochs[i + 1] <= epoch) i += 1;
+      return plane.path[i];
+    } : null;
+    toPlane(Object.assign(run.meta.start, { params: run.meta.start_params, epoch: 0 }), plane, byEpoch);
+    for (const e of run.epochs) toPlane(e, plane, byEpoch);
+    for (const st of run.steps) toPlane(st, plane, byEpoch);
+    run.path = null;
+  }
+
+  /** A network's plane: while its runs train, random directions through the start (a plane that
+   *  stays put: only its extent grows with the path); once they have all ended, the PCA of its path
+   *  through its final parameters (docs/api.md). */
+  async loadPlane(run, gen) {
+    const ended = this.player.runs.every((r) => r.done || r.error);
+    const kind = ended ? 'pca' : 'random';
+    const epochs = run.epochs.length;
+    if (kind === 'pca' && epochs === 0) return;
+    this.surfaceBusy = true;
+    try {
+      const answer = await this.api.getPlane(run.id, kind, ended ? 'final' : 'start');
+      if (!this.player.isCurrent(gen)) return;
+      this.plane = { ...answer, job: run.id, ended };
+      this.planeTime = performance.now();
+      for (const r of this.player.runs) this.planeRun(r);
+      const s = planeSurface(this.plane);
+      this.charts.contour.setSurface(s);
+      this.charts.surface.setSurface(s);
+      this.player.touch();
+    } catch (err) {
+      if (this.player.isCurrent(gen)) this.ui.banner(t('banner.surface', { error: err.message }), 'error');
+    } finally {
+      this.surfaceBusy = false;
+    }
+  }
+
+  /** Whether a network's plane needs asking again: none yet, the runs ended since (PCA now), or the
+   *  path has grown and PLANE_EVERY_MS have passed. */
+  planeStale(run) {
+    const p = this.plane;
+    if (!p || p.job !== run.id) return run.epochs.length > 0;
+    const ended = this.player.runs.every((r) => r.done || r.error);
+    if (p.ended) return false;
+    if (ended) return true;
+    return run.epochs.length > p.epoch && performance.now() - this.planeTime >= PLANE_EVERY_MS;
   }
 
   /** A run's slice {axes, idx} for its meta, or null over (w, b). */
@@ -40,6 +98,7 @@ export class Runs {
 
   /** Give run's records the views' w, b from its slice's axes (a polynomial's), anew. */
   mapRun(run) {
+    if (onPlane(run.meta)) { run.onPlane = true; this.planeRun(run); return; }
     run.slice = this.sliceOf(run.meta);
     if (!run.slice) return;
     onAxes(Object.assign(run.meta.start, { params: run.meta.start_params }), run.slice.idx);
@@ -80,7 +139,8 @@ export class Runs {
     // every compared run starts where the first one does, unless a start point was given
     const meta = await first;
     if (!meta || !this.player.isCurrent(gen)) return;
-    const start = isWB(meta) ? { init: { w: meta.start.w, b: meta.start.b } } : { init_params: meta.start_params };
+    // (a network starts from its seed's own init: a race of networks is a race of their starts)
+    const start = onPlane(meta) ? {} : isWB(meta) ? { init: { w: meta.start.w, b: meta.start.b } } : { init_params: meta.start_params };
     specs.slice(1).forEach((s, i) => this.startJob(i + 1, { ...config(s.over), ...start }, gen));
   }
 
@@ -103,6 +163,7 @@ export class Runs {
   reset(specs, epochs, { toEnd = false, paused = false, holdAt = null, veiled = false } = {}) {
     const gen = this.player.newGeneration(specs, { toEnd, paused, holdAt });
     const { fit, loss, contour, surface } = this.charts;
+    this.plane = null;
     this.requestedWindow = '';
     this.invalid = false;
     this.withheld = [];
@@ -139,6 +200,7 @@ export class Runs {
       this.jobIds.push(job.id); // a follower never cancels the run it follows
       ui.created?.(player.runs.map((r) => r.id)); // a class's teacher shows them once none is null
     }
+    const place = (rec) => (run.slice ? onAxes(rec, run.slice.idx) : run.onPlane ? toPlane(rec, this.plane ?? {}, null) : rec);
     return new Promise((resolve) => {
       this.api.openStream(job.id, current, {
         meta: (m) => {
@@ -148,8 +210,8 @@ export class Runs {
           player.touch();
           resolve(m);
         },
-        epoch(e) { run.epochs.push(run.slice ? onAxes(e, run.slice.idx) : e); player.touch(); },
-        step(s) { run.steps.push(run.slice ? onAxes(s, run.slice.idx) : s); player.touch(); },
+        epoch(e) { run.epochs.push(place(e)); player.touch(); },
+        step(s) { run.steps.push(place(s)); player.touch(); },
         change(c) { run.changes.push(c); ui.changed?.(run, c); player.touch(); },
         done: (d) => {
           if (this.veiled && d.status !== 'failed') this.withheld.push([run, i, d]);
@@ -207,6 +269,7 @@ export class Runs {
 
   /** The surface over (w, b), or run's slice with the other coefficients at the epoch shown. */
   async loadSurface(run, window, gen) {
+    if (run.onPlane) { this.loadPlane(run, gen); return; }
     this.surfaceBusy = true;
     const at = Math.min(this.player.epoch ?? 0, run.epochs.length);
     const slice = run.slice ? { axes: run.slice.axes, at_epoch: at } : null;
@@ -230,6 +293,10 @@ export class Runs {
   fitSurface(k, playing = false) {
     const { runs, gen } = this.player;
     if (this.surfaceBusy || !runs[0]?.id) return;
+    if (runs[0].onPlane) {
+      if (this.planeStale(runs[0])) this.loadPlane(runs[0], gen);
+      return;
+    }
     const win = this.charts.contour.neededWindow(runs, k);
     const key = win && JSON.stringify(win);
     if (win && key !== this.requestedWindow) {

@@ -18,6 +18,7 @@ ALLOWED = {
     "CosineAnnealingLR", "LinearLR", "OneCycleLR", "ReduceLROnPlateau", "manual_seed", "arange",
     "linspace", "x_start", "x_stop", "x_step", "DataLoader", "batch_size", "shuffle", "True",
     "SSE", "RMSE", "BCE", "sin",  # sin x: a curve of the synthetic data
+    "MLP", "ReLU", "tanh",  # a network and its activations, by their names
 }  # fmt: skip
 
 # Everything a person or a screen reader meets: visible text, chart titles, labels, hints, legends

@@ -9,11 +9,12 @@ from dataclasses import replace
 
 import torch
 
-from ..config import ConfigError, JobConfig, Line, Logistic, ModelSpec, Poly, check_config
+from ..config import ConfigError, JobConfig, Line, Logistic, Mlp, ModelSpec, Poly, check_config
 from ..data import Data, read, standardized
 from ..uploads import UploadStore
 from .base import Built, ModelCode, ModelDef, Optimum, curvature_of
 from .line import LineDef, LogisticDef
+from .mlp import MlpDef
 from .poly import PolyDef
 
 LINE, LOGISTIC = LineDef(), LogisticDef()
@@ -24,6 +25,8 @@ def definition(spec: ModelSpec) -> ModelDef:
         return PolyDef(spec.degree)
     if isinstance(spec, Logistic):
         return LOGISTIC
+    if isinstance(spec, Mlp):
+        return MlpDef(tuple(spec.hidden), spec.activation)
     return LINE
 
 
@@ -43,7 +46,7 @@ def load(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = 
     data = read(config, rng, uploads)
     model = definition(config.model)
     if config.standardize:
-        data = standardized(data, y=model.standardizes_y)
+        data = standardized(data, y=model.standardizes(config))
     if data.x.dtype != torch.float32:
         data = replace(data, x=data.x.float(), y=data.y.float())
     model.check_data(data, config)
@@ -58,7 +61,12 @@ def load(config: JobConfig, rng: torch.Generator, uploads: UploadStore | None = 
 
 
 # One of each kind, as the schema lists them (a polynomial of the default degree)
-SPECS: tuple[ModelSpec, ...] = (Line(), Logistic(kind="logistic"), Poly(kind="poly"))
+SPECS: tuple[ModelSpec, ...] = (
+    Line(),
+    Logistic(kind="logistic"),
+    Poly(kind="poly"),
+    Mlp(kind="mlp"),
+)
 KINDS: dict[str, ModelDef] = {spec.kind: definition(spec) for spec in SPECS}
 
 
@@ -67,6 +75,7 @@ __all__ = [
     "Built",
     "LineDef",
     "LogisticDef",
+    "MlpDef",
     "ModelCode",
     "ModelDef",
     "Optimum",

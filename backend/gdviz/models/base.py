@@ -11,6 +11,7 @@ import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import torch
 from torch import Tensor
@@ -24,6 +25,9 @@ from ..surface import CHUNK_CELLS, Stopped, sample_size
 # θ as a tuple: a record of numbers and tuples of them, once kept, is left alone by the garbage
 # collector (lists would have it walk a long run's whole history again and again).
 Values = tuple[float, ...]
+
+MAX_EVENT_PARAMS = 64  # a larger model's events carry its parameters every ``params_stride`` epochs
+EVENT_PARAM_EPOCHS = 100  # … about this many times in a run (and always at its last epoch)
 
 
 @dataclass
@@ -63,6 +67,7 @@ class ModelCode:
     slots: list[str]  # an expression for each parameter, in ``names`` order: "w", "beta[1]", …
     inputs: str = "X"  # the tensor the DataLoader deals: X, XP or XX
     manual_update: str = ""  # the lesson's hand-written update and zero_grad (manual mode)
+    report: str = ""  # the parameters in a printed row, if not the slots' .item()s
 
 
 def raw(data: Data) -> tuple[Tensor, Tensor]:
@@ -77,6 +82,7 @@ class ModelDef(ABC):
     kind: str
     names: tuple[str, ...]
     losses: tuple[Loss, ...]  # the losses it trains on
+    modes: tuple[Mode, ...] = get_args(Mode)  # the lesson's modes it trains in
     what: str  # in a refusal: "the line", "logistic regression"
     standardizes_y = True  # z-score y too when asked to standardize (not 0/1 labels)
     linear_output = True  # the output is ŷ itself, linear in θ (least squares applies)
@@ -84,6 +90,18 @@ class ModelDef(ABC):
     @property
     def size(self) -> int:
         return len(self.names)
+
+    def standardizes(self, config: JobConfig) -> bool:
+        """z-score y too when asked to standardize (not 0/1 labels)."""
+        return self.standardizes_y
+
+    def params_stride(self, epochs: int) -> int:
+        """Epoch events carry ``params`` and ``grads`` every this many epochs (and at the last):
+        every epoch up to ``MAX_EVENT_PARAMS`` parameters, about ``EVENT_PARAM_EPOCHS`` times a
+        run beyond."""
+        if self.size <= MAX_EVENT_PARAMS:
+            return 1
+        return max(1, math.ceil(epochs / EVENT_PARAM_EPOCHS))
 
     @property
     def wb(self) -> bool:
@@ -122,7 +140,7 @@ class ModelDef(ABC):
                 names=", ".join(self.names),
             )
         if config.init is not None and config.init_params is not None:
-            raise ConfigError(("init_params",), "give init or init_params, not both")
+            raise ConfigError(("init_params",), "give init or init_params, not both", "initBoth")
         if config.init_params is not None and len(config.init_params) != self.size:
             raise ConfigError(
                 ("init_params",),

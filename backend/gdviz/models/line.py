@@ -169,25 +169,7 @@ class LogisticDef(LineDef):
     linear_output = False  # the output is the logit; ŷ = σ(logit)
 
     def check_data(self, data: Data, config: JobConfig) -> None:
-        y = data.y
-        if bool(((y == 0) | (y == 1)).all()):
-            return
-        other = float(y[(y != 0) & (y != 1)][0])
-        spec = config.dataset
-        if isinstance(spec, Synthetic):
-            raise ConfigError(
-                ("dataset", "labels"),
-                "logistic regression needs y in {0, 1}: set labels to true",
-                "labels01",
-                value=f"{other:.6g}",
-            )
-        field = "name" if isinstance(spec, Builtin) else "y"
-        raise ConfigError(
-            ("dataset", field),
-            f"logistic regression needs y in {{0, 1}}; this y holds {other:.6g}",
-            "labels01",
-            value=f"{other:.6g}",
-        )
+        check_labels(data, config, self.what)
 
     def criterion(self, config: JobConfig) -> Criterion:
         if config.loss == "mse":  # the squared error of the probability σ(z): not convex in (w, b)
@@ -242,6 +224,29 @@ class LogisticDef(LineDef):
         if config.loss == "bce" and cached is not None and cached[0] == optimum.params:
             return curvature_of(cached[1], "minimum")  # Φᵀ diag(p(1 − p)) Φ / n, in closed form
         return ModelDef.curvature(self, data, config, optimum)
+
+
+def check_labels(data: Data, config: JobConfig, what: str) -> None:
+    """Refuse y other than 0 and 1, naming the field that would fix it."""
+    y = data.y
+    if bool(((y == 0) | (y == 1)).all()):
+        return
+    other = float(y[(y != 0) & (y != 1)][0])
+    spec = config.dataset
+    if isinstance(spec, Synthetic):
+        raise ConfigError(
+            ("dataset", "labels"),
+            f"{what} needs y in {{0, 1}}: set labels to true",
+            "labels01",
+            value=f"{other:.6g}",
+        )
+    field = "name" if isinstance(spec, Builtin) else "y"
+    raise ConfigError(
+        ("dataset", field),
+        f"{what} needs y in {{0, 1}}; this y holds {other:.6g}",
+        "labels01",
+        value=f"{other:.6g}",
+    )
 
 
 def separation(x: np.ndarray, y: np.ndarray) -> str | None:

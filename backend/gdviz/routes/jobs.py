@@ -17,10 +17,12 @@ from ..config import JobChange, JobConfig, Loss, check_change
 from ..events import SHUTDOWN, event_stream, gone
 from ..job import JobEnded
 from ..models.landscape import lowest_in_slice, pick_slice, slice_grid, slice_window
+from ..models.plane import PlaneKind, Through
 from ..payloads import Change, Done, Epoch, JobState, LeastSquares, Meta, Minimum, Status
 from ..store.protocols import JobHandle, NoAnswer
 from ..surface import Stopped, WindowError
 from .deps import JobDep, Jobs, LastEventId, event_id
+from .plane import PlaneSurface, plane_surface
 from .responses import (
     BAD_BODY,
     FINISHED,
@@ -193,7 +195,7 @@ Bound = Annotated[float | None, Query(ge=-1e30, le=1e30, allow_inf_nan=False)]
 Param = Annotated[str | None, Query(max_length=16, description="a name from meta.param_names")]
 
 
-@router.get("/jobs/{job_id}/surface", response_model=Surface, responses=NO_JOB)
+@router.get("/jobs/{job_id}/surface", response_model=Surface | PlaneSurface, responses=NO_JOB)
 async def read_surface(
     request: Request,
     job: JobDep,
@@ -201,7 +203,7 @@ async def read_surface(
     w_max: Bound = None,
     b_min: Bound = None,
     b_max: Bound = None,
-    resolution: Annotated[int, Query(ge=2, le=200)] = 80,
+    resolution: Annotated[int | None, Query(ge=2, le=200, description="80; 41 on a plane")] = None,
     x_param: Param = None,
     y_param: Param = None,
     x_min: Bound = None,
@@ -210,9 +212,21 @@ async def read_surface(
     y_max: Bound = None,
     at_epoch: Annotated[int | None, Query(ge=0, le=10**6)] = None,
     at: Annotated[str | None, Query(max_length=400)] = None,
+    plane: Annotated[PlaneKind | None, Query(description="pca or random")] = None,
+    through: Annotated[
+        Through | None, Query(description="a plane's origin: final or start")
+    ] = None,
 ) -> dict[str, Any]:
     """The loss over a grid of two parameters, the others fixed (rows follow y, columns follow
-    x): (w, b) by default, or a slice through a polynomial's coefficients."""
+    x): (w, b) by default, or a slice through a polynomial's coefficients. With ``plane``, for a
+    model of more than two parameters: the loss over a plane through its final parameters, the
+    path projected on it (PlaneSurface)."""
+    if plane is not None:
+        return await plane_surface(request, job, plane, resolution, through or "final")
+    if through is not None:
+        detail = [{"loc": ["query", "through"], "msg": "only with plane", "type": "value_error"}]
+        raise HTTPException(422, detail=detail)
+    resolution = 80 if resolution is None else resolution
     setup, meta, config = job.setup, job.meta, job.config
     model, start = setup.definition, meta["start_params"]
 

@@ -25,6 +25,7 @@ class JobSchema(BaseModel):
     model_losses: dict[str, list[Loss]] = Field(
         description="the losses each model kind takes, its default first"
     )
+    model_modes: dict[str, list[Mode]] = Field(description="the modes each model kind trains in")
 
 
 SCHEMA = JobSchema(
@@ -32,6 +33,7 @@ SCHEMA = JobSchema(
     optimizer_knobs={name: list(knobs) for name, knobs in OPTIMIZER_KNOBS.items()},
     mode_optimizers={mode: list(names) for mode, names in MODE_OPTIMIZERS.items()},
     model_losses={kind: list(model.losses) for kind, model in KINDS.items()},
+    model_modes={kind: list(model.modes) for kind, model in KINDS.items()},
 )
 
 

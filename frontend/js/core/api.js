@@ -66,6 +66,13 @@ export function getSurface(id, window, slice = null, resolution = 60) {
   return request('GET', `${job(id)}/surface?${q}`);
 }
 
+/** A network's loss over a plane through its parameters: `plane` 'pca' or 'random', `through` its
+ *  origin, 'final' (the last epoch's parameters) or 'start' (docs/api.md). */
+export function getPlane(id, plane, through = 'final', resolution = 41) {
+  const q = new URLSearchParams({ plane, through, resolution: String(resolution) });
+  return request('GET', `${job(id)}/surface?${q}`);
+}
+
 // ---- classroom rooms (docs/api.md, "Rooms"): `key` is the teacher key, sent only by the teacher's page
 const room = (code) => `/api/rooms/${encodeURIComponent(code)}`;
 const bearer = (key) => ({ Authorization: `Bearer ${key}` });

@@ -50,6 +50,12 @@ export function schedulerConfig(field) {
   return cfg;
 }
 
+/** A list field's numbers ("16, 16" -> [16, 16]); what is not a number goes as typed (the server's
+ *  422 names it). */
+export function listOf(text) {
+  return String(text ?? '').split(',').map((v) => v.trim()).filter(Boolean).map((v) => (Number.isFinite(Number(v)) ? Number(v) : v));
+}
+
 /** The API's scheduler -> the page's field. */
 export function schedulerField(cfg) {
   if (!cfg) return '';
@@ -118,7 +124,13 @@ export function jobFields(job) {
       fields.model = { type: 'str', options: kinds.map(kindOf), default: kindOf(kinds.find((d) => 'default' in d.properties.kind)), form: prop.form };
       for (const d of kinds) {
         models[kindOf(d)] = Object.keys(d.properties).filter((k) => k !== 'kind');
-        for (const k of models[kindOf(d)]) fields[k] = { ...fieldFrom(d.properties[k]), modelKind: kindOf(d) };
+        for (const k of models[kindOf(d)]) {
+          const prop = d.properties[k];
+          // a list of numbers (a network's hidden units) is one text field, "16,16"
+          fields[k] = prop.type === 'array'
+            ? { type: 'str', default: prop.default.join(','), list: true, description: prop.description, form: prop.form, modelKind: kindOf(d) }
+            : { ...fieldFrom(prop), modelKind: kindOf(d) };
+        }
       }
     } else if (isScalar(prop)) fields[name] = fieldFrom(prop);
   }
@@ -169,6 +181,7 @@ export class Settings {
     const field = this.fields[name];
     if (!this.isKnobOf(name, state.optimizer) || (field.dataKind && field.dataKind !== state.data)) return false;
     if (field.modelKind && field.modelKind !== state.model) return false;
+    if ((name === 'init_w' || name === 'init_b') && state.model === 'mlp') return false; // a network starts from its seed
     return Object.entries(field.form?.shown_when ?? {}).every(([k, values]) => values.includes(state[k]));
   }
 
@@ -243,7 +256,7 @@ export class Settings {
     if (sched && state.mode !== 'manual') cfg.scheduler = sched;
     if (this.models && 'model' in cfg) {
       const model = { kind: cfg.model };
-      for (const k of this.models[cfg.model] ?? []) model[k] = state[k];
+      for (const k of this.models[cfg.model] ?? []) model[k] = this.fields[k]?.list ? listOf(state[k]) : state[k];
       cfg.model = model;
     }
     const kind = state.data in this.datasets ? state.data : this.fields.data.default;

@@ -47,6 +47,10 @@ const LESSON_DATA = { data: 'synthetic', x_start: -3, x_stop: 3, x_step: 0.3, n:
 // (2/λmax ≈ 3.6e-8: lr just under it zig-zags along b9 while b0 barely moves); standardized, 2/λmax ≈ 9e-4
 const POLY9 = { ...LESSON_DATA, ...LINE, model: 'poly', degree: 9, curve: 'sine', noise: 0.3, epochs: 300, init_w: null, init_b: null };
 
+// a sine through 61 points for the networks (noise 0 in the race: both seeds see the same data)
+const SINE = { ...LESSON_DATA, ...LINE, curve: 'sine', x_step: 0.1, true_w: 2, true_b: 0, noise: 0.2, standardize: false, init_w: null, init_b: null,
+  model: 'mlp', optimizer: 'adam' };
+
 export const LAB_PRESETS = {
   outlier: { label: 'lab.presetOutlier',
     state: () => ({ ...LINE, data: 'points', pts: encodePoints(outlierPoints()), mode: 'sgd', optimizer: 'sgd', lr: 0.1, epochs: 300,
@@ -61,6 +65,13 @@ export const LAB_PRESETS = {
   polyStandardized: { label: 'lab.presetPolyStd', state: () => ({ ...POLY9, standardize: true, lr: 0.0008 }) },
   logistic: { label: 'lab.presetLogistic',
     state: () => ({ ...LESSON_DATA, ...LINE, model: 'logistic', loss: 'bce', labels: true, standardize: false, lr: 2, epochs: 150, init_w: 0, init_b: 0 }) },
+  // a 1-16-1 tanh network: 49 parameters, the contour and 3D views on a plane through them
+  netSine: { label: 'lab.presetNetSine', state: () => ({ ...SINE, hidden: '16', activation: 'tanh', lr: 0.03, epochs: 300 }) },
+  // ReLU at adam's lr 0.1: 4 of the 16 units end with x·w + b ≤ 0 on every point (a dead unit: no gradient)
+  netRelu: { label: 'lab.presetNetRelu', state: () => ({ ...SINE, hidden: '16', activation: 'relu', lr: 0.1, epochs: 300 }) },
+  // 1-3-1 from seed 2021 ends at MSE 0.10, from seed 2 at 0.038: two minima of one loss
+  netSeeds: { label: 'lab.presetNetSeeds',
+    state: () => ({ ...SINE, noise: 0, hidden: '3', activation: 'tanh', lr: 0.05, epochs: 400, cmp: 'seed:2021,seed:2' }) },
   // the same minimum, a loss n = 20 times larger: 2/λmax 0.33 for MSE, 0.017 for SSE, so lr 0.1 diverges
   mse: { label: 'lab.presetMse', state: () => ({ ...LESSON_DATA, ...LINE, standardize: false, lr: 0.1, epochs: 100, init_w: 0, init_b: 0 }) },
   sse: { label: 'lab.presetSse', state: () => ({ ...LESSON_DATA, ...LINE, loss: 'sse', standardize: false, lr: 0.1, epochs: 100, init_w: 0, init_b: 0 }) },

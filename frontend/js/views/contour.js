@@ -14,6 +14,13 @@ import { t } from '../i18n/i18n.js';
 
 const FIXED = 2; // traces 0: contour, 1: least-squares minimum; then one legend entry per run
 const MARKERS_UP_TO = 300; // a dot on every epoch helps while they are few
+
+/** A network's plane's axes: its two principal directions, or its two random ones. */
+export const planeAxes = (plane) => (plane === 'pca' ? [t('axis.pc1'), t('axis.pc2')] : [t('axis.dir1'), t('axis.dir2')]);
+
+/** A plane's path point's opacity: 1 on the plane, fading to 0.15 as its distance from it grows
+ *  past `reach` (a quarter of the plane's width). */
+export const offAlpha = (off, reach) => (Number.isFinite(off) && reach > 0 ? Math.max(0.15, 1 / (1 + (off / reach) ** 2)) : 1);
 const ARROW_TEXT = (scale) => t('contour.arrowScale', { scale }); // the gradient arrows' stated scale
 const ARROWS = ['→', '↗', '↑', '↖', '←', '↙', '↓', '↘']; // the way out, by screen angle
 
@@ -66,7 +73,8 @@ export class ContourChart extends Chart {
     const middle = ya._offset + ya._length / 2;
     const room = 2 * Math.min(middle, fl.height - middle) - 4;
     const long = this.axisNames()[1];
-    const text = ctx.measureText(long).width <= room ? long : 'b';
+    const short = this.surface?.plane ? t(this.surface.plane === 'pca' ? 'axis.pc2Short' : 'axis.dir2Short') : 'b';
+    const text = ctx.measureText(long).width <= room ? long : short;
     if (text === (this.yTitle ?? long)) return;
     this.yTitle = text;
     Plotly.relayout(this.el, { 'yaxis.title.text': text });
@@ -74,6 +82,7 @@ export class ContourChart extends Chart {
 
   /** The axes' titles: w and b, or a polynomial's slice's two coefficients. */
   axisNames() {
+    if (this.surface?.plane) return planeAxes(this.surface.plane);
     const sl = this.surface?.slice?.axes;
     return sl && sl.join() !== 'w,b' ? sl : [t('axis.wSlope'), t('axis.bIntercept')];
   }
@@ -150,7 +159,7 @@ export class ContourChart extends Chart {
   }
 
   setSurface(surface) {
-    if (String(surface.slice?.axes) !== String(this.surface?.slice?.axes ?? this.plotted?.slice?.axes)) this.yTitle = null; // new axes: measured anew
+    if (String(surface.slice?.axes) !== String(this.surface?.slice?.axes ?? this.plotted?.slice?.axes) || surface.plane !== this.surface?.plane) this.yTitle = null; // new axes: measured anew
     this.surface = surface;
     this.drawnKey = null;
     this.dim(false);
@@ -218,7 +227,7 @@ export class ContourChart extends Chart {
     const gradients = [];
     for (const { run, i, pts, exit, head } of shown) {
       trails.push({ label: run.label, x: pts.map((p) => p.w), y: pts.map((p) => p.b), head: [head.w, head.b],
-        color: run.color, dash: run.dash, marker: run.marker });
+        color: run.color, dash: run.dash, marker: run.marker, ...(run.onPlane ? { off: pts.map((p) => p.off) } : {}) });
       if (this.hidden(i)) continue;
       ctx.strokeStyle = ink(run.color);
       ctx.fillStyle = ink(run.color);
@@ -226,7 +235,14 @@ export class ContourChart extends Chart {
       ctx.setLineDash(canvasDash(run.dash, ctx.lineWidth));
       strokeThrough(ctx, pts.map((p) => [px(p.w), py(p.b)]));
       ctx.setLineDash([]);
-      if (pts.length <= MARKERS_UP_TO) {
+      if (run.onPlane) { // a network's path on a plane: each point fades with its distance from it
+        const reach = Math.max(win.w_max - win.w_min, win.b_max - win.b_min) / 4;
+        for (const p of pts) {
+          ctx.globalAlpha = offAlpha(p.off, reach);
+          dot(ctx, px(p.w), py(p.b), 3 * scale);
+        }
+        ctx.globalAlpha = 1;
+      } else if (pts.length <= MARKERS_UP_TO) {
         for (const p of pts) dot(ctx, px(p.w), py(p.b), 2.5 * scale);
       }
       const g = scale1 && gradientAt(run, pts);

@@ -1,5 +1,5 @@
 // Fit view: the data, the run's current fit — the line y = w·x + b, logistic regression's S-curve
-// σ(w·x + b) with its 0.5 decision boundary, or a polynomial (core/models.js) — optional squared
+// σ(w·x + b) with its 0.5 decision boundary, a polynomial or a network's curve (its probability on bce) (core/models.js) — optional squared
 // residuals, and the least-squares fit (logistic regression: the loss's minimum).
 // While a run plays, the line and squares move every frame: they are painted on an overlay canvas
 // (Plotly's own are emptied) and handed back to Plotly when the player rests (hover, PNG export).
@@ -7,7 +7,7 @@
 import { Chart } from './chart.js';
 import { axis, baseLayout, plain, DATA_COLOR, LSQ_COLOR, RUN_COLORS, ink, thick, canvasDash } from './theme.js';
 import { pointAt } from '../core/history.js';
-import { modelKind, curve, boundary, predict, paramsOf } from '../core/models.js';
+import { modelKind, netSpec, curve, boundary, predict, paramsOf } from '../core/models.js';
 import { Overlay, axesOf } from './overlay.js';
 import { paintDots } from './dots.js';
 import { t, has } from '../i18n/i18n.js';
@@ -80,7 +80,7 @@ export class FitChart extends Chart {
   fitOf(pt) {
     const params = paramsOf(pt, this.meta);
     const cut = this.kind === 'logistic' && params ? boundary(params) : null;
-    return { params, line: curve(this.kind, params, this.xRange), cut: cut !== null && cut >= this.xRange[0] && cut <= this.xRange[1] ? cut : null };
+    return { params, line: curve(this.kind, params, this.xRange, undefined, this.net), cut: cut !== null && cut >= this.xRange[0] && cut <= this.xRange[1] ? cut : null };
   }
 
   layout(extra = {}) {
@@ -106,6 +106,7 @@ export class FitChart extends Chart {
     this.metaKey = key;
     this.meta = meta;
     this.kind = modelKind(meta);
+    this.net = netSpec(meta);
     this.lastKey = null;
     if (same) return; // a new run on the same data: the chart already shows it
     const pad = (lo, hi) => { const d = (hi - lo || 1) * 0.08; return [lo - d, hi + d]; };
@@ -266,7 +267,7 @@ export class FitChart extends Chart {
     for (let i = 0; i < px.length; i += stride) {
       const x = px[i];
       const y = py[i];
-      const yhat = predict(this.kind, params, x);
+      const yhat = predict(this.kind, params, x, this.net);
       const side = Math.abs(y - yhat) / yPerPx * xPerPx * (x > mid ? -1 : 1); // grow towards the middle
       // every square wound the same way round: where two overlap, the nonzero fill rule fills both
       if (side * (yhat - y) >= 0) { xs.push(x, x + side, x + side, x, x, null); ys.push(y, y, yhat, yhat, y, null); }

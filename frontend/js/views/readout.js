@@ -17,9 +17,12 @@ const rawLabel = (label) => label.replace(/^z\((.*)\)$/, '$1');
 export function epochReadout(run, k) {
   const pt = run?.meta ? pointAt(run, k) : null;
   if (!pt) return '';
-  const poly = modelKind(run.meta) === 'poly'; // its up to ten coefficients in 3 digits
+  const kind = modelKind(run.meta);
+  const poly = kind === 'poly'; // its up to ten coefficients in 3 digits
+  const net = kind === 'mlp'; // its many parameters: their count, and where the plane shows them
   const params = paramsOf(pt, run.meta) ?? [];
-  const landed = poly ? run.meta.param_names.map((n, i) => `${n} = ${fmt(params[i], 3)}`).join('  ') : `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
+  const landed = net ? netLanded(run.meta, pt)
+    : poly ? run.meta.param_names.map((n, i) => `${n} = ${fmt(params[i], 3)}`).join('  ') : `w = ${fmt(pt.w)}   b = ${fmt(pt.b)}`;
   if (k === 0 || pt.loss === null) {
     // the first full-batch update's loss is the start's own: the guess's loss, before any update
     const first = run.meta.steps_per_epoch === 1 ? run.epochs[0]?.loss : undefined;
@@ -27,7 +30,7 @@ export function epochReadout(run, k) {
     return `${t('readout.start', { landed })}${loss}`;
   }
   const parts = [`${t('readout.loss')} = ${fmt(pt.loss)}`];
-  if (poly && pt.grads) parts.push(`‖∇loss‖ = ${fmt(Math.hypot(...pt.grads), 3)}`);
+  if ((poly || net) && pt.grads) parts.push(`‖∇loss‖ = ${fmt(Math.hypot(...pt.grads), 3)}`);
   else if (pt.grad_w !== undefined) parts.push(`∂loss/∂w = ${fmt(pt.grad_w, 3)}`, `∂loss/∂b = ${fmt(pt.grad_b, 3)}`);
   return `${parts.join('   ')}   → ${t('readout.step')} →   ${landed}`;
 }
@@ -36,6 +39,26 @@ export function epochReadout(run, k) {
 export function sliceText(slice) {
   if (!slice || slice.axes.join() === 'w,b') return '';
   return t('view.slice', { x: slice.axes[0], y: slice.axes[1], epoch: slice.at_epoch ?? 0 });
+}
+
+/** A network's parameters in the readout: how many, and their place on the plane shown. */
+function netLanded(meta, pt) {
+  const count = t('readout.netParams', { n: meta.param_names.length });
+  return Number.isFinite(pt.w) ? `${count} (a = ${fmt(pt.w, 3)}, b = ${fmt(pt.b, 3)})` : count;
+}
+
+/** A network's plane as the views say it: "a plane through 2 of 49 dimensions …; the path is 0.8 off
+ *  it at epoch 12" (`surface`: the plane shown; `run`'s record at epoch k gives the distance). */
+export function planeText(surface, run, k) {
+  if (!surface?.plane) return '';
+  const at = run ? pointAt(run, k) : null;
+  const kind = surface.plane === 'pca'
+    ? t('plane.pca', { first: Math.round(100 * surface.explained[0]), second: Math.round(100 * surface.explained[1]) })
+    : t('plane.random');
+  const where = at && Number.isFinite(at.off)
+    ? t('plane.off', { d: at.off < 1e-12 ? '0' : fmt(at.off, 2), epoch: Math.min(k, run.epochs.length) })
+    : '';
+  return t('plane.note', { dims: surface.dims, kind }) + where;
 }
 
 /** A standardized fit (w, b) in z-scores as the line in the data's units: slope and intercept. */
@@ -70,6 +93,7 @@ function logisticReadout(meta) {
  *  logistic regression's minimum. */
 export function fitReadout(meta) {
   if (modelKind(meta) === 'logistic') return logisticReadout(meta);
+  if (modelKind(meta) === 'mlp') return t('readout.netMinimum');
   const ls = meta?.least_squares;
   if (!ls) return '';
   if (ls.params && ls.w === undefined) { // a polynomial: its coefficients

@@ -10,6 +10,7 @@ import { Chart, legendName } from './chart.js';
 import { ink, thick, canvasDash, drawMarker } from './theme.js';
 import { pathTo, pointAt, sameSurface } from '../core/history.js';
 import { strokeThrough } from './overlay.js';
+import { planeAxes } from './contour.js';
 import { t } from '../i18n/i18n.js';
 
 const FIXED = 1; // trace 0: surface; then one legend entry per run
@@ -110,7 +111,8 @@ export class SurfaceChart extends Chart {
 
   setSurface(surface) {
     this.pending = surface;
-    const names = surface.slice?.axes ?? ['w', 'b']; // a polynomial's slice: its two coefficients
+    // a polynomial's slice: its two coefficients; a network's plane: its two directions
+    const names = surface.plane ? planeAxes(surface.plane) : surface.slice?.axes ?? ['w', 'b'];
     if (names.join() !== (this.names ?? ['w', 'b']).join()) {
       this.names = names;
       Plotly.relayout(this.el, { 'scene.xaxis.title.text': names[0], 'scene.yaxis.title.text': names[1] });

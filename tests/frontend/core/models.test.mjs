@@ -1,7 +1,8 @@
 // A run's model as the views draw it: curves, logistic regression's boundary, a polynomial's slice.
 import test from 'node:test';
 import assert from 'node:assert/strict';
-import { predict, curve, boundary, sliceAxes, onAxes, viewSurface, paramsOf, noMinimumWhy, isWB, modelKind } from '../../../frontend/js/core/models.js';
+import { predict, curve, boundary, sliceAxes, onAxes, viewSurface, paramsOf, noMinimumWhy, isWB, modelKind,
+  netSpec, netSize, network, project, toPlane, planeSurface } from '../../../frontend/js/core/models.js';
 
 const close = (a, b) => Math.abs(a - b) < 1e-12;
 
@@ -60,4 +61,36 @@ test("why logistic regression has no minimum, from the server's reason", () => {
   assert.deepEqual(noMinimumWhy('the classes are separated at x = 0.15: a steeper S-curve …'), ['why.separable', { x: '0.15' }]);
   assert.deepEqual(noMinimumWhy('every y is 1: the loss keeps falling as b → +∞, …'), ['why.oneClass', { y: '1', sign: '+' }]);
   assert.deepEqual(noMinimumWhy('no finite minimum found'), ['why.noMinimum', {}]);
+});
+
+test("a network's curve is its layers written out, each weight row-major then its bias", () => {
+  const meta = { config: { model: { kind: 'mlp', hidden: [2], activation: 'tanh' }, loss: 'mse' } };
+  const net = netSpec(meta);
+  assert.deepEqual(net, { widths: [1, 2, 1], act: 'tanh', prob: false });
+  assert.equal(netSize([1, 16, 1]), 49);
+  assert.equal(netSize([1, 64, 64, 1]), 4353);
+  const params = [1, 2, 0, -1, 3, -2, 0.5]; // W1 = [1, 2], b1 = [0, −1], W2 = [3, −2], b2 = 0.5
+  const want = (x) => 3 * Math.tanh(x) - 2 * Math.tanh(2 * x - 1) + 0.5;
+  for (const x of [-2, 0, 0.7]) assert.ok(close(network(net, params, x), want(x)));
+  assert.ok(close(predict('mlp', params, 0.7, { ...net, act: 'relu' }), 3 * 0.7 - 2 * 0.4 + 0.5));
+  assert.ok(close(network({ ...net, prob: true }, params, 0.7), 1 / (1 + Math.exp(-want(0.7)))));
+  assert.ok(Number.isNaN(network(net, [1, 2], 0))); // a plane's (a, b) is not the network's θ
+  assert.deepEqual(curve('mlp', [1, 2], [0, 1], 5, net), { x: [], y: [] });
+  assert.equal(curve('mlp', params, [0, 1], 5, net).y.length, 5);
+  assert.deepEqual(paramsOf({ w: 0.1, b: 0.2 }, { ...meta, start_params: [9] }), [9]);
+});
+
+test('a point is projected on a plane by least squares, with its distance from it', () => {
+  const plane = { origin: [1, 1, 1], directions: [[2, 0, 0], [1, 1, 0]] }; // not orthogonal
+  const { a, b, off } = project([1 + 2 * 0.5 + 3, 1 + 3, 1 + 4], plane); // 0.5·d1 + 3·d2 + 4·e3
+  assert.ok(close(a, 0.5) && close(b, 3) && close(off, 4));
+  const rec = toPlane({ epoch: 1, params: [1, 1, 1] }, plane);
+  assert.ok(close(rec.w, 0) && close(rec.b, 0) && close(rec.off, 0));
+  // beyond 64 parameters: the server's path by epoch
+  const big = toPlane({ epoch: 7, loss: 1 }, { directions: null }, () => [0.1, 0.2, 0.3]);
+  assert.deepEqual([big.w, big.b, big.off], [0.1, 0.2, 0.3]);
+  const s = planeSurface({ plane: 'pca', a: [-1, 0, 1], b: [-2, 0, 2], z: [[1, 2, 3], [4, 5, 6], [7, 8, 9]] });
+  assert.deepEqual(s.window, { w_min: -1, w_max: 1, b_min: -2, b_max: 2, x_min: -1, x_max: 1, y_min: -2, y_max: 2 });
+  assert.equal(s.loss, s.z);
+  assert.equal(s.minimum, null);
 });

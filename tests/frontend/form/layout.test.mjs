@@ -14,7 +14,7 @@ const ids = (layout) => layout.map(({ group, fields }) => [group, fields.map((f)
 
 test('the form has the schema groups and fields, in their order', () => {
   assert.deepEqual(ids(formLayout(settings)), [
-    ['method', ['mode', 'optimizer', 'momentum', 'beta1', 'beta2', 'alpha', 'model', 'degree', 'loss', 'huber_delta']],
+    ['method', ['mode', 'optimizer', 'momentum', 'beta1', 'beta2', 'alpha', 'model', 'degree', 'hidden', 'activation', 'loss', 'huber_delta']],
     ['training', ['lr', 'epochs', 'batch_size', 'shuffle', 'granularity', 'seed', 'init_w', 'init_b']],
     ['data', ['data', 'true_w', 'true_b', 'noise', 'curve', 'labels', 'x_start', 'x_stop', 'x_step', 'n', 'builtin', 'upload', 'col_x', 'col_y', 'standardize']],
   ]);

@@ -104,6 +104,7 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   meta: (run, m) => {
     lab.meta(run, m);
     const best = m.least_squares ? 'leastSquares' : 'minimum'; // logistic regression has no least squares
+    $('show-lsq').closest('label').hidden = !m.least_squares && !m.minimum?.params; // a network: neither
     tr(document.querySelector('#show-lsq + .long'), `view.${best}`);
     tr(document.querySelector('#show-lsq ~ .short'), `view.${best}Short`);
     explain.setModel(modelKind(m));

@@ -7,7 +7,6 @@ import { fmt } from '../core/format.js';
 import { HIGHLIGHT, ink, thick } from '../views/theme.js';
 import { MINIBATCH_MODES } from '../core/settings.js';
 import { t } from '../i18n/i18n.js';
-import { onPlane } from '../core/models.js';
 
 export const PHASES = ['forward', 'loss', 'backward', 'step', 'zero_grad'];
 const STEP = PHASES.indexOf('step');
@@ -131,7 +130,6 @@ export class Explain {
   /** Called by every render: caption, marked code lines, overlays. */
   draw(run, k) {
     if (!this.active) return;
-    if (onPlane(run?.meta)) { this.stop(); return; } // a network's update is not one (w, b) step: not explained
     const phase = PHASES[this.phase];
     this.pills.forEach((li, i) => li.classList.toggle('on', i === this.phase));
     this.box.dataset.phase = phase;

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Loss, Mode, Optimizer
+from ..lessons import lesson_schema
 from ..models import KINDS
 from .responses import Guarded
 
@@ -25,6 +26,7 @@ class JobSchema(BaseModel):
     model_losses: dict[str, list[Loss]] = Field(
         description="the losses each model kind takes, its default first"
     )
+    lesson: dict[str, Any] = Field(description="JSON schema of a lesson file (version 1)")
 
 
 SCHEMA = JobSchema(
@@ -32,6 +34,7 @@ SCHEMA = JobSchema(
     optimizer_knobs={name: list(knobs) for name, knobs in OPTIMIZER_KNOBS.items()},
     mode_optimizers={mode: list(names) for mode, names in MODE_OPTIMIZERS.items()},
     model_losses={kind: list(model.losses) for kind, model in KINDS.items()},
+    lesson=lesson_schema(),
 )
 
 

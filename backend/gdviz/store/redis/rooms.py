@@ -10,12 +10,15 @@ import json
 import logging
 import secrets
 import time
+from typing import Any
 
 import redis.asyncio as aredis
 
 from ...events import EventLog, dumps
+from ...lessons import public
 from ...rooms import (
     ADDRESS_WINDOW_S,
+    MAX_ROUNDS,
     RATE_WINDOW_S,
     ROOM_WAKE_INTERVAL_S,
     SWEEP_S,
@@ -23,6 +26,7 @@ from ...rooms import (
     Player,
     QuestionSpec,
     QuestionView,
+    Round,
     Run,
     SharedRun,
     Snapshot,
@@ -33,17 +37,19 @@ from ...rooms import (
     no_room,
     opened,
     question_closed,
-    question_view,
     revealed,
+    revote_revealed,
     snapshot,
     too_many_from_address,
     too_many_posts,
     too_many_questions,
     too_many_rooms,
     too_many_rooms_here,
+    too_many_rounds,
     too_many_runs,
 )
 from ...settings import Settings
+from ...votes import question_view, vote
 from .client import DRIVER, UNREACHABLE, Quiet, async_client
 from .follower import Follower, Mirror
 from .scripts import (
@@ -55,6 +61,7 @@ from .scripts import (
     ROOM_CREATE,
     ROOM_EMIT,
     ROOM_REVEAL,
+    ROOM_REVOTE,
     ROOM_SET,
     ROOM_SHARE,
     ROOM_SNAPSHOT,
@@ -95,6 +102,7 @@ class RedisRooms:
         self._ask = self.r.register_script(ROOM_ASK)
         self._answer = self.r.register_script(ROOM_ANSWER)
         self._reveal = self.r.register_script(ROOM_REVEAL)
+        self._revote = self.r.register_script(ROOM_REVOTE)
         self._emit = self.r.register_script(ROOM_EMIT)
         self._share = self.r.register_script(ROOM_SHARE)
         self._snapshot = self.r.register_script(ROOM_SNAPSHOT)
@@ -169,10 +177,10 @@ class RedisRooms:
         room = dict(zip(flat[::2], flat[1::2], strict=True))
         question = None
         if current:
-            spec, is_revealed, answers = current
+            spec, is_revealed, rounds = current
             qid = int(room["question"])
             question = question_view(
-                qid, json.loads(spec), [json.loads(a) for a in answers], bool(is_revealed), False
+                qid, json.loads(spec), [round_of(r) for r in rounds], bool(is_revealed), False
             )
         return snapshot(
             code,
@@ -182,14 +190,30 @@ class RedisRooms:
             question,
             runs,
             seq,
+            json.loads(room["lesson"]) if "lesson" in room else None,
         )
 
-    async def _set_field(self, code: str, name: str, value: Run | Player, event: str) -> None:
+    async def _set_field(
+        self, code: str, name: str, value: object, event: str, data: object = None
+    ) -> None:
+        extra = [dumps(data)] if data is not None else []
         if not await self._set(
             keys=[room_key(code), room_key(code, "events"), key("rooms")],
-            args=[name, dumps(value), event, code, self.idle_ms],
+            args=[name, dumps(value), event, code, self.idle_ms, *extra],
         ):
             raise no_room(code)
+
+    async def set_lesson(self, code: str, lesson: dict[str, Any]) -> None:
+        await self._set_field(code, "lesson", lesson, "lesson", public(lesson))
+
+    async def lesson(self, code: str) -> dict[str, Any] | None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.exists(room_key(code))
+        pipe.hget(room_key(code), "lesson")
+        exists, text = await pipe.execute()
+        if not exists:
+            raise no_room(code)
+        return json.loads(text) if text else None
 
     async def set_run(self, code: str, run: Run) -> None:
         await self._set_field(code, "run", run, "run")
@@ -198,7 +222,7 @@ class RedisRooms:
         await self._set_field(code, "player", player, "player")
 
     async def ask(self, code: str, spec: QuestionSpec) -> int:
-        view: dict[str, object] = dict(question_view(0, spec, [], False, False))
+        view: dict[str, object] = dict(question_view(0, spec, [{}], False, False))
         del view["id"]
         qid = await self._ask(
             keys=[room_key(code), room_key(code, "events"), key("rooms")],
@@ -230,13 +254,28 @@ class RedisRooms:
                 self._specs.pop(next(iter(self._specs)))
         return spec
 
-    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Answer], bool]:
+    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Round], bool]:
         spec = await self._spec(code, qid)
+        is_revealed, rounds = await self._rounds(code, qid)
+        return spec, rounds, is_revealed
+
+    async def _rounds(self, code: str, qid: int) -> tuple[bool, list[Round]]:
+        """Whether question ``qid`` is revealed, and its rounds' votes."""
+        is_revealed, last = await self.r.hmget(room_key(code, f"q:{qid}"), ["revealed", "round"])
         pipe = self.r.pipeline(transaction=True)
-        pipe.hget(room_key(code, f"q:{qid}"), "revealed")
-        pipe.hvals(room_key(code, f"a:{qid}"))
-        is_revealed, answers = await pipe.execute()
-        return spec, [json.loads(a) for a in answers], bool(is_revealed)
+        for r in range(1, int(last or 1) + 1):
+            pipe.hgetall(room_key(code, f"a:{qid}" + (f":{r}" if r > 1 else "")))
+        return bool(is_revealed), [round_of(r) for r in await pipe.execute()]
+
+    async def questions(self, code: str) -> list[tuple[int, QuestionSpec, list[Round]]]:
+        asked = await self.r.hget(room_key(code), "questions")
+        if asked is None:
+            raise no_room(code)
+        out = []
+        for qid in range(1, int(asked) + 1):
+            spec = await self._spec(code, qid)
+            out.append((qid, spec, (await self._rounds(code, qid))[1]))
+        return out
 
     def _rate_args(self) -> list[int]:
         """A post's two rates: the student's window and most, then the address's."""
@@ -249,7 +288,7 @@ class RedisRooms:
         ]
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer
+        self, code: str, qid: int, student: str, address: str, answer: Answer, name: str | None
     ) -> tuple[int, bool]:
         got = await self._answer(
             keys=[
@@ -263,7 +302,7 @@ class RedisRooms:
             args=[
                 qid,
                 student,
-                dumps(answer),
+                dumps(vote(answer, name)),
                 self.settings.room_max_answers,
                 *self._rate_args(),
                 secrets.token_hex(6),
@@ -282,25 +321,20 @@ class RedisRooms:
                 raise too_many_posts(self.settings)
             case -6:
                 raise too_many_from_address(self.settings, "answers to one question")
-        count, replaced = got
+        count, replaced, _ = got
         return count, bool(replaced)
 
     async def reveal(self, code: str, qid: int) -> QuestionView:
         got = await self._reveal(
-            keys=[
-                room_key(code),
-                room_key(code, f"q:{qid}"),
-                room_key(code, f"a:{qid}"),
-                key("rooms"),
-            ],
+            keys=[room_key(code), room_key(code, f"q:{qid}"), key("rooms")],
             args=[code, self.idle_ms],
         )
         if got == -1:
             raise no_room(code)
         if got == -2:
             raise no_question(code, qid)
-        spec, answers = got
-        view = question_view(qid, json.loads(spec), [json.loads(a) for a in answers], True, True)
+        spec, rounds, _ = await self.question(code, qid)
+        view = question_view(qid, spec, rounds, True, True)
         if (
             await self._emit(
                 keys=[room_key(code), room_key(code, "events")], args=["reveal", dumps(view)]
@@ -309,6 +343,32 @@ class RedisRooms:
         ):
             raise no_room(code)
         return view
+
+    async def revote(self, code: str, qid: int) -> QuestionView:
+        spec = await self._spec(code, qid)
+        view: dict[str, object] = dict(question_view(0, spec, [{}], False, False))
+        for name in ("id", "round", "answers"):
+            del view[name]
+        got = await self._revote(
+            keys=[
+                room_key(code),
+                room_key(code, f"q:{qid}"),
+                room_key(code, "events"),
+                key("rooms"),
+            ],
+            args=[qid, dumps(view), code, self.idle_ms, MAX_ROUNDS],
+        )
+        match got:
+            case -1:
+                raise no_room(code)
+            case -2:
+                raise no_question(code, qid)
+            case -3:
+                raise revote_revealed(qid)
+            case -4:
+                raise too_many_rounds(qid)
+        _, rounds, _ = await self.question(code, qid)
+        return question_view(qid, spec, rounds, False, True)
 
     async def close_question(self, code: str, qid: int) -> bool:
         got = await self._close_question(
@@ -390,3 +450,9 @@ class RedisRooms:
             mirror.wake_watchers()
         await self.r.aclose()
         await self.follower.reader.aclose()
+
+
+def round_of(flat: list[str] | dict[str, str]) -> Round:
+    """A round's votes from HGETALL (a dict, or a script's flat list): student → vote."""
+    pairs = flat.items() if isinstance(flat, dict) else zip(flat[::2], flat[1::2], strict=True)
+    return {student: json.loads(v) for student, v in pairs}

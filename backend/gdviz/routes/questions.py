@@ -182,23 +182,26 @@ async def revote_question(code: TeacherCode, qid: QuestionId, rooms: Rooms) -> Q
     return await rooms.revote(code, qid)
 
 
+class CsvFile(PlainTextResponse):
+    media_type = "text/csv"
+
+
 @router.get(
     "/rooms/{code}/answers.csv",
-    response_class=PlainTextResponse,
+    response_class=CsvFile,
     responses={
         **TEACHER,
         200: {
-            "content": {"text/csv": {}},
+            "content": {"text/csv": {"schema": {"type": "string"}}},
             "description": "One row per answer: " + ", ".join(CSV_COLUMNS),
         },
     },
 )
-async def read_answers_csv(code: TeacherCode, rooms: Rooms) -> PlainTextResponse:
+async def read_answers_csv(code: TeacherCode, rooms: Rooms) -> CsvFile:
     """Every answer of the room, for the gradebook (teacher only): one row per answer, question
     by question and round by round."""
-    return PlainTextResponse(
+    return CsvFile(
         answers_csv(await rooms.questions(code)),
-        media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="gdviz-{code}-answers.csv"'},
     )
 

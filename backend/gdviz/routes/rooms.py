@@ -237,16 +237,19 @@ async def put_lesson(
     return {"id": choice.id, "title": whole["title"], "steps": len(lesson.steps)}
 
 
+class RoomLesson(BaseModel):
+    lesson: Lesson | None  # none: the built-in one
+
+
 @router.get(
     "/rooms/{code}/lesson",
-    response_model=Lesson | None,
+    response_model=RoomLesson,
     response_model_exclude_unset=True,
     responses=TEACHER,
 )
-async def read_room_lesson(code: TeacherCode, rooms: Rooms) -> Lesson | None:
+async def read_room_lesson(code: TeacherCode, rooms: Rooms) -> JSONResponse:
     """The room's lesson with its answers (teacher only); null: the built-in one."""
-    whole = await rooms.lesson(code)
-    return Lesson.model_validate(whole) if whole is not None else None
+    return JSONResponse({"lesson": await rooms.lesson(code)})
 
 
 @router.put("/rooms/{code}/player", response_model=Player, responses={**TEACHER, **BIG_BODY})

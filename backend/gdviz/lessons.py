@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import PydanticCustomError
 
 from .config import ConfigError, JobConfig, Logistic, check_config
 
@@ -45,7 +46,7 @@ class Words(Strict):
     @model_validator(mode="after")
     def _one(self) -> "Words":
         if self.en is None and self.ko is None:
-            raise ValueError("needs 'en' or 'ko' (or both)")
+            raise PydanticCustomError("words_missing", "needs 'en' or 'ko' (or both)")
         return self
 
 
@@ -135,13 +136,17 @@ def check(lesson: Lesson) -> None:
         at: tuple[str, ...] = ("steps", str(n))
         check_run(step.config, (*at, "config"))
         if len(step.race) == 1:
-            raise ConfigError((*at, "race"), "a race needs 2 runs or more (or none)")
+            raise ConfigError(
+                (*at, "race"), "a race needs 2 runs or more (or none)", "lessonRaceOne"
+            )
         base = step.config.model_dump(exclude_unset=True)
         for i, change in enumerate(step.race):
             where = (*at, "race", str(i))
             for name in change:
                 if name not in JobConfig.model_fields or name in NOT_RACED:
-                    raise ConfigError((*where, name), "is no field of a run a race may change")
+                    raise ConfigError(
+                        (*where, name), "is no field of a run a race may change", "lessonRaceField"
+                    )
             try:
                 run = JobConfig.model_validate({**base, **change})
             except ValidationError as exc:
@@ -151,8 +156,9 @@ def check(lesson: Lesson) -> None:
             check_run(run, where)
         q = step.question
         if isinstance(q, ChoiceAsk) and q.answer is not None and q.answer >= len(q.choices):
+            top = len(q.choices) - 1
             raise ConfigError(
-                (*at, "question", "answer"), f"must be between 0 and {len(q.choices) - 1}"
+                (*at, "question", "answer"), f"must be between 0 and {top}", "lessonAnswer", top=top
             )
 
 
@@ -160,7 +166,9 @@ def check_run(config: JobConfig, loc: tuple[str, ...]) -> None:
     try:
         check_config(config)
     except ConfigError as exc:
-        raise ConfigError((*loc, *exc.loc), exc.msg) from None
+        moved = ConfigError((*loc, *exc.loc), exc.msg)
+        moved.ctx = exc.ctx  # its reason and figures, for a page to say in its own language
+        raise moved from None
 
 
 def lesson_schema() -> dict[str, Any]:

@@ -60,7 +60,11 @@ export function installEditor({ api, store, settings, player, lesson }) {
     $('editor-download').disabled = !mine.steps.length;
     $('editor-save-step').disabled = mine.steps.length >= MAX_STEPS;
     $('editor-steps').replaceChildren(...mine.steps.map((step, i) => {
-      const button = (text, title, action, disabled = false) => el('button', { type: 'button', textContent: text, title, disabled, onclick: action });
+      const button = (text, title, action, disabled = false) => {
+        const b = el('button', { type: 'button', textContent: text, title, disabled, onclick: action });
+        b.setAttribute('aria-label', title); // the arrow says nothing to a screen reader
+        return b;
+      };
       const q = step.question ? ` · ${t(step.question.kind === 'choice' ? 'ask.choice' : 'ask.point')}` : '';
       return el('li', {},
         el('span', { className: 'editor-step-title', textContent: `${words(step.title, lang)}${q}` }), ' ',

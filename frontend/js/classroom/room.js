@@ -102,7 +102,12 @@ class QuestionCard {
     if (again && !this.teacher) this.note(t('room.discuss', { n: q.round }));
   }
 
-  count(n) { if (this.q) { this.q.answers = n; $('room-count').textContent = this.countText(); } }
+  count(n) {
+    if (!this.q) return;
+    this.q.answers = n;
+    $('room-count').textContent = this.countText();
+    $('room-revote').hidden = !this.teacher || this.q.revealed || !n; // a round to vote again on
+  }
 
   countText() {
     const n = this.q.answers;

@@ -566,7 +566,7 @@ export default {
   'editor.saveStepTitle': 'The settings, views, epoch and enlarged view the page shows now, with a caption and a question',
   'editor.copy': 'Copy the lesson shown',
   'editor.copyTitle': 'Start my lesson from the lesson the page walks now (its answers are not copied)',
-  'editor.download': '⭳ Download',
+  'editor.download': 'Download',
   'editor.openFile': 'Open a file…',
   'editor.clear': 'Start over',
   'editor.clearConfirm': 'Start over: drop every step of my lesson?',

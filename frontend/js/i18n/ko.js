@@ -543,7 +543,7 @@ export default {
   'editor.saveStepTitle': '지금 화면의 설정, 보기, epoch, 확대한 보기를 설명과 질문과 함께 저장합니다',
   'editor.copy': '지금 수업 복사',
   'editor.copyTitle': '지금 진행 중인 수업으로 나의 수업을 시작합니다 (정답은 복사되지 않습니다)',
-  'editor.download': '⭳ 내려받기',
+  'editor.download': '내려받기',
   'editor.openFile': '파일 열기…',
   'editor.clear': '처음부터',
   'editor.clearConfirm': '처음부터 다시: 나의 수업의 모든 단계를 지울까요?',

@@ -56,6 +56,16 @@ class Room:
                     break
         return events
 
+    def page_stream(self) -> str:
+        """The page's one stream for this room, up to the room's snapshot."""
+        seen = []
+        with connect_sse(self.api, "GET", f"/api/streams?room={self.code}") as s:
+            for sse in s.iter_sse():
+                seen.append(sse.data)
+                if sse.event == "room":
+                    return "\n".join(seen)
+        raise AssertionError("the stream ended without the room's snapshot")
+
 
 @pytest.fixture
 def room(api: httpx.Client) -> Iterator[Room]:
@@ -107,7 +117,10 @@ def test_a_teacher_puts_a_lesson_and_the_class_gets_it_without_answers(room: Roo
     room.vote(asked["id"], "s1", 1)
     room.teacher("POST", "questions", {"kind": "point", "prompt": "where?"})  # no answer to keep
     before = room.api.get(f"{room.base}/questions/{asked['id']}")
-    seen = [before.text, room.api.get(room.base).text] + [d for _, d in room.stream()]
+    first = room.page_stream()
+    assert '"lesson":{"version":1' in first and '"prompt"' in first  # the lesson, the question
+    seen = [before.text, room.api.get(room.base).text, first]
+    seen += [d for _, d in room.stream()]
     assert all(secret not in text for text in seen for secret in SECRETS)
     assert "counts" not in before.json() and "rounds" not in before.json()
 

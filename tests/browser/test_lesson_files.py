@@ -91,8 +91,8 @@ def test_a_teacher_builds_shares_and_runs_a_lesson_the_class_votes_twice(
     browsers: Browsers, server_url: str, tmp_path: Path
 ) -> None:
     # --- a teacher builds three steps from what the page shows
-    builder = browsers.page("/", WIDE)
-    builder.click("#lesson-open")  # the built-in lesson, step 1: its band has ✎
+    builder = browsers.page("/#lesson=1", WIDE)  # the built-in lesson, step 1: its band has ✎
+    expect(builder.locator("#lesson")).to_be_visible()
     ready(builder)
     run_with(builder, lr="0.5", epochs="30")
     save_step(
@@ -152,8 +152,8 @@ def test_a_teacher_builds_shares_and_runs_a_lesson_the_class_votes_twice(
     expect(builder.locator("#editor-steps li")).to_have_count(3)
 
     # --- a fresh browser opens it: a bad file is refused, naming the field, in the page's language
-    teacher = browsers.page("/", WIDE)
-    teacher.click("#lesson-open")
+    teacher = browsers.page("/#lesson=1", WIDE)
+    expect(teacher.locator("#lesson")).to_be_visible()
     teacher.click("#lesson-edit")
     bad = json.loads(path.read_text(encoding="utf-8"))
     bad["steps"][1]["views"]["focus"] = "code"

@@ -26,7 +26,7 @@ export function pageSteps(lesson, settings) {
   const defaults = settings.defaults();
   return lesson.steps.map((step) => {
     const views = step.views ?? {};
-    const state = { ...settings.fromConfig(step.config ?? {}), cmp: raceField(step.race) };
+    const state = { mode: defaults.mode, ...settings.fromConfig(step.config ?? {}), cmp: raceField(step.race) };
     for (const k of VIEWS) state[k] = Boolean(views[k]);
     if (views.speed) state.speed = views.speed;
     const given = new Set(Object.keys(step.config ?? {}));

@@ -13,7 +13,8 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, RootModel, ValidationError, model_validator
+from pydantic.json_schema import SkipJsonSchema
 from pydantic_core import PydanticCustomError
 
 from .config import ConfigError, JobConfig, Logistic, check_config
@@ -40,8 +41,11 @@ class Strict(BaseModel):
 class Words(Strict):
     """A text in English and Korean; one may be missing (the other is shown)."""
 
-    en: text(600) | None = None  # type: ignore[valid-type]
-    ko: text(600) | None = None  # type: ignore[valid-type]
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"anyOf": [{"required": ["en"]}, {"required": ["ko"]}]}
+    )
+    en: text(600) | SkipJsonSchema[None] = None  # type: ignore[valid-type]
+    ko: text(600) | SkipJsonSchema[None] = None  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _one(self) -> "Words":
@@ -53,8 +57,8 @@ class Words(Strict):
 class Short(Words):
     """A title, a prompt or a choice: short."""
 
-    en: text(300) | None = None  # type: ignore[valid-type]
-    ko: text(300) | None = None  # type: ignore[valid-type]
+    en: text(300) | SkipJsonSchema[None] = None  # type: ignore[valid-type]
+    ko: text(300) | SkipJsonSchema[None] = None  # type: ignore[valid-type]
 
 
 class Setup(Strict):
@@ -152,7 +156,7 @@ def check(lesson: Lesson) -> None:
             except ValidationError as exc:
                 first = exc.errors()[0]
                 loc = tuple(str(p) for p in first["loc"])
-                raise ConfigError((*where, *loc), first["msg"]) from None
+                raise ConfigError((*where, *loc), first["msg"], "lessonRace") from None
             check_run(run, where)
         q = step.question
         if isinstance(q, ChoiceAsk) and q.answer is not None and q.answer >= len(q.choices):
@@ -167,8 +171,14 @@ def check_run(config: JobConfig, loc: tuple[str, ...]) -> None:
         check_config(config)
     except ConfigError as exc:
         moved = ConfigError((*loc, *exc.loc), exc.msg)
-        moved.ctx = exc.ctx  # its reason and figures, for a page to say in its own language
+        # its reason and figures, for a page to say in its own language (a rule across fields)
+        moved.ctx = exc.ctx or {"reason": "lessonRun"}
         raise moved from None
+
+
+class LessonDocument(RootModel[dict[str, Any]]):
+    """A lesson as its file says it (its JSON Schema: ``GET /api/schema``'s ``lesson``): what the
+    API answers with a lesson, so that the OpenAPI schema keeps one JobConfig (the request's)."""
 
 
 def lesson_schema() -> dict[str, Any]:

@@ -9,7 +9,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ValidationError
 
 from ..config import ConfigError
-from ..lessons import ID_PATTERN, Lesson, catalog, check, dump, public, read
+from ..lessons import ID_PATTERN, Lesson, LessonDocument, catalog, check, dump, public, read
 from .deps import SettingsDep
 from .responses import Guarded, Message, Responses
 
@@ -24,14 +24,14 @@ LessonId = Annotated[
 ]
 
 
-class Words(BaseModel):
+class Title(BaseModel):
     en: str | None = None
     ko: str | None = None
 
 
 class LessonEntry(BaseModel):
     id: str
-    title: Words
+    title: Title
     steps: int  # how many
 
 
@@ -68,7 +68,7 @@ async def list_lessons(settings: SettingsDep) -> LessonList:
     --lessons DIR`)."""
     return LessonList(
         lessons=[
-            LessonEntry(id=i, title=Words(**dump(lesson)["title"]), steps=len(lesson.steps))
+            LessonEntry(id=i, title=Title(**dump(lesson)["title"]), steps=len(lesson.steps))
             for i, lesson in lessons_of(settings.lessons_dir).items()
         ]
     )
@@ -76,8 +76,7 @@ async def list_lessons(settings: SettingsDep) -> LessonList:
 
 @router.get(
     "/lessons/{lesson_id}",
-    response_model=Lesson,
-    response_model_exclude_unset=True,
+    response_model=LessonDocument,
     responses={404: {"model": Message, "description": "No such lesson"}},
 )
 async def read_lesson(lesson_id: LessonId, settings: SettingsDep) -> JSONResponse:
@@ -87,8 +86,7 @@ async def read_lesson(lesson_id: LessonId, settings: SettingsDep) -> JSONRespons
 
 @router.post(
     "/lessons/check",
-    response_model=Lesson,
-    response_model_exclude_unset=True,
+    response_model=LessonDocument,
     responses=LESSON_BODY,
 )
 async def check_lesson(lesson: Lesson) -> JSONResponse:

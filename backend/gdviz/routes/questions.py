@@ -188,7 +188,7 @@ class CsvFile(PlainTextResponse):
 
 @router.get(
     "/rooms/{code}/answers.csv",
-    response_class=CsvFile,
+    response_class=Response,  # its errors are JSON, as every route's
     responses={
         **TEACHER,
         200: {

@@ -19,7 +19,7 @@ from typing_extensions import TypedDict
 
 from ..config import ConfigError
 from ..events import SHUTDOWN, EventLog, dumps, event_stream
-from ..lessons import ID_PATTERN, MAX_STEPS, Lesson, check, dump
+from ..lessons import ID_PATTERN, MAX_STEPS, Lesson, LessonDocument, check, dump
 from ..rooms import Closed, Player, RoomError, Run, SharedRun, Snapshot, closed, player_state
 from ..store.protocols import JobStore
 from .deps import (
@@ -238,13 +238,12 @@ async def put_lesson(
 
 
 class RoomLesson(BaseModel):
-    lesson: Lesson | None  # none: the built-in one
+    lesson: LessonDocument | None  # none: the built-in one
 
 
 @router.get(
     "/rooms/{code}/lesson",
     response_model=RoomLesson,
-    response_model_exclude_unset=True,
     responses=TEACHER,
 )
 async def read_room_lesson(code: TeacherCode, rooms: Rooms) -> JSONResponse:

@@ -145,7 +145,13 @@ class RoomStore(Protocol):
         """Every question the room asked, with its rounds: the gradebook's."""
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer, name: str | None
+        self,
+        code: str,
+        qid: int,
+        student: str,
+        address: str,
+        answer: Answer,
+        name: str | None = None,
     ) -> tuple[int, bool]:
         """Keep a student's answer in the question's current round (replacing theirs there), sent
         from ``address`` under the name they gave: (answers now, whether it replaced one). 429 past ``room_posts_per_minute`` of the student's or

@@ -231,7 +231,13 @@ class MemoryRooms:
         return now
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer, name: str | None
+        self,
+        code: str,
+        qid: int,
+        student: str,
+        address: str,
+        answer: Answer,
+        name: str | None = None,
     ) -> tuple[int, bool]:
         room = self._room(code)
         q = self._question(room, qid)

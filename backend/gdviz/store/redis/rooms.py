@@ -288,7 +288,13 @@ class RedisRooms:
         ]
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer, name: str | None
+        self,
+        code: str,
+        qid: int,
+        student: str,
+        address: str,
+        answer: Answer,
+        name: str | None = None,
     ) -> tuple[int, bool]:
         got = await self._answer(
             keys=[

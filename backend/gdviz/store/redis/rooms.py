@@ -18,15 +18,12 @@ from ...events import EventLog, dumps
 from ...lessons import public
 from ...rooms import (
     ADDRESS_WINDOW_S,
-    MAX_ROUNDS,
     RATE_WINDOW_S,
     ROOM_WAKE_INTERVAL_S,
     SWEEP_S,
     Answer,
     Player,
     QuestionSpec,
-    QuestionView,
-    Round,
     Run,
     SharedRun,
     Snapshot,
@@ -38,20 +35,19 @@ from ...rooms import (
     opened,
     question_closed,
     revealed,
-    revote_revealed,
     snapshot,
     too_many_from_address,
     too_many_posts,
     too_many_questions,
     too_many_rooms,
     too_many_rooms_here,
-    too_many_rounds,
     too_many_runs,
 )
 from ...settings import Settings
 from ...votes import question_view, vote
 from .client import DRIVER, UNREACHABLE, Quiet, async_client
 from .follower import Follower, Mirror
+from .questions import RoomQuestions, round_of
 from .scripts import (
     PREFIX,
     ROOM_ANSWER,
@@ -76,7 +72,7 @@ POOL_SIZE = 16  # connections to Redis for room requests, per process
 SWEEP_MOST = 100  # rooms one sweep closes at most
 
 
-class RedisRooms:
+class RedisRooms(RoomQuestions):
     def __init__(self, settings: Settings) -> None:
         assert settings.redis_url is not None
         self.settings = settings
@@ -241,42 +237,6 @@ class RedisRooms:
             raise too_many_questions(self.settings)
         return int(qid)
 
-    async def _spec(self, code: str, qid: int) -> QuestionSpec:
-        spec = self._specs.get((code, qid))
-        if spec is None:
-            text = await self.r.hget(room_key(code, f"q:{qid}"), "spec")
-            if text is None:
-                if not await self.r.exists(room_key(code)):
-                    raise no_room(code)
-                raise no_question(code, qid)
-            spec = self._specs[(code, qid)] = json.loads(text)
-            if len(self._specs) > 10_000:
-                self._specs.pop(next(iter(self._specs)))
-        return spec
-
-    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Round], bool]:
-        spec = await self._spec(code, qid)
-        is_revealed, rounds = await self._rounds(code, qid)
-        return spec, rounds, is_revealed
-
-    async def _rounds(self, code: str, qid: int) -> tuple[bool, list[Round]]:
-        """Whether question ``qid`` is revealed, and its rounds' votes."""
-        is_revealed, last = await self.r.hmget(room_key(code, f"q:{qid}"), ["revealed", "round"])
-        pipe = self.r.pipeline(transaction=True)
-        for r in range(1, int(last or 1) + 1):
-            pipe.hgetall(room_key(code, f"a:{qid}" + (f":{r}" if r > 1 else "")))
-        return bool(is_revealed), [round_of(r) for r in await pipe.execute()]
-
-    async def questions(self, code: str) -> list[tuple[int, QuestionSpec, list[Round]]]:
-        asked = await self.r.hget(room_key(code), "questions")
-        if asked is None:
-            raise no_room(code)
-        out = []
-        for qid in range(1, int(asked) + 1):
-            spec = await self._spec(code, qid)
-            out.append((qid, spec, (await self._rounds(code, qid))[1]))
-        return out
-
     def _rate_args(self) -> list[int]:
         """A post's two rates: the student's window and most, then the address's."""
         settings = self.settings
@@ -329,52 +289,6 @@ class RedisRooms:
                 raise too_many_from_address(self.settings, "answers to one question")
         count, replaced, _ = got
         return count, bool(replaced)
-
-    async def reveal(self, code: str, qid: int) -> QuestionView:
-        got = await self._reveal(
-            keys=[room_key(code), room_key(code, f"q:{qid}"), key("rooms")],
-            args=[code, self.idle_ms],
-        )
-        if got == -1:
-            raise no_room(code)
-        if got == -2:
-            raise no_question(code, qid)
-        spec, rounds, _ = await self.question(code, qid)
-        view = question_view(qid, spec, rounds, True, True)
-        if (
-            await self._emit(
-                keys=[room_key(code), room_key(code, "events")], args=["reveal", dumps(view)]
-            )
-            == -1
-        ):
-            raise no_room(code)
-        return view
-
-    async def revote(self, code: str, qid: int) -> QuestionView:
-        spec = await self._spec(code, qid)
-        view: dict[str, object] = dict(question_view(0, spec, [{}], False, False))
-        for name in ("id", "round", "answers"):
-            del view[name]
-        got = await self._revote(
-            keys=[
-                room_key(code),
-                room_key(code, f"q:{qid}"),
-                room_key(code, "events"),
-                key("rooms"),
-            ],
-            args=[qid, dumps(view), code, self.idle_ms, MAX_ROUNDS],
-        )
-        match got:
-            case -1:
-                raise no_room(code)
-            case -2:
-                raise no_question(code, qid)
-            case -3:
-                raise revote_revealed(qid)
-            case -4:
-                raise too_many_rounds(qid)
-        _, rounds, _ = await self.question(code, qid)
-        return question_view(qid, spec, rounds, False, True)
 
     async def close_question(self, code: str, qid: int) -> bool:
         got = await self._close_question(
@@ -456,9 +370,3 @@ class RedisRooms:
             mirror.wake_watchers()
         await self.r.aclose()
         await self.follower.reader.aclose()
-
-
-def round_of(flat: list[str] | dict[str, str]) -> Round:
-    """A round's votes from HGETALL (a dict, or a script's flat list): student → vote."""
-    pairs = flat.items() if isinstance(flat, dict) else zip(flat[::2], flat[1::2], strict=True)
-    return {student: json.loads(v) for student, v in pairs}

@@ -68,6 +68,9 @@ def serve(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
 
+    if args.lessons and not Path(args.lessons).is_dir():
+        print(f"gdviz serve: --lessons: {args.lessons!r} is not a folder", file=sys.stderr)
+        return EXIT_INVALID
     url = f"http://{'127.0.0.1' if args.host in ALL_INTERFACES else args.host}:{args.port}/"
     print(f"gdviz: serving on {url}", flush=True)
     if args.host in ALL_INTERFACES and (lan := lan_address()):
@@ -84,9 +87,6 @@ def serve(args: argparse.Namespace) -> int:
     if args.redis:
         options["GDVIZ_REDIS_URL"] = args.redis
     if args.lessons:
-        if not Path(args.lessons).is_dir():
-            print(f"gdviz serve: --lessons: {args.lessons!r} is not a folder", file=sys.stderr)
-            return EXIT_INVALID
         options["GDVIZ_LESSONS_DIR"] = str(Path(args.lessons).resolve())
     os.environ.update(options)
     config = uvicorn.Config(

@@ -212,6 +212,11 @@ def test_a_teacher_builds_shares_and_runs_a_lesson_the_class_votes_twice(
     teacher.click("#room-ask")
     for student in students:
         expect(student.locator("#room-prompt")).to_have_text("lr = 0.5: the loss will…")
+        # staged as the built-in lesson's steps are: held at its start until the reveal
+        student.wait_for_function(
+            "(() => { const d = document.getElementById('app').dataset; return d.epoch === '0' && d.playing === 'false'; })()"
+        )
+        assert "diverge" not in student.inner_text("#banner").lower()
     students[0].fill("#room-your-name", "Ada")
     for student, choice in zip(students, (0, 0, 2), strict=True):
         student.click(f"#room-choices [data-choice='{choice}']")

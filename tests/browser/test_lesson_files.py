@@ -132,6 +132,12 @@ def test_a_teacher_builds_shares_and_runs_a_lesson_the_class_votes_twice(
     expect(steps).to_have_count(3)
     steps.nth(1).get_by_role("button", name="Move down").click()  # the good step last
     expect(steps.nth(2)).to_contain_text("A good step")
+    steps.nth(0).get_by_role("button", name="Edit").click()  # a caption mended
+    builder.locator("#editor-step [name=caption]").fill(
+        "lr = 0.5: every step jumps over the valley."
+    )
+    builder.locator("#editor-step button[type=submit]").click()
+    expect(builder.locator("#editor-status")).to_have_text("Step 1 saved.")
     builder.fill("#editor-title", "Learning rates")
     builder.press("#editor-title", "Tab")
     screenshot(builder, "lesson-files-editor-en-1920x1080.png")
@@ -146,6 +152,7 @@ def test_a_teacher_builds_shares_and_runs_a_lesson_the_class_votes_twice(
         "A good step",
     ]
     assert saved["steps"][0]["config"]["lr"] == 0.5 and saved["steps"][0]["question"]["answer"] == 2
+    assert saved["steps"][0]["caption"] == {"en": "lr = 0.5: every step jumps over the valley."}
     builder.reload()  # the draft survives a reload (the link keeps the lesson open)
     expect(builder.locator("#lesson")).to_be_visible()
     builder.click("#lesson-edit")
@@ -157,11 +164,14 @@ def test_a_teacher_builds_shares_and_runs_a_lesson_the_class_votes_twice(
     teacher.click("#lesson-edit")
     bad = json.loads(path.read_text(encoding="utf-8"))
     bad["steps"][1]["views"]["focus"] = "code"
-    teacher.set_input_files(
-        "#editor-file",
-        files=[
-            {"name": "bad.json", "mimeType": "application/json", "buffer": json.dumps(bad).encode()}
-        ],
+    # dropped on the dialog, as a file from the desktop
+    teacher.evaluate(
+        """text => {
+          const data = new DataTransfer();
+          data.items.add(new File([text], 'bad.json', { type: 'application/json' }));
+          document.getElementById('editor').dispatchEvent(new DragEvent('drop', { dataTransfer: data, bubbles: true, cancelable: true }));
+        }""",
+        json.dumps(bad),
     )
     expect(teacher.locator("#editor-status")).to_contain_text("steps › 1 › views › focus")
     expect(teacher.locator("#editor-status")).to_contain_text("unchanged")

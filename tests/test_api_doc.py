@@ -18,7 +18,11 @@ BEGIN = (
     "tests/test_api_doc.py fails while it is stale -->\n"
 )
 END = "<!-- end of reference -->\n"
-MEDIA = {"text/event-stream": "server-sent events", "text/x-python": "a Python script"}
+MEDIA = {
+    "text/event-stream": "server-sent events",
+    "text/x-python": "a Python script",
+    "text/csv": "CSV",
+}
 
 
 def openapi() -> dict[str, Any]:

@@ -273,6 +273,14 @@ def test_serve_refuses_a_redis_it_cannot_use_in_one_line(redis_url):
             assert "wrong@" not in lines[0] and "secret" not in lines[0]  # no password shown
 
 
+def test_serve_refuses_a_lessons_folder_that_is_none(tmp_path, capsys):
+    assert main(["serve", "--lessons", str(tmp_path / "none")]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"gdviz serve: --lessons: {str(tmp_path / 'none')!r} is not a folder"
+    )
+
+
 def test_train_takes_the_model_and_prints_its_parameters(tmp_path, capsys):
     out = tmp_path / "history.csv"
     argv = ["train", "--model", "logistic", "--labels", "--noise", "2", "--epochs", "5"]

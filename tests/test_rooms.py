@@ -175,7 +175,7 @@ def test_the_run_must_be_a_job(room: Room) -> None:
         {},
         {"job": ""},
         {"job": "a b"},
-        {"job": job, "step": 11},
+        {"job": job, "step": 51},
         {"job": job, "x": 1},
         {"job": job, "staged": "yes"},
         {"job": job, "student": True, "name": "x" * 25},
@@ -284,7 +284,7 @@ def test_answers_stay_with_the_teacher_until_the_reveal(any_server: Server, room
         assert refused.status_code == 422 and refused.json()["detail"][0]["loc"][-1] == field, bad
     for bad in (
         {"kind": "lesson"},
-        {"kind": "lesson", "step": 11},
+        {"kind": "lesson", "step": 51},
         {"kind": "lesson", "step": 1, "x": 1},
     ):
         assert room.teacher("POST", "questions", bad).status_code == 422, bad
@@ -529,7 +529,7 @@ def test_a_follower_gets_the_state_then_every_change_within_a_second(
         room.answer(1, {"student": "s1", "choice": 1})
         for follower in followers:
             arrived, _, got, data = follower.next()
-            assert (got, data) == ("answers", {"question": 1, "answers": 1})
+            assert (got, data) == ("answers", {"question": 1, "answers": 1, "round": 1})
             assert arrived - sent < 1.0
         room.teacher("POST", "questions/1/reveal")
         for follower in followers:

@@ -23,7 +23,7 @@ from fontTools.ttLib import TTFont
 
 ROOT = Path(__file__).resolve().parents[1]
 FAMILY = "gdviz Hangul"
-SOURCES = [*ROOT.glob("frontend/js/**/*.js"), ROOT / "backend/gdviz/lesson_questions.json"]
+SOURCES = [*ROOT.glob("frontend/js/**/*.js"), *ROOT.glob("backend/gdviz/lessons/*.json")]
 HANGUL = re.compile(r"[\u1100-\u11ff\u3130-\u318f\uac00-\ud7a3]")
 # CJK punctuation a Korean text may use, besides Hangul
 EXTRA = "\u3001\u3002\u300c\u300d\u300e\u300f\u3008\u3009\u300a\u300b"

@@ -30,6 +30,7 @@ from .routes import (
     datasets,
     health,
     jobs,
+    lessons,
     pages,
     questions,
     rooms,
@@ -46,7 +47,20 @@ from .store.protocols import TooManyJobs
 from .store.redis.client import REFUSED
 from .uploads import UploadError
 
-ROUTERS = (jobs, streams, schema, code, share, datasets, health, sweeps, rooms, questions, pages)
+ROUTERS = (
+    jobs,
+    streams,
+    schema,
+    code,
+    share,
+    datasets,
+    health,
+    sweeps,
+    rooms,
+    questions,
+    lessons,
+    pages,
+)
 
 
 def frontend_dir() -> Path:

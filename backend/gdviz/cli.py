@@ -68,6 +68,9 @@ def serve(args: argparse.Namespace) -> int:
         )
         return EXIT_INVALID
 
+    if args.lessons and not Path(args.lessons).is_dir():
+        print(f"gdviz serve: --lessons: {args.lessons!r} is not a folder", file=sys.stderr)
+        return EXIT_INVALID
     url = f"http://{'127.0.0.1' if args.host in ALL_INTERFACES else args.host}:{args.port}/"
     print(f"gdviz: serving on {url}", flush=True)
     if args.host in ALL_INTERFACES and (lan := lan_address()):
@@ -83,6 +86,8 @@ def serve(args: argparse.Namespace) -> int:
     options = {"GDVIZ_HOST": args.host, "GDVIZ_PORT": str(args.port)}
     if args.redis:
         options["GDVIZ_REDIS_URL"] = args.redis
+    if args.lessons:
+        options["GDVIZ_LESSONS_DIR"] = str(Path(args.lessons).resolve())
     os.environ.update(options)
     config = uvicorn.Config(
         "gdviz.app:create_app",
@@ -500,6 +505,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=1,
         metavar="N",
         help="processes serving this port (default 1; more need Redis)",
+    )
+    p.add_argument(
+        "--lessons",
+        metavar="DIR",
+        help="serve the lesson files (*.json) of DIR beside the built-in lessons "
+        "(default: GDVIZ_LESSONS_DIR, or none)",
     )
     p.add_argument(
         "--log-level",

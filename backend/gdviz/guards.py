@@ -102,6 +102,11 @@ def body_limit(method: str, path: str, settings: Settings) -> tuple[int, list[st
     """The largest body a request may send, the field an error names, and what sets the limit."""
     if method == "POST" and path.rstrip("/") == "/api/datasets":
         return settings.upload_max_bytes + MULTIPART_OVERHEAD, ["body", "file"], "the limit"
+    if method in ("PUT", "POST") and (
+        path.rstrip("/") == "/api/lessons/check"
+        or (path.startswith("/api/rooms/") and path.rstrip("/").endswith("/lesson"))
+    ):  # a whole lesson, its words in two languages
+        return settings.lesson_max_bytes, ["body"], "GDVIZ_LESSON_MAX_BYTES"
     if path.startswith("/api/rooms"):  # questions, answers, names: small by nature
         return settings.room_max_body_bytes, ["body"], "GDVIZ_ROOM_MAX_BODY_BYTES"
     return BODY_LIMIT, ["body"], "the limit"

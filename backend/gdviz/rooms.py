@@ -12,15 +12,15 @@ answers as a 4xx.
 
 import hashlib
 import hmac
-import json
 import math
 import secrets
 import time
-from pathlib import Path
-from typing import Literal, NotRequired, TypeVar, cast
+from functools import cache
+from typing import Any, Literal, NotRequired, TypeVar, cast
 
 from typing_extensions import TypedDict
 
+from .lessons import BUILT_IN, dump, localized, public, read
 from .settings import Settings
 
 CODE_ALPHABET = "ACDEFGHJKMNPQRTWXY34679"  # no look-alikes: 0/O/Q… no O, 1/I/L, 2/Z, 5/S, 8/B, U/V
@@ -31,9 +31,20 @@ SWEEP_S = 1.0  # how often the rooms due to close (expired, idle) are closed
 CLOSED_KEPT_S = 60.0  # a closed room's stream is kept this long, for followers to read `closed`
 ROOM_WAKE_INTERVAL_S = 0.1  # a room's followers are woken at most this often: a projector's
 # count needs no more, and 300 answers in a burst then cost each follower ten writes a second
-LESSON_QUESTIONS = Path(__file__).parent / "lesson_questions.json"
+MAX_ROUNDS = 4  # a question's rounds of votes: vote, discuss, vote again (and again)
 
 Answer = int | list[float]  # a choice's index, or a point [w, b]
+
+
+class Vote(TypedDict):
+    """A student's answer as a room keeps it: the answer, the name they gave, when (epoch s)."""
+
+    a: Answer
+    n: str | None
+    t: float
+
+
+Round = dict[str, Vote]  # a round's votes by student, in arrival order
 
 
 class Run(TypedDict):
@@ -90,10 +101,24 @@ class QuestionView(TypedDict):
     why: NotRequired[str]  # once revealed (or to the teacher)
     answer: NotRequired[int]  # once revealed (or to the teacher)
     texts: NotRequired[dict[str, LessonText]]
-    answers: int  # how many have answered
+    answers: int  # how many have answered (this round)
+    round: int  # this round, from 1: a revote opens the next
     revealed: bool
-    counts: NotRequired[list[int]]  # choice: per choice
-    points: NotRequired[list[list[float]]]  # point: [w, b] per answer
+    counts: NotRequired[list[int]]  # choice: per choice (this round)
+    points: NotRequired[list[list[float]]]  # point: [w, b] per answer (this round)
+    rounds: NotRequired[list["RoundView"]]  # every round, the first first
+
+
+class RoundView(TypedDict):
+    """One round of a question once revealed (or to the teacher): its distribution, and from the
+    second on, who changed their mind since the round before, and to what."""
+
+    answers: int
+    counts: NotRequired[list[int]]
+    points: NotRequired[list[list[float]]]
+    kept: NotRequired[int]  # answered both rounds the same
+    changed: NotRequired[int]  # answered both rounds differently
+    moves: NotRequired[list[dict[str, int]]]  # choice: [{"from", "to", "students"}]
 
 
 class SharedRun(TypedDict):
@@ -112,6 +137,7 @@ class Snapshot(TypedDict):
     run: Run | None
     player: Player | None
     question: QuestionView | None
+    lesson: dict[str, Any] | None  # the room's lesson, without its answers; none: the built-in
     shared_runs: int
     expires_at: float
     now: float
@@ -187,11 +213,42 @@ def key_matches(given: str, stored_digest: str) -> bool:
     return hmac.compare_digest(digest(given).encode(), stored_digest.encode())
 
 
-def lesson_questions() -> list[LessonStep]:
-    """The ready question of each of the lesson's ten steps, in English and Korean, with its
-    answer (``answer``: a choice's index) and the "why?" that closes the loop."""
-    steps: list[LessonStep] = json.loads(LESSON_QUESTIONS.read_text(encoding="utf-8"))["steps"]
+def lesson_questions(lesson: dict[str, Any] | None = None) -> list[LessonStep]:
+    """The question of each of a lesson's steps that has one (the built-in lesson's, if none), in
+    English and Korean (one standing in for the other it lacks), with its answer and "why?"."""
+    if lesson is None:
+        lesson = built_in_line()
+    steps: list[LessonStep] = []
+    for n, step in enumerate(lesson["steps"], start=1):
+        q = step.get("question")
+        if not q:
+            continue
+        ready: LessonStep = {
+            "step": n,
+            "kind": q["kind"],
+            "en": text_in(q, "en"),
+            "ko": text_in(q, "ko"),
+        }
+        if q.get("answer") is not None:
+            ready["answer"] = q["answer"]
+        steps.append(ready)
     return steps
+
+
+@cache
+def built_in_line() -> dict[str, Any]:
+    """The built-in lesson of ten steps, read once."""
+    return dump(read(BUILT_IN / "line.json"))
+
+
+def text_in(q: dict[str, Any], lang: str) -> LessonText:
+    """A lesson question's words in ``lang``."""
+    out: LessonText = {"prompt": localized(q["prompt"], lang) or ""}
+    if "choices" in q:
+        out["choices"] = [localized(c, lang) or "" for c in q["choices"]]
+    if q.get("why"):
+        out["why"] = localized(q["why"], lang) or ""
+    return out
 
 
 def public_lesson_questions() -> list[LessonStep]:
@@ -202,9 +259,12 @@ def public_lesson_questions() -> list[LessonStep]:
     ]
 
 
-def lesson_question(step: int) -> QuestionSpec:
-    """Step ``step``'s ready question as a room asks it: in English, its Korean in ``texts``."""
-    ready = lesson_questions()[step - 1]
+def lesson_question(step: int, lesson: dict[str, Any] | None = None) -> QuestionSpec:
+    """Step ``step``'s question (of ``lesson``, or the built-in one) as a room asks it: in
+    English, its Korean in ``texts``; a 422 when that step has none."""
+    ready = next((q for q in lesson_questions(lesson) if q["step"] == step), None)
+    if ready is None:
+        raise RoomError(422, f"the lesson's step {step} has no question", ("step",))
     en = ready["en"]
     spec: QuestionSpec = {"kind": ready["kind"], "step": step, "prompt": en["prompt"]}
     if "choices" in en:
@@ -248,28 +308,6 @@ def check_answer(
     return [w, b]
 
 
-def question_view(
-    qid: int, spec: QuestionSpec, answers: list[Answer], revealed: bool, full: bool
-) -> QuestionView:
-    """A question as the API shows it: the answers' distribution, the right answer and the "why?"
-    only once revealed, or ``full`` (to the teacher)."""
-    if not (revealed or full):
-        spec = asked(spec)
-        if "texts" in spec:
-            spec["texts"] = {lang: asked(text) for lang, text in spec["texts"].items()}
-    view = cast(QuestionView, {"id": qid, **spec, "answers": len(answers), "revealed": revealed})
-    if revealed or full:
-        if spec["kind"] == "choice":
-            counts = [0] * len(spec.get("choices", []))
-            for choice in answers:
-                assert isinstance(choice, int)
-                counts[choice] += 1
-            view["counts"] = counts
-        else:
-            view["points"] = [a for a in answers if isinstance(a, list)]
-    return view
-
-
 def player_state(epoch: int, playing: bool, speed: float) -> Player:
     return {"epoch": epoch, "playing": playing, "speed": speed, "at": time.time()}
 
@@ -294,6 +332,7 @@ def snapshot(
     question: QuestionView | None,
     runs: int,
     last_event: int,
+    lesson: dict[str, Any] | None,
 ) -> Snapshot:
     return {
         "code": code,
@@ -301,6 +340,7 @@ def snapshot(
         "run": run,
         "player": player,
         "question": question,
+        "lesson": public(lesson) if lesson is not None else None,
         "shared_runs": runs,
         "expires_at": expires,
         "now": time.time(),
@@ -357,6 +397,14 @@ def too_many_from_address(settings: Settings, what: str) -> RoomError:
 
 def revealed(qid: int) -> RoomError:
     return RoomError(409, f"question {qid} is revealed: it takes no more answers")
+
+
+def revote_revealed(qid: int) -> RoomError:
+    return RoomError(409, f"question {qid} is revealed: a new round would ask what all have seen")
+
+
+def too_many_rounds(qid: int) -> RoomError:
+    return RoomError(409, f"question {qid} has had its {MAX_ROUNDS} rounds")
 
 
 def full(settings: Settings) -> RoomError:

@@ -40,6 +40,8 @@ class Settings(BaseSettings):
     # behind one school address answers at once, made-up students cannot fill a question
     room_posts_per_address: int = Field(300, ge=1)
     room_max_body_bytes: int = Field(4096, ge=256)  # any request body to /api/rooms
+    lessons_dir: str | None = None  # a folder of lesson files (*.json) served beside the built-ins
+    lesson_max_bytes: int = Field(256 * 1024, ge=1024)  # a lesson put in a room (its body)
     public_url: str | None = None  # base of share links, e.g. http://192.168.1.20:8000 (Docker)
     # reverse proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client
     trusted_proxies: str = ""

@@ -21,6 +21,8 @@ import { setLook, toggleFullscreen } from './classroom/projector.js';
 import { installPresenterKeys } from './classroom/presenter.js';
 import { installShare } from './classroom/share.js';
 import { installLesson, expandLessonLink, lessonHold } from './classroom/lesson.js';
+import { book } from './classroom/lessonbook.js';
+import { installEditor } from './classroom/editor.js';
 import { followedJob, markFollowing } from './classroom/follow.js';
 import { installA11y } from './access/a11y.js';
 import { installLab } from './lab/panel.js';
@@ -78,9 +80,11 @@ try {
   banner(t('banner.schema', { error: err.message }), 'error');
   throw err;
 }
+const joined = roomCode(); // a student's page in a class (/?room=CODE)
+// the lesson's steps, before the URL's (#lesson=3) are read: the built-in ten, or the teacher's own
+await book.init(api, settings, { student: Boolean(joined) }).catch((err) => banner(t('editor.cannotLoad', { error: err.message }), 'error'));
 const store = new Store(settings, browserUrl(), { expand: (s, keys) => expandLessonLink(s, keys, settings.defaults()) });
 const followed = followedJob();
-const joined = roomCode(); // a student's page in a class (/?room=CODE)
 let classroom = null; // {teacher} on the teacher's page, {student} on a student's
 let lesson = null;    // {toggle, veil} on a page that walks the lesson
 
@@ -377,7 +381,10 @@ onLang((lang) => {
 const toggleCode = installCodePanel(store);
 // the presenter's keys first: the lesson's → / ← / Esc, installed after them, come before them
 installPresenterKeys({ projector: toggleProjector, code: toggleCode, lesson: () => lesson?.toggle() });
-if (!followed && !joined) lesson = installLesson(store, { allowed: mayChange });
+if (!followed && !joined) {
+  lesson = installLesson(store, { allowed: mayChange });
+  installEditor({ api, store, settings, player, lesson });
+}
 installShare(() => player.runs[0]?.id);
 
 /** A student's page shows the teacher's runs read-only; at their own pace, the form is theirs. */

@@ -4,9 +4,11 @@ the answers' distribution; and the lesson's ready questions."""
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, Response
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from typing_extensions import TypedDict
 
+from ..lessons import MAX_STEPS
 from ..rooms import (
     LessonStep,
     QuestionSpec,
@@ -16,8 +18,8 @@ from ..rooms import (
     key_matches,
     lesson_question,
     public_lesson_questions,
-    question_view,
 )
+from ..votes import CSV_COLUMNS, answers_csv, question_view
 from .deps import ClientAddress, Credentials, RoomCode, Rooms, TeacherCode
 from .responses import BIG_BODY, NO_ROOM, TEACHER, Guarded, Message
 from .rooms import Strict, Student, Text
@@ -34,7 +36,7 @@ class ChoiceQuestion(Strict):
     choices: list[Annotated[Text, Field(min_length=1, max_length=80)]] = Field(
         min_length=2, max_length=8
     )
-    step: int | None = Field(default=None, ge=1, le=10)
+    step: int | None = Field(default=None, ge=1, le=MAX_STEPS)
     why: Annotated[Text, Field(max_length=300)] | None = Field(
         default=None, description="the question that closes the loop, shown once revealed"
     )
@@ -46,7 +48,7 @@ class ChoiceQuestion(Strict):
 class PointQuestion(Strict):
     kind: Literal["point"]
     prompt: Annotated[Text, Field(min_length=1, max_length=300)]
-    step: int | None = Field(default=None, ge=1, le=10)
+    step: int | None = Field(default=None, ge=1, le=MAX_STEPS)
     why: Annotated[Text, Field(max_length=300)] | None = Field(
         default=None, description="the question that closes the loop, shown once revealed"
     )
@@ -54,7 +56,9 @@ class PointQuestion(Strict):
 
 class LessonQuestion(Strict):
     kind: Literal["lesson"]
-    step: int = Field(ge=1, le=10, description="the lesson step whose ready question to ask")
+    step: int = Field(
+        ge=1, le=MAX_STEPS, description="the step of the room's lesson whose question to ask"
+    )
 
 
 class AnswerIn(Strict):
@@ -62,6 +66,9 @@ class AnswerIn(Strict):
     choice: int | None = Field(default=None, strict=True, ge=0, description="choice questions")
     w: Number | None = Field(default=None, description="point questions")
     b: Number | None = Field(default=None, description="point questions")
+    name: Annotated[Text, Field(max_length=24)] | None = Field(
+        default=None, description="the name the student gave, if any (the teacher's gradebook)"
+    )
 
 
 class AnswerCount(TypedDict):
@@ -100,7 +107,7 @@ async def ask_question(
     its "why?", which the class gets at the reveal."""
     spec: QuestionSpec
     if isinstance(question, LessonQuestion):
-        spec = lesson_question(question.step)
+        spec = lesson_question(question.step, await rooms.lesson(code))
     else:
         spec = question.model_dump(exclude_none=True)  # type: ignore[assignment]
         right = spec.get("answer")
@@ -108,7 +115,7 @@ async def ask_question(
             top = len(spec.get("choices", [])) - 1
             raise RoomError(422, f"must be between 0 and {top}", ("answer",))
     qid = await rooms.ask(code, spec)
-    return question_view(qid, spec, [], False, True)
+    return question_view(qid, spec, [{}], False, True)
 
 
 @router.get("/rooms/{code}/questions/{qid}", response_model=QuestionView, responses=NO_ROOM)
@@ -117,11 +124,11 @@ async def read_question(
 ) -> QuestionView:
     """How many have answered; the counts (choice) or points (point) once revealed, or before
     that with the teacher key."""
-    spec, answers, revealed = await rooms.question(code, qid)
+    spec, rounds, revealed = await rooms.question(code, qid)
     full = credentials is not None and key_matches(
         credentials.credentials, await rooms.teacher_digest(code)
     )
-    return question_view(qid, spec, answers, revealed, full)
+    return question_view(qid, spec, rounds, revealed, full)
 
 
 @router.post(
@@ -148,7 +155,7 @@ async def answer_question(
     first, 200 for a replacement)."""
     spec, _, _ = await rooms.question(code, qid)
     answer = check_answer(spec, body.choice, body.w, body.b)
-    count, replaced = await rooms.answer(code, qid, body.student, address, answer)
+    count, replaced = await rooms.answer(code, qid, body.student, address, answer, body.name)
     if replaced:
         response.status_code = 200
     return {"answers": count, "replaced": replaced}
@@ -159,6 +166,44 @@ async def reveal_question(code: TeacherCode, qid: QuestionId, rooms: Rooms) -> Q
     """Close the question to answers and show everyone its answers' distribution, its right
     answer and its "why?"."""
     return await rooms.reveal(code, qid)
+
+
+@router.post(
+    "/rooms/{code}/questions/{qid}/revote",
+    response_model=QuestionView,
+    responses={
+        **TEACHER,
+        409: {"model": Message, "description": "Revealed, or its MAX_ROUNDS (4) rounds are had"},
+    },
+)
+async def revote_question(code: TeacherCode, qid: QuestionId, rooms: Rooms) -> QuestionView:
+    """Vote again after a discussion: the question's next round opens, with no answers yet, and
+    it is on every screen again. The earlier rounds are kept (`rounds`); students answer anew."""
+    return await rooms.revote(code, qid)
+
+
+class CsvFile(PlainTextResponse):
+    media_type = "text/csv"
+
+
+@router.get(
+    "/rooms/{code}/answers.csv",
+    response_class=Response,  # its errors are JSON, as every route's
+    responses={
+        **TEACHER,
+        200: {
+            "content": {"text/csv": {"schema": {"type": "string"}}},
+            "description": "One row per answer: " + ", ".join(CSV_COLUMNS),
+        },
+    },
+)
+async def read_answers_csv(code: TeacherCode, rooms: Rooms) -> CsvFile:
+    """Every answer of the room, for the gradebook (teacher only): one row per answer, question
+    by question and round by round."""
+    return CsvFile(
+        answers_csv(await rooms.questions(code)),
+        headers={"Content-Disposition": f'attachment; filename="gdviz-{code}-answers.csv"'},
+    )
 
 
 @router.post(

@@ -17,10 +17,22 @@ from pydantic import BaseModel, ConfigDict, Field
 from sse_starlette import EventSourceResponse, ServerSentEvent
 from typing_extensions import TypedDict
 
+from ..config import ConfigError
 from ..events import SHUTDOWN, EventLog, dumps, event_stream
+from ..lessons import ID_PATTERN, MAX_STEPS, Lesson, LessonDocument, check, dump
 from ..rooms import Closed, Player, RoomError, Run, SharedRun, Snapshot, closed, player_state
 from ..store.protocols import JobStore
-from .deps import ClientAddress, Jobs, LastEventId, RoomCode, Rooms, TeacherCode, event_id
+from .deps import (
+    ClientAddress,
+    Jobs,
+    LastEventId,
+    RoomCode,
+    Rooms,
+    SettingsDep,
+    TeacherCode,
+    event_id,
+)
+from .lessons import find
 from .responses import BIG_BODY, NO_ROOM, TEACHER, Guarded, Message, event_stream as declared_stream
 
 router = APIRouter(prefix="/api", tags=["rooms"], route_class=Guarded)
@@ -48,7 +60,9 @@ class RunChange(Strict):
     race: list[JobId] = Field(
         default=[], max_length=8, description="the other runs of a race, shown with `job`"
     )
-    step: int | None = Field(default=None, ge=1, le=10, description="the lesson step, if one")
+    step: int | None = Field(
+        default=None, ge=1, le=MAX_STEPS, description="the step of the room's lesson, if one"
+    )
     staged: bool = Field(
         default=False,
         strict=True,
@@ -175,6 +189,66 @@ async def change_run(code: TeacherCode, change: RunChange, rooms: Rooms, jobs: J
         await rooms.close_question(code, question["id"])
     await rooms.set_run(code, run)
     return run
+
+
+class LessonChoice(Strict):
+    id: Annotated[str, Field(pattern=ID_PATTERN)] | None = Field(
+        default=None, description="a lesson of GET /api/lessons"
+    )
+    lesson: Lesson | None = Field(default=None, description="a lesson file's own")
+
+
+class LessonPut(TypedDict):
+    id: str | None
+    title: dict[str, str]
+    steps: int  # how many
+
+
+@router.put(
+    "/rooms/{code}/lesson",
+    response_model=LessonPut,
+    responses={
+        **TEACHER,
+        413: {"model": Message, "description": "The body is over GDVIZ_LESSON_MAX_BYTES"},
+    },
+)
+async def put_lesson(
+    code: TeacherCode, choice: LessonChoice, rooms: Rooms, settings: SettingsDep
+) -> LessonPut:
+    """The lesson the class follows: one of the server's (`{"id"}`) or a file's (`{"lesson"}`).
+    Students get it without its answers (a `lesson` event); its steps' questions are asked with
+    `{"kind": "lesson", "step"}`."""
+    if (choice.id is None) == (choice.lesson is None):
+        raise RoomError(422, "give 'id' or 'lesson', one of them", ("id",))
+    if choice.lesson is not None:
+        lesson = choice.lesson
+        try:
+            check(lesson)
+        except ConfigError as exc:
+            raise RoomError(422, exc.msg, ("lesson", *exc.loc)) from None
+    else:
+        assert choice.id is not None
+        try:
+            lesson = find(settings.lessons_dir, choice.id)
+        except HTTPException:
+            raise RoomError(422, f"no lesson '{choice.id}' (GET /api/lessons)", ("id",)) from None
+    whole = dump(lesson)
+    await rooms.set_lesson(code, whole)
+    return {"id": choice.id, "title": whole["title"], "steps": len(lesson.steps)}
+
+
+class RoomLesson(BaseModel):
+    lesson: LessonDocument | None  # none: the built-in one
+
+
+@router.get(
+    "/rooms/{code}/lesson",
+    response_model=RoomLesson,
+    responses=TEACHER,
+)
+async def read_room_lesson(code: TeacherCode, rooms: Rooms) -> JSONResponse:
+    """The room's lesson with its answers (teacher only); null: the built-in one."""
+    return JSONResponse({"lesson": await rooms.lesson(code)})
 
 
 @router.put("/rooms/{code}/player", response_model=Player, responses={**TEACHER, **BIG_BODY})

@@ -6,6 +6,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, Field
 
 from ..config import MODE_OPTIMIZERS, OPTIMIZER_KNOBS, JobConfig, Knob, Loss, Mode, Optimizer
+from ..lessons import lesson_schema
 from ..models import KINDS
 from .responses import Guarded
 
@@ -26,6 +27,7 @@ class JobSchema(BaseModel):
         description="the losses each model kind takes, its default first"
     )
     model_modes: dict[str, list[Mode]] = Field(description="the modes each model kind trains in")
+    lesson: dict[str, Any] = Field(description="JSON schema of a lesson file (version 1)")
 
 
 SCHEMA = JobSchema(
@@ -34,6 +36,7 @@ SCHEMA = JobSchema(
     mode_optimizers={mode: list(names) for mode, names in MODE_OPTIMIZERS.items()},
     model_losses={kind: list(model.losses) for kind, model in KINDS.items()},
     model_modes={kind: list(model.modes) for kind, model in KINDS.items()},
+    lesson=lesson_schema(),
 )
 
 

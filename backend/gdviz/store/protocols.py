@@ -7,7 +7,7 @@ trainer can be one too.
 """
 
 import asyncio
-from typing import Protocol
+from typing import Any, Protocol
 
 from typing_extensions import TypedDict
 
@@ -16,7 +16,7 @@ from ..data import Data
 from ..events import EventLog
 from ..models import ModelDef
 from ..payloads import JobState, Meta, Point, Record, Status
-from ..rooms import Answer, Player, QuestionSpec, QuestionView, Run, SharedRun, Snapshot
+from ..rooms import Answer, Player, QuestionSpec, QuestionView, Round, Run, SharedRun, Snapshot
 
 
 class TooManyJobs(RuntimeError):
@@ -138,18 +138,38 @@ class RoomStore(Protocol):
     async def ask(self, code: str, spec: QuestionSpec) -> int:
         """A new question, which becomes the current one; its id."""
 
-    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Answer], bool]:
-        """(spec, answers, revealed)."""
+    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Round], bool]:
+        """(spec, its rounds' votes, the first first, revealed)."""
+
+    async def questions(self, code: str) -> list[tuple[int, QuestionSpec, list[Round]]]:
+        """Every question the room asked, with its rounds: the gradebook's."""
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer
+        self,
+        code: str,
+        qid: int,
+        student: str,
+        address: str,
+        answer: Answer,
+        name: str | None = None,
     ) -> tuple[int, bool]:
-        """Keep a student's answer (replacing theirs), sent from ``address``: (answers now,
-        whether it replaced one). 429 past ``room_posts_per_minute`` of the student's or
+        """Keep a student's answer in the question's current round (replacing theirs there), sent
+        from ``address`` under the name they gave: (answers now, whether it replaced one). 429 past ``room_posts_per_minute`` of the student's or
         ``room_posts_per_address`` of the address's; a refused answer counts for nothing."""
 
     async def reveal(self, code: str, qid: int) -> QuestionView:
         """Close the question to answers and show its distribution to everyone; its full view."""
+
+    async def revote(self, code: str, qid: int) -> QuestionView:
+        """Open the question's next round (vote again after a discussion): it becomes the current
+        question again, with no answers yet; 409 once revealed or after ``MAX_ROUNDS``."""
+
+    async def set_lesson(self, code: str, lesson: dict[str, Any]) -> None:
+        """The lesson the room follows (a lesson file's, with its answers); followers get it
+        without them (``lesson`` event)."""
+
+    async def lesson(self, code: str) -> dict[str, Any] | None:
+        """The room's lesson, with its answers; none: the built-in one."""
 
     async def close_question(self, code: str, qid: int) -> bool:
         """Take question ``qid`` off every screen (``close`` event) if it is the current one;

@@ -1,12 +1,12 @@
-// The guided lesson: the lesson chapter by chapter, one click (or →) per step, a short caption in
-// English or Korean. A step is a URL (#…&lesson=3&lang=ko), so a teacher can link one; going to a
+// The guided lesson: a lesson file's steps (lessonbook.js: the built-in ten, or a teacher's own),
+// one click (or →) per step, a short caption in English or Korean. A step is a URL (#…&lesson=3&lang=ko), so a teacher can link one; going to a
 // step runs it as the page runs any link, and it plays up to the moment its caption talks about. The
 // lesson reads and changes the page's state through the store alone, so what it sets survives every
 // other change and the reverse; a teacher's lock (#lock=…) survives it too.
 import { onKey } from '../core/keys.js';
 import { lockTest } from '../form/locks.js';
 import { showFocus } from './presenter.js';
-import { STEPS } from './lesson-text.js';
+import { book } from './lessonbook.js';
 import { t, LANGS } from '../i18n/i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -16,18 +16,18 @@ const LOOK_ONLY = ['lesson', 'lang', 'projector', 'dark', 'speed', 'code', 'lock
  *  lock of `now`. */
 export function stepState(n, now, defaults) {
   const keep = { projector: now.projector, dark: now.dark, lang: now.lang, lock: now.lock, hide: now.hide };
-  return { ...defaults, ...STEPS[n - 1].state, ...keep, lesson: n };
+  return { ...defaults, ...book.steps[n - 1].state, ...keep, lesson: n };
 }
 
 /** The epoch `state`'s lesson step waits at (0: its start, step 1's guess before any update), or
  *  null: it plays to the end, or no step is open. */
 export function lessonHold(state) {
-  return STEPS[state.lesson - 1]?.at ?? null;
+  return book.steps[state.lesson - 1]?.at ?? null;
 }
 
 /** Step n's [title, caption] in `lang`; `veiled`: the setup's, which say nothing of the outcome. */
 export function stepText(n, lang, veiled = false) {
-  const step = STEPS[n - 1];
+  const step = book.steps[n - 1];
   const l = lang in LANGS ? lang : 'en';
   return (veiled && step.setup?.[l]) || step[l];
 }
@@ -35,13 +35,13 @@ export function stepText(n, lang, veiled = false) {
 /** How step n looks (not what it runs): its view toggles and the view it enlarges, for a student's
  *  page that follows the teacher's step. */
 export function stepLook(n) {
-  const { state, focus } = STEPS[n - 1];
+  const { state, focus } = book.steps[n - 1];
   return { view: { arrows: Boolean(state.arrows), log: Boolean(state.log), resid: Boolean(state.resid) }, focus };
 }
 
 /** What step n runs: its mode ("mode: sgd (full batch)"), or the modes it races ("race: manual vs sgd"). */
 export function stepModes(n) {
-  const { state } = STEPS[n - 1];
+  const { state } = book.steps[n - 1];
   const modes = state.cmp ? state.cmp.split(',').map((run) => /mode:(\w+)/.exec(run)?.[1] ?? state.mode ?? 'sgd') : [state.mode];
   // a race names its modes as the code does (manual, sgd), so that the step's title keeps one line
   if (modes.length > 1) return t('lesson.race', { modes: modes.join(t('lesson.versus')) });
@@ -52,7 +52,7 @@ export function stepModes(n) {
 export function expandLessonLink(state, keys, defaults) {
   const n = state.lesson;
   const bare = [...keys].every((k) => LOOK_ONLY.includes(k));
-  return n >= 1 && n <= STEPS.length && bare ? stepState(n, state, defaults) : state;
+  return n >= 1 && n <= book.steps.length && bare ? stepState(n, state, defaults) : state;
 }
 
 /**
@@ -76,7 +76,7 @@ export function installLesson(store, { allowed = () => true } = {}) {
   /** Show what the state says: the step's caption and view, or nothing. */
   function sync({ lesson: n, lang: raw, lock }, { refocus = true } = {}) {
     const box = $('lesson');
-    const open = n >= 1 && n <= STEPS.length;
+    const open = n >= 1 && n <= book.steps.length;
     box.hidden = !open;
     document.body.classList.toggle('in-lesson', open);
     if (!open) {
@@ -85,20 +85,20 @@ export function installLesson(store, { allowed = () => true } = {}) {
       return;
     }
     const lang = raw in LANGS ? raw : 'en';
-    const step = STEPS[n - 1];
+    const step = book.steps[n - 1];
     const hiding = veiled && !spoiled && Boolean(step.setup);
     const [title, caption] = stepText(n, lang, hiding);
     Object.assign(box.dataset, { step: String(n), lang, veiled: String(hiding) });
     box.lang = lang;
     const locked = lockTest(lock)('lesson');
-    $('lesson-count').textContent = t('lesson.count', { n, total: STEPS.length });
+    $('lesson-count').textContent = t('lesson.count', { n, total: book.steps.length });
     $('lesson-mode').textContent = stepModes(n);
     $('lesson-title').textContent = title;
     $('lesson-caption').textContent = caption;
     $('lesson-prev').textContent = t('lesson.prev');
     $('lesson-next').textContent = t('lesson.next');
     $('lesson-prev').disabled = n === 1 || locked;
-    $('lesson-next').disabled = n === STEPS.length || locked;
+    $('lesson-next').disabled = n === book.steps.length || locked;
     $('lesson-close').title = t('lesson.close');
     $('lesson-close').setAttribute('aria-label', t('lesson.close'));
     $('lesson-lang').textContent = LANGS[lang === 'en' ? 'ko' : 'en'];
@@ -110,7 +110,7 @@ export function installLesson(store, { allowed = () => true } = {}) {
     if (refocus) showFocus(step.focus);
     unkey ??= onKey((ev) => {
       const at = store.get().lesson;
-      if (ev.key === 'ArrowRight' && at < STEPS.length) { goTo(at + 1); return true; }
+      if (ev.key === 'ArrowRight' && at < book.steps.length) { goTo(at + 1); return true; }
       if (ev.key === 'ArrowLeft' && at > 1) { goTo(at - 1); return true; }
       if (ev.key === 'Escape') { goTo(0); showFocus(null); return true; } // leaves the step's enlarged view too
       return false;
@@ -127,9 +127,11 @@ export function installLesson(store, { allowed = () => true } = {}) {
     if (changed.has('lesson')) spoiled = false;
     if (changed.has('lesson') || changed.has('lang') || changed.has('lock')) sync(state);
   });
+  book.onChange(() => sync(store.get(), { refocus: false })); // another lesson: its words, its count
   sync(store.get());
   return {
     toggle,
+    goTo,
     veil(on) {
       veiled = on;
       if (!on) spoiled = false;

@@ -16,6 +16,9 @@ import { onKey } from '../core/keys.js';
 import { stepLook, stepText } from './lesson.js';
 import { showFocus } from './presenter.js';
 import { setBadge } from './follow.js';
+import { book } from './lessonbook.js';
+import { showRounds } from './rounds.js';
+import { save } from '../core/download.js';
 import { t, tr, onLang, currentLang } from '../i18n/i18n.js';
 
 const $ = (id) => document.getElementById(id);
@@ -85,18 +88,26 @@ class QuestionCard {
       window.dispatchEvent(new Event('resize')); // the charts take the room back
       return;
     }
-    const fresh = q.id !== this.q?.id;
+    const again = q.id === this.q?.id && (q.round ?? 1) !== (this.q?.round ?? 1); // a revote's next round
+    const fresh = q.id !== this.q?.id || again;
     if (fresh) {
       this.mine = null;
-      this.q = null;
+      if (!again) this.q = null;
       if (q.kind === 'point') showFocus('contour'); // where the predictions go
     }
     this.q = { ...this.q, ...q };
+    if (again) for (const k of ['counts', 'points', 'rounds']) if (!(k in q)) delete this.q[k];
     this.render();
     if (fresh) this.place();
+    if (again && !this.teacher) this.note(t('room.discuss', { n: q.round }));
   }
 
-  count(n) { if (this.q) { this.q.answers = n; $('room-count').textContent = this.countText(); } }
+  count(n) {
+    if (!this.q) return;
+    this.q.answers = n;
+    $('room-count').textContent = this.countText();
+    $('room-revote').hidden = !this.teacher || this.q.revealed || !n; // a round to vote again on
+  }
 
   countText() {
     const n = this.q.answers;
@@ -159,6 +170,10 @@ class QuestionCard {
     $('room-why').hidden = !q.revealed;
     $('room-why').textContent = q.revealed ? text.why ?? t('room.why') : '';
     $('room-reveal').hidden = !this.teacher || q.revealed;
+    $('room-revote').hidden = !this.teacher || q.revealed || !q.answers;
+    $('room-round').textContent = (q.round ?? 1) > 1 ? t('room.round', { n: q.round }) : '';
+    $('room-your-name').hidden = this.teacher || q.revealed;
+    showRounds($('room-rounds'), q);
     $('room-run-it').hidden = !this.teacher || !q.revealed;
     $('room-mine').textContent = !this.teacher && this.mine !== null && !q.revealed ? t('room.answerSent') : '';
     this.fit();
@@ -204,6 +219,27 @@ export class TeacherRoom {
     this.runSent = Promise.resolve();
     this.resumed = Promise.resolve();
     onLang(() => this.showTitle());
+    book.onChange(() => { if (this.stream) this.putLesson(); }); // the class walks the teacher's lesson
+  }
+
+  /** The lesson this page walks, in the class: the server's by its id, or the teacher's own. */
+  async putLesson() {
+    try {
+      await this.api.putRoomLesson(this.room.code, this.key(), book.forRoom());
+    } catch (err) {
+      this.banner(t('room.error', { error: err.message }), 'error');
+    }
+  }
+
+  /** Every answer of the class, for the gradebook: a CSV file. */
+  async downloadAnswers() {
+    const res = await fetch(`/api/rooms/${this.room.code}/answers.csv`, { headers: { Authorization: `Bearer ${this.key()}` } });
+    if (!res.ok) throw new Error(`HTTP ${res.status}`);
+    save(await res.blob(), `gdviz-${this.room.code}-answers.csv`);
+  }
+
+  async revote() {
+    if (this.card.q) this.card.show(await this.api.revoteQuestion(this.room.code, this.key(), this.card.q.id));
   }
 
   /** Resume the class this tab opened (after a reload), if it is still open. */
@@ -245,6 +281,7 @@ export class TeacherRoom {
     tr($('room-role'), 'room.class');
     $('room-teacher').hidden = false;
     this.stream = this.api.followRoom(saved.code);
+    this.putLesson();
     this.stream.addEventListener('room', (ev) => {
       const s = JSON.parse(ev.data);
       this.showQuestion(s.question);
@@ -354,7 +391,7 @@ export class TeacherRoom {
     this.player.reset(); // the class sees the start only: the run plays after the reveal
     await Promise.race([this.runSent, new Promise((resolve) => { setTimeout(resolve, 10_000); })]);
     const { lesson } = this.store.get();
-    if (lesson) this.card.show(await this.api.askQuestion(this.room.code, this.key(), { kind: 'lesson', step: lesson }));
+    if (lesson && book.steps[lesson - 1]?.question) this.card.show(await this.api.askQuestion(this.room.code, this.key(), { kind: 'lesson', step: lesson }));
     else $('ask').showModal();
   }
 
@@ -429,6 +466,7 @@ export class StudentRoom {
     tr($('room-role'), 'room.class');
     $('room-student').hidden = false;
     $('room-name').value = localStorage.getItem(NAME) ?? '';
+    $('room-your-name').value = localStorage.getItem(NAME) ?? '';
     this.showBadge();
     const es = this.api.followRoom(code);
     es.addEventListener('room', (ev) => {
@@ -437,9 +475,10 @@ export class StudentRoom {
       this.card.show(s.question);
       if (s.question?.revealed && s.question.kind === 'point') this.contour.setPredictions(s.question.points);
       this.teacherPlayer = s.player ? { ...s.player, seen: performance.now() - late * 1000 } : null;
-      this.loadRun(s.run);
+      this.followLesson(s.lesson).then(() => this.loadRun(s.run));
     });
     es.addEventListener('run', (ev) => this.loadRun(JSON.parse(ev.data)));
+    es.addEventListener('lesson', (ev) => this.followLesson(JSON.parse(ev.data)));
     es.addEventListener('player', (ev) => {
       this.teacherPlayer = { ...JSON.parse(ev.data), seen: performance.now() };
       this.applyPlayer();
@@ -467,6 +506,16 @@ export class StudentRoom {
     es.onerror = () => { tr($('room-status'), es.readyState === EventSource.CLOSED ? 'room.ended' : 'room.reconnecting'); };
     es.onopen = () => this.showStatus();
     this.stream = es;
+  }
+
+  /** The teacher's lesson (null: the built-in one): its steps' titles and looks. */
+  async followLesson(lesson) {
+    try {
+      await book.follow(lesson);
+    } catch (err) {
+      this.banner(t('room.error', { error: err.message }), 'error');
+    }
+    this.showTitle();
   }
 
   /** The room bar's title: a lesson step's setup until this page has played it to its end. */
@@ -543,7 +592,9 @@ export class StudentRoom {
     const q = this.card.q;
     if (!q || q.revealed) return;
     try {
-      await this.api.answerQuestion(this.code, q.id, { student: this.student, ...value });
+      const name = $('room-your-name').value.trim().slice(0, 24) || localStorage.getItem(NAME) || '';
+      if (name) localStorage.setItem(NAME, name);
+      await this.api.answerQuestion(this.code, q.id, { student: this.student, ...value, ...(name ? { name } : {}) });
       if (this.card.q?.id !== q.id) return; // closed meanwhile
       this.card.mine = 'choice' in value ? value.choice : [value.w, value.b];
       this.card.note('');
@@ -613,6 +664,8 @@ export function installRoom(deps, code) {
   $('room-start').addEventListener('click', start);
   $('room-ask').addEventListener('click', () => teacher.ask().catch(failed('room.questionError')));
   $('room-reveal').addEventListener('click', () => teacher.revealNow().catch(failed('room.questionError')));
+  $('room-revote').addEventListener('click', () => teacher.revote().catch(failed('room.questionError')));
+  $('room-csv').addEventListener('click', () => teacher.downloadAnswers().catch(failed('room.error')));
   $('room-run-it').addEventListener('click', () => teacher.runIt());
   $('room-runs-open').addEventListener('click', () => teacher.listRuns());
   $('room-runs-close').addEventListener('click', () => $('room-runs').close());

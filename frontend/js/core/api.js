@@ -89,6 +89,14 @@ export const closeQuestion = (code, key, qid) => request('POST', `${room(code)}/
 export const answerQuestion = (code, qid, answer) => request('POST', `${room(code)}/questions/${qid}/answers`, answer);
 export const shareRun = (code, run) => request('POST', `${room(code)}/runs`, run);
 export const getSharedRuns = (code, key) => request('GET', `${room(code)}/runs`, undefined, bearer(key));
+export const revoteQuestion = (code, key, qid) => request('POST', `${room(code)}/questions/${qid}/revote`, undefined, bearer(key));
+/** The room's lesson: {id} of the server's, or {lesson} a file's. */
+export const putRoomLesson = (code, key, choice) => request('PUT', `${room(code)}/lesson`, choice, bearer(key));
+
+/** The server's lessons: {lessons: [{id, title, steps}]}; one without its answers; a file checked. */
+export const getLessons = () => request('GET', '/api/lessons');
+export const getLesson = (id) => request('GET', `/api/lessons/${encodeURIComponent(id)}`);
+export const checkLesson = (lesson) => request('POST', '/api/lessons/check', lesson);
 
 // ---- the page's one stream: the runs it shows, and its room
 const follows = new Map(); // job id -> {isCurrent, handlers, seen: the last event id delivered}

@@ -6,10 +6,13 @@ import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
+from typing import Any
 
 from ...events import EventLog, dumps
+from ...lessons import public
 from ...rooms import (
     ADDRESS_WINDOW_S,
+    MAX_ROUNDS,
     RATE_WINDOW_S,
     ROOM_WAKE_INTERVAL_S,
     SWEEP_S,
@@ -18,6 +21,7 @@ from ...rooms import (
     Player,
     QuestionSpec,
     QuestionView,
+    Round,
     Run,
     SharedRun,
     Snapshot,
@@ -29,24 +33,26 @@ from ...rooms import (
     no_room,
     opened,
     question_closed,
-    question_view,
     revealed,
+    revote_revealed,
     snapshot,
     too_many_from_address,
     too_many_posts,
     too_many_questions,
     too_many_rooms,
     too_many_rooms_here,
+    too_many_rounds,
     too_many_runs,
 )
 from ...settings import Settings
+from ...votes import question_view, vote
 from .log import MemoryLog
 
 
 @dataclass
 class Question:
     spec: QuestionSpec
-    answers: dict[str, Answer] = field(default_factory=dict)  # one per student, in arrival order
+    rounds: list[Round] = field(default_factory=lambda: [{}])  # a vote per student, in order
     revealed: bool = False
 
 
@@ -92,6 +98,7 @@ class Room:
     students: Posts = field(default_factory=lambda: Posts(RATE_WINDOW_S))
     addresses: Posts = field(default_factory=lambda: Posts(ADDRESS_WINDOW_S))  # by "address scope"
     log: MemoryLog = field(default_factory=lambda: MemoryLog(ROOM_WAKE_INTERVAL_S))
+    lesson: dict[str, Any] | None = None
 
     def emit(self, event: str, data: object) -> None:
         self.log.append(event, dumps(data))
@@ -175,11 +182,16 @@ class MemoryRooms:
         question = None
         if room.current is not None:
             q = room.questions[room.current - 1]
-            question = question_view(
-                room.current, q.spec, list(q.answers.values()), q.revealed, False
-            )
+            question = question_view(room.current, q.spec, q.rounds, q.revealed, False)
         return snapshot(
-            room.code, room.expires, room.run, room.player, question, len(room.runs), len(room.log)
+            room.code,
+            room.expires,
+            room.run,
+            room.player,
+            question,
+            len(room.runs),
+            len(room.log),
+            room.lesson,
         )
 
     async def set_run(self, code: str, run: Run) -> None:
@@ -198,12 +210,16 @@ class MemoryRooms:
             raise too_many_questions(self.settings)
         room.questions.append(Question(spec))
         room.current = qid = len(room.questions)
-        room.emit("question", question_view(qid, spec, [], False, False))
+        room.emit("question", question_view(qid, spec, [{}], False, False))
         return qid
 
-    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Answer], bool]:
+    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Round], bool]:
         q = self._question(self._room(code), qid)
-        return q.spec, list(q.answers.values()), q.revealed
+        return q.spec, [dict(votes) for votes in q.rounds], q.revealed
+
+    async def questions(self, code: str) -> list[tuple[int, QuestionSpec, list[Round]]]:
+        room = self._room(code)
+        return [(i, q.spec, [dict(v) for v in q.rounds]) for i, q in enumerate(room.questions, 1)]
 
     def _check_posts(self, room: Room, student: str, address: str, what: str) -> float:
         """Refuse a post over a student's or an address's rate; the time to count it at."""
@@ -215,7 +231,13 @@ class MemoryRooms:
         return now
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer
+        self,
+        code: str,
+        qid: int,
+        student: str,
+        address: str,
+        answer: Answer,
+        name: str | None = None,
     ) -> tuple[int, bool]:
         room = self._room(code)
         q = self._question(room, qid)
@@ -223,22 +245,44 @@ class MemoryRooms:
             raise revealed(qid)
         scope = f"{address} q{qid}"
         now = self._check_posts(room, student, scope, "answers to one question")
-        replaced = student in q.answers
-        if not replaced and len(q.answers) >= self.settings.room_max_answers:
+        votes = q.rounds[-1]
+        replaced = student in votes
+        if not replaced and len(votes) >= self.settings.room_max_answers:
             raise full(self.settings)
-        q.answers[student] = answer
+        votes[student] = vote(answer, name)
         room.students.count(student, now)
         room.addresses.count(scope, now)
-        room.emit("answers", {"question": qid, "answers": len(q.answers)})
-        return len(q.answers), replaced
+        room.emit("answers", {"question": qid, "answers": len(votes), "round": len(q.rounds)})
+        return len(votes), replaced
 
     async def reveal(self, code: str, qid: int) -> QuestionView:
         room = self._touch(self._room(code))
         q = self._question(room, qid)
         q.revealed = True
-        view = question_view(qid, q.spec, list(q.answers.values()), True, True)
+        view = question_view(qid, q.spec, q.rounds, True, True)
         room.emit("reveal", view)
         return view
+
+    async def revote(self, code: str, qid: int) -> QuestionView:
+        room = self._room(code)
+        q = self._question(room, qid)
+        if q.revealed:
+            raise revote_revealed(qid)
+        if len(q.rounds) >= MAX_ROUNDS:
+            raise too_many_rounds(qid)
+        self._touch(room)
+        q.rounds.append({})
+        room.current = qid
+        room.emit("question", question_view(qid, q.spec, q.rounds, False, False))
+        return question_view(qid, q.spec, q.rounds, False, True)
+
+    async def set_lesson(self, code: str, lesson: dict[str, Any]) -> None:
+        room = self._touch(self._room(code))
+        room.lesson = lesson
+        room.emit("lesson", public(lesson))
+
+    async def lesson(self, code: str) -> dict[str, Any] | None:
+        return self._room(code).lesson
 
     async def close_question(self, code: str, qid: int) -> bool:
         room = self._room(code)

@@ -10,10 +10,12 @@ import json
 import logging
 import secrets
 import time
+from typing import Any
 
 import redis.asyncio as aredis
 
 from ...events import EventLog, dumps
+from ...lessons import public
 from ...rooms import (
     ADDRESS_WINDOW_S,
     RATE_WINDOW_S,
@@ -22,7 +24,6 @@ from ...rooms import (
     Answer,
     Player,
     QuestionSpec,
-    QuestionView,
     Run,
     SharedRun,
     Snapshot,
@@ -33,7 +34,6 @@ from ...rooms import (
     no_room,
     opened,
     question_closed,
-    question_view,
     revealed,
     snapshot,
     too_many_from_address,
@@ -44,8 +44,10 @@ from ...rooms import (
     too_many_runs,
 )
 from ...settings import Settings
+from ...votes import question_view, vote
 from .client import DRIVER, UNREACHABLE, Quiet, async_client
 from .follower import Follower, Mirror
+from .questions import RoomQuestions, round_of
 from .scripts import (
     PREFIX,
     ROOM_ANSWER,
@@ -55,6 +57,7 @@ from .scripts import (
     ROOM_CREATE,
     ROOM_EMIT,
     ROOM_REVEAL,
+    ROOM_REVOTE,
     ROOM_SET,
     ROOM_SHARE,
     ROOM_SNAPSHOT,
@@ -69,7 +72,7 @@ POOL_SIZE = 16  # connections to Redis for room requests, per process
 SWEEP_MOST = 100  # rooms one sweep closes at most
 
 
-class RedisRooms:
+class RedisRooms(RoomQuestions):
     def __init__(self, settings: Settings) -> None:
         assert settings.redis_url is not None
         self.settings = settings
@@ -95,6 +98,7 @@ class RedisRooms:
         self._ask = self.r.register_script(ROOM_ASK)
         self._answer = self.r.register_script(ROOM_ANSWER)
         self._reveal = self.r.register_script(ROOM_REVEAL)
+        self._revote = self.r.register_script(ROOM_REVOTE)
         self._emit = self.r.register_script(ROOM_EMIT)
         self._share = self.r.register_script(ROOM_SHARE)
         self._snapshot = self.r.register_script(ROOM_SNAPSHOT)
@@ -169,10 +173,10 @@ class RedisRooms:
         room = dict(zip(flat[::2], flat[1::2], strict=True))
         question = None
         if current:
-            spec, is_revealed, answers = current
+            spec, is_revealed, rounds = current
             qid = int(room["question"])
             question = question_view(
-                qid, json.loads(spec), [json.loads(a) for a in answers], bool(is_revealed), False
+                qid, json.loads(spec), [round_of(r) for r in rounds], bool(is_revealed), False
             )
         return snapshot(
             code,
@@ -182,14 +186,30 @@ class RedisRooms:
             question,
             runs,
             seq,
+            json.loads(room["lesson"]) if "lesson" in room else None,
         )
 
-    async def _set_field(self, code: str, name: str, value: Run | Player, event: str) -> None:
+    async def _set_field(
+        self, code: str, name: str, value: object, event: str, data: object = None
+    ) -> None:
+        extra = [dumps(data)] if data is not None else []
         if not await self._set(
             keys=[room_key(code), room_key(code, "events"), key("rooms")],
-            args=[name, dumps(value), event, code, self.idle_ms],
+            args=[name, dumps(value), event, code, self.idle_ms, *extra],
         ):
             raise no_room(code)
+
+    async def set_lesson(self, code: str, lesson: dict[str, Any]) -> None:
+        await self._set_field(code, "lesson", lesson, "lesson", public(lesson))
+
+    async def lesson(self, code: str) -> dict[str, Any] | None:
+        pipe = self.r.pipeline(transaction=True)
+        pipe.exists(room_key(code))
+        pipe.hget(room_key(code), "lesson")
+        exists, text = await pipe.execute()
+        if not exists:
+            raise no_room(code)
+        return json.loads(text) if text else None
 
     async def set_run(self, code: str, run: Run) -> None:
         await self._set_field(code, "run", run, "run")
@@ -198,7 +218,7 @@ class RedisRooms:
         await self._set_field(code, "player", player, "player")
 
     async def ask(self, code: str, spec: QuestionSpec) -> int:
-        view: dict[str, object] = dict(question_view(0, spec, [], False, False))
+        view: dict[str, object] = dict(question_view(0, spec, [{}], False, False))
         del view["id"]
         qid = await self._ask(
             keys=[room_key(code), room_key(code, "events"), key("rooms")],
@@ -217,27 +237,6 @@ class RedisRooms:
             raise too_many_questions(self.settings)
         return int(qid)
 
-    async def _spec(self, code: str, qid: int) -> QuestionSpec:
-        spec = self._specs.get((code, qid))
-        if spec is None:
-            text = await self.r.hget(room_key(code, f"q:{qid}"), "spec")
-            if text is None:
-                if not await self.r.exists(room_key(code)):
-                    raise no_room(code)
-                raise no_question(code, qid)
-            spec = self._specs[(code, qid)] = json.loads(text)
-            if len(self._specs) > 10_000:
-                self._specs.pop(next(iter(self._specs)))
-        return spec
-
-    async def question(self, code: str, qid: int) -> tuple[QuestionSpec, list[Answer], bool]:
-        spec = await self._spec(code, qid)
-        pipe = self.r.pipeline(transaction=True)
-        pipe.hget(room_key(code, f"q:{qid}"), "revealed")
-        pipe.hvals(room_key(code, f"a:{qid}"))
-        is_revealed, answers = await pipe.execute()
-        return spec, [json.loads(a) for a in answers], bool(is_revealed)
-
     def _rate_args(self) -> list[int]:
         """A post's two rates: the student's window and most, then the address's."""
         settings = self.settings
@@ -249,7 +248,13 @@ class RedisRooms:
         ]
 
     async def answer(
-        self, code: str, qid: int, student: str, address: str, answer: Answer
+        self,
+        code: str,
+        qid: int,
+        student: str,
+        address: str,
+        answer: Answer,
+        name: str | None = None,
     ) -> tuple[int, bool]:
         got = await self._answer(
             keys=[
@@ -263,7 +268,7 @@ class RedisRooms:
             args=[
                 qid,
                 student,
-                dumps(answer),
+                dumps(vote(answer, name)),
                 self.settings.room_max_answers,
                 *self._rate_args(),
                 secrets.token_hex(6),
@@ -282,33 +287,8 @@ class RedisRooms:
                 raise too_many_posts(self.settings)
             case -6:
                 raise too_many_from_address(self.settings, "answers to one question")
-        count, replaced = got
+        count, replaced, _ = got
         return count, bool(replaced)
-
-    async def reveal(self, code: str, qid: int) -> QuestionView:
-        got = await self._reveal(
-            keys=[
-                room_key(code),
-                room_key(code, f"q:{qid}"),
-                room_key(code, f"a:{qid}"),
-                key("rooms"),
-            ],
-            args=[code, self.idle_ms],
-        )
-        if got == -1:
-            raise no_room(code)
-        if got == -2:
-            raise no_question(code, qid)
-        spec, answers = got
-        view = question_view(qid, json.loads(spec), [json.loads(a) for a in answers], True, True)
-        if (
-            await self._emit(
-                keys=[room_key(code), room_key(code, "events")], args=["reveal", dumps(view)]
-            )
-            == -1
-        ):
-            raise no_room(code)
-        return view
 
     async def close_question(self, code: str, qid: int) -> bool:
         got = await self._close_question(

@@ -24,8 +24,9 @@ its stream deleted when it closes (its stream a minute later, once its followers
 - ``room:{code}``          hash: digest, expires and idle (ms: it closes at the first), owner (the
                            address that opened it), run, player (JSON), question (current id;
                            none once closed), questions (how many asked)
-- ``room:{code}:q:{n}``    hash: spec (JSON), revealed ("1" once revealed)
-- ``room:{code}:a:{n}``    hash: student → answer (JSON)
+- ``room:{code}:q:{n}``    hash: spec (JSON), revealed ("1" once revealed), round (its last, from 1)
+- ``room:{code}:a:{n}``    hash: student → vote (JSON: answer, name, time) of round 1;
+  ``room:{code}:a:{n}:{r}`` those of round r ≥ 2 (a revote)
 - ``room:{code}:runs``     list of the students' shared runs (JSON)
 - ``room:{code}:events``   stream: SSE event N is entry ``0-N`` (fields ``e`` event, ``d`` data)
 - ``room:{code}:posts:{student}``  sorted set: the times of a student's posts in the last minute
@@ -235,10 +236,19 @@ local function close_room(p, code, reason)
   local data = '{"code":"' .. code .. '","reason":"' .. reason .. '"}'
   redis.call('XADD', events, '0-' .. n, 'e', 'closed', 'd', data)
   redis.call('PEXPIRE', events, KEEP)
-  for q = 1, tonumber(f[1]) do redis.call('DEL', room .. ':q:' .. q, room .. ':a:' .. q) end
+  for q = 1, tonumber(f[1]) do
+    local rounds = tonumber(redis.call('HGET', room .. ':q:' .. q, 'round') or '1')
+    for r = 2, rounds do redis.call('DEL', room .. ':a:' .. q .. ':' .. r) end
+    redis.call('DEL', room .. ':q:' .. q, room .. ':a:' .. q)
+  end
   redis.call('DEL', room, room .. ':runs')
   if f[2] then redis.call('SREM', p .. 'room-owner:' .. f[2], code) end
   return 1
+end
+
+local function votes_key(q, a, round)
+  if round > 1 then return a .. ':' .. round end
+  return a
 end
 
 local function within(posts, window_ms, most)
@@ -280,8 +290,9 @@ return 1
 """
 )
 
-# KEYS: room, events, rooms; ARGV: field, value, event, code, idle ms. Sets a field of the room
-# (a change by the teacher) and sends it as the event; 0 no room.
+# KEYS: room, events, rooms; ARGV: field, value, event, code, idle ms, and the event's data if it
+# is not the value (a lesson's, without its answers). Sets a field of the room (a change by the
+# teacher) and sends it as the event; 0 no room.
 ROOM_SET = (
     _ROOM_FNS
     + """
@@ -289,7 +300,7 @@ local exp = open_room(KEYS[1])
 if not exp then return 0 end
 touch(KEYS[1], KEYS[3], ARGV[4], exp, ARGV[5])
 redis.call('HSET', KEYS[1], ARGV[1], ARGV[2])
-return emit(KEYS[2], exp, ARGV[3], ARGV[2])
+return emit(KEYS[2], exp, ARGV[3], ARGV[6] or ARGV[2])
 """
 )
 
@@ -304,7 +315,7 @@ local n = tonumber(redis.call('HGET', KEYS[1], 'questions')) + 1
 if n > tonumber(ARGV[4]) then return -2 end
 touch(KEYS[1], KEYS[3], ARGV[5], exp, ARGV[6])
 local q = ARGV[1] .. ':q:' .. n
-redis.call('HSET', q, 'spec', ARGV[2])
+redis.call('HSET', q, 'spec', ARGV[2], 'round', 1)
 redis.call('PEXPIREAT', q, exp + KEEP)
 redis.call('HSET', KEYS[1], 'questions', n, 'question', n)
 emit(KEYS[2], exp, 'question', '{"id":' .. n .. ',' .. string.sub(ARGV[3], 2))
@@ -312,11 +323,11 @@ return n
 """
 )
 
-# KEYS: room, q, a, events, the student's posts, the address's posts to this question;
-# ARGV: qid, student, answer JSON, max answers, student window ms, student max, address window
-# ms, address max, a unique member. {answers now, 1 if it replaced one}; -1 no room, -2 no
-# question, -3 revealed, -4 full, -5 the student's rate, -6 the address's. A refused answer
-# counts for nothing.
+# KEYS: room, q, a (round 1's votes), events, the student's posts, the address's posts to this
+# question; ARGV: qid, student, vote JSON, max answers, student window ms, student max, address
+# window ms, address max, a unique member. Into the question's current round: {answers now, 1 if
+# it replaced one, the round}; -1 no room, -2 no question, -3 revealed, -4 full, -5 the student's
+# rate, -6 the address's. A refused answer counts for nothing.
 ROOM_ANSWER = (
     _ROOM_FNS
     + """
@@ -326,29 +337,54 @@ if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
 if redis.call('HGET', KEYS[2], 'revealed') then return -3 end
 if not within(KEYS[5], ARGV[5], ARGV[6]) then return -5 end
 if not within(KEYS[6], ARGV[7], ARGV[8]) then return -6 end
-local replaced = redis.call('HEXISTS', KEYS[3], ARGV[2])
-if replaced == 0 and redis.call('HLEN', KEYS[3]) >= tonumber(ARGV[4]) then return -4 end
-redis.call('HSET', KEYS[3], ARGV[2], ARGV[3])
-redis.call('PEXPIREAT', KEYS[3], exp + KEEP)
+local round = tonumber(redis.call('HGET', KEYS[2], 'round') or '1')
+local a = votes_key(KEYS[2], KEYS[3], round)
+local replaced = redis.call('HEXISTS', a, ARGV[2])
+if replaced == 0 and redis.call('HLEN', a) >= tonumber(ARGV[4]) then return -4 end
+redis.call('HSET', a, ARGV[2], ARGV[3])
+redis.call('PEXPIREAT', a, exp + KEEP)
 count(KEYS[5], ARGV[5], ARGV[9])
 count(KEYS[6], ARGV[7], ARGV[9])
-local n = redis.call('HLEN', KEYS[3])
-emit(KEYS[4], exp, 'answers', '{"question":' .. ARGV[1] .. ',"answers":' .. n .. '}')
-return {n, replaced}
+local n = redis.call('HLEN', a)
+emit(KEYS[4], exp, 'answers',
+     '{"question":' .. ARGV[1] .. ',"answers":' .. n .. ',"round":' .. round .. '}')
+return {n, replaced, round}
 """
 )
 
-# KEYS: room, q, a, rooms; ARGV: code, idle ms. Marks the question revealed (a change by the
-# teacher); {spec, answers in arrival order}; -1, -2 as above.
+# KEYS: room, q, rooms; ARGV: code, idle ms. Marks the question revealed (a change by the
+# teacher); 1; -1, -2 as above.
 ROOM_REVEAL = (
     _ROOM_FNS
     + """
 local exp = open_room(KEYS[1])
 if not exp then return -1 end
 if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
-touch(KEYS[1], KEYS[4], ARGV[1], exp, ARGV[2])
+touch(KEYS[1], KEYS[3], ARGV[1], exp, ARGV[2])
 redis.call('HSET', KEYS[2], 'revealed', '1')
-return {redis.call('HGET', KEYS[2], 'spec'), redis.call('HVALS', KEYS[3])}
+return 1
+"""
+)
+
+# KEYS: room, q, events, rooms; ARGV: qid, the question's view JSON without its id, round and
+# answers, code, idle ms, most rounds. Opens the question's next round (a change by the teacher)
+# and makes it the current question again: the new round; -1 no room, -2 no question, -3
+# revealed, -4 its rounds are had.
+ROOM_REVOTE = (
+    _ROOM_FNS
+    + """
+local exp = open_room(KEYS[1])
+if not exp then return -1 end
+if redis.call('EXISTS', KEYS[2]) == 0 then return -2 end
+if redis.call('HGET', KEYS[2], 'revealed') then return -3 end
+local round = tonumber(redis.call('HGET', KEYS[2], 'round') or '1') + 1
+if round > tonumber(ARGV[5]) then return -4 end
+touch(KEYS[1], KEYS[4], ARGV[3], exp, ARGV[4])
+redis.call('HSET', KEYS[2], 'round', round)
+redis.call('HSET', KEYS[1], 'question', ARGV[1])
+emit(KEYS[3], exp, 'question', '{"id":' .. ARGV[1] .. ',"round":' .. round .. ',"answers":0,'
+     .. string.sub(ARGV[2], 2))
+return round
 """
 )
 
@@ -399,8 +435,9 @@ return n - 1
 """
 )
 
-# KEYS: room, events; ARGV: room key prefix. {room hash, last event id, spec, revealed, answers}:
-# one consistent reading however many processes write.
+# KEYS: room, events; ARGV: room key prefix. {room hash, last event id, runs, and the current
+# question's spec, revealed and every round's votes}: one consistent reading however many
+# processes write.
 ROOM_SNAPSHOT = (
     _ROOM_FNS
     + """
@@ -411,8 +448,13 @@ local current = redis.call('HGET', KEYS[1], 'question')
 local runs = redis.call('LLEN', ARGV[1] .. ':runs')
 if not current then return {room, seq, runs} end
 local q = ARGV[1] .. ':q:' .. current
+local a = ARGV[1] .. ':a:' .. current
+local rounds = {}
+for r = 1, tonumber(redis.call('HGET', q, 'round') or '1') do
+  rounds[r] = redis.call('HGETALL', votes_key(q, a, r))
+end
 return {room, seq, runs, redis.call('HGET', q, 'spec'), redis.call('HGET', q, 'revealed') or '',
-        redis.call('HVALS', ARGV[1] .. ':a:' .. current)}
+        rounds}
 """
 )
 

@@ -13,6 +13,7 @@ def test_schema_answers_the_config_and_its_rules(client):
         "mode_optimizers",
         "model_losses",
         "model_modes",
+        "lesson",
     }
     assert schema["job"] == JobConfig.model_json_schema()
     assert schema["job"]["properties"]["lr"]["exclusiveMinimum"] == 0

@@ -73,6 +73,8 @@ function mayChange(changes) {
 
 let settings;
 let schema;
+const joined = roomCode(); // a student's page in a class (/?room=CODE)
+book.prefetch(api, { student: Boolean(joined) });
 try {
   schema = await api.getSchema();
   settings = new Settings(schema);
@@ -80,7 +82,6 @@ try {
   banner(t('banner.schema', { error: err.message }), 'error');
   throw err;
 }
-const joined = roomCode(); // a student's page in a class (/?room=CODE)
 // the lesson's steps, before the URL's (#lesson=3) are read: the built-in ten, or the teacher's own
 await book.init(api, settings, { student: Boolean(joined) }).catch((err) => banner(t('editor.cannotLoad', { error: err.message }), 'error'));
 const store = new Store(settings, browserUrl(), { expand: (s, keys) => expandLessonLink(s, keys, settings.defaults()) });

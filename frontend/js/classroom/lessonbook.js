@@ -29,8 +29,17 @@ class LessonBook {
     }
   }
 
-  async fetch(id) {
-    if (!this.fetched.has(id)) this.fetched.set(id, await this.api.getLesson(id));
+  /** Ask for the lesson `init` will open while the page asks for its schema (one wait, not two). */
+  prefetch(api, { student = false } = {}) {
+    this.api = api;
+    const id = student ? BUILT_IN : localStorage.getItem(CURRENT) ?? BUILT_IN;
+    if (id !== 'draft') this.fetch(id).catch(() => {}); // init says what went wrong
+  }
+
+  fetch(id) {
+    if (!this.fetched.has(id)) {
+      this.fetched.set(id, this.api.getLesson(id).catch((err) => { this.fetched.delete(id); throw err; }));
+    }
     return this.fetched.get(id);
   }
 

@@ -33,6 +33,7 @@ from .routes import (
     pages,
     questions,
     rooms,
+    runs,
     schema,
     share,
     streams,
@@ -46,7 +47,20 @@ from .store.protocols import TooManyJobs
 from .store.redis.client import REFUSED
 from .uploads import UploadError
 
-ROUTERS = (jobs, streams, schema, code, share, datasets, health, sweeps, rooms, questions, pages)
+ROUTERS = (
+    jobs,
+    runs,
+    streams,
+    schema,
+    code,
+    share,
+    datasets,
+    health,
+    sweeps,
+    rooms,
+    questions,
+    pages,
+)
 
 
 def frontend_dir() -> Path:

@@ -214,6 +214,8 @@ async def read_surface(
     """The loss over a grid of two parameters, the others fixed (rows follow y, columns follow
     x): (w, b) by default, or a slice through a polynomial's coefficients."""
     setup, meta, config = job.setup, job.meta, job.config
+    if meta["n"] == 0:
+        raise HTTPException(404, detail=f"run {job.id} sent no data: it has no landscape")
     model, start = setup.definition, meta["start_params"]
 
     # the epochs so far, from wherever the job keeps them (this process, or Redis)

@@ -20,7 +20,6 @@ from redis.exceptions import (
     TimeoutError as RedisTimeoutError,
 )
 
-from . import __version__
 from .config import ConfigError, JobConfig, Logistic, Synthetic
 from .guards import Guard
 from .job import Job
@@ -46,6 +45,7 @@ from .store.memory.log import MemoryLog
 from .store.protocols import TooManyJobs
 from .store.redis.client import REFUSED
 from .uploads import UploadError
+from .version import __version__
 
 ROUTERS = (
     jobs,

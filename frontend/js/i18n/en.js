@@ -168,6 +168,7 @@ export default {
   'banner.runGone': 'this run is no longer on the server',
   'banner.cannotFollow': 'cannot follow run {id}: {why}',
   'follow.teachersRun': "the teacher's run ({run})",
+  'follow.watchedRun': 'a loop of its own, “{name}” ({run})',
   'follow.teacherOfClass': 'the teacher of class {code}',
 
   // the lesson band (its captions: lesson-text.js)

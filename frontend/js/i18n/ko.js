@@ -157,6 +157,7 @@ export default {
   'banner.runGone': '이 실행은 서버에 더 이상 없습니다',
   'banner.cannotFollow': '실행 {id}을(를) 따라갈 수 없습니다: {why}',
   'follow.teachersRun': '선생님의 실행 ({run})',
+  'follow.watchedRun': '직접 짠 학습 루프 “{name}” ({run})',
   'follow.teacherOfClass': '수업 {code}의 선생님',
 
   'lesson.count': '{n} / {total} 단계',

@@ -232,3 +232,25 @@ def test_bounds_on_size_count_and_rate(api: httpx.Client) -> None:
     codes = [send(api, run, auth, [epoch(1000 + k)]).status_code for k in range(POSTS_PER_S + 5)]
     assert 429 in codes and codes[0] == 200, codes
     assert not any(math.isnan(e["loss"]) for e in api.get(f"/api/jobs/{run}").json()["history"])
+
+
+def test_a_student_sends_a_watched_run_and_the_teacher_shows_it(api: httpx.Client) -> None:
+    run, auth = make(api)
+    send(api, run, auth, [epoch(1), epoch(2)])
+    room = api.post("/api/rooms").json()
+    code, teacher = room["code"], {"Authorization": f"Bearer {room['teacher_key']}"}
+    try:
+        sent = api.post(f"/api/rooms/{code}/runs", json={"student": "Ada", "job": run})
+        assert sent.status_code in (200, 201), sent.text
+        shown = api.put(
+            f"/api/rooms/{code}/job",
+            json={"job": run, "student": True, "name": "Ada"},
+            headers=teacher,
+        )
+        assert shown.status_code == 200, shown.text
+        state = api.get(f"/api/rooms/{code}").json()
+        assert state["run"]["job"] == run and state["shared_runs"] == 1
+        shared = api.get(f"/api/rooms/{code}/runs", headers=teacher).json()["runs"]
+        assert shared[0]["job"] == run and shared[0]["student"] == "Ada"
+    finally:
+        api.delete(f"/api/rooms/{code}", headers=teacher)

@@ -254,3 +254,20 @@ def test_a_student_sends_a_watched_run_and_the_teacher_shows_it(api: httpx.Clien
         assert shared[0]["job"] == run and shared[0]["student"] == "Ada"
     finally:
         api.delete(f"/api/rooms/{code}", headers=teacher)
+
+
+def test_on_redis_a_watched_runs_keys_always_expire(redis_server: Server, redis_url: str) -> None:
+    """No process holds a lease on a watched run: its keys expire GDVIZ_JOB_TTL_S after its last
+    batch (a loop whose process died leaves nothing behind), and after its end as a job's do."""
+    import redis
+
+    r = redis.Redis.from_url(redis_url, decode_responses=True)
+    with httpx.Client(base_url=redis_server.url, timeout=30) as api:
+        run, auth = make(api)
+        keys = [f"gdviz:job:{run}", f"gdviz:events:{run}"]
+        assert all(0 < r.ttl(k) <= 3600 for k in keys)
+        send(api, run, auth, [epoch(1)])
+        assert all(0 < r.ttl(k) <= 3600 for k in keys)
+        assert r.zscore("gdviz:watched", run) is not None  # counted under GDVIZ_MAX_JOBS
+        api.post(f"/api/runs/{run}/done", headers=auth)
+        assert all(0 < r.ttl(k) <= 3600 for k in keys) and r.zscore("gdviz:watched", run) is None

@@ -1,4 +1,4 @@
-"""All seven benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
+"""All eight benchmarks, one table: ``python bench/run.py`` (or ``make bench``)."""
 
 import platform
 import sys
@@ -13,6 +13,7 @@ import first_event
 import streams
 import surface
 import torch
+import watch
 
 from common import print_table
 
@@ -43,6 +44,7 @@ def main() -> int:
         first_event,
         browser,
         streams,
+        watch,  # last: its embedded gdviz lives on, idle, until the process exits
     ):
         t0 = time.perf_counter()
         print(f"running {module.__name__} …", flush=True)

@@ -13,15 +13,18 @@ notebook the run shows itself inline (the page in an IFrame); in a terminal its 
 
 import atexit
 import collections
+import contextlib
 import functools
+import http.client
+import itertools
 import json
 import math
+import os
 import socket
 import sys
 import threading
 import time
-import urllib.error
-import urllib.request
+import urllib.parse
 import warnings
 from collections.abc import Iterable, Sequence
 from types import TracebackType
@@ -30,10 +33,11 @@ from typing import Any
 import torch
 from torch import Tensor, nn
 
-MAX_BATCH = 150  # epochs a POST carries (the server's bound)
-MIN_INTERVAL_S = 0.05  # between two POSTs: 20 a second, under the server's 30
+MAX_BATCH = 1000  # epochs a POST carries (the server's bound)
+MIN_INTERVAL_S = 0.1  # between two POSTs: 10 a second, under the server's 30
 START_S = 120.0  # an embedded server starts within this (it warms torch up first)
-FLUSH_S = 60.0  # ``done`` waits this long at most for the epochs still to send
+FLUSH_S = 60.0
+SENDER_NICENESS = 10  # on busy cores the loop goes first: the sender only has to keep up  # ``done`` waits this long at most for the epochs still to send
 
 
 class Embedded:
@@ -58,12 +62,16 @@ class Embedded:
             name="gdviz-server",
             daemon=True,
         )
+        switch = sys.getswitchinterval()
         self.thread.start()
         deadline = time.monotonic() + START_S
         while not self.server.started:
             if not self.thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("gdviz could not start in this process")
             time.sleep(0.02)
+        # A server of its own hands the interpreter to its requests every millisecond; here the
+        # loop is the student's, and goes first.
+        sys.setswitchinterval(switch)
         # Stopped before the interpreter's own thread pools refuse work (the server's shutdown
         # hands its jobs' shutdown to one): threading's exit hooks run before those pools'.
         at_exit = getattr(threading, "_register_atexit", atexit.register)
@@ -104,11 +112,11 @@ def values(ts: Sequence[Tensor]) -> list[float]:
     return [float(v) for t in ts for v in t.detach().reshape(-1).tolist()]
 
 
-def text(v: float) -> float | str:
-    """A number as JSON can carry it: NaN and infinities as the server reads them, as text."""
+def number(v: float) -> str:
+    """A number as JSON: NaN and infinities as the server reads them, as text."""
     if math.isfinite(v):
-        return v
-    return "NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity")
+        return repr(float(v))
+    return '"NaN"' if math.isnan(v) else ('"Infinity"' if v > 0 else '"-Infinity"')
 
 
 class Run:
@@ -148,6 +156,7 @@ class Run:
             raise ValueError("give both x and y, or neither")
         if x is not None and y is not None:
             spec["points"] = {"x": self._column(x), "y": self._column(y)}
+        self._connection: http.client.HTTPConnection | None = None  # one kept alive
         created = self._post("/api/runs", spec, auth=False)
         self.id: str = created["id"]
         self._token: str = created["token"]
@@ -155,7 +164,17 @@ class Run:
         self.status = "running"
         self.error: str | None = None  # why sending stopped, if it did
         self._epoch = 0
-        self._pending: collections.deque[dict[str, Any]] = collections.deque()
+        self._scalars = all(t.numel() == 1 for t in self.params)
+        self._size = n = len(names)
+        numbers = ",".join(["%r"] * n)
+        self._formats = {  # an epoch's JSON, by how many values it has: without, with gradients
+            2 + n: f'{{"epoch":%d,"loss":%r,"params":[{numbers}]}}',
+            2 + 2 * n: f'{{"epoch":%d,"loss":%r,"params":[{numbers}],"grads":[{numbers}]}}',
+        }
+        # a body holds at most 21,000 items: a batch of a larger model's epochs is smaller
+        self._batch = min(MAX_BATCH, 18_000 // (2 * len(names) + 8))
+        # (epoch, loss, params, grads, lrs), made into events by the sender
+        self._pending: collections.deque[tuple[Any, ...]] = collections.deque()
         self._wake = threading.Event()
         self._closing = False
         self._sender = threading.Thread(
@@ -174,19 +193,27 @@ class Run:
     def log(self, loss: float | Tensor, step: int | None = None) -> None:
         """One epoch: ``loss`` (the loss before this epoch's update), the parameters now, their
         gradients and the optimizer's lr of each param group. ``step``: the epoch's number, if
-        not the next one."""
+        not the next one. A few microseconds: the values are copied, the rest is the sender's."""
         self._epoch = self._epoch + 1 if step is None else int(step)
-        event: dict[str, Any] = {
-            "epoch": self._epoch,
-            "loss": loss.item() if isinstance(loss, Tensor) else float(loss),
-            "params": [t.detach().reshape(-1).tolist() for t in self.params],
-        }
-        grads = [t.grad for t in self.params]
-        if all(g is not None for g in grads):
-            event["grads"] = [g.reshape(-1).tolist() for g in grads]  # type: ignore[union-attr]
-        if self.optimizer is not None:
-            event["lr"] = [g["lr"] for g in self.optimizer.param_groups]
-        self._pending.append(event)
+        ts = self.params
+        # one flat tuple of numbers (lrs: None or a tuple): the garbage collector stops tracking
+        # it, so a queue of thousands of epochs is not walked by its collections again and again
+        value = loss.item() if isinstance(loss, Tensor) else float(loss)
+        opt = self.optimizer
+        lrs = None if opt is None else tuple([float(g["lr"]) for g in opt.param_groups])
+        if self._scalars:  # the lesson's w and b: item() is the cheapest copy
+            record = (
+                lrs,
+                self._epoch,
+                value,
+                *[t.item() for t in ts],
+                *[g.item() for t in ts if (g := t.grad) is not None],
+            )
+        else:
+            params = [v for t in ts for v in t.detach().reshape(-1).tolist()]
+            grads = [v for t in ts if (g := t.grad) is not None for v in g.reshape(-1).tolist()]
+            record = (lrs, self._epoch, value, *params, *grads)
+        self._pending.append(record)
         if not self._wake.is_set():
             self._wake.set()
 
@@ -219,30 +246,27 @@ class Run:
     # --- the sender's side (its thread) ---
 
     def _send_all(self) -> None:
+        with contextlib.suppress(AttributeError, OSError):  # Linux: a thread's own niceness
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), SENDER_NICENESS)
         last = 0.0
         while True:
             self._wake.wait(0.5)
             self._wake.clear()
             while self._pending and self.status == "running" and self.error is None:
                 time.sleep(max(0.0, last + MIN_INTERVAL_S - time.monotonic()))
-                batch = [self._pending.popleft() for _ in range(min(MAX_BATCH, len(self._pending)))]
+                batch = [
+                    self._pending.popleft() for _ in range(min(self._batch, len(self._pending)))
+                ]
                 last = time.monotonic()
                 self._send(batch)
             if self.status != "running" or self.error or (self._closing and not self._pending):
                 return
 
-    def _send(self, batch: list[dict[str, Any]]) -> None:
-        for event in batch:
-            event["loss"] = text(event["loss"])
-            event["params"] = [text(v) for vs in event["params"] for v in vs]
-            if "grads" in event:
-                grads = [v for vs in event["grads"] for v in vs]
-                if all(map(math.isfinite, grads)):
-                    event["grads"] = grads
-                else:
-                    del event["grads"]
+    def _send(self, batch: list[tuple[Any, ...]]) -> None:
+        events = self._events(batch)
+        data = f'{{"events":[{events}]}}'.encode()
         try:
-            self.status = self._post(f"/api/runs/{self.id}/events", {"events": batch})["status"]
+            self.status = self._post(f"/api/runs/{self.id}/events", data)["status"]
         except Ended as exc:
             self.status = "ended"
             warnings.warn(f"gdviz: run {self.id} takes no more epochs: {exc}", stacklevel=1)
@@ -250,32 +274,76 @@ class Run:
             self.error = str(exc)
             warnings.warn(f"gdviz: stopped sending run {self.id}: {exc}", stacklevel=1)
 
-    def _post(self, path: str, body: dict[str, Any], auth: bool = True) -> dict[str, Any]:
-        """POST ``body`` as JSON; retried on 429 and on a connection refused for a few seconds.
-        ``Ended`` on 409, ``RuntimeError`` for anything else refused."""
-        data = json.dumps(body, allow_nan=False).encode()
+    def _events(self, batch: list[tuple[Any, ...]]) -> str:
+        """A batch's epochs as JSON: in one %-format when they are all alike (no lrs, every
+        gradient, every number finite), else one by one."""
+        full = 3 + 2 * self._size
+        if all(len(r) == full and r[0] is None for r in batch):
+            values = tuple(itertools.chain.from_iterable(r[1:] for r in batch))
+            if all(map(math.isfinite, values)):
+                return ",".join([self._formats[full - 1]] * len(batch)) % values
+        return ",".join([self._event(record) for record in batch])
+
+    def _event(self, record: tuple[Any, ...]) -> str:
+        """An epoch as the server reads it, as JSON: one %-format of its numbers (a float's
+        ``repr`` is its JSON; this is the sender's hot loop), NaN and infinities as text."""
+        lrs, values = record[0], record[1:]
+        n = self._size
+        if len(values) != 2 + 2 * n:  # no gradients (or not all of them)
+            values = values[: 2 + n]
+        if all(map(math.isfinite, values)):
+            out: str = self._formats[len(values)] % values
+        else:
+            epoch, loss, params = values[0], values[1], values[2 : 2 + n]
+            out = f'{{"epoch":{epoch},"loss":{number(loss)},"params":[{",".join(map(number, params))}]}}'
+        if lrs is None:
+            return out
+        return f'{out[:-1]},"lr":{json.dumps(list(lrs), allow_nan=False)}}}'
+
+    def _post(self, path: str, body: dict[str, Any] | bytes, auth: bool = True) -> dict[str, Any]:
+        """POST ``body`` as JSON on one kept-alive connection; retried on 429 and, for a few
+        seconds, on a connection refused or dropped. ``Ended`` on 409, ``RuntimeError`` for
+        anything else refused."""
+        data = body if isinstance(body, bytes) else json.dumps(body, allow_nan=False).encode()
         headers = {"Content-Type": "application/json"}
         if auth:
             headers["Authorization"] = f"Bearer {self._token}"
         for attempt in range(20):
-            request = urllib.request.Request(self.server + path, data, headers, method="POST")
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    answer: dict[str, Any] = json.loads(response.read())
-                    return answer
-            except urllib.error.HTTPError as exc:
-                detail = exc.read().decode(errors="replace")[:500]
-                if exc.code == 429 and attempt < 19:
-                    time.sleep(float(exc.headers.get("Retry-After") or 1))
-                    continue
-                if exc.code == 409:
-                    raise Ended(detail) from None
-                raise RuntimeError(f"{exc.code} {detail}") from None
-            except OSError as exc:
+                status, answer, retry = self._exchange(path, data, headers)
+            except (OSError, http.client.HTTPException) as exc:
+                self._connection = None
                 if attempt >= 5:
                     raise RuntimeError(f"gdviz at {self.server} is unreachable: {exc}") from None
                 time.sleep(0.2 * 2**attempt)
+                continue
+            if status < 300:
+                out: dict[str, Any] = json.loads(answer)
+                return out
+            detail = answer.decode(errors="replace")[:500]
+            if status == 429 and attempt < 19:
+                time.sleep(float(retry or 1))
+                continue
+            if status == 409:
+                raise Ended(detail)
+            raise RuntimeError(f"{status} {detail}")
         raise RuntimeError("the server kept answering 429")
+
+    def _exchange(
+        self, path: str, data: bytes, headers: dict[str, str]
+    ) -> tuple[int, bytes, str | None]:
+        if self._connection is None:
+            parts = urllib.parse.urlsplit(self.server)
+            kind = (
+                http.client.HTTPSConnection
+                if parts.scheme == "https"
+                else http.client.HTTPConnection
+            )
+            self._connection = kind(parts.netloc, timeout=30)
+        base = urllib.parse.urlsplit(self.server).path
+        self._connection.request("POST", base + path, data, headers)
+        response = self._connection.getresponse()
+        return response.status, response.read(), response.getheader("Retry-After")
 
     # --- how it shows itself ---
 

@@ -17,7 +17,14 @@ from .deps import Credentials, Jobs
 from .jobs import JobSummary, with_links
 from .responses import BAD_BODY, TOO_LARGE, TOO_MANY_JOBS, FieldErrors, Guarded, Message
 
-router = APIRouter(prefix="/api", tags=["runs"], route_class=Guarded)
+
+class Batches(Guarded):
+    """A batch of epochs has more keys than any other body: up to six an epoch."""
+
+    max_keys = 6 * MAX_BATCH + 10
+
+
+router = APIRouter(prefix="/api", tags=["runs"], route_class=Batches)
 
 
 class RunLinks(TypedDict):
@@ -113,7 +120,7 @@ def refused(exc: RunError) -> HTTPException:
     "/runs/{run_id}/events", response_model=RunProgress, responses={**LOOP_ONLY, **TOO_LARGE}
 )
 async def send_events(run: Writer, batch: RunBatch) -> dict[str, Any]:
-    """Append epochs, in order, at most 150 at a time. An epoch whose loss or parameters are
+    """Append epochs, in order, at most 1,000 at a time. An epoch whose loss or parameters are
     NaN or infinite ends the run as diverged (the epochs before it are kept)."""
     try:
         epochs, status = await run.add(batch.events)

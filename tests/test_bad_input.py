@@ -197,6 +197,11 @@ REASONS = [
     ({"dataset": {"kind": "points", "x": [2, 2, 2], "y": [1, 2, 3]}}, "sameX", {}),
     ({"dataset": {"kind": "upload", "id": "000000000000"}}, "uploadGone", {}),
     ({"loss": "bce"}, "modelLoss", {"model": "line", "loss": "bce"}),
+    (
+        {"scheduler": {"name": "OneCycleLR", "max_lr": 0.5, "cycle_momentum": True}},
+        "cycleMomentum",
+        {"optimizer": "sgd"},
+    ),
 ]
 CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 

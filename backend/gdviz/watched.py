@@ -117,9 +117,11 @@ class RunEnd(Strict):
 class RunError(Exception):
     """A batch or an end refused: ``status`` 409 (the run has ended), 422 (``loc``), 429."""
 
-    def __init__(self, status: int, msg: str, loc: tuple[str | int, ...] = ()) -> None:
+    def __init__(
+        self, status: int, msg: str, loc: tuple[str | int, ...] = (), reason: str | None = None
+    ) -> None:
         super().__init__(msg)
-        self.status, self.msg, self.loc = status, msg, loc
+        self.status, self.msg, self.loc, self.reason = status, msg, loc, reason
 
 
 def config_of(spec: RunSpec) -> JobConfig:
@@ -138,20 +140,23 @@ def check_spec(spec: RunSpec) -> ModelDef:
     """Its model, or ``ConfigError`` naming the field that does not fit it."""
     definition = models.definition(spec.model)
     if len(set(spec.param_names)) != len(spec.param_names):
-        raise ConfigError(("param_names",), "must be distinct names")
+        raise ConfigError(("param_names",), "must be distinct names", "distinctNames")
     if len(spec.params) != len(spec.param_names):
         raise ConfigError(
             ("params",),
             f"needs one value per name: {len(spec.param_names)}, has {len(spec.params)}",
+            "valuePerName",
         )
     if len(spec.params) != definition.size:
         raise ConfigError(
             ("param_names",),
             f"{definition.what} has {definition.size} parameters ({', '.join(definition.names)}), "
             f"these are {len(spec.params)}: say which model they are (model)",
+            "paramCount",
+            size=definition.size,
         )
     if spec.points is not None and len(spec.points.x) != len(spec.points.y):
-        raise ConfigError(("points", "y"), "needs one value per x")
+        raise ConfigError(("points", "y"), "needs one value per x", "valuePerX")
     return definition
 
 
@@ -167,13 +172,19 @@ def records(
     first field that does not fit."""
     if kept + len(events) > MAX_EPOCHS:
         raise RunError(
-            422, f"a run has at most {MAX_EPOCHS:,} epochs; {kept:,} are sent", ("events",)
+            422,
+            f"a run has at most {MAX_EPOCHS:,} epochs; {kept:,} are sent",
+            ("events",),
+            "runEpochs",
         )
     out: list[Record] = []
     for i, event in enumerate(events):
         if event.epoch <= last:
             raise RunError(
-                422, f"must be after epoch {last}: epochs come in order", ("events", i, "epoch")
+                422,
+                f"must be after epoch {last}: epochs come in order",
+                ("events", i, "epoch"),
+                "epochOrder",
             )
         last = event.epoch
         for field in ("params", "grads"):
@@ -183,6 +194,7 @@ def records(
                     422,
                     f"needs {size} values, one per parameter; has {len(values)}",
                     ("events", i, field),
+                    "valuePerParam",
                 )
         loss, params = value(event.loss), tuple(map(value, event.params))
         if not (math.isfinite(loss) and all(map(math.isfinite, params))):

@@ -110,7 +110,8 @@ Writer = Annotated[RunHandle, Depends(writer)]
 
 def refused(exc: RunError) -> HTTPException:
     if exc.status == 422:
-        detail: Any = [{"loc": ["body", *exc.loc], "msg": exc.msg, "type": "value_error"}]
+        item = {"loc": ["body", *exc.loc], "msg": exc.msg, "type": "value_error"}
+        detail: Any = [item | ({"ctx": {"reason": exc.reason}} if exc.reason else {})]
         return HTTPException(422, detail=detail)
     headers = {"Retry-After": "1"} if exc.status == 429 else None
     return HTTPException(exc.status, detail=exc.msg, headers=headers)

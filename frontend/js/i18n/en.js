@@ -493,6 +493,7 @@ export default {
   'say.xOrder': 'must be greater than x_start ({x_start})',
   'say.tooManyPoints': 'too small: more than {max} points',
   'say.lengths': 'has {y} values but x has {x}: give one y per x',
+  'say.cycleMomentum': "optimizer '{optimizer}' has no momentum to cycle: use momentum or adam",
   'say.nesterovMomentum': 'must be greater than 0 for nesterov',
   'say.optimizerMode': "mode '{mode}' does not take '{optimizer}': use mode 'sgd' or a mini-batch mode",
   'say.fewNumbers': 'column {name} holds fewer than 2 numbers',

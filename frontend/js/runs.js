@@ -207,6 +207,7 @@ export class Runs {
 
   /** The surface over (w, b), or run's slice with the other coefficients at the epoch shown. */
   async loadSurface(run, window, gen) {
+    if (run.meta?.n === 0) return; // a watched loop that sent no data: it has no landscape
     this.surfaceBusy = true;
     const at = Math.min(this.player.epoch ?? 0, run.epochs.length);
     const slice = run.slice ? { axes: run.slice.axes, at_epoch: at } : null;

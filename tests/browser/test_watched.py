@@ -71,3 +71,21 @@ def test_a_notebook_shows_its_loop_inline_and_the_page_shows_the_run(
         page.click("#lang-switch")
         page.wait_for_function("document.documentElement.lang === 'en'")
     assert app.data("received") == "40"
+
+
+def test_a_loop_that_sent_no_data_shows_its_loss_without_a_landscape(
+    app: App, page: Page, server_url: str
+) -> None:
+    made = httpx.post(
+        f"{server_url}/api/runs",
+        json={"name": "bare", "param_names": ["w", "b"], "params": [0.5, -0.2], "epochs": 3},
+    ).json()
+    auth = {"Authorization": f"Bearer {made['token']}"}
+    events = [{"epoch": k, "loss": 1.0 / k, "params": [0.5 + k / 10, -0.2]} for k in (1, 2, 3)]
+    httpx.post(f"{server_url}/api/runs/{made['id']}/events", json={"events": events}, headers=auth)
+    httpx.post(f"{server_url}/api/runs/{made['id']}/done", headers=auth)
+    page.goto(f"{server_url}/?job={made['id']}")
+    app.finished()  # no failed request (the page's own checks): no surface asked for
+    assert app.data("epoch") == "3"
+    assert 3 in app.trace_lengths("loss")
+    assert page.eval_on_selector("#banner", "b => b.hidden")

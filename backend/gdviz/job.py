@@ -57,7 +57,8 @@ class Job:
         self.started_at: float | None = None
         self.finished_at: float | None = None
         self.status: Status = "queued"
-        self.history: list[Record] = []  # epoch records
+        self.history: list[Record] = []  # epoch records (an ended job may let go of them)
+        self._epochs_let_go: int | None = None  # how many it let go of
         self.changes: list[
             Record
         ] = []  # live changes as applied: {"epoch": first epoch, knob: value}
@@ -281,7 +282,21 @@ class Job:
                 queued = self.status == "queued"
                 self._finish("cancelled", "cancelled before it started" if queued else None)
 
-    def summary(self, history: bool = True) -> JobState:
+    def let_go_of_history(self) -> None:
+        """An ended job forgets its epoch records: its log keeps them, from which ``summary``'s
+        ``records`` reads them again."""
+        with self._lock:
+            if self.finished and self._epochs_let_go is None:
+                self._epochs_let_go, self.history = len(self.history), []
+
+    def summary(
+        self, history: bool = True, records: Callable[[], list[Record]] | None = None
+    ) -> JobState:
+        """``records``: the epoch records again, once the job has let go of them."""
+        with self._lock:
+            let_go = self._epochs_let_go
+            kept = list(self.history) if history and let_go is None else None
+            epochs = len(self.history) if let_go is None else let_go
         elapsed = None
         if self.started_at is not None:
             elapsed = (self.finished_at or time.monotonic()) - self.started_at
@@ -291,11 +306,11 @@ class Job:
             "config": self.config.model_dump(),
             "meta": self.meta,
             "done": self.done,
-            "epochs_done": len(self.history),
+            "epochs_done": epochs,
             "elapsed_s": elapsed,
         }
         if history:
-            out["history"] = list(self.history)
+            out["history"] = kept if kept is not None else records() if records else []
         return out
 
 

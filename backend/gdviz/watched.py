@@ -13,6 +13,7 @@ import math
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 import torch
@@ -401,7 +402,13 @@ class Watched:
                     }
                 )
 
-    def summary(self, history: bool = True) -> JobState:
+    def let_go_of_history(self) -> None:
+        """Kept: no worker ends a watched run, so its store never compacts it."""
+
+    def summary(
+        self, history: bool = True, records: Callable[[], list[Record]] | None = None
+    ) -> JobState:
+        """As a ``Job``'s (``records`` unused: a watched run keeps its own)."""
         elapsed = None
         if self.started_at is not None:
             elapsed = (self.finished_at or time.monotonic()) - self.started_at

@@ -5,6 +5,7 @@ import { Store, browserUrl } from './core/store.js';
 import { SettingsForm } from './form/form.js';
 import { Player } from './core/player.js';
 import { Runs } from './runs.js';
+import { modelKind } from './core/models.js';
 import { FitChart } from './views/fit.js';
 import { LossChart } from './views/loss.js';
 import { ContourChart } from './views/contour.js';
@@ -24,7 +25,7 @@ import { followedJob, markFollowing } from './classroom/follow.js';
 import { installA11y } from './access/a11y.js';
 import { installLab } from './lab/panel.js';
 import { installRoom, roomCode } from './classroom/room.js';
-import { t, setLang, onLang, linkLang, currentLang } from './i18n/i18n.js';
+import { t, tr, setLang, onLang, linkLang, currentLang } from './i18n/i18n.js';
 import { playIcon } from './views/icons.js';
 
 const $ = (id) => document.getElementById(id);
@@ -102,6 +103,10 @@ const runs = new Runs({ api, settings, player, charts, ui: {
   showRuns,
   meta: (run, m) => {
     lab.meta(run, m);
+    const best = m.least_squares ? 'leastSquares' : 'minimum'; // logistic regression has no least squares
+    tr(document.querySelector('#show-lsq + .long'), `view.${best}`);
+    tr(document.querySelector('#show-lsq ~ .short'), `view.${best}Short`);
+    explain.setModel(modelKind(m));
     if (m.config.dataset?.kind === 'upload' && m.config.dataset.id === form.uploadId) form.showUploaded(m.dataset.name, m.n, m.dataset.dropped_rows);
   },
   changed: (run, c) => lab.changed(run, c),

@@ -63,6 +63,7 @@ def test_logistic_regression_draws_its_s_curve_boundary_and_exact_landscape(
     text = page.text_content("#readout-fit")
     assert "the minimum" in text and "decision boundary" in text and "BCE" in text
     assert "least squares" not in text
+    assert page.text_content("#show-lsq + .long") == "minimum"  # the fit's toggle says so too
     assert_grid_is_the_apis(server_url, job, contour_grid(page))
 
 
@@ -90,6 +91,9 @@ def test_a_polynomial_shows_its_curve_and_the_slice_the_picker_chooses(
         "slice: b3, b0 at epoch 40; the other coefficients fixed"
     )
     expect(page.locator("#slice-note-surface")).to_be_visible()
+    expect(page.locator("#view-contour .view-head .hint")).to_be_hidden()  # the note says it all
+    expect(page.locator("#explain")).to_be_hidden()  # it narrates the line's update only
+    expect(page.locator("#hand-toggle")).to_be_disabled()  # its sliders are a line's w and b
     grid = contour_grid(page)
     assert (grid["title"], grid["ytitle"]) == ("b3", "b0")
     assert_grid_is_the_apis(

@@ -1,5 +1,6 @@
 """Jobs in memory: kept, capped, forgotten, refused, cancelled before they start."""
 
+import json
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -7,8 +8,10 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from gdviz.config import JobConfig
+from gdviz.job import Job
 from gdviz.settings import Settings
 from gdviz.store.memory.jobs import MemoryJob, MemoryJobs
+from gdviz.store.memory.log import MemoryLog
 from gdviz.store.memory.uploads import MemoryUploads
 from gdviz.store.protocols import TooManyJobs
 from support import run
@@ -85,6 +88,33 @@ def test_jobs_built_at_once_in_threads_stay_under_the_cap():
     with ThreadPoolExecutor(8) as pool:
         made = list(pool.map(lambda _: make(), range(8)))
     assert made.count("refused") == 5 and len(jobs.jobs) == 3
+
+
+def test_an_ended_job_keeps_its_events_as_wire_alone_and_answers_the_same():
+    """Once a job has ended, its log drops the records (the wire form stays) and the job its
+    history: streams and summaries read the same as a job that kept everything."""
+    config = JobConfig(epochs=40, mode="minibatch", batch_size=5, granularity="step")
+    kept = Job(config, MemoryLog(), max_step_events=5000)
+    kept.run()
+    jobs = MemoryJobs(Settings(max_running=1), MemoryUploads())
+    jobs.start()
+    try:
+        handle = create(jobs, config)
+        wait_finished(handle)
+        deadline = time.monotonic() + 10
+        while handle.job.history:  # the worker compacts it just after its last turn
+            assert time.monotonic() < deadline, "never compacted"
+            time.sleep(0.01)
+        assert handle.log.events == [] and handle.log.ended and len(handle.log) == len(kept.log)
+        # the same events on the wire but the meta's (it holds the job's id)
+        assert handle.log.wire(1) == kept.log.wire(1) and handle.log.wire(5) == kept.log.wire(5)
+        summary, reference = handle.summary(), kept.summary()
+        assert summary["epochs_done"] == reference["epochs_done"] == 40
+        assert summary["history"] == json.loads(json.dumps(reference["history"]))
+        assert handle.summary(history=False)["epochs_done"] == 40
+        assert len(handle.log.payloads("step")) == 40 * 4
+    finally:
+        jobs.shutdown()
 
 
 def test_a_watched_run_whose_loop_went_quiet_ends_then_is_forgotten(memory_jobs):

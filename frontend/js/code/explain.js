@@ -100,6 +100,13 @@ export class Explain {
     this.player.touch();
   }
 
+  /** The walk-through narrates the line's update (ŷ = w·x + b, its loss and gradient); for any
+   *  other model its button goes, rather than tell a wrong story. */
+  setModel(kind) {
+    $('explain').hidden = kind !== 'line';
+    if (kind !== 'line' && this.active) this.stop();
+  }
+
   go(phase) { this.phase = phase; this.player.touch(); }
 
   /** One phase on; past zero_grad to the next update's forward, before forward to the previous zero_grad. */

@@ -391,6 +391,7 @@ export default {
   'lab.removeLast': 'Remove last point',
   'lab.dataNote': 'Drag a point on the fit view, click to add one, shift-click to remove one.',
   'lab.fitByHand': 'Fit by hand',
+  'lab.handLineOnly': 'For the line ŷ = w·x + b: choose that model to fit one by hand.',
   'lab.yourW': 'your w',
   'lab.yourB': 'your b',
   'lab.goOn': 'Let gradient descent go on from here',
@@ -470,6 +471,8 @@ export default {
   'plotly.resetViews': 'Reset views',
   // real data, refusals, fixes, the fit readout
   'view.leastSquaresShort': 'LS',
+  'view.minimum': 'minimum',
+  'view.minimumShort': 'min',
   'view.logScaleShort': 'log',
   'player.toEnd': 'End ▶|',
   'player.toEndTitle': 'Jump to end: the last epoch received (End)',

@@ -370,6 +370,7 @@ export default {
   'lab.removeLast': '마지막 점 지우기',
   'lab.dataNote': '적합 화면에서 점을 끌어 옮기고, 클릭해 추가하고, Shift+클릭으로 지웁니다.',
   'lab.fitByHand': '직접 맞추기',
+  'lab.handLineOnly': '직선 ŷ = w·x + b 전용입니다. 직접 맞추려면 그 모델을 고르세요.',
   'lab.yourW': '내 w',
   'lab.yourB': '내 b',
   'lab.goOn': '여기서부터 경사하강법 계속하기',
@@ -447,6 +448,8 @@ export default {
   'plotly.resetViews': '보기 되돌리기',
   // real data, refusals, fixes, the fit readout
   'view.leastSquaresShort': '최소제곱',
+  'view.minimum': '최솟값',
+  'view.minimumShort': '최솟값',
   'view.logScaleShort': '로그',
   'player.toEnd': '끝 ▶|',
   'player.toEndTitle': '끝으로: 받은 마지막 epoch (End)',

@@ -14,6 +14,7 @@ import { encodePoints } from '../core/points.js';
 import { surfaceOf } from '../core/suffstats.js';
 import { inSight } from './sight.js';
 import { fmt } from '../core/format.js';
+import { modelKind } from '../core/models.js';
 import { serverSays } from '../form/checks.js';
 import { t, tr, translate, onLang } from '../i18n/i18n.js';
 
@@ -84,6 +85,7 @@ const PANEL = `
 <div class="lab-part" data-lock="handfit">
   <h2 data-i18n="lab.fitByHand"></h2>
   <button type="button" id="hand-toggle" aria-pressed="false" data-i18n="lab.fitByHand"></button>
+  <p class="note" id="hand-line-only" hidden data-i18n="lab.handLineOnly"></p>
   <div id="hand-box" hidden>
     <div class="row"><label for="hand-w" data-i18n="lab.yourW"></label><span class="slider"><input type="range" id="hand-w"><output id="hand-w-out" for="hand-w"></output></span></div>
     <div class="row"><label for="hand-b" data-i18n="lab.yourB"></label><span class="slider"><input type="range" id="hand-b"><output id="hand-b-out" for="hand-b"></output></span></div>
@@ -335,6 +337,10 @@ export function installLab({ api, store, settings, schema, player, runs, charts,
       if (run !== player.runs[0]) return;
       const points = editor.active ? editor.points : m.points;
       hand.setData(points, handOptions());
+      const line = modelKind(m) === 'line'; // the hand's sliders are a line's w and b
+      $('hand-toggle').disabled = !line || Boolean($('hand-toggle').dataset.locked); // a link may lock it too
+      $('hand-line-only').hidden = line;
+      if (!line && hand.on) hand.toggle(false);
       contourLab.setPoints(editor.active || m.n === m.points.x.length ? points : null);
       const wb = !m.param_names || m.param_names.join() === 'w,b'; // a polynomial's eigen-axes are not the slice's
       contourLab.setCurvature(wb ? m.curvature : null, m.least_squares ?? m.minimum);

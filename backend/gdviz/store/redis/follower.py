@@ -98,7 +98,7 @@ class Follower:
         next_check = time.monotonic() + self.BLOCK_MS / 1000
         while self.mirrors:
             followed = dict(self.mirrors)
-            streams: dict[Any, Any] = {k: f"0-{len(m.events)}" for k, m in followed.items()}
+            streams: dict[Any, Any] = {k: f"0-{len(m)}" for k, m in followed.items()}
             streams[self.wake_key] = self._last_wake
             try:
                 count = max(20, self.ENTRIES // len(streams))

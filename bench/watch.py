@@ -83,7 +83,7 @@ def rounds(server: str | None, where: str) -> Figure:
     watched_us = statistics.median(w for _, w in per_epoch)
     measured = f"CPU {spread(cpu_ratios)}; {plain_us:.0f} → {watched_us:.0f} µs an epoch"
     note = (
-        f"{where}: {ROUNDS} rounds of {EPOCHS:,} epochs, alternating with the plain loop; CPU "
+        f"{ROUNDS} rounds of {EPOCHS:,} epochs, alternating with the plain loop; CPU "
         f"time of the loop's process (its sender thread{', and the server' if server is None else ''}"
         f" included); wall clock {spread(wall_ratios)} on this shared machine; done() then sent "
         f"what was still queued in {statistics.median(flush):.2f} s (median)"

@@ -14,6 +14,7 @@ import plane
 import streams
 import surface
 import torch
+import watch
 
 from common import print_table
 
@@ -45,6 +46,7 @@ def main() -> int:
         first_event,
         browser,
         streams,
+        watch,  # last: its embedded gdviz lives on, idle, until the process exits
     ):
         t0 = time.perf_counter()
         print(f"running {module.__name__} …", flush=True)

@@ -210,6 +210,11 @@ REASONS = [
         {"size": 4353},
     ),
     ({"init": {"w": 0, "b": 0}, "init_params": [0, 1]}, "initBoth", {}),
+    (
+        {"scheduler": {"name": "OneCycleLR", "max_lr": 0.5, "cycle_momentum": True}},
+        "cycleMomentum",
+        {"optimizer": "sgd"},
+    ),
 ]
 CATALOGUE = Path(__file__).parents[1] / "frontend" / "js" / "i18n" / "ko.js"
 

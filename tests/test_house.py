@@ -158,8 +158,10 @@ def imports_of(name: str) -> set[str]:
                 module = f"{origin}.{node.module}" if node.module else origin
             else:
                 module = node.module or ""
-            found.add(module)
-            found.update(f"{module}.{a.name}" for a in node.names)  # `from . import data`
+            names = {f"{module}.{a.name}" for a in node.names}
+            if not names <= MODULES.keys():  # `from . import data` needs only gdviz.data
+                found.add(module)
+            found.update(names)
     out = set()
     for module in found:
         while module and module not in MODULES:

@@ -20,7 +20,6 @@ from redis.exceptions import (
     TimeoutError as RedisTimeoutError,
 )
 
-from . import __version__
 from .config import ConfigError, JobConfig, Logistic, Synthetic
 from .guards import Guard
 from .job import Job
@@ -34,6 +33,7 @@ from .routes import (
     pages,
     questions,
     rooms,
+    runs,
     schema,
     share,
     streams,
@@ -46,9 +46,11 @@ from .store.memory.log import MemoryLog
 from .store.protocols import TooManyJobs
 from .store.redis.client import REFUSED
 from .uploads import UploadError
+from .version import __version__
 
 ROUTERS = (
     jobs,
+    runs,
     streams,
     schema,
     code,

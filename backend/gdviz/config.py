@@ -526,6 +526,8 @@ def check_config(config: JobConfig) -> None:
             raise ConfigError(
                 ("scheduler", "cycle_momentum"),
                 f"optimizer '{config.optimizer}' has no momentum to cycle; use momentum or adam",
+                "cycleMomentum",
+                optimizer=config.optimizer,
             )
 
 

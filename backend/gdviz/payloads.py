@@ -19,12 +19,12 @@ class Epoch(TypedDict):
     loss: float
     # every epoch up to 64 parameters; beyond, every meta.params_stride-th epoch and the last
     params: NotRequired[list[float]]
-    grads: NotRequired[list[float]]
+    grads: NotRequired[list[float]]  # a watched loop's: when it sent them
     w: NotRequired[float]
     b: NotRequired[float]
     grad_w: NotRequired[float]
     grad_b: NotRequired[float]
-    lr: float  # the rate used in this epoch
+    lr: NotRequired[float]  # the rate used in this epoch (a watched loop's: when it sent it)
     # with trace_state: step_<name> and the optimizer's state per parameter (see docs/api.md)
 
 
@@ -107,6 +107,13 @@ class DatasetInfo(TypedDict):
     scale: Scale | None  # standardized only
 
 
+class Watched(TypedDict):
+    """A watched run's own: what its loop calls it and its parameters (``gdviz.watch``)."""
+
+    name: str
+    param_names: list[str]
+
+
 class Meta(TypedDict):
     """The first event: the run's config, its data (at most 2,000 points) and where it starts."""
 
@@ -125,6 +132,7 @@ class Meta(TypedDict):
     params_stride: int  # epoch events carry params every this many epochs (1 up to 64 params)
     dataset: DatasetInfo
     curvature: Curvature | None  # None for MAE, Huber, or without a minimum
+    watched: NotRequired[Watched]  # a student's own loop, not a gdviz run (POST /api/runs)
 
 
 class Done(TypedDict):

@@ -422,7 +422,11 @@ async function follow(id) {
   }
   const speed = store.urlKeys().has('speed') ? {} : { speed: 'live' }; // keep up with the teacher unless told
   store.set({ ...settings.fromConfig(job.config), cmp: '', ...speed });
-  markFollowing(t('follow.teachersRun', { run: `${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)}` }));
+  const watched = job.meta?.watched; // a student's own loop (gdviz.watch), not a run gdviz trains
+  const label = () => (watched ? t('follow.watchedRun', { name: watched.name, run: id.slice(0, 8) })
+    : t('follow.teachersRun', { run: `${job.config.mode} · ${job.config.optimizer}, ${id.slice(0, 8)}` }));
+  markFollowing(label());
+  onLang(() => markFollowing(label())); // in the page's language, switched or not
   runs.follow([{ id, config: job.config }]);
 }
 

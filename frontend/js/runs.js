@@ -269,6 +269,7 @@ export class Runs {
 
   /** The surface over (w, b), or run's slice with the other coefficients at the epoch shown. */
   async loadSurface(run, window, gen) {
+    if (run.meta?.n === 0) return; // a watched loop that sent no data: it has no landscape
     if (run.onPlane) { this.loadPlane(run, gen); return; }
     this.surfaceBusy = true;
     const at = Math.min(this.player.epoch ?? 0, run.epochs.length);

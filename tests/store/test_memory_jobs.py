@@ -115,3 +115,18 @@ def test_an_ended_job_keeps_its_events_as_wire_alone_and_answers_the_same():
         assert len(handle.log.payloads("step")) == 40 * 4
     finally:
         jobs.shutdown()
+
+
+def test_a_watched_run_whose_loop_went_quiet_ends_then_is_forgotten(memory_jobs):
+    from gdviz.watched import RunEvent, RunSpec
+
+    spec = RunSpec(param_names=["w", "b"], params=[0.0, 1.0])
+    handle = run(memory_jobs.create_run(spec, "digest"))
+    loop = run(memory_jobs.get_run(handle.id))
+    assert loop.token_digest == "digest" and handle.status == "running"
+    assert run(loop.add([RunEvent(epoch=1, loss=1.0, params=[0.5, 0.5])])) == (1, "running")
+    time.sleep(0.35)  # no batch for longer than the ttl (0.3 s): its process died
+    assert get(memory_jobs, handle.id) is handle
+    assert handle.status == "failed" and "sent nothing for" in handle.summary()["done"]["reason"]
+    time.sleep(0.35)
+    assert get(memory_jobs, handle.id) is None and run(memory_jobs.get_run(handle.id)) is None

@@ -45,11 +45,11 @@ def bounded_object(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
-def parse(body: bytes) -> Any:
+def parse(body: bytes, max_keys: int = MAX_COLONS) -> Any:
     """The JSON ``body``, or a ``RequestValidationError`` saying why it is not one."""
-    if body.count(b":") > MAX_COLONS:
+    if body.count(b":") > max_keys:
         raise RequestValidationError(
-            [refusal(f"more than {MAX_COLONS:,} keys: no body of this API has as many")]
+            [refusal(f"more than {max_keys:,} keys: no body of this route has as many")]
         )
     if body.count(b",") > MAX_COMMAS:
         why = f"more than {MAX_COMMAS:,} items: a job's points are at most two lists of {MAX_INLINE_POINTS:,}"
@@ -81,7 +81,7 @@ def is_json(request: Request) -> bool:
     return main == "application" and (sub == "json" or sub.endswith("+json"))
 
 
-async def read_json(request: Request) -> None:
+async def read_json(request: Request, max_keys: int = MAX_COLONS) -> None:
     """Parse a JSON body once, bounded (off the event loop when large), where FastAPI finds it."""
     if not is_json(request):
         return
@@ -89,7 +89,9 @@ async def read_json(request: Request) -> None:
     if not body:
         return
     parsed = (
-        parse(body) if len(body) <= OFF_LOOP_BYTES else await anyio.to_thread.run_sync(parse, body)
+        parse(body, max_keys)
+        if len(body) <= OFF_LOOP_BYTES
+        else await anyio.to_thread.run_sync(parse, body, max_keys)
     )
     request._json = parsed  # Starlette's own cache of request.json(): FastAPI reads it from there
 
@@ -97,11 +99,12 @@ async def read_json(request: Request) -> None:
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 
-def with_json_read(handler: Handler) -> Handler:
-    """A route's handler that first reads its JSON body with ``read_json``."""
+def with_json_read(handler: Handler, max_keys: int = MAX_COLONS) -> Handler:
+    """A route's handler that first reads its JSON body with ``read_json`` (at most ``max_keys``
+    keys in all: a watched run's batch has more than any other body)."""
 
     async def handle(request: Request) -> Response:
-        await read_json(request)
+        await read_json(request, max_keys)
         return await handler(request)
 
     return handle

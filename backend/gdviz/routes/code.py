@@ -2,7 +2,7 @@
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, HTTPException, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import PlainTextResponse, Response
 from pydantic import BaseModel
@@ -46,6 +46,10 @@ async def read_code(
     ] = "py",
 ) -> Response | Script:
     """The job as a Python script (torch only) that prints the job's epoch rows as CSV."""
+    if "watched" in job.meta:
+        raise HTTPException(
+            404, detail=f"run {job.id} is a watched loop: its code is its author's, not gdviz's"
+        )
     changes = await job.changes()
     code = await run_in_threadpool(generate, job.id, job.config, job.setup.data, changes, uploads)
     if format == "json":

@@ -5,8 +5,8 @@ from typing import Literal
 from fastapi import APIRouter, HTTPException
 from pydantic import BaseModel
 
-from .. import __version__
 from ..store.protocols import JobCounts
+from ..version import __version__
 from .deps import Jobs
 from .responses import Guarded, Message
 

@@ -228,6 +228,8 @@ async def read_surface(
         raise HTTPException(422, detail=detail)
     resolution = 80 if resolution is None else resolution
     setup, meta, config = job.setup, job.meta, job.config
+    if meta["n"] == 0:
+        raise HTTPException(404, detail=f"run {job.id} sent no data: it has no landscape")
     model, start = setup.definition, meta["start_params"]
 
     # the epochs so far, from wherever the job keeps them (this process, or Redis)

@@ -11,7 +11,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from ..guards import CHANGES
-from .bodies import with_json_read
+from .bodies import MAX_COLONS, with_json_read
 
 Responses = dict[int | str, dict[str, Any]]  # a route's ``responses=``
 
@@ -97,6 +97,8 @@ class Guarded(APIRoute):
     403; a JSON body is read bounded (``bodies.py``) before FastAPI validates it (each router
     makes its routes of this class)."""
 
+    max_keys = MAX_COLONS  # in a JSON body, in all
+
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         if set(kwargs.get("methods") or ()) & CHANGES:
             kwargs["responses"] = {**FOREIGN_ORIGIN, **(kwargs.get("responses") or {})}
@@ -106,4 +108,4 @@ class Guarded(APIRoute):
         handler = super().get_route_handler()
         if self.body_field is None or isinstance(self.body_field.field_info, params.Form):
             return handler
-        return with_json_read(handler)
+        return with_json_read(handler, self.max_keys)

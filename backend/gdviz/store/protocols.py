@@ -15,8 +15,9 @@ from ..config import JobConfig
 from ..data import Data
 from ..events import EventLog
 from ..models import ModelDef
-from ..payloads import JobState, Meta, Point, Record, Status
+from ..payloads import Finished, JobState, Meta, Point, Record, Status
 from ..rooms import Answer, Player, QuestionSpec, QuestionView, Round, Run, SharedRun, Snapshot
+from ..watched import RunEvent, RunSpec
 
 
 class TooManyJobs(RuntimeError):
@@ -92,6 +93,23 @@ class JobHandle(Protocol):
         """Return once it has finished, or after ``timeout`` seconds."""
 
 
+class RunHandle(Protocol):
+    """A watched run as its loop sees it (``POST /api/runs/{id}/events`` and ``/done``). Each
+    method raises ``RunError``: 409 once it has ended, 422 naming a field, 429 past the rate."""
+
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def token_digest(self) -> str:
+        """The digest of the token its loop writes with."""
+
+    async def add(self, events: list[RunEvent]) -> tuple[int, Status]:
+        """Append a batch of epochs, in order; the epochs it has now, and its status."""
+
+    async def end(self, status: Finished, reason: str | None) -> None: ...
+
+
 class JobStore(Protocol):
     """Where jobs are made, found and trained."""
 
@@ -99,6 +117,13 @@ class JobStore(Protocol):
         """Build a job and queue it; ``ConfigError`` for input that fits no run, ``TooManyJobs``."""
 
     async def get(self, job_id: str) -> JobHandle | None: ...
+
+    async def create_run(self, spec: RunSpec, token_digest: str) -> JobHandle:
+        """A watched run (``gdviz.watched``), kept and expired as jobs are; ``ConfigError``,
+        ``TooManyJobs``."""
+
+    async def get_run(self, run_id: str) -> RunHandle | None:
+        """A watched run, for its loop (None for a job gdviz trains)."""
 
     async def counts(self) -> JobCounts: ...
 

@@ -168,6 +168,7 @@ export default {
   'banner.runGone': 'this run is no longer on the server',
   'banner.cannotFollow': 'cannot follow run {id}: {why}',
   'follow.teachersRun': "the teacher's run ({run})",
+  'follow.watchedRun': 'a loop of its own, “{name}” ({run})',
   'follow.teacherOfClass': 'the teacher of class {code}',
 
   // the lesson band (its captions: lesson-text.js)
@@ -495,6 +496,7 @@ export default {
   'say.xOrder': 'must be greater than x_start ({x_start})',
   'say.tooManyPoints': 'too small: more than {max} points',
   'say.lengths': 'has {y} values but x has {x}: give one y per x',
+  'say.cycleMomentum': "optimizer '{optimizer}' has no momentum to cycle: use momentum or adam",
   'say.nesterovMomentum': 'must be greater than 0 for nesterov',
   'say.optimizerMode': "mode '{mode}' does not take '{optimizer}': use mode 'sgd' or a mini-batch mode",
   'say.fewNumbers': 'column {name} holds fewer than 2 numbers',

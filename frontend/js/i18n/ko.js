@@ -157,6 +157,7 @@ export default {
   'banner.runGone': '이 실행은 서버에 더 이상 없습니다',
   'banner.cannotFollow': '실행 {id}을(를) 따라갈 수 없습니다: {why}',
   'follow.teachersRun': '선생님의 실행 ({run})',
+  'follow.watchedRun': '직접 짠 학습 루프 “{name}” ({run})',
   'follow.teacherOfClass': '수업 {code}의 선생님',
 
   'lesson.count': '{n} / {total} 단계',
@@ -472,6 +473,7 @@ export default {
   'say.xOrder': 'x 시작({x_start})보다 커야 합니다',
   'say.tooManyPoints': '너무 작습니다: 점이 {max}개를 넘습니다',
   'say.lengths': 'y 값은 {y}개인데 x 값은 {x}개입니다: x마다 y를 하나씩 주세요',
+  'say.cycleMomentum': "옵티마이저 '{optimizer}'에는 순환시킬 모멘텀이 없습니다: momentum이나 adam을 쓰세요",
   'say.nesterovMomentum': 'nesterov에서는 0보다 커야 합니다',
   'say.optimizerMode': "모드 '{mode}'에서는 '{optimizer}'를 쓸 수 없습니다: 모드 'sgd'나 미니배치 모드를 고르세요",
   'say.fewNumbers': '열 {name}에 숫자가 2개보다 적습니다',

@@ -8,9 +8,10 @@ from collections import OrderedDict
 
 from ...config import JobConfig
 from ...job import Job, quick_to_build
-from ...payloads import JobState, Record, Status
+from ...payloads import Finished, JobState, Record, Status
 from ...settings import Settings
 from ...uploads import UploadStore
+from ...watched import RunEvent, RunSpec, Watched
 from ...workers import Line, Workers
 from ..protocols import JobCounts, TooManyJobs
 from .log import MemoryLog
@@ -19,7 +20,7 @@ from .log import MemoryLog
 class MemoryJob:
     """A job of this process, as requests see it: they ask the ``Job`` itself."""
 
-    def __init__(self, job: Job) -> None:
+    def __init__(self, job: Job | Watched) -> None:
         self.job = self.setup = job
         self.id, self.config, self.meta = job.id, job.config, job.meta
         self.log: MemoryLog = job.log  # type: ignore[assignment]  # MemoryJobs made it so
@@ -55,6 +56,19 @@ class MemoryJob:
             await asyncio.sleep(0.005)
 
 
+class MemoryRun:
+    """A watched run of this process, as its loop sees it."""
+
+    def __init__(self, run: Watched, token_digest: str) -> None:
+        self.run, self.id, self.token_digest = run, run.id, token_digest
+
+    async def add(self, events: list[RunEvent]) -> tuple[int, Status]:
+        return self.run.add(events)
+
+    async def end(self, status: Finished, reason: str | None) -> None:
+        self.run.end(status, reason)
+
+
 class MemoryJobs:
     """Keeps jobs, trains at most ``max_running`` at once (``gdviz.workers``), forgets finished
     ones after a while. It is its workers' source of jobs: this process's ``Line``."""
@@ -66,6 +80,7 @@ class MemoryJobs:
     def __init__(self, settings: Settings, uploads: UploadStore) -> None:
         self.settings, self.uploads = settings, uploads
         self.jobs: OrderedDict[str, MemoryJob] = OrderedDict()
+        self.runs: dict[str, MemoryRun] = {}  # the watched ones among them, by id
         # held to change or walk ``jobs``: jobs are made on the event loop and in threads at once
         self._lock = threading.Lock()
         self._building = 0  # jobs being built: their places under the cap are taken
@@ -123,6 +138,27 @@ class MemoryJobs:
         self.line.put_new(job)
         return handle
 
+    async def create_run(self, spec: RunSpec, token_digest: str) -> MemoryJob:
+        """A watched run: kept with the jobs, under their cap, never given to a worker."""
+        log = MemoryLog()
+        if self._loop is not None:
+            log.attach(self._loop)
+        with self._lock:
+            self._evict(room=1)
+            if len(self.jobs) >= self.settings.max_jobs:
+                raise TooManyJobs(
+                    f"{len(self.jobs)} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly"
+                )
+            run = Watched(spec, log)  # a few milliseconds: its landscape, on at most 10,000 points
+            self.jobs[run.id] = handle = MemoryJob(run)
+            self.runs[run.id] = MemoryRun(run, token_digest)
+        return handle
+
+    async def get_run(self, run_id: str) -> MemoryRun | None:
+        with self._lock:
+            self._evict()
+            return self.runs.get(run_id)
+
     async def get(self, job_id: str) -> MemoryJob | None:
         with self._lock:
             self._evict()
@@ -152,14 +188,18 @@ class MemoryJobs:
             self._next_expiry_check = now + min(1.0, ttl / 10)
             for job_id, handle in list(self.jobs.items()):
                 job = handle.job
+                if isinstance(job, Watched):  # a loop that stopped sending (its process died)
+                    job.expire(ttl)
                 if job.finished and now - (job.finished_at or now) > ttl:
                     del self.jobs[job_id]
+                    self.runs.pop(job_id, None)
         excess = len(self.jobs) - self.settings.max_jobs + room
         if excess <= 0:
             return
         for job_id, handle in list(self.jobs.items()):
             if handle.job.finished:
                 del self.jobs[job_id]
+                self.runs.pop(job_id, None)
                 excess -= 1
                 if excess <= 0:
                     break

@@ -26,6 +26,7 @@ from ...job import Job, JobEnded, quick_to_build
 from ...payloads import JobState, Record, Status
 from ...settings import Settings, where
 from ...uploads import UploadStore
+from ...watched import RunError, RunSpec, Watched
 from ...workers import Workers
 from ..memory.log import MemoryLog
 from ..protocols import JobCounts, NoAnswer, TooManyJobs
@@ -36,6 +37,7 @@ from .leases import Leases
 from .news import News
 from .queue import SharedQueue
 from .reaper import Reaper
+from .runs import RUN_APPEND, RedisRun
 from .scripts import CANCEL, CHANGE_QUEUED, key
 from .writer import StreamWriter
 
@@ -45,7 +47,7 @@ class RedisJob:
     (for its surface and script), its state, cancel and changes in Redis, its events from a
     ``Mirror`` of its stream."""
 
-    def __init__(self, job: Job, mirror: Mirror, store: "RedisJobs") -> None:
+    def __init__(self, job: Job | Watched, mirror: Mirror, store: "RedisJobs") -> None:
         self.job = self.setup = job
         self.id, self.config, self.meta = job.id, job.config, job.meta
         self.status: Status = "queued"  # as this process made it; its state is in Redis
@@ -75,7 +77,12 @@ class RedisJob:
         return out
 
     async def cancel(self) -> None:
-        """A queued job ends here; a running one is asked to stop (its process stops it)."""
+        """A queued job ends here; a running one is asked to stop (its process stops it); a
+        watched run ends here (its loop's next batch gets 409)."""
+        if isinstance(self.job, Watched):
+            with contextlib.suppress(RunError):
+                await self.store.run(self.job, "").end("cancelled", "cancelled from gdviz")
+            return
         done = dumps(
             {
                 "status": "cancelled",
@@ -175,6 +182,7 @@ class RedisJobs:
         self._follower = Follower(reader, self._ar, self.quiet)
         self.cancel_script = self._ar.register_script(CANCEL)
         self.change_queued = self._ar.register_script(CHANGE_QUEUED)
+        self.run_append = self._ar.register_script(RUN_APPEND)
         self.writer.start()
         self.leases.start()
         self.news.start()
@@ -225,15 +233,62 @@ class RedisJobs:
         await pipe.execute()
         return self._remember(job)
 
+    async def create_run(self, spec: RunSpec, token_digest: str) -> RedisJob:
+        """A watched run: its keys as a job's, never queued; its keys expire unless its loop
+        sends (``runs.py``)."""
+        now = time.time()
+        pipe = self.ar.pipeline(transaction=False)
+        pipe.zremrangebyscore(key("watched"), "-inf", now - self.settings.job_ttl_s)
+        pipe.zcard(key("live"))
+        pipe.zcard(key("watched"))
+        _, live, watched = await pipe.execute()
+        if live + watched >= self.settings.max_jobs:
+            raise TooManyJobs(
+                f"{live + watched} jobs are queued or running (GDVIZ_MAX_JOBS); try again shortly"
+            )
+        log = MemoryLog()
+        run = Watched(spec, log)
+        pipe = self.ar.pipeline(transaction=True)
+        pipe.hset(
+            key("job", run.id),
+            mapping={
+                "config": run.config.model_dump_json(),
+                "watch": spec.model_dump_json(),
+                "digest": token_digest,
+                "status": "running",
+                "created": now,
+            },
+        )
+        pipe.xadd(key("events", run.id), {"e": "meta", "d": as_json(log.events[0][1])}, id="0-1")
+        pipe.zadd(key("watched"), {run.id: now})
+        for k in (key("job", run.id), key("events", run.id)):
+            pipe.pexpire(k, self.writer.ttl_ms)
+        await pipe.execute()
+        return self._remember(run)
+
+    async def get_run(self, run_id: str) -> RedisRun | None:
+        view = await self.get(run_id)
+        if view is None or not isinstance(view.job, Watched):
+            return None
+        token_digest = await self.ar.hget(key("job", run_id), "digest")
+        return None if token_digest is None else self.run(view.job, str(token_digest))
+
+    def run(self, watched: Watched, token_digest: str) -> RedisRun:
+        limits = (self.writer.maxlen, self.writer.ttl_ms)
+        return RedisRun(watched, token_digest, self.ar, self.run_append, limits)
+
     async def get(self, job_id: str) -> RedisJob | None:
-        config = await self.ar.hget(key("job", job_id), "config")
+        config, watch = await self.ar.hmget(key("job", job_id), ["config", "watch"])
         view = self.views.get(job_id)
         if config is None:
             if view is not None:  # expired, or lost with Redis's data: its streams end
                 view.log.lose()
                 self._forget(job_id)
             return None
-        if view is None:
+        if view is None and watch is not None:  # its meta, made again as the run made it
+            spec = RunSpec.model_validate_json(watch)
+            view = self._remember(Watched(spec, MemoryLog(), job_id))
+        elif view is None:
             view = self._remember(
                 self._build(JobConfig.model_validate_json(config), MemoryLog(), job_id)
             )
@@ -248,7 +303,7 @@ class RedisJobs:
             id=job_id,
         )
 
-    def _remember(self, job: Job) -> RedisJob:
+    def _remember(self, job: Job | Watched) -> RedisJob:
         assert self._follower is not None, "start() first"
         mirror = Mirror(self._follower, key("events", job.id))
         if self._loop is not None:

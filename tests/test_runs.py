@@ -161,7 +161,8 @@ BAD_SPECS = [
     ({"points": {"x": [1, 2], "y": [1]}}, ["body", "points", "y"]),
     ({"points": {"x": [1], "y": [1]}}, ["body", "points", "x"]),
     ({"points": {"x": list(range(10_001)), "y": [0] * 10_001}}, ["body", "points", "x"]),
-    ({"model": {"kind": "mlp"}}, ["body", "model"]),
+    ({"model": {"kind": "cnn"}}, ["body", "model"]),
+    ({"model": {"kind": "mlp"}}, ["body", "param_names"]),  # 49 parameters, not these 2
     ({"loss": "bce"}, ["body", "loss"]),
     ({"lr": 0}, ["body", "lr"]),
     ({"epochs": 20_001}, ["body", "epochs"]),

@@ -25,6 +25,13 @@ def network(params: list[float], hidden: int, x: float) -> float:
     return b2 + sum(v * math.tanh(w * x + b) for w, b, v in zip(w1, b1, w2, strict=True))
 
 
+@pytest.mark.timeout(120)
+@pytest.mark.xfail(
+    reason="intermittent: about one run in five the page stops answering (Playwright's evaluate "
+    "waits past the timeout) while the live random plane refreshes; open in issue 25",
+    raises=pytest.fail.Exception,
+    strict=False,
+)
 def test_a_network_runs_live_on_a_random_plane_then_ends_on_the_pca_plane(
     app: App, page: Page, server_url: str
 ) -> None:

@@ -103,9 +103,10 @@ export class ContourChart extends Chart {
     const s = this.surface;
     const z = s ? s.loss.map((row) => row.map((v) => Math.log10(Math.max(v, 1e-12)))) : [];
     const text = s ? s.loss.map((row) => row.map((v) => fmt(v, 5))) : [];
+    const flat = flatLevels(z); // Plotly's own levels fail on a loss that barely changes over the grid
     return [
       { type: 'contour', x: s?.w ?? [], y: s?.b ?? [], z, text, showscale: false, // colours and lines: the look's template
-        ncontours: 24, contours: { coloring: 'heatmap' },
+        ncontours: 24, contours: { coloring: 'heatmap', ...flat }, ...(flat ? { autocontour: false } : {}),
         hovertemplate: `${s?.slice?.axes[0] ?? 'w'}=%{x:.3f}<br>${s?.slice?.axes[1] ?? 'b'}=%{y:.3f}<br>${t('axis.loss')}=%{text}<extra></extra>`, name: t('axis.loss'), showlegend: false },
       this.minimumTrace(),
     ];
@@ -464,4 +465,14 @@ function dot(ctx, x, y, r) {
   ctx.beginPath();
   ctx.arc(x, y, r, 0, 2 * Math.PI);
   ctx.fill();
+}
+
+/** Fixed levels for a grid whose log-loss spans (almost) nothing, or null: Plotly's automatic
+ *  levels break there (a TypeError at 100.25 ± 1e-14). */
+function flatLevels(z) {
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const row of z) for (const v of row) if (Number.isFinite(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!(hi >= lo) || hi - lo > 1e-9 * (1 + Math.abs(hi))) return null;
+  return { start: lo - 0.5, end: lo + 0.5, size: 0.25 };
 }
